@@ -1,0 +1,316 @@
+//! The merge of an override onto a base IstioOperator.
+//!
+//! Rules (DESIGN.md "Overrides"):
+//! - maps merge recursively, scalars replace, `null` removes the key;
+//! - lists whose items all carry a `name` (ingressGateways, env, ports, containers...) merge by
+//!   `name`, so adding one env var keeps `PILOT_HTTP10`; other lists replace;
+//! - Kubernetes' strategic-merge directive `$patch: replace` (on a map, a named list item, or as
+//!   a list element `{$patch: replace}`) replaces instead of merging; `$patch: delete` removes.
+//!
+//! Hand-written rather than json-patch's `merge`: RFC 7386 merge patch replaces every list and
+//! knows no `$patch` directives, and we must keep each node's origin for `--explain`.
+
+use super::tree::{Entry, Kind, Node};
+
+/// The strategic-merge directive key.
+pub const PATCH_KEY: &str = "$patch";
+
+/// Errors a `$patch` directive can cause: its value must be `replace`, `delete` or `merge`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}: unknown $patch directive {value:?}: expected replace, delete or merge")]
+pub struct DirectiveError {
+    pub origin: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Directive {
+    Merge,
+    Replace,
+    Delete,
+}
+
+fn directive(node: &Node) -> Result<Directive, DirectiveError> {
+    let Some(entry) = node.entry(PATCH_KEY) else {
+        return Ok(Directive::Merge);
+    };
+    match entry.value.as_str() {
+        Some("replace") => Ok(Directive::Replace),
+        Some("delete") => Ok(Directive::Delete),
+        Some("merge") => Ok(Directive::Merge),
+        _ => Err(DirectiveError {
+            origin: entry.key_origin.to_string(),
+            value: format!("{}", entry.value.to_json()),
+        }),
+    }
+}
+
+/// Merges `overlay` onto `base` in place.
+pub fn merge(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
+    match (&mut base.kind, &overlay.kind) {
+        (Kind::Map(_), Kind::Map(_)) => match directive(overlay)? {
+            Directive::Replace => *base = clean(overlay)?,
+            // A map-level delete at the top is meaningless; the parent handles keyed deletes.
+            Directive::Delete => *base = Node::new(Kind::Null, overlay.origin.clone()),
+            Directive::Merge => merge_maps(base, overlay)?,
+        },
+        (Kind::Seq(base_items), Kind::Seq(over_items)) => {
+            if let Some(items) = list_replace_marker(over_items)? {
+                *base = Node::new(Kind::Seq(items), overlay.origin.clone());
+            } else if all_named(base_items) && all_named(over_items) {
+                merge_named_lists(base_items, over_items)?;
+            } else {
+                *base = clean(overlay)?;
+            }
+        }
+        _ => *base = clean(overlay)?,
+    }
+    Ok(())
+}
+
+fn merge_maps(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
+    let (Kind::Map(base_entries), Kind::Map(over_entries)) = (&mut base.kind, &overlay.kind) else {
+        return Ok(());
+    };
+    for over in over_entries {
+        if over.key == PATCH_KEY {
+            continue;
+        }
+        let pos = base_entries.iter().position(|e| e.key == over.key);
+        let deletes = matches!(over.value.kind, Kind::Null)
+            || (over.value.is_map() && directive(&over.value)? == Directive::Delete);
+        match (pos, deletes) {
+            (Some(i), true) => {
+                base_entries.remove(i);
+            }
+            (None, true) => {}
+            (Some(i), false) => merge(&mut base_entries[i].value, &over.value)?,
+            (None, false) => base_entries.push(Entry {
+                key: over.key.clone(),
+                key_origin: over.key_origin.clone(),
+                value: clean(&over.value)?,
+            }),
+        }
+    }
+    Ok(())
+}
+
+fn item_name(node: &Node) -> Option<&str> {
+    node.get("name").and_then(Node::as_str)
+}
+
+fn all_named(items: &[Node]) -> bool {
+    items
+        .iter()
+        .all(|i| item_name(i).is_some() || is_replace_marker(i))
+}
+
+fn is_replace_marker(node: &Node) -> bool {
+    matches!(&node.kind, Kind::Map(e) if e.len() == 1 && e[0].key == PATCH_KEY)
+}
+
+/// `[{$patch: replace}, a, b]` means "the list is exactly [a, b]".
+fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveError> {
+    let mut found = false;
+    for item in items.iter().filter(|i| is_replace_marker(i)) {
+        match directive(item)? {
+            Directive::Replace => found = true,
+            _ => {
+                return Err(DirectiveError {
+                    origin: item.origin.to_string(),
+                    value: "a list element may only say $patch: replace".into(),
+                });
+            }
+        }
+    }
+    if !found {
+        return Ok(None);
+    }
+    items
+        .iter()
+        .filter(|i| !is_replace_marker(i))
+        .map(clean)
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn merge_named_lists(base: &mut Vec<Node>, over: &[Node]) -> Result<(), DirectiveError> {
+    for item in over {
+        let Some(name) = item_name(item) else { continue };
+        let pos = base.iter().position(|b| item_name(b) == Some(name));
+        match (pos, directive(item)?) {
+            (Some(i), Directive::Delete) => {
+                base.remove(i);
+            }
+            (None, Directive::Delete) => {}
+            (Some(i), Directive::Replace) => base[i] = clean(item)?,
+            (Some(i), Directive::Merge) => merge(&mut base[i], item)?,
+            (None, _) => base.push(clean(item)?),
+        }
+    }
+    Ok(())
+}
+
+/// A copy of an override subtree as it appears in the result: no `$patch` keys, no nulls.
+pub fn clean(node: &Node) -> Result<Node, DirectiveError> {
+    let kind = match &node.kind {
+        Kind::Map(entries) => {
+            directive(node)?;
+            let mut out = Vec::with_capacity(entries.len());
+            for e in entries {
+                if e.key == PATCH_KEY || matches!(e.value.kind, Kind::Null) {
+                    continue;
+                }
+                if e.value.is_map() && directive(&e.value)? == Directive::Delete {
+                    continue;
+                }
+                out.push(Entry {
+                    key: e.key.clone(),
+                    key_origin: e.key_origin.clone(),
+                    value: clean(&e.value)?,
+                });
+            }
+            Kind::Map(out)
+        }
+        Kind::Seq(items) => {
+            if let Some(items) = list_replace_marker(items)? {
+                Kind::Seq(items)
+            } else {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    if i.is_map() && directive(i)? == Directive::Delete {
+                        continue;
+                    }
+                    out.push(clean(i)?);
+                }
+                Kind::Seq(out)
+            }
+        }
+        other => other.clone(),
+    };
+    Ok(Node::new(kind, node.origin.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tree::{SourceKind, parse_documents};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn doc(name: &str, text: &str) -> Node {
+        let src = Arc::new(SourceKind::File(name.into()));
+        parse_documents(text, &src, 0, 0).unwrap().remove(0)
+    }
+
+    fn merged(base: &str, over: &str) -> Node {
+        let mut b = doc("base", base);
+        merge(&mut b, &doc("over", over)).unwrap();
+        b
+    }
+
+    #[test]
+    fn maps_merge_recursively_and_scalars_replace() {
+        let m = merged("a: {b: 1, c: 2}\nd: x\n", "a: {c: 3, e: 4}\nd: y\n");
+        assert_eq!(m.to_json(), json!({"a": {"b": 1, "c": 3, "e": 4}, "d": "y"}));
+    }
+
+    #[test]
+    fn null_removes_a_key() {
+        let m = merged("a: {b: 1, c: 2}\n", "a: {b: null, z: null}\n");
+        assert_eq!(m.to_json(), json!({"a": {"c": 2}}));
+    }
+
+    #[test]
+    fn adding_an_env_var_keeps_pilot_http10() {
+        let base = "env:\n- name: PILOT_HTTP10\n  value: \"1\"\n";
+        let m = merged(base, "env:\n- name: MY_VAR\n  value: x\n");
+        assert_eq!(
+            m.to_json(),
+            json!({"env": [{"name": "PILOT_HTTP10", "value": "1"}, {"name": "MY_VAR", "value": "x"}]})
+        );
+    }
+
+    #[test]
+    fn named_items_merge_field_by_field() {
+        let base = "gw:\n- name: istio-ingressgateway\n  enabled: true\n  k8s:\n    hpaSpec: {minReplicas: 1, maxReplicas: 5}\n    service: {type: LoadBalancer}\n";
+        let m = merged(
+            base,
+            "gw:\n- name: istio-ingressgateway\n  k8s:\n    hpaSpec: {maxReplicas: 9}\n",
+        );
+        assert_eq!(
+            m.to_json()["gw"][0],
+            json!({"name": "istio-ingressgateway", "enabled": true, "k8s": {
+                "hpaSpec": {"minReplicas": 1, "maxReplicas": 9}, "service": {"type": "LoadBalancer"}}})
+        );
+    }
+
+    #[test]
+    fn unnamed_lists_replace() {
+        let m = merged("l: [1, 2, 3]\n", "l: [4]\n");
+        assert_eq!(m.to_json(), json!({"l": [4]}));
+        let m = merged("l: [{a: 1}]\n", "l: [{a: 2}, {a: 3}]\n");
+        assert_eq!(m.to_json(), json!({"l": [{"a": 2}, {"a": 3}]}));
+    }
+
+    #[test]
+    fn patch_replace_on_a_map() {
+        let m = merged("a: {b: 1, c: 2}\n", "a: {$patch: replace, z: 9}\n");
+        assert_eq!(m.to_json(), json!({"a": {"z": 9}}));
+    }
+
+    #[test]
+    fn patch_delete_on_a_map_and_a_named_item() {
+        let m = merged("a: {b: 1}\nk: 2\n", "a: {$patch: delete}\n");
+        assert_eq!(m.to_json(), json!({"k": 2}));
+        let m = merged(
+            "env: [{name: A, value: '1'}, {name: B, value: '2'}]\n",
+            "env: [{name: A, $patch: delete}]\n",
+        );
+        assert_eq!(m.to_json(), json!({"env": [{"name": "B", "value": "2"}]}));
+    }
+
+    #[test]
+    fn patch_replace_on_a_named_item_and_a_whole_list() {
+        let m = merged(
+            "env: [{name: A, value: '1', extra: x}]\n",
+            "env: [{name: A, $patch: replace, value: '2'}]\n",
+        );
+        assert_eq!(m.to_json(), json!({"env": [{"name": "A", "value": "2"}]}));
+        let m = merged(
+            "env: [{name: A}, {name: B}]\n",
+            "env: [{$patch: replace}, {name: C}]\n",
+        );
+        assert_eq!(m.to_json(), json!({"env": [{"name": "C"}]}));
+    }
+
+    #[test]
+    fn unknown_directive_is_an_error_with_its_position() {
+        let mut b = doc("base", "a: {b: 1}\n");
+        let e = merge(&mut b, &doc("over.yaml", "a:\n  $patch: explode\n")).unwrap_err();
+        assert!(e.to_string().starts_with("over.yaml:2:3"), "{e}");
+        assert!(e.to_string().contains("explode"), "{e}");
+    }
+
+    #[test]
+    fn new_subtrees_are_cleaned_of_directives_and_nulls() {
+        let m = merged("a: 1\n", "n: {x: null, y: {$patch: replace, z: 1}}\n");
+        assert_eq!(m.to_json(), json!({"a": 1, "n": {"y": {"z": 1}}}));
+    }
+
+    #[test]
+    fn merged_leaves_keep_their_origin() {
+        let m = merged("a: {b: 1, c: 2}\n", "a:\n  c: 3\n");
+        let a = m.get("a").unwrap();
+        assert_eq!(a.get("b").unwrap().origin.source.to_string(), "base");
+        let c = a.get("c").unwrap();
+        assert_eq!(c.origin.source.to_string(), "over");
+        assert_eq!((c.origin.line, c.origin.col), (2, 6));
+    }
+
+    #[test]
+    fn type_change_replaces() {
+        let m = merged("a: {b: 1}\n", "a: [1]\n");
+        assert_eq!(m.to_json(), json!({"a": [1]}));
+    }
+}

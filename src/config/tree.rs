@@ -1,0 +1,535 @@
+//! A YAML/JSON value tree in which every node remembers where it came from.
+//!
+//! serde_json::Value carries no positions, and the merge must keep, for every leaf, the
+//! source that set it (for `--explain` and for located validation errors). serde-saphyr's
+//! `Spanned` gives positions while parsing; this module turns them into [`Node`]s that carry
+//! an [`Origin`] (source label + line:column) through the merge.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// Where a value was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// One of the embedded profiles, e.g. `profile cluster`.
+    Profile(String),
+    /// A file given with `-o` (or `-` for stdin).
+    File(String),
+    /// The N-th `--set` argument (1-based) and its text.
+    Set(usize, String),
+    /// A ConfigMap in the cluster, `NS/NAME`.
+    ConfigMap(String),
+    /// A built-in flag such as `--sidecar-injection`.
+    Flag(String),
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceKind::Profile(p) => write!(f, "profile {p}"),
+            SourceKind::File(p) => write!(f, "{p}"),
+            SourceKind::Set(n, _) => write!(f, "--set #{n}"),
+            SourceKind::ConfigMap(c) => write!(f, "configmap {c}"),
+            SourceKind::Flag(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// The origin of one node: its source, and for text sources the 1-based line and column.
+///
+/// For an override embedded as a string in a ConfigMap key, `line`/`col` are already
+/// translated to positions in the outer file, so editors jump to the right place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub source: Arc<SourceKind>,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Origin {
+    pub fn new(source: Arc<SourceKind>, line: u32, col: u32) -> Self {
+        Origin { source, line, col }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.source {
+            SourceKind::File(_) | SourceKind::ConfigMap(_) if self.line > 0 => {
+                write!(f, "{}:{}:{}", self.source, self.line, self.col)
+            }
+            _ => write!(f, "{}", self.source),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    /// Numbers keep serde_json's representation so integers stay integers.
+    Number(serde_json::Number),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    /// Where the key itself is written: unknown-field errors point here.
+    pub key_origin: Origin,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub origin: Origin,
+    pub kind: Kind,
+}
+
+impl Node {
+    pub fn new(kind: Kind, origin: Origin) -> Self {
+        Node { origin, kind }
+    }
+
+    /// Builds a tree from a JSON value, every node attributed to `origin`.
+    pub fn from_json(v: &Value, origin: &Origin) -> Node {
+        let kind = match v {
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Number(n) => Kind::Number(n.clone()),
+            Value::String(s) => Kind::Str(s.clone()),
+            Value::Array(a) => Kind::Seq(a.iter().map(|x| Node::from_json(x, origin)).collect()),
+            Value::Object(m) => Kind::Map(
+                m.iter()
+                    .map(|(k, x)| Entry {
+                        key: k.clone(),
+                        key_origin: origin.clone(),
+                        value: Node::from_json(x, origin),
+                    })
+                    .collect(),
+            ),
+        };
+        Node::new(kind, origin.clone())
+    }
+
+    pub fn to_json(&self) -> Value {
+        match &self.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Number(n) => Value::Number(n.clone()),
+            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Kind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.kind {
+            Kind::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.kind, Kind::Map(_))
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        kind_name(&self.kind)
+    }
+
+    /// Follows a path of keys and indexes. Returns the deepest node reached and, when the last
+    /// step was a map key, that entry (so callers can point at the key).
+    pub fn walk<'a>(&'a self, path: &[PathStep]) -> Walked<'a> {
+        let mut node = self;
+        let mut entry = None;
+        for (i, step) in path.iter().enumerate() {
+            let next = match (step, &node.kind) {
+                (PathStep::Key(k), Kind::Map(entries)) => {
+                    entries.iter().find(|e| &e.key == k).inspect(|e| {
+                        entry = Some(*e);
+                    })
+                }
+                .map(|e| &e.value),
+                (PathStep::Index(n), Kind::Seq(items)) => {
+                    entry = None;
+                    items.get(*n)
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => {
+                    return Walked {
+                        node,
+                        entry: None,
+                        complete: false,
+                        depth: i,
+                    };
+                }
+            }
+        }
+        Walked {
+            node,
+            entry,
+            complete: true,
+            depth: path.len(),
+        }
+    }
+}
+
+pub struct Walked<'a> {
+    pub node: &'a Node,
+    pub entry: Option<&'a Entry>,
+    pub complete: bool,
+    pub depth: usize,
+}
+
+impl Walked<'_> {
+    /// The most precise origin for the path: the key if it was a map entry, else the node.
+    pub fn origin(&self) -> &Origin {
+        match self.entry {
+            Some(e) if self.complete => &e.key_origin,
+            _ => &self.node.origin,
+        }
+    }
+}
+
+/// One step of a path into a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a path as `spec.components.ingressGateways[0].k8s`.
+pub fn path_to_string(path: &[PathStep]) -> String {
+    let mut s = String::new();
+    for step in path {
+        match step {
+            PathStep::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                if k.contains('.') {
+                    s.push_str(&k.replace('.', "\\."));
+                } else {
+                    s.push_str(k);
+                }
+            }
+            PathStep::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+    }
+    s
+}
+
+pub fn kind_name(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Null => "null",
+        Kind::Bool(_) => "boolean",
+        Kind::Number(_) => "number",
+        Kind::Str(_) => "string",
+        Kind::Seq(_) => "list",
+        Kind::Map(_) => "map",
+    }
+}
+
+/// A YAML syntax error with its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}:{line}:{col}: {message}")]
+pub struct YamlError {
+    pub source_name: String,
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// Parses every document of a YAML text. Empty documents are dropped.
+///
+/// `line_offset`/`col_offset` shift positions, for YAML embedded in a block scalar of an
+/// outer document (a ConfigMap's `kyma_istio_operator: |` value).
+pub fn parse_documents(
+    text: &str,
+    source: &Arc<SourceKind>,
+    line_offset: u32,
+    col_offset: u32,
+) -> Result<Vec<Node>, YamlError> {
+    let mut opts = serde_saphyr::Options::default();
+    // `on`, `y`, `yes` must stay strings (YAML 1.1 booleans are a classic trap in Istio values).
+    opts.strict_booleans = true;
+    opts.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    let raws: Vec<Option<Spanned<Raw>>> = serde_saphyr::from_multiple_with_options(text, opts)
+        .map_err(|e| {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line() as u32, l.column() as u32))
+                .unwrap_or((0, 0));
+            YamlError {
+                source_name: source.to_string(),
+                line: if line > 0 { line + line_offset } else { 0 },
+                col: if line > 0 { col + col_offset } else { 0 },
+                message: first_line_of_error(&e),
+            }
+        })?;
+    let shift = |l: u64, c: u64| -> (u32, u32) { (l as u32 + line_offset, c as u32 + col_offset) };
+    Ok(raws
+        .into_iter()
+        .flatten()
+        .filter(|r| !matches!(r.value, Raw::Null))
+        .map(|r| convert(r, source, &shift))
+        .collect())
+}
+
+/// serde-saphyr renders errors with a source snippet; we print our own location, so keep
+/// only the message itself.
+fn first_line_of_error(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    // Drop a leading "line X column Y:"-style prefix if the library adds one.
+    let msg = match first.find(": ") {
+        Some(i) if first[..i].contains("line") => &first[i + 2..],
+        _ => first,
+    };
+    msg.trim_end_matches('.').to_string()
+}
+
+fn convert(raw: Spanned<Raw>, source: &Arc<SourceKind>, shift: &dyn Fn(u64, u64) -> (u32, u32)) -> Node {
+    let loc = raw.referenced;
+    let (line, col) = shift(loc.line(), loc.column());
+    let origin = Origin::new(source.clone(), line, col);
+    let kind = match raw.value {
+        Raw::Null => Kind::Null,
+        Raw::Bool(b) => Kind::Bool(b),
+        Raw::Num(n) => Kind::Number(n),
+        Raw::Str(s) => Kind::Str(s),
+        Raw::Seq(items) => Kind::Seq(items.into_iter().map(|i| convert(i, source, shift)).collect()),
+        Raw::Map(entries) => Kind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let (kl, kc) = shift(k.referenced.line(), k.referenced.column());
+                    Entry {
+                        key: k.value.into_key(),
+                        key_origin: Origin::new(source.clone(), kl, kc),
+                        value: convert(v, source, shift),
+                    }
+                })
+                .collect(),
+        ),
+    };
+    Node::new(kind, origin)
+}
+
+/// The untyped parse result; positions come from `Spanned`.
+enum Raw {
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    Str(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+impl Raw {
+    fn into_key(self) -> String {
+        match self {
+            Raw::Str(s) => s,
+            Raw::Null => "null".into(),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Num(n) => n.to_string(),
+            Raw::Seq(_) | Raw::Map(_) => "<complex key>".into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Raw, E> {
+        Ok(Raw::Num(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Raw, E> {
+        Ok(Raw::Num(n.into()))
+    }
+    fn visit_i128<E: de::Error>(self, n: i128) -> Result<Raw, E> {
+        i64::try_from(n)
+            .map(|n| Raw::Num(n.into()))
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_u128<E: de::Error>(self, n: u128) -> Result<Raw, E> {
+        u64::try_from(n)
+            .map(|n| Raw::Num(n.into()))
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Raw, E> {
+        serde_json::Number::from_f64(n)
+            .map(Raw::Num)
+            // JSON has no NaN/Infinity and neither has the IstioOperator API.
+            .ok_or_else(|| E::custom("NaN and infinite numbers are not allowed"))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Raw, E> {
+        Ok(Raw::Str(s))
+    }
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Raw, E> {
+        String::from_utf8(b.to_vec())
+            .map(Raw::Str)
+            .map_err(|_| E::custom("binary values are not allowed"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+            items.push(item);
+        }
+        Ok(Raw::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<Spanned<Raw>>()? {
+            let v = map.next_value::<Spanned<Raw>>()?;
+            entries.push((k, v));
+        }
+        Ok(Raw::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<Node> {
+        let src = Arc::new(SourceKind::File("f.yaml".into()));
+        parse_documents(text, &src, 0, 0).expect("valid yaml")
+    }
+
+    #[test]
+    fn positions_of_keys_and_values() {
+        let docs = parse("a:\n  b: 1\n  c: [x, y]\n");
+        let a = docs[0].entry("a").unwrap();
+        assert_eq!((a.key_origin.line, a.key_origin.col), (1, 1));
+        let b = a.value.entry("b").unwrap();
+        assert_eq!((b.key_origin.line, b.key_origin.col), (2, 3));
+        assert_eq!((b.value.origin.line, b.value.origin.col), (2, 6));
+        let c = a.value.get("c").unwrap();
+        match &c.kind {
+            Kind::Seq(items) => assert_eq!((items[1].origin.line, items[1].origin.col), (3, 10)),
+            other => panic!("expected a list, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn strict_booleans_keep_yaml11_words_as_strings() {
+        let docs = parse("a: on\nb: y\nc: true\nd: \"true\"\n");
+        let j = docs[0].to_json();
+        assert_eq!(j["a"], "on");
+        assert_eq!(j["b"], "y");
+        assert_eq!(j["c"], true);
+        assert_eq!(j["d"], "true");
+    }
+
+    #[test]
+    fn numbers_keep_integer_and_float() {
+        let j = parse("a: 3\nb: 2.5\nc: \"1.24\"\nd: 1.24\n")[0].to_json();
+        assert!(j["a"].is_i64() || j["a"].is_u64());
+        assert_eq!(j["b"], 2.5);
+        assert_eq!(j["c"], "1.24");
+        assert!(j["d"].is_f64());
+    }
+
+    #[test]
+    fn multiple_documents_and_empty_ones() {
+        let docs = parse("---\na: 1\n---\n---\nb: 2\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].get("b").unwrap().origin.line, 5);
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let src = Arc::new(SourceKind::File("bad.yaml".into()));
+        let e = parse_documents("a: 1\nb: [1, 2\nc: 3\n", &src, 0, 0).unwrap_err();
+        assert_eq!(e.source_name, "bad.yaml");
+        assert!(e.line >= 2, "{e}");
+        assert!(!e.message.is_empty());
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error() {
+        let src = Arc::new(SourceKind::File("dup.yaml".into()));
+        let e = parse_documents("a: 1\na: 2\n", &src, 0, 0).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn offsets_shift_positions() {
+        let src = Arc::new(SourceKind::File("cm.yaml".into()));
+        let docs = parse_documents("a:\n  b: 1\n", &src, 10, 4).unwrap();
+        let b = docs[0].get("a").unwrap().entry("b").unwrap();
+        assert_eq!((b.key_origin.line, b.key_origin.col), (12, 7));
+    }
+
+    #[test]
+    fn walk_finds_key_origin() {
+        let docs = parse("spec:\n  values:\n    global: {x: 1}\n");
+        let path = [
+            PathStep::Key("spec".into()),
+            PathStep::Key("values".into()),
+            PathStep::Key("global".into()),
+            PathStep::Key("x".into()),
+        ];
+        let w = docs[0].walk(&path);
+        assert!(w.complete);
+        assert_eq!((w.origin().line, w.origin().col), (3, 14));
+        assert_eq!(path_to_string(&path), "spec.values.global.x");
+    }
+}
