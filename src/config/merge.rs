@@ -136,7 +136,9 @@ fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveErr
 
 fn merge_named_lists(base: &mut Vec<Node>, over: &[Node]) -> Result<(), DirectiveError> {
     for item in over {
-        let Some(name) = item_name(item) else { continue };
+        let Some(name) = item_name(item) else {
+            continue;
+        };
         let pos = base.iter().position(|b| item_name(b) == Some(name));
         match (pos, directive(item)?) {
             (Some(i), Directive::Delete) => {
@@ -212,7 +214,10 @@ mod tests {
     #[test]
     fn maps_merge_recursively_and_scalars_replace() {
         let m = merged("a: {b: 1, c: 2}\nd: x\n", "a: {c: 3, e: 4}\nd: y\n");
-        assert_eq!(m.to_json(), json!({"a": {"b": 1, "c": 3, "e": 4}, "d": "y"}));
+        assert_eq!(
+            m.to_json(),
+            json!({"a": {"b": 1, "c": 3, "e": 4}, "d": "y"})
+        );
     }
 
     #[test]

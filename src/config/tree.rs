@@ -25,6 +25,9 @@ pub enum SourceKind {
     ConfigMap(String),
     /// A built-in flag such as `--sidecar-injection`.
     Flag(String),
+    /// An override held as a (non-block) string inside another source; positions are
+    /// relative to the string.
+    Embedded { outer: String, key: String },
 }
 
 impl fmt::Display for SourceKind {
@@ -35,6 +38,7 @@ impl fmt::Display for SourceKind {
             SourceKind::Set(n, _) => write!(f, "--set #{n}"),
             SourceKind::ConfigMap(c) => write!(f, "configmap {c}"),
             SourceKind::Flag(s) => write!(f, "{s}"),
+            SourceKind::Embedded { outer, key } => write!(f, "{outer} [{key}]"),
         }
     }
 }
@@ -59,7 +63,9 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.source {
-            SourceKind::File(_) | SourceKind::ConfigMap(_) if self.line > 0 => {
+            SourceKind::File(_) | SourceKind::ConfigMap(_) | SourceKind::Embedded { .. }
+                if self.line > 0 =>
+            {
                 write!(f, "{}:{}:{}", self.source, self.line, self.col)
             }
             _ => write!(f, "{}", self.source),
@@ -319,7 +325,11 @@ fn first_line_of_error(e: &serde_saphyr::Error) -> String {
     msg.trim_end_matches('.').to_string()
 }
 
-fn convert(raw: Spanned<Raw>, source: &Arc<SourceKind>, shift: &dyn Fn(u64, u64) -> (u32, u32)) -> Node {
+fn convert(
+    raw: Spanned<Raw>,
+    source: &Arc<SourceKind>,
+    shift: &dyn Fn(u64, u64) -> (u32, u32),
+) -> Node {
     let loc = raw.referenced;
     let (line, col) = shift(loc.line(), loc.column());
     let origin = Origin::new(source.clone(), line, col);
@@ -328,7 +338,12 @@ fn convert(raw: Spanned<Raw>, source: &Arc<SourceKind>, shift: &dyn Fn(u64, u64)
         Raw::Bool(b) => Kind::Bool(b),
         Raw::Num(n) => Kind::Number(n),
         Raw::Str(s) => Kind::Str(s),
-        Raw::Seq(items) => Kind::Seq(items.into_iter().map(|i| convert(i, source, shift)).collect()),
+        Raw::Seq(items) => Kind::Seq(
+            items
+                .into_iter()
+                .map(|i| convert(i, source, shift))
+                .collect(),
+        ),
         Raw::Map(entries) => Kind::Map(
             entries
                 .into_iter()

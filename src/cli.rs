@@ -1,0 +1,131 @@
+//! The command line: global flags (as kubectl has them) and one subcommand per module in
+//! `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{InjectionMode, Profile};
+
+const ABOUT: &str = "Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration";
+
+const LONG_ABOUT: &str = "\
+Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration.
+
+kyma-mesh renders Kyma's IstioOperator for a profile, merges your overrides into it
+without surprises, and validates the result against Istio's API before anything runs.
+
+Data goes to stdout; progress and logs go to stderr.
+Exit codes: 0 success, 1 the operation failed, 2 invalid input or usage.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kyma-mesh",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Run 'kyma-mesh <command> --help' for the details of a command."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, named as kubectl names them.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: the current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// More detail on stderr (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Nothing on stderr but errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Render(RenderArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
+/// and upgrade so the three always agree.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Kyma's profile to start from
+    #[arg(long, value_enum, default_value_t = Profile::Cluster)]
+    pub profile: Profile,
+    /// Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces
+    /// labelled istio-injection=enabled (opt-in)
+    #[arg(long, value_enum, default_value_t = InjectionMode::Default, value_name = "MODE")]
+    pub sidecar_injection: InjectionMode,
+    /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
+    /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
+    /// values file with istio.kyma_istio_operator
+    #[arg(short = 'o', long = "overrides", value_name = "FILE")]
+    pub overrides: Vec<PathBuf>,
+    /// Set one value, after all files: PATH=VALUE with istioctl's path syntax, relative to
+    /// spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Do not check the result against Istio's API (for fields newer than kyma-mesh knows)
+    #[arg(long)]
+    pub skip_validation: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+/// Print the merged IstioOperator: the profile, your overrides and --set values, validated.
+///
+/// Needs no cluster. Use it to review what install would give istioctl, or to feed istioctl
+/// yourself.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # Kyma's production profile with an override file
+  kyma-mesh render --profile production -o examples/istio-overrides.yaml
+
+  # One value changed on the command line
+  kyma-mesh render --set components.pilot.k8s.hpaSpec.maxReplicas=3
+
+  # Which source set each value
+  kyma-mesh render --profile local -o my-overrides.yaml --explain")]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
+    pub output: OutputFormat,
+    /// Show, for every value, the source that set it (profile, file:line:column, --set #N)
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Print a shell completion script.
+///
+/// The scripts are also shipped in the repository's completions/ directory.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh completions bash > /etc/bash_completion.d/kyma-mesh
+  kyma-mesh completions zsh > \"${fpath[1]}/_kyma-mesh\"
+  kyma-mesh completions fish > ~/.config/fish/completions/kyma-mesh.fish")]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

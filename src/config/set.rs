@@ -1,0 +1,515 @@
+//! `--set PATH=VALUE`, with istioctl's path syntax.
+//!
+//! Paths are relative to `spec` (a leading `spec.` is accepted too): `a.b.c`, `\.` for a dot
+//! inside a key (`podAnnotations.sidecar\.istio\.io/inject`), `[N]` for a list index and
+//! `[key:value]` to select the list item whose `key` is `value` (created when missing, so
+//! `components.ingressGateways[name:my-gw].enabled=true` adds a gateway).
+//! Values are typed like istioctl does (`true`, `3`, `2.5`, `null`), except under keys whose
+//! values are always strings (image tags, versions, annotations, proxyMetadata).
+
+use std::sync::Arc;
+
+use super::tree::{Entry, Kind, Node, Origin, SourceKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--set #{index} {arg:?}: {message}")]
+pub struct SetError {
+    pub index: usize,
+    pub arg: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+    Select { key: String, value: String },
+}
+
+/// One parsed `--set` argument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetArg {
+    pub index: usize,
+    pub raw: String,
+    pub path: Vec<Segment>,
+    pub value: serde_json::Value,
+}
+
+/// Keys whose values istioctl keeps as strings even when they look like numbers (`1.24`).
+const STRING_KEYS: &[&str] = &[
+    "tag",
+    "hub",
+    "image",
+    "version",
+    "revision",
+    "compatibilityVersion",
+    "value",
+];
+/// Maps whose every value is a string.
+const STRING_MAPS: &[&str] = &[
+    "proxyMetadata",
+    "podAnnotations",
+    "annotations",
+    "labels",
+    "podLabels",
+    "serviceAnnotations",
+    "nodeSelector",
+];
+
+/// Parses `PATH=VALUE`; `index` is 1-based, for messages and `--explain`.
+pub fn parse(index: usize, raw: &str) -> Result<SetArg, SetError> {
+    let err = |message: String| SetError {
+        index,
+        arg: raw.to_string(),
+        message,
+    };
+    let (path_text, value_text) = split_assignment(raw).ok_or_else(|| {
+        err("expected PATH=VALUE, e.g. values.global.proxy.privileged=true".into())
+    })?;
+    let mut path = parse_path(path_text).map_err(err)?;
+    if matches!(path.first(), Some(Segment::Key(k)) if k == "spec") && path.len() > 1 {
+        path.remove(0);
+    }
+    let value = typed_value(&path, value_text);
+    Ok(SetArg {
+        index,
+        raw: raw.to_string(),
+        path,
+        value,
+    })
+}
+
+/// Splits at the first `=` that is not inside `[...]` (selectors may contain `=`? no, but
+/// values may: `a.b=x=y` sets `x=y`).
+fn split_assignment(raw: &str) -> Option<(&str, &str)> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in raw.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '=' if depth == 0 => return Some((&raw[..i], &raw[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_path(text: &str) -> Result<Vec<Segment>, String> {
+    if text.is_empty() {
+        return Err("the path is empty".into());
+    }
+    let mut segs = Vec::new();
+    let mut key = String::new();
+    let mut chars = text.chars().peekable();
+    let mut after_bracket = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) => key.push(n),
+                None => return Err("the path ends with a lone backslash".into()),
+            },
+            '.' => {
+                if key.is_empty() && !after_bracket {
+                    return Err(format!("empty key in path {text:?}"));
+                }
+                if !key.is_empty() {
+                    segs.push(Segment::Key(std::mem::take(&mut key)));
+                }
+                after_bracket = false;
+            }
+            '[' => {
+                if !key.is_empty() {
+                    segs.push(Segment::Key(std::mem::take(&mut key)));
+                }
+                let mut inner = String::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(c) => inner.push(c),
+                        None => return Err(format!("unclosed '[' in path {text:?}")),
+                    }
+                }
+                segs.push(parse_bracket(&inner)?);
+                after_bracket = true;
+                if let Some(&n) = chars.peek()
+                    && n != '.'
+                    && n != '['
+                {
+                    return Err(format!("expected '.' or '[' after ']' in path {text:?}"));
+                }
+            }
+            ']' => return Err(format!("unexpected ']' in path {text:?}")),
+            c => key.push(c),
+        }
+    }
+    if !key.is_empty() {
+        segs.push(Segment::Key(key));
+    } else if !after_bracket {
+        return Err(format!("the path {text:?} ends with '.'"));
+    }
+    Ok(segs)
+}
+
+fn parse_bracket(inner: &str) -> Result<Segment, String> {
+    if let Some((k, v)) = inner.split_once(':') {
+        if k.is_empty() || v.is_empty() {
+            return Err(format!("selector [{inner}] must be [key:value]"));
+        }
+        return Ok(Segment::Select {
+            key: k.to_string(),
+            value: v.to_string(),
+        });
+    }
+    inner
+        .parse::<usize>()
+        .map(Segment::Index)
+        .map_err(|_| format!("[{inner}] is neither a list index nor a [key:value] selector"))
+}
+
+fn typed_value(path: &[Segment], text: &str) -> serde_json::Value {
+    let last_key = path.iter().rev().find_map(|s| match s {
+        Segment::Key(k) => Some(k.as_str()),
+        _ => None,
+    });
+    let parent_key = match path {
+        [.., Segment::Key(p), Segment::Key(_)] => Some(p.as_str()),
+        _ => None,
+    };
+    let always_string = last_key.is_some_and(|k| STRING_KEYS.contains(&k))
+        || parent_key.is_some_and(|p| STRING_MAPS.contains(&p));
+    if always_string {
+        return serde_json::Value::String(text.to_string());
+    }
+    match text {
+        "true" => return true.into(),
+        "false" => return false.into(),
+        "null" => return serde_json::Value::Null,
+        _ => {}
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        // Leading zeros and '+' are not numbers to a human ("007", "+1").
+        if !text.starts_with('+') && !(text.len() > 1 && text.starts_with('0')) {
+            return i.into();
+        }
+    }
+    if text.contains('.')
+        && !text.starts_with('.')
+        && !text.ends_with('.')
+        && let Ok(f) = text.parse::<f64>()
+        && let Some(n) = serde_json::Number::from_f64(f)
+    {
+        return serde_json::Value::Number(n);
+    }
+    serde_json::Value::String(text.to_string())
+}
+
+impl SetArg {
+    pub fn origin(&self) -> Origin {
+        Origin::new(
+            Arc::new(SourceKind::Set(self.index, self.raw.clone())),
+            0,
+            0,
+        )
+    }
+
+    /// Applies the assignment to a whole IstioOperator document (paths are under `spec`).
+    pub fn apply(&self, doc: &mut Node) -> Result<(), SetError> {
+        let origin = self.origin();
+        let mut node = ensure_key(doc, "spec", &origin);
+        for (i, seg) in self.path.iter().enumerate() {
+            let last = i + 1 == self.path.len();
+            match seg {
+                Segment::Key(k) => {
+                    if last {
+                        return self.assign(node, k, &origin);
+                    }
+                    if !matches!(node.kind, Kind::Map(_) | Kind::Null) {
+                        return Err(self.error(format!(
+                            "cannot set {k:?}: its parent is a {}, not a map",
+                            node.type_name()
+                        )));
+                    }
+                    node = ensure_key(node, k, &origin);
+                }
+                Segment::Index(n) => {
+                    let found = node.type_name();
+                    let Kind::Seq(items) = &mut node.kind else {
+                        return Err(self.error(format!("[{n}] needs a list, found a {found}")));
+                    };
+                    let len = items.len();
+                    if *n > len {
+                        return Err(
+                            self.error(format!("index [{n}] is past the end of a list of {len}"))
+                        );
+                    }
+                    if *n == len {
+                        items.push(Node::new(Kind::Map(Vec::new()), origin.clone()));
+                    }
+                    if last {
+                        items[*n] = Node::from_json(&self.value, &origin);
+                        return Ok(());
+                    }
+                    node = &mut items[*n];
+                }
+                Segment::Select { key, value } => {
+                    if matches!(node.kind, Kind::Null) {
+                        node.kind = Kind::Seq(Vec::new());
+                    }
+                    let found = node.type_name();
+                    let Kind::Seq(items) = &mut node.kind else {
+                        return Err(
+                            self.error(format!("[{key}:{value}] needs a list, found a {found}"))
+                        );
+                    };
+                    let pos = items.iter().position(|it| {
+                        it.get(key)
+                            .map(|v| scalar_text(v).as_deref() == Some(value.as_str()))
+                            == Some(true)
+                    });
+                    let pos = match pos {
+                        Some(p) => p,
+                        None => {
+                            items.push(Node::new(
+                                Kind::Map(vec![Entry {
+                                    key: key.clone(),
+                                    key_origin: origin.clone(),
+                                    value: Node::new(Kind::Str(value.clone()), origin.clone()),
+                                }]),
+                                origin.clone(),
+                            ));
+                            items.len() - 1
+                        }
+                    };
+                    if last {
+                        items[pos] = Node::from_json(&self.value, &origin);
+                        return Ok(());
+                    }
+                    node = &mut items[pos];
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn assign(&self, node: &mut Node, key: &str, origin: &Origin) -> Result<(), SetError> {
+        if matches!(node.kind, Kind::Null) {
+            node.kind = Kind::Map(Vec::new());
+        }
+        let found = node.type_name();
+        let Kind::Map(entries) = &mut node.kind else {
+            return Err(self.error(format!(
+                "cannot set {key:?}: its parent is a {found}, not a map"
+            )));
+        };
+        let pos = entries.iter().position(|e| e.key == key);
+        if self.value.is_null() {
+            if let Some(p) = pos {
+                entries.remove(p);
+            }
+            return Ok(());
+        }
+        let value = Node::from_json(&self.value, origin);
+        match pos {
+            Some(p) => entries[p].value = value,
+            None => entries.push(Entry {
+                key: key.to_string(),
+                key_origin: origin.clone(),
+                value,
+            }),
+        }
+        Ok(())
+    }
+
+    fn error(&self, message: String) -> SetError {
+        SetError {
+            index: self.index,
+            arg: self.raw.clone(),
+            message,
+        }
+    }
+}
+
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.kind {
+        Kind::Str(s) => Some(s.clone()),
+        Kind::Number(n) => Some(n.to_string()),
+        Kind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The child map entry `key` of `node`, created (as an empty map) when missing.
+fn ensure_key<'a>(node: &'a mut Node, key: &str, origin: &Origin) -> &'a mut Node {
+    if !matches!(node.kind, Kind::Map(_)) {
+        node.kind = Kind::Map(Vec::new());
+    }
+    let Kind::Map(entries) = &mut node.kind else {
+        unreachable!("just made a map")
+    };
+    let pos = match entries.iter().position(|e| e.key == key) {
+        Some(p) => p,
+        None => {
+            entries.push(Entry {
+                key: key.to_string(),
+                key_origin: origin.clone(),
+                value: Node::new(Kind::Map(Vec::new()), origin.clone()),
+            });
+            entries.len() - 1
+        }
+    };
+    &mut entries[pos].value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seg(k: &str) -> Segment {
+        Segment::Key(k.into())
+    }
+
+    fn apply_all(start: serde_json::Value, sets: &[&str]) -> serde_json::Value {
+        let origin = Origin::new(Arc::new(SourceKind::Profile("t".into())), 0, 0);
+        let mut doc = Node::from_json(&start, &origin);
+        for (i, s) in sets.iter().enumerate() {
+            parse(i + 1, s).unwrap().apply(&mut doc).unwrap();
+        }
+        doc.to_json()
+    }
+
+    #[test]
+    fn dotted_paths_and_escapes() {
+        let a = parse(1, "values.global.proxy.privileged=true").unwrap();
+        assert_eq!(
+            a.path,
+            vec![
+                seg("values"),
+                seg("global"),
+                seg("proxy"),
+                seg("privileged")
+            ]
+        );
+        assert_eq!(a.value, json!(true));
+        let a = parse(
+            1,
+            r"components.pilot.k8s.podAnnotations.sidecar\.istio\.io/inject=false",
+        )
+        .unwrap();
+        assert_eq!(a.path[4], seg("sidecar.istio.io/inject"));
+        // Annotation values are strings, whatever they look like.
+        assert_eq!(a.value, json!("false"));
+    }
+
+    #[test]
+    fn leading_spec_is_optional() {
+        assert_eq!(
+            parse(1, "spec.profile=demo").unwrap().path,
+            vec![seg("profile")]
+        );
+    }
+
+    #[test]
+    fn indexes_and_selectors() {
+        let a = parse(
+            1,
+            "components.ingressGateways[name:istio-ingressgateway].k8s.hpaSpec.minReplicas=3",
+        )
+        .unwrap();
+        assert_eq!(
+            a.path[2],
+            Segment::Select {
+                key: "name".into(),
+                value: "istio-ingressgateway".into()
+            }
+        );
+        assert_eq!(a.value, json!(3));
+        let a = parse(2, "components.ingressGateways[0].enabled=false").unwrap();
+        assert_eq!(a.path[2], Segment::Index(0));
+    }
+
+    #[test]
+    fn typed_values() {
+        assert_eq!(parse(1, "a=3").unwrap().value, json!(3));
+        assert_eq!(parse(1, "a=2.5").unwrap().value, json!(2.5));
+        assert_eq!(parse(1, "a=on").unwrap().value, json!("on"));
+        assert_eq!(parse(1, "a=007").unwrap().value, json!("007"));
+        assert_eq!(parse(1, "a=100m").unwrap().value, json!("100m"));
+        assert_eq!(parse(1, "a=x=y").unwrap().value, json!("x=y"));
+        assert_eq!(
+            parse(1, "values.global.tag=1.24").unwrap().value,
+            json!("1.24")
+        );
+        assert_eq!(
+            parse(1, "compatibilityVersion=1.24").unwrap().value,
+            json!("1.24")
+        );
+        assert_eq!(
+            parse(1, "meshConfig.defaultConfig.proxyMetadata.X=1")
+                .unwrap()
+                .value,
+            json!("1")
+        );
+        assert_eq!(parse(1, "a=").unwrap().value, json!(""));
+    }
+
+    #[test]
+    fn malformed_paths_are_errors() {
+        for bad in [
+            "novalue", "=1", "a..b=1", "a.=1", "a[=1", "a[x]=1", "a]=1", "a[0]b=1", "a[:x]=1",
+        ] {
+            let e = parse(4, bad).unwrap_err();
+            assert_eq!(e.index, 4);
+            assert!(e.to_string().starts_with("--set #4"), "{e}");
+        }
+    }
+
+    #[test]
+    fn apply_creates_and_replaces() {
+        let out = apply_all(
+            json!({"spec": {"values": {"global": {"x": 1}}}}),
+            &[
+                "values.global.y=2",
+                "values.global.x=null",
+                "meshConfig.accessLogFile=/dev/stdout",
+            ],
+        );
+        assert_eq!(
+            out,
+            json!({"spec": {"values": {"global": {"y": 2}}, "meshConfig": {"accessLogFile": "/dev/stdout"}}})
+        );
+    }
+
+    #[test]
+    fn apply_selects_list_items_by_key() {
+        let start = json!({"spec": {"components": {"ingressGateways": [
+            {"name": "istio-ingressgateway", "enabled": true, "k8s": {"hpaSpec": {"minReplicas": 1, "maxReplicas": 5}}}
+        ]}}});
+        let out = apply_all(
+            start,
+            &[
+                "components.ingressGateways[name:istio-ingressgateway].k8s.hpaSpec.minReplicas=3",
+                "components.ingressGateways[name:extra].enabled=true",
+            ],
+        );
+        let gws = &out["spec"]["components"]["ingressGateways"];
+        assert_eq!(
+            gws[0]["k8s"]["hpaSpec"],
+            json!({"minReplicas": 3, "maxReplicas": 5})
+        );
+        assert_eq!(gws[1], json!({"name": "extra", "enabled": true}));
+    }
+
+    #[test]
+    fn apply_index_errors_name_the_argument() {
+        let origin = Origin::new(Arc::new(SourceKind::Profile("t".into())), 0, 0);
+        let mut doc = Node::from_json(&json!({"spec": {"l": [1], "s": "x"}}), &origin);
+        let e = parse(2, "l[5]=1").unwrap().apply(&mut doc).unwrap_err();
+        assert!(e.to_string().contains("past the end"), "{e}");
+        let e = parse(3, "s.x=1").unwrap().apply(&mut doc).unwrap_err();
+        assert!(e.to_string().starts_with("--set #3 \"s.x=1\""), "{e}");
+    }
+}
