@@ -56,6 +56,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Render(RenderArgs),
     Completions(CompletionsArgs),
+    Version(VersionArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
@@ -128,4 +129,26 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Print kyma-mesh's version and the istioctl it would use.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh version
+  kyma-mesh version --istioctl ~/istio-1.28.0/bin/istioctl --output json")]
+pub struct VersionArgs {
+    #[command(flatten)]
+    pub istioctl: IstioctlArg,
+    /// Output format (default: human-readable lines)
+    #[arg(long, value_enum)]
+    pub output: Option<OutputFormat>,
+}
+
+/// Which istioctl to run.
+#[derive(Debug, Clone, Args)]
+pub struct IstioctlArg {
+    /// The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)
+    #[arg(long = "istioctl", value_name = "PATH")]
+    pub path: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod render;
+pub mod version;
 
 use std::process::ExitCode;
 
@@ -13,5 +14,14 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::run(&args, ui),
         Command::Completions(args) => completions::run(&args),
+        Command::Version(args) => version::run(&args, ui),
     }
+}
+
+/// A runtime for commands that talk to a cluster or a process; render needs none.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -191,7 +191,8 @@ fn typed_value(path: &[Segment], text: &str) -> serde_json::Value {
     }
     if let Ok(i) = text.parse::<i64>() {
         // Leading zeros and '+' are not numbers to a human ("007", "+1").
-        if !text.starts_with('+') && !(text.len() > 1 && text.starts_with('0')) {
+        let looks_like_id = text.starts_with('+') || (text.len() > 1 && text.starts_with('0'));
+        if !looks_like_id {
             return i.into();
         }
     }

@@ -1,0 +1,72 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kyma_mesh_global_optspecs
+    string join \n kubeconfig= context= v/verbose q/quiet h/help V/version
+end
+
+function __fish_kyma_mesh_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kyma_mesh_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kyma_mesh_using_subcommand
+    set -l cmd (__fish_kyma_mesh_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l profile -d 'Kyma\'s profile to start from' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
+cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
+production\t'The cluster profile with increased resources and HPA for all components'"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l sidecar-injection -d 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)' -r -f -a "default\t'Every namespace but istio-system and kube-system gets sidecars'
+opt-in\t'Only namespaces labelled istio-injection=enabled (kyma-mesh labels kyma-system)'"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s o -l overrides -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l set -d 'Set one value, after all files: PATH=VALUE with istioctl\'s path syntax, relative to spec (a.b.c, \\. inside keys, [N] list index, [key:value] list item)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l output -d 'Output format' -r -f -a "yaml\t''
+json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l explain -d 'Show, for every value, the source that set it (profile, file:line:column, --set #N)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l output -d 'Output format (default: human-readable lines)' -r -f -a "yaml\t''
+json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

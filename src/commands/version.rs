@@ -1,0 +1,62 @@
+//! `kyma-mesh version`: the tool's version and the istioctl it would use.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use crate::cli::{OutputFormat, VersionArgs};
+use crate::istioctl;
+use crate::ui::{self, Ui};
+
+pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
+    let own = env!("CARGO_PKG_VERSION");
+    // istioctl's absence is information here, not a failure: print what we know.
+    let (located, version) = match istioctl::locate(args.istioctl.path.as_deref()) {
+        Ok(loc) => {
+            let v = super::runtime()?.block_on(istioctl::client_version(&loc.path));
+            (Ok(loc), Some(v))
+        }
+        Err(e) => (Err(e), None),
+    };
+    match args.output {
+        Some(format) => {
+            let ist = match &located {
+                Err(e) => json!({"error": e.to_string()}),
+                Ok(loc) => {
+                    let mut m = json!({"path": loc.path, "source": loc.source.to_string()});
+                    match &version {
+                        Some(Ok(v)) => {
+                            m["version"] = json!(v.to_string());
+                            m["supported"] = json!(istioctl::check_supported(v).is_ok());
+                        }
+                        Some(Err(e)) => m["error"] = json!(e.to_string()),
+                        None => {}
+                    }
+                    m
+                }
+            };
+            let v = json!({"kymaMesh": {"version": own}, "istioctl": ist});
+            let text = match format {
+                OutputFormat::Json => ui::to_json(&v)?,
+                OutputFormat::Yaml => ui::to_yaml(&v)?,
+            };
+            print!("{text}");
+        }
+        None => {
+            println!("kyma-mesh: {own}");
+            match (&located, &version) {
+                (Ok(loc), Some(Ok(v))) => {
+                    let note = match istioctl::check_supported(v) {
+                        Ok(()) => String::new(),
+                        Err(e) => format!(" (unsupported: {e})"),
+                    };
+                    println!("istioctl: {v} at {loc}{note}");
+                }
+                (Ok(loc), Some(Err(e))) => println!("istioctl: {loc}, version unknown: {e}"),
+                (Err(e), _) => println!("istioctl: {e}"),
+                (Ok(loc), None) => println!("istioctl: {loc}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,6 @@
+//! One integration-test binary (as ripgrep does): every test runs the real `kyma-mesh` binary.
+
+mod completions;
+mod help;
+mod render;
+mod util;
