@@ -2,12 +2,14 @@
 //! `commands/`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{InjectionMode, Profile};
 
-const ABOUT: &str = "Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration";
+const ABOUT: &str =
+    "Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration";
 
 const LONG_ABOUT: &str = "\
 Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration.
@@ -56,6 +58,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Render(RenderArgs),
     Completions(CompletionsArgs),
+    Install(InstallArgs),
     Version(VersionArgs),
 }
 
@@ -151,4 +154,117 @@ pub struct IstioctlArg {
     /// The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)
     #[arg(long = "istioctl", value_name = "PATH")]
     pub path: Option<PathBuf>,
+}
+
+/// Install Istio with Kyma's configuration: preflight, istioctl, Kyma's patches, readiness.
+///
+/// Steps: check the cluster, your permissions, istioctl and the configuration; run
+/// `istioctl install -f <rendered> -y`; apply Kyma's post-install patches (STRICT mTLS,
+/// DestinationRules, injector webhook tuning, namespace labels) by server-side apply; wait for
+/// istiod and the ingress gateway; record what was applied in istio-system/kyma-mesh-config.
+/// Running it again changes nothing that is already right.
+///
+/// With no -o and no --from-configmap, overrides are read from the ConfigMaps labelled
+/// installer=overrides,component=istio in kyma-installer, as Kyma's installer did.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # Minikube or k3d
+  kyma-mesh install --profile local
+
+  # A production cluster with your overrides; see the plan first
+  kyma-mesh install --profile production -o overrides.yaml --dry-run
+  kyma-mesh install --profile production -o overrides.yaml
+
+  # Overrides kept in the cluster
+  kyma-mesh install --from-configmap kyma-installer/istio-overrides")]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub istioctl: IstioctlArg,
+    /// Take overrides from this ConfigMap's kyma_istio_operator key (before any -o files)
+    #[arg(long, value_name = "NS/NAME", value_parser = parse_ns_name)]
+    pub from_configmap: Option<(String, String)>,
+    /// Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long the whole install may take (e.g. 90s, 10m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Delete stale sidecar-injector webhook configurations found by the preflight
+    #[arg(long)]
+    pub fix: bool,
+}
+
+/// `NS/NAME`, both parts non-empty.
+pub fn parse_ns_name(s: &str) -> Result<(String, String), String> {
+    match s.split_once('/') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok((ns.to_string(), name.to_string()))
+        }
+        _ => Err(format!(
+            "expected NAMESPACE/NAME, e.g. kyma-installer/istio-overrides, got {s:?}"
+        )),
+    }
+}
+
+/// Durations as kubectl writes them: `90s`, `10m`, `1h30m`, `500ms`; a bare number is seconds.
+/// Hand-written: four units do not justify a dependency.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("invalid duration {s:?}: use e.g. 90s, 10m or 1h30m");
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(digits);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_len);
+        let n: f64 = num.parse().map_err(|_| bad())?;
+        let secs = match unit {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => return Err(bad()),
+        };
+        total += Duration::from_secs_f64(secs);
+        rest = next;
+    }
+    if total.is_zero() {
+        return Err(format!("invalid duration {s:?}: it must be more than zero"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["", "10x", "m", "-1s", "0s", "1.2.3s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ns_names() {
+        assert_eq!(parse_ns_name("a/b"), Ok(("a".into(), "b".into())));
+        for bad in ["a", "/b", "a/", "a/b/c"] {
+            assert!(parse_ns_name(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! `config` is pure; `istioctl` is the only module that spawns istioctl.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod istioctl;

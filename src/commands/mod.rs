@@ -2,6 +2,7 @@
 //! process exit code or an error (mapped to an exit code in `lib.rs`).
 
 pub mod completions;
+pub mod install;
 pub mod render;
 pub mod version;
 
@@ -13,6 +14,7 @@ use crate::ui::Ui;
 pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::run(&args, ui),
+        Command::Install(args) => install::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
         Command::Version(args) => version::run(&args, ui),
     }

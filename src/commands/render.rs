@@ -43,7 +43,9 @@ pub fn render_config(
     for path in &args.overrides {
         if path.as_os_str() == "-" {
             if stdin_used {
-                return Err(crate::InvalidInput("-o - (stdin) can be given only once".into()).into());
+                return Err(
+                    crate::InvalidInput("-o - (stdin) can be given only once".into()).into(),
+                );
             }
             stdin_used = true;
             let mut text = String::new();

@@ -95,6 +95,8 @@ pub struct Rendered {
     pub warnings: Vec<Problem>,
     /// One line per source used, in merge order (`profile cluster`, `o.yaml (IstioOperator)`).
     pub sources: Vec<String>,
+    /// The override IstioOperators, in merge order (what `upgrade` reuses).
+    pub overrides: Vec<serde_json::Value>,
 }
 
 impl Rendered {
@@ -107,6 +109,7 @@ impl Rendered {
 pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
     let mut doc = req.profile.load()?;
     let mut sources = vec![format!("profile {}", req.profile)];
+    let mut override_docs = Vec::new();
     if let Some(layer) = req.injection.layer() {
         merge::merge(&mut doc, &layer)?;
         sources.push(format!("--sidecar-injection {}", req.injection));
@@ -126,6 +129,7 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         let label = source.to_string();
         for o in overrides::parse_override(&text, source)? {
             merge::merge(&mut doc, &o.doc)?;
+            override_docs.push(o.doc.to_json());
             sources.push(format!("{label} ({})", o.form));
         }
     }
@@ -150,5 +154,6 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         doc,
         warnings,
         sources,
+        overrides: override_docs,
     })
 }

@@ -232,7 +232,10 @@ mod tests {
         let o = parse_override(BARE, file("o.yaml")).unwrap();
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].form, "IstioOperator");
-        assert_eq!(o[0].doc.to_json()["spec"]["components"]["pilot"]["k8s"]["hpaSpec"]["minReplicas"], 2);
+        assert_eq!(
+            o[0].doc.to_json()["spec"]["components"]["pilot"]["k8s"]["hpaSpec"]["minReplicas"],
+            2
+        );
     }
 
     fn as_configmap(name: &str, component: &str, body: &str) -> String {
@@ -246,10 +249,21 @@ mod tests {
     fn configmap_form_maps_positions_to_the_outer_file() {
         let text = as_configmap("istio-overrides", "istio", BARE);
         let o = parse_override(&text, file("cm.yaml")).unwrap();
-        assert_eq!(o[0].form, "ConfigMap kyma-installer/istio-overrides, key kyma_istio_operator");
-        let min = o[0].doc.walk(&[
-            "spec", "components", "pilot", "k8s", "hpaSpec", "minReplicas",
-        ].map(|k| crate::config::tree::PathStep::Key(k.into())));
+        assert_eq!(
+            o[0].form,
+            "ConfigMap kyma-installer/istio-overrides, key kyma_istio_operator"
+        );
+        let min = o[0].doc.walk(
+            &[
+                "spec",
+                "components",
+                "pilot",
+                "k8s",
+                "hpaSpec",
+                "minReplicas",
+            ]
+            .map(|k| crate::config::tree::PathStep::Key(k.into())),
+        );
         // BARE's line 8 sits at line 10 + 8 of the ConfigMap, indented by 4 more.
         assert_eq!(min.origin().to_string(), "cm.yaml:18:15");
     }
@@ -258,7 +272,11 @@ mod tests {
     fn quoted_string_form_names_the_key() {
         let text = "kind: ConfigMap\nmetadata: {name: x}\ndata:\n  kyma_istio_operator: \"kind: IstioOperator\\nspec:\\n  bogus: [\"\n";
         let e = parse_override(text, file("q.yaml")).unwrap_err();
-        assert!(e.to_string().starts_with("q.yaml [ConfigMap x, key kyma_istio_operator]:"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("q.yaml [ConfigMap x, key kyma_istio_operator]:"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -276,7 +294,8 @@ mod tests {
     #[test]
     fn values_file_form() {
         let indented: String = BARE.lines().map(|l| format!("    {l}\n")).collect();
-        let text = format!("global:\n  domainName: x\nistio:\n  kyma_istio_operator: |\n{indented}");
+        let text =
+            format!("global:\n  domainName: x\nistio:\n  kyma_istio_operator: |\n{indented}");
         let o = parse_override(&text, file("values.yaml")).unwrap();
         assert_eq!(o[0].form, "values istio.kyma_istio_operator");
         let cm = parse_override(&as_configmap("i", "istio", BARE), file("c")).unwrap();
@@ -293,8 +312,14 @@ mod tests {
             ("spec: {}\n", "without `kind: IstioOperator`"),
             ("- 1\n", "expected a map"),
             ("", "empty"),
-            ("kind: ConfigMap\nmetadata: {name: a}\ndata: {x: y}\n", "has no data.kyma_istio_operator"),
-            ("kind: ConfigMap\ndata:\n  kyma_istio_operator: {a: 1}\n", "must be a string"),
+            (
+                "kind: ConfigMap\nmetadata: {name: a}\ndata: {x: y}\n",
+                "has no data.kyma_istio_operator",
+            ),
+            (
+                "kind: ConfigMap\ndata:\n  kyma_istio_operator: {a: 1}\n",
+                "must be a string",
+            ),
         ] {
             let e = parse_override(text, file("x.yaml")).unwrap_err();
             assert!(e.to_string().contains(needle), "{text:?}: {e}");
@@ -304,7 +329,11 @@ mod tests {
 
     #[test]
     fn embedded_syntax_error_points_into_the_outer_file() {
-        let text = as_configmap("i", "istio", "kind: IstioOperator\nspec:\n  values: [1, 2\n");
+        let text = as_configmap(
+            "i",
+            "istio",
+            "kind: IstioOperator\nspec:\n  values: [1, 2\n",
+        );
         let e = parse_override(&text, file("cm.yaml")).unwrap_err();
         match e {
             ConfigError::Yaml(y) => assert!(y.line >= 13, "{y}"),

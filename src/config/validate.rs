@@ -207,7 +207,11 @@ impl Validator<'_> {
             && min < 1
         {
             path.push(PathStep::Key(min_key.into()));
-            self.push(Severity::Error, path, format!("must be at least 1, found {min}"));
+            self.push(
+                Severity::Error,
+                path,
+                format!("must be at least 1, found {min}"),
+            );
             path.pop();
         }
         if let (Some(min), Some(max)) = (int(min_key), int(max_key))
@@ -219,7 +223,12 @@ impl Validator<'_> {
                 &node.get(max_key).map(|n| n.origin.clone()),
             );
             let blame = match (min_o, max_o) {
-                (Some(a), Some(b)) if a.source.to_string().starts_with("profile") && !b.source.to_string().starts_with("profile") => max_key,
+                (Some(a), Some(b))
+                    if a.source.to_string().starts_with("profile")
+                        && !b.source.to_string().starts_with("profile") =>
+                {
+                    max_key
+                }
                 _ => min_key,
             };
             path.push(PathStep::Key(blame.into()));
@@ -268,9 +277,15 @@ pub fn quantity_problem(s: &str) -> Option<String> {
         return None;
     }
     match suffix {
-        "mi" | "MI" | "mb" | "MB" | "Mb" => Some(format!("{s:?} is not a Kubernetes quantity: did you mean {num}Mi?")),
-        "gi" | "GI" | "gb" | "GB" | "Gb" => Some(format!("{s:?} is not a Kubernetes quantity: did you mean {num}Gi?")),
-        "K" | "ki" | "KI" => Some(format!("{s:?} is not a Kubernetes quantity: did you mean {num}Ki or {num}k?")),
+        "mi" | "MI" | "mb" | "MB" | "Mb" => Some(format!(
+            "{s:?} is not a Kubernetes quantity: did you mean {num}Mi?"
+        )),
+        "gi" | "GI" | "gb" | "GB" | "Gb" => Some(format!(
+            "{s:?} is not a Kubernetes quantity: did you mean {num}Gi?"
+        )),
+        "K" | "ki" | "KI" => Some(format!(
+            "{s:?} is not a Kubernetes quantity: did you mean {num}Ki or {num}k?"
+        )),
         _ => bad(),
     }
 }
@@ -291,13 +306,19 @@ mod tests {
 
     #[test]
     fn quantities() {
-        for ok in ["100m", "1", "0.5", "1.5Gi", "128Mi", "2e3", "1E-2", "3k", ".5", "5."] {
+        for ok in [
+            "100m", "1", "0.5", "1.5Gi", "128Mi", "2e3", "1E-2", "3k", ".5", "5.",
+        ] {
             assert_eq!(quantity_problem(ok), None, "{ok}");
         }
         for bad in ["", "abc", "1.2.3", "12mb", "1 Gi", "Mi", "1e", "1x", "-1"] {
             assert!(quantity_problem(bad).is_some(), "{bad}");
         }
-        assert!(quantity_problem("512mi").unwrap().contains("did you mean 512Mi?"));
+        assert!(
+            quantity_problem("512mi")
+                .unwrap()
+                .contains("did you mean 512Mi?")
+        );
     }
 
     #[test]
@@ -307,7 +328,10 @@ mod tests {
         ));
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(p[0].at, "o.yaml:9:21");
-        assert_eq!(p[0].path, "spec.components.pilot.k8s.resources.limits.memory");
+        assert_eq!(
+            p[0].path,
+            "spec.components.pilot.k8s.resources.limits.memory"
+        );
         assert!(p[0].message.contains("did you mean 1Gi?"), "{}", p[0]);
     }
 
@@ -317,7 +341,10 @@ mod tests {
             "{HEAD}spec:\n  components:\n    pilot:\n      k8s:\n        hpaSpec: {{minReplicas: 5, maxReplicas: 2}}\n"
         ));
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].message.contains("minReplicas (5) is greater than maxReplicas (2)"));
+        assert!(
+            p[0].message
+                .contains("minReplicas (5) is greater than maxReplicas (2)")
+        );
         assert_eq!(p[0].path, "spec.components.pilot.k8s.hpaSpec.minReplicas");
         let p = problems(&format!(
             "{HEAD}spec:\n  values:\n    pilot: {{autoscaleMin: 0, autoscaleMax: 3}}\n"

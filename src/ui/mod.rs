@@ -1,5 +1,7 @@
 //! What the user sees: messages on stderr (respecting -q/-v) and output formats on stdout.
 
+pub mod progress;
+
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat};

@@ -20,6 +20,9 @@ fn shipped_completions_are_fresh() {
             generated == shipped,
             "completions/{file} is stale; regenerate with: tools/gen-completions.sh"
         );
-        assert!(generated.contains("render"), "{shell} completes subcommands");
+        assert!(
+            generated.contains("render"),
+            "{shell} completes subcommands"
+        );
     }
 }

@@ -6,7 +6,10 @@ use crate::util::{invalid, kyma_mesh, success};
 fn every_command_has_help_with_an_example() {
     for cmd in ["render", "completions", "version"] {
         let help = success(kyma_mesh().args([cmd, "--help"]));
-        assert!(help.contains("Examples:"), "{cmd} --help has examples:\n{help}");
+        assert!(
+            help.contains("Examples:"),
+            "{cmd} --help has examples:\n{help}"
+        );
         assert!(help.contains(&format!("kyma-mesh {cmd}")), "{help}");
     }
     let top = success(kyma_mesh().arg("--help"));
@@ -22,7 +25,10 @@ fn unknown_command_is_a_usage_error() {
 #[test]
 fn version_names_the_tool_and_a_missing_istioctl() {
     let out = success(kyma_mesh().arg("version").env("PATH", "/nonexistent"));
-    assert!(out.starts_with(&format!("kyma-mesh: {}\n", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(
+        out.starts_with(&format!("kyma-mesh: {}\n", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
     assert!(out.contains("istioctl not found"), "{out}");
     assert!(out.contains("--istioctl PATH"), "says how to fix it: {out}");
 }

@@ -1,6 +1,6 @@
 //! The shared harness: the binary under test, fixtures and temporary files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 
@@ -40,10 +40,6 @@ impl Files {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
-
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
 }
 
 /// Runs the command, expects exit code 2 and returns stderr.
@@ -55,7 +51,10 @@ pub fn invalid(cmd: &mut Command) -> String {
         Some(2),
         "expected exit 2 (invalid input); stderr:\n{stderr}"
     );
-    assert!(out.stdout.is_empty(), "nothing may reach stdout on invalid input");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may reach stdout on invalid input"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
     stderr

@@ -1,0 +1,371 @@
+//! The Kubernetes boundary: everything kyma-mesh reads from or writes to a cluster goes through
+//! the one `kube::Client` made here. Nothing shells out to kubectl.
+
+pub mod access;
+pub mod overrides;
+pub mod patches;
+pub mod readiness;
+pub mod record;
+pub mod webhooks;
+
+use std::fmt;
+use std::path::Path;
+
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+/// The field manager of every write kyma-mesh makes (server-side apply).
+pub const FIELD_MANAGER: &str = "kyma-mesh";
+pub const ISTIO_NAMESPACE: &str = "istio-system";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The kubeconfig cannot be read or names no usable context: invalid input.
+    #[error("{0}")]
+    Kubeconfig(String),
+    /// An API call failed; `what` names the verb and the object.
+    #[error("{what}: {}", describe_kube_error(.source))]
+    Api {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ClusterError {
+    pub fn api(what: impl Into<String>) -> impl FnOnce(kube::Error) -> ClusterError {
+        let what = what.into();
+        move |source| ClusterError::Api { what, source }
+    }
+
+    /// The HTTP status of the API's answer, if it was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClusterError::Api {
+                source: kube::Error::Api(s),
+                ..
+            } => Some(s.code),
+            _ => None,
+        }
+    }
+}
+
+/// The API server's own words: `403 Forbidden: ...`, or the transport error.
+pub fn describe_kube_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => {
+            let reason = if s.reason.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", s.reason)
+            };
+            format!("the API server answered {}{reason}: {}", s.code, s.message)
+        }
+        other => {
+            // Transport errors nest their cause; the innermost is the useful part.
+            let mut msg = other.to_string();
+            let mut src = std::error::Error::source(other);
+            while let Some(s) = src {
+                msg = format!("{msg}: {s}");
+                src = s.source();
+            }
+            msg
+        }
+    }
+}
+
+/// A connected cluster.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    /// The API server URL, for messages.
+    pub server: String,
+    /// The context in use, if the kubeconfig named one.
+    pub context: Option<String>,
+}
+
+impl fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cluster")
+            .field("server", &self.server)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl Cluster {
+    /// Connects as kubectl would: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`,
+    /// else in-cluster; `--context` or the current context. No request is made yet.
+    pub async fn connect(
+        kubeconfig: Option<&Path>,
+        context: Option<&str>,
+    ) -> Result<Cluster, ClusterError> {
+        let opts = KubeConfigOptions {
+            context: context.map(str::to_string),
+            ..Default::default()
+        };
+        let config = match kubeconfig {
+            Some(path) => {
+                let kc = Kubeconfig::read_from(path).map_err(|e| {
+                    ClusterError::Kubeconfig(format!(
+                        "cannot read kubeconfig {}: {}",
+                        path.display(),
+                        chain(&e)
+                    ))
+                })?;
+                Config::from_custom_kubeconfig(kc, &opts)
+                    .await
+                    .map_err(|e| kubeconfig_error(Some(path), context, &e))?
+            }
+            None if context.is_some() => Config::from_kubeconfig(&opts)
+                .await
+                .map_err(|e| kubeconfig_error(None, context, &e))?,
+            None => Config::infer().await.map_err(|e| {
+                ClusterError::Kubeconfig(format!(
+                    "no cluster to talk to: {} (set KUBECONFIG or pass --kubeconfig)",
+                    chain(&e)
+                ))
+            })?,
+        };
+        let server = config.cluster_url.to_string();
+        let client = Client::try_from(config).map_err(|e| {
+            ClusterError::Other(format!("cannot create a client for {server}: {e}"))
+        })?;
+        Ok(Cluster {
+            client,
+            server,
+            context: context.map(str::to_string),
+        })
+    }
+
+    /// The server's version (`v1.31.2`), the first request: proves the cluster answers.
+    pub async fn server_version(
+        &self,
+    ) -> Result<k8s_openapi::apimachinery::pkg::version::Info, ClusterError> {
+        self.client
+            .apiserver_version()
+            .await
+            .map_err(ClusterError::api(format!(
+                "reading the server version of {}",
+                self.server
+            )))
+    }
+
+    /// An API for any kind, namespaced or cluster-wide, without discovery.
+    pub fn dynamic(&self, gvk: &Gvk, namespace: Option<&str>) -> Api<DynamicObject> {
+        let ar = gvk.api_resource();
+        match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    /// GET that maps 404 to `None`.
+    pub async fn get_opt(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<DynamicObject>, ClusterError> {
+        self.dynamic(gvk, namespace)
+            .get_opt(name)
+            .await
+            .map_err(ClusterError::api(format!(
+                "reading {}",
+                gvk.describe(namespace, name)
+            )))
+    }
+
+    /// Server-side apply with kyma-mesh's field manager, forcing ownership of the fields it sets
+    /// (they are kyma-mesh's by design: the seed's post-install configuration).
+    pub async fn apply(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        name: &str,
+        object: &serde_json::Value,
+    ) -> Result<(), ClusterError> {
+        let params = PatchParams::apply(FIELD_MANAGER).force();
+        self.dynamic(gvk, namespace)
+            .patch(name, &params, &kube::api::Patch::Apply(object))
+            .await
+            .map(|_| ())
+            .map_err(ClusterError::api(format!(
+                "applying {}",
+                gvk.describe(namespace, name)
+            )))
+    }
+}
+
+fn kubeconfig_error(
+    path: Option<&Path>,
+    context: Option<&str>,
+    e: &kube::config::KubeconfigError,
+) -> ClusterError {
+    let file = path
+        .map(|p| format!("kubeconfig {}", p.display()))
+        .unwrap_or_else(|| "the kubeconfig".into());
+    let msg = match context {
+        Some(c) => format!("cannot use context {c:?} of {file}: {}", chain(e)),
+        None => format!("cannot use {file}: {}", chain(e)),
+    };
+    ClusterError::Kubeconfig(msg)
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg = format!("{msg}: {text}");
+        }
+        src = s.source();
+    }
+    msg
+}
+
+/// A kind kyma-mesh touches: group, version, kind and plural, known without discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gvk {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub plural: &'static str,
+}
+
+impl Gvk {
+    pub const fn new(
+        group: &'static str,
+        version: &'static str,
+        kind: &'static str,
+        plural: &'static str,
+    ) -> Gvk {
+        Gvk {
+            group,
+            version,
+            kind,
+            plural,
+        }
+    }
+
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    pub fn api_resource(&self) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(self.group, self.version, self.kind),
+            self.plural,
+        )
+    }
+
+    /// `PeerAuthentication istio-system/default`.
+    pub fn describe(&self, namespace: Option<&str>, name: &str) -> String {
+        match namespace {
+            Some(ns) => format!("{} {ns}/{name}", self.kind),
+            None => format!("{} {name}", self.kind),
+        }
+    }
+}
+
+pub mod kinds {
+    //! The kinds kyma-mesh reads or writes.
+    use super::Gvk;
+
+    pub const NAMESPACE: Gvk = Gvk::new("", "v1", "Namespace", "namespaces");
+    pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
+    pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
+    pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
+    pub const MUTATING_WEBHOOK: Gvk = Gvk::new(
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+    );
+    // Istio serves v1 of its APIs since 1.22; kyma-mesh supports 1.24 and later.
+    pub const PEER_AUTHENTICATION: Gvk = Gvk::new(
+        "security.istio.io",
+        "v1",
+        "PeerAuthentication",
+        "peerauthentications",
+    );
+    pub const DESTINATION_RULE: Gvk = Gvk::new(
+        "networking.istio.io",
+        "v1",
+        "DestinationRule",
+        "destinationrules",
+    );
+}
+
+/// The installed Istio version: the tag of istiod's `discovery` image, without a flavour
+/// suffix (`1.28.0-distroless` -> `1.28.0`). `None` when istiod is not installed.
+pub async fn installed_istio_version(cluster: &Cluster) -> Result<Option<String>, ClusterError> {
+    let Some(d) = cluster
+        .get_opt(&kinds::DEPLOYMENT, Some(ISTIO_NAMESPACE), "istiod")
+        .await?
+    else {
+        return Ok(None);
+    };
+    let v = serde_json::to_value(&d).unwrap_or_default();
+    let containers = v["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let image = containers
+        .iter()
+        .find(|c| c["name"] == "discovery")
+        .or(containers.first())
+        .and_then(|c| c["image"].as_str())
+        .unwrap_or_default();
+    Ok(image_tag(image).map(|t| strip_flavour(&t).to_string()))
+}
+
+/// The tag of an image reference (`docker.io/istio/pilot:1.28.0` -> `1.28.0`), ignoring a
+/// registry port and a digest.
+pub fn image_tag(image: &str) -> Option<String> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split_once(':').map(|(_, t)| t.to_string())
+}
+
+/// `1.28.0-distroless` -> `1.28.0`; `1.28.0-debug` -> `1.28.0`.
+pub fn strip_flavour(tag: &str) -> &str {
+    for suffix in ["-distroless", "-debug"] {
+        if let Some(t) = tag.strip_suffix(suffix) {
+            return t;
+        }
+    }
+    tag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(
+            image_tag("docker.io/istio/pilot:1.28.0-distroless").as_deref(),
+            Some("1.28.0-distroless")
+        );
+        assert_eq!(
+            image_tag("localhost:5000/istio/pilot:1.27.1").as_deref(),
+            Some("1.27.1")
+        );
+        assert_eq!(image_tag("istio/pilot@sha256:abc").as_deref(), None);
+        assert_eq!(
+            image_tag("istio/pilot:1.2@sha256:abc").as_deref(),
+            Some("1.2")
+        );
+        assert_eq!(strip_flavour("1.28.0-distroless"), "1.28.0");
+        assert_eq!(strip_flavour("1.28.0"), "1.28.0");
+    }
+}

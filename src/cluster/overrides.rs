@@ -1,0 +1,65 @@
+//! Overrides kept in the cluster, as Kyma's installer kept them: ConfigMaps in `kyma-installer`
+//! labelled `installer=overrides, component=istio`, key `kyma_istio_operator`.
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, ListParams};
+
+use super::{Cluster, ClusterError};
+use crate::config::OverrideInput;
+use crate::config::overrides::OPERATOR_KEY;
+use crate::config::tree::SourceKind;
+
+pub const INSTALLER_NAMESPACE: &str = "kyma-installer";
+pub const INSTALLER_SELECTOR: &str = "installer=overrides,component=istio";
+
+/// `--from-configmap NS/NAME`: that ConfigMap's `kyma_istio_operator`.
+pub async fn from_configmap(
+    cluster: &Cluster,
+    ns: &str,
+    name: &str,
+) -> Result<OverrideInput, ClusterError> {
+    let api: Api<ConfigMap> = Api::namespaced(cluster.client.clone(), ns);
+    let cm = api
+        .get_opt(name)
+        .await
+        .map_err(ClusterError::api(format!("reading ConfigMap {ns}/{name}")))?
+        .ok_or_else(|| ClusterError::Other(format!("ConfigMap {ns}/{name} does not exist")))?;
+    to_input(&cm, ns, name).ok_or_else(|| {
+        ClusterError::Other(format!("ConfigMap {ns}/{name} has no key {OPERATOR_KEY}"))
+    })
+}
+
+/// The labelled ConfigMaps of `kyma-installer`, by name (a missing namespace means none).
+pub async fn labelled(cluster: &Cluster) -> Result<Vec<(String, OverrideInput)>, ClusterError> {
+    let api: Api<ConfigMap> = Api::namespaced(cluster.client.clone(), INSTALLER_NAMESPACE);
+    let list = match api
+        .list(&ListParams::default().labels(INSTALLER_SELECTOR))
+        .await
+    {
+        Ok(l) => l.items,
+        Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+        Err(e) => {
+            return Err(ClusterError::Api {
+                what: format!("listing ConfigMaps {INSTALLER_SELECTOR} in {INSTALLER_NAMESPACE}"),
+                source: e,
+            });
+        }
+    };
+    let mut out: Vec<(String, OverrideInput)> = list
+        .iter()
+        .filter_map(|cm| {
+            let name = cm.metadata.name.clone()?;
+            to_input(cm, INSTALLER_NAMESPACE, &name).map(|i| (name, i))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn to_input(cm: &ConfigMap, ns: &str, name: &str) -> Option<OverrideInput> {
+    let text = cm.data.as_ref()?.get(OPERATOR_KEY)?.clone();
+    Some(OverrideInput::Text {
+        source: SourceKind::ConfigMap(format!("{ns}/{name} [{OPERATOR_KEY}]")),
+        text,
+    })
+}

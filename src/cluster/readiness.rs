@@ -1,0 +1,135 @@
+//! Readiness: wait until a Deployment is available, and say why it is not when time runs out.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use kube::runtime::wait::await_condition;
+use tokio::time::Instant;
+
+use super::{Cluster, ClusterError};
+
+/// Available: the controller has seen the latest spec, and every desired replica is updated
+/// and available. (kube's `is_deployment_completed` needs the Progressing condition's reason,
+/// which istiod's HPA-driven rollouts do not always set.)
+pub fn is_available(d: Option<&Deployment>) -> bool {
+    let Some(d) = d else { return false };
+    let Some(status) = &d.status else {
+        return false;
+    };
+    let want = d.spec.replicas.unwrap_or(1);
+    let generation = d.metadata.generation.unwrap_or(0);
+    status.observed_generation.unwrap_or(0) >= generation
+        && status.updated_replicas.unwrap_or(0) >= want
+        && status.available_replicas.unwrap_or(0) >= want
+}
+
+/// Waits for `namespace/name` to be available until `deadline`.
+pub async fn wait_available(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    deadline: Instant,
+) -> Result<(), ClusterError> {
+    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
+    let wait = await_condition(api.clone(), name, is_available);
+    match tokio::time::timeout_at(deadline, wait).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(ClusterError::Other(format!(
+            "watching Deployment {namespace}/{name}: {e}"
+        ))),
+        Err(_) => Err(ClusterError::Other(format!(
+            "Deployment {namespace}/{name} is not available in time: {}",
+            why_not_ready(cluster, &api, namespace, name).await
+        ))),
+    }
+}
+
+/// Names the pods that are not ready and why (waiting reasons, failing conditions).
+async fn why_not_ready(
+    cluster: &Cluster,
+    api: &Api<Deployment>,
+    namespace: &str,
+    name: &str,
+) -> String {
+    let deployment = match api.get_opt(name).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return "it does not exist".into(),
+        Err(e) => return format!("it cannot be read ({})", super::describe_kube_error(&e)),
+    };
+    let selector = deployment
+        .spec
+        .selector
+        .match_labels
+        .as_ref()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
+    let list = match pods.list(&ListParams::default().labels(&selector)).await {
+        Ok(l) => l.items,
+        Err(e) => {
+            return format!(
+                "its pods cannot be listed ({})",
+                super::describe_kube_error(&e)
+            );
+        }
+    };
+    if list.is_empty() {
+        return format!("no pods match {selector}");
+    }
+    let mut reasons = Vec::new();
+    for pod in &list {
+        if let Some(r) = pod_problem(pod) {
+            reasons.push(format!(
+                "pod {}: {r}",
+                pod.metadata.name.as_deref().unwrap_or("?")
+            ));
+        }
+    }
+    if reasons.is_empty() {
+        "its pods are ready, but the Deployment does not report them available yet".into()
+    } else {
+        reasons.join("; ")
+    }
+}
+
+/// Why a pod is not ready, if it is not.
+pub fn pod_problem(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    let ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    if ready {
+        return None;
+    }
+    let waiting: Vec<String> = status
+        .container_statuses
+        .iter()
+        .flatten()
+        .filter_map(|c| {
+            let w = c.state.as_ref()?.waiting.as_ref()?;
+            Some(format!(
+                "container {} waiting: {}{}",
+                c.name,
+                w.reason.as_deref().unwrap_or("unknown reason"),
+                w.message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ))
+        })
+        .collect();
+    if !waiting.is_empty() {
+        return Some(waiting.join(", "));
+    }
+    Some(format!(
+        "phase {}, not ready",
+        status.phase.as_deref().unwrap_or("Unknown")
+    ))
+}

@@ -1,0 +1,164 @@
+//! Progress of long work on stderr: a spinner per step on a terminal, plain timestamped lines
+//! when stderr is not a terminal (CI logs), nothing with `-q`.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Ui;
+
+/// The marks linkerd's `check` uses: done, warning, failed.
+pub const OK: &str = "√";
+pub const WARN: &str = "‼";
+pub const FAIL: &str = "×";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Quiet,
+    Plain,
+    Tty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Progress {
+    mode: Mode,
+    verbose: bool,
+}
+
+impl Progress {
+    pub fn new(ui: &Ui) -> Progress {
+        let mode = if ui.quiet() {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal()
+            && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
+        {
+            Mode::Tty
+        } else {
+            Mode::Plain
+        };
+        Progress {
+            mode,
+            verbose: ui.verbosity > 0,
+        }
+    }
+
+    /// Starts a step; finish it with `ok`, `warn` or `fail`.
+    pub fn step(&self, title: impl Into<String>) -> Step {
+        let title = title.into();
+        let bar = match self.mode {
+            Mode::Tty => {
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_message(title.clone());
+                bar.enable_steady_tick(Duration::from_millis(100));
+                Some(bar)
+            }
+            Mode::Plain => {
+                eprintln!("{} {title}...", timestamp());
+                None
+            }
+            Mode::Quiet => None,
+        };
+        Step {
+            title,
+            bar,
+            mode: self.mode,
+            verbose: self.verbose,
+            started: Instant::now(),
+        }
+    }
+
+    /// A line of its own (a sub-result, a note).
+    pub fn line(&self, text: &str) {
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Plain => eprintln!("{} {text}", timestamp()),
+            Mode::Tty => eprintln!("{text}"),
+        }
+    }
+}
+
+pub struct Step {
+    title: String,
+    bar: Option<ProgressBar>,
+    mode: Mode,
+    verbose: bool,
+    started: Instant,
+}
+
+impl Step {
+    /// Shows what the step is doing now (e.g. istioctl's latest line).
+    pub fn update(&self, detail: &str) {
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => bar.set_message(format!("{}: {detail}", self.title)),
+            (None, Mode::Plain) if self.verbose => eprintln!("{}   {detail}", timestamp()),
+            _ => {}
+        }
+    }
+
+    /// A finished part of the step, kept on screen (`  √ Istiod installed`).
+    pub fn sub(&self, mark: &str, text: &str) {
+        let line = format!("  {mark} {text}");
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => bar.println(line),
+            (None, Mode::Plain) => eprintln!("{} {line}", timestamp()),
+            _ => {}
+        }
+    }
+
+    pub fn ok(self, result: &str) {
+        self.finish(OK, result);
+    }
+
+    pub fn warn(self, result: &str) {
+        self.finish(WARN, result);
+    }
+
+    pub fn fail(self, result: &str) {
+        self.finish(FAIL, result);
+    }
+
+    fn finish(mut self, mark: &str, result: &str) {
+        let took = fmt_elapsed(self.started.elapsed());
+        let text = if result.is_empty() {
+            format!("{mark} {} ({took})", self.title)
+        } else {
+            format!("{mark} {}: {result} ({took})", self.title)
+        };
+        match (self.bar.take(), self.mode) {
+            (Some(bar), _) => {
+                bar.finish_and_clear();
+                eprintln!("{text}");
+            }
+            (None, Mode::Plain) => eprintln!("{} {text}", timestamp()),
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn timestamp() -> String {
+    jiff::Timestamp::now().strftime("%H:%M:%S").to_string()
+}
+
+pub fn fmt_elapsed(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 {
+        format!("{s:.1}s")
+    } else if s < 120.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
