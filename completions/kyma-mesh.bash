@@ -22,6 +22,9 @@ _kyma__mesh() {
             kyma__mesh,help)
                 cmd="kyma__mesh__subcmd__help"
                 ;;
+            kyma__mesh,install)
+                cmd="kyma__mesh__subcmd__install"
+                ;;
             kyma__mesh,render)
                 cmd="kyma__mesh__subcmd__render"
                 ;;
@@ -33,6 +36,9 @@ _kyma__mesh() {
                 ;;
             kyma__mesh__subcmd__help,help)
                 cmd="kyma__mesh__subcmd__help__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__help,install)
+                cmd="kyma__mesh__subcmd__help__subcmd__install"
                 ;;
             kyma__mesh__subcmd__help,render)
                 cmd="kyma__mesh__subcmd__help__subcmd__render"
@@ -47,7 +53,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions version help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,7 +97,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions version help"
+            opts="render completions install version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +138,20 @@ _kyma__mesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__render)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -153,6 +173,60 @@ _kyma__mesh() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__install)
+            opts="-o -v -q -h -V --profile --sidecar-injection --overrides --set --skip-validation --istioctl --from-configmap --dry-run --timeout --fix --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -W "local cluster production" -- "${cur}"))
+                    return 0
+                    ;;
+                --sidecar-injection)
+                    COMPREPLY=($(compgen -W "default opt-in" -- "${cur}"))
+                    return 0
+                    ;;
+                --overrides)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istioctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-configmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

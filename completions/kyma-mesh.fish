@@ -32,6 +32,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s h -l help -d 'Print
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l profile -d 'Kyma\'s profile to start from' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
@@ -57,6 +58,25 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l profile -d 'Kyma\'s profile to start from' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
+cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
+production\t'The cluster profile with increased resources and HPA for all components'"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l sidecar-injection -d 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)' -r -f -a "default\t'Every namespace but istio-system and kube-system gets sidecars'
+opt-in\t'Only namespaces labelled istio-injection=enabled (kyma-mesh labels kyma-system)'"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s o -l overrides -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l set -d 'Set one value, after all files: PATH=VALUE with istioctl\'s path syntax, relative to spec (a.b.c, \\. inside keys, [N] list index, [key:value] list item)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l from-configmap -d 'Take overrides from this ConfigMap\'s kyma_istio_operator key (before any -o files)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l timeout -d 'How long the whole install may take (e.g. 90s, 10m, 1h)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l dry-run -d 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l fix -d 'Delete stale sidecar-injector webhook configurations found by the preflight'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l output -d 'Output format (default: human-readable lines)' -r -f -a "yaml\t''
 json\t''"
@@ -66,7 +86,8 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "completions" -d 'Print a shell completion script'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -307,9 +307,9 @@ REPLACEMENTS = {
     "values.ProxyConfig.holdApplicationUntilProxyStarts":
         "meshConfig.defaultConfig.holdApplicationUntilProxyStarts (per pod: annotation proxy.istio.io/config)",
     "values.ProxyConfig.resources":
-        "per workload: the sidecar.istio.io/proxyCPU, proxyCPULimit, proxyMemory, proxyMemoryLimit annotations "
-        "or an istio-proxy container in the pod template (istio.io: Customizing injection); there is no other "
-        "mesh-wide setting and the injection template still reads this one",
+        "per workload, the sidecar.istio.io/proxyCPU, proxyCPULimit, proxyMemory, proxyMemoryLimit annotations "
+        "(istio.io: Customizing injection); Istio has no other mesh-wide setting and its injection template "
+        "still reads this one",
     "values.ProxyConfig.enableCoreDump": "a custom injection template (values.sidecarInjectorWebhook.templates)",
     "values.ProxyInitConfig.resources": "a custom injection template (values.sidecarInjectorWebhook.templates)",
     "values.GlobalConfig.jwtPolicy": "nothing: it has no effect, remove it",
@@ -358,6 +358,7 @@ REPLACEMENTS = {
     "values.Values.istioCni": "values.pilot.cni",
     "values.Values.istiodRemote": "values.pilot.istiodRemote",
     "values.SDSConfig.token": "nothing: remove it",
+    "mesh.ProxyConfig.envoyMetricsServiceAddress": "meshConfig.defaultConfig.envoyMetricsService.address",
     "mesh.ProxyConfig.zipkinAddress":
         "meshConfig.extensionProviders[].zipkin with meshConfig.defaultProviders.tracing "
         "(or meshConfig.defaultConfig.tracing.zipkin.address)",
@@ -696,8 +697,6 @@ def proto_messages(pf, other=None):
                 full = "%s.%s.%s" % (pf.prefix, mname, f["json"])
                 if full in REPLACEMENTS:
                     kind["replacement"] = REPLACEMENTS[full]
-                elif f["comments"]:
-                    kind["note"] = " ".join(c for c in f["comments"] if not c.startswith("$"))
             fields[f["json"]] = kind
         out[pf.prefix + "." + mname] = {"decoder": "protojson", "fields": fields}
     if unresolved:

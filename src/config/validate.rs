@@ -121,6 +121,15 @@ impl Validator<'_> {
                 }
                 _ => self.doc.walk(&path).origin().to_string(),
             };
+            // A deprecation in a profile is kyma-mesh's choice, documented in the profile, and
+            // not the user's to fix: warn only about what the user wrote.
+            let from_profile = matches!(
+                &*self.doc.walk(&path).origin().source,
+                super::tree::SourceKind::Profile(_)
+            );
+            if severity == Severity::Warning && from_profile {
+                continue;
+            }
             self.out.push(Problem {
                 severity,
                 at,
