@@ -4,3 +4,4 @@ mod completions;
 mod help;
 mod render;
 mod util;
+mod validation;

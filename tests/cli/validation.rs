@@ -1,0 +1,182 @@
+//! Validation against Istio's API, seen from the command line: every finding located in the
+//! file that introduced it, errors exit 2, deprecations warn.
+
+use crate::util::{Files, invalid, kyma_mesh, success};
+
+const HEAD: &str = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n";
+
+/// Renders `body` (indented under spec) and returns stderr of the failed run.
+fn rejected(body: &str) -> (String, String) {
+    let f = Files::new(&[("o.yaml", &format!("{HEAD}{body}"))]);
+    let name = f.path("o.yaml").display().to_string();
+    (invalid(kyma_mesh().args(["render", "-o", &name])), name)
+}
+
+#[test]
+fn profiles_pass_in_both_injection_modes() {
+    for profile in ["local", "cluster", "production"] {
+        for mode in ["default", "opt-in"] {
+            let out = kyma_mesh()
+                .args(["render", "--profile", profile, "--sidecar-injection", mode])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{profile}/{mode}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.is_empty(),
+                "{profile}/{mode} renders without a word: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_fields_at_every_depth_are_located() {
+    let cases = [
+        ("  compnents: {}\n", "4:3", "spec.compnents", "components"),
+        (
+            "  components:\n    pilott: {}\n",
+            "5:5",
+            "spec.components.pilott",
+            "pilot",
+        ),
+        (
+            "  components:\n    ingressGateways:\n    - name: istio-ingressgateway\n      enabeld: true\n",
+            "7:7",
+            "spec.components.ingressGateways[0].enabeld",
+            "enabled",
+        ),
+        (
+            "  components:\n    pilot:\n      k8s:\n        replicaCnt: 2\n",
+            "7:9",
+            "spec.components.pilot.k8s.replicaCnt",
+            "replicaCount",
+        ),
+        (
+            "  values:\n    global:\n      proxy:\n        privilegd: true\n",
+            "7:9",
+            "spec.values.global.proxy.privilegd",
+            "privileged",
+        ),
+        (
+            "  meshConfig:\n    accesLogFile: /dev/stdout\n",
+            "5:5",
+            "spec.meshConfig.accesLogFile",
+            "accessLogFile",
+        ),
+        (
+            "  meshConfig:\n    defaultConfig:\n      holdApplicationUntilProxyStart: true\n",
+            "6:7",
+            "spec.meshConfig.defaultConfig.holdApplicationUntilProxyStart",
+            "holdApplicationUntilProxyStarts",
+        ),
+    ];
+    for (body, pos, path, suggestion) in cases {
+        let (err, name) = rejected(body);
+        assert!(
+            err.contains(&format!("{name}:{pos}: {path}:")),
+            "{path}: {err}"
+        );
+        assert!(
+            err.contains(&format!("did you mean `{suggestion}`")),
+            "{path}: {err}"
+        );
+    }
+}
+
+#[test]
+fn obsolete_kyma_1x_settings_are_rejected_with_their_location() {
+    let (err, name) = rejected(
+        "  values:\n    telemetry:\n      v2:\n        prometheus:\n          wasmEnabled: false\n    sidecarInjectorWebhook:\n      objectSelector: {enabled: true}\n    gateways:\n      istio-ingressgateway:\n        zvpn: {enabled: false}\n",
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:8:11: spec.values.telemetry.v2.prometheus.wasmEnabled"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:10:7: spec.values.sidecarInjectorWebhook.objectSelector"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:13:9: spec.values.gateways.istio-ingressgateway.zvpn"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("(3 errors)"), "{err}");
+}
+
+#[test]
+fn type_errors_point_at_the_value() {
+    let (err, name) = rejected(
+        "  components:\n    pilot:\n      enabled: \"yes\"\n      k8s:\n        env:\n        - name: PILOT_HTTP10\n          value: 1\n",
+    );
+    assert!(
+        err.contains(&format!("{name}:6:16: spec.components.pilot.enabled")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:10:18: spec.components.pilot.k8s.env[0].value"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_errors_name_the_argument() {
+    let err = invalid(kyma_mesh().args(["render", "--set", "values.global.proxy.privilegd=true"]));
+    assert!(
+        err.contains("--set #1: spec.values.global.proxy.privilegd"),
+        "{err}"
+    );
+}
+
+#[test]
+fn deprecated_fields_warn_and_still_render() {
+    let f = Files::new(&[(
+        "o.yaml",
+        &format!(
+            "{HEAD}  values:\n    global:\n      jwtPolicy: third-party-jwt\n      proxy:\n        holdApplicationUntilProxyStarts: true\n"
+        ),
+    )]);
+    let out = kyma_mesh()
+        .args(["render", "-o"])
+        .arg(f.path("o.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("o.yaml:6:7: spec.values.global.jwtPolicy"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("meshConfig.defaultConfig.holdApplicationUntilProxyStarts"),
+        "names the replacement: {stderr}"
+    );
+    let quiet = kyma_mesh()
+        .args(["-q", "render", "-o"])
+        .arg(f.path("o.yaml"))
+        .output()
+        .unwrap();
+    assert!(quiet.stderr.is_empty(), "-q silences warnings");
+}
+
+#[test]
+fn skip_validation_lets_unknown_fields_through() {
+    let f = Files::new(&[(
+        "o.yaml",
+        &format!("{HEAD}  values:\n    futureFeature: {{on: true}}\n"),
+    )]);
+    let out = success(
+        kyma_mesh()
+            .args(["render", "--skip-validation", "--output", "json", "-o"])
+            .arg(f.path("o.yaml")),
+    );
+    assert!(out.contains("futureFeature"), "{out}");
+}
