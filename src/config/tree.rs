@@ -316,12 +316,16 @@ pub fn parse_documents(
 /// only the message itself.
 fn first_line_of_error(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    // Drop a leading "line X column Y:"-style prefix if the library adds one.
-    let msg = match first.find(": ") {
-        Some(i) if first[..i].contains("line") => &first[i + 2..],
-        _ => first,
-    };
+    let mut msg = text.lines().next().unwrap_or("invalid YAML").trim();
+    msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    // Drop the library's own "line X column Y: " prefix: the location is printed in front.
+    if msg.starts_with("line ")
+        && let Some(i) = msg.find(": ")
+    {
+        msg = &msg[i + 2..];
+    }
+    // Advice aimed at the library's API user, not at ours.
+    let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
     msg.trim_end_matches('.').to_string()
 }
 
