@@ -164,7 +164,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
         kubeconfig: global.kubeconfig.clone(),
         context: global.context.clone(),
         timeout: args.timeout,
-        extra_args: Vec::new(),
+        extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
     };
     let patch_list = patches::post_install(args.config.profile, args.config.sidecar_injection);
 
@@ -187,6 +187,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     let remaining = deadline.saturating_duration_since(Instant::now());
     let opts = InstallOptions {
         timeout: remaining,
+        extra_args: readiness_timeout_args(remaining),
         ..install_opts
     };
     let on_line = |line: OutputLine| on_istioctl_line(&step, line);
@@ -208,7 +209,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
         Err(e @ IstioctlError::TimedOut { .. }) => {
             step.fail("timed out");
             return Err(anyhow!(
-                "{e}; it was stopped. The cluster may hold a partial Istio installation and no Kyma patches were applied: run install again with a longer --timeout."
+                "{e}. The cluster may hold a partial Istio installation and no Kyma patches were applied: run install again with a longer --timeout."
             ));
         }
         Err(e) => {
@@ -258,6 +259,13 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
         counts.2
     ));
     Ok(())
+}
+
+/// istioctl waits for its components itself (5 minutes by default). Giving it a little less
+/// than our own deadline lets it say which resource is not ready before we would have to kill it.
+fn readiness_timeout_args(remaining: Duration) -> Vec<String> {
+    let secs = (remaining.as_secs_f64() * 0.9).floor().max(1.0) as u64;
+    vec!["--readiness-timeout".into(), format!("{secs}s")]
 }
 
 async fn locate_istioctl(

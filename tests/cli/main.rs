@@ -2,6 +2,7 @@
 
 mod completions;
 mod help;
+mod install;
 mod render;
 mod util;
 mod validation;

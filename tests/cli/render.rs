@@ -355,15 +355,24 @@ fn malformed_yaml_is_located() {
     let name = f.path("bad.yaml").display().to_string();
     assert!(err.contains(&format!("{name}:")), "{err}");
     assert!(err.lines().count() <= 3, "one message, not a dump: {err}");
-    assert!(!err.contains("column"), "the location is said once, as file:line:column: {err}");
+    assert!(
+        !err.contains("column"),
+        "the location is said once, as file:line:column: {err}"
+    );
 }
 
 #[test]
 fn duplicate_keys_are_rejected_not_silently_merged() {
-    let f = Files::new(&[("dup.yaml", "kind: IstioOperator\nspec:\n  profile: default\n  profile: demo\n")]);
+    let f = Files::new(&[(
+        "dup.yaml",
+        "kind: IstioOperator\nspec:\n  profile: default\n  profile: demo\n",
+    )]);
     let err = invalid(kyma_mesh().args(["render", "-o"]).arg(f.path("dup.yaml")));
     assert!(err.contains("dup.yaml:4:3: duplicate mapping key"), "{err}");
-    assert!(!err.contains("DuplicateKeyPolicy"), "no library advice: {err}");
+    assert!(
+        !err.contains("DuplicateKeyPolicy"),
+        "no library advice: {err}"
+    );
 }
 
 #[test]

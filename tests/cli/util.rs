@@ -72,3 +72,62 @@ pub fn json(cmd: &mut Command) -> serde_json::Value {
     let text = success(cmd);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{text}"))
 }
+
+/// A cluster for one test: kube-sim in-process, fake-istioctl as `istioctl` on `PATH`, and a
+/// directory where fake-istioctl records its calls.
+pub struct Cluster {
+    pub sim: testkit::KubeSim,
+    pub bin: tempfile::TempDir,
+    pub record: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn new() -> Cluster {
+        Self::with(testkit::KubeSim::builder())
+    }
+
+    pub fn with(builder: testkit::KubeSimBuilder) -> Cluster {
+        let sim = builder.start().expect("start kube-sim");
+        let bin = tempfile::tempdir().expect("tempdir");
+        testkit::install_fake_istioctl(bin.path()).expect("fake-istioctl is built");
+        Cluster {
+            sim,
+            bin,
+            record: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// kyma-mesh pointed at this cluster, with only fake-istioctl (and the system) on PATH.
+    pub fn kyma_mesh(&self) -> Command {
+        let mut cmd = kyma_mesh();
+        cmd.env("KUBECONFIG", self.sim.kubeconfig_path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.bin.path().display()),
+            )
+            .env("FAKE_ISTIOCTL_RECORD", self.record.path())
+            .env_remove("FAKE_ISTIOCTL_FAIL")
+            .env_remove("FAKE_ISTIOCTL_VERSION");
+        cmd
+    }
+
+    pub fn istioctl_calls(&self) -> Vec<testkit::IstioctlCall> {
+        testkit::read_istioctl_calls(self.record.path())
+    }
+
+    /// Writes kyma-mesh made (server-side apply with its field manager, or any write it made
+    /// with its own user agent). fake-istioctl's writes are not counted.
+    pub fn kyma_mesh_writes(&self) -> Vec<testkit::WriteRecord> {
+        self.sim
+            .writes()
+            .into_iter()
+            .filter(|w| w.succeeded() && w.query.contains("fieldManager=kyma-mesh"))
+            .collect()
+    }
+
+    pub fn get(&self, resource: &str, ns: Option<&str>, name: &str) -> serde_json::Value {
+        self.sim
+            .get(resource, ns, name)
+            .unwrap_or_else(|| panic!("{resource} {ns:?}/{name} exists"))
+    }
+}
