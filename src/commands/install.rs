@@ -183,7 +183,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     // --- istioctl install ----------------------------------------------------------------------
     let file =
         RenderedFile::write(&merged_yaml).context("writing the IstioOperator for istioctl")?;
-    let step = progress.step("istioctl install");
+    let step = progress.long_step("istioctl install");
     let remaining = deadline.saturating_duration_since(Instant::now());
     let opts = InstallOptions {
         timeout: remaining,
@@ -368,7 +368,7 @@ async fn apply_patches(
             }
             Ok(Outcome::Skipped(why)) => {
                 counts.2 += 1;
-                step.warn(&format!("skipped, {why}"));
+                step.ok(&format!("skipped, {why}"));
             }
             Err(e) => {
                 step.fail("failed");
@@ -404,7 +404,7 @@ async fn wait_ready(
         }
     }
     for (ns, name) in deployments {
-        let step = progress.step(format!("{name} ready"));
+        let step = progress.long_step(format!("{name} ready"));
         match readiness::wait_available(cluster, &ns, &name, deadline).await {
             Ok(()) => step.ok("available"),
             Err(e) => {

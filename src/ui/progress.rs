@@ -43,9 +43,19 @@ impl Progress {
         }
     }
 
-    /// Starts a step; finish it with `ok`, `warn` or `fail`.
+    /// Starts a quick step; finish it with `ok`, `warn` or `fail`. In plain mode only the
+    /// result is printed (the start too with -v).
     pub fn step(&self, title: impl Into<String>) -> Step {
-        let title = title.into();
+        self.start(title.into(), self.verbose)
+    }
+
+    /// Starts a step that may take a while: plain mode announces it, so a CI log shows what
+    /// is being waited for.
+    pub fn long_step(&self, title: impl Into<String>) -> Step {
+        self.start(title.into(), true)
+    }
+
+    fn start(&self, title: String, announce: bool) -> Step {
         let bar = match self.mode {
             Mode::Tty => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -58,7 +68,9 @@ impl Progress {
                 Some(bar)
             }
             Mode::Plain => {
-                eprintln!("{} {title}...", timestamp());
+                if announce {
+                    eprintln!("{} {title}...", timestamp());
+                }
                 None
             }
             Mode::Quiet => None,
