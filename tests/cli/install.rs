@@ -352,7 +352,7 @@ fn ctrl_c_stops_istioctl_and_exits_130() {
             None => cmd.env_remove(k),
         };
     }
-    let mut child = cmd
+    let child = cmd
         .arg("install")
         .env("FAKE_ISTIOCTL_FAIL", "hang")
         .stderr(std::process::Stdio::piped())

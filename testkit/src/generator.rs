@@ -1,0 +1,924 @@
+//! The cluster generator: namespaces, Istio, and workloads of every owner kind with realistic
+//! pods (several containers, status, conditions, managedFields: several KB of JSON each).
+
+use serde_json::{Value, json};
+
+use crate::controllers::{
+    build_pod, deployment_status, kubelet_status, owner_ref, pod_spec_defaults, template_hash,
+};
+use crate::istio::{self, IstioInstall};
+use crate::patch::fields_v1;
+use crate::store::Meta;
+use crate::util::{Rng, fnv1a, rfc3339, unix_now};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// Number of pods (system pods included; the last workload is trimmed to hit it).
+    pub pods: usize,
+    /// Fraction of the meshed workloads whose sidecars run the previous minor version.
+    pub outdated_fraction: f64,
+    pub seed: u64,
+    /// The installed Istio version (istiod's image tag, without the variant suffix).
+    pub istio_version: String,
+    /// Install the distroless variant (as Kyma does): proxies are `...:<version>-distroless`.
+    pub distroless: bool,
+    /// `values.sidecarInjectorWebhook.enableNamespacesByDefault` (Kyma: true).
+    pub enable_namespaces_by_default: bool,
+    /// Fraction of meshed pods whose proxy is a native sidecar (an init container with
+    /// `restartPolicy: Always`). 0 by default: the seed's `jq` recipe does not see those.
+    pub native_sidecar_fraction: f64,
+    /// Number of Node objects (DaemonSets run one pod per node).
+    pub nodes: usize,
+    /// Number of application namespaces; `None` = about one per 100 pods.
+    pub namespaces: Option<usize>,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions {
+            pods: 100,
+            outdated_fraction: 0.1,
+            seed: 1,
+            istio_version: istio::DEFAULT_VERSION.to_string(),
+            distroless: true,
+            enable_namespaces_by_default: true,
+            native_sidecar_fraction: 0.0,
+            nodes: 3,
+            namespaces: None,
+        }
+    }
+}
+
+/// A generated object: a value, or a pod already serialized (`head` + resourceVersion + `tail`).
+#[derive(Debug, Clone)]
+pub(crate) enum GenDoc {
+    Value(Value),
+    Pod {
+        head: String,
+        tail: String,
+        meta: Box<Meta>,
+    },
+}
+
+/// The generated objects and what a test may want to know about them.
+#[derive(Debug, Clone, Default)]
+pub struct GeneratedCluster {
+    pub(crate) docs: Vec<GenDoc>,
+    pub pods: usize,
+    /// Pods with a sidecar.
+    pub meshed: usize,
+    /// `(namespace, name)` of the pods whose sidecar is on the previous minor version.
+    pub outdated: Vec<(String, String)>,
+    /// The proxy image of up-to-date sidecars.
+    pub current_proxy_image: String,
+    /// The proxy image(s) of outdated sidecars.
+    pub outdated_proxy_images: Vec<String>,
+}
+
+const APPS: &[&str] = &[
+    "orders",
+    "payments",
+    "catalog",
+    "cart",
+    "checkout",
+    "shipping",
+    "users",
+    "auth",
+    "search",
+    "reviews",
+    "inventory",
+    "notifications",
+    "frontend",
+    "billing",
+    "reports",
+    "recommendations",
+    "media",
+    "pricing",
+];
+const KYMA: &[&str] = &[
+    "api-gateway-controller-manager",
+    "eventing-manager",
+    "serverless-ctrl-mngr",
+    "telemetry-manager",
+    "istio-controller-manager",
+    "application-connector",
+    "btp-manager-controller-manager",
+    "nats",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    Pod,
+}
+
+const PATTERN: &[Kind] = &[
+    Kind::Deployment,
+    Kind::Deployment,
+    Kind::StatefulSet,
+    Kind::Deployment,
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::Deployment,
+    Kind::Job,
+    Kind::Deployment,
+    Kind::DaemonSet,
+    Kind::Deployment,
+    Kind::ReplicationController,
+    Kind::Deployment,
+    Kind::CronJob,
+    Kind::Deployment,
+    Kind::Pod,
+    Kind::StatefulSet,
+    Kind::Deployment,
+    Kind::Deployment,
+];
+
+struct Gen {
+    rng: Rng,
+    out: Vec<GenDoc>,
+    pods: usize,
+    meshed: usize,
+    outdated: Vec<(String, String)>,
+    nodes: Vec<String>,
+    current: String,
+    old_images: [String; 2],
+    native_fraction: f64,
+    ip: u32,
+    proxy_resources: Value,
+    base_time: i64,
+}
+
+fn app_template(app: &str, version: &str, rng: &mut Rng, extra_containers: usize) -> Value {
+    let mut containers = vec![json!({
+        "name": app,
+        "image": format!("europe-docker.pkg.dev/shop-prod/apps/{app}:{version}"),
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}, {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}],
+        "env": [
+            {"name": "APP_NAME", "value": app}, {"name": "LOG_LEVEL", "value": "info"}, {"name": "LOG_FORMAT", "value": "json"},
+            {"name": "HTTP_PORT", "value": "8080"}, {"name": "METRICS_PORT", "value": "9090"},
+            {"name": "DB_HOST", "value": format!("{app}-db.{app}.svc.cluster.local")},
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"key": "password", "name": format!("{app}-db")}}},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}},
+            {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://telemetry-otlp-traces.kyma-system:4317"}
+        ],
+        "resources": {"limits": {"cpu": "500m", "memory": "512Mi"}, "requests": {"cpu": format!("{}m", 50 + rng.below(200)), "memory": "128Mi"}},
+        "livenessProbe": {"failureThreshold": 3, "httpGet": {"path": "/healthz", "port": "http", "scheme": "HTTP"}, "initialDelaySeconds": 10, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1},
+        "readinessProbe": {"failureThreshold": 3, "httpGet": {"path": "/ready", "port": "http", "scheme": "HTTP"}, "periodSeconds": 5, "successThreshold": 1, "timeoutSeconds": 1},
+        "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true, "runAsNonRoot": true, "runAsUser": 1000},
+        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+        "volumeMounts": [{"mountPath": "/config", "name": "config", "readOnly": true}, {"mountPath": "/tmp", "name": "tmp"},
+                         {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "kube-api-access", "readOnly": true}]
+    })];
+    let extras = [
+        json!({"name": "log-shipper", "image": "docker.io/fluent/fluent-bit:3.2.4", "imagePullPolicy": "IfNotPresent",
+               "resources": {"limits": {"memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "32Mi"}},
+               "volumeMounts": [{"mountPath": "/var/log/app", "name": "tmp"}],
+               "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}),
+        json!({"name": "metrics-exporter", "image": "quay.io/prometheus/statsd-exporter:v0.28.0", "imagePullPolicy": "IfNotPresent",
+               "args": ["--statsd.listen-udp=:9125", "--web.listen-address=:9102"],
+               "ports": [{"containerPort": 9102, "name": "exporter", "protocol": "TCP"}],
+               "resources": {"limits": {"memory": "64Mi"}, "requests": {"cpu": "5m", "memory": "16Mi"}},
+               "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}),
+    ];
+    containers.extend(extras.into_iter().take(extra_containers));
+    json!({
+        "metadata": {"labels": {"app": app, "version": version, "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "shop"},
+                     "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"}},
+        "spec": {
+            "containers": containers,
+            "serviceAccountName": app,
+            "securityContext": {"fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
+            "volumes": [{"configMap": {"defaultMode": 420, "name": format!("{app}-config")}, "name": "config"},
+                        {"emptyDir": {}, "name": "tmp"},
+                        {"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
+                            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                            {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}}]}}]
+        }
+    })
+}
+
+impl Gen {
+    fn uid(&mut self) -> String {
+        self.rng.uid()
+    }
+
+    fn time(&mut self, max_days: u64) -> String {
+        rfc3339(self.base_time - self.rng.below(max_days * 86_400 + 1) as i64)
+    }
+
+    fn meta(&mut self, ns: &str, name: &str, labels: &Value) -> Value {
+        let uid = self.uid();
+        let t = self.time(90);
+        let mut m = json!({"name": name, "uid": uid, "creationTimestamp": t, "generation": 1, "labels": labels});
+        if !ns.is_empty() {
+            m["namespace"] = json!(ns);
+        }
+        m
+    }
+
+    /// Pods for a workload; `proxy` = None for unmeshed ones.
+    #[allow(clippy::too_many_arguments)]
+    fn pods_for(
+        &mut self,
+        ns: &str,
+        names: Vec<String>,
+        template: &Value,
+        owner: Option<Value>,
+        extra_labels: &[(&str, String)],
+        proxy: Option<&str>,
+        node_of: &dyn Fn(usize) -> Option<String>,
+        managed: &Value,
+    ) {
+        // One prototype per workload (admission is the same for all its pods), serialized once
+        // with placeholders; per pod only identity, placement and status are filled in.
+        let Some(first) = names.first() else { return };
+        let mut proto = build_pod(ns, first, template, owner, extra_labels);
+        pod_spec_defaults(&mut proto, "@@H@@");
+        if let Some(image) = proxy {
+            let native = self.rng.chance(self.native_fraction);
+            istio::inject_sidecar(&mut proto, image, Some(&self.proxy_resources), native);
+        }
+        {
+            let meta = proto["metadata"].as_object_mut().expect("object");
+            meta.insert("name".into(), json!("@@N@@"));
+            meta.insert("uid".into(), json!("@@U@@"));
+            meta.insert("resourceVersion".into(), json!("@@RV@@"));
+            meta.insert("creationTimestamp".into(), json!("@@T@@"));
+            meta.insert("generation".into(), json!(1));
+            meta.insert("managedFields".into(), managed.clone());
+        }
+        if proto["spec"]["hostname"].is_string() {
+            proto["spec"]["hostname"] = json!("@@N@@");
+        }
+        // the kubelet's status, with placeholders for what differs per pod
+        // (the kubelet only looks at container names, images and restart policies)
+        let slim = |key: &str| -> Value {
+            proto["spec"][key]
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| json!({"name": c["name"], "image": c["image"], "restartPolicy": c["restartPolicy"]}))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut with_status =
+            json!({"spec": {"containers": slim("containers"), "nodeName": "@@H@@"}});
+        let inits = slim("initContainers");
+        if inits.as_array().is_some_and(|a| !a.is_empty()) {
+            with_status["spec"]["initContainers"] = inits;
+        }
+        kubelet_status(&mut with_status, true, &mut self.rng, 0);
+        let mut status = with_status["status"].take();
+        status["podIP"] = json!("@@IP@@");
+        status["podIPs"] = json!([{"ip": "@@IP@@"}]);
+        status["hostIP"] = json!("@@HIP@@");
+        status["hostIPs"] = json!([{"ip": "@@HIP@@"}]);
+        let mut ids = 0usize;
+        for key in ["containerStatuses", "initContainerStatuses"] {
+            for c in status[key].as_array_mut().into_iter().flatten() {
+                let id = format!("containerd://@@C{ids}@@");
+                ids += 1;
+                if c["state"]["terminated"].is_object() {
+                    c["state"]["terminated"]["containerID"] = json!(id);
+                }
+                c["containerID"] = json!(id);
+            }
+        }
+        let mut pod_tpl = serde_json::to_string(&proto).unwrap_or_default();
+        pod_tpl.pop(); // the closing brace: the status goes before it
+        let status_tpl = serde_json::to_string(&status).unwrap_or_default();
+        let labels = proto["metadata"]["labels"].as_object().cloned();
+        let owners: Vec<(String, String, String, bool)> = proto["metadata"]["ownerReferences"]
+            .as_array()
+            .map(|os| {
+                os.iter()
+                    .map(|o| {
+                        let s = |k: &str| o[k].as_str().unwrap_or_default().to_string();
+                        (
+                            s("kind"),
+                            s("name"),
+                            s("uid"),
+                            o["controller"].as_bool().unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (i, name) in names.into_iter().enumerate() {
+            let node = node_of(i).unwrap_or_else(|| {
+                self.nodes[self.rng.below(self.nodes.len() as u64) as usize].clone()
+            });
+            if let Some(image) = proxy {
+                self.meshed += 1;
+                if image != self.current {
+                    self.outdated.push((ns.to_string(), name.clone()));
+                }
+            }
+            self.ip += 1;
+            let ip = format!("10.244.{}.{}", (self.ip / 250) % 250, 2 + self.ip % 250);
+            let hip = format!("10.250.0.{}", 2 + (fnv1a(node.as_bytes()) % 200));
+            let uid = self.uid();
+            let t = self.time(30);
+            let cids: Vec<String> = (0..ids).map(|_| self.rng.hex(64)).collect();
+            let lookup = |var: &str| -> String {
+                match var {
+                    "N" => name.clone(),
+                    "U" => uid.clone(),
+                    "T" => t.clone(),
+                    "H" => node.clone(),
+                    "IP" => ip.clone(),
+                    "HIP" => hip.clone(),
+                    "RV" => "@@RV@@".to_string(),
+                    v => v
+                        .strip_prefix('C')
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .and_then(|n| cids.get(n).cloned())
+                        .unwrap_or_default(),
+                }
+            };
+            let mut doc = String::with_capacity(pod_tpl.len() + status_tpl.len() + 256);
+            render(&pod_tpl, &lookup, &mut doc);
+            doc.push_str(",\"status\":");
+            render(&status_tpl, &lookup, &mut doc);
+            doc.push('}');
+            let (head, tail) = match doc.find("@@RV@@") {
+                Some(at) => (doc[..at].to_string(), doc[at + 6..].to_string()),
+                None => (doc, String::new()),
+            };
+            let mut labels = labels.clone();
+            if let Some(l) = labels.as_mut() {
+                for v in l.values_mut() {
+                    if v == "@@N@@" {
+                        *v = json!(name);
+                    }
+                }
+            }
+            let meta = Meta {
+                api_version: "v1".into(),
+                name: name.clone(),
+                namespace: ns.to_string(),
+                uid: uid.clone(),
+                labels,
+                owners: owners.clone(),
+                phase: Some("Running".into()),
+                node: Some(node.clone()),
+            };
+            self.out.push(GenDoc::Pod {
+                head,
+                tail,
+                meta: Box::new(meta),
+            });
+            self.pods += 1;
+        }
+    }
+
+    fn push(&mut self, v: Value) {
+        self.out.push(GenDoc::Value(v));
+    }
+}
+
+/// Expands `@@VAR@@` placeholders.
+fn render(tpl: &str, lookup: &dyn Fn(&str) -> String, out: &mut String) {
+    for (i, part) in tpl.split("@@").enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str(&lookup(part));
+        }
+    }
+}
+
+fn managed_fields(template: &Value, time: &str) -> Value {
+    let mut mf = json!([
+        {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": time,
+         "fieldsType": "FieldsV1", "fieldsV1": null},
+        {"manager": "kubelet", "operation": "Update", "apiVersion": "v1", "time": time, "subresource": "status",
+         "fieldsType": "FieldsV1", "fieldsV1": {"f:status": {"f:conditions": {}, "f:containerStatuses": {}, "f:hostIP": {},
+            "f:hostIPs": {}, "f:phase": {}, "f:podIP": {}, "f:podIPs": {}, "f:startTime": {}}}}
+    ]);
+    // the template is exactly {metadata, spec}: its fields are the pod's
+    mf[0]["fieldsV1"] = fields_v1(template);
+    mf
+}
+
+impl GeneratedCluster {
+    /// The generated objects as JSON values (pods with resourceVersion "1").
+    pub fn objects(&self) -> Vec<Value> {
+        self.docs
+            .iter()
+            .map(|d| match d {
+                GenDoc::Value(v) => v.clone(),
+                GenDoc::Pod { head, tail, .. } => {
+                    serde_json::from_str(&format!("{head}1{tail}")).unwrap_or(Value::Null)
+                }
+            })
+            .collect()
+    }
+
+    /// Number of generated objects.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}
+
+/// Builds a cluster: Nodes, namespaces (`kyma-system`, `istio-system`, `kube-system`, app
+/// namespaces, some with injection disabled), Istio (istiod, ingress gateway, the injector
+/// webhook) at `istio_version`, and workloads of every owner kind. Deterministic per seed
+/// (names, uids, placement, which workloads are outdated).
+pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
+    let mut rng = Rng::new(opts.seed);
+    let version = opts.istio_version.clone();
+    let old_version = istio::previous_minor(&version);
+    let iop = json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "spec": {
+        "values": {"global": {"variant": if opts.distroless { "distroless" } else { "" },
+                              "proxy": {"resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}}}},
+                   "sidecarInjectorWebhook": {"enableNamespacesByDefault": opts.enable_namespaces_by_default}},
+        "components": {"pilot": {"k8s": {"env": [{"name": "PILOT_HTTP10", "value": "1"}]}},
+                       "ingressGateways": [{"name": "istio-ingressgateway", "enabled": true}]}
+    }});
+    let install = IstioInstall::from_operator(&iop, &version).expect("generator operator is valid");
+    let current = install.proxy_image();
+    let old_images = [
+        format!("{}/proxyv2:{old_version}-distroless", install.hub),
+        format!("{}/proxyv2:{old_version}", install.hub),
+    ];
+    let nodes: Vec<String> = (0..opts.nodes.max(1))
+        .map(|i| format!("node-{i}"))
+        .collect();
+    let mut g = Gen {
+        rng: Rng::new(rng.next_u64()),
+        out: Vec::with_capacity(opts.pods + opts.pods / 2 + 100),
+        pods: 0,
+        meshed: 0,
+        outdated: Vec::new(),
+        nodes: nodes.clone(),
+        current: current.clone(),
+        old_images: old_images.clone(),
+        native_fraction: opts.native_sidecar_fraction,
+        ip: 0,
+        proxy_resources: install.proxy_resources.clone().unwrap_or(json!({})),
+        base_time: unix_now() - 3600,
+    };
+    for (i, n) in nodes.iter().enumerate() {
+        let meta = g.meta("", n, &json!({"kubernetes.io/hostname": n, "kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": "m5.xlarge",
+                                          "topology.kubernetes.io/zone": format!("eu-central-1{}", ["a", "b", "c"][i % 3])}));
+        g.push(json!({"apiVersion": "v1", "kind": "Node", "metadata": meta,
+            "spec": {"podCIDR": format!("10.244.{i}.0/24")},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+                       "addresses": [{"type": "InternalIP", "address": format!("10.250.0.{}", 10 + i)}, {"type": "Hostname", "address": n}],
+                       "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"}, "allocatable": {"cpu": "3920m", "memory": "14Gi", "pods": "110"},
+                       "nodeInfo": {"kubeletVersion": "v1.32.0", "containerRuntimeVersion": "containerd://1.7.24", "osImage": "Garden Linux", "architecture": "amd64", "operatingSystem": "linux"}}}));
+    }
+    // namespaces
+    let n_apps = opts.namespaces.unwrap_or((opts.pods / 100).clamp(1, 200));
+    let mut namespaces: Vec<(String, Option<&str>)> = vec![
+        ("kube-system".into(), Some("disabled")),
+        ("istio-system".into(), Some("disabled")),
+        ("kyma-system".into(), Some("enabled")),
+        ("default".into(), None),
+        ("kube-public".into(), None),
+        ("kube-node-lease".into(), None),
+    ];
+    for i in 0..n_apps {
+        let label = match i % 7 {
+            3 => Some("enabled"),
+            6 => Some("disabled"),
+            _ => None,
+        };
+        namespaces.push((format!("{}-{i:03}", APPS[i % APPS.len()]), label));
+    }
+    for (ns, label) in &namespaces {
+        let mut labels = json!({"kubernetes.io/metadata.name": ns});
+        if let Some(l) = label {
+            labels["istio-injection"] = json!(l);
+        }
+        let meta = g.meta("", ns, &labels);
+        g.push(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": meta,
+                          "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
+        );
+    }
+    // Istio
+    let mut istio_objects = install.core_objects();
+    istio_objects.retain(|o| o["kind"] != "Namespace");
+    istio_objects.extend(install.istiod_objects());
+    istio_objects.extend(install.gateway_objects());
+    for mut o in istio_objects {
+        let uid = g.uid();
+        o["metadata"]["uid"] = json!(uid);
+        o["metadata"]["creationTimestamp"] = json!(rfc3339(g.base_time - 86_400 * 7));
+        if o["kind"] == "Deployment" {
+            let ns = o["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let name = o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let replicas = o["spec"]["replicas"].as_i64().unwrap_or(1) as usize;
+            expand_deployment(&mut g, o, &ns, &name, replicas, None);
+        } else {
+            g.push(o);
+        }
+    }
+    // kube-system: coredns and kube-proxy
+    let core_tpl = json!({"metadata": {"labels": {"k8s-app": "kube-dns"}}, "spec": {"containers": [{"name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.3", "args": ["-conf", "/etc/coredns/Corefile"]}], "priorityClassName": "system-cluster-critical"}});
+    let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": g.meta("kube-system", "coredns", &json!({"k8s-app": "kube-dns"})),
+                     "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}}, "template": core_tpl}});
+    expand_deployment(&mut g, dep, "kube-system", "coredns", 2, None);
+    let proxy_tpl = json!({"metadata": {"labels": {"k8s-app": "kube-proxy"}}, "spec": {"hostNetwork": true, "containers": [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.32.0"}]}});
+    expand_daemonset(&mut g, "kube-system", "kube-proxy", proxy_tpl, None);
+
+    // application workloads
+    let target = opts.pods.max(g.pods);
+    let mut slot = 0usize;
+    let mut kyma_i = 0usize;
+    let app_namespaces: Vec<(String, Option<&str>)> = namespaces[6..].to_vec();
+    while g.pods < target {
+        let remaining = target - g.pods;
+        let (ns, label, app, version) = if kyma_i < KYMA.len() && slot.is_multiple_of(4) {
+            kyma_i += 1;
+            (
+                "kyma-system".to_string(),
+                Some("enabled"),
+                KYMA[kyma_i - 1].to_string(),
+                "1.4.2".to_string(),
+            )
+        } else {
+            let (ns, label) = app_namespaces[slot % app_namespaces.len().max(1)].clone();
+            let app = format!("{}-{}", APPS[(slot / 3) % APPS.len()], slot);
+            (
+                ns,
+                label,
+                app,
+                format!("v{}.{}.{}", 1 + slot % 3, slot % 10, slot % 7),
+            )
+        };
+        let kind = if ns == "kyma-system" {
+            Kind::Deployment
+        } else {
+            PATTERN[slot % PATTERN.len()]
+        };
+        let kind = if kind == Kind::DaemonSet && remaining < g.nodes.len() {
+            Kind::Pod
+        } else {
+            kind
+        };
+        slot += 1;
+        let ns_meshed = label != Some("disabled");
+        let opted_out = g.rng.chance(0.05);
+        let proxy = if ns_meshed && !opted_out {
+            if rng.chance(opts.outdated_fraction) {
+                Some(g.old_images[(g.rng.below(2)) as usize].clone())
+            } else {
+                Some(current.clone())
+            }
+        } else {
+            None
+        };
+        let extra = g.rng.below(3) as usize;
+        let mut tpl = app_template(&app, &version, &mut g.rng, extra);
+        if opted_out {
+            tpl["metadata"]["annotations"]["sidecar.istio.io/inject"] = json!("false");
+        }
+        let want = |n: usize| n.min(remaining).max(1);
+        let labels = tpl["metadata"]["labels"].clone();
+        match kind {
+            Kind::Deployment => {
+                let replicas = want(1 + g.rng.below(8) as usize);
+                let meta = g.meta(&ns, &app, &labels);
+                let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                    "spec": {"replicas": replicas, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
+                             "selector": {"matchLabels": {"app": app}},
+                             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+                             "template": null}});
+                d["spec"]["template"] = tpl;
+                expand_deployment(&mut g, d, &ns, &app, replicas, proxy.as_deref());
+                let meta = g.meta(&ns, &app, &labels);
+                g.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
+                    "spec": {"type": "ClusterIP", "selector": {"app": app},
+                             "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}}));
+            }
+            Kind::StatefulSet => {
+                let replicas = want(1 + g.rng.below(4) as usize);
+                let rev = format!("{app}-{}", template_hash(&tpl));
+                let meta = g.meta(&ns, &app, &labels);
+                let uid = meta["uid"].as_str().unwrap_or_default().to_string();
+                let names: Vec<String> = (0..replicas).map(|i| format!("{app}-{i}")).collect();
+                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+                for (i, name) in names.into_iter().enumerate() {
+                    let mut t = tpl.clone();
+                    t["spec"]["hostname"] = json!(name);
+                    t["spec"]["subdomain"] = json!(app);
+                    g.pods_for(
+                        &ns,
+                        vec![name.clone()],
+                        &t,
+                        Some(owner_ref("apps/v1", "StatefulSet", &app, &uid)),
+                        &[
+                            ("controller-revision-hash", rev.clone()),
+                            ("apps.kubernetes.io/pod-index", i.to_string()),
+                            ("statefulset.kubernetes.io/pod-name", name.clone()),
+                        ],
+                        proxy.as_deref(),
+                        &|_| None,
+                        &managed,
+                    );
+                }
+                let mut sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta,
+                    "spec": {"replicas": replicas, "serviceName": app, "selector": {"matchLabels": {"app": app}}, "template": null,
+                             "podManagementPolicy": "OrderedReady", "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}},
+                    "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas, "currentReplicas": replicas,
+                               "updatedReplicas": replicas, "availableReplicas": replicas, "currentRevision": rev, "updateRevision": rev, "collisionCount": 0}});
+                sts["spec"]["template"] = tpl;
+                g.push(sts);
+            }
+            Kind::DaemonSet => {
+                expand_daemonset(&mut g, &ns, &app, tpl, proxy.as_deref());
+            }
+            Kind::ReplicaSet | Kind::ReplicationController => {
+                let replicas = want(1 + g.rng.below(2) as usize);
+                let name = format!("{app}-{}", g.rng.suffix(5));
+                let meta = g.meta(&ns, &name, &labels);
+                let uid = meta["uid"].as_str().unwrap_or_default().to_string();
+                let (api, k, sel) = if kind == Kind::ReplicaSet {
+                    (
+                        "apps/v1",
+                        "ReplicaSet",
+                        json!({"matchLabels": {"app": app}}),
+                    )
+                } else {
+                    ("v1", "ReplicationController", json!({"app": app}))
+                };
+                let names: Vec<String> = (0..replicas)
+                    .map(|_| format!("{name}-{}", g.rng.suffix(5)))
+                    .collect();
+                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+                g.pods_for(
+                    &ns,
+                    names,
+                    &tpl,
+                    Some(owner_ref(api, k, &name, &uid)),
+                    &[],
+                    proxy.as_deref(),
+                    &|_| None,
+                    &managed,
+                );
+                let mut rs = json!({"apiVersion": api, "kind": k, "metadata": meta,
+                    "spec": {"replicas": replicas, "selector": sel, "template": null},
+                    "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "observedGeneration": 1}});
+                rs["spec"]["template"] = tpl;
+                g.push(rs);
+            }
+            Kind::Job | Kind::CronJob => {
+                let mut jt = tpl.clone();
+                jt["spec"]["restartPolicy"] = json!("OnFailure");
+                let (job_name, job_owner) = if kind == Kind::CronJob {
+                    let meta = g.meta(&ns, &app, &labels);
+                    let uid = meta["uid"].as_str().unwrap_or_default().to_string();
+                    g.push(json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+                        "spec": {"schedule": "*/30 * * * *", "concurrencyPolicy": "Forbid", "suspend": false,
+                                 "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
+                                 "jobTemplate": {"spec": {"backoffLimit": 2, "template": jt}}},
+                        "status": {"lastScheduleTime": rfc3339(g.base_time)}}));
+                    (
+                        format!("{app}-{}", 28_900_000 + g.rng.below(99_999)),
+                        Some(owner_ref("batch/v1", "CronJob", &app, &uid)),
+                    )
+                } else {
+                    (app.clone(), None)
+                };
+                let mut meta = g.meta(&ns, &job_name, &labels);
+                if let Some(o) = job_owner {
+                    meta["ownerReferences"] = json!([o]);
+                }
+                let uid = meta["uid"].as_str().unwrap_or_default().to_string();
+                let t = rfc3339(g.base_time);
+                let managed = managed_fields(&jt, &t);
+                let pod_name = format!("{job_name}-{}", g.rng.suffix(5));
+                g.pods_for(
+                    &ns,
+                    vec![pod_name],
+                    &jt,
+                    Some(owner_ref("batch/v1", "Job", &job_name, &uid)),
+                    &[
+                        ("batch.kubernetes.io/controller-uid", uid.clone()),
+                        ("batch.kubernetes.io/job-name", job_name.clone()),
+                        ("controller-uid", uid.clone()),
+                        ("job-name", job_name.clone()),
+                    ],
+                    proxy.as_deref(),
+                    &|_| None,
+                    &managed,
+                );
+                let mut job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+                    "spec": {"backoffLimit": 2, "completions": 1, "parallelism": 1, "template": null},
+                    "status": {"active": 1, "ready": 1, "startTime": t, "terminating": 0, "uncountedTerminatedPods": {}}});
+                job["spec"]["template"] = jt;
+                g.push(job);
+            }
+            Kind::Pod => {
+                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+                g.pods_for(
+                    &ns,
+                    vec![app.clone()],
+                    &tpl,
+                    None,
+                    &[],
+                    proxy.as_deref(),
+                    &|_| None,
+                    &managed,
+                );
+            }
+        }
+    }
+    GeneratedCluster {
+        docs: g.out,
+        pods: g.pods,
+        meshed: g.meshed,
+        outdated: g.outdated,
+        current_proxy_image: current,
+        outdated_proxy_images: old_images.to_vec(),
+    }
+}
+
+/// Deployment + its ReplicaSet (named by the pod-template hash, as the simulated controller
+/// would) + pods + status.
+fn expand_deployment(
+    g: &mut Gen,
+    mut d: Value,
+    ns: &str,
+    name: &str,
+    replicas: usize,
+    proxy: Option<&str>,
+) {
+    let hash = template_hash(&d["spec"]["template"]);
+    let rs_name = format!("{name}-{hash}");
+    let duid = d["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut rs_tpl = d["spec"]["template"].clone();
+    rs_tpl["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+    let mut sel = d["spec"]["selector"].clone();
+    sel["matchLabels"]["pod-template-hash"] = json!(hash);
+    let mut rs_meta = g.meta(ns, &rs_name, &rs_tpl["metadata"]["labels"]);
+    rs_meta["ownerReferences"] = json!([owner_ref("apps/v1", "Deployment", name, &duid)]);
+    rs_meta["annotations"] = json!({"deployment.kubernetes.io/desired-replicas": replicas.to_string(),
+                                    "deployment.kubernetes.io/max-replicas": (replicas + 1).to_string(),
+                                    "deployment.kubernetes.io/revision": "1"});
+    let rs_uid = rs_meta["uid"].as_str().unwrap_or_default().to_string();
+    let names: Vec<String> = (0..replicas)
+        .map(|_| format!("{rs_name}-{}", g.rng.suffix(5)))
+        .collect();
+    let managed = managed_fields(&rs_tpl, &rfc3339(g.base_time));
+    g.pods_for(
+        ns,
+        names,
+        &rs_tpl,
+        Some(owner_ref("apps/v1", "ReplicaSet", &rs_name, &rs_uid)),
+        &[],
+        proxy,
+        &|_| None,
+        &managed,
+    );
+    let mut rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": rs_meta,
+        "spec": {"replicas": replicas, "minReadySeconds": 0, "selector": sel, "template": null},
+        "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "observedGeneration": 1}});
+    rs["spec"]["template"] = rs_tpl;
+    g.push(rs);
+    d["spec"]["replicas"] = json!(replicas);
+    let r = replicas as i64;
+    d["status"] = deployment_status(&d, r, r, r, &rs_name, &Value::Null);
+    g.push(d);
+}
+
+fn expand_daemonset(g: &mut Gen, ns: &str, name: &str, tpl: Value, proxy: Option<&str>) {
+    let labels = tpl["metadata"]["labels"].clone();
+    let sel = json!({"matchLabels": labels});
+    let meta = g.meta(ns, name, &labels);
+    let uid = meta["uid"].as_str().unwrap_or_default().to_string();
+    let rev = template_hash(&tpl);
+    let n = g.nodes.len();
+    let names: Vec<String> = (0..n)
+        .map(|_| format!("{name}-{}", g.rng.suffix(5)))
+        .collect();
+    let nodes = g.nodes.clone();
+    let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+    g.pods_for(
+        ns,
+        names,
+        &tpl,
+        Some(owner_ref("apps/v1", "DaemonSet", name, &uid)),
+        &[
+            ("controller-revision-hash", rev),
+            ("pod-template-generation", "1".into()),
+        ],
+        proxy,
+        &|i| Some(nodes[i % nodes.len()].clone()),
+        &managed,
+    );
+    let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta,
+        "spec": {"selector": sel, "template": null, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}},
+        "status": {"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,
+                   "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n}});
+    ds["spec"]["template"] = tpl;
+    g.push(ds);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generates_every_owner_kind_with_outdated_pods() {
+        let c = generate_cluster(&GenOptions {
+            pods: 400,
+            outdated_fraction: 0.3,
+            seed: 9,
+            ..Default::default()
+        });
+        assert_eq!(c.pods, 400);
+        let objects = c.objects();
+        let kinds: std::collections::BTreeSet<&str> =
+            objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+        for k in [
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicationController",
+            "Job",
+            "CronJob",
+            "Pod",
+            "Namespace",
+            "Node",
+            "MutatingWebhookConfiguration",
+            "Service",
+        ] {
+            assert!(kinds.contains(k), "missing {k}");
+        }
+        let pods: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "Pod").collect();
+        assert!(
+            pods.iter()
+                .any(|p| p["metadata"]["ownerReferences"].is_null()),
+            "bare pods"
+        );
+        assert!(
+            pods.iter()
+                .any(|p| p["metadata"]["namespace"] == "kyma-system")
+        );
+        assert!(!c.outdated.is_empty() && c.outdated.len() < c.meshed);
+        let frac = c.outdated.len() as f64 / c.meshed as f64;
+        assert!((0.1..0.5).contains(&frac), "outdated fraction {frac}");
+        for (ns, name) in &c.outdated {
+            let p = pods
+                .iter()
+                .find(|p| {
+                    p["metadata"]["namespace"] == ns.as_str()
+                        && p["metadata"]["name"] == name.as_str()
+                })
+                .unwrap();
+            let img = p["spec"]["containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == "istio-proxy")
+                .unwrap()["image"]
+                .as_str()
+                .unwrap();
+            assert!(img.contains(":1.27.3"), "{img}");
+        }
+        let avg = pods
+            .iter()
+            .map(|p| serde_json::to_vec(p).unwrap().len())
+            .sum::<usize>()
+            / pods.len();
+        assert!(avg > 4000, "pods are several KB (avg {avg})");
+        // deterministic
+        let again = generate_cluster(&GenOptions {
+            pods: 400,
+            outdated_fraction: 0.3,
+            seed: 9,
+            ..Default::default()
+        });
+        assert_eq!(again.outdated, c.outdated);
+    }
+}

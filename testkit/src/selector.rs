@@ -1,0 +1,341 @@
+//! Label selectors (the query-string syntax and the `LabelSelector` object) and field selectors.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Req {
+    Eq(String, String),
+    NotEq(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// A parsed label selector (`app=x,tier!=db,env in (a,b),!legacy,team`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelSelector(Vec<Req>);
+
+fn split_top(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+}
+
+fn valid_value(v: &str) -> bool {
+    v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn parse_set(rest: &str) -> Result<Vec<String>, String> {
+    let rest = rest.trim();
+    let inner = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(|| format!("expected a parenthesised set of values, found {rest:?}"))?;
+    let vals: Vec<String> = inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if vals.iter().any(|v| !valid_value(v)) {
+        return Err(format!("invalid value in set {rest:?}"));
+    }
+    Ok(vals)
+}
+
+impl LabelSelector {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut reqs = Vec::new();
+        if s.trim().is_empty() {
+            return Ok(LabelSelector(reqs));
+        }
+        for part in split_top(s) {
+            let part = part.trim();
+            if part.is_empty() {
+                return Err(format!("unable to parse requirement: empty term in {s:?}"));
+            }
+            let req = if let Some(k) = part.strip_prefix('!') {
+                Req::NotExists(k.trim().to_string())
+            } else if let Some((k, v)) = part.split_once("!=") {
+                Req::NotEq(k.trim().into(), v.trim().into())
+            } else if let Some((k, v)) = part.split_once("==") {
+                Req::Eq(k.trim().into(), v.trim().into())
+            } else if let Some((k, v)) = part.split_once('=') {
+                Req::Eq(k.trim().into(), v.trim().into())
+            } else if let Some((k, rest)) = part.split_once(" notin ") {
+                Req::NotIn(k.trim().into(), parse_set(rest)?)
+            } else if let Some((k, rest)) = part.split_once(" in ") {
+                Req::In(k.trim().into(), parse_set(rest)?)
+            } else {
+                Req::Exists(part.to_string())
+            };
+            let (key, vals): (&str, Vec<&str>) = match &req {
+                Req::Eq(k, v) | Req::NotEq(k, v) => (k, vec![v.as_str()]),
+                Req::In(k, vs) | Req::NotIn(k, vs) => (k, vs.iter().map(String::as_str).collect()),
+                Req::Exists(k) | Req::NotExists(k) => (k, vec![]),
+            };
+            if !valid_key(key) {
+                return Err(format!(
+                    "unable to parse requirement: invalid label key {key:?}"
+                ));
+            }
+            if let Some(v) = vals.iter().find(|v| !valid_value(v)) {
+                return Err(format!(
+                    "unable to parse requirement: invalid label value {v:?}"
+                ));
+            }
+            reqs.push(req);
+        }
+        Ok(LabelSelector(reqs))
+    }
+
+    /// From a `metav1.LabelSelector` object (`matchLabels` and `matchExpressions`).
+    /// A missing or empty selector matches everything.
+    pub fn from_object(sel: &Value) -> Result<Self, String> {
+        let mut reqs = Vec::new();
+        if let Some(ml) = sel.get("matchLabels").and_then(Value::as_object) {
+            for (k, v) in ml {
+                reqs.push(Req::Eq(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
+            for e in exprs {
+                let key = e["key"].as_str().unwrap_or_default().to_string();
+                let vals: Vec<String> = e["values"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                reqs.push(match e["operator"].as_str().unwrap_or_default() {
+                    "In" => Req::In(key, vals),
+                    "NotIn" => Req::NotIn(key, vals),
+                    "Exists" => Req::Exists(key),
+                    "DoesNotExist" => Req::NotExists(key),
+                    other => {
+                        return Err(format!("{other:?} is not a valid label selector operator"));
+                    }
+                });
+            }
+        }
+        Ok(LabelSelector(reqs))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
+        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+        self.0.iter().all(|r| match r {
+            Req::Eq(k, v) => get(k) == Some(v.as_str()),
+            Req::NotEq(k, v) => get(k) != Some(v.as_str()),
+            Req::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
+            Req::NotIn(k, vs) => get(k).is_none_or(|x| vs.iter().all(|v| v != x)),
+            Req::Exists(k) => get(k).is_some(),
+            Req::NotExists(k) => get(k).is_none(),
+        })
+    }
+
+    /// Matches an object's `metadata.labels`.
+    pub fn matches_object(&self, obj: &Value) -> bool {
+        self.is_empty() || self.matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
+    }
+}
+
+/// A parsed field selector: `metadata.name=x,status.phase!=Running`.
+#[derive(Debug, Clone, Default)]
+pub struct FieldSelector(Vec<(String, bool, String)>);
+
+impl FieldSelector {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, eq, v) = if let Some((k, v)) = part.split_once("!=") {
+                (k, false, v)
+            } else if let Some((k, v)) = part.split_once("==") {
+                (k, true, v)
+            } else if let Some((k, v)) = part.split_once('=') {
+                (k, true, v)
+            } else {
+                return Err(format!(
+                    "invalid selector: '{part}'; can't understand '{part}'"
+                ));
+            };
+            let k = k.trim();
+            const SUPPORTED: &[&str] = &[
+                "metadata.name",
+                "metadata.namespace",
+                "status.phase",
+                "spec.nodeName",
+                "spec.restartPolicy",
+                "spec.schedulerName",
+                "spec.serviceAccountName",
+                "status.podIP",
+                "type",
+                "involvedObject.name",
+                "involvedObject.namespace",
+                "involvedObject.kind",
+                "involvedObject.uid",
+                "reason",
+                "status.successful",
+            ];
+            if !SUPPORTED.contains(&k) {
+                return Err(format!("field label not supported: {k}"));
+            }
+            out.push((k.to_string(), eq, v.trim().to_string()));
+        }
+        Ok(FieldSelector(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Matches a stored object, from its index when the fields allow (no parsing).
+    pub fn matches_obj(&self, obj: &crate::store::Obj) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let m = &obj.meta;
+        let indexed = |path: &str| -> Option<String> {
+            match path {
+                "metadata.name" => Some(m.name.clone()),
+                "metadata.namespace" => Some(m.namespace.clone()),
+                "status.phase" => Some(m.phase.clone().unwrap_or_default()),
+                "spec.nodeName" => Some(m.node.clone().unwrap_or_default()),
+                _ => None,
+            }
+        };
+        if self.0.iter().all(|(p, _, _)| indexed(p).is_some()) {
+            return self
+                .0
+                .iter()
+                .all(|(p, eq, want)| (indexed(p).unwrap_or_default() == *want) == *eq);
+        }
+        self.matches(obj.value())
+    }
+
+    pub fn matches(&self, obj: &Value) -> bool {
+        self.0.iter().all(|(path, eq, want)| {
+            let mut cur = obj;
+            for seg in path.split('.') {
+                cur = cur.get(seg).unwrap_or(&Value::Null);
+            }
+            let have = match cur {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (have == *want) == *eq
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn labels(v: Value) -> Value {
+        json!({"metadata": {"labels": v}})
+    }
+
+    #[test]
+    fn equality_and_sets() {
+        let o = labels(json!({"app": "web", "tier": "front", "env": "prod"}));
+        let ok = |s: &str| LabelSelector::parse(s).unwrap().matches_object(&o);
+        assert!(ok("app=web"));
+        assert!(ok("app==web"));
+        assert!(!ok("app=db"));
+        assert!(ok("app!=db"));
+        assert!(ok("missing!=x"));
+        assert!(ok("env in (prod,stage)"));
+        assert!(!ok("env in (dev)"));
+        assert!(ok("env notin (dev, stage)"));
+        assert!(!ok("env notin (prod)"));
+        assert!(ok("missing notin (prod)"));
+        assert!(ok("tier"));
+        assert!(!ok("missing"));
+        assert!(ok("!missing"));
+        assert!(!ok("!app"));
+        assert!(ok("app=web,env in (prod),!legacy"));
+        assert!(!ok("app=web,env in (dev)"));
+        assert!(ok(""));
+        assert!(
+            !LabelSelector::parse("app=web")
+                .unwrap()
+                .matches_object(&json!({"metadata": {}}))
+        );
+    }
+
+    #[test]
+    fn parse_errors() {
+        assert!(LabelSelector::parse("app in prod").is_err());
+        assert!(LabelSelector::parse("a b c").is_err());
+        assert!(LabelSelector::parse("app=,").is_err());
+        assert!(LabelSelector::parse("app=we b").is_err());
+        assert!(FieldSelector::parse("status.phase").is_err());
+        assert!(FieldSelector::parse("spec.whatever=x").is_err());
+    }
+
+    #[test]
+    fn object_selectors() {
+        let sel = json!({"matchLabels": {"app": "web"}, "matchExpressions": [
+            {"key": "istio-injection", "operator": "DoesNotExist"},
+            {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system"]}
+        ]});
+        let s = LabelSelector::from_object(&sel).unwrap();
+        assert!(s.matches_object(&labels(
+            json!({"app": "web", "kubernetes.io/metadata.name": "default"})
+        )));
+        assert!(!s.matches_object(&labels(
+            json!({"app": "web", "kubernetes.io/metadata.name": "kube-system"})
+        )));
+        assert!(!s.matches_object(&labels(json!({"app": "web", "istio-injection": "enabled"}))));
+        assert!(LabelSelector::from_object(&json!({})).unwrap().is_empty());
+        assert!(
+            LabelSelector::from_object(
+                &json!({"matchExpressions": [{"key": "a", "operator": "Bogus"}]})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn field_selectors() {
+        let pod =
+            json!({"metadata": {"name": "p", "namespace": "ns"}, "status": {"phase": "Running"}});
+        let ok = |s: &str| FieldSelector::parse(s).unwrap().matches(&pod);
+        assert!(ok("metadata.name=p"));
+        assert!(ok("metadata.namespace==ns,status.phase=Running"));
+        assert!(!ok("status.phase!=Running"));
+        assert!(ok("spec.nodeName="));
+        assert!(ok("metadata.name!=q"));
+    }
+}

@@ -1,0 +1,1535 @@
+//! The object store: generic JSON objects keyed by (resource, namespace, name), a global
+//! `resourceVersion` counter, an event log for watches, list snapshots for `continue`, and the
+//! API semantics of create/update/patch/delete. The simulated controllers live in
+//! `controllers.rs`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use tokio::sync::broadcast;
+
+use crate::patch;
+use crate::registry::{RESOURCES, ResourceType};
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::util::{Rng, now_rfc3339};
+
+/// A Kubernetes `Status` error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    pub details: Option<Box<Value>>,
+    pub retry_after: Option<u32>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.reason, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+fn details(rt: &ResourceType, name: &str) -> Value {
+    let mut d = json!({"name": name, "kind": rt.plural});
+    if !rt.group.is_empty() {
+        d["group"] = json!(rt.group);
+    }
+    d
+}
+
+impl ApiError {
+    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
+    }
+    pub fn not_found(rt: &ResourceType, name: &str) -> Self {
+        ApiError {
+            details: Some(Box::new(details(rt, name))),
+            ..Self::new(
+                404,
+                "NotFound",
+                format!("{} \"{name}\" not found", rt.qualified()),
+            )
+        }
+    }
+    pub fn namespace_not_found(ns: &str) -> Self {
+        ApiError {
+            details: Some(Box::new(json!({"name": ns, "kind": "namespaces"}))),
+            ..Self::new(404, "NotFound", format!("namespaces \"{ns}\" not found"))
+        }
+    }
+    pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
+        ApiError {
+            details: Some(Box::new(details(rt, name))),
+            ..Self::new(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", rt.qualified()),
+            )
+        }
+    }
+    pub fn conflict(rt: &ResourceType, name: &str) -> Self {
+        ApiError {
+            details: Some(Box::new(details(rt, name))),
+            ..Self::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                    rt.qualified()
+                ),
+            )
+        }
+    }
+    pub fn invalid(rt: &ResourceType, name: &str, field: &str, msg: &str) -> Self {
+        let kind_group = if rt.group.is_empty() {
+            rt.kind.to_string()
+        } else {
+            format!("{}.{}", rt.kind, rt.group)
+        };
+        let mut d = details(rt, name);
+        d["kind"] = json!(rt.kind);
+        d["causes"] = json!([{"reason": "FieldValueInvalid", "message": msg, "field": field}]);
+        ApiError {
+            details: Some(Box::new(d)),
+            ..Self::new(
+                422,
+                "Invalid",
+                format!("{kind_group} \"{name}\" is invalid: {field}: {msg}"),
+            )
+        }
+    }
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", msg)
+    }
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::new(403, "Forbidden", msg)
+    }
+    pub fn internal(msg: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", msg)
+    }
+
+    pub fn to_status(&self) -> Value {
+        let mut s = json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": self.message, "reason": self.reason, "code": self.code,
+        });
+        if let Some(d) = &self.details {
+            s["details"] = (**d).clone();
+        }
+        if let Some(r) = self.retry_after {
+            let d = s
+                .as_object_mut()
+                .expect("object")
+                .entry("details")
+                .or_insert(json!({}));
+            d["retryAfterSeconds"] = json!(r);
+        }
+        s
+    }
+}
+
+/// What lists, selectors and controllers need to know about an object without parsing it.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub api_version: String,
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub labels: Option<Map<String, Value>>,
+    /// ownerReferences: (kind, name, uid, controller).
+    pub owners: Vec<(String, String, String, bool)>,
+    pub phase: Option<String>,
+    pub node: Option<String>,
+}
+
+impl Meta {
+    pub fn of(v: &Value) -> Meta {
+        let m = &v["metadata"];
+        let s = |x: &Value| x.as_str().unwrap_or_default().to_string();
+        Meta {
+            api_version: s(&v["apiVersion"]),
+            name: s(&m["name"]),
+            namespace: s(&m["namespace"]),
+            uid: s(&m["uid"]),
+            labels: m["labels"].as_object().cloned(),
+            owners: m["ownerReferences"]
+                .as_array()
+                .map(|os| {
+                    os.iter()
+                        .map(|o| {
+                            (
+                                s(&o["kind"]),
+                                s(&o["name"]),
+                                s(&o["uid"]),
+                                o["controller"].as_bool().unwrap_or(false),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            phase: v["status"]["phase"].as_str().map(String::from),
+            node: v["spec"]["nodeName"].as_str().map(String::from),
+        }
+    }
+}
+
+/// A stored object: its serialized bytes (lists are built from them), an index, and the
+/// parsed value (kept for objects written through the API, parsed lazily for generated ones).
+#[derive(Debug)]
+pub struct Obj {
+    pub json: Bytes,
+    pub meta: Meta,
+    value: OnceLock<Value>,
+}
+
+impl Obj {
+    pub fn new(value: Value) -> Arc<Obj> {
+        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        let meta = Meta::of(&value);
+        Arc::new(Obj {
+            json,
+            meta,
+            value: OnceLock::from(value),
+        })
+    }
+    /// From serialized JSON and its (known) index; the value is parsed on first use.
+    pub fn from_parts(json: Bytes, meta: Meta) -> Arc<Obj> {
+        Arc::new(Obj {
+            json,
+            meta,
+            value: OnceLock::new(),
+        })
+    }
+    pub fn value(&self) -> &Value {
+        self.value
+            .get_or_init(|| serde_json::from_slice(&self.json).unwrap_or(Value::Null))
+    }
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+    pub fn namespace(&self) -> &str {
+        &self.meta.namespace
+    }
+    pub fn uid(&self) -> &str {
+        &self.meta.uid
+    }
+    pub fn labels(&self) -> Option<&Map<String, Value>> {
+        self.meta.labels.as_ref()
+    }
+    pub fn owned_by(&self, uid: &str) -> bool {
+        self.meta.owners.iter().any(|o| o.2 == uid)
+    }
+    /// The controlling owner (kind, name, uid).
+    pub fn controller(&self) -> Option<(String, String, String)> {
+        self.meta
+            .owners
+            .iter()
+            .find(|o| o.3)
+            .map(|o| (o.0.clone(), o.1.clone(), o.2.clone()))
+    }
+}
+
+pub type Key = (String, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Event {
+    pub rv: u64,
+    pub res: usize,
+    pub kind: EventType,
+    pub obj: Arc<Obj>,
+}
+
+/// A page of a list.
+#[derive(Debug)]
+pub struct ListPage {
+    pub items: Vec<Arc<Obj>>,
+    pub rv: u64,
+    pub cont: Option<String>,
+    pub remaining: Option<usize>,
+}
+
+/// How a patch body is to be interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    Merge,
+    Json,
+    Strategic,
+    Apply,
+}
+
+impl PatchType {
+    pub fn from_content_type(ct: &str) -> Option<Self> {
+        let ct = ct.split(';').next().unwrap_or_default().trim();
+        match ct {
+            "application/merge-patch+json" => Some(PatchType::Merge),
+            "application/json-patch+json" => Some(PatchType::Json),
+            "application/strategic-merge-patch+json" => Some(PatchType::Strategic),
+            "application/apply-patch+yaml" | "application/apply-patch+json" => {
+                Some(PatchType::Apply)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WriteOpts {
+    pub dry_run: bool,
+    pub field_manager: Option<String>,
+    pub force: bool,
+    pub subresource: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOpts {
+    pub dry_run: bool,
+    pub orphan: bool,
+    pub precondition_uid: Option<String>,
+    pub precondition_rv: Option<String>,
+}
+
+const EVENT_LOG: usize = 50_000;
+const SNAPSHOTS: usize = 64;
+pub const DEFAULT_NODE: &str = "kube-sim-node";
+
+/// The store. All mutation happens under one lock, controllers run synchronously after
+/// each API write (so outcomes are deterministic).
+pub struct Store {
+    pub rv: u64,
+    tables: Vec<BTreeMap<Key, Arc<Obj>>>,
+    events: VecDeque<Arc<Event>>,
+    /// Watches from a resourceVersion older than this get 410 Gone.
+    pub oldest_rv: u64,
+    pub tx: broadcast::Sender<Arc<Event>>,
+    snapshots: HashMap<u64, Arc<Vec<Arc<Obj>>>>,
+    snapshot_order: VecDeque<u64>,
+    next_snapshot: u64,
+    pub rng: Rng,
+    pub pods_ready: bool,
+    pub istio_version_override: Option<String>,
+    pub(crate) work: Vec<(usize, String, String)>,
+    pub(crate) ip_counter: u32,
+}
+
+pub(crate) fn res_index(plural: &str) -> usize {
+    RESOURCES
+        .iter()
+        .position(|r| r.plural == plural)
+        .expect("known resource")
+}
+
+fn valid_name(name: &str, label: bool) -> Result<(), String> {
+    let max = if label { 63 } else { 253 };
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!label && c == '.'));
+    let ends = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if name.is_empty() || name.len() > max || !ok_chars || !ends {
+        let what = if label {
+            "RFC 1123 label"
+        } else {
+            "RFC 1123 subdomain"
+        };
+        return Err(format!(
+            "Invalid value: \"{name}\": a lowercase {what} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+        ));
+    }
+    Ok(())
+}
+
+/// Everything but metadata and status: what `generation` tracks.
+fn spec_part(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind")
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+impl Store {
+    pub fn new(seed: u64) -> Self {
+        let (tx, _) = broadcast::channel(16_384);
+        let mut s = Store {
+            rv: 1,
+            tables: RESOURCES.iter().map(|_| BTreeMap::new()).collect(),
+            events: VecDeque::new(),
+            oldest_rv: 0,
+            tx,
+            snapshots: HashMap::new(),
+            snapshot_order: VecDeque::new(),
+            next_snapshot: 1,
+            rng: Rng::new(seed),
+            pods_ready: true,
+            istio_version_override: None,
+            work: Vec::new(),
+            ip_counter: 10,
+        };
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let _ =
+                s.load(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+        }
+        s
+    }
+
+    pub fn get(&self, res: usize, ns: &str, name: &str) -> Option<&Arc<Obj>> {
+        self.tables[res].get(&(ns.to_string(), name.to_string()))
+    }
+
+    /// Objects of a type, in one namespace or all, ordered by (namespace, name).
+    pub fn iter<'a>(
+        &'a self,
+        res: usize,
+        ns: Option<&'a str>,
+    ) -> Box<dyn Iterator<Item = &'a Arc<Obj>> + 'a> {
+        let table = &self.tables[res];
+        match ns {
+            Some(ns) => Box::new(
+                table
+                    .range((ns.to_string(), String::new())..)
+                    .take_while(move |((n, _), _)| n == ns)
+                    .map(|(_, v)| v),
+            ),
+            None => Box::new(table.values()),
+        }
+    }
+
+    pub fn count(&self, res: usize) -> usize {
+        self.tables[res].len()
+    }
+
+    fn key_of(rt: &ResourceType, v: &Value) -> Key {
+        let ns = if rt.namespaced {
+            v["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            String::new()
+        };
+        (
+            ns,
+            v["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    }
+
+    /// Writes an object (assigning the next resourceVersion) and records the event.
+    pub(crate) fn commit(&mut self, res: usize, mut value: Value, kind: EventType) -> Arc<Obj> {
+        self.rv += 1;
+        value["metadata"]["resourceVersion"] = json!(self.rv.to_string());
+        let key = Self::key_of(&RESOURCES[res], &value);
+        let obj = Obj::new(value);
+        self.tables[res].insert(key, obj.clone());
+        self.emit(res, kind, obj.clone());
+        obj
+    }
+
+    fn emit(&mut self, res: usize, kind: EventType, obj: Arc<Obj>) {
+        let ev = Arc::new(Event {
+            rv: self.rv,
+            res,
+            kind,
+            obj,
+        });
+        self.events.push_back(ev.clone());
+        while self.events.len() > EVENT_LOG {
+            if let Some(old) = self.events.pop_front() {
+                self.oldest_rv = old.rv;
+            }
+        }
+        let _ = self.tx.send(ev);
+    }
+
+    /// Removes an object without side effects (but with a DELETED event).
+    pub(crate) fn remove_raw(&mut self, res: usize, ns: &str, name: &str) -> Option<Arc<Obj>> {
+        let old = self.tables[res].remove(&(ns.to_string(), name.to_string()))?;
+        self.rv += 1;
+        let mut v = old.value().clone();
+        v["metadata"]["resourceVersion"] = json!(self.rv.to_string());
+        let obj = Obj::new(v);
+        self.emit(res, EventType::Deleted, obj.clone());
+        Some(obj)
+    }
+
+    /// Fills in server-set metadata of a new object.
+    fn init_metadata(&mut self, rt: &ResourceType, v: &mut Value) {
+        if !v["metadata"].is_object() {
+            v["metadata"] = json!({});
+        }
+        v["apiVersion"] = json!(
+            v["apiVersion"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| rt.api_version())
+        );
+        v["kind"] = json!(rt.kind);
+        let uid = self.rng.uid();
+        let meta = v["metadata"].as_object_mut().expect("object");
+        meta.insert("uid".into(), json!(uid));
+        meta.entry("creationTimestamp")
+            .or_insert_with(|| json!(now_rfc3339()));
+        meta.insert("generation".into(), json!(1));
+        meta.remove("deletionTimestamp");
+    }
+
+    /// Inserts an object as-is (filling missing server metadata), without admission or
+    /// controllers. Replaces an existing object of the same key.
+    pub fn load(&mut self, mut v: Value) -> Result<Arc<Obj>, ApiError> {
+        let api_version = v["apiVersion"].as_str().unwrap_or_default().to_string();
+        let kind = v["kind"].as_str().unwrap_or_default().to_string();
+        let res = crate::registry::by_kind(&api_version, &kind).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "no kind \"{kind}\" is registered for version \"{api_version}\""
+            ))
+        })?;
+        let rt = &RESOURCES[res];
+        if v["metadata"]["uid"].is_null() {
+            let uid = self.rng.uid();
+            v["metadata"]["uid"] = json!(uid);
+        }
+        if v["metadata"]["creationTimestamp"].is_null() {
+            v["metadata"]["creationTimestamp"] = json!(now_rfc3339());
+        }
+        if v["metadata"]["generation"].is_null() {
+            v["metadata"]["generation"] = json!(1);
+        }
+        if rt.plural == "namespaces" {
+            self.namespace_defaults(&mut v);
+        }
+        if rt.plural == "services" && v["spec"]["clusterIP"].is_null() {
+            self.admit_service(&mut v);
+        }
+        let key = Self::key_of(rt, &v);
+        let kind = if self.tables[res].contains_key(&key) {
+            EventType::Modified
+        } else {
+            EventType::Added
+        };
+        Ok(self.commit(res, v, kind))
+    }
+
+    /// Loads a pod serialized by the generator (`head` + resourceVersion + `tail`).
+    pub(crate) fn load_serialized(&mut self, head: &str, tail: &str, meta: Meta) {
+        self.rv += 1;
+        let rv = self.rv.to_string();
+        let mut json = Vec::with_capacity(head.len() + rv.len() + tail.len());
+        json.extend_from_slice(head.as_bytes());
+        json.extend_from_slice(rv.as_bytes());
+        json.extend_from_slice(tail.as_bytes());
+        let res = res_index("pods");
+        let key = (meta.namespace.clone(), meta.name.clone());
+        let obj = Obj::from_parts(Bytes::from(json), meta);
+        self.tables[res].insert(key, obj.clone());
+        self.emit(res, EventType::Added, obj);
+    }
+
+    /// Loads generated objects.
+    pub(crate) fn load_generated(
+        &mut self,
+        docs: Vec<crate::generator::GenDoc>,
+    ) -> Result<(), ApiError> {
+        for d in docs {
+            match d {
+                crate::generator::GenDoc::Value(v) => {
+                    self.load(v)?;
+                }
+                crate::generator::GenDoc::Pod { head, tail, meta } => {
+                    self.load_serialized(&head, &tail, *meta)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn namespace_defaults(&mut self, v: &mut Value) {
+        let name = v["metadata"]["name"].clone();
+        if !v["metadata"]["labels"].is_object() {
+            v["metadata"]["labels"] = json!({});
+        }
+        v["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
+        v["spec"] = json!({"finalizers": ["kubernetes"]});
+        v["status"] = json!({"phase": "Active"});
+    }
+
+    fn validate(
+        &self,
+        rt: &ResourceType,
+        name: &str,
+        v: &Value,
+        old: Option<&Value>,
+    ) -> Result<(), ApiError> {
+        let label_name = matches!(rt.plural, "namespaces" | "services");
+        valid_name(name, label_name)
+            .map_err(|m| ApiError::invalid(rt, name, "metadata.name", &m))?;
+        if let Some(labels) = v["metadata"]["labels"].as_object() {
+            for (k, val) in labels {
+                let ok = val.as_str().is_some_and(|s| {
+                    s.len() <= 63
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                });
+                if !ok {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        &format!("metadata.labels.{k}"),
+                        &format!(
+                            "Invalid value: {val}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'"
+                        ),
+                    ));
+                }
+            }
+        }
+        let check_containers = |spec: &Value, field: &str| -> Result<(), ApiError> {
+            let cs = spec["containers"]
+                .as_array()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    ApiError::invalid(rt, name, &format!("{field}.containers"), "Required value")
+                })?;
+            for (i, c) in cs.iter().enumerate() {
+                if c["name"].as_str().is_none_or(str::is_empty) {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        &format!("{field}.containers[{i}].name"),
+                        "Required value",
+                    ));
+                }
+                if c["image"].as_str().is_none_or(str::is_empty) {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        &format!("{field}.containers[{i}].image"),
+                        "Required value",
+                    ));
+                }
+            }
+            Ok(())
+        };
+        match rt.plural {
+            "pods" => check_containers(&v["spec"], "spec")?,
+            "deployments" | "replicasets" | "statefulsets" | "daemonsets" => {
+                let sel = LabelSelector::from_object(&v["spec"]["selector"])
+                    .map_err(|m| ApiError::invalid(rt, name, "spec.selector", &m))?;
+                if sel.is_empty() {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        "spec.selector",
+                        "Required value",
+                    ));
+                }
+                if !sel.matches(
+                    v.pointer("/spec/template/metadata/labels")
+                        .and_then(Value::as_object),
+                ) {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        "spec.template.metadata.labels",
+                        "Invalid value: `selector` does not match template `labels`",
+                    ));
+                }
+                check_containers(&v["spec"]["template"]["spec"], "spec.template.spec")?;
+                if let Some(old) = old
+                    && rt.plural != "replicasets"
+                    && old["spec"]["selector"] != v["spec"]["selector"]
+                {
+                    return Err(ApiError::invalid(
+                        rt,
+                        name,
+                        "spec.selector",
+                        "field is immutable",
+                    ));
+                }
+            }
+            "jobs" => check_containers(&v["spec"]["template"]["spec"], "spec.template.spec")?,
+            "cronjobs" => check_containers(
+                &v["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                "spec.jobTemplate.spec.template.spec",
+            )?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_namespace(&self, rt: &ResourceType, ns: &str) -> Result<(), ApiError> {
+        if rt.namespaced && self.get(res_index("namespaces"), "", ns).is_none() {
+            return Err(ApiError::namespace_not_found(ns));
+        }
+        Ok(())
+    }
+
+    /// POST.
+    pub fn create(
+        &mut self,
+        res: usize,
+        ns: &str,
+        mut v: Value,
+        opts: &WriteOpts,
+    ) -> Result<Arc<Obj>, ApiError> {
+        let rt = &RESOURCES[res];
+        if !v.is_object() {
+            return Err(ApiError::bad_request(
+                "the body of the request was not a JSON object",
+            ));
+        }
+        if !v["metadata"].is_object() {
+            v["metadata"] = json!({});
+        }
+        if rt.namespaced {
+            match v["metadata"]["namespace"].as_str() {
+                Some(n) if n != ns => {
+                    return Err(ApiError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ));
+                }
+                _ => v["metadata"]["namespace"] = json!(ns),
+            }
+        } else if let Some(m) = v["metadata"].as_object_mut() {
+            m.remove("namespace");
+        }
+        if v["metadata"]["name"].as_str().is_none_or(str::is_empty) {
+            match v["metadata"]["generateName"].as_str() {
+                Some(prefix) => {
+                    let name = format!("{prefix}{}", self.rng.suffix(5));
+                    v["metadata"]["name"] = json!(name);
+                }
+                None => {
+                    return Err(ApiError::invalid(
+                        rt,
+                        "",
+                        "metadata.name",
+                        "Required value: name or generateName is required",
+                    ));
+                }
+            }
+        }
+        let name = v["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.validate(rt, &name, &v, None)?;
+        self.check_namespace(rt, ns)?;
+        if self
+            .get(res, if rt.namespaced { ns } else { "" }, &name)
+            .is_some()
+        {
+            return Err(ApiError::already_exists(rt, &name));
+        }
+        if let Some(m) = v["metadata"].as_object_mut() {
+            m.remove("resourceVersion");
+        }
+        self.init_metadata(rt, &mut v);
+        match rt.plural {
+            "namespaces" => self.namespace_defaults(&mut v),
+            "pods" => self.admit_pod(&mut v)?,
+            "services" => self.admit_service(&mut v),
+            _ => {}
+        }
+        if let Some(fm) = &opts.field_manager {
+            let f = patch::fields_v1(&v);
+            patch::record_manager(&mut v, fm, "Update", f, &now_rfc3339());
+        }
+        if opts.dry_run {
+            return Ok(Obj::new(v));
+        }
+        let obj = self.commit(res, v, EventType::Added);
+        self.after_write(res, &obj, None);
+        Ok(obj)
+    }
+
+    /// PUT (also of `/status`).
+    pub fn update(
+        &mut self,
+        res: usize,
+        ns: &str,
+        name: &str,
+        mut v: Value,
+        opts: &WriteOpts,
+    ) -> Result<Arc<Obj>, ApiError> {
+        let rt = &RESOURCES[res];
+        if !v.is_object() {
+            return Err(ApiError::bad_request(
+                "the body of the request was not a JSON object",
+            ));
+        }
+        let ns = if rt.namespaced { ns } else { "" };
+        if let Some(n) = v["metadata"]["name"].as_str()
+            && n != name
+        {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({n}) does not match the name on the URL ({name})"
+            )));
+        }
+        if rt.namespaced
+            && let Some(n) = v["metadata"]["namespace"].as_str()
+            && n != ns
+        {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        let old = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt, name))?;
+        if let Some(rv) = v["metadata"]["resourceVersion"].as_str()
+            && !rv.is_empty()
+            && Some(rv) != old.value()["metadata"]["resourceVersion"].as_str()
+        {
+            return Err(ApiError::conflict(rt, name));
+        }
+        if !v["metadata"].is_object() {
+            v["metadata"] = json!({});
+        }
+        self.replace(res, &old, v, opts)
+    }
+
+    /// Stores `new` in place of `old`: keeps server-owned metadata, honours the status
+    /// subresource, bumps `generation` when anything but metadata/status changed.
+    fn replace(
+        &mut self,
+        res: usize,
+        old: &Arc<Obj>,
+        mut new: Value,
+        opts: &WriteOpts,
+    ) -> Result<Arc<Obj>, ApiError> {
+        let rt = &RESOURCES[res];
+        let name = old.name().to_string();
+        let status_only = opts.subresource.as_deref() == Some("status");
+        if status_only {
+            let status = new.get("status").cloned();
+            new = old.value().clone();
+            match status {
+                Some(s) => new["status"] = s,
+                None => {
+                    if let Some(m) = new.as_object_mut() {
+                        m.remove("status");
+                    }
+                }
+            }
+        } else if rt.status || rt.plural == "namespaces" {
+            match old.value().get("status") {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    if let Some(m) = new.as_object_mut() {
+                        m.remove("status");
+                    }
+                }
+            }
+        }
+        {
+            let om = &old.value()["metadata"];
+            let m = new["metadata"].as_object_mut().expect("object");
+            for k in [
+                "uid",
+                "creationTimestamp",
+                "name",
+                "namespace",
+                "deletionTimestamp",
+                "generation",
+            ] {
+                match om.get(k) {
+                    Some(v) => m.insert(k.into(), v.clone()),
+                    None => m.remove(k),
+                };
+            }
+            if om.get("managedFields").is_some() && !m.contains_key("managedFields") {
+                m.insert("managedFields".into(), om["managedFields"].clone());
+            }
+        }
+        new["apiVersion"] = old.value()["apiVersion"].clone();
+        new["kind"] = json!(rt.kind);
+        if rt.plural == "namespaces" {
+            self.namespace_defaults(&mut new);
+            new["status"] = old.value()["status"].clone();
+        }
+        if !status_only {
+            self.validate(rt, &name, &new, Some(old.value()))?;
+        }
+        if spec_part(&new) != spec_part(old.value()) {
+            let g = old.value()["metadata"]["generation"].as_i64().unwrap_or(1);
+            new["metadata"]["generation"] = json!(g + 1);
+        }
+        if rt.plural == "services" {
+            for k in ["clusterIP", "clusterIPs"] {
+                if new["spec"][k].is_null() && !old.value()["spec"][k].is_null() {
+                    new["spec"][k] = old.value()["spec"][k].clone();
+                }
+            }
+        }
+        if let Some(fm) = &opts.field_manager
+            && !opts.force
+        {
+            let f = patch::fields_v1(&new);
+            patch::record_manager(&mut new, fm, "Update", f, &now_rfc3339());
+        }
+        if opts.dry_run {
+            return Ok(Obj::new(new));
+        }
+        let obj = self.commit(res, new, EventType::Modified);
+        self.after_write(res, &obj, Some(old.clone()));
+        Ok(obj)
+    }
+
+    /// PATCH in the four content types; apply creates the object when absent.
+    pub fn patch(
+        &mut self,
+        res: usize,
+        ns: &str,
+        name: &str,
+        ptype: PatchType,
+        body: &Value,
+        opts: &WriteOpts,
+    ) -> Result<(Arc<Obj>, bool), ApiError> {
+        let rt = &RESOURCES[res];
+        let ns = if rt.namespaced { ns } else { "" };
+        if ptype == PatchType::Strategic && rt.custom {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+            ));
+        }
+        let manager = opts.field_manager.clone();
+        if ptype == PatchType::Apply && manager.as_deref().is_none_or(str::is_empty) {
+            return Err(ApiError::new(
+                422,
+                "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            ));
+        }
+        let existing = self.get(res, ns, name).cloned();
+        let Some(old) = existing else {
+            if ptype != PatchType::Apply {
+                return Err(ApiError::not_found(rt, name));
+            }
+            let mut v = body.clone();
+            if !v.is_object() {
+                return Err(ApiError::bad_request(
+                    "the applied configuration is not an object",
+                ));
+            }
+            if v["metadata"]["name"].as_str().is_some_and(|n| n != name) {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object does not match the name on the URL ({name})"
+                )));
+            }
+            v["metadata"]["name"] = json!(name);
+            if let Some(m) = v["metadata"].as_object_mut() {
+                m.remove("resourceVersion");
+            }
+            let fields = patch::fields_v1(&v);
+            let mut create_opts = opts.clone();
+            create_opts.field_manager = None;
+            let mut v2 = v;
+            patch::record_manager(
+                &mut v2,
+                manager.as_deref().unwrap_or_default(),
+                "Apply",
+                fields,
+                &now_rfc3339(),
+            );
+            let obj = self.create(res, ns, v2, &create_opts)?;
+            return Ok((obj, true));
+        };
+        let mut v = old.value().clone();
+        match ptype {
+            PatchType::Merge => {
+                if !body.is_object() {
+                    return Err(ApiError::bad_request("a merge patch must be a JSON object"));
+                }
+                patch::merge_patch(&mut v, body)
+            }
+            PatchType::Strategic => {
+                if !body.is_object() {
+                    return Err(ApiError::bad_request(
+                        "a strategic merge patch must be a JSON object",
+                    ));
+                }
+                patch::strategic_merge(&mut v, body)
+            }
+            PatchType::Json => patch::json_patch(&mut v, body).map_err(|e| {
+                ApiError::new(
+                    422,
+                    "Invalid",
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
+            })?,
+            PatchType::Apply => {
+                if !body.is_object() {
+                    return Err(ApiError::bad_request(
+                        "the applied configuration is not an object",
+                    ));
+                }
+                let mut b = body.clone();
+                if let Some(m) = b["metadata"].as_object_mut() {
+                    m.remove("resourceVersion");
+                }
+                patch::strategic_merge(&mut v, &b);
+                let fields = patch::fields_v1(body);
+                patch::record_manager(
+                    &mut v,
+                    manager.as_deref().unwrap_or_default(),
+                    "Apply",
+                    fields,
+                    &now_rfc3339(),
+                );
+            }
+        }
+        if !v.is_object() || !v["metadata"].is_object() {
+            return Err(ApiError::new(
+                422,
+                "Invalid",
+                "the patch removed the object's metadata",
+            ));
+        }
+        // A patch that carries a resourceVersion is a precondition.
+        let want_rv = match ptype {
+            PatchType::Json => v["metadata"]["resourceVersion"].as_str().map(String::from),
+            _ => body
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .map(String::from),
+        };
+        if let Some(rv) = want_rv
+            && Some(rv.as_str()) != old.value()["metadata"]["resourceVersion"].as_str()
+        {
+            return Err(ApiError::conflict(rt, name));
+        }
+        let mut o = opts.clone();
+        if ptype == PatchType::Apply {
+            o.force = true; // managedFields already recorded
+        }
+        let obj = self.replace(res, &old, v, &o)?;
+        Ok((obj, false))
+    }
+
+    /// DELETE of one object, with garbage collection of its dependents (unless orphaned).
+    pub fn delete(
+        &mut self,
+        res: usize,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOpts,
+    ) -> Result<Arc<Obj>, ApiError> {
+        let rt = &RESOURCES[res];
+        let ns = if rt.namespaced { ns } else { "" };
+        let old = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt, name))?;
+        if rt.plural == "namespaces" && ["default", "kube-system", "kube-public"].contains(&name) {
+            return Err(ApiError::forbidden(format!(
+                "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+            )));
+        }
+        if let Some(uid) = &opts.precondition_uid
+            && uid != old.uid()
+        {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    old.uid()
+                ),
+            ));
+        }
+        if let Some(rv) = &opts.precondition_rv
+            && Some(rv.as_str()) != old.value()["metadata"]["resourceVersion"].as_str()
+        {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    old.value()["metadata"]["resourceVersion"]
+                        .as_str()
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        if opts.dry_run {
+            return Ok(old);
+        }
+        let gone = self.remove_raw(res, ns, name).unwrap_or(old);
+        if rt.plural == "namespaces" {
+            for (r, rt) in RESOURCES.iter().enumerate() {
+                if rt.namespaced {
+                    let names: Vec<String> = self
+                        .iter(r, Some(name))
+                        .map(|o| o.name().to_string())
+                        .collect();
+                    for n in names {
+                        self.remove_raw(r, name, &n);
+                    }
+                }
+            }
+        }
+        if !opts.orphan {
+            self.collect_garbage(gone.uid().to_string());
+        }
+        self.after_delete(res, &gone);
+        Ok(gone)
+    }
+
+    /// Deletes (recursively) everything owned by `uid`.
+    pub(crate) fn collect_garbage(&mut self, uid: String) {
+        let mut queue = vec![uid];
+        while let Some(uid) = queue.pop() {
+            for r in 0..RESOURCES.len() {
+                let dependents: Vec<(String, String)> = self.tables[r]
+                    .values()
+                    .filter(|o| o.owned_by(&uid))
+                    .map(|o| (o.namespace().to_string(), o.name().to_string()))
+                    .collect();
+                for (ns, n) in dependents {
+                    if let Some(o) = self.remove_raw(r, &ns, &n) {
+                        queue.push(o.uid().to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// A list page. The first request takes a snapshot; `continue` tokens page through it, so
+    /// pages are consistent even when objects change in between.
+    #[allow(clippy::too_many_arguments)]
+    pub fn list(
+        &mut self,
+        res: usize,
+        ns: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+        limit: Option<usize>,
+        cont: Option<&str>,
+    ) -> Result<ListPage, ApiError> {
+        let (snap, offset, rv) = match cont.filter(|c| !c.is_empty()) {
+            Some(token) => {
+                let parts: Vec<&str> = token.split('.').collect();
+                let parsed = match parts.as_slice() {
+                    ["ks1", id, off, rv] => id
+                        .parse::<u64>()
+                        .ok()
+                        .zip(off.parse::<usize>().ok())
+                        .zip(rv.parse::<u64>().ok()),
+                    _ => None,
+                };
+                let ((id, off), rv) = parsed.ok_or_else(|| ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
+                let snap = self.snapshots.get(&id).cloned().ok_or_else(|| {
+                    ApiError::new(
+                        410,
+                        "Expired",
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+                    )
+                })?;
+                (Some((id, snap)), off, rv)
+            }
+            None => (None, 0, self.rv),
+        };
+        let (id, items) = match snap {
+            Some((id, s)) => (id, s),
+            None => {
+                let items: Vec<Arc<Obj>> = self
+                    .iter(res, ns)
+                    .filter(|o| labels.matches(o.labels()) && fields.matches_obj(o))
+                    .cloned()
+                    .collect();
+                (0, Arc::new(items))
+            }
+        };
+        let total = items.len();
+        let limit = limit.filter(|l| *l > 0);
+        let end = match limit {
+            Some(l) => (offset + l).min(total),
+            None => total,
+        };
+        let offset = offset.min(total);
+        let page: Vec<Arc<Obj>> = items[offset..end].to_vec();
+        let (cont, remaining) = if end < total {
+            let id = if id == 0 {
+                let id = self.next_snapshot;
+                self.next_snapshot += 1;
+                self.snapshots.insert(id, items.clone());
+                self.snapshot_order.push_back(id);
+                while self.snapshot_order.len() > SNAPSHOTS {
+                    if let Some(old) = self.snapshot_order.pop_front() {
+                        self.snapshots.remove(&old);
+                    }
+                }
+                id
+            } else {
+                id
+            };
+            (Some(format!("ks1.{id}.{end}.{rv}")), Some(total - end))
+        } else {
+            (None, None)
+        };
+        Ok(ListPage {
+            items: page,
+            rv,
+            cont,
+            remaining,
+        })
+    }
+
+    /// For a watch: the events after `rv` (or the current objects as ADDED when `rv` is
+    /// absent or 0), and a receiver for what follows.
+    #[allow(clippy::type_complexity)]
+    pub fn watch_from(
+        &self,
+        res: usize,
+        ns: Option<&str>,
+        rv: Option<u64>,
+    ) -> Result<
+        (
+            Vec<(EventType, Arc<Obj>)>,
+            broadcast::Receiver<Arc<Event>>,
+            u64,
+        ),
+        ApiError,
+    > {
+        let rx = self.tx.subscribe();
+        let backlog = match rv.filter(|r| *r > 0) {
+            None => self
+                .iter(res, ns)
+                .map(|o| (EventType::Added, o.clone()))
+                .collect(),
+            Some(r) => {
+                if r < self.oldest_rv {
+                    return Err(ApiError::new(
+                        410,
+                        "Expired",
+                        format!("too old resource version: {r} ({})", self.oldest_rv),
+                    ));
+                }
+                self.events
+                    .iter()
+                    .filter(|e| {
+                        e.rv > r && e.res == res && ns.is_none_or(|n| e.obj.namespace() == n)
+                    })
+                    .map(|e| (e.kind, e.obj.clone()))
+                    .collect()
+            }
+        };
+        Ok((backlog, rx, self.rv))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cm(ns: &str, name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "labels": {"n": name}}, "data": {"a": "1"}})
+    }
+
+    #[test]
+    fn create_conflicts_and_generation() {
+        let mut s = Store::new(1);
+        let cmr = res_index("configmaps");
+        let o = s
+            .create(cmr, "default", cm("default", "a"), &WriteOpts::default())
+            .unwrap();
+        assert_eq!(o.value()["metadata"]["generation"], 1);
+        let rv1 = o.value()["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let e = s
+            .create(cmr, "default", cm("default", "a"), &WriteOpts::default())
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "AlreadyExists"));
+        let e = s
+            .create(cmr, "nope", cm("nope", "a"), &WriteOpts::default())
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (404, "NotFound"));
+        let e = s
+            .create(
+                cmr,
+                "default",
+                cm("default", "Bad_Name"),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (422, "Invalid"));
+
+        let mut upd = o.value().clone();
+        upd["data"]["a"] = json!("2");
+        let o2 = s
+            .update(cmr, "default", "a", upd.clone(), &WriteOpts::default())
+            .unwrap();
+        assert_eq!(o2.value()["metadata"]["generation"], 2);
+        let rv2: u64 = o2.value()["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(rv2 > rv1.parse().unwrap());
+        // stale resourceVersion
+        let e = s
+            .update(cmr, "default", "a", upd, &WriteOpts::default())
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "Conflict"));
+        // label-only change: no generation bump
+        let (o3, _) = s
+            .patch(
+                cmr,
+                "default",
+                "a",
+                PatchType::Merge,
+                &json!({"metadata": {"labels": {"x": "y"}}}),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        assert_eq!(o3.value()["metadata"]["generation"], 2);
+        // stale rv in a patch
+        let e = s
+            .patch(
+                cmr,
+                "default",
+                "a",
+                PatchType::Merge,
+                &json!({"metadata": {"resourceVersion": rv1}, "data": {"b": "1"}}),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, 409);
+        let e = s
+            .patch(
+                cmr,
+                "default",
+                "zz",
+                PatchType::Merge,
+                &json!({}),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, 404);
+    }
+
+    #[test]
+    fn apply_creates_and_merges() {
+        let mut s = Store::new(1);
+        let cmr = res_index("configmaps");
+        let opts = WriteOpts {
+            field_manager: Some("kyma-mesh".into()),
+            force: true,
+            ..Default::default()
+        };
+        let (o, created) = s
+            .patch(
+                cmr,
+                "default",
+                "cfg",
+                PatchType::Apply,
+                &cm("default", "cfg"),
+                &opts,
+            )
+            .unwrap();
+        assert!(created);
+        assert_eq!(
+            o.value()["metadata"]["managedFields"][0]["manager"],
+            "kyma-mesh"
+        );
+        let (o, created) = s
+            .patch(cmr, "default", "cfg", PatchType::Apply, &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}}), &opts)
+            .unwrap();
+        assert!(!created);
+        assert_eq!(o.value()["data"], json!({"a": "1", "b": "2"}));
+        assert_eq!(
+            o.value()["metadata"]["managedFields"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        let e = s
+            .patch(
+                cmr,
+                "default",
+                "cfg",
+                PatchType::Apply,
+                &json!({}),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, 422);
+        let dr = res_index("destinationrules");
+        let e = s
+            .patch(
+                dr,
+                "default",
+                "x",
+                PatchType::Strategic,
+                &json!({}),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, 415);
+    }
+
+    #[test]
+    fn pagination_is_a_consistent_snapshot() {
+        let mut s = Store::new(1);
+        let cmr = res_index("configmaps");
+        for i in 0..25 {
+            s.create(
+                cmr,
+                "default",
+                cm("default", &format!("c{i:02}")),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        }
+        let all = LabelSelector::default();
+        let nof = FieldSelector::default();
+        let p1 = s
+            .list(cmr, Some("default"), &all, &nof, Some(10), None)
+            .unwrap();
+        assert_eq!(p1.items.len(), 10);
+        assert_eq!(p1.remaining, Some(15));
+        // changes after the first page do not show up in later pages
+        s.delete(cmr, "default", "c15", &DeleteOpts::default())
+            .unwrap();
+        s.create(cmr, "default", cm("default", "c99"), &WriteOpts::default())
+            .unwrap();
+        let p2 = s
+            .list(
+                cmr,
+                Some("default"),
+                &all,
+                &nof,
+                Some(10),
+                p1.cont.as_deref(),
+            )
+            .unwrap();
+        let p3 = s
+            .list(
+                cmr,
+                Some("default"),
+                &all,
+                &nof,
+                Some(10),
+                p2.cont.as_deref(),
+            )
+            .unwrap();
+        assert_eq!(p2.rv, p1.rv);
+        assert!(p3.cont.is_none());
+        let names: Vec<String> = p1
+            .items
+            .iter()
+            .chain(&p2.items)
+            .chain(&p3.items)
+            .map(|o| o.name().to_string())
+            .collect();
+        assert_eq!(names.len(), 25);
+        assert!(names.contains(&"c15".to_string()) && !names.contains(&"c99".to_string()));
+        // a fresh list sees the changes
+        let fresh = s
+            .list(cmr, Some("default"), &all, &nof, None, None)
+            .unwrap();
+        assert_eq!(fresh.items.len(), 25);
+        assert!(fresh.items.iter().any(|o| o.name() == "c99"));
+        // selectors
+        let sel = LabelSelector::parse("n in (c01,c02)").unwrap();
+        assert_eq!(
+            s.list(cmr, None, &sel, &nof, None, None)
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
+        let f = FieldSelector::parse("metadata.name=c03").unwrap();
+        assert_eq!(
+            s.list(cmr, None, &all, &f, None, None).unwrap().items.len(),
+            1
+        );
+        // bad and expired tokens
+        assert_eq!(
+            s.list(cmr, None, &all, &nof, Some(1), Some("garbage"))
+                .unwrap_err()
+                .code,
+            400
+        );
+        assert_eq!(
+            s.list(cmr, None, &all, &nof, Some(1), Some("ks1.999.1.1"))
+                .unwrap_err()
+                .code,
+            410
+        );
+    }
+
+    #[test]
+    fn namespace_deletion_cascades_and_protects_system() {
+        let mut s = Store::new(1);
+        let ns = res_index("namespaces");
+        s.create(
+            ns,
+            "",
+            json!({"metadata": {"name": "app"}}),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s.create(
+            res_index("configmaps"),
+            "app",
+            cm("app", "x"),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s.delete(ns, "", "app", &DeleteOpts::default()).unwrap();
+        assert!(s.get(res_index("configmaps"), "app", "x").is_none());
+        assert_eq!(
+            s.delete(ns, "", "default", &DeleteOpts::default())
+                .unwrap_err()
+                .code,
+            403
+        );
+    }
+}
