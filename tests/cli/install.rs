@@ -135,11 +135,7 @@ fn fresh_install_for_each_profile_leaves_the_seeds_configuration() {
         assert!(rec["data"]["installed-at"].as_str().unwrap().ends_with('Z'));
 
         // istioctl got exactly the rendered IstioOperator, with -y, from a file now gone.
-        let calls = c.istioctl_calls();
-        let install = calls
-            .iter()
-            .find(|c| c.args.first().map(String::as_str) == Some("install"))
-            .expect("istioctl install ran");
+        let install = c.install_call().expect("istioctl install ran");
         assert!(
             install.args.contains(&"-y".to_string()),
             "{:?}",
@@ -360,11 +356,7 @@ fn ctrl_c_stops_istioctl_and_exits_130() {
         .unwrap();
     // Wait until istioctl install is running, then interrupt kyma-mesh only.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !c
-        .istioctl_calls()
-        .iter()
-        .any(|call| call.args.first().map(String::as_str) == Some("install"))
-    {
+    while c.install_call().is_none() {
         assert!(Instant::now() < deadline, "istioctl install never started");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -403,11 +395,7 @@ fn denied_permission_is_named_in_preflight() {
         c.sim.writes().is_empty(),
         "nothing written after a failed preflight"
     );
-    assert!(
-        c.istioctl_calls()
-            .iter()
-            .all(|call| call.args.first().map(String::as_str) != Some("install"))
-    );
+    assert!(c.install_call().is_none());
 }
 
 fn override_configmap(name: &str, labelled: bool, max: u32) -> Value {
@@ -424,11 +412,7 @@ fn override_configmap(name: &str, labelled: bool, max: u32) -> Value {
 }
 
 fn installed_operator(c: &Cluster) -> Value {
-    let calls = c.istioctl_calls();
-    let install = calls
-        .iter()
-        .find(|c| c.args.first().map(String::as_str) == Some("install"))
-        .expect("install ran");
+    let install = c.install_call().expect("install ran");
     serde_saphyr::from_str(install.files.values().next().unwrap()).unwrap()
 }
 
@@ -541,11 +525,7 @@ fn pods_that_never_get_ready_fail_istioctl_within_our_timeout() {
     // istioctl got a readiness timeout below ours, so it says what is not ready.
     assert!(err.contains("resources not ready after 3s"), "{err}");
     assert!(err.contains("Deployment/istio-system/istiod"), "{err}");
-    let calls = c.istioctl_calls();
-    let install = calls
-        .iter()
-        .find(|c| c.args.first().map(String::as_str) == Some("install"))
-        .unwrap();
+    let install = c.install_call().unwrap();
     assert!(
         install.args.join(" ").contains("--readiness-timeout 3s"),
         "{:?}",
@@ -668,12 +648,37 @@ fn kubeconfig_and_context_are_passed_through_to_istioctl() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let calls = c.istioctl_calls();
-    let install = calls
-        .iter()
-        .find(|c| c.args.first().map(String::as_str) == Some("install"))
-        .unwrap();
+    let install = c.install_call().unwrap();
     let args = install.args.join(" ");
     assert!(args.contains(&format!("--kubeconfig {kc}")), "{args}");
     assert!(args.contains("--context kube-sim-alt"), "{args}");
+}
+
+#[test]
+fn version_reports_the_istioctl_it_would_use() {
+    let c = Cluster::new();
+    let out = crate::util::success(c.kyma_mesh().arg("version"));
+    assert!(out.contains("istioctl: 1.28.0 at "), "{out}");
+    assert!(out.contains("(from PATH)"), "{out}");
+    let old = crate::util::json(
+        c.kyma_mesh()
+            .args(["version", "--output", "json"])
+            .env("FAKE_ISTIOCTL_VERSION", "1.22.0"),
+    );
+    assert_eq!(old["istioctl"]["version"], "1.22.0");
+    assert_eq!(old["istioctl"]["supported"], false);
+}
+
+#[test]
+fn skip_validation_is_warned_about_loudly() {
+    let c = Cluster::new();
+    let out = c
+        .kyma_mesh()
+        .args(["install", "--dry-run", "--skip-validation"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("warning: --skip-validation"), "{err}");
+    assert!(err.contains("NOT checked"), "{err}");
 }

@@ -115,6 +115,13 @@ impl Cluster {
         testkit::read_istioctl_calls(self.record.path())
     }
 
+    /// The first `istioctl install` call, if kyma-mesh made one.
+    pub fn install_call(&self) -> Option<testkit::IstioctlCall> {
+        self.istioctl_calls()
+            .into_iter()
+            .find(|call| call.args.first().map(String::as_str) == Some("install"))
+    }
+
     /// Writes kyma-mesh made (server-side apply with its field manager, or any write it made
     /// with its own user agent). fake-istioctl's writes are not counted.
     pub fn kyma_mesh_writes(&self) -> Vec<testkit::WriteRecord> {
