@@ -682,3 +682,67 @@ fn skip_validation_is_warned_about_loudly() {
     assert!(err.contains("warning: --skip-validation"), "{err}");
     assert!(err.contains("NOT checked"), "{err}");
 }
+
+#[test]
+fn unreachable_cluster_fails_the_first_preflight_step() {
+    let c = Cluster::new();
+    let started = Instant::now();
+    let out = c
+        .kyma_mesh()
+        .args(["--context", "unreachable", "install"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("× cluster answers"), "{err}");
+    assert!(err.contains("127.0.0.1:1"), "names the server: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "gives up in reasonable time"
+    );
+}
+
+#[test]
+fn unknown_context_is_invalid_input() {
+    let c = Cluster::new();
+    let err = invalid(
+        c.kyma_mesh()
+            .args(["--context", "no-such-context", "install"]),
+    );
+    assert!(err.contains("no-such-context"), "{err}");
+}
+
+#[test]
+fn a_failing_patch_names_the_object_and_the_api_answer() {
+    use testkit::{Fault, FaultRule, Faults};
+    let c = Cluster::new();
+    c.sim.set_faults(Faults::none().with_rule(FaultRule::new(
+        Some("patch"),
+        Some("destinationrules"),
+        1.0,
+        Fault::Status(500),
+    )));
+    let out = c.kyma_mesh().arg("install").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("DestinationRule istio-system/api-server"),
+        "{err}"
+    );
+    assert!(err.contains("500"), "the API's answer: {err}");
+    // The patch before it landed; the record is not written for a half-configured mesh.
+    assert!(
+        c.sim
+            .get(
+                "peerauthentications.security.istio.io",
+                Some("istio-system"),
+                "default"
+            )
+            .is_some()
+    );
+    assert!(
+        c.sim
+            .get("configmaps", Some("istio-system"), "kyma-mesh-config")
+            .is_none()
+    );
+}
