@@ -53,7 +53,13 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
                     println!("istioctl: {v} at {loc}{note}");
                 }
                 (Ok(loc), Some(Err(e))) => println!("istioctl: {loc}, version unknown: {e}"),
-                (Err(e), _) => println!("istioctl: {e}"),
+                (Err(e), _) => {
+                    let text = e.to_string();
+                    println!(
+                        "istioctl: {}",
+                        text.strip_prefix("istioctl ").unwrap_or(&text)
+                    );
+                }
                 (Ok(loc), None) => println!("istioctl: {loc}"),
             }
         }

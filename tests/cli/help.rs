@@ -29,6 +29,6 @@ fn version_names_the_tool_and_a_missing_istioctl() {
         out.starts_with(&format!("kyma-mesh: {}\n", env!("CARGO_PKG_VERSION"))),
         "{out}"
     );
-    assert!(out.contains("istioctl not found"), "{out}");
+    assert!(out.contains("istioctl: not found"), "{out}");
     assert!(out.contains("--istioctl PATH"), "says how to fix it: {out}");
 }
