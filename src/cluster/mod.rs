@@ -40,17 +40,6 @@ impl ClusterError {
         let what = what.into();
         move |source| ClusterError::Api { what, source }
     }
-
-    /// The HTTP status of the API's answer, if it was one.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ClusterError::Api {
-                source: kube::Error::Api(s),
-                ..
-            } => Some(s.code),
-            _ => None,
-        }
-    }
 }
 
 /// The API server's own words: `403 Forbidden: ...`, or the transport error.
@@ -64,16 +53,8 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
             };
             format!("the API server answered {}{reason}: {}", s.code, s.message)
         }
-        other => {
-            // Transport errors nest their cause; the innermost is the useful part.
-            let mut msg = other.to_string();
-            let mut src = std::error::Error::source(other);
-            while let Some(s) = src {
-                msg = format!("{msg}: {s}");
-                src = s.source();
-            }
-            msg
-        }
+        // Transport errors nest their cause; the innermost is the useful part.
+        other => chain(other),
     }
 }
 

@@ -18,7 +18,8 @@ pub fn write(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
     clap_complete::generate(shell, &mut cmd, "kyma-mesh", out);
 }
 
-/// The file name each shell expects, used for the files in `completions/`.
+/// The file name each shell expects, as shipped in `completions/` (tools/gen-completions.sh
+/// writes the same names; the completions test checks both agree).
 pub fn file_name(shell: clap_complete::Shell) -> &'static str {
     use clap_complete::Shell::*;
     match shell {

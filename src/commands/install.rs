@@ -10,13 +10,13 @@ use tokio::time::Instant;
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::cluster::patches::{self, Outcome, Patch};
 use crate::cluster::record::{self, Record};
-use crate::cluster::{self, Cluster, ClusterError, ISTIO_NAMESPACE, access, readiness, webhooks};
+use crate::cluster::{self, Cluster, ISTIO_NAMESPACE, access, readiness, webhooks};
 use crate::commands::render::render_config;
 use crate::config::{OverrideInput, Rendered};
+use crate::exit;
 use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
 use crate::ui::progress::{OK, Progress, Step, WARN, fmt_elapsed};
 use crate::ui::{self, Ui};
-use crate::{InvalidInput, exit};
 
 /// Ctrl-C: the process exits 130 after saying what state the cluster may be in.
 #[derive(Debug, thiserror::Error)]
@@ -40,16 +40,6 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
     }
 }
 
-/// Connects with the global flags; kubeconfig problems are invalid input.
-pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Cluster> {
-    Cluster::connect(global.kubeconfig.as_deref(), global.context.as_deref())
-        .await
-        .map_err(|e| match e {
-            ClusterError::Kubeconfig(msg) => InvalidInput(msg).into(),
-            other => anyhow::Error::new(other),
-        })
-}
-
 async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<()> {
     let started = Instant::now();
     let deadline = started + args.timeout;
@@ -61,7 +51,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     }
 
     // --- preflight ---------------------------------------------------------------------------
-    let cluster = connect(global).await?;
+    let cluster = super::connect(global).await?;
     let step = progress.step("cluster answers");
     let server = match cluster.server_version().await {
         Ok(v) => {
@@ -159,7 +149,8 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
         }
     }
 
-    let merged_yaml = ui::to_yaml(&rendered.to_json())?;
+    let operator = rendered.to_json();
+    let merged_yaml = ui::to_yaml(&operator)?;
     let install_opts = InstallOptions {
         kubeconfig: global.kubeconfig.clone(),
         context: global.context.clone(),
@@ -227,7 +218,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     };
     let work = async {
         let counts = apply_patches(&cluster, &patch_list, &progress).await?;
-        wait_ready(&cluster, &rendered, deadline, &progress).await?;
+        wait_ready(&cluster, &operator, deadline, &progress).await?;
         let version = cluster::installed_istio_version(&cluster)
             .await?
             .unwrap_or_default();
@@ -382,14 +373,15 @@ async fn apply_patches(
     Ok(counts)
 }
 
-/// istiod and every enabled ingress gateway must become available before the deadline.
+/// istiod and every enabled ingress gateway of the IstioOperator must become available before
+/// the deadline.
 async fn wait_ready(
     cluster: &Cluster,
-    rendered: &Rendered,
+    operator: &serde_json::Value,
     deadline: Instant,
     progress: &Progress,
 ) -> anyhow::Result<()> {
-    let spec = &rendered.to_json()["spec"];
+    let spec = &operator["spec"];
     let mut deployments = vec![(ISTIO_NAMESPACE.to_string(), "istiod".to_string())];
     for gw in spec["components"]["ingressGateways"]
         .as_array()

@@ -27,3 +27,15 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
+
+/// Connects with the global flags, for every command that talks to a cluster; kubeconfig
+/// problems are invalid input (exit 2).
+pub async fn connect(global: &crate::cli::GlobalArgs) -> anyhow::Result<crate::cluster::Cluster> {
+    use crate::cluster::{Cluster, ClusterError};
+    Cluster::connect(global.kubeconfig.as_deref(), global.context.as_deref())
+        .await
+        .map_err(|e| match e {
+            ClusterError::Kubeconfig(msg) => crate::InvalidInput(msg).into(),
+            other => anyhow::Error::new(other),
+        })
+}

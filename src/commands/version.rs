@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::cli::{OutputFormat, VersionArgs};
+use crate::cli::VersionArgs;
 use crate::istioctl;
 use crate::ui::{self, Ui};
 
@@ -36,11 +36,7 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
                 }
             };
             let v = json!({"kymaMesh": {"version": own}, "istioctl": ist});
-            let text = match format {
-                OutputFormat::Json => ui::to_json(&v)?,
-                OutputFormat::Yaml => ui::to_yaml(&v)?,
-            };
-            print!("{text}");
+            print!("{}", ui::format_value(&v, format)?);
         }
         None => {
             println!("kyma-mesh: {own}");

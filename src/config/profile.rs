@@ -21,8 +21,6 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub const ALL: [Profile; 3] = [Profile::Local, Profile::Cluster, Profile::Production];
-
     pub fn name(self) -> &'static str {
         match self {
             Profile::Local => "local",

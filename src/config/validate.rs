@@ -113,18 +113,16 @@ impl Validator<'_> {
             } else {
                 Severity::Warning
             };
+            let walked = self.doc.walk(&path);
             // Type errors point at the value, unknown fields at the key.
             let at = match finding.kind {
-                FindingKind::WrongType { .. } => {
-                    let w = self.doc.walk(&path);
-                    w.node.origin.to_string()
-                }
-                _ => self.doc.walk(&path).origin().to_string(),
+                FindingKind::WrongType { .. } => walked.node.origin.to_string(),
+                _ => walked.origin().to_string(),
             };
             // A deprecation in a profile is kyma-mesh's choice, documented in the profile, and
             // not the user's to fix: warn only about what the user wrote.
             let from_profile = matches!(
-                &*self.doc.walk(&path).origin().source,
+                &*walked.origin().source,
                 super::tree::SourceKind::Profile(_)
             );
             if severity == Severity::Warning && from_profile {

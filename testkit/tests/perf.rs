@@ -16,7 +16,7 @@ fn get_len(port: u16, path: &str) -> usize {
 }
 
 #[test]
-#[ignore]
+#[ignore = "timing figures, not assertions: run in release with --ignored --nocapture"]
 fn timings() {
     let t = Instant::now();
     let empty = KubeSim::start();
@@ -82,7 +82,7 @@ fn timings() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "timing figures, not assertions: run in release with --ignored --nocapture"]
 fn micro() {
     let c = testkit::generate_cluster(&GenOptions {
         pods: 50,
