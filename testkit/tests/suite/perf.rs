@@ -1,5 +1,5 @@
 //! Timings (ignored by default; run in release for meaningful numbers):
-//! `cargo test --release -p testkit --test perf -- --ignored --nocapture`
+//! `cargo test --release -p testkit --test suite perf -- --ignored --nocapture`
 
 use std::io::{Read, Write};
 use std::time::Instant;

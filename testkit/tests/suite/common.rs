@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,11 +1,11 @@
 //! Conformance: real `kubectl` against kube-sim. Skipped when kubectl is not on PATH, except
 //! under CI=true where that fails.
 
-mod common;
+
 
 use std::collections::BTreeSet;
 
-use common::{have, kubectl, kubectl_ok, sh};
+use crate::common::{have, kubectl, kubectl_ok, sh};
 use serde_json::{Value, json};
 use testkit::{GenOptions, KubeSim};
 
