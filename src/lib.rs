@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod istioctl;
 pub mod ui;
+pub mod util;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -15,8 +15,9 @@ use crate::commands::render::render_config;
 use crate::config::{OverrideInput, Rendered};
 use crate::exit;
 use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
-use crate::ui::progress::{OK, Progress, Step, WARN, fmt_elapsed};
+use crate::ui::progress::{OK, Progress, Step, WARN};
 use crate::ui::{self, Ui};
+use crate::util::fmt_duration;
 
 /// Ctrl-C: the process exits 130 after saying what state the cluster may be in.
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +189,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     let result = istioctl::install(&istioctl_path, file.path(), &opts, on_line, cancel).await;
     drop(file);
     match result {
-        Ok(report) => step.ok(&format!("done in {}", fmt_elapsed(report.duration))),
+        Ok(report) => step.ok(&format!("done in {}", fmt_duration(report.duration))),
         Err(IstioctlError::Cancelled) => {
             step.fail("interrupted");
             return Err(Interrupted {
@@ -244,7 +245,7 @@ async fn install(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Re
     ui.info(&format!(
         "Istio {version} installed with profile {} in {}: {} patches applied, {} unchanged, {} skipped.",
         args.config.profile,
-        fmt_elapsed(started.elapsed()),
+        fmt_duration(started.elapsed()),
         counts.0,
         counts.1,
         counts.2

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Ui;
+use crate::util::fmt_duration;
 
 /// The marks linkerd's `check` uses: done, warning, failed.
 pub const OK: &str = "√";
@@ -135,7 +136,7 @@ impl Step {
     }
 
     fn finish(mut self, mark: &str, result: &str) {
-        let took = fmt_elapsed(self.started.elapsed());
+        let took = fmt_duration(self.started.elapsed());
         let text = if result.is_empty() {
             format!("{mark} {} ({took})", self.title)
         } else {
@@ -162,15 +163,4 @@ impl Drop for Step {
 
 fn timestamp() -> String {
     jiff::Timestamp::now().strftime("%H:%M:%S").to_string()
-}
-
-pub fn fmt_elapsed(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 10.0 {
-        format!("{s:.1}s")
-    } else if s < 120.0 {
-        format!("{s:.0}s")
-    } else {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
 }

@@ -1,8 +1,6 @@
 //! Conformance: real `kubectl` against kube-sim. Skipped when kubectl is not on PATH, except
 //! under CI=true where that fails.
 
-
-
 use std::collections::BTreeSet;
 
 use crate::common::{have, kubectl, kubectl_ok, sh};

@@ -1,0 +1,6 @@
+//! Small primitives every layer may use (they import nothing from the crate): durations as
+//! people read and type them.
+
+pub mod duration;
+
+pub use duration::{fmt_duration, parse_duration};
