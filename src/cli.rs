@@ -93,6 +93,45 @@ pub enum OutputFormat {
     Json,
 }
 
+impl From<OutputFormat> for crate::ui::Format {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Yaml => crate::ui::Format::Yaml,
+            OutputFormat::Json => crate::ui::Format::Json,
+        }
+    }
+}
+
+impl ConfigArgs {
+    pub fn source(&self) -> crate::ops::render::ConfigSource {
+        crate::ops::render::ConfigSource {
+            profile: self.profile,
+            injection: self.sidecar_injection,
+            files: self.overrides.clone(),
+            sets: self.sets.clone(),
+            skip_validation: self.skip_validation,
+        }
+    }
+}
+
+impl GlobalArgs {
+    /// -1 quiet, 0 normal, 1 `-v`, 2 `-vv` and more.
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            self.verbose.min(9) as i8
+        }
+    }
+
+    pub fn target(&self) -> crate::ops::install::Target {
+        crate::ops::install::Target {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
+
 /// Print the merged IstioOperator: the profile, your overrides and --set values, validated.
 ///
 /// Needs no cluster. Use it to review what install would give istioctl, or to feed istioctl

@@ -1,15 +1,19 @@
 //! kyma-mesh: Istio with Kyma's Service Mesh configuration, installed and kept healthy.
 //!
-//! Flow is one-directional: `cli` -> `commands/*` -> (`config`, `istioctl`, `cluster`, `ui`).
-//! `config` is pure; `istioctl` is the only module that spawns istioctl.
+//! Flow is one-directional: `cli` -> `commands/*` -> `ops` -> (`config`, `kyma`, `istioctl`,
+//! `cluster`) with `ui` and `util` beside them; see ARCHITECTURE.md. `config` is pure;
+//! `istioctl` is the only module that spawns a process, `cluster` the only one that talks to
+//! the Kubernetes API.
 
-pub mod cli;
-pub mod cluster;
-pub mod commands;
-pub mod config;
-pub mod istioctl;
-pub mod ui;
-pub mod util;
+pub(crate) mod cli;
+pub(crate) mod cluster;
+pub(crate) mod commands;
+pub(crate) mod config;
+pub(crate) mod istioctl;
+pub(crate) mod kyma;
+pub(crate) mod ops;
+pub(crate) mod ui;
+pub(crate) mod util;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -22,6 +26,8 @@ pub mod exit {
     pub const INVALID_INPUT: u8 = 2;
     /// 128 + SIGINT, as shells report a Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
+    /// 128 + SIGTERM.
+    pub const TERMINATED: u8 = 143;
 }
 
 /// Invalid input that is not configuration: a malformed flag value, a bad NS/NAME.
@@ -39,7 +45,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    let ui = ui::Ui::new(&cli.global);
+    let ui = ui::Ui::new(cli.global.verbosity());
     match commands::dispatch(cli, &ui) {
         Ok(code) => code,
         Err(err) => {
@@ -51,9 +57,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 /// Invalid input anywhere in the chain means exit 2; everything else failed the operation.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let invalid = err
-        .chain()
-        .any(|e| e.is::<config::ConfigError>() || e.is::<InvalidInput>());
+    let invalid = err.chain().any(|e| {
+        e.is::<config::ConfigError>()
+            || e.is::<InvalidInput>()
+            || e.downcast_ref::<cluster::ClusterError>()
+                .is_some_and(|c| c.is_invalid_input())
+            || e
+                .downcast_ref::<ops::install::InstallError>()
+                .is_some_and(|i| i.is_invalid_input())
+    });
     if invalid {
         exit::INVALID_INPUT
     } else {

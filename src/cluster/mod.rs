@@ -19,11 +19,46 @@ use kube::{Client, Config};
 pub const FIELD_MANAGER: &str = "kyma-mesh";
 pub const ISTIO_NAMESPACE: &str = "istio-system";
 
+/// What can fail at the cluster boundary: one variant per failed operation.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    /// The kubeconfig cannot be read or names no usable context: invalid input.
-    #[error("{0}")]
-    Kubeconfig(String),
+    /// The kubeconfig file cannot be read or parsed.
+    #[error("cannot read kubeconfig {path}: {}", innermost(.source))]
+    KubeconfigUnreadable {
+        path: String,
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// `--context` names a context the kubeconfig does not have.
+    #[error("context {context:?} is not in {file}; {}", list_contexts(.available))]
+    UnknownContext {
+        context: String,
+        file: String,
+        available: Vec<String>,
+    },
+    /// The context exists but cannot be turned into a client configuration.
+    #[error("cannot use {}{file}: {}", .context.as_ref().map(|c| format!("context {c:?} of ")).unwrap_or_default(), innermost(.source))]
+    KubeconfigUnusable {
+        file: String,
+        context: Option<String>,
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// Neither a kubeconfig nor an in-cluster service account was found.
+    #[error(
+        "no cluster to talk to: no kubeconfig at $KUBECONFIG or ~/.kube/config and not running in a cluster (set KUBECONFIG or pass --kubeconfig)"
+    )]
+    NoKubeconfig {
+        #[source]
+        source: kube::config::InferConfigError,
+    },
+    /// The client could not be built from a valid configuration (TLS material, proxy).
+    #[error("cannot create a client for {server}: {}", innermost(.source))]
+    Client {
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
     /// An API call failed; `what` names the verb and the object.
     #[error("{what}: {}", describe_kube_error(.source))]
     Api {
@@ -31,8 +66,22 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
-    #[error("{0}")]
-    Other(String),
+    /// An object the operation needs does not exist.
+    #[error("{what} does not exist")]
+    NotFound { what: String },
+    /// An override ConfigMap without Kyma's key.
+    #[error("ConfigMap {configmap} has no key {key}")]
+    MissingKey { configmap: String, key: String },
+    /// Watching an object for a condition failed.
+    #[error("watching {what}: {}", innermost(.source))]
+    Watch {
+        what: String,
+        #[source]
+        source: kube::runtime::wait::Error,
+    },
+    /// A workload did not become available before the deadline.
+    #[error("{what} is not available in time: {why}")]
+    NotAvailable { what: String, why: String },
 }
 
 impl ClusterError {
@@ -40,9 +89,40 @@ impl ClusterError {
         let what = what.into();
         move |source| ClusterError::Api { what, source }
     }
+
+    /// A kubeconfig the user pointed at that cannot be used is invalid input (exit 2).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::KubeconfigUnreadable { .. }
+                | ClusterError::UnknownContext { .. }
+                | ClusterError::KubeconfigUnusable { .. }
+                | ClusterError::NoKubeconfig { .. }
+        )
+    }
+
+    /// The HTTP status the API server answered, if it answered.
+    pub fn status_code(&self) -> Option<u16> {
+        match self {
+            ClusterError::Api {
+                source: kube::Error::Api(s),
+                ..
+            } => Some(s.code),
+            _ => None,
+        }
+    }
 }
 
-/// The API server's own words: `403 Forbidden: ...`, or the transport error.
+fn list_contexts(available: &[String]) -> String {
+    if available.is_empty() {
+        "it has no contexts".into()
+    } else {
+        format!("use one of: {}", available.join(", "))
+    }
+}
+
+/// The API server's own words (`the API server answered 403 Forbidden: ...`), or the transport
+/// error said as kubectl says it.
 pub fn describe_kube_error(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => {
@@ -53,9 +133,25 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
             };
             format!("the API server answered {}{reason}: {}", s.code, s.message)
         }
-        // Transport errors nest their cause; the innermost is the useful part.
-        other => chain(other),
+        other => {
+            let text = innermost(other);
+            if text.contains("Connection refused") || text.contains("connection refused") {
+                "the connection to the server was refused: is the cluster running, and is this the right context?".into()
+            } else {
+                text
+            }
+        }
     }
+}
+
+/// The last, most specific cause of an error chain: transport errors nest their cause, and
+/// the outer layers (`ServiceError: client error (Connect)`) tell a user nothing.
+pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 /// A connected cluster.
@@ -88,32 +184,54 @@ impl Cluster {
             context: context.map(str::to_string),
             ..Default::default()
         };
-        let config = match kubeconfig {
-            Some(path) => {
-                let kc = Kubeconfig::read_from(path).map_err(|e| {
-                    ClusterError::Kubeconfig(format!(
-                        "cannot read kubeconfig {}: {}",
-                        path.display(),
-                        chain(&e)
-                    ))
-                })?;
+        let config = match (kubeconfig, context) {
+            (None, None) => Config::infer()
+                .await
+                .map_err(|source| ClusterError::NoKubeconfig { source })?,
+            _ => {
+                let (kc, file) = match kubeconfig {
+                    Some(path) => (
+                        Kubeconfig::read_from(path).map_err(|source| {
+                            ClusterError::KubeconfigUnreadable {
+                                path: path.display().to_string(),
+                                source,
+                            }
+                        })?,
+                        format!("kubeconfig {}", path.display()),
+                    ),
+                    None => (
+                        Kubeconfig::read().map_err(|source| {
+                            ClusterError::KubeconfigUnreadable {
+                                path: std::env::var("KUBECONFIG")
+                                    .unwrap_or_else(|_| "~/.kube/config".into()),
+                                source,
+                            }
+                        })?,
+                        "the kubeconfig".to_string(),
+                    ),
+                };
+                if let Some(c) = context
+                    && !kc.contexts.iter().any(|n| n.name == c)
+                {
+                    return Err(ClusterError::UnknownContext {
+                        context: c.to_string(),
+                        file,
+                        available: kc.contexts.iter().map(|n| n.name.clone()).collect(),
+                    });
+                }
                 Config::from_custom_kubeconfig(kc, &opts)
                     .await
-                    .map_err(|e| kubeconfig_error(Some(path), context, &e))?
+                    .map_err(|source| ClusterError::KubeconfigUnusable {
+                        file,
+                        context: context.map(str::to_string),
+                        source,
+                    })?
             }
-            None if context.is_some() => Config::from_kubeconfig(&opts)
-                .await
-                .map_err(|e| kubeconfig_error(None, context, &e))?,
-            None => Config::infer().await.map_err(|e| {
-                ClusterError::Kubeconfig(format!(
-                    "no cluster to talk to: {} (set KUBECONFIG or pass --kubeconfig)",
-                    chain(&e)
-                ))
-            })?,
         };
         let server = config.cluster_url.to_string();
-        let client = Client::try_from(config).map_err(|e| {
-            ClusterError::Other(format!("cannot create a client for {server}: {e}"))
+        let client = Client::try_from(config).map_err(|source| ClusterError::Client {
+            server: server.clone(),
+            source,
         })?;
         Ok(Cluster {
             client,
@@ -179,34 +297,6 @@ impl Cluster {
                 gvk.describe(namespace, name)
             )))
     }
-}
-
-fn kubeconfig_error(
-    path: Option<&Path>,
-    context: Option<&str>,
-    e: &kube::config::KubeconfigError,
-) -> ClusterError {
-    let file = path
-        .map(|p| format!("kubeconfig {}", p.display()))
-        .unwrap_or_else(|| "the kubeconfig".into());
-    let msg = match context {
-        Some(c) => format!("cannot use context {c:?} of {file}: {}", chain(e)),
-        None => format!("cannot use {file}: {}", chain(e)),
-    };
-    ClusterError::Kubeconfig(msg)
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg = format!("{msg}: {text}");
-        }
-        src = s.source();
-    }
-    msg
 }
 
 /// A kind kyma-mesh touches: group, version, kind and plural, known without discovery.

@@ -23,9 +23,12 @@ pub async fn from_configmap(
         .get_opt(name)
         .await
         .map_err(ClusterError::api(format!("reading ConfigMap {ns}/{name}")))?
-        .ok_or_else(|| ClusterError::Other(format!("ConfigMap {ns}/{name} does not exist")))?;
-    to_input(&cm, ns, name).ok_or_else(|| {
-        ClusterError::Other(format!("ConfigMap {ns}/{name} has no key {OPERATOR_KEY}"))
+        .ok_or_else(|| ClusterError::NotFound {
+            what: format!("ConfigMap {ns}/{name}"),
+        })?;
+    to_input(&cm, ns, name).ok_or_else(|| ClusterError::MissingKey {
+        configmap: format!("{ns}/{name}"),
+        key: OPERATOR_KEY.into(),
     })
 }
 

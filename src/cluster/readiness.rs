@@ -34,13 +34,14 @@ pub async fn wait_available(
     let wait = await_condition(api.clone(), name, is_available);
     match tokio::time::timeout_at(deadline, wait).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(ClusterError::Other(format!(
-            "watching Deployment {namespace}/{name}: {e}"
-        ))),
-        Err(_) => Err(ClusterError::Other(format!(
-            "Deployment {namespace}/{name} is not available in time: {}",
-            why_not_ready(cluster, &api, namespace, name).await
-        ))),
+        Ok(Err(source)) => Err(ClusterError::Watch {
+            what: format!("Deployment {namespace}/{name}"),
+            source,
+        }),
+        Err(_) => Err(ClusterError::NotAvailable {
+            what: format!("Deployment {namespace}/{name}"),
+            why: why_not_ready(cluster, &api, namespace, name).await,
+        }),
     }
 }
 
@@ -132,4 +133,46 @@ pub fn pod_problem(pod: &Pod) -> Option<String> {
         "phase {}, not ready",
         status.phase.as_deref().unwrap_or("Unknown")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn readiness_wait_names_the_pods_that_are_not_ready() {
+        let c = testkit::KubeSim::builder().start().unwrap();
+        c.set_new_pods_ready(false);
+        c.put(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
+        )
+        .unwrap();
+        c.put(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "istiod", "namespace": "istio-system"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "istiod"}},
+                     "template": {"metadata": {"labels": {"app": "istiod"}},
+                                  "spec": {"containers": [{"name": "discovery", "image": "docker.io/istio/pilot:1.28.0"}]}}},
+        })).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt.block_on(async {
+            let kube = crate::cluster::Cluster::connect(Some(c.kubeconfig_path()), None)
+                .await
+                .unwrap();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(800);
+            wait_available(&kube, "istio-system", "istiod", deadline)
+                .await
+                .unwrap_err()
+        });
+        let msg = err.to_string();
+        assert!(
+            msg.contains("Deployment istio-system/istiod is not available in time"),
+            "{msg}"
+        );
+        assert!(msg.contains("pod istiod-"), "names the pod: {msg}");
+    }
 }

@@ -1,5 +1,5 @@
-//! The sidecar-injector webhooks: Kyma's tuning (timeout, Gardener exclusion) and the stale
-//! configurations an earlier failed install can leave behind.
+//! Injector webhooks: a generic tuning edit (which values is Kyma's data, in `crate::kyma`) and
+//! the stale configurations an earlier failed install can leave behind.
 //!
 //! Webhooks are always found by name, never by index: Istio has four in one configuration
 //! (`rev.namespace.`, `rev.object.`, `namespace.`, `object.sidecar-injector.istio.io`) and their
@@ -10,74 +10,82 @@ use serde_json::{Value, json};
 use super::kinds::{MUTATING_WEBHOOK, SERVICE};
 use super::{Cluster, ClusterError};
 
-pub const INJECTOR_SUFFIX: &str = "sidecar-injector.istio.io";
-pub const TIMEOUT_SECONDS: i64 = 10;
-
-/// Seed 000: "patched to exclude Gardener resources in the kube-system namespace".
-pub fn gardener_expression() -> Value {
-    json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": ["kube-system"]})
+/// A timeout and a namespaceSelector expression for every webhook of one configuration whose
+/// name ends with `suffix`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tuning {
+    pub config: String,
+    /// A missing configuration is skipped, not an error.
+    pub optional: bool,
+    pub suffix: String,
+    pub timeout_seconds: i64,
+    pub expression: Value,
 }
 
-/// What the tuning of one configuration needs.
+/// What the tuning of one live configuration needs.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tuning {
-    /// Every injector webhook is tuned already.
+pub enum Edit {
+    /// Every matching webhook is tuned already.
     Done,
-    /// The configuration has no webhook named `*sidecar-injector.istio.io`.
-    NoInjectorWebhooks,
-    /// Apply this object (all injector webhooks, complete expression lists).
+    /// The configuration has no webhook named `*<suffix>`.
+    NoMatchingWebhooks,
+    /// Apply this object (all matching webhooks, complete expression lists).
     Apply(Value),
 }
 
-/// Computes the apply object for a live MutatingWebhookConfiguration.
-///
-/// All matching webhooks go into the apply, changed or not: with server-side apply, a webhook
-/// left out would lose the fields kyma-mesh set on it before. `matchExpressions` is an atomic
-/// list, so the apply carries the existing expressions plus Gardener's (added once).
-pub fn tuning(live: &Value) -> Tuning {
-    let name = live["metadata"]["name"].as_str().unwrap_or_default();
-    let hooks = live["webhooks"].as_array().cloned().unwrap_or_default();
-    let mut changed = false;
-    let mut out = Vec::new();
-    for hook in hooks.iter().filter(|h| {
-        h["name"]
+impl Tuning {
+    /// Computes the apply object for a live MutatingWebhookConfiguration.
+    ///
+    /// All matching webhooks go into the apply, changed or not: with server-side apply, a
+    /// webhook left out would lose the fields kyma-mesh set on it before. `matchExpressions` is
+    /// an atomic list, so the apply carries the existing expressions plus ours (added once).
+    pub fn edit(&self, live: &Value) -> Edit {
+        let name = live["metadata"]["name"].as_str().unwrap_or_default();
+        let hooks = live["webhooks"].as_array().cloned().unwrap_or_default();
+        let mut changed = false;
+        let mut out = Vec::new();
+        for hook in hooks.iter().filter(|h| self.matches(h)) {
+            let mut exprs = hook["namespaceSelector"]["matchExpressions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !exprs.contains(&self.expression) {
+                exprs.push(self.expression.clone());
+                changed = true;
+            }
+            if hook["timeoutSeconds"].as_i64() != Some(self.timeout_seconds) {
+                changed = true;
+            }
+            let mut selector = hook["namespaceSelector"].clone();
+            if !selector.is_object() {
+                selector = json!({});
+            }
+            selector["matchExpressions"] = Value::Array(exprs);
+            out.push(json!({
+                "name": hook["name"],
+                "timeoutSeconds": self.timeout_seconds,
+                "namespaceSelector": selector,
+            }));
+        }
+        if out.is_empty() {
+            return Edit::NoMatchingWebhooks;
+        }
+        if !changed {
+            return Edit::Done;
+        }
+        Edit::Apply(json!({
+            "apiVersion": MUTATING_WEBHOOK.api_version(),
+            "kind": MUTATING_WEBHOOK.kind,
+            "metadata": {"name": name},
+            "webhooks": out,
+        }))
+    }
+
+    pub fn matches(&self, hook: &Value) -> bool {
+        hook["name"]
             .as_str()
-            .is_some_and(|n| n.ends_with(INJECTOR_SUFFIX))
-    }) {
-        let mut exprs = hook["namespaceSelector"]["matchExpressions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if !exprs.contains(&gardener_expression()) {
-            exprs.push(gardener_expression());
-            changed = true;
-        }
-        if hook["timeoutSeconds"].as_i64() != Some(TIMEOUT_SECONDS) {
-            changed = true;
-        }
-        let mut selector = hook["namespaceSelector"].clone();
-        if !selector.is_object() {
-            selector = json!({});
-        }
-        selector["matchExpressions"] = Value::Array(exprs);
-        out.push(json!({
-            "name": hook["name"],
-            "timeoutSeconds": TIMEOUT_SECONDS,
-            "namespaceSelector": selector,
-        }));
+            .is_some_and(|n| n.ends_with(self.suffix.as_str()))
     }
-    if out.is_empty() {
-        return Tuning::NoInjectorWebhooks;
-    }
-    if !changed {
-        return Tuning::Done;
-    }
-    Tuning::Apply(json!({
-        "apiVersion": MUTATING_WEBHOOK.api_version(),
-        "kind": MUTATING_WEBHOOK.kind,
-        "metadata": {"name": name},
-        "webhooks": out,
-    }))
 }
 
 /// An injector configuration whose webhooks call a Service that does not exist.
@@ -147,6 +155,20 @@ pub async fn delete(cluster: &Cluster, config: &str) -> Result<(), ClusterError>
 mod tests {
     use super::*;
 
+    fn kyma() -> Tuning {
+        Tuning {
+            config: "istio-sidecar-injector".into(),
+            optional: false,
+            suffix: "sidecar-injector.istio.io".into(),
+            timeout_seconds: 10,
+            expression: gardener_expression(),
+        }
+    }
+
+    fn gardener_expression() -> Value {
+        json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": ["kube-system"]})
+    }
+
     fn config(hooks: Value) -> Value {
         json!({"metadata": {"name": "istio-sidecar-injector"}, "webhooks": hooks})
     }
@@ -165,7 +187,7 @@ mod tests {
 
     #[test]
     fn tunes_every_injector_webhook_by_name() {
-        let Tuning::Apply(obj) = tuning(&config(istio_hooks())) else {
+        let Edit::Apply(obj) = kyma().edit(&config(istio_hooks())) else {
             panic!("expected changes")
         };
         let hooks = obj["webhooks"].as_array().unwrap();
@@ -182,7 +204,7 @@ mod tests {
 
     #[test]
     fn tuned_configuration_is_done_and_expression_added_once() {
-        let Tuning::Apply(obj) = tuning(&config(istio_hooks())) else {
+        let Edit::Apply(obj) = kyma().edit(&config(istio_hooks())) else {
             panic!()
         };
         // Merge the apply back as the API server would, then tune again.
@@ -191,14 +213,14 @@ mod tests {
             live["webhooks"][i]["timeoutSeconds"] = h["timeoutSeconds"].clone();
             live["webhooks"][i]["namespaceSelector"] = h["namespaceSelector"].clone();
         }
-        assert_eq!(tuning(&live), Tuning::Done);
+        assert_eq!(kyma().edit(&live), Edit::Done);
     }
 
     #[test]
     fn order_does_not_matter() {
         let mut hooks = istio_hooks();
         hooks.as_array_mut().unwrap().reverse();
-        let Tuning::Apply(obj) = tuning(&config(hooks)) else {
+        let Edit::Apply(obj) = kyma().edit(&config(hooks)) else {
             panic!()
         };
         assert_eq!(
@@ -210,9 +232,9 @@ mod tests {
     #[test]
     fn no_injector_webhooks() {
         assert_eq!(
-            tuning(&config(json!([{"name": "x.istio.io"}]))),
-            Tuning::NoInjectorWebhooks
+            kyma().edit(&config(json!([{"name": "x.istio.io"}]))),
+            Edit::NoMatchingWebhooks
         );
-        assert_eq!(tuning(&json!({})), Tuning::NoInjectorWebhooks);
+        assert_eq!(kyma().edit(&json!({})), Edit::NoMatchingWebhooks);
     }
 }

@@ -7,15 +7,16 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    write(args.shell, &mut out);
+    crate::ui::print(&script(args.shell))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The script for `shell`, as shipped in `completions/`.
-pub fn write(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+pub fn script(shell: clap_complete::Shell) -> String {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "kyma-mesh", out);
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "kyma-mesh", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The file name each shell expects, as shipped in `completions/` (tools/gen-completions.sh
@@ -29,5 +30,27 @@ pub fn file_name(shell: clap_complete::Shell) -> &'static str {
         PowerShell => "_kyma-mesh.ps1",
         Elvish => "kyma-mesh.elv",
         _ => "kyma-mesh.completion",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// The scripts in `completions/` must match what the binary generates.
+    #[test]
+    fn shipped_completions_are_fresh() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        for shell in clap_complete::Shell::value_variants() {
+            let file = file_name(*shell);
+            let generated = script(*shell);
+            let shipped = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+            assert!(
+                generated == shipped,
+                "completions/{file} is stale; regenerate with: tools/gen-completions.sh"
+            );
+            assert!(generated.contains("render"), "{file} completes subcommands");
+        }
     }
 }

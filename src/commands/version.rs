@@ -13,7 +13,7 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
     // istioctl's absence is information here, not a failure: print what we know.
     let (located, version) = match istioctl::locate(args.istioctl.path.as_deref()) {
         Ok(loc) => {
-            let v = super::runtime()?.block_on(istioctl::client_version(&loc.path));
+            let v = crate::ops::runtime()?.block_on(istioctl::client_version(&loc.path));
             (Ok(loc), Some(v))
         }
         Err(e) => (Err(e), None),
@@ -36,28 +36,31 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
                 }
             };
             let v = json!({"kymaMesh": {"version": own}, "istioctl": ist});
-            print!("{}", ui::format_value(&v, format)?);
+            ui::print(&ui::format_value(&v, ui::Format::from(format))?)?;
         }
         None => {
-            println!("kyma-mesh: {own}");
+            let mut out = format!("kyma-mesh: {own}\n");
             match (&located, &version) {
                 (Ok(loc), Some(Ok(v))) => {
                     let note = match istioctl::check_supported(v) {
                         Ok(()) => String::new(),
                         Err(e) => format!(" (unsupported: {e})"),
                     };
-                    println!("istioctl: {v} at {loc}{note}");
+                    out.push_str(&format!("istioctl: {v} at {loc}{note}\n"));
                 }
-                (Ok(loc), Some(Err(e))) => println!("istioctl: {loc}, version unknown: {e}"),
+                (Ok(loc), Some(Err(e))) => {
+                    out.push_str(&format!("istioctl: {loc}, version unknown: {e}\n"))
+                }
                 (Err(e), _) => {
                     let text = e.to_string();
-                    println!(
-                        "istioctl: {}",
+                    out.push_str(&format!(
+                        "istioctl: {}\n",
                         text.strip_prefix("istioctl ").unwrap_or(&text)
-                    );
+                    ));
                 }
-                (Ok(loc), None) => println!("istioctl: {loc}"),
+                (Ok(loc), None) => out.push_str(&format!("istioctl: {loc}\n")),
             }
+            ui::print(&out)?;
         }
     }
     Ok(ExitCode::SUCCESS)

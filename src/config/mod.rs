@@ -4,6 +4,7 @@
 //! The order of layers is: profile, `--sidecar-injection`, overrides (left to right, each file's
 //! Istio overrides in document order), then `--set` (left to right).
 
+pub mod components;
 pub mod explain;
 pub mod merge;
 pub mod overrides;

@@ -1,24 +1,28 @@
-//! What the user sees: messages on stderr (respecting -q/-v) and output formats on stdout.
+//! What the user sees: messages on stderr (shaped by -q/-v), data on stdout, output formats.
+//! Takes plain values (a verbosity, a format), never the command line.
 
+pub mod checks;
 pub mod progress;
+
+use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+/// How data on stdout is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
 
-/// Stderr reporting, shaped by `-q` and `-v`.
+/// Stderr reporting: -1 quiet (errors only), 0 normal, 1 `-v`, 2 and more `-vv`.
 #[derive(Debug, Clone)]
 pub struct Ui {
     pub verbosity: i8,
 }
 
 impl Ui {
-    pub fn new(global: &GlobalArgs) -> Self {
-        let verbosity = if global.quiet {
-            -1
-        } else {
-            global.verbose as i8
-        };
+    pub fn new(verbosity: i8) -> Self {
         Ui { verbosity }
     }
 
@@ -38,22 +42,55 @@ impl Ui {
         }
     }
 
+    /// `-v` detail.
     pub fn debug(&self, msg: &str) {
         if self.verbosity > 0 {
             eprintln!("{msg}");
         }
     }
 
+    /// `-vv` detail (every API request, istioctl's every line).
+    pub fn trace(&self, msg: &str) {
+        if self.verbosity > 1 {
+            eprintln!("{msg}");
+        }
+    }
+
     /// Errors always print, even with -q: `error: <message>` and its causes, no debug dump.
     pub fn error(&self, err: &anyhow::Error) {
-        eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
-            let text = cause.to_string();
-            // thiserror variants often repeat their source; skip what was already said.
-            if !err.to_string().contains(&text) {
-                eprintln!("  caused by: {text}");
-            }
+        eprintln!("{}", error_chain(err));
+    }
+}
+
+/// The one error-chain formatter: `error: <message>`, then each cause not already said.
+///
+/// A cause is skipped when its text is part of what was printed (thiserror variants often embed
+/// their source). kube's own errors are never printed: their `Display` embeds Rust structures
+/// (`ErrorResponse { .. }`), and every cluster error already says the API's words.
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = format!("error: {err}");
+    let mut said = err.to_string();
+    for cause in err.chain().skip(1) {
+        if cause.downcast_ref::<kube::Error>().is_some() {
+            break;
         }
+        let text = cause.to_string();
+        if said.contains(&text) {
+            continue;
+        }
+        out.push_str(&format!("\n  caused by: {text}"));
+        said.push_str(&text);
+    }
+    out
+}
+
+/// Writes data to stdout. A closed pipe (`kyma-mesh version | head -0`) ends the output
+/// quietly, as ripgrep does: the reader has all it wanted.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 
@@ -70,9 +107,9 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
     Ok(s)
 }
 
-pub fn format_value(v: &serde_json::Value, format: OutputFormat) -> anyhow::Result<String> {
+pub fn format_value<T: Serialize>(v: &T, format: Format) -> anyhow::Result<String> {
     match format {
-        OutputFormat::Yaml => to_yaml(v),
-        OutputFormat::Json => to_json(v),
+        Format::Yaml => to_yaml(v),
+        Format::Json => to_json(v),
     }
 }

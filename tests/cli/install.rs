@@ -535,42 +535,6 @@ fn pods_that_never_get_ready_fail_istioctl_within_our_timeout() {
 }
 
 #[test]
-fn readiness_wait_names_the_pods_that_are_not_ready() {
-    use kyma_mesh::cluster::{Cluster as Kube, readiness};
-    let c = Cluster::new();
-    c.sim.set_new_pods_ready(false);
-    c.sim
-        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}))
-        .unwrap();
-    c.sim.put(json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "istiod", "namespace": "istio-system"},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "istiod"}},
-                 "template": {"metadata": {"labels": {"app": "istiod"}},
-                              "spec": {"containers": [{"name": "discovery", "image": "docker.io/istio/pilot:1.28.0"}]}}},
-    })).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let err = rt.block_on(async {
-        let kube = Kube::connect(Some(c.sim.kubeconfig_path()), None)
-            .await
-            .unwrap();
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(800);
-        readiness::wait_available(&kube, "istio-system", "istiod", deadline)
-            .await
-            .unwrap_err()
-    });
-    let msg = err.to_string();
-    assert!(
-        msg.contains("Deployment istio-system/istiod is not available in time"),
-        "{msg}"
-    );
-    assert!(msg.contains("pod istiod-"), "names the pod: {msg}");
-}
-
-#[test]
 fn opt_in_labels_kyma_system() {
     let c = Cluster::new();
     c.sim

@@ -1,6 +1,5 @@
 //! One integration-test binary (as ripgrep does): every test runs the real `kyma-mesh` binary.
 
-mod completions;
 mod help;
 mod install;
 mod render;

@@ -1,0 +1,47 @@
+//! What a merged IstioOperator turns on, for the steps that wait for it.
+
+use serde_json::Value;
+
+/// The namespace Istio installs into unless a component says otherwise.
+pub const ISTIO_NAMESPACE: &str = "istio-system";
+
+/// `(namespace, name)` of every enabled ingress gateway, in IstioOperator order.
+pub fn enabled_ingress_gateways(operator: &Value) -> Vec<(String, String)> {
+    operator["spec"]["components"]["ingressGateways"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|gw| gw["enabled"].as_bool() == Some(true))
+        .filter_map(|gw| {
+            let name = gw["name"].as_str()?;
+            let ns = gw["namespace"].as_str().unwrap_or(ISTIO_NAMESPACE);
+            Some((ns.to_string(), name.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_enabled_gateways_with_their_namespace() {
+        let op = json!({"spec": {"components": {"ingressGateways": [
+            {"name": "istio-ingressgateway", "enabled": true},
+            {"name": "off", "enabled": false},
+            {"name": "other", "enabled": true, "namespace": "gw"},
+        ]}}});
+        assert_eq!(
+            enabled_ingress_gateways(&op),
+            [
+                (
+                    "istio-system".to_string(),
+                    "istio-ingressgateway".to_string()
+                ),
+                ("gw".to_string(), "other".to_string())
+            ]
+        );
+        assert!(enabled_ingress_gateways(&json!({})).is_empty());
+    }
+}

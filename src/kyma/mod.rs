@@ -1,0 +1,189 @@
+//! Kyma's decisions, as data: the post-install patches seed 000 lists ("Kyma-specific
+//! configuration") and the namespaces they concern. Nothing here talks to a cluster; the
+//! generic machinery that applies a patch is `cluster::patches`.
+
+use serde_json::{Value, json};
+
+use crate::cluster::kinds::{DESTINATION_RULE, NAMESPACE, PEER_AUTHENTICATION};
+use crate::cluster::patches::{Patch, PatchKind};
+use crate::cluster::webhooks::Tuning;
+use crate::cluster::{Gvk, ISTIO_NAMESPACE};
+use crate::config::{InjectionMode, Profile};
+
+/// Namespaces kept out of the mesh (seed 000: "excluding the istio-system and kube-system").
+pub const EXCLUDED_NAMESPACES: [&str; 2] = ["istio-system", "kube-system"];
+/// The namespace seed 004's opt-in mode still injects.
+pub const OPT_IN_NAMESPACE: &str = "kyma-system";
+/// Istio's injector webhooks all end so (`rev.namespace.`, `object.`, ...).
+pub const INJECTOR_SUFFIX: &str = "sidecar-injector.istio.io";
+/// Kyma's injector webhook timeout (Istio's default is 30s, longer than most clients wait).
+pub const WEBHOOK_TIMEOUT_SECONDS: i64 = 10;
+/// The injector configurations Kyma tunes: (name, required).
+pub const INJECTOR_CONFIGS: [(&str, bool); 2] = [
+    ("istio-sidecar-injector", true),
+    ("istio-revision-tag-default", false),
+];
+
+/// Seed 000: "patched to exclude Gardener resources in the kube-system namespace".
+pub fn gardener_expression() -> Value {
+    json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": ["kube-system"]})
+}
+
+/// Kyma's tuning of one injector webhook configuration.
+pub fn webhook_tuning(config: &str, optional: bool) -> Tuning {
+    Tuning {
+        config: config.into(),
+        optional,
+        suffix: INJECTOR_SUFFIX.into(),
+        timeout_seconds: WEBHOOK_TIMEOUT_SECONDS,
+        expression: gardener_expression(),
+    }
+}
+
+fn apply(gvk: Gvk, namespace: Option<&str>, name: &str, object: Value, title: &str) -> Patch {
+    Patch {
+        title: title.into(),
+        kind: PatchKind::Apply {
+            gvk,
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+            object,
+            only_if_exists: false,
+        },
+    }
+}
+
+fn namespace_label(ns: &str, value: &str, title: &str) -> Patch {
+    Patch {
+        title: title.into(),
+        kind: PatchKind::Apply {
+            gvk: NAMESPACE,
+            namespace: None,
+            name: ns.into(),
+            object: json!({
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": ns, "labels": {"istio-injection": value}},
+            }),
+            only_if_exists: true,
+        },
+    }
+}
+
+fn disable_mtls(name: &str, host: &str, title: &str) -> Patch {
+    apply(
+        DESTINATION_RULE,
+        Some(ISTIO_NAMESPACE),
+        name,
+        json!({
+            "apiVersion": DESTINATION_RULE.api_version(),
+            "kind": DESTINATION_RULE.kind,
+            "metadata": {"name": name, "namespace": ISTIO_NAMESPACE},
+            "spec": {"host": host, "trafficPolicy": {"tls": {"mode": "DISABLE"}}},
+        }),
+        title,
+    )
+}
+
+/// Every patch for this profile and injection mode, in the order they are applied.
+pub fn post_install(profile: Profile, injection: InjectionMode) -> Vec<Patch> {
+    let mut out = vec![
+        apply(
+            PEER_AUTHENTICATION,
+            Some(ISTIO_NAMESPACE),
+            "default",
+            json!({
+                "apiVersion": PEER_AUTHENTICATION.api_version(),
+                "kind": PEER_AUTHENTICATION.kind,
+                "metadata": {"name": "default", "namespace": ISTIO_NAMESPACE},
+                "spec": {"mtls": {"mode": "STRICT"}},
+            }),
+            "mTLS in STRICT mode, mesh-wide",
+        ),
+        disable_mtls(
+            "api-server",
+            "kubernetes.default.svc.cluster.local",
+            "no mTLS towards the Kubernetes API server",
+        ),
+    ];
+    if profile == Profile::Local {
+        out.push(disable_mtls(
+            "istio-ingressgateway",
+            "istio-ingressgateway.istio-system.svc.cluster.local",
+            "no mTLS towards the ingress gateway (local)",
+        ));
+    }
+    for (config, required) in INJECTOR_CONFIGS {
+        let what = if required { "injector" } else { "revision-tag" };
+        out.push(Patch {
+            title: format!("{what} webhooks: 10s timeout, Gardener's kube-system excluded"),
+            kind: PatchKind::WebhookTuning(webhook_tuning(config, !required)),
+        });
+    }
+    for ns in EXCLUDED_NAMESPACES {
+        out.push(namespace_label(
+            ns,
+            "disabled",
+            "no sidecars in this namespace",
+        ));
+    }
+    if injection == InjectionMode::OptIn {
+        out.push(namespace_label(
+            OPT_IN_NAMESPACE,
+            "enabled",
+            "sidecars for Kyma's own components (opt-in mode)",
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_adds_the_gateway_rule_and_opt_in_labels_kyma_system() {
+        let cluster = post_install(Profile::Cluster, InjectionMode::Default);
+        let local = post_install(Profile::Local, InjectionMode::Default);
+        let opt_in = post_install(Profile::Production, InjectionMode::OptIn);
+        let targets = |p: &[Patch]| p.iter().map(Patch::target).collect::<Vec<_>>();
+        assert_eq!(
+            targets(&cluster),
+            [
+                "PeerAuthentication istio-system/default",
+                "DestinationRule istio-system/api-server",
+                "MutatingWebhookConfiguration istio-sidecar-injector",
+                "MutatingWebhookConfiguration istio-revision-tag-default",
+                "Namespace istio-system",
+                "Namespace kube-system",
+            ]
+        );
+        assert!(
+            targets(&local)
+                .contains(&"DestinationRule istio-system/istio-ingressgateway".to_string())
+        );
+        assert_eq!(targets(&opt_in).last().unwrap(), "Namespace kyma-system");
+        let PatchKind::Apply { object, .. } = &opt_in.last().unwrap().kind else {
+            panic!("namespace label is an apply")
+        };
+        assert_eq!(object["metadata"]["labels"]["istio-injection"], "enabled");
+    }
+
+    #[test]
+    fn peer_authentication_is_strict_and_rules_disable_tls() {
+        let p = post_install(Profile::Local, InjectionMode::Default);
+        assert_eq!(p[0].plan()["spec"]["mtls"]["mode"], "STRICT");
+        assert_eq!(
+            p[1].plan()["spec"]["host"],
+            "kubernetes.default.svc.cluster.local"
+        );
+        assert_eq!(
+            p[1].plan()["spec"]["trafficPolicy"]["tls"]["mode"],
+            "DISABLE"
+        );
+        assert_eq!(
+            p[2].plan()["spec"]["host"],
+            "istio-ingressgateway.istio-system.svc.cluster.local"
+        );
+    }
+}

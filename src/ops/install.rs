@@ -1,0 +1,395 @@
+//! `install` as a sequence of named phases: validate locally, preflight, plan, istioctl,
+//! patches, readiness, record. `upgrade` runs the same phases.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cluster::patches::{self, Outcome, Patch};
+use crate::cluster::record::{self, Record};
+use crate::cluster::{self, Cluster, ClusterError, readiness};
+use crate::config::{ConfigError, Rendered, components};
+use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
+use crate::kyma;
+use crate::ops::checks::{self, Status};
+use crate::ops::plan::Plan;
+use crate::ops::preflight::{self, Preflight};
+use crate::ops::render::{self, ConfigSource};
+use crate::ops::signal::{self, Signal};
+use crate::ui::checks::ProgressObserver;
+use crate::ui::progress::{OK, Progress, Step, WARN};
+use crate::ui::{self, Ui};
+use crate::util::fmt_duration;
+
+/// Which cluster, as the global flags say.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    pub config: ConfigSource,
+    pub target: Target,
+    pub istioctl: Option<PathBuf>,
+    pub from_configmap: Option<(String, String)>,
+    pub dry_run: bool,
+    pub timeout: Duration,
+    pub fix: bool,
+}
+
+/// How an install failed; each message says what state the cluster is in and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Input(#[from] crate::InvalidInput),
+    #[error(transparent)]
+    Connect(ClusterError),
+    #[error("preflight failed, nothing was changed:{}", list(.failures))]
+    Preflight { failures: Vec<String> },
+    #[error("writing the IstioOperator for istioctl: {0}")]
+    RenderedFile(#[source] IstioctlError),
+    #[error("{source}\nNo Kyma patches were applied.")]
+    Istioctl {
+        #[source]
+        source: IstioctlError,
+    },
+    #[error(
+        "{source}. The cluster may hold a partial Istio installation and no Kyma patches were applied: run install again with a longer --timeout."
+    )]
+    IstioctlTimedOut {
+        #[source]
+        source: IstioctlError,
+    },
+    #[error("applying Kyma's post-install patch {title:?}: {source}")]
+    Patch {
+        title: String,
+        #[source]
+        source: ClusterError,
+    },
+    #[error("{0}")]
+    NotReady(#[source] ClusterError),
+    #[error("reading the installed Istio version: {0}")]
+    InstalledVersion(#[source] ClusterError),
+    #[error("writing the record: {0}")]
+    Record(#[source] ClusterError),
+    #[error("interrupted by {} {during}: {state}", .signal.name())]
+    Interrupted {
+        signal: Signal,
+        during: &'static str,
+        state: &'static str,
+    },
+}
+
+fn list(items: &[String]) -> String {
+    items.iter().map(|i| format!("\n  {i}")).collect()
+}
+
+impl InstallError {
+    /// Bad flags, files or kubeconfig: exit 2.
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            InstallError::Config(_) | InstallError::Input(_) => true,
+            InstallError::Connect(c) => c.is_invalid_input(),
+            _ => false,
+        }
+    }
+
+    /// The exit code for an interruption, if this is one.
+    pub fn interrupted(&self) -> Option<u8> {
+        match self {
+            InstallError::Interrupted { signal, .. } => Some(signal.exit_code()),
+            _ => None,
+        }
+    }
+}
+
+/// What an install did, for the closing line.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub version: String,
+    pub counts: Counts,
+    pub elapsed: Duration,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub applied: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+}
+
+pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallError> {
+    let started = Instant::now();
+    let deadline = started + req.timeout;
+    let progress = Progress::new(ui);
+
+    // Everything that needs no cluster is checked before the first request: exit 2, no network.
+    let local = render::prepare(&req.config)?;
+    validate_locally(&local, req)?;
+
+    let cluster = crate::ops::connect(&req.target)
+        .await
+        .map_err(InstallError::Connect)?;
+    let mut pre = Preflight::new(ui, cluster.clone());
+    pre.istioctl_flag = req.istioctl.clone();
+    pre.config = Some(local);
+    pre.from_configmap = req.from_configmap.clone();
+    pre.fix = req.fix;
+    pre.dry_run = req.dry_run;
+    let (rendered, istioctl_path) = run_preflight(&mut pre, &progress).await?;
+
+    let plan = Plan::new(
+        &rendered,
+        istioctl_path,
+        InstallOptions {
+            kubeconfig: req.target.kubeconfig.clone(),
+            context: req.target.context.clone(),
+            timeout: req.timeout,
+            extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
+        },
+        kyma::post_install(req.config.profile, req.config.injection),
+    )
+    .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
+
+    if req.dry_run {
+        ui::print(&plan.to_yaml())
+            .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
+        progress.line(&format!("{OK} dry run: nothing was changed"));
+        return Ok(Summary {
+            dry_run: true,
+            elapsed: started.elapsed(),
+            ..Summary::default()
+        });
+    }
+
+    run_istioctl(&plan, deadline, &progress).await?;
+    let work = async {
+        let counts = apply_patches(&cluster, &plan.patches, &progress).await?;
+        wait_ready(&cluster, &plan.operator, deadline, &progress).await?;
+        let version = write_record(&cluster, req, &rendered, &plan, &progress).await?;
+        Ok::<_, InstallError>((counts, version))
+    };
+    let (counts, version) = tokio::select! {
+        r = work => r?,
+        sig = signal::interrupted() => return Err(InstallError::Interrupted {
+            signal: sig,
+            during: "after istioctl install",
+            state: "Istio is installed, but Kyma's post-install configuration may be incomplete. Run `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
+        }),
+    };
+    Ok(Summary {
+        version,
+        counts,
+        elapsed: started.elapsed(),
+        dry_run: false,
+    })
+}
+
+/// Files and `--set` rendered without the cluster. Schema-level problems are held back when
+/// overrides may still come from the cluster (they come first and can make the result
+/// valid); structural ones (syntax, a bad `--set`) never can.
+fn validate_locally(
+    local: &crate::config::RenderRequest,
+    req: &InstallRequest,
+) -> Result<(), InstallError> {
+    let cluster_may_add = req.from_configmap.is_some() || req.config.files.is_empty();
+    match render::validate_quietly(local) {
+        Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Runs the preflight checks; every failure is reported, then the run stops before any change.
+async fn run_preflight(
+    pre: &mut Preflight<'_>,
+    progress: &Progress,
+) -> Result<(Rendered, PathBuf), InstallError> {
+    let list = preflight::checks(true);
+    let report = checks::run(&list, pre, &mut ProgressObserver::new(progress)).await;
+    if let Some(e) = pre.config_error.take() {
+        return Err(e.into());
+    }
+    if !report.success {
+        let failures = report
+            .results()
+            .filter(|r| r.result == Status::Error)
+            .map(|r| {
+                let mut s = format!("{}: {}", r.description, r.message);
+                for d in &r.detail {
+                    s.push_str(&format!("\n    {d}"));
+                }
+                if let Some(h) = &r.hint {
+                    s.push_str(&format!("\n    hint: {}", h.replace('\n', "\n      ")));
+                }
+                s
+            })
+            .collect();
+        return Err(InstallError::Preflight { failures });
+    }
+    match (pre.rendered.take(), pre.istioctl.take()) {
+        (Some(r), Some((located, _))) => Ok((r, located.path)),
+        // Unreachable while the runner reports success only when every check passed.
+        _ => Err(InstallError::Preflight {
+            failures: vec!["the preflight did not produce a configuration".into()],
+        }),
+    }
+}
+
+/// istioctl waits for its components itself (5 minutes by default). Giving it a little less
+/// than our own deadline lets it say which resource is not ready before we would have to kill it.
+fn readiness_timeout_args(remaining: Duration) -> Vec<String> {
+    let secs = (remaining.as_secs_f64() * 0.9).floor().max(1.0) as u64;
+    vec!["--readiness-timeout".into(), format!("{secs}s")]
+}
+
+async fn run_istioctl(
+    plan: &Plan,
+    deadline: Instant,
+    progress: &Progress,
+) -> Result<(), InstallError> {
+    let file = RenderedFile::write(&plan.operator_yaml).map_err(InstallError::RenderedFile)?;
+    let step = progress.long_step("istioctl install");
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let opts = InstallOptions {
+        timeout: remaining,
+        extra_args: readiness_timeout_args(remaining),
+        ..plan.options.clone()
+    };
+    let on_line = |line: OutputLine| on_istioctl_line(&step, line);
+    let result = istioctl::install(&plan.istioctl, file.path(), &opts, on_line, async {
+        let _ = signal::interrupted().await;
+    })
+    .await;
+    drop(file);
+    match result {
+        Ok(report) => {
+            step.ok(&format!("done in {}", fmt_duration(report.duration)));
+            Ok(())
+        }
+        Err(IstioctlError::Cancelled) => {
+            step.fail("interrupted");
+            Err(InstallError::Interrupted {
+                signal: Signal::Interrupt,
+                during: "while istioctl was installing",
+                state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.",
+            })
+        }
+        Err(source @ IstioctlError::TimedOut { .. }) => {
+            step.fail("timed out");
+            Err(InstallError::IstioctlTimedOut { source })
+        }
+        Err(source) => {
+            step.fail("failed");
+            Err(InstallError::Istioctl { source })
+        }
+    }
+}
+
+fn on_istioctl_line(step: &Step, line: OutputLine) {
+    let text = line.text.trim();
+    if text.is_empty() {
+        return;
+    }
+    // istioctl marks finished components with ✔ and problems with ✘ / "Error".
+    if let Some(done) = text.strip_prefix('✔') {
+        step.sub(OK, done.trim());
+    } else if line.stream == Stream::Stderr || text.starts_with('✘') {
+        step.sub(WARN, text.trim_start_matches('✘').trim());
+    } else {
+        step.update(text);
+    }
+}
+
+/// Applies every patch, each only where its fields differ.
+pub async fn apply_patches(
+    cluster: &Cluster,
+    list: &[Patch],
+    progress: &Progress,
+) -> Result<Counts, InstallError> {
+    let mut counts = Counts::default();
+    for patch in list {
+        let step = progress.step(format!("{} ({})", patch.title, patch.target()));
+        match patches::apply_patch(cluster, patch).await {
+            Ok(Outcome::Applied) => {
+                counts.applied += 1;
+                step.ok("applied");
+            }
+            Ok(Outcome::Unchanged) => {
+                counts.unchanged += 1;
+                step.ok("unchanged");
+            }
+            Ok(Outcome::Skipped(why)) => {
+                counts.skipped += 1;
+                step.ok(&format!("skipped, {why}"));
+            }
+            Err(source) => {
+                step.fail("failed");
+                return Err(InstallError::Patch {
+                    title: patch.title.clone(),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// istiod and every enabled ingress gateway of the IstioOperator must become available before
+/// the deadline.
+pub async fn wait_ready(
+    cluster: &Cluster,
+    operator: &serde_json::Value,
+    deadline: Instant,
+    progress: &Progress,
+) -> Result<(), InstallError> {
+    let mut deployments = vec![(cluster::ISTIO_NAMESPACE.to_string(), "istiod".to_string())];
+    deployments.extend(components::enabled_ingress_gateways(operator));
+    for (ns, name) in deployments {
+        let step = progress.long_step(format!("{name} ready"));
+        match readiness::wait_available(cluster, &ns, &name, deadline).await {
+            Ok(()) => step.ok("available"),
+            Err(e) => {
+                step.fail("not available");
+                return Err(InstallError::NotReady(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_record(
+    cluster: &Cluster,
+    req: &InstallRequest,
+    rendered: &Rendered,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<String, InstallError> {
+    let version = cluster::installed_istio_version(cluster)
+        .await
+        .map_err(InstallError::InstalledVersion)?
+        .unwrap_or_default();
+    let step = progress.step("record");
+    let rec = Record {
+        profile: req.config.profile.to_string(),
+        sidecar_injection: req.config.injection.to_string(),
+        overrides_yaml: plan.overrides_yaml.clone(),
+        sets: req.config.sets.clone(),
+        sources: rendered.sources.clone(),
+        merged_yaml: plan.operator_yaml.clone(),
+        istio_version: version.clone(),
+        installed_at: record::now_rfc3339(),
+    };
+    if let Err(e) = record::write(cluster, &rec).await {
+        step.fail("failed");
+        return Err(InstallError::Record(e));
+    }
+    step.ok(&format!("{}/{}", cluster::ISTIO_NAMESPACE, record::NAME));
+    Ok(version)
+}

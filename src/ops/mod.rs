@@ -1,0 +1,25 @@
+//! The logic behind the commands (cargo's `ops`): each command in `commands/` parses its
+//! arguments into a request and calls one function here. Phases and checks are shared, so
+//! `upgrade` and `check` run the very steps `install` runs.
+
+pub mod checks;
+pub mod install;
+pub mod plan;
+pub mod preflight;
+pub mod render;
+pub mod signal;
+
+use crate::cluster::{Cluster, ClusterError};
+
+/// A runtime for commands that talk to a cluster or a process; render needs none.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// Connects as the global flags say. No request is made yet.
+pub async fn connect(target: &install::Target) -> Result<Cluster, ClusterError> {
+    Cluster::connect(target.kubeconfig.as_deref(), target.context.as_deref()).await
+}

@@ -1,0 +1,87 @@
+//! What install will do, decided before it does anything: the istioctl command line, the
+//! IstioOperator it gets and Kyma's patches. `--dry-run` prints it; the phases execute it.
+
+use std::path::{Path, PathBuf};
+
+use crate::cluster::patches::Patch;
+use crate::cluster::{self, record};
+use crate::config::Rendered;
+use crate::istioctl::{self, InstallOptions, RenderedFile};
+use crate::ui;
+
+pub struct Plan {
+    pub sources: Vec<String>,
+    pub istioctl: PathBuf,
+    pub options: InstallOptions,
+    pub operator: serde_json::Value,
+    pub operator_yaml: String,
+    /// The override documents, in merge order, as one YAML stream (for the record).
+    pub overrides_yaml: String,
+    pub patches: Vec<Patch>,
+}
+
+impl Plan {
+    pub fn new(
+        rendered: &Rendered,
+        istioctl: PathBuf,
+        options: InstallOptions,
+        patches: Vec<Patch>,
+    ) -> anyhow::Result<Plan> {
+        let operator = rendered.to_json();
+        let operator_yaml = ui::to_yaml(&operator)?;
+        let mut overrides_yaml = String::new();
+        for doc in &rendered.overrides {
+            overrides_yaml.push_str("---\n");
+            overrides_yaml.push_str(&ui::to_yaml(doc)?);
+        }
+        Ok(Plan {
+            sources: rendered.sources.clone(),
+            istioctl,
+            options,
+            operator,
+            operator_yaml,
+            overrides_yaml,
+            patches,
+        })
+    }
+
+    /// The plan as one YAML stream with comments: sources, the istioctl command, the
+    /// IstioOperator, then every patch.
+    pub fn to_yaml(&self) -> String {
+        let file = Path::new("<private temporary directory>").join(RenderedFile::FILE_NAME);
+        let cmd = istioctl::shell_join(&istioctl::install_command_line(
+            &self.istioctl,
+            &file,
+            &self.options,
+        ));
+        let mut s =
+            String::from("# kyma-mesh install --dry-run: nothing below has been applied.\n");
+        s.push_str("#\n# Sources, in merge order:\n");
+        for src in &self.sources {
+            s.push_str(&format!("#   {src}\n"));
+        }
+        s.push_str(&format!(
+            "#\n# 1. istioctl, with the IstioOperator below:\n#   {cmd}\n---\n"
+        ));
+        s.push_str(&self.operator_yaml);
+        s.push_str(&format!(
+            "#\n# 2. Kyma's post-install patches (server-side apply, field manager {}), each only where its fields differ:\n",
+            cluster::FIELD_MANAGER
+        ));
+        for (i, p) in self.patches.iter().enumerate() {
+            s.push_str(&format!(
+                "# 2.{}: {} ({})\n---\n",
+                i + 1,
+                p.title,
+                p.target()
+            ));
+            s.push_str(&ui::to_yaml(&p.plan()).unwrap_or_default());
+        }
+        s.push_str(&format!(
+            "#\n# 3. Wait for istiod and the ingress gateway; record the result in ConfigMap {}/{}.\n",
+            cluster::ISTIO_NAMESPACE,
+            record::NAME
+        ));
+        s
+    }
+}

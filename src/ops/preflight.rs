@@ -1,0 +1,258 @@
+//! The preflight: what must hold before install (and upgrade) change anything, as a list of
+//! checks for the one runner. `check --pre` runs the same list without the configuration.
+
+use std::path::PathBuf;
+
+use k8s_openapi::apimachinery::pkg::version::Info;
+
+use crate::cluster::webhooks::{self, Stale};
+use crate::cluster::{self, Cluster, ClusterError, access};
+use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
+use crate::istioctl::{self, IstioVersion, Located};
+use crate::ops::checks::{BoxFuture, Category, Check, Finding};
+use crate::ops::render;
+use crate::ui::Ui;
+
+/// What the preflight reads and what it learns, for the phases after it.
+pub struct Preflight<'a> {
+    pub ui: &'a Ui,
+    pub cluster: Cluster,
+    pub istioctl_flag: Option<PathBuf>,
+    /// The local configuration; `None` when only the cluster is checked (`check --pre`).
+    pub config: Option<RenderRequest>,
+    pub from_configmap: Option<(String, String)>,
+    /// Delete stale webhooks (`--fix`), unless `dry_run`.
+    pub fix: bool,
+    pub dry_run: bool,
+    // Learnt:
+    pub server: Option<Info>,
+    pub istioctl: Option<(Located, IstioVersion)>,
+    pub rendered: Option<Rendered>,
+    /// Invalid configuration ends the run with exit 2, whatever else failed.
+    pub config_error: Option<ConfigError>,
+    pub stale: Vec<Stale>,
+}
+
+impl<'a> Preflight<'a> {
+    pub fn new(ui: &'a Ui, cluster: Cluster) -> Self {
+        Preflight {
+            ui,
+            cluster,
+            istioctl_flag: None,
+            config: None,
+            from_configmap: None,
+            fix: false,
+            dry_run: false,
+            server: None,
+            istioctl: None,
+            rendered: None,
+            config_error: None,
+            stale: Vec::new(),
+        }
+    }
+}
+
+pub const KUBERNETES_API: &str = "kubernetes-api";
+
+/// install's and upgrade's preflight; without `with_config`, `check --pre`'s.
+pub fn checks<'a>(with_config: bool) -> Vec<Category<Preflight<'a>>> {
+    let mut list = vec![
+        Check::new(KUBERNETES_API, "cluster answers", cluster_answers),
+        Check::new("permissions", "permissions", permissions).needs(&[KUBERNETES_API]),
+        Check::new("istioctl", "istioctl", istioctl_usable),
+    ];
+    if with_config {
+        list.push(
+            Check::new("configuration", "configuration", configuration).needs(&[KUBERNETES_API]),
+        );
+    }
+    list.push(
+        Check::new(
+            "stale-webhooks",
+            "stale sidecar-injector webhooks",
+            stale_webhooks,
+        )
+        .needs(&[KUBERNETES_API]),
+    );
+    vec![Category {
+        id: "preflight",
+        title: "preflight",
+        checks: list,
+    }]
+}
+
+fn cluster_answers<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        match p.cluster.server_version().await {
+            Ok(v) => {
+                let f = Finding::ok(format!(
+                    "Kubernetes {} at {}",
+                    v.git_version, p.cluster.server
+                ));
+                p.server = Some(v);
+                f
+            }
+            Err(e) => Finding::error(e.to_string())
+                .hint("check --kubeconfig and --context, and that the cluster is running"),
+        }
+    })
+}
+
+fn permissions<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let needs = access::install_needs();
+        match access::missing(&p.cluster, &needs).await {
+            Ok(missing) if missing.is_empty() => {
+                Finding::ok(format!("all {} granted", needs.len()))
+            }
+            Ok(missing) => Finding::error(format!("{} missing", missing.len()))
+                .detail(missing.iter().map(|n| format!("missing: {n}")))
+                .hint("ask a cluster admin for them (install needs cluster-admin-like rights, as istioctl does)"),
+            Err(e) => Finding::error(e.to_string()),
+        }
+    })
+}
+
+fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let located = match istioctl::locate(p.istioctl_flag.as_deref()) {
+            Ok(l) => l,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        let version = match istioctl::client_version(&located.path).await {
+            Ok(v) => v,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        if let Err(e) = istioctl::check_supported(&version) {
+            return Finding::error(e.to_string());
+        }
+        let note = p
+            .server
+            .as_ref()
+            .and_then(|s| k8s_support_note(&version, s));
+        let f = match note {
+            Some(n) => Finding::warning(format!("{version} at {located}; {n}")),
+            None => Finding::ok(format!("{version} at {located}")),
+        };
+        p.istioctl = Some((located, version));
+        f
+    })
+}
+
+fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let Some(req) = p.config.clone() else {
+            return Finding::ok("not needed");
+        };
+        let extra = match cluster_overrides(&p.cluster, &req, p.from_configmap.as_ref()).await {
+            Ok(x) => x,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        match render::render(&req, extra, p.ui) {
+            Ok(r) => {
+                let f = Finding::ok(render::summarize_sources(&r));
+                p.rendered = Some(r);
+                f
+            }
+            Err(e) => {
+                p.config_error = Some(e);
+                Finding::error("invalid")
+            }
+        }
+    })
+}
+
+/// Cluster ConfigMaps come first: `--from-configmap`, or, with no `-o` file, the labelled ones
+/// in `kyma-installer`, as Kyma's installer took them.
+async fn cluster_overrides(
+    cluster: &Cluster,
+    req: &RenderRequest,
+    from_configmap: Option<&(String, String)>,
+) -> Result<Vec<OverrideInput>, ClusterError> {
+    if let Some((ns, name)) = from_configmap {
+        return Ok(vec![
+            cluster::overrides::from_configmap(cluster, ns, name).await?,
+        ]);
+    }
+    if req.overrides.is_empty() {
+        return Ok(cluster::overrides::labelled(cluster)
+            .await?
+            .into_iter()
+            .map(|(_, input)| input)
+            .collect());
+    }
+    Ok(Vec::new())
+}
+
+fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let stale = match webhooks::find_stale(&p.cluster).await {
+            Ok(s) => s,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        if stale.is_empty() {
+            return Finding::ok("none");
+        }
+        if p.fix && !p.dry_run {
+            for s in &stale {
+                if let Err(e) = webhooks::delete(&p.cluster, &s.config).await {
+                    return Finding::error(e.to_string());
+                }
+            }
+            let names: Vec<_> = stale.iter().map(|s| s.config.as_str()).collect();
+            return Finding::ok(format!("deleted {}", names.join(", ")));
+        }
+        let detail: Vec<String> = stale
+            .iter()
+            .map(|s| {
+                format!(
+                    "MutatingWebhookConfiguration {} calls Service {}, which does not exist",
+                    s.config, s.service
+                )
+            })
+            .collect();
+        let fix: Vec<String> = stale
+            .iter()
+            .map(|s| format!("kubectl delete mutatingwebhookconfiguration {}", s.config))
+            .collect();
+        let finding = if p.dry_run {
+            Finding::warning(format!("{} found; --fix would delete them", stale.len()))
+        } else {
+            Finding::error(format!(
+                "{} found: an earlier install left them behind; with them every new pod is rejected and istioctl waits forever",
+                stale.len()
+            ))
+        };
+        p.stale = stale;
+        finding.detail(detail).hint(format!(
+            "run install again with --fix, or:\n{}",
+            fix.join("\n")
+        ))
+    })
+}
+
+/// Istio's support matrix (istio.io "Supported Releases"): Kubernetes minors each Istio minor
+/// is tested with. Outside it istioctl usually works, but nobody promises it: warn, don't stop.
+fn k8s_support_note(istio: &IstioVersion, server: &Info) -> Option<String> {
+    const MATRIX: &[(u64, u64, u64)] = &[
+        (24, 28, 31),
+        (25, 29, 32),
+        (26, 29, 33),
+        (27, 30, 33),
+        (28, 30, 34),
+    ];
+    let k8s_minor: u64 = server
+        .minor
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    let &(_, lo, hi) = MATRIX.iter().find(|(m, _, _)| *m == istio.minor)?;
+    if (lo..=hi).contains(&k8s_minor) {
+        None
+    } else {
+        Some(format!(
+            "Istio 1.{} is supported on Kubernetes 1.{lo} to 1.{hi}, this cluster runs 1.{k8s_minor}",
+            istio.minor
+        ))
+    }
+}

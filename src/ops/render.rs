@@ -1,0 +1,95 @@
+//! The IstioOperator from the user's configuration: shared by `render`, `install` and
+//! `upgrade`, so the three always agree.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::config::tree::SourceKind;
+use crate::config::{
+    self, ConfigError, InjectionMode, OverrideInput, Profile, RenderRequest, Rendered,
+};
+use crate::ui::Ui;
+
+/// Where the configuration comes from, as the user gave it.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub profile: Profile,
+    pub injection: InjectionMode,
+    /// `-o` files, in order; `-` is stdin.
+    pub files: Vec<PathBuf>,
+    pub sets: Vec<String>,
+    pub skip_validation: bool,
+}
+
+/// Said whenever validation is skipped, by every command that renders.
+pub const SKIP_VALIDATION_WARNING: &str = "--skip-validation: the IstioOperator is NOT checked against Istio's API; istioctl may reject it, or ignore misspelt fields without a word";
+
+/// The local part of a render (files and `--set`), with stdin read once so the request can be
+/// rendered again with overrides found in the cluster.
+pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput> {
+    let mut req = RenderRequest::new(src.profile);
+    req.injection = src.injection;
+    req.sets = src.sets.clone();
+    req.skip_validation = src.skip_validation;
+    let mut stdin_used = false;
+    for path in &src.files {
+        if path.as_os_str() == "-" {
+            if stdin_used {
+                return Err(crate::InvalidInput(
+                    "-o - (stdin) can be given only once".into(),
+                ));
+            }
+            stdin_used = true;
+            let mut text = String::new();
+            // A read error is reported by render as the file's, with its name.
+            let _ = std::io::stdin().read_to_string(&mut text);
+            req.overrides.push(OverrideInput::Text {
+                source: SourceKind::File("<stdin>".into()),
+                text,
+            });
+        } else {
+            req.overrides.push(OverrideInput::File(path.clone()));
+        }
+    }
+    Ok(req)
+}
+
+/// Renders `req` with `cluster_overrides` first (they come before the files), printing the
+/// warnings once.
+pub fn render(
+    req: &RenderRequest,
+    cluster_overrides: Vec<OverrideInput>,
+    ui: &Ui,
+) -> Result<Rendered, ConfigError> {
+    let mut req = req.clone();
+    let mut inputs = cluster_overrides;
+    inputs.append(&mut req.overrides);
+    req.overrides = inputs;
+    let rendered = config::render(&req)?;
+    if req.skip_validation {
+        ui.warn(SKIP_VALIDATION_WARNING);
+    }
+    for w in &rendered.warnings {
+        ui.warn(&w.to_string());
+    }
+    for s in &rendered.sources {
+        ui.debug(&format!("source: {s}"));
+    }
+    Ok(rendered)
+}
+
+/// Renders without printing anything: the check that local input is valid before the
+/// first request to the cluster.
+pub fn validate_quietly(req: &RenderRequest) -> Result<Rendered, ConfigError> {
+    config::render(req)
+}
+
+/// One line naming the sources: `profile local, no overrides` or `profile cluster + a.yaml ...`.
+pub fn summarize_sources(r: &Rendered) -> String {
+    let n = r.sources.len() - 1;
+    if n == 0 {
+        format!("{}, no overrides", r.sources[0])
+    } else {
+        format!("{} + {}", r.sources[0], r.sources[1..].join(", "))
+    }
+}
