@@ -5,6 +5,9 @@
 //! `istioctl` is the only module that spawns a process, `cluster` the only one that talks to
 //! the Kubernetes API.
 
+// Data goes to stdout and messages to stderr only through `ui`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub(crate) mod cli;
 pub(crate) mod cluster;
 pub(crate) mod commands;
@@ -62,8 +65,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
             || e.is::<InvalidInput>()
             || e.downcast_ref::<cluster::ClusterError>()
                 .is_some_and(|c| c.is_invalid_input())
-            || e
-                .downcast_ref::<ops::install::InstallError>()
+            || e.downcast_ref::<ops::install::InstallError>()
                 .is_some_and(|i| i.is_invalid_input())
     });
     if invalid {

@@ -185,6 +185,8 @@ impl Cluster {
             ..Default::default()
         };
         let config = match (kubeconfig, context) {
+            // The one place that infers a configuration (clippy.toml).
+            #[allow(clippy::disallowed_methods)]
             (None, None) => Config::infer()
                 .await
                 .map_err(|source| ClusterError::NoKubeconfig { source })?,

@@ -44,11 +44,11 @@ pub struct InstallRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     #[error(transparent)]
     Input(#[from] crate::InvalidInput),
     #[error(transparent)]
-    Connect(ClusterError),
+    Connect(Box<ClusterError>),
     #[error("preflight failed, nothing was changed:{}", list(.failures))]
     Preflight { failures: Vec<String> },
     #[error("writing the IstioOperator for istioctl: {0}")]
@@ -69,14 +69,14 @@ pub enum InstallError {
     Patch {
         title: String,
         #[source]
-        source: ClusterError,
+        source: Box<ClusterError>,
     },
     #[error("{0}")]
-    NotReady(#[source] ClusterError),
+    NotReady(#[source] Box<ClusterError>),
     #[error("reading the installed Istio version: {0}")]
-    InstalledVersion(#[source] ClusterError),
+    InstalledVersion(#[source] Box<ClusterError>),
     #[error("writing the record: {0}")]
-    Record(#[source] ClusterError),
+    Record(#[source] Box<ClusterError>),
     #[error("interrupted by {} {during}: {state}", .signal.name())]
     Interrupted {
         signal: Signal,
@@ -87,6 +87,12 @@ pub enum InstallError {
 
 fn list(items: &[String]) -> String {
     items.iter().map(|i| format!("\n  {i}")).collect()
+}
+
+impl From<ConfigError> for InstallError {
+    fn from(e: ConfigError) -> Self {
+        InstallError::Config(Box::new(e))
+    }
 }
 
 impl InstallError {
@@ -135,7 +141,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
 
     let cluster = crate::ops::connect(&req.target)
         .await
-        .map_err(InstallError::Connect)?;
+        .map_err(|e| InstallError::Connect(Box::new(e)))?;
     let mut pre = Preflight::new(ui, cluster.clone());
     pre.istioctl_flag = req.istioctl.clone();
     pre.config = Some(local);
@@ -333,7 +339,7 @@ pub async fn apply_patches(
                 step.fail("failed");
                 return Err(InstallError::Patch {
                     title: patch.title.clone(),
-                    source,
+                    source: Box::new(source),
                 });
             }
         }
@@ -357,7 +363,7 @@ pub async fn wait_ready(
             Ok(()) => step.ok("available"),
             Err(e) => {
                 step.fail("not available");
-                return Err(InstallError::NotReady(e));
+                return Err(InstallError::NotReady(Box::new(e)));
             }
         }
     }
@@ -373,7 +379,7 @@ async fn write_record(
 ) -> Result<String, InstallError> {
     let version = cluster::installed_istio_version(cluster)
         .await
-        .map_err(InstallError::InstalledVersion)?
+        .map_err(|e| InstallError::InstalledVersion(Box::new(e)))?
         .unwrap_or_default();
     let step = progress.step("record");
     let rec = Record {
@@ -388,7 +394,7 @@ async fn write_record(
     };
     if let Err(e) = record::write(cluster, &rec).await {
         step.fail("failed");
-        return Err(InstallError::Record(e));
+        return Err(InstallError::Record(Box::new(e)));
     }
     step.ok(&format!("{}/{}", cluster::ISTIO_NAMESPACE, record::NAME));
     Ok(version)

@@ -1,5 +1,6 @@
 //! What the user sees: messages on stderr (shaped by -q/-v), data on stdout, output formats.
 //! Takes plain values (a verbosity, a format), never the command line.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // the one place that prints
 
 pub mod checks;
 pub mod progress;
