@@ -19,3 +19,104 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
         Command::Version(args) => version::run(&args, ui),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every `kyma-mesh <command> [<subcommand>] [--flag]...` the product can print (in any
+    /// string of `src/`) must name a command and flags that exist: a hint that points nowhere
+    /// is worse than none.
+    #[test]
+    fn every_suggested_command_and_flag_exists() {
+        let root = crate::cli::Cli::command();
+        let mut checked = 0;
+        let mut bad = Vec::new();
+        for (file, text) in sources(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))) {
+            for (lineno, line) in text.lines().enumerate() {
+                // Strings only: doc comments speak of kyma-mesh in prose.
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                let mut rest = line;
+                while let Some(i) = rest.find("kyma-mesh ") {
+                    // A suggestion, not prose: `kyma-mesh x`, "kyma-mesh x", run kyma-mesh x.
+                    let before = &rest[..i];
+                    let suggests = before.ends_with('`')
+                        || before.ends_with('"')
+                        || before.ends_with("\\n")
+                        || before.ends_with("run ")
+                        || before.ends_with("Run ");
+                    rest = &rest[i + "kyma-mesh ".len()..];
+                    if !suggests {
+                        continue;
+                    }
+                    let end = rest
+                        .find(['"', '`', '\'', ')', ';', '\\', '.', ','])
+                        .unwrap_or(rest.len());
+                    let words: Vec<&str> = rest[..end].split_whitespace().collect();
+                    let Some(first) = words.first() else { continue };
+                    if !first.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                        || first.starts_with('-')
+                    {
+                        continue;
+                    }
+                    checked += 1;
+                    let at = format!("{file}:{}", lineno + 1);
+                    let Some(mut cmd) = root.find_subcommand(first).cloned() else {
+                        bad.push(format!("{at}: no command `kyma-mesh {first}`"));
+                        continue;
+                    };
+                    for w in &words[1..] {
+                        let w = w.trim_end_matches([':', ';', '!', '?']);
+                        if let Some(flag) = w.strip_prefix("--") {
+                            let flag = flag.split('=').next().unwrap_or(flag);
+                            let known = cmd.get_arguments().any(|a| a.get_long() == Some(flag))
+                                || root.get_arguments().any(|a| a.get_long() == Some(flag));
+                            if !known && flag != "help" {
+                                bad.push(format!("{at}: `kyma-mesh {first}` has no --{flag}"));
+                            }
+                        } else if cmd.has_subcommands()
+                            && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                        {
+                            match cmd.find_subcommand(w).cloned() {
+                                Some(sub) => cmd = sub,
+                                None => {
+                                    bad.push(format!("{at}: no command `kyma-mesh {first} {w}`"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 0, "the scan found the product's hints");
+        assert!(
+            bad.is_empty(),
+            "messages suggest what does not exist:\n{}",
+            bad.join("\n")
+        );
+    }
+
+    fn sources(dir: &std::path::Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return out;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(sources(&p));
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                // Only the product's strings: stop at the file's unit tests.
+                let product = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+                out.push((p.display().to_string(), product));
+            }
+        }
+        out
+    }
+}
