@@ -32,3 +32,24 @@ fn version_names_the_tool_and_a_missing_istioctl() {
     assert!(out.contains("istioctl: not found"), "{out}");
     assert!(out.contains("--istioctl PATH"), "says how to fix it: {out}");
 }
+
+/// `kyma-mesh version | head -0`: a reader that closes the pipe ends the output quietly
+/// (exit 0), not with a panic (exit 101).
+#[test]
+fn closed_stdout_ends_quietly() {
+    let bin = assert_cmd::cargo::cargo_bin!("kyma-mesh");
+    for args in ["version", "render --profile production", "completions bash"] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "sleep 0.05 | true; \"$0\" {args} | head -c0; exit ${{PIPESTATUS[0]}}"
+            ))
+            .arg(bin)
+            .env("KUBECONFIG", "/nonexistent")
+            .output()
+            .expect("bash");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args}: {stderr}");
+    }
+}

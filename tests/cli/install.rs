@@ -710,3 +710,22 @@ fn a_failing_patch_names_the_object_and_the_api_answer() {
             .is_none()
     );
 }
+
+/// The whole plain-mode transcript of a fresh install, as a reviewed snapshot: every phase in
+/// order, every patch named with its object.
+#[test]
+fn transcript_of_a_fresh_local_install() {
+    let c = Cluster::new();
+    let run = c.run(&["install", "--profile", "local"]);
+    run.expect_success();
+    insta::assert_snapshot!(crate::util::redact(&run.stderr));
+}
+
+/// The dry-run plan, whole: sources, the istioctl command line, the IstioOperator, every patch.
+#[test]
+fn dry_run_plan_of_production() {
+    let c = Cluster::new();
+    let run = c.run(&["install", "--profile", "production", "--dry-run"]);
+    run.expect_success().expect_no_writes();
+    insta::assert_snapshot!(crate::util::redact(&run.stdout));
+}
