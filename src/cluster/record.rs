@@ -49,6 +49,38 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The record from its ConfigMap's data; `None` when a key is missing (a record from a
+    /// future or broken kyma-mesh is treated as no record, and said so by the caller).
+    pub fn from_configmap(cm: &Value) -> Option<Record> {
+        let d = &cm["data"];
+        let s = |k: &str| d[k].as_str().map(str::to_string);
+        Some(Record {
+            profile: s("profile")?,
+            sidecar_injection: s("sidecar-injection")?,
+            overrides_yaml: s("overrides.yaml").unwrap_or_default(),
+            sets: serde_json::from_str(&s("sets.json").unwrap_or_else(|| "[]".into()))
+                .unwrap_or_default(),
+            sources: s("sources")
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            merged_yaml: s("istio-operator.yaml")?,
+            istio_version: s("istio-version").unwrap_or_default(),
+            installed_at: s("installed-at").unwrap_or_default(),
+        })
+    }
+}
+
+/// The record of the last install, if there is one.
+pub async fn read(cluster: &Cluster) -> Result<Option<Record>, ClusterError> {
+    let cm = cluster
+        .get_opt(&CONFIG_MAP, Some(ISTIO_NAMESPACE), NAME)
+        .await?;
+    Ok(cm.and_then(|cm| Record::from_configmap(&serde_json::to_value(&cm).unwrap_or_default())))
+}
+
 pub async fn write(cluster: &Cluster, record: &Record) -> Result<(), ClusterError> {
     cluster
         .apply(
@@ -65,4 +97,25 @@ pub fn now_rfc3339() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_its_configmap() {
+        let rec = Record {
+            profile: "local".into(),
+            sidecar_injection: "opt-in".into(),
+            overrides_yaml: "---\nspec: {}\n".into(),
+            sets: vec!["a.b=1".into()],
+            sources: vec!["profile local".into(), "o.yaml (IstioOperator)".into()],
+            merged_yaml: "kind: IstioOperator\n".into(),
+            istio_version: "1.28.0".into(),
+            installed_at: "2026-12-02T06:00:00Z".into(),
+        };
+        assert_eq!(Record::from_configmap(&rec.to_configmap()), Some(rec));
+        assert_eq!(Record::from_configmap(&json!({"data": {}})), None);
+    }
 }

@@ -5,6 +5,7 @@
 //! Istio overrides in document order), then `--set` (left to right).
 
 pub mod components;
+pub mod diff;
 pub mod explain;
 pub mod merge;
 pub mod overrides;
