@@ -17,7 +17,6 @@
 //!   ([`RenderedFile`]) because it may carry credentials or internal hostnames from overrides.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -26,7 +25,6 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -34,10 +32,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// Oldest supported istioctl, as (major, minor). Istio rewrote its installer in 1.24 (the in-cluster
-/// operator was removed and `istioctl install` got a new manifest generator with different list and
-/// validation semantics); kyma-mesh's rendering and error handling target that installer only.
-pub const MIN_SUPPORTED: (u64, u64) = (1, 24);
+use crate::version;
+pub use crate::version::{IstioVersion, MIN_SUPPORTED, ParseVersionError};
 
 /// Environment variable naming the istioctl binary, consulted when `--istioctl` is not given.
 pub const ENV_VAR: &str = "ISTIOCTL";
@@ -148,10 +144,8 @@ pub enum IstioctlError {
 
     /// istioctl is older than [`MIN_SUPPORTED`].
     #[error(
-        "istioctl {version} is not supported: kyma-mesh needs istioctl >= {}.{} because Istio rewrote \
-         its installer in 1.24; {hint}",
-        MIN_SUPPORTED.0,
-        MIN_SUPPORTED.1,
+        "istioctl {version} is not supported: kyma-mesh needs istioctl >= {MIN_SUPPORTED} because \
+         Istio rewrote its installer in {MIN_SUPPORTED}; {hint}",
         hint = INSTALL_HINT
     )]
     Unsupported { version: IstioVersion },
@@ -209,187 +203,9 @@ fn fmt_duration(d: Duration) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------------------------
-// Versions
-// ---------------------------------------------------------------------------------------------
-
-/// An Istio version as istioctl and image tags spell it: `1.28.0`, `1.28.0-beta.1`, `1.28`
-/// (patch 0), with an optional leading `v`, `+build` metadata and flavour suffixes (`-distroless`,
-/// `-debug`) removed. Ordered like SemVer: a pre-release sorts before its release.
-///
-/// Deliberately tiny (no semver crate): Istio's versions are plain `MAJOR.MINOR.PATCH[-PRE]`, and
-/// the only needs are parsing, printing and comparing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IstioVersion {
-    pub major: u64,
-    pub minor: u64,
-    pub patch: u64,
-    /// Pre-release part without the `-`, e.g. `beta.1`; `None` for a release.
-    pub pre: Option<String>,
-}
-
-/// Image flavours Istio publishes as tag suffixes (`1.28.0-distroless`); they are not versions.
-const FLAVOUR_SUFFIXES: &[&str] = &["-distroless", "-debug"];
-
-impl IstioVersion {
-    /// A release version (no pre-release part).
-    pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
-        Self {
-            major,
-            minor,
-            patch,
-            pre: None,
-        }
-    }
-
-    /// `(major, minor)`: the release line, which is what support and upgrade rules talk about.
-    pub fn minor_line(&self) -> (u64, u64) {
-        (self.major, self.minor)
-    }
-}
-
-impl fmt::Display for IstioVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
-        if let Some(pre) = &self.pre {
-            write!(f, "-{pre}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a string is not an [`IstioVersion`]. Separate from [`IstioctlError`] because versions are
-/// also parsed from image tags by the cluster module.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not an Istio version: {reason}")]
-pub struct ParseVersionError {
-    pub input: String,
-    pub reason: &'static str,
-}
-
-impl FromStr for IstioVersion {
-    type Err = ParseVersionError;
-
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| ParseVersionError {
-            input: input.to_owned(),
-            reason,
-        };
-        let mut s = input.trim();
-        s = s
-            .strip_prefix('v')
-            .or_else(|| s.strip_prefix('V'))
-            .unwrap_or(s);
-        if let Some((before, _build)) = s.split_once('+') {
-            s = before;
-        }
-        while let Some(rest) = FLAVOUR_SUFFIXES.iter().find_map(|f| s.strip_suffix(f)) {
-            s = rest;
-        }
-        let (core, pre) = match s.split_once('-') {
-            Some((core, pre)) => (core, Some(pre)),
-            None => (s, None),
-        };
-        let parts: Vec<&str> = core.split('.').collect();
-        if !(2..=3).contains(&parts.len()) {
-            return Err(err(
-                "expected MAJOR.MINOR[.PATCH][-PRERELEASE], e.g. 1.28.0",
-            ));
-        }
-        let mut nums = [0u64; 3];
-        for (slot, part) in nums.iter_mut().zip(&parts) {
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err("MAJOR, MINOR and PATCH must be numbers, e.g. 1.28.0"));
-            }
-            *slot = part
-                .parse()
-                .map_err(|_| err("a version number is too large"))?;
-        }
-        let pre = match pre {
-            None => None,
-            Some(pre) => {
-                let valid = pre.split('.').all(|id| {
-                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                });
-                if !valid {
-                    return Err(err(
-                        "the pre-release part must be dot-separated letters, digits and '-', e.g. beta.1",
-                    ));
-                }
-                Some(pre.to_owned())
-            }
-        };
-        Ok(Self {
-            major: nums[0],
-            minor: nums[1],
-            patch: nums[2],
-            pre,
-        })
-    }
-}
-
-impl Ord for IstioVersion {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.major, self.minor, self.patch)
-            .cmp(&(other.major, other.minor, other.patch))
-            .then_with(|| cmp_pre(self.pre.as_deref(), other.pre.as_deref()))
-    }
-}
-
-impl PartialOrd for IstioVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// SemVer precedence for pre-release parts; a release (None) is greater than any pre-release.
-/// Ties by precedence (only possible with leading zeros, `01` vs `1`) fall back to the raw text so
-/// that `Ord` stays consistent with `Eq`.
-fn cmp_pre(a: Option<&str>, b: Option<&str>) -> Ordering {
-    match (a, b) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(a), Some(b)) => {
-            let (mut ai, mut bi) = (a.split('.'), b.split('.'));
-            loop {
-                match (ai.next(), bi.next()) {
-                    (None, None) => return a.cmp(b),
-                    (None, Some(_)) => return Ordering::Less,
-                    (Some(_), None) => return Ordering::Greater,
-                    (Some(x), Some(y)) => match cmp_identifier(x, y) {
-                        Ordering::Equal => {}
-                        unequal => return unequal,
-                    },
-                }
-            }
-        }
-    }
-}
-
-fn cmp_identifier(x: &str, y: &str) -> Ordering {
-    let numeric = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    match (numeric(x), numeric(y)) {
-        (true, true) => {
-            // Compare as numbers of any length without parsing: fewer digits is smaller.
-            let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
-            x.len().cmp(&y.len()).then_with(|| x.cmp(y))
-        }
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => x.cmp(y),
-    }
-}
-
-/// Refuse istioctl older than [`MIN_SUPPORTED`]. Pre-releases of 1.24 count as 1.24: the installer
-/// rewrite is in them too.
+/// Refuse istioctl older than [`MIN_SUPPORTED`] (see [`crate::version::check_supported`]).
 pub fn check_supported(version: &IstioVersion) -> Result<(), IstioctlError> {
-    if version.minor_line() < MIN_SUPPORTED {
-        return Err(IstioctlError::Unsupported {
-            version: version.clone(),
-        });
-    }
-    Ok(())
+    version::check_supported(version).map_err(|u| IstioctlError::Unsupported { version: u.version })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1102,77 +918,6 @@ mod tests {
     }
 
     #[test]
-    fn parses_istio_versions() {
-        assert_eq!(v("1.28.0"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("v1.28.3"), IstioVersion::new(1, 28, 3));
-        assert_eq!(v(" 1.28 "), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.28.0-distroless"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.28.0-debug"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.24.2+build.7"), IstioVersion::new(1, 24, 2));
-        let beta = v("1.28.0-beta.1");
-        assert_eq!(beta.pre.as_deref(), Some("beta.1"));
-        assert_eq!(v("1.28.0-beta.1-distroless"), beta);
-        assert_eq!(v("1.29-alpha.0a1b2c").pre.as_deref(), Some("alpha.0a1b2c"));
-        for s in ["1.28.0", "1.28.0-beta.1", "1.29.0-alpha.0a1b2c"] {
-            assert_eq!(v(s).to_string(), s);
-        }
-        assert_eq!(v("v1.28").to_string(), "1.28.0");
-    }
-
-    #[test]
-    fn rejects_what_is_not_a_version() {
-        for s in [
-            "",
-            "latest",
-            "unknown",
-            "1",
-            "1.x.0",
-            "1.28.0.1",
-            "1.28.0-",
-            "1.28.0-be ta",
-            "1..0",
-            "1.28.0-a..b",
-            "-1.28.0",
-            "99999999999999999999.0",
-        ] {
-            let err = s.parse::<IstioVersion>().expect_err(s);
-            assert_eq!(err.input, s);
-            assert!(err.to_string().contains("is not an Istio version"), "{err}");
-        }
-    }
-
-    #[test]
-    fn orders_like_semver() {
-        let ordered = [
-            "1.9.9",
-            "1.23.9",
-            "1.24.0-alpha",
-            "1.24.0-alpha.1",
-            "1.24.0-alpha.2",
-            "1.24.0-alpha.10",
-            "1.24.0-alpha.beta",
-            "1.24.0-beta.1",
-            "1.24.0-rc.1",
-            "1.24.0",
-            "1.24.1",
-            "1.28.0",
-            "2.0.0",
-        ];
-        let parsed: Vec<IstioVersion> = ordered.iter().map(|s| v(s)).collect();
-        for pair in parsed.windows(2) {
-            assert!(pair[0] < pair[1], "{} < {}", pair[0], pair[1]);
-        }
-        let mut shuffled = parsed.clone();
-        shuffled.reverse();
-        shuffled.swap(0, 5);
-        shuffled.sort();
-        assert_eq!(shuffled, parsed);
-        assert_eq!(v("1.28.0-distroless").cmp(&v("v1.28")), Ordering::Equal);
-        // Leading zeros: equal precedence, still consistent with Eq.
-        assert_ne!(v("1.0.0-01").cmp(&v("1.0.0-1")), Ordering::Equal);
-    }
-
-    #[test]
     fn supports_1_24_and_later() {
         for ok in ["1.24.0", "1.24.0-beta.1", "1.28.0", "2.0.0"] {
             check_supported(&v(ok)).unwrap();
@@ -1181,7 +926,7 @@ mod tests {
         assert!(err.contains("istioctl 1.23.5 is not supported"), "{err}");
         assert!(err.contains(">= 1.24"), "{err}");
         assert!(err.contains("rewrote its installer"), "{err}");
-        assert!(INSTALL_HINT.contains(&format!(">= {}.{}", MIN_SUPPORTED.0, MIN_SUPPORTED.1)));
+        assert!(INSTALL_HINT.contains(&format!(">= {MIN_SUPPORTED}")));
     }
 
     const VERSION_JSON: &str = r#"{"clientVersion":{"version":"1.28.0","revision":"abc","golang_version":"go1.25","status":"Clean","tag":"1.28.0"}}"#;

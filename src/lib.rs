@@ -17,6 +17,7 @@ pub(crate) mod kyma;
 pub(crate) mod ops;
 pub(crate) mod ui;
 pub(crate) mod util;
+pub(crate) mod version;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

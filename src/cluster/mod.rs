@@ -409,15 +409,7 @@ pub fn image_tag(image: &str) -> Option<String> {
     last.split_once(':').map(|(_, t)| t.to_string())
 }
 
-/// `1.28.0-distroless` -> `1.28.0`; `1.28.0-debug` -> `1.28.0`.
-pub fn strip_flavour(tag: &str) -> &str {
-    for suffix in ["-distroless", "-debug"] {
-        if let Some(t) = tag.strip_suffix(suffix) {
-            return t;
-        }
-    }
-    tag
-}
+pub use crate::version::strip_flavour;
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::render;
 use crate::ui::Ui;
+use crate::version;
 
 /// What the preflight reads and what it learns, for the phases after it.
 pub struct Preflight<'a> {
@@ -129,7 +130,8 @@ fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         let note = p
             .server
             .as_ref()
-            .and_then(|s| k8s_support_note(&version, s));
+            .and_then(|s| version::parse_k8s_minor(&s.minor))
+            .and_then(|minor| version::k8s_support(&version, minor));
         let f = match note {
             Some(n) => Finding::warning(format!("{version} at {located}; {n}")),
             None => Finding::ok(format!("{version} at {located}")),
@@ -229,30 +231,4 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             fix.join("\n")
         ))
     })
-}
-
-/// Istio's support matrix (istio.io "Supported Releases"): Kubernetes minors each Istio minor
-/// is tested with. Outside it istioctl usually works, but nobody promises it: warn, don't stop.
-fn k8s_support_note(istio: &IstioVersion, server: &Info) -> Option<String> {
-    const MATRIX: &[(u64, u64, u64)] = &[
-        (24, 28, 31),
-        (25, 29, 32),
-        (26, 29, 33),
-        (27, 30, 33),
-        (28, 30, 34),
-    ];
-    let k8s_minor: u64 = server
-        .minor
-        .trim_end_matches(|c: char| !c.is_ascii_digit())
-        .parse()
-        .ok()?;
-    let &(_, lo, hi) = MATRIX.iter().find(|(m, _, _)| *m == istio.minor)?;
-    if (lo..=hi).contains(&k8s_minor) {
-        None
-    } else {
-        Some(format!(
-            "Istio 1.{} is supported on Kubernetes 1.{lo} to 1.{hi}, this cluster runs 1.{k8s_minor}",
-            istio.minor
-        ))
-    }
 }
