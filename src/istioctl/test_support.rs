@@ -1,0 +1,49 @@
+//! Helpers for the istioctl tests: fake istioctl shell scripts and a collecting runner.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{IstioVersion, IstioctlError, OutputLine, RunReport, run};
+
+pub(crate) fn v(s: &str) -> IstioVersion {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+pub(crate) const VERSION_JSON: &str = r#"{"clientVersion":{"version":"1.28.0","revision":"abc","golang_version":"go1.25","status":"Clean","tag":"1.28.0"}}"#;
+
+/// Write an executable `/bin/sh` script named `name` into `dir`.
+pub(crate) fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+pub(crate) fn fake(body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = script(dir.path(), "istioctl", body);
+    (dir, path)
+}
+
+pub(crate) fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub(crate) async fn run_collect(
+    istioctl: &Path,
+    args: &[&str],
+    timeout: Duration,
+) -> (Result<RunReport, IstioctlError>, Vec<OutputLine>) {
+    let mut seen = Vec::new();
+    let result = run(
+        istioctl,
+        args,
+        timeout,
+        |l| seen.push(l),
+        std::future::pending(),
+    )
+    .await;
+    (result, seen)
+}
