@@ -1,5 +1,7 @@
-//! The istioctl commands kyma-mesh runs: their exact argument lists (shown by `--dry-run`) and the
-//! functions that run them through [`super::process::run`].
+//! The istioctl commands kyma-mesh runs, as data: [`Args`] builds each command line (exactly what
+//! runs, and what `--dry-run` shows), [`ClusterOptions`] adds the cluster flags and the time
+//! limit, and [`install`] and [`client_version`] run theirs through the one runner,
+//! [`super::process::run`], which every later command shares.
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -8,79 +10,170 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::parse_client_version;
-use super::process::run;
+use super::process::{RunOptions, run};
 use super::{DEFAULT_TIMEOUT, IstioVersion, IstioctlError, OutputLine, RunReport, VERSION_TIMEOUT};
 
-/// How to run `istioctl install` (and `uninstall`, which takes the same options).
+/// How to run an istioctl command against a cluster: the flags that choose the cluster, the time
+/// it may take, and extra arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallOptions {
+pub struct ClusterOptions {
     /// Passed as `--kubeconfig`; istioctl's own default (`$KUBECONFIG`, `~/.kube/config`) otherwise.
     pub kubeconfig: Option<PathBuf>,
     /// Passed as `--context`; the kubeconfig's current context otherwise.
     pub context: Option<String>,
-    /// Overall limit; istioctl is killed when it is exceeded.
+    /// How long istioctl may run from its start; it is stopped when this passes.
     pub timeout: Duration,
+    /// The limit the user configured, when [`timeout`](Self::timeout) is only what is left of it
+    /// (install spends part of its `--timeout` before istioctl starts). Messages name this one.
+    pub configured_timeout: Option<Duration>,
     /// Appended verbatim after kyma-mesh's own arguments.
     pub extra_args: Vec<String>,
 }
 
-impl Default for InstallOptions {
+/// The name `install` has always used for [`ClusterOptions`].
+pub type InstallOptions = ClusterOptions;
+
+impl Default for ClusterOptions {
     fn default() -> Self {
         Self {
             kubeconfig: None,
             context: None,
             timeout: DEFAULT_TIMEOUT,
+            configured_timeout: None,
             extra_args: Vec::new(),
         }
     }
 }
 
-/// The options for `istioctl uninstall` are the install ones.
-pub type UninstallOptions = InstallOptions;
-
-fn cluster_args(opts: &InstallOptions, args: &mut Vec<OsString>) {
-    if let Some(kubeconfig) = &opts.kubeconfig {
-        args.push("--kubeconfig".into());
-        args.push(kubeconfig.into());
+impl ClusterOptions {
+    /// The runner's share of these options.
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            configured_timeout: self.configured_timeout,
+            ..RunOptions::new(self.timeout)
+        }
     }
-    if let Some(context) = &opts.context {
-        args.push("--context".into());
-        args.push(context.into());
-    }
-    args.extend(opts.extra_args.iter().map(OsString::from));
 }
 
-/// Arguments of `istioctl install` (without the program). `-y` is what stops istioctl from asking
-/// for a confirmation on stdin.
+/// The arguments of one istioctl command, without the program. Built only from the verbs below, so
+/// every command kyma-mesh can run is listed here; each verb that would otherwise ask for a
+/// confirmation carries `-y` (istioctl reads the answer from stdin, which is `/dev/null`, and a
+/// refused prompt ends some commands with exit 0 and nothing done).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args(Vec<OsString>);
+
+impl Args {
+    fn of<I, S>(parts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Self(parts.into_iter().map(Into::into).collect())
+    }
+
+    /// `install -f FILE -y`
+    pub fn install(file: &Path) -> Self {
+        Self::of([
+            OsString::from("install"),
+            "-f".into(),
+            file.into(),
+            "-y".into(),
+        ])
+    }
+
+    /// `install -f FILE --revision R -y`: a canary control plane next to the current one.
+    pub fn install_revision(file: &Path, revision: &str) -> Self {
+        Self::of([
+            OsString::from("install"),
+            "-f".into(),
+            file.into(),
+            "--revision".into(),
+            revision.into(),
+            "-y".into(),
+        ])
+    }
+
+    /// `uninstall --purge -y`: every Istio control plane and its cluster-wide resources.
+    pub fn uninstall_purge() -> Self {
+        Self::of(["uninstall", "--purge", "-y"])
+    }
+
+    /// `uninstall --revision R -y`: one control plane revision (the old one after a canary).
+    pub fn uninstall_revision(revision: &str) -> Self {
+        Self::of(["uninstall", "--revision", revision, "-y"])
+    }
+
+    /// `tag set default --revision R --overwrite -y`: make R the revision that injects into
+    /// namespaces labelled `istio-injection=enabled`.
+    pub fn tag_set_default(revision: &str) -> Self {
+        Self::of([
+            "tag",
+            "set",
+            "default",
+            "--revision",
+            revision,
+            "--overwrite",
+            "-y",
+        ])
+    }
+
+    /// `tag list -o json`: `[{"tag", "revision", "namespaces"}]`. With no tags at all istioctl
+    /// prints a sentence instead of `[]`.
+    pub fn tag_list() -> Self {
+        Self::of(["tag", "list", "-o", "json"])
+    }
+
+    /// `tag remove TAG -y`
+    pub fn tag_remove(tag: &str) -> Self {
+        Self::of(["tag", "remove", tag, "-y"])
+    }
+
+    /// `version --remote=false -o json`: istioctl's own version; `--remote=false` keeps it from
+    /// contacting a cluster.
+    pub fn client_version() -> Self {
+        Self::of(["version", "--remote=false", "-o", "json"])
+    }
+
+    /// Add `--kubeconfig`, `--context` and the extra arguments of `opts`.
+    pub fn on_cluster(mut self, opts: &ClusterOptions) -> Self {
+        if let Some(kubeconfig) = &opts.kubeconfig {
+            self.0.push("--kubeconfig".into());
+            self.0.push(kubeconfig.into());
+        }
+        if let Some(context) = &opts.context {
+            self.0.push("--context".into());
+            self.0.push(context.into());
+        }
+        self.0.extend(opts.extra_args.iter().map(OsString::from));
+        self
+    }
+
+    pub fn as_slice(&self) -> &[OsString] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<OsString> {
+        self.0
+    }
+
+    /// The program and these arguments as text, for `--dry-run` and logs (join with
+    /// [`shell_join`]). Non-UTF-8 path bytes are shown replaced; the real run passes them unchanged.
+    pub fn command_line(&self, istioctl: &Path) -> Vec<String> {
+        std::iter::once(istioctl.as_os_str())
+            .chain(self.0.iter().map(OsString::as_os_str))
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// Arguments of `istioctl install -f FILE -y [--kubeconfig K] [--context C] [EXTRA...]`.
 pub fn install_args(file: &Path, opts: &InstallOptions) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["install".into(), "-f".into(), file.into(), "-y".into()];
-    cluster_args(opts, &mut args);
-    args
-}
-
-/// Arguments of `istioctl uninstall --purge -y` (without the program).
-pub fn uninstall_args(opts: &UninstallOptions) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["uninstall".into(), "--purge".into(), "-y".into()];
-    cluster_args(opts, &mut args);
-    args
-}
-
-fn command_line(istioctl: &Path, args: &[OsString]) -> Vec<String> {
-    std::iter::once(istioctl.as_os_str())
-        .chain(args.iter().map(OsString::as_os_str))
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect()
+    Args::install(file).on_cluster(opts).into_vec()
 }
 
 /// The exact command [`install`] runs, for `--dry-run` and logs (join with [`shell_join`]).
-/// Non-UTF-8 path bytes are shown replaced; the real run passes them unchanged.
 pub fn install_command_line(istioctl: &Path, file: &Path, opts: &InstallOptions) -> Vec<String> {
-    command_line(istioctl, &install_args(file, opts))
-}
-
-/// The exact command [`uninstall`] runs.
-pub fn uninstall_command_line(istioctl: &Path, opts: &UninstallOptions) -> Vec<String> {
-    command_line(istioctl, &uninstall_args(opts))
+    Args::install(file).on_cluster(opts).command_line(istioctl)
 }
 
 /// Quote one argument for display so it can be pasted into a POSIX shell; plain words stay as
@@ -114,27 +207,11 @@ pub async fn install(
     on_line: impl FnMut(OutputLine),
     cancel: impl Future<Output = ()>,
 ) -> Result<RunReport, IstioctlError> {
+    let args = Args::install(file).on_cluster(opts);
     run(
         istioctl,
-        &install_args(file, opts),
-        opts.timeout,
-        on_line,
-        cancel,
-    )
-    .await
-}
-
-/// Run `istioctl uninstall --purge -y [--kubeconfig K] [--context C] [EXTRA...]`.
-pub async fn uninstall(
-    istioctl: &Path,
-    opts: &UninstallOptions,
-    on_line: impl FnMut(OutputLine),
-    cancel: impl Future<Output = ()>,
-) -> Result<RunReport, IstioctlError> {
-    run(
-        istioctl,
-        &uninstall_args(opts),
-        opts.timeout,
+        args.as_slice(),
+        &opts.run_options(),
         on_line,
         cancel,
     )
@@ -142,7 +219,7 @@ pub async fn uninstall(
 }
 
 /// Read istioctl's own version with `istioctl version --remote=false -o json`
-/// (`.clientVersion.version`); `--remote=false` keeps it from contacting the cluster.
+/// (`.clientVersion.version`).
 pub async fn client_version(istioctl: &Path) -> Result<IstioVersion, IstioctlError> {
     client_version_within(istioctl, VERSION_TIMEOUT).await
 }
@@ -153,8 +230,8 @@ async fn client_version_within(
 ) -> Result<IstioVersion, IstioctlError> {
     let report = run(
         istioctl,
-        &["version", "--remote=false", "-o", "json"],
-        timeout,
+        Args::client_version().as_slice(),
+        &RunOptions::new(timeout),
         |_| {},
         std::future::pending(),
     )
@@ -165,6 +242,13 @@ async fn client_version_within(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(args: Args) -> Vec<String> {
+        args.command_line(Path::new("istioctl"))
+            .into_iter()
+            .skip(1)
+            .collect()
+    }
 
     #[test]
     fn command_lines_are_exact_and_quotable() {
@@ -199,14 +283,110 @@ mod tests {
             "/usr/bin/istioctl install -f /tmp/kyma-mesh-x/kyma-istio-operator.yaml -y \
              --kubeconfig '/home/me/.kube/my config' --context kind-kyma --readiness-timeout=3m"
         );
-        assert_eq!(
-            uninstall_command_line(Path::new("istioctl"), &InstallOptions::default()),
-            ["istioctl", "uninstall", "--purge", "-y"]
-        );
+        let args = install_args(Path::new("/tmp/f.yaml"), &opts);
+        assert_eq!(args.len(), line.len() - 1);
+        assert_eq!(args[2], OsString::from("/tmp/f.yaml"));
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("$HOME"), "'$HOME'");
         assert_eq!(shell_quote("~/x"), "'~/x'");
+    }
+
+    #[test]
+    fn every_verb_kyma_mesh_runs() {
+        let file = Path::new("/tmp/iop.yaml");
+        assert_eq!(
+            text(Args::install(file)),
+            ["install", "-f", "/tmp/iop.yaml", "-y"]
+        );
+        assert_eq!(
+            text(Args::install_revision(file, "1-28-0")),
+            [
+                "install",
+                "-f",
+                "/tmp/iop.yaml",
+                "--revision",
+                "1-28-0",
+                "-y"
+            ]
+        );
+        assert_eq!(
+            text(Args::uninstall_purge()),
+            ["uninstall", "--purge", "-y"]
+        );
+        assert_eq!(
+            text(Args::uninstall_revision("1-27-3")),
+            ["uninstall", "--revision", "1-27-3", "-y"]
+        );
+        assert_eq!(
+            text(Args::tag_set_default("1-28-0")),
+            [
+                "tag",
+                "set",
+                "default",
+                "--revision",
+                "1-28-0",
+                "--overwrite",
+                "-y"
+            ]
+        );
+        assert_eq!(text(Args::tag_list()), ["tag", "list", "-o", "json"]);
+        assert_eq!(
+            text(Args::tag_remove("canary")),
+            ["tag", "remove", "canary", "-y"]
+        );
+        assert_eq!(
+            text(Args::client_version()),
+            ["version", "--remote=false", "-o", "json"]
+        );
+    }
+
+    #[test]
+    fn cluster_flags_follow_the_verb() {
+        let opts = ClusterOptions {
+            kubeconfig: Some("/k".into()),
+            context: Some("c".into()),
+            extra_args: vec!["--dry-run".into()],
+            ..ClusterOptions::default()
+        };
+        assert_eq!(
+            text(Args::uninstall_revision("1-27-3").on_cluster(&opts)),
+            [
+                "uninstall",
+                "--revision",
+                "1-27-3",
+                "-y",
+                "--kubeconfig",
+                "/k",
+                "--context",
+                "c",
+                "--dry-run"
+            ]
+        );
+        assert_eq!(
+            text(Args::tag_list().on_cluster(&ClusterOptions::default())),
+            ["tag", "list", "-o", "json"]
+        );
+        // An argument that looks like a flag stays one argument; nothing goes through a shell.
+        let odd = Args::tag_remove("--all; rm -rf /").on_cluster(&opts);
+        assert_eq!(odd.as_slice()[2], OsString::from("--all; rm -rf /"));
+        assert_eq!(
+            shell_join(&odd.command_line(Path::new("istioctl"))),
+            "istioctl tag remove '--all; rm -rf /' -y --kubeconfig /k --context c --dry-run"
+        );
+    }
+
+    #[test]
+    fn run_options_carry_the_configured_timeout() {
+        let opts = ClusterOptions {
+            timeout: Duration::from_secs(4),
+            configured_timeout: Some(Duration::from_secs(5)),
+            ..ClusterOptions::default()
+        };
+        let run = opts.run_options();
+        assert_eq!(run.timeout, Duration::from_secs(4));
+        assert_eq!(run.configured_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(ClusterOptions::default().timeout, DEFAULT_TIMEOUT);
     }
 }
 
@@ -283,6 +463,7 @@ mod process_tests {
             kubeconfig: Some(dir.path().join("kube config")),
             context: Some("k3d-kyma".into()),
             timeout: Duration::from_secs(30),
+            configured_timeout: None,
             extra_args: vec!["--verify".into()],
         };
         let mut seen = Vec::new();
@@ -319,6 +500,34 @@ mod process_tests {
         assert_eq!(
             seen.iter().filter(|l| l.stream == Stream::Stdout).count(),
             3
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_names_the_limit_the_user_set() {
+        // install --timeout 5s: preflight used a second, istioctl gets what is left.
+        let (_d, istioctl) = fake("exec sleep 30");
+        let opts = InstallOptions {
+            timeout: Duration::from_millis(300),
+            configured_timeout: Some(Duration::from_secs(5)),
+            ..InstallOptions::default()
+        };
+        let err = install(
+            &istioctl,
+            Path::new("/nonexistent.yaml"),
+            &opts,
+            |_| {},
+            std::future::pending(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, IstioctlError::TimedOut { timeout } if timeout == Duration::from_secs(5)),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "istioctl did not finish within the 5s timeout and was stopped"
         );
     }
 }

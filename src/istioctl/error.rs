@@ -102,12 +102,13 @@ pub enum IstioctlError {
         stderr_tail: Vec<String>,
     },
 
-    /// istioctl ran longer than allowed and was killed.
+    /// istioctl ran longer than allowed and was stopped. `timeout` is the limit the user set (not
+    /// what was left of it when istioctl started).
     #[error(
-        "istioctl did not finish within {} and was stopped",
-        fmt_duration(*.after)
+        "istioctl did not finish within the {} timeout and was stopped",
+        fmt_duration(*.timeout)
     )]
-    TimedOut { after: Duration },
+    TimedOut { timeout: Duration },
 
     /// The caller's cancel future resolved (Ctrl-C) and istioctl was killed.
     #[error("istioctl was interrupted and stopped")]
@@ -166,11 +167,11 @@ mod tests {
             );
         }
         let err = IstioctlError::TimedOut {
-            after: Duration::from_secs(90),
+            timeout: Duration::from_secs(90),
         };
         assert!(
             err.to_string()
-                .starts_with("istioctl did not finish within 1m30s"),
+                .starts_with("istioctl did not finish within the 1m30s timeout"),
             "{err}"
         );
         assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");

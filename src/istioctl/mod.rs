@@ -31,13 +31,18 @@ use crate::version;
 pub use crate::version::{IstioVersion, MIN_SUPPORTED, ParseVersionError};
 
 pub use command::{
-    InstallOptions, UninstallOptions, client_version, install, install_args, install_command_line,
-    shell_join, shell_quote, uninstall, uninstall_args, uninstall_command_line,
+    Args, ClusterOptions, InstallOptions, client_version, install, install_args,
+    install_command_line, shell_join, shell_quote,
 };
 pub use error::IstioctlError;
 pub use locate::{LocateSource, Located, locate};
 pub use output::{OutputLine, Stream, strip_ansi};
-pub use process::{RunReport, run};
+#[expect(
+    unused_imports,
+    reason = "the runner for the coming commands (uninstall, canary upgrades: see Args)"
+)]
+pub(crate) use process::run;
+pub use process::{RunOptions, RunReport};
 pub use rendered::RenderedFile;
 
 /// Environment variable naming the istioctl binary, consulted when `--istioctl` is not given.

@@ -39,6 +39,25 @@ pub struct RunReport {
     pub stderr_lines: Vec<String>,
 }
 
+/// How [`run`] runs one istioctl command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// How long istioctl may run; it is stopped when this passes.
+    pub timeout: Duration,
+    /// The limit the user configured, when `timeout` is only what is left of it; it is what
+    /// [`IstioctlError::TimedOut`] reports (`--timeout 5s` must not be said back as "4s").
+    pub configured_timeout: Option<Duration>,
+}
+
+impl RunOptions {
+    pub const fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            configured_timeout: None,
+        }
+    }
+}
+
 /// Aborts the pipe readers on every exit path, so none outlives the run.
 struct AbortOnDrop(Vec<JoinHandle<()>>);
 
@@ -50,13 +69,14 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Run istioctl with `args` (shared by [`install`], [`uninstall`] and [`client_version`]).
+/// Run istioctl with `args`: the one runner that [`super::install`], [`super::client_version`]
+/// and every later command share (build `args` with [`super::Args`]).
 ///
 /// - No shell, stdin is `/dev/null`, stdout and stderr are read line by line and passed to
 ///   `on_line` as they arrive (order between the two streams is best effort).
 /// - Exit 0 gives a [`RunReport`]; any other exit gives [`IstioctlError::Failed`] with the last
 ///   [`STDERR_TAIL_LINES`] stderr lines.
-/// - When `timeout` passes or `cancel` resolves first, istioctl is killed (SIGKILL) and reaped, and
+/// - When `opts.timeout` passes or `cancel` resolves first, istioctl is killed (SIGKILL) and reaped, and
 ///   [`IstioctlError::TimedOut`] / [`IstioctlError::Cancelled`] is returned. If the returned future
 ///   is dropped instead, `kill_on_drop` kills istioctl too.
 ///
@@ -69,10 +89,10 @@ impl Drop for AbortOnDrop {
 /// kyma-mesh's group (a closed terminal, a CI runner) does not reach istioctl, and a kyma-mesh killed
 /// without unwinding (SIGKILL) leaves it running until its next write hits the closed pipe. What
 /// istioctl had applied before it was stopped stays on the cluster; the caller says so.
-pub async fn run<S: AsRef<OsStr>>(
+pub(crate) async fn run<S: AsRef<OsStr>>(
     istioctl: &Path,
     args: &[S],
-    timeout: Duration,
+    opts: &RunOptions,
     mut on_line: impl FnMut(OutputLine),
     cancel: impl Future<Output = ()>,
 ) -> Result<RunReport, IstioctlError> {
@@ -102,7 +122,7 @@ pub async fn run<S: AsRef<OsStr>>(
 
     let mut stdout_lines = VecDeque::new();
     let mut stderr_lines = VecDeque::new();
-    let deadline = tokio::time::sleep(timeout);
+    let deadline = tokio::time::sleep(opts.timeout);
     tokio::pin!(deadline, cancel);
     let mut status: Option<ExitStatus> = None;
     let mut drain_until: Option<tokio::time::Instant> = None;
@@ -117,7 +137,9 @@ pub async fn run<S: AsRef<OsStr>>(
             }
             () = &mut deadline, if status.is_none() => {
                 stop(&mut child).await;
-                return Err(IstioctlError::TimedOut { after: timeout });
+                return Err(IstioctlError::TimedOut {
+                    timeout: opts.configured_timeout.unwrap_or(opts.timeout),
+                });
             }
             line = rx.recv(), if pipes_open => match line {
                 Some(line) => {
@@ -278,7 +300,7 @@ mod tests {
             let elapsed = started.elapsed();
             eprintln!("timeout {timeout:?}: returned after {elapsed:?}");
             match result.unwrap_err() {
-                IstioctlError::TimedOut { after } => assert_eq!(after, timeout),
+                IstioctlError::TimedOut { timeout: t } => assert_eq!(t, timeout),
                 other => panic!("expected TimedOut, got {other:?}"),
             }
             assert!(elapsed >= timeout, "{elapsed:?}");
@@ -307,7 +329,7 @@ mod tests {
         let result = run(
             &istioctl,
             &["install"],
-            Duration::from_secs(60),
+            &RunOptions::new(Duration::from_secs(60)),
             |_| {},
             tokio::time::sleep(Duration::from_millis(300)),
         )

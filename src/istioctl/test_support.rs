@@ -5,7 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{IstioVersion, IstioctlError, OutputLine, RunReport, run};
+use super::process::{RunOptions, run};
+use super::{IstioVersion, IstioctlError, OutputLine, RunReport};
 
 pub(crate) fn v(s: &str) -> IstioVersion {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -40,7 +41,7 @@ pub(crate) async fn run_collect(
     let result = run(
         istioctl,
         args,
-        timeout,
+        &RunOptions::new(timeout),
         |l| seen.push(l),
         std::future::pending(),
     )

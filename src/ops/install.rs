@@ -157,6 +157,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             kubeconfig: req.target.kubeconfig.clone(),
             context: req.target.context.clone(),
             timeout: req.timeout,
+            configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
         },
         kyma::post_install(req.config.profile, req.config.injection),
