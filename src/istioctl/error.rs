@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::Duration;
 
+use crate::util::fmt_duration;
+
 use super::{ENV_VAR, IstioVersion, LocateSource, MIN_SUPPORTED, ParseVersionError};
 
 /// The fix we suggest whenever no usable istioctl was found.
@@ -127,27 +129,6 @@ fn fmt_tail(lines: &[String]) -> String {
     out
 }
 
-/// Human-sized durations for messages: "20s", "10m", "1m30s", "500ms".
-fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,9 +155,6 @@ mod tests {
                 .starts_with("istioctl did not finish within the 1m30s timeout"),
             "{err}"
         );
-        assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(fmt_duration(Duration::from_secs(600)), "10m");
-        assert_eq!(fmt_duration(Duration::from_secs(3600)), "1h");
         let err = IstioctlError::NotFound {
             searched: "PATH is not set".into(),
         };

@@ -36,7 +36,7 @@ pub use command::{
 };
 pub use error::IstioctlError;
 pub use locate::{LocateSource, Located, locate};
-pub use output::{OutputLine, Stream, strip_ansi};
+pub use output::{OutputLine, Stream};
 #[expect(
     unused_imports,
     reason = "the runner for the coming commands (uninstall, canary upgrades: see Args)"

@@ -1,7 +1,6 @@
 //! What istioctl prints: one output line cleaned as a terminal would show it, the lines that
 //! explain a failure, and the JSON of `istioctl version`.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use super::{IstioVersion, IstioctlError, STDERR_TAIL_LINES};
@@ -30,49 +29,12 @@ pub(super) fn clean_line(raw: &[u8]) -> String {
         Some((_, last)) if !last.is_empty() => last,
         _ => text,
     };
-    strip_ansi(text).into_owned()
-}
-
-/// Remove ANSI escape sequences (CSI such as colours, OSC such as hyperlinks, and two-character
-/// escapes) and control characters other than tab.
-pub fn strip_ansi(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\t') {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            match chars.next() {
-                // CSI: parameters and intermediates, then one final byte in @..~
-                Some('[') => {
-                    for c in chars.by_ref() {
-                        if ('\x40'..='\x7e').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                // OSC: up to BEL or ESC \
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\x07' {
-                            break;
-                        }
-                        if c == '\x1b' {
-                            if chars.peek() == Some(&'\\') {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        } else if !c.is_control() || c == '\t' {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    // console (already linked through indicatif) knows CSI, OSC and the other escapes; what is
+    // left of other control characters (BEL, a lone ESC) goes too, tab stays.
+    console::strip_ansi_codes(text)
+        .chars()
+        .filter(|&c| !c.is_control() || c == '\t')
+        .collect()
 }
 
 /// The lines that explain a failure: stderr's tail; when stderr is empty, the stdout lines starting
@@ -203,7 +165,9 @@ mod tests {
         );
         assert_eq!(clean_line(b"tab\tkept\x07\n"), "tab\tkept");
         assert_eq!(clean_line(b"bad \xff utf8"), "bad \u{fffd} utf8");
-        assert!(matches!(strip_ansi("plain"), Cow::Borrowed("plain")));
+        assert_eq!(clean_line(b"\x1b[1;31mError:\x1b[0m boom\n"), "Error: boom");
+        assert_eq!(clean_line(b"lone \x1b escape"), "lone  escape");
+        assert_eq!(clean_line(b"\r\n"), "");
     }
 
     #[test]
