@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::parse_client_version;
-use super::process::{RunOptions, run};
+use super::process::{RunOptions, Signal, run};
 use super::{DEFAULT_TIMEOUT, IstioVersion, IstioctlError, OutputLine, RunReport, VERSION_TIMEOUT};
 
 /// How to run an istioctl command against a cluster: the flags that choose the cluster, the time
@@ -199,13 +199,13 @@ pub fn shell_join<S: AsRef<str>>(args: &[S]) -> String {
 }
 
 /// Run `istioctl install -f FILE -y [--kubeconfig K] [--context C] [EXTRA...]`.
-/// See [`run`] for streaming, timeout and cancellation.
+/// See `process::run` for streaming, timeout and cancellation.
 pub async fn install(
     istioctl: &Path,
     file: &Path,
     opts: &InstallOptions,
     on_line: impl FnMut(OutputLine),
-    cancel: impl Future<Output = ()>,
+    cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
     let args = Args::install(file).on_cluster(opts);
     run(
@@ -233,7 +233,7 @@ async fn client_version_within(
         Args::client_version().as_slice(),
         &RunOptions::new(timeout),
         |_| {},
-        std::future::pending(),
+        std::future::pending::<Signal>(),
     )
     .await?;
     parse_client_version(istioctl, &report.stdout_lines.join("\n"))
@@ -397,8 +397,9 @@ mod process_tests {
 
     use super::*;
     use crate::istioctl::RenderedFile;
+    use crate::istioctl::interrupted;
     use crate::istioctl::output::Stream;
-    use crate::istioctl::test_support::{VERSION_JSON, fake, v};
+    use crate::istioctl::test_support::{VERSION_JSON, alive, fake, v};
 
     #[tokio::test]
     async fn reads_the_client_version() {
@@ -529,5 +530,59 @@ mod process_tests {
             err.to_string(),
             "istioctl did not finish within the 5s timeout and was stopped"
         );
+    }
+
+    /// Send `signal` to this (test) process, as `kill` from a terminal or a CI runner would.
+    fn raise_later(signal: libc::c_int, after: Duration) {
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            // SAFETY: kill takes plain integers; the handler tokio installed for `interrupted()`
+            // receives the signal, so it does not end the test process.
+            unsafe {
+                libc::kill(libc::getpid(), signal);
+            }
+        });
+    }
+
+    /// The only test that signals the test process (the signals reach every listener in it).
+    #[tokio::test]
+    async fn sigint_and_sigterm_stop_istioctl_and_the_rendered_file_goes() {
+        let signal = interrupted();
+        raise_later(libc::SIGINT, Duration::from_millis(50));
+        let got = tokio::time::timeout(Duration::from_secs(5), signal).await;
+        assert_eq!(got, Ok(Signal::Interrupt));
+
+        let (dir, istioctl) = fake("echo $$ > \"$(dirname \"$0\")/pid\"\nexec sleep 30");
+        let parent = tempfile::tempdir().unwrap();
+        let rendered = RenderedFile::write_in(parent.path(), "kind: IstioOperator\n").unwrap();
+        let cancel = interrupted();
+        raise_later(libc::SIGTERM, Duration::from_millis(300));
+        let started = Instant::now();
+        let result = install(
+            &istioctl,
+            rendered.path(),
+            &InstallOptions::default(),
+            |_| {},
+            cancel,
+        )
+        .await;
+        drop(rendered);
+        assert!(
+            matches!(
+                result,
+                Err(IstioctlError::Cancelled {
+                    signal: Signal::Terminate
+                })
+            ),
+            "{result:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(4));
+        assert_eq!(
+            fs::read_dir(parent.path()).unwrap().count(),
+            0,
+            "the rendered IstioOperator is removed after a SIGTERM"
+        );
+        let pid = fs::read_to_string(dir.path().join("pid")).unwrap();
+        assert!(!alive(&pid), "istioctl outlived the SIGTERM");
     }
 }

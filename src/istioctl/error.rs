@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::util::fmt_duration;
 
-use super::{ENV_VAR, IstioVersion, LocateSource, MIN_SUPPORTED, ParseVersionError};
+use super::{ENV_VAR, IstioVersion, LocateSource, MIN_SUPPORTED, ParseVersionError, Signal};
 
 /// The fix we suggest whenever no usable istioctl was found.
 pub(super) const INSTALL_HINT: &str = "install istioctl >= 1.24 \
@@ -96,9 +96,10 @@ pub enum IstioctlError {
     )]
     Unsupported { version: IstioVersion },
 
-    /// istioctl ran and exited non-zero. It exits 1 for every failure, so `stderr_tail` (its last
-    /// stderr lines, or its `Error...` stdout lines when stderr was empty) is the real message.
-    #[error("istioctl failed ({status}){}", fmt_tail(.stderr_tail))]
+    /// istioctl ran and exited non-zero, or was killed by a signal it did not get from us (the
+    /// OOM killer, a user). It exits 1 for every failure, so `stderr_tail` (its last stderr lines,
+    /// or its `Error...` stdout lines when stderr was empty) is the real message.
+    #[error("{}{}", fmt_status(.status), fmt_tail(.stderr_tail))]
     Failed {
         status: ExitStatus,
         stderr_tail: Vec<String>,
@@ -112,9 +113,51 @@ pub enum IstioctlError {
     )]
     TimedOut { timeout: Duration },
 
-    /// The caller's cancel future resolved (Ctrl-C) and istioctl was killed.
-    #[error("istioctl was interrupted and stopped")]
-    Cancelled,
+    /// kyma-mesh received SIGINT or SIGTERM (the caller's cancel future resolved) and stopped
+    /// istioctl.
+    #[error("istioctl was stopped because kyma-mesh received {signal}")]
+    Cancelled { signal: Signal },
+}
+
+/// "istioctl failed (exit code 1)", or "istioctl was killed by signal 9 (SIGKILL)".
+fn fmt_status(status: &ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("istioctl failed (exit code {code})");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let dumped = if status.core_dumped() {
+                ", core dumped"
+            } else {
+                ""
+            };
+            return match signal_name(signal) {
+                Some(name) => format!("istioctl was killed by signal {signal} ({name}{dumped})"),
+                None => format!("istioctl was killed by signal {signal}{dumped}"),
+            };
+        }
+    }
+    format!("istioctl failed ({status})")
+}
+
+#[cfg(unix)]
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return None,
+    })
 }
 
 fn fmt_tail(lines: &[String]) -> String {
@@ -133,35 +176,151 @@ fn fmt_tail(lines: &[String]) -> String {
 mod tests {
     use super::*;
 
+    fn io_err(msg: &str) -> io::Error {
+        io::Error::other(msg.to_owned())
+    }
+
     #[test]
-    fn error_messages_read_well() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::ExitStatusExt;
-            let err = IstioctlError::Failed {
-                status: ExitStatus::from_raw(1 << 8),
-                stderr_tail: vec!["Error: failed to install manifests".into()],
-            };
-            assert_eq!(
-                err.to_string(),
-                "istioctl failed (exit status: 1); its last output:\n  Error: failed to install manifests"
-            );
+    fn every_message_reads_well() {
+        let path = PathBuf::from("/opt/istio/bin/istioctl");
+        let json_err = serde_json::from_str::<serde_json::Value>("x").unwrap_err();
+        let cases: Vec<(IstioctlError, &str)> = vec![
+            (
+                IstioctlError::NotFound {
+                    searched: "PATH is not set".into(),
+                },
+                "istioctl not found: --istioctl was not given, $ISTIOCTL is not set, and PATH is \
+                 not set; install istioctl >= 1.24 (https://istio.io/latest/docs/setup/install/istioctl/) \
+                 or pass --istioctl PATH",
+            ),
+            (
+                IstioctlError::Unusable {
+                    path: path.clone(),
+                    from: LocateSource::Env,
+                    reason: "is not executable (chmod +x it)".into(),
+                },
+                "istioctl from $ISTIOCTL (/opt/istio/bin/istioctl) is not executable (chmod +x it); \
+                 fix it or install istioctl >= 1.24 (https://istio.io/latest/docs/setup/install/istioctl/) \
+                 or pass --istioctl PATH",
+            ),
+            (
+                IstioctlError::Spawn {
+                    path: path.clone(),
+                    source: io_err("exec format error"),
+                },
+                "could not start istioctl at /opt/istio/bin/istioctl",
+            ),
+            (
+                IstioctlError::Wait {
+                    source: io_err("x"),
+                },
+                "lost track of the istioctl process",
+            ),
+            (
+                IstioctlError::TempFile {
+                    action: "write the temporary file",
+                    source: io_err("disk full"),
+                },
+                "could not write the temporary file for the rendered IstioOperator",
+            ),
+            (
+                IstioctlError::VersionNotJson {
+                    path: path.clone(),
+                    output: "hello".into(),
+                    source: json_err,
+                },
+                "`/opt/istio/bin/istioctl version --remote=false -o json` did not print JSON (is it \
+                 really istioctl?); it printed: hello",
+            ),
+            (
+                IstioctlError::VersionMissing {
+                    path: path.clone(),
+                    output: "{}".into(),
+                },
+                "`/opt/istio/bin/istioctl version --remote=false -o json` printed no \
+                 .clientVersion.version; it printed: {}",
+            ),
+            (
+                IstioctlError::InvalidVersion {
+                    path: path.clone(),
+                    source: "unknown".parse::<IstioVersion>().unwrap_err(),
+                },
+                "istioctl at /opt/istio/bin/istioctl reports a version kyma-mesh cannot read; \
+                 install istioctl >= 1.24 (https://istio.io/latest/docs/setup/install/istioctl/) \
+                 or pass --istioctl PATH",
+            ),
+            (
+                IstioctlError::Unsupported {
+                    version: IstioVersion::new(1, 23, 5),
+                },
+                "istioctl 1.23.5 is not supported: kyma-mesh needs istioctl >= 1.24 because Istio \
+                 rewrote its installer in 1.24; install istioctl >= 1.24 \
+                 (https://istio.io/latest/docs/setup/install/istioctl/) or pass --istioctl PATH",
+            ),
+            (
+                IstioctlError::TimedOut {
+                    timeout: Duration::from_secs(90),
+                },
+                "istioctl did not finish within the 1m30s timeout and was stopped",
+            ),
+            (
+                IstioctlError::TimedOut {
+                    timeout: Duration::from_secs(5),
+                },
+                "istioctl did not finish within the 5s timeout and was stopped",
+            ),
+            (
+                IstioctlError::Cancelled {
+                    signal: Signal::Interrupt,
+                },
+                "istioctl was stopped because kyma-mesh received SIGINT",
+            ),
+            (
+                IstioctlError::Cancelled {
+                    signal: Signal::Terminate,
+                },
+                "istioctl was stopped because kyma-mesh received SIGTERM",
+            ),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(err.to_string(), expected, "{err:?}");
+            assert!(!err.to_string().contains("kyma-mesh uninstall"));
         }
-        let err = IstioctlError::TimedOut {
-            timeout: Duration::from_secs(90),
-        };
-        assert!(
-            err.to_string()
-                .starts_with("istioctl did not finish within the 1m30s timeout"),
-            "{err}"
-        );
-        let err = IstioctlError::NotFound {
-            searched: "PATH is not set".into(),
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn failures_say_exit_code_or_signal() {
+        use std::os::unix::process::ExitStatusExt;
+        let failed = |raw: i32, tail: &[&str]| {
+            IstioctlError::Failed {
+                status: ExitStatus::from_raw(raw),
+                stderr_tail: tail.iter().map(|s| s.to_string()).collect(),
+            }
+            .to_string()
         };
         assert_eq!(
-            err.to_string(),
-            "istioctl not found: --istioctl was not given, $ISTIOCTL is not set, and PATH is not set; \
-             install istioctl >= 1.24 (https://istio.io/latest/docs/setup/install/istioctl/) or pass --istioctl PATH"
+            failed(1 << 8, &["Error: failed to install manifests"]),
+            "istioctl failed (exit code 1); its last output:\n  Error: failed to install manifests"
+        );
+        assert_eq!(
+            failed(3 << 8, &[]),
+            "istioctl failed (exit code 3) without any output"
+        );
+        assert_eq!(
+            failed(libc::SIGKILL, &["- Processing resources for Istiod."]),
+            "istioctl was killed by signal 9 (SIGKILL); its last output:\n  - Processing resources for Istiod."
+        );
+        assert_eq!(
+            failed(libc::SIGSEGV | 0x80, &[]),
+            "istioctl was killed by signal 11 (SIGSEGV, core dumped) without any output"
+        );
+        assert_eq!(
+            failed(libc::SIGUSR1, &[]),
+            format!(
+                "istioctl was killed by signal {} without any output",
+                libc::SIGUSR1
+            )
         );
     }
 }

@@ -1,20 +1,29 @@
-//! The process boundary to istioctl: locate it, read its version, run it, stream its output,
-//! enforce a timeout and stop it.
+//! The process boundary to istioctl: locate it, read its version, build its command lines, run
+//! it, stream its output, enforce a timeout and stop it.
 //!
-//! This is the only place in kyma-mesh that starts `istioctl` (see DESIGN.md, "Architecture"), so
-//! every rule about running it lives here:
+//! This is the only module in kyma-mesh that starts a process (and `process.rs` the only file), so
+//! every rule about running istioctl lives here:
 //!
 //! - istioctl is run directly (no shell), with stdin connected to `/dev/null`: `istioctl install`
 //!   asks for a confirmation on stdin unless `-y` is given, and a prompt nobody can answer would
-//!   hang the tool. We always pass `-y` *and* close stdin, so it can never block.
+//!   hang the tool (or, for `tag set`/`tag remove`, make it exit 0 having done nothing). Every verb
+//!   in [`Args`] that can prompt carries `-y`, *and* stdin is closed.
 //! - istioctl exits 1 for every failure, so its exit status says nothing; the last lines it wrote to
-//!   stderr are the message, and they are kept in [`IstioctlError::Failed`].
+//!   stderr are the message, and they are kept in [`IstioctlError::Failed`] (which also says when a
+//!   signal killed it).
 //! - Its output is streamed line by line (ANSI escapes removed) so the progress display can turn
 //!   istioctl's component lines into steps.
-//! - A timeout or cancellation (Ctrl-C, wired by the caller) kills istioctl; the caller decides what
-//!   to tell the user about the state of the cluster.
+//! - istioctl leads its own process group. A timeout, or the caller's cancel future
+//!   (`interrupted()`: SIGINT or SIGTERM), stops the whole group: SIGTERM, a grace, then SIGKILL.
+//!   The caller decides what to tell the user about the state of the cluster, and exits with
+//!   [`Signal::exit_code`].
 //! - The merged IstioOperator is handed over as a file in a private temporary directory
-//!   ([`RenderedFile`]) because it may carry credentials or internal hostnames from overrides.
+//!   ([`RenderedFile`]) because it may carry credentials or internal hostnames from overrides; it
+//!   is removed when dropped, on every path that returns, including a SIGINT or SIGTERM.
+//!
+//! Map: `command.rs` (the command lines and the verbs that run them), `process.rs` (the runner and
+//! signals), `output.rs` (line cleaning, failure tail, version JSON), `locate.rs`, `rendered.rs`,
+//! `error.rs`. Version rules (support, ordering, the upgrade gate) are in [`crate::version`].
 
 mod command;
 mod error;
@@ -42,7 +51,7 @@ pub use output::{OutputLine, Stream};
     reason = "the runner for the coming commands (uninstall, canary upgrades: see Args)"
 )]
 pub(crate) use process::run;
-pub use process::{RunOptions, RunReport};
+pub use process::{KILL_GRACE, RunOptions, RunReport, Signal, interrupted};
 pub use rendered::RenderedFile;
 
 /// Environment variable naming the istioctl binary, consulted when `--istioctl` is not given.

@@ -149,6 +149,70 @@ mod tests {
         );
     }
 
+    /// What `istioctl version --remote=false -o json` prints (pkg/version's `Version` marshalled
+    /// with two-space indent), for a release, a pre-release and a source build.
+    #[test]
+    fn parses_real_istioctl_output_and_rejects_garbage() {
+        let p = Path::new("/x/istioctl");
+        let real = |version: &str| {
+            format!(
+                "{{\n  \"clientVersion\": {{\n    \"version\": \"{version}\",\n    \
+                 \"revision\": \"6b7f1fd5b4b6c3e1b2a1a3c9d0e0f1a2b3c4d5e6\",\n    \
+                 \"golang_version\": \"go1.25.3\",\n    \"status\": \"Clean\",\n    \
+                 \"tag\": \"{version}\"\n  }}\n}}\n"
+            )
+        };
+        assert_eq!(
+            parse_client_version(p, &real("1.28.0")).unwrap(),
+            v("1.28.0")
+        );
+        assert_eq!(
+            parse_client_version(p, &real("1.29.0-beta.1")).unwrap(),
+            v("1.29.0-beta.1")
+        );
+        assert_eq!(
+            parse_client_version(p, &real("1.24.3-distroless")).unwrap(),
+            v("1.24.3")
+        );
+        let err = parse_client_version(p, &real("unknown")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("istioctl at /x/istioctl reports a version kyma-mesh cannot read"),
+            "{err}"
+        );
+
+        for garbage in [
+            "",
+            "   \n",
+            "\u{7f}ELF\u{2}\u{1}",
+            "Usage: kubectl [flags]",
+            "{ not json }",
+            "[1, 2, 3]",
+        ] {
+            let err = parse_client_version(p, garbage).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    IstioctlError::VersionNotJson { .. } | IstioctlError::VersionMissing { .. }
+                ),
+                "{garbage:?}: {err:?}"
+            );
+        }
+        let err = parse_client_version(p, "").unwrap_err();
+        assert!(err.to_string().ends_with("it printed: nothing"), "{err}");
+        // Long output is cut in the message.
+        let long = "x".repeat(1000);
+        let err = parse_client_version(p, &long).unwrap_err().to_string();
+        assert!(err.ends_with("..."), "{err}");
+        assert!(err.len() < 400, "{err}");
+        // A number where the version string should be.
+        let err = parse_client_version(p, r#"{"clientVersion":{"version":1.28}}"#).unwrap_err();
+        assert!(
+            matches!(err, IstioctlError::VersionMissing { .. }),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn cleans_output_lines() {
         assert_eq!(

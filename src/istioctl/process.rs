@@ -1,7 +1,14 @@
-//! Running istioctl: the only place in kyma-mesh that starts a process.
+//! Running istioctl: the only place in kyma-mesh that starts a process, and the only one that
+//! signals one.
+//!
+//! istioctl runs as the leader of its own process group. A Ctrl-C in the terminal therefore reaches
+//! only kyma-mesh, which stops istioctl itself and can say what state the cluster is in. Stopping
+//! (timeout, cancel) is SIGTERM to the whole group, [`RunOptions::kill_grace`] to exit, then
+//! SIGKILL to the group, so nothing istioctl (or a wrapper script around it) started outlives it.
 
 use std::collections::VecDeque;
 use std::ffi::OsStr;
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::path::Path;
@@ -24,9 +31,12 @@ const MAX_KEPT_LINES: usize = 10_000;
 /// them open forever; istioctl starts none, but we must not hang if a wrapper script does.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
-/// How long to wait for a killed istioctl to be reaped before giving up on it (it was sent SIGKILL,
-/// so this only matters if the kernel is in trouble).
+/// How long to wait for a SIGKILLed istioctl to be reaped before giving up on it (this only
+/// matters if the kernel is in trouble).
 const REAP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long istioctl has between SIGTERM and SIGKILL: enough to cancel its requests and exit.
+pub const KILL_GRACE: Duration = Duration::from_secs(3);
 
 /// What a successful istioctl run left behind.
 #[derive(Debug, Clone)]
@@ -39,7 +49,7 @@ pub struct RunReport {
     pub stderr_lines: Vec<String>,
 }
 
-/// How [`run`] runs one istioctl command.
+/// How `run` runs one istioctl command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
     /// How long istioctl may run; it is stopped when this passes.
@@ -47,6 +57,8 @@ pub struct RunOptions {
     /// The limit the user configured, when `timeout` is only what is left of it; it is what
     /// [`IstioctlError::TimedOut`] reports (`--timeout 5s` must not be said back as "4s").
     pub configured_timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL when istioctl is stopped.
+    pub kill_grace: Duration,
 }
 
 impl RunOptions {
@@ -54,6 +66,84 @@ impl RunOptions {
         Self {
             timeout,
             configured_timeout: None,
+            kill_grace: KILL_GRACE,
+        }
+    }
+}
+
+/// The signal that stopped kyma-mesh's work; commands exit with [`Signal::exit_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGTERM: `kill`, a CI runner's cancel, a pod being deleted.
+    Terminate,
+}
+
+impl Signal {
+    pub const fn number(self) -> u8 {
+        match self {
+            Signal::Interrupt => 2,
+            Signal::Terminate => 15,
+        }
+    }
+
+    /// 128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM.
+    pub const fn exit_code(self) -> u8 {
+        128 + self.number()
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Resolves when kyma-mesh receives SIGINT or SIGTERM, with which one: the `cancel` future for
+/// [`run`], and for any phase that must end cleanly when asked to.
+///
+/// The handlers are installed when this is *called* (not when first polled), so a signal that
+/// arrives in between is not lost. Call it inside the tokio runtime. Once installed, tokio keeps
+/// them for the life of the process: from then on these signals no longer end kyma-mesh by
+/// themselves, so every later phase must listen through this function too.
+pub fn interrupted() -> impl Future<Output = Signal> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            // A handler that could not be installed never fires; the other one still does.
+            let wait = |s: io::Result<tokio::signal::unix::Signal>| async move {
+                if let Ok(mut s) = s
+                    && s.recv().await.is_some()
+                {
+                    return;
+                }
+                // No handler, or the runtime is shutting down: nothing arrived.
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                () = wait(int) => Signal::Interrupt,
+                () = wait(term) => Signal::Terminate,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => Signal::Interrupt,
+                Err(_) => std::future::pending().await,
+            }
         }
     }
 }
@@ -69,32 +159,79 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// istioctl's process group (istioctl is its leader). Dropping it SIGKILLs the group, so an
+/// abandoned run (its future dropped, an early `?`) leaves no process behind either.
+struct Group {
+    /// `None` on other platforms, and once istioctl has been reaped after exiting on its own:
+    /// from then on its id may be reused, so it is never signalled again.
+    pgid: Option<i32>,
+}
+
+impl Group {
+    fn of(child: &Child) -> Self {
+        let pgid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .filter(|&id| id > 1 && cfg!(unix));
+        Self { pgid }
+    }
+
+    #[cfg(unix)]
+    fn signal(&self, signal: libc::c_int) {
+        if let Some(pgid) = self.pgid {
+            // SAFETY: killpg takes plain integers and touches no memory of ours. Its only failure
+            // that can happen here, ESRCH (the group is gone), means there is nothing left to stop.
+            unsafe {
+                libc::killpg(pgid, signal);
+            }
+        }
+    }
+
+    fn terminate(&self) {
+        #[cfg(unix)]
+        self.signal(libc::SIGTERM);
+    }
+
+    fn kill(&self) {
+        #[cfg(unix)]
+        self.signal(libc::SIGKILL);
+    }
+
+    fn release(&mut self) {
+        self.pgid = None;
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Run istioctl with `args`: the one runner that [`super::install`], [`super::client_version`]
 /// and every later command share (build `args` with [`super::Args`]).
 ///
 /// - No shell, stdin is `/dev/null`, stdout and stderr are read line by line and passed to
 ///   `on_line` as they arrive (order between the two streams is best effort).
 /// - Exit 0 gives a [`RunReport`]; any other exit gives [`IstioctlError::Failed`] with the last
-///   [`STDERR_TAIL_LINES`] stderr lines.
-/// - When `opts.timeout` passes or `cancel` resolves first, istioctl is killed (SIGKILL) and reaped, and
-///   [`IstioctlError::TimedOut`] / [`IstioctlError::Cancelled`] is returned. If the returned future
-///   is dropped instead, `kill_on_drop` kills istioctl too.
+///   [`super::STDERR_TAIL_LINES`] stderr lines, or the signal that killed istioctl.
+/// - When `opts.timeout` passes or `cancel` resolves first (pass [`interrupted`] for SIGINT and
+///   SIGTERM), istioctl's process group is stopped (SIGTERM, then SIGKILL after
+///   `opts.kill_grace`) and reaped, and [`IstioctlError::TimedOut`] / [`IstioctlError::Cancelled`]
+///   is returned at once, without waiting for the pipes. Dropping the returned future SIGKILLs the
+///   group.
 ///
-/// On unix istioctl runs in its own process group, so a Ctrl-C in the terminal reaches only
-/// kyma-mesh, which stops istioctl through `cancel` and can report what happened, instead of
-/// istioctl dying half-way on its own. Limitation: only istioctl itself is killed, not processes it
-/// started (istioctl starts none; killing the whole group would need `libc`/`nix`). Such leftovers
-/// cannot hang us: after a kill we stop reading at once, and after a normal exit we read the pipes
-/// for at most two more seconds. The flip side of the own process group: a signal aimed at
-/// kyma-mesh's group (a closed terminal, a CI runner) does not reach istioctl, and a kyma-mesh killed
-/// without unwinding (SIGKILL) leaves it running until its next write hits the closed pipe. What
-/// istioctl had applied before it was stopped stays on the cluster; the caller says so.
+/// Leftovers cannot hang us: after a stop we return at once, and after a normal exit we read the
+/// pipes for at most two more seconds (what a successful istioctl leaves running is left alone).
+/// A kyma-mesh killed without unwinding (SIGKILL) leaves istioctl running until its next write
+/// hits the closed pipe. What istioctl had applied before it was stopped stays on the cluster; the
+/// caller says so.
 pub(crate) async fn run<S: AsRef<OsStr>>(
     istioctl: &Path,
     args: &[S],
     opts: &RunOptions,
     mut on_line: impl FnMut(OutputLine),
-    cancel: impl Future<Output = ()>,
+    cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
     let started = Instant::now();
     // The one place kyma-mesh starts a process (clippy.toml).
@@ -108,6 +245,7 @@ pub(crate) async fn run<S: AsRef<OsStr>>(
     #[cfg(unix)]
     cmd.process_group(0);
     let mut child = spawn(&mut cmd, istioctl).await?;
+    let mut group = Group::of(&child);
 
     let (tx, mut rx) = mpsc::channel(256);
     let mut readers = Vec::with_capacity(2);
@@ -131,12 +269,12 @@ pub(crate) async fn run<S: AsRef<OsStr>>(
     while status.is_none() || pipes_open {
         tokio::select! {
             biased;
-            () = &mut cancel, if status.is_none() => {
-                stop(&mut child).await;
-                return Err(IstioctlError::Cancelled);
+            signal = &mut cancel, if status.is_none() => {
+                stop(&mut child, &mut group, opts.kill_grace).await;
+                return Err(IstioctlError::Cancelled { signal });
             }
             () = &mut deadline, if status.is_none() => {
-                stop(&mut child).await;
+                stop(&mut child, &mut group, opts.kill_grace).await;
                 return Err(IstioctlError::TimedOut {
                     timeout: opts.configured_timeout.unwrap_or(opts.timeout),
                 });
@@ -157,6 +295,7 @@ pub(crate) async fn run<S: AsRef<OsStr>>(
             },
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited.map_err(|source| IstioctlError::Wait { source })?);
+                group.release();
                 drain_until = Some(tokio::time::Instant::now() + DRAIN_GRACE);
             }
             () = tokio::time::sleep_until(drain_until.unwrap_or_else(tokio::time::Instant::now)),
@@ -203,8 +342,15 @@ async fn spawn(cmd: &mut Command, istioctl: &Path) -> Result<Child, IstioctlErro
     }
 }
 
-/// Kill istioctl and reap it.
-async fn stop(child: &mut Child) {
+/// Stop istioctl: SIGTERM to its group, up to `grace` for istioctl to exit, then SIGKILL to the
+/// group for whatever is left (istioctl itself, or what it started), and reap istioctl. The
+/// SIGKILL right after istioctl was reaped cannot hit a stranger: a group id stays taken while any
+/// member lives, and it was reaped only moments ago.
+async fn stop(child: &mut Child, group: &mut Group, grace: Duration) {
+    group.terminate();
+    let _ = tokio::time::timeout(grace, child.wait()).await;
+    group.kill();
+    group.release();
     let _ = child.start_kill();
     let _ = tokio::time::timeout(REAP_GRACE, child.wait()).await;
 }
@@ -231,9 +377,11 @@ async fn pump(pipe: impl AsyncRead + Unpin, stream: Stream, tx: mpsc::Sender<Out
 mod tests {
     use std::fs;
 
+    use std::path::PathBuf;
+
     use super::*;
     use crate::istioctl::STDERR_TAIL_LINES;
-    use crate::istioctl::test_support::{fake, run_collect};
+    use crate::istioctl::test_support::{alive, fake, run_collect, wait_for_file};
 
     #[tokio::test]
     async fn stdin_is_closed_so_prompts_cannot_block() {
@@ -331,11 +479,19 @@ mod tests {
             &["install"],
             &RunOptions::new(Duration::from_secs(60)),
             |_| {},
-            tokio::time::sleep(Duration::from_millis(300)),
+            async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Signal::Terminate
+            },
         )
         .await;
         assert!(
-            matches!(result, Err(IstioctlError::Cancelled)),
+            matches!(
+                result,
+                Err(IstioctlError::Cancelled {
+                    signal: Signal::Terminate
+                })
+            ),
             "{result:?}"
         );
         assert!(
@@ -343,15 +499,163 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-        // The process is gone (killed and reaped), not just abandoned.
+        // The process is gone (stopped and reaped), not just abandoned.
         let pid = fs::read_to_string(dir.path().join("pid")).unwrap();
-        let alive = std::process::Command::new("kill")
-            .args(["-0", pid.trim()])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        assert!(!alive, "istioctl (pid {}) still running", pid.trim());
+        assert!(!alive(&pid), "istioctl (pid {}) still running", pid.trim());
+    }
+
+    /// A fake istioctl that starts a grandchild (`sleep`) in its process group, writes both pids
+    /// and waits. `prelude` runs first (e.g. a `trap`).
+    fn with_grandchild(prelude: &str) -> (tempfile::TempDir, PathBuf) {
+        fake(&format!(
+            "{prelude}\n\
+             d=\"$(dirname \"$0\")\"\n\
+             sleep 30 &\n\
+             echo $! > \"$d/grandchild\"\n\
+             echo $$ > \"$d/pid\"\n\
+             echo started\n\
+             wait"
+        ))
+    }
+
+    #[tokio::test]
+    async fn timeout_stops_the_whole_group_with_sigterm() {
+        // istioctl notes the SIGTERM and exits; its grandchild gets the SIGTERM too.
+        let (dir, istioctl) =
+            with_grandchild("trap 'echo TERM >> \"$(dirname \"$0\")/signals\"; exit 0' TERM");
+        let opts = RunOptions {
+            kill_grace: Duration::from_secs(5),
+            ..RunOptions::new(Duration::from_millis(500))
+        };
+        let started = Instant::now();
+        let result = run(
+            &istioctl,
+            &["install"],
+            &opts,
+            |_| {},
+            std::future::pending(),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(IstioctlError::TimedOut { .. })),
+            "{result:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "did not wait for the kill grace: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("signals")).unwrap(),
+            "TERM\n"
+        );
+        let grandchild = fs::read_to_string(dir.path().join("grandchild")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while alive(&grandchild) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!alive(&grandchild), "the grandchild outlived the stop");
+    }
+
+    #[tokio::test]
+    async fn what_ignores_sigterm_gets_sigkill_after_the_grace() {
+        // Both the script and its sleep ignore SIGTERM (an ignored signal stays ignored across
+        // fork and exec): only SIGKILL to the group ends them.
+        let (dir, istioctl) = with_grandchild("trap '' TERM");
+        let grace = Duration::from_millis(400);
+        let opts = RunOptions {
+            kill_grace: grace,
+            ..RunOptions::new(Duration::from_millis(300))
+        };
+        let started = Instant::now();
+        let (result, seen) = {
+            let mut seen = Vec::new();
+            let r = run(
+                &istioctl,
+                &["install"],
+                &opts,
+                |l| seen.push(l),
+                std::future::pending(),
+            )
+            .await;
+            (r, seen)
+        };
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(result, Err(IstioctlError::TimedOut { .. })),
+            "{result:?}"
+        );
+        assert_eq!(seen.first().map(|l| l.text.as_str()), Some("started"));
+        assert!(
+            elapsed >= Duration::from_millis(700),
+            "SIGKILL only after the grace: {elapsed:?}"
+        );
+        assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+        for name in ["pid", "grandchild"] {
+            let pid = fs::read_to_string(dir.path().join(name)).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while alive(&pid) && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(!alive(&pid), "{name} (pid {}) survived SIGKILL", pid.trim());
+        }
+    }
+
+    #[tokio::test]
+    async fn dropping_the_run_kills_the_group() {
+        let (dir, istioctl) = with_grandchild("trap '' TERM");
+        let task = tokio::spawn(async move {
+            run(
+                &istioctl,
+                &["install"],
+                &RunOptions::new(Duration::from_secs(60)),
+                |_| {},
+                std::future::pending(),
+            )
+            .await
+        });
+        let grandchild =
+            wait_for_file(&dir.path().join("grandchild"), Duration::from_secs(5)).await;
+        let pid = wait_for_file(&dir.path().join("pid"), Duration::from_secs(5)).await;
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        for pid in [&pid, &grandchild] {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while alive(pid) && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(!alive(pid), "pid {} survived the dropped run", pid.trim());
+        }
+    }
+
+    #[tokio::test]
+    async fn killed_by_a_signal_is_reported_as_such() {
+        let (_d, istioctl) = fake("echo '- Processing resources for Istiod.'\nkill -9 $$");
+        let (result, _) = run_collect(&istioctl, &["install"], Duration::from_secs(10)).await;
+        let err = result.unwrap_err();
+        match &err {
+            IstioctlError::Failed { status, .. } => {
+                use std::os::unix::process::ExitStatusExt;
+                assert_eq!(status.signal(), Some(libc::SIGKILL));
+            }
+            other => panic!("expected Failed, got {other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            "istioctl was killed by signal 9 (SIGKILL); its last output:\n  \
+             - Processing resources for Istiod."
+        );
+    }
+
+    #[test]
+    fn signals_and_their_exit_codes() {
+        assert_eq!(Signal::Interrupt.exit_code(), crate::exit::INTERRUPTED);
+        assert_eq!(Signal::Terminate.exit_code(), crate::exit::TERMINATED);
+        assert_eq!(Signal::Terminate.name(), "SIGTERM");
+        assert_eq!(Signal::Interrupt.to_string(), "SIGINT");
+        assert_eq!(Signal::Terminate.to_string(), "SIGTERM");
+        assert_eq!(i32::from(Signal::Terminate.number()), libc::SIGTERM);
+        assert_eq!(i32::from(Signal::Interrupt.number()), libc::SIGINT);
     }
 
     #[tokio::test]

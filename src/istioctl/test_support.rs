@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::process::{RunOptions, run};
+use super::process::{RunOptions, Signal, run};
 use super::{IstioVersion, IstioctlError, OutputLine, RunReport};
 
 pub(crate) fn v(s: &str) -> IstioVersion {
@@ -43,8 +43,46 @@ pub(crate) async fn run_collect(
         args,
         &RunOptions::new(timeout),
         |l| seen.push(l),
-        std::future::pending(),
+        std::future::pending::<Signal>(),
     )
     .await;
     (result, seen)
+}
+
+/// Whether process `pid` still runs (a zombie waiting for its parent does not count).
+pub(crate) fn alive(pid: &str) -> bool {
+    let pid = pid.trim();
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: "123 (sleep) S ...".
+        Ok(stat) => !matches!(
+            stat.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next()),
+            Some('Z' | 'X')
+        ),
+        Err(_) if Path::new("/proc/self").exists() => false,
+        // No procfs: ask kill(1).
+        Err(_) => std::process::Command::new("kill")
+            .args(["-0", pid])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success()),
+    }
+}
+
+/// Wait up to `within` for `path` to exist and hold a line; its content.
+pub(crate) async fn wait_for_file(path: &Path, within: Duration) -> String {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Ok(text) = fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -270,9 +270,13 @@ async fn run_istioctl(
         ..plan.options.clone()
     };
     let on_line = |line: OutputLine| on_istioctl_line(&step, line);
-    let result = istioctl::install(&plan.istioctl, file.path(), &opts, on_line, async {
-        let _ = signal::interrupted().await;
-    })
+    let result = istioctl::install(
+        &plan.istioctl,
+        file.path(),
+        &opts,
+        on_line,
+        signal::interrupted(),
+    )
     .await;
     drop(file);
     match result {
@@ -280,10 +284,10 @@ async fn run_istioctl(
             step.ok(&format!("done in {}", fmt_duration(report.duration)));
             Ok(())
         }
-        Err(IstioctlError::Cancelled) => {
+        Err(IstioctlError::Cancelled { signal }) => {
             step.fail("interrupted");
             Err(InstallError::Interrupted {
-                signal: Signal::Interrupt,
+                signal,
                 during: "while istioctl was installing",
                 state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.",
             })
