@@ -14,11 +14,6 @@ use std::str::FromStr;
 pub struct IstioVersion(semver::Version);
 
 impl IstioVersion {
-    /// A release version (no pre-release part).
-    pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
-        Self(semver::Version::new(major, minor, patch))
-    }
-
     pub fn major(&self) -> u64 {
         self.0.major
     }
@@ -44,19 +39,22 @@ impl IstioVersion {
         }
     }
 
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "canary upgrades name their revision with it; remove this once they do"
+        )
+    )]
     /// The revision name for a canary control plane: `1-28-0`;
     /// a pre-release adds its identifiers, `1-29-0-beta-1`. A valid DNS label either way.
     pub fn revision(&self) -> String {
-        let mut out = format!("{}-{}-{}", self.0.major, self.0.minor, self.0.patch);
+        let mut out = format!("{}-{}-{}", self.major(), self.minor(), self.patch());
         for id in self.pre().into_iter().flat_map(|p| p.split('.')) {
             out.push('-');
             out.push_str(&id.to_ascii_lowercase());
         }
         out
-    }
-
-    pub fn as_semver(&self) -> &semver::Version {
-        &self.0
     }
 }
 
@@ -335,6 +333,13 @@ fn count_word(n: u64) -> String {
 /// The version gate: same version reconciles; a newer patch (or pre-release) of the same minor,
 /// or one minor up, upgrades; a downgrade (patch downgrades included), another major version, or
 /// more than one minor up is refused with the way forward.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the version gate of install and upgrade; remove this once they call it"
+    )
+)]
 pub fn gate(installed: Option<&IstioVersion>, target: &IstioVersion) -> Gate {
     let Some(installed) = installed else {
         return Gate::Fresh;
@@ -377,16 +382,20 @@ mod tests {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
+    fn release(major: u64, minor: u64, patch: u64) -> IstioVersion {
+        IstioVersion(semver::Version::new(major, minor, patch))
+    }
+
     #[test]
     fn parses_istio_versions() {
-        assert_eq!(v("1.28.0"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("v1.28.3"), IstioVersion::new(1, 28, 3));
-        assert_eq!(v("V1.28.3"), IstioVersion::new(1, 28, 3));
-        assert_eq!(v(" 1.28 "), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.28.0-distroless"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.28.0-debug"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.28-distroless"), IstioVersion::new(1, 28, 0));
-        assert_eq!(v("1.24.2+build.7"), IstioVersion::new(1, 24, 2));
+        assert_eq!(v("1.28.0"), release(1, 28, 0));
+        assert_eq!(v("v1.28.3"), release(1, 28, 3));
+        assert_eq!(v("V1.28.3"), release(1, 28, 3));
+        assert_eq!(v(" 1.28 "), release(1, 28, 0));
+        assert_eq!(v("1.28.0-distroless"), release(1, 28, 0));
+        assert_eq!(v("1.28.0-debug"), release(1, 28, 0));
+        assert_eq!(v("1.28-distroless"), release(1, 28, 0));
+        assert_eq!(v("1.24.2+build.7"), release(1, 24, 2));
         let beta = v("1.28.0-beta.1");
         assert_eq!(beta.pre(), Some("beta.1"));
         assert_eq!(v("1.28.0-beta.1-distroless"), beta);
@@ -398,7 +407,6 @@ mod tests {
         assert_eq!(v("v1.28").to_string(), "1.28.0");
         let x = v("1.27.3");
         assert_eq!((x.major(), x.minor(), x.patch()), (1, 27, 3));
-        assert_eq!(x.as_semver(), &semver::Version::new(1, 27, 3));
     }
 
     #[test]

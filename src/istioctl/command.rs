@@ -81,6 +81,50 @@ impl Args {
         ])
     }
 
+    /// `version --remote=false -o json`: istioctl's own version; `--remote=false` keeps it from
+    /// contacting a cluster.
+    pub fn client_version() -> Self {
+        Self::of(["version", "--remote=false", "-o", "json"])
+    }
+
+    /// Add `--kubeconfig`, `--context` and the extra arguments of `opts`.
+    pub fn on_cluster(mut self, opts: &ClusterOptions) -> Self {
+        if let Some(kubeconfig) = &opts.kubeconfig {
+            self.0.push("--kubeconfig".into());
+            self.0.push(kubeconfig.into());
+        }
+        if let Some(context) = &opts.context {
+            self.0.push("--context".into());
+            self.0.push(context.into());
+        }
+        self.0.extend(opts.extra_args.iter().map(OsString::from));
+        self
+    }
+
+    pub fn as_slice(&self) -> &[OsString] {
+        &self.0
+    }
+
+    /// The program and these arguments as text, for `--dry-run` and logs (join with
+    /// [`shell_join`]). Non-UTF-8 path bytes are shown replaced; the real run passes them unchanged.
+    pub fn command_line(&self, istioctl: &Path) -> Vec<String> {
+        std::iter::once(istioctl.as_os_str())
+            .chain(self.0.iter().map(OsString::as_os_str))
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// The verbs of the coming commands (`uninstall`, canary `upgrade`), unit-tested here so their
+/// command lines are right before anything runs them.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "uninstall and canary upgrades call these; remove this once they do"
+    )
+)]
+impl Args {
     /// `install -f FILE --revision R -y`: a canary control plane next to the current one.
     pub fn install_revision(file: &Path, revision: &str) -> Self {
         Self::of([
@@ -127,48 +171,6 @@ impl Args {
     pub fn tag_remove(tag: &str) -> Self {
         Self::of(["tag", "remove", tag, "-y"])
     }
-
-    /// `version --remote=false -o json`: istioctl's own version; `--remote=false` keeps it from
-    /// contacting a cluster.
-    pub fn client_version() -> Self {
-        Self::of(["version", "--remote=false", "-o", "json"])
-    }
-
-    /// Add `--kubeconfig`, `--context` and the extra arguments of `opts`.
-    pub fn on_cluster(mut self, opts: &ClusterOptions) -> Self {
-        if let Some(kubeconfig) = &opts.kubeconfig {
-            self.0.push("--kubeconfig".into());
-            self.0.push(kubeconfig.into());
-        }
-        if let Some(context) = &opts.context {
-            self.0.push("--context".into());
-            self.0.push(context.into());
-        }
-        self.0.extend(opts.extra_args.iter().map(OsString::from));
-        self
-    }
-
-    pub fn as_slice(&self) -> &[OsString] {
-        &self.0
-    }
-
-    pub fn into_vec(self) -> Vec<OsString> {
-        self.0
-    }
-
-    /// The program and these arguments as text, for `--dry-run` and logs (join with
-    /// [`shell_join`]). Non-UTF-8 path bytes are shown replaced; the real run passes them unchanged.
-    pub fn command_line(&self, istioctl: &Path) -> Vec<String> {
-        std::iter::once(istioctl.as_os_str())
-            .chain(self.0.iter().map(OsString::as_os_str))
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect()
-    }
-}
-
-/// Arguments of `istioctl install -f FILE -y [--kubeconfig K] [--context C] [EXTRA...]`.
-pub fn install_args(file: &Path, opts: &InstallOptions) -> Vec<OsString> {
-    Args::install(file).on_cluster(opts).into_vec()
 }
 
 /// The exact command [`install`] runs, for `--dry-run` and logs (join with [`shell_join`]).
@@ -283,9 +285,9 @@ mod tests {
             "/usr/bin/istioctl install -f /tmp/kyma-mesh-x/kyma-istio-operator.yaml -y \
              --kubeconfig '/home/me/.kube/my config' --context kind-kyma --readiness-timeout=3m"
         );
-        let args = install_args(Path::new("/tmp/f.yaml"), &opts);
-        assert_eq!(args.len(), line.len() - 1);
-        assert_eq!(args[2], OsString::from("/tmp/f.yaml"));
+        let args = Args::install(Path::new("/tmp/f.yaml")).on_cluster(&opts);
+        assert_eq!(args.as_slice().len(), line.len() - 1);
+        assert_eq!(args.as_slice()[2], OsString::from("/tmp/f.yaml"));
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("$HOME"), "'$HOME'");
@@ -492,8 +494,6 @@ mod process_tests {
                 "no newline at the end"
             ]
         );
-        assert_eq!(report.stderr_lines, ["warning: deprecated field"]);
-        assert!(report.status.success());
         assert!(seen.contains(&OutputLine {
             stream: Stream::Stderr,
             text: "warning: deprecated field".into()

@@ -251,7 +251,7 @@ mod tests {
             ),
             (
                 IstioctlError::Unsupported {
-                    version: IstioVersion::new(1, 23, 5),
+                    version: "1.23.5".parse().unwrap(),
                 },
                 "istioctl 1.23.5 is not supported: kyma-mesh needs istioctl >= 1.24 because Istio \
                  rewrote its installer in 1.24; install istioctl >= 1.24 \

@@ -9,11 +9,12 @@ use super::IstioctlError;
 /// The merged IstioOperator, written for `istioctl install -f`. It lives in a fresh directory only
 /// the current user can enter (0700, file 0600 on unix) because overrides may carry secrets, and it
 /// is deleted when this value is dropped, so error returns, `?` and panics all clean up.
-/// Limitation: `std::process::exit` and SIGKILL skip destructors, so callers must drop it before
-/// exiting (e.g. with 130 after Ctrl-C).
+/// SIGINT and SIGTERM end the run through `interrupted()` and so unwind too. Limitation:
+/// `std::process::exit` and SIGKILL skip destructors, so callers must drop it before exiting.
 #[derive(Debug)]
 pub struct RenderedFile {
-    dir: tempfile::TempDir,
+    /// Held for its `Drop`, which removes the directory and the file.
+    _dir: tempfile::TempDir,
     path: PathBuf,
 }
 
@@ -57,20 +58,12 @@ impl RenderedFile {
         let mut file = options.open(&path).map_err(write_err)?;
         file.write_all(yaml.as_bytes()).map_err(write_err)?;
         file.flush().map_err(write_err)?;
-        Ok(Self { dir, path })
+        Ok(Self { _dir: dir, path })
     }
 
     /// The file to pass to `istioctl install -f`.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Remove the file now and report a failure, which dropping cannot do.
-    pub fn close(self) -> Result<(), IstioctlError> {
-        self.dir.close().map_err(|source| IstioctlError::TempFile {
-            action: "remove the temporary directory",
-            source,
-        })
     }
 }
 
@@ -92,11 +85,6 @@ mod tests {
         assert_eq!(path.file_name().unwrap(), RenderedFile::FILE_NAME);
         drop(rendered);
         assert!(!path.exists() && !dir.exists());
-
-        let rendered = RenderedFile::write_in(parent.path(), yaml).unwrap();
-        let dir = rendered.path().parent().unwrap().to_owned();
-        rendered.close().unwrap();
-        assert!(!dir.exists());
         assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 0);
     }
 
