@@ -333,13 +333,6 @@ fn count_word(n: u64) -> String {
 /// The version gate: same version reconciles; a newer patch (or pre-release) of the same minor,
 /// or one minor up, upgrades; a downgrade (patch downgrades included), another major version, or
 /// more than one minor up is refused with the way forward.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the version gate of install and upgrade; remove this once they call it"
-    )
-)]
 pub fn gate(installed: Option<&IstioVersion>, target: &IstioVersion) -> Gate {
     let Some(installed) = installed else {
         return Gate::Fresh;

@@ -12,7 +12,7 @@ use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::render;
 use crate::ui::Ui;
-use crate::version;
+use crate::version::{self, Gate};
 
 /// What the preflight reads and what it learns, for the phases after it.
 pub struct Preflight<'a> {
@@ -32,6 +32,11 @@ pub struct Preflight<'a> {
     /// Invalid configuration ends the run with exit 2, whatever else failed.
     pub config_error: Option<ConfigError>,
     pub stale: Vec<Stale>,
+    /// `upgrade` refuses a cluster without Istio; `install` installs it.
+    pub upgrade: bool,
+    /// The control plane's version before anything changes, and what the gate decided.
+    pub installed: Option<IstioVersion>,
+    pub gate: Option<Gate>,
 }
 
 impl<'a> Preflight<'a> {
@@ -49,6 +54,9 @@ impl<'a> Preflight<'a> {
             rendered: None,
             config_error: None,
             stale: Vec::new(),
+            upgrade: false,
+            installed: None,
+            gate: None,
         }
     }
 }
@@ -63,6 +71,10 @@ pub fn checks<'a>(with_config: bool) -> Vec<Category<Preflight<'a>>> {
         Check::new("istioctl", "istioctl", istioctl_usable),
     ];
     if with_config {
+        list.push(
+            Check::new("istio-version", "Istio version", istio_version)
+                .needs(&[KUBERNETES_API, "istioctl"]),
+        );
         list.push(
             Check::new("configuration", "configuration", configuration).needs(&[KUBERNETES_API]),
         );
@@ -138,6 +150,48 @@ fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         };
         p.istioctl = Some((located, version));
         f
+    })
+}
+
+/// The version gate, against the live control plane (istiod's `discovery` image), never only
+/// the record: same version reconciles, one minor or a patch up upgrades, anything else is
+/// refused before a change, naming the way forward.
+fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let Some((_, target)) = p.istioctl.clone() else {
+            return Finding::error("no istioctl to compare with");
+        };
+        let installed = match cluster::installed_istio_version(&p.cluster).await {
+            Ok(None) => None,
+            Ok(Some(tag)) => match tag.parse::<IstioVersion>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    return Finding::error(format!(
+                        "istio-system/istiod runs an image tagged {tag:?}, which is not an Istio version"
+                    ))
+                    .hint("kyma-mesh cannot tell which version is installed; check the istiod Deployment's discovery image");
+                }
+            },
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        let gate = version::gate(installed.as_ref(), &target);
+        let finding = match (&gate, p.upgrade) {
+            (Gate::Fresh, true) => {
+                Finding::error("no Istio is installed: there is nothing to upgrade")
+                    .hint("kyma-mesh install")
+            }
+            (Gate::Fresh, false) => {
+                Finding::ok(format!("none installed; installing Istio {target}"))
+            }
+            (Gate::Reconcile, _) => Finding::ok(format!("Istio {target} installed; reconciling")),
+            (Gate::Upgrade { from, to }, _) => {
+                Finding::ok(format!("upgrading Istio {from} -> {to}"))
+            }
+            (Gate::Refused(r), _) => Finding::error(r.to_string()),
+        };
+        p.installed = installed;
+        p.gate = Some(gate);
+        finding
     })
 }
 

@@ -729,3 +729,43 @@ fn dry_run_plan_of_production() {
     run.expect_success().expect_no_writes();
     insta::assert_snapshot!(crate::util::redact(&run.stdout));
 }
+
+/// The version rules for `install`, against the live control plane: same version reconciles,
+/// a patch or one minor up upgrades (and says so), a downgrade or a skipped minor is refused
+/// before anything changes, naming the version to go through.
+#[test]
+fn version_gate_of_install() {
+    let c = Cluster::new();
+    let with = |v: &str, args: &[&str]| {
+        let mut cmd = c.kyma_mesh();
+        cmd.env("FAKE_ISTIOCTL_VERSION", v)
+            .arg("install")
+            .args(args);
+        c.run_cmd(&mut cmd, &[&format!("install (istioctl {v})")])
+    };
+    with("1.26.4", &[]).expect_success();
+    with("1.26.4", &[])
+        .expect_success()
+        .expect_stderr("Istio 1.26.4 installed; reconciling");
+    let refused = with("1.28.0", &[]);
+    refused
+        .expect_code(1)
+        .expect_stderr("1.28.0 is two minors ahead")
+        .expect_stderr("Upgrade to 1.27 first")
+        .expect_no_writes();
+    assert!(
+        c.install_call_count() == 2,
+        "istioctl never ran for the refused run"
+    );
+    with("1.27.3", &[])
+        .expect_success()
+        .expect_stderr("upgrading Istio 1.26.4 -> 1.27.3");
+    with("1.26.4", &[])
+        .expect_code(1)
+        .expect_stderr("kyma-mesh does not downgrade")
+        .expect_no_writes();
+    with("1.27.1", &[])
+        .expect_code(1)
+        .expect_stderr("1.27.1 is older")
+        .expect_no_writes();
+}

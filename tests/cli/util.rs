@@ -122,6 +122,14 @@ impl Cluster {
             .find(|call| call.args.first().map(String::as_str) == Some("install"))
     }
 
+    /// How many times kyma-mesh ran `istioctl install`.
+    pub fn install_call_count(&self) -> usize {
+        self.istioctl_calls()
+            .iter()
+            .filter(|call| call.args.first().map(String::as_str) == Some("install"))
+            .count()
+    }
+
     /// Writes kyma-mesh made (server-side apply with its field manager, or any write it made
     /// with its own user agent). fake-istioctl's writes are not counted.
     pub fn kyma_mesh_writes(&self) -> Vec<testkit::WriteRecord> {
