@@ -106,7 +106,9 @@ impl ConfigArgs {
     pub fn source(&self) -> crate::ops::render::ConfigSource {
         crate::ops::render::ConfigSource {
             profile: self.profile,
+            profile_given: false,
             injection: self.sidecar_injection,
+            injection_given: false,
             files: self.overrides.clone(),
             sets: self.sets.clone(),
             skip_validation: self.skip_validation,

@@ -280,6 +280,23 @@ impl Cluster {
             )))
     }
 
+    /// Deletes a named object; `false` when it was already gone.
+    pub async fn delete_opt(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<bool, ClusterError> {
+        match self.dynamic(gvk, namespace).delete(name, &Default::default()).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+            Err(source) => Err(ClusterError::Api {
+                what: format!("deleting {}", gvk.describe(namespace, name)),
+                source,
+            }),
+        }
+    }
+
     /// Server-side apply with kyma-mesh's field manager, forcing ownership of the fields it sets
     /// (they are kyma-mesh's by design: the seed's post-install configuration).
     pub async fn apply(

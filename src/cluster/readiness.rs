@@ -45,6 +45,68 @@ pub async fn wait_available(
     }
 }
 
+/// Waits until every pod matching `selector` is ready and its `container` runs `version`
+/// (flavour suffix ignored); returns how many there are. Polled: a pod list is one request,
+/// and the condition spans pods, which kube-runtime's single-object waiters do not cover.
+pub async fn wait_pods_on_version(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &str,
+    container: &str,
+    version: &str,
+    deadline: Instant,
+) -> Result<usize, ClusterError> {
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
+    let what = format!("pods {selector} in {namespace}");
+    loop {
+        let list = pods
+            .list(&ListParams::default().labels(selector))
+            .await
+            .map_err(ClusterError::api(format!("listing {what}")))?;
+        let mut behind = Vec::new();
+        for pod in &list.items {
+            let name = pod.metadata.name.as_deref().unwrap_or("?");
+            let tag = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.containers.iter().find(|c| c.name == container))
+                .and_then(|c| c.image.as_deref())
+                .and_then(super::image_tag)
+                .map(|t| super::strip_flavour(&t).to_string())
+                .unwrap_or_default();
+            if pod.metadata.deletion_timestamp.is_some() {
+                if tag != version {
+                    continue; // an old pod on its way out
+                }
+            } else if tag != version {
+                behind.push(format!("pod {name} runs {tag}"));
+            } else if let Some(problem) = pod_problem(pod) {
+                behind.push(format!("pod {name}: {problem}"));
+            }
+        }
+        let current = list
+            .items
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .count();
+        if behind.is_empty() && current > 0 {
+            return Ok(current);
+        }
+        if Instant::now() >= deadline {
+            let why = if current == 0 {
+                "no pods".to_string()
+            } else {
+                behind.join("; ")
+            };
+            return Err(ClusterError::NotAvailable {
+                what: format!("{what} on {version}"),
+                why,
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// Names the pods that are not ready and why (waiting reasons, failing conditions).
 async fn why_not_ready(
     cluster: &Cluster,

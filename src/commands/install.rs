@@ -17,6 +17,7 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         dry_run: args.dry_run,
         timeout: args.timeout,
         fix: args.fix,
+        upgrade: None,
     };
     let rt = crate::ops::runtime()?;
     let result = rt.block_on(install::install(&req, ui));
@@ -28,7 +29,7 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
             ui.info(&format!(
                 "Istio {} installed with profile {} in {}: {} patches applied, {} unchanged, {} skipped.",
                 s.version,
-                args.config.profile,
+                s.profile,
                 fmt_duration(s.elapsed),
                 s.counts.applied,
                 s.counts.unchanged,

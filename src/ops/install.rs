@@ -38,6 +38,17 @@ pub struct InstallRequest {
     pub dry_run: bool,
     pub timeout: Duration,
     pub fix: bool,
+    /// `upgrade`: refuse a cluster without Istio, show what changes against the record, wait
+    /// for the new control plane to converge.
+    pub upgrade: Option<UpgradeMode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradeMode {
+    /// The record of the last install, to compare the new configuration with.
+    pub recorded: Option<Record>,
+    /// The configuration is the recorded one (no diff to show).
+    pub reused: bool,
 }
 
 /// How an install failed; each message says what state the cluster is in and what to do.
@@ -118,6 +129,10 @@ impl InstallError {
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub version: String,
+    /// The control plane's version before the run (`None`: none was installed).
+    pub before: Option<String>,
+    /// The profile in force (given, or kept from the record).
+    pub profile: String,
     pub counts: Counts,
     pub elapsed: Duration,
     pub dry_run: bool,
@@ -128,6 +143,8 @@ pub struct Counts {
     pub applied: usize,
     pub unchanged: usize,
     pub skipped: usize,
+    /// Objects of the previous profile's patches that the new one does not create.
+    pub removed: usize,
 }
 
 pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallError> {
@@ -148,7 +165,23 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     pre.from_configmap = req.from_configmap.clone();
     pre.fix = req.fix;
     pre.dry_run = req.dry_run;
+    pre.upgrade = req.upgrade.is_some();
+    pre.profile_given = req.config.profile_given;
+    pre.injection_given = req.config.injection_given;
+    pre.reuse_recorded = req.upgrade.as_ref().is_some_and(|u| u.reused);
     let (rendered, istioctl_path) = run_preflight(&mut pre, &progress).await?;
+    let before = pre.installed.as_ref().map(|v| v.to_string());
+    // The profile and injection mode in force: given, or kept from the record.
+    let (profile, injection) = pre
+        .config
+        .as_ref()
+        .map(|c| (c.profile, c.injection))
+        .unwrap_or((req.config.profile, req.config.injection));
+    let recorded = pre.recorded.clone();
+    let target = pre.istioctl.as_ref().map(|(_, v)| v.to_string()).unwrap_or_default();
+    if let Some(UpgradeMode { recorded: Some(rec), reused: false }) = &req.upgrade {
+        show_changes(rec, &rendered, &progress);
+    }
 
     let plan = Plan::new(
         &rendered,
@@ -160,7 +193,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
         },
-        kyma::post_install(req.config.profile, req.config.injection),
+        kyma::post_install(profile, injection),
     )
     .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
 
@@ -169,6 +202,8 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
         progress.line(&format!("{OK} dry run: nothing was changed"));
         return Ok(Summary {
+            before,
+            profile: profile.to_string(),
             dry_run: true,
             elapsed: started.elapsed(),
             ..Summary::default()
@@ -177,9 +212,20 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
 
     run_istioctl(&plan, deadline, &progress).await?;
     let work = async {
-        let counts = apply_patches(&cluster, &plan.patches, &progress).await?;
+        let mut counts = apply_patches(&cluster, &plan.patches, &progress).await?;
+        if let Some(old) = recorded
+            .as_ref()
+            .and_then(|r| preflight::parse_profile(&r.profile))
+            .filter(|old| *old != profile)
+        {
+            counts.removed = remove_left_over(&cluster, old, profile, injection, &progress).await?;
+        }
         wait_ready(&cluster, &plan.operator, deadline, &progress).await?;
-        let version = write_record(&cluster, req, &rendered, &plan, &progress).await?;
+        if before.as_deref() != Some(target.as_str()) {
+            wait_converged(&cluster, &target, deadline, &progress).await?;
+        }
+        let version =
+            write_record(&cluster, req, (profile, injection), &rendered, &plan, &progress).await?;
         Ok::<_, InstallError>((counts, version))
     };
     let (counts, version) = tokio::select! {
@@ -192,10 +238,124 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     };
     Ok(Summary {
         version,
+        before,
+        profile: profile.to_string(),
         counts,
         elapsed: started.elapsed(),
         dry_run: false,
     })
+}
+
+/// The `--set` values the record keeps: the ones given, or (reused) the recorded ones, which
+/// the render lists as `--set #N raw` sources.
+fn rendered_sets(rendered: &Rendered, req: &InstallRequest) -> Vec<String> {
+    if !req.config.sets.is_empty() {
+        return req.config.sets.clone();
+    }
+    rendered
+        .sources
+        .iter()
+        .filter_map(|s| s.strip_prefix("--set #"))
+        .filter_map(|s| s.split_once(' ').map(|(_, raw)| raw.to_string()))
+        .collect()
+}
+
+/// A profile switch removes what the old profile's patches created and the new one does not
+/// (the local-only DestinationRule istio-system/istio-ingressgateway).
+async fn remove_left_over(
+    cluster: &Cluster,
+    old: crate::config::Profile,
+    new: crate::config::Profile,
+    injection: crate::config::InjectionMode,
+    progress: &Progress,
+) -> Result<usize, InstallError> {
+    let keep: Vec<String> = kyma::post_install(new, injection)
+        .iter()
+        .map(Patch::target)
+        .collect();
+    let mut removed = 0;
+    for patch in kyma::post_install(old, injection) {
+        let patches::PatchKind::Apply {
+            gvk,
+            namespace,
+            name,
+            only_if_exists: false,
+            ..
+        } = &patch.kind
+        else {
+            continue;
+        };
+        if keep.contains(&patch.target()) {
+            continue;
+        }
+        let step = progress.step(format!("profile {old} -> {new}: remove {}", patch.target()));
+        match cluster.delete_opt(gvk, namespace.as_deref(), name).await {
+            Ok(true) => {
+                removed += 1;
+                step.ok("removed");
+            }
+            Ok(false) => step.ok("already gone"),
+            Err(source) => {
+                step.fail("failed");
+                return Err(InstallError::Patch {
+                    title: format!("removing {}", patch.target()),
+                    source: Box::new(source),
+                });
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// What the new configuration changes against the recorded one, leaf by leaf, before
+/// anything runs.
+fn show_changes(rec: &Record, rendered: &Rendered, progress: &Progress) {
+    let Ok(recorded) = serde_saphyr::from_str::<serde_json::Value>(&rec.merged_yaml) else {
+        progress.line(&format!(
+            "{WARN} the recorded IstioOperator cannot be read; no comparison with the last install"
+        ));
+        return;
+    };
+    let changes = crate::config::diff::leaf_changes(&recorded, &rendered.to_json());
+    if changes.is_empty() {
+        progress.line(&format!(
+            "{OK} configuration: no change against the install recorded at {}",
+            rec.installed_at
+        ));
+        return;
+    }
+    progress.line(&format!(
+        "configuration changes against the install recorded at {} ({}):",
+        rec.installed_at,
+        changes.len()
+    ));
+    for c in changes.iter().take(40) {
+        progress.line(&format!("  {c}"));
+    }
+    if changes.len() > 40 {
+        progress.line(&format!("  ... and {} more", changes.len() - 40));
+    }
+}
+
+/// The new control plane has converged when every istiod pod is ready and runs the target
+/// version: only then may workloads be restarted onto it.
+async fn wait_converged(
+    cluster: &Cluster,
+    target: &str,
+    deadline: Instant,
+    progress: &Progress,
+) -> Result<(), InstallError> {
+    let step = progress.long_step(format!("istiod pods on {target}"));
+    match readiness::wait_pods_on_version(cluster, cluster::ISTIO_NAMESPACE, "app=istiod", "discovery", target, deadline).await {
+        Ok(n) => {
+            step.ok(&format!("{n} ready"));
+            Ok(())
+        }
+        Err(e) => {
+            step.fail("not converged");
+            Err(InstallError::NotReady(Box::new(e)))
+        }
+    }
 }
 
 /// Files and `--set` rendered without the cluster. Schema-level problems are held back when
@@ -205,7 +365,12 @@ fn validate_locally(
     local: &crate::config::RenderRequest,
     req: &InstallRequest,
 ) -> Result<(), InstallError> {
-    let cluster_may_add = req.from_configmap.is_some() || req.config.files.is_empty();
+    // Cluster overrides come first and a recorded profile may replace the default: either can
+    // make a schema-level problem go away, so only structural ones are final here.
+    let cluster_may_add = req.from_configmap.is_some()
+        || req.config.files.is_empty()
+        || !req.config.profile_given
+        || req.upgrade.is_some();
     match render::validate_quietly(local) {
         Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),
         Err(e) => Err(e.into()),
@@ -378,6 +543,7 @@ pub async fn wait_ready(
 async fn write_record(
     cluster: &Cluster,
     req: &InstallRequest,
+    (profile, injection): (crate::config::Profile, crate::config::InjectionMode),
     rendered: &Rendered,
     plan: &Plan,
     progress: &Progress,
@@ -388,10 +554,10 @@ async fn write_record(
         .unwrap_or_default();
     let step = progress.step("record");
     let rec = Record {
-        profile: req.config.profile.to_string(),
-        sidecar_injection: req.config.injection.to_string(),
+        profile: profile.to_string(),
+        sidecar_injection: injection.to_string(),
         overrides_yaml: plan.overrides_yaml.clone(),
-        sets: req.config.sets.clone(),
+        sets: rendered_sets(rendered, req),
         sources: rendered.sources.clone(),
         merged_yaml: plan.operator_yaml.clone(),
         istio_version: version.clone(),

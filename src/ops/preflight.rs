@@ -10,6 +10,9 @@ use crate::cluster::{self, Cluster, ClusterError, access};
 use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
 use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
+use crate::cluster::record::{self, Record};
+use crate::config::tree::SourceKind;
+use crate::config::{InjectionMode, Profile};
 use crate::ops::render;
 use crate::ui::Ui;
 use crate::version::{self, Gate};
@@ -37,6 +40,13 @@ pub struct Preflight<'a> {
     /// The control plane's version before anything changes, and what the gate decided.
     pub installed: Option<IstioVersion>,
     pub gate: Option<Gate>,
+    /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
+    pub profile_given: bool,
+    pub injection_given: bool,
+    /// `upgrade` without -o/--set: the recorded overrides and sets are the configuration.
+    pub reuse_recorded: bool,
+    /// The last install's record, read from the cluster.
+    pub recorded: Option<Record>,
 }
 
 impl<'a> Preflight<'a> {
@@ -57,6 +67,10 @@ impl<'a> Preflight<'a> {
             upgrade: false,
             installed: None,
             gate: None,
+            profile_given: true,
+            injection_given: true,
+            reuse_recorded: false,
+            recorded: None,
         }
     }
 }
@@ -75,8 +89,10 @@ pub fn checks<'a>(with_config: bool) -> Vec<Category<Preflight<'a>>> {
             Check::new("istio-version", "Istio version", istio_version)
                 .needs(&[KUBERNETES_API, "istioctl"]),
         );
+        list.push(Check::new("record", "last install", last_install).needs(&[KUBERNETES_API]));
         list.push(
-            Check::new("configuration", "configuration", configuration).needs(&[KUBERNETES_API]),
+            Check::new("configuration", "configuration", configuration)
+                .needs(&[KUBERNETES_API, "record"]),
         );
     }
     list.push(
@@ -169,7 +185,7 @@ fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                     return Finding::error(format!(
                         "istio-system/istiod runs an image tagged {tag:?}, which is not an Istio version"
                     ))
-                    .hint("kyma-mesh cannot tell which version is installed; check the istiod Deployment's discovery image");
+                    .hint("check the discovery image of the istiod Deployment: its tag must be an Istio version");
                 }
             },
             Err(e) => return Finding::error(e.to_string()),
@@ -195,18 +211,91 @@ fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     })
 }
 
+fn last_install<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        match record::read(&p.cluster).await {
+            Ok(Some(rec)) => {
+                let f = Finding::ok(format!(
+                    "Istio {} with profile {} ({} injection), recorded at {}",
+                    rec.istio_version, rec.profile, rec.sidecar_injection, rec.installed_at
+                ));
+                p.recorded = Some(rec);
+                f
+            }
+            Ok(None) => Finding::ok(format!(
+                "none recorded in {}/{}",
+                cluster::ISTIO_NAMESPACE,
+                record::NAME
+            )),
+            Err(e) => Finding::error(e.to_string()),
+        }
+    })
+}
+
 fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let Some(req) = p.config.clone() else {
+        let Some(mut req) = p.config.clone() else {
             return Finding::ok("not needed");
         };
-        let extra = match cluster_overrides(&p.cluster, &req, p.from_configmap.as_ref()).await {
-            Ok(x) => x,
-            Err(e) => return Finding::error(e.to_string()),
+        let mut notes = Vec::new();
+        if let Some(rec) = &p.recorded {
+            let recorded_profile = parse_profile(&rec.profile);
+            match recorded_profile {
+                Some(old) if !p.profile_given => {
+                    req.profile = old;
+                    notes.push(format!("keeping the recorded profile {old}"));
+                }
+                Some(old) if old != req.profile => {
+                    notes.push(format!("changing profile {old} -> {}", req.profile));
+                }
+                _ => {}
+            }
+            let recorded_injection = parse_injection(&rec.sidecar_injection);
+            match recorded_injection {
+                Some(old) if !p.injection_given && old != req.injection => {
+                    req.injection = old;
+                    notes.push(format!("keeping the recorded {old} injection"));
+                }
+                Some(old) if p.injection_given && old != req.injection => {
+                    notes.push(format!("changing injection {old} -> {}", req.injection));
+                }
+                _ => {}
+            }
+            if p.reuse_recorded {
+                if !rec.overrides_yaml.trim().is_empty() {
+                    req.overrides.push(OverrideInput::Text {
+                        source: SourceKind::ConfigMap(format!(
+                            "{}/{} [overrides.yaml]",
+                            cluster::ISTIO_NAMESPACE,
+                            record::NAME
+                        )),
+                        text: rec.overrides_yaml.clone(),
+                    });
+                }
+                req.sets = rec.sets.clone();
+                notes.push(format!(
+                    "reusing the recorded overrides and {} --set value{}",
+                    rec.sets.len(),
+                    if rec.sets.len() == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        let extra = if p.reuse_recorded && p.recorded.is_some() {
+            Vec::new()
+        } else {
+            match cluster_overrides(&p.cluster, &req, p.from_configmap.as_ref()).await {
+                Ok(x) => x,
+                Err(e) => return Finding::error(e.to_string()),
+            }
         };
+        p.config = Some(req.clone());
         match render::render(&req, extra, p.ui) {
             Ok(r) => {
-                let f = Finding::ok(render::summarize_sources(&r));
+                let mut summary = render::summarize_sources(&r);
+                if !notes.is_empty() {
+                    summary = format!("{summary}; {}", notes.join("; "));
+                }
+                let f = Finding::ok(summary);
                 p.rendered = Some(r);
                 f
             }
@@ -285,4 +374,16 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             fix.join("\n")
         ))
     })
+}
+
+pub fn parse_profile(name: &str) -> Option<Profile> {
+    [Profile::Local, Profile::Cluster, Profile::Production]
+        .into_iter()
+        .find(|p| p.name() == name)
+}
+
+pub fn parse_injection(name: &str) -> Option<InjectionMode> {
+    [InjectionMode::Default, InjectionMode::OptIn]
+        .into_iter()
+        .find(|m| m.to_string() == name)
 }

@@ -14,7 +14,10 @@ use crate::ui::Ui;
 #[derive(Debug, Clone)]
 pub struct ConfigSource {
     pub profile: Profile,
+    /// `--profile` was given; without it install keeps the recorded profile.
+    pub profile_given: bool,
     pub injection: InjectionMode,
+    pub injection_given: bool,
     /// `-o` files, in order; `-` is stdin.
     pub files: Vec<PathBuf>,
     pub sets: Vec<String>,
