@@ -253,17 +253,10 @@ mod tests {
             o[0].form,
             "ConfigMap kyma-installer/istio-overrides, key kyma_istio_operator"
         );
-        let min = o[0].doc.walk(
-            &[
-                "spec",
-                "components",
-                "pilot",
-                "k8s",
-                "hpaSpec",
-                "minReplicas",
-            ]
-            .map(|k| crate::config::tree::PathStep::Key(k.into())),
-        );
+        let path: crate::config::path::Path = "spec.components.pilot.k8s.hpaSpec.minReplicas"
+            .parse()
+            .unwrap();
+        let min = o[0].doc.walk(&path);
         // BARE's line 8 sits at line 10 + 8 of the ConfigMap, indented by 4 more.
         assert_eq!(min.origin().to_string(), "cm.yaml:18:15");
     }

@@ -12,6 +12,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::path::Step;
+
 /// Where a value was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceKind {
@@ -57,6 +59,20 @@ pub struct Origin {
 impl Origin {
     pub fn new(source: Arc<SourceKind>, line: u32, col: u32) -> Self {
         Origin { source, line, col }
+    }
+
+    /// The order in which findings are reported: by source, in layer order (profile, flags,
+    /// cluster ConfigMaps, files by name, `--set` by number), then by line and column.
+    pub fn sort_key(&self) -> (u8, &str, &str, usize, u32, u32) {
+        let (rank, name, sub, n) = match &*self.source {
+            SourceKind::Profile(p) => (0, p.as_str(), "", 0),
+            SourceKind::Flag(f) => (1, f.as_str(), "", 0),
+            SourceKind::ConfigMap(c) => (2, c.as_str(), "", 0),
+            SourceKind::File(f) => (3, f.as_str(), "", 0),
+            SourceKind::Embedded { outer, key } => (3, outer.as_str(), key.as_str(), 0),
+            SourceKind::Set(n, _) => (4, "", "", *n),
+        };
+        (rank, name, sub, n, self.line, self.col)
     }
 }
 
@@ -151,6 +167,24 @@ impl Node {
         }
     }
 
+    /// Whether this list item is the one `[key:value]` selects: its `key` field, a scalar,
+    /// reads as `value`.
+    pub fn selected_by(&self, key: &str, value: &str) -> bool {
+        self.get(key)
+            .and_then(Node::scalar_text)
+            .is_some_and(|v| v == value)
+    }
+
+    /// A scalar's text as `--set` would have typed it (`true`, `3`, `x`); None for the rest.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Number(n) => Some(n.to_string()),
+            Kind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Str(s) => Some(s),
@@ -168,20 +202,24 @@ impl Node {
 
     /// Follows a path of keys and indexes. Returns the deepest node reached and, when the last
     /// step was a map key, that entry (so callers can point at the key).
-    pub fn walk<'a>(&'a self, path: &[PathStep]) -> Walked<'a> {
+    pub fn walk<'a>(&'a self, path: &[Step]) -> Walked<'a> {
         let mut node = self;
         let mut entry = None;
         for (i, step) in path.iter().enumerate() {
             let next = match (step, &node.kind) {
-                (PathStep::Key(k), Kind::Map(entries)) => {
+                (Step::Key(k), Kind::Map(entries)) => {
                     entries.iter().find(|e| &e.key == k).inspect(|e| {
                         entry = Some(*e);
                     })
                 }
                 .map(|e| &e.value),
-                (PathStep::Index(n), Kind::Seq(items)) => {
+                (Step::Index(n), Kind::Seq(items)) => {
                     entry = None;
                     items.get(*n)
+                }
+                (Step::Select { key, value }, Kind::Seq(items)) => {
+                    entry = None;
+                    items.iter().find(|it| it.selected_by(key, value))
                 }
                 _ => None,
             };
@@ -221,38 +259,6 @@ impl Walked<'_> {
             _ => &self.node.origin,
         }
     }
-}
-
-/// One step of a path into a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-/// Renders a path as `spec.components.ingressGateways[0].k8s`.
-pub fn path_to_string(path: &[PathStep]) -> String {
-    let mut s = String::new();
-    for step in path {
-        match step {
-            PathStep::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                if k.contains('.') {
-                    s.push_str(&k.replace('.', "\\."));
-                } else {
-                    s.push_str(k);
-                }
-            }
-            PathStep::Index(i) => {
-                s.push('[');
-                s.push_str(&i.to_string());
-                s.push(']');
-            }
-        }
-    }
-    s
 }
 
 pub fn kind_name(kind: &Kind) -> &'static str {
@@ -466,6 +472,7 @@ impl<'de> Visitor<'de> for RawVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::path::Path;
 
     fn parse(text: &str) -> Vec<Node> {
         let src = Arc::new(SourceKind::File("f.yaml".into()));
@@ -540,15 +547,18 @@ mod tests {
     #[test]
     fn walk_finds_key_origin() {
         let docs = parse("spec:\n  values:\n    global: {x: 1}\n");
-        let path = [
-            PathStep::Key("spec".into()),
-            PathStep::Key("values".into()),
-            PathStep::Key("global".into()),
-            PathStep::Key("x".into()),
-        ];
+        let path: Path = "spec.values.global.x".parse().unwrap();
         let w = docs[0].walk(&path);
         assert!(w.complete);
         assert_eq!((w.origin().line, w.origin().col), (3, 14));
-        assert_eq!(path_to_string(&path), "spec.values.global.x");
+        let docs = parse("l:\n- {name: a, v: 1}\n- {name: b, v: 2}\n");
+        let w = docs[0].walk(&"l[name:b].v".parse::<Path>().unwrap());
+        assert!(w.complete);
+        assert_eq!(w.node.to_json(), 2);
+        assert!(
+            !docs[0]
+                .walk(&"l[name:c].v".parse::<Path>().unwrap())
+                .complete
+        );
     }
 }
