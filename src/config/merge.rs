@@ -15,12 +15,18 @@ use super::tree::{Entry, Kind, Node};
 /// The strategic-merge directive key.
 pub const PATCH_KEY: &str = "$patch";
 
-/// Errors a `$patch` directive can cause: its value must be `replace`, `delete` or `merge`.
+/// Errors a `$patch` directive can cause.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: unknown $patch directive {value:?}: expected replace, delete or merge")]
-pub struct DirectiveError {
-    pub origin: String,
-    pub value: String,
+pub enum DirectiveError {
+    /// The value is none of `replace`, `delete`, `merge`. `value` is as written: a string
+    /// quoted once (`"explode"`), anything else as JSON (`3`).
+    #[error("{origin}: unknown $patch directive {value}: expected replace, delete or merge")]
+    Unknown { origin: String, value: String },
+    /// A list element holding nothing but a directive other than `replace`.
+    #[error(
+        "{origin}: `$patch: {directive}` cannot stand alone in a list: an element holding only $patch may say replace (the list becomes exactly the other elements); to {directive} one named item, write {{name: X, $patch: {directive}}}"
+    )]
+    LoneInList { origin: String, directive: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +44,12 @@ fn directive(node: &Node) -> Result<Directive, DirectiveError> {
         Some("replace") => Ok(Directive::Replace),
         Some("delete") => Ok(Directive::Delete),
         Some("merge") => Ok(Directive::Merge),
-        _ => Err(DirectiveError {
+        _ => Err(DirectiveError::Unknown {
             origin: entry.key_origin.to_string(),
-            value: format!("{}", entry.value.to_json()),
+            value: match &entry.value.kind {
+                Kind::Str(s) => format!("{s:?}"),
+                _ => entry.value.to_json().to_string(),
+            },
         }),
     }
 }
@@ -115,10 +124,17 @@ fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveErr
     for item in items.iter().filter(|i| is_replace_marker(i)) {
         match directive(item)? {
             Directive::Replace => found = true,
-            _ => {
-                return Err(DirectiveError {
-                    origin: item.origin.to_string(),
-                    value: "a list element may only say $patch: replace".into(),
+            other => {
+                let origin = item
+                    .entry(PATCH_KEY)
+                    .map_or(&item.origin, |e| &e.key_origin);
+                return Err(DirectiveError::LoneInList {
+                    origin: origin.to_string(),
+                    directive: match other {
+                        Directive::Delete => "delete",
+                        _ => "merge",
+                    }
+                    .into(),
                 });
             }
         }
@@ -293,8 +309,23 @@ mod tests {
     fn unknown_directive_is_an_error_with_its_position() {
         let mut b = doc("base", "a: {b: 1}\n");
         let e = merge(&mut b, &doc("over.yaml", "a:\n  $patch: explode\n")).unwrap_err();
-        assert!(e.to_string().starts_with("over.yaml:2:3"), "{e}");
-        assert!(e.to_string().contains("explode"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "over.yaml:2:3: unknown $patch directive \"explode\": expected replace, delete or merge"
+        );
+        let e = merge(&mut b, &doc("over.yaml", "a: {$patch: [1]}\n")).unwrap_err();
+        assert!(e.to_string().contains("directive [1]: expected"), "{e}");
+    }
+
+    #[test]
+    fn a_lone_directive_in_a_list_may_only_replace() {
+        let mut b = doc("base", "l: [{name: a}]\n");
+        let e = merge(&mut b, &doc("o.yaml", "l:\n- name: b\n- $patch: merge\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("o.yaml:3:3: `$patch: merge` cannot stand alone in a list"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -260,3 +260,29 @@ fn errors_are_sorted_by_file_line_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn patch_directive_errors_quote_once_and_name_the_directive() {
+    let (err, name) = rejected("  meshConfig:\n    $patch: explode\n");
+    assert!(
+        err.contains(&format!(
+            "{name}:5:5: unknown $patch directive \"explode\": expected replace, delete or merge"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("\\\""), "quoted once: {err}");
+    let (err, _) = rejected("  meshConfig:\n    $patch: 3\n");
+    assert!(err.contains("unknown $patch directive 3:"), "{err}");
+    // `{$patch: delete}` alone in a list: says which directive, and what would work.
+    let (err, name) = rejected(
+        "  components:\n    pilot:\n      k8s:\n        env:\n        - $patch: delete\n        - name: A\n          value: b\n",
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:8:11: `$patch: delete` cannot stand alone in a list"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("{name: X, $patch: delete}"), "{err}");
+    assert!(!err.contains("unknown $patch directive"), "{err}");
+}
