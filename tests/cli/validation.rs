@@ -286,3 +286,24 @@ fn patch_directive_errors_quote_once_and_name_the_directive() {
     assert!(err.contains("{name: X, $patch: delete}"), "{err}");
     assert!(!err.contains("unknown $patch directive"), "{err}");
 }
+
+#[test]
+fn render_warns_about_skip_validation_as_install_does() {
+    let out = kyma_mesh()
+        .args(["render", "--skip-validation"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        format!("warning: {}", kyma_mesh::config::SKIP_VALIDATION_WARNING),
+        "{err}"
+    );
+    assert!(err.contains("NOT checked against Istio's API"), "{err}");
+    let quiet = kyma_mesh()
+        .args(["-q", "render", "--skip-validation"])
+        .output()
+        .unwrap();
+    assert!(quiet.stderr.is_empty(), "-q silences it");
+}
