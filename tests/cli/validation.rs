@@ -307,3 +307,20 @@ fn render_warns_about_skip_validation_as_install_does() {
         .unwrap();
     assert!(quiet.stderr.is_empty(), "-q silences it");
 }
+
+#[test]
+fn two_istio_operators_in_one_file_are_ambiguous() {
+    let f = Files::new(&[(
+        "two.yaml",
+        &format!("{HEAD}  profile: default\n---\n# the second\n{HEAD}  profile: minimal\n"),
+    )]);
+    let name = f.path("two.yaml").display().to_string();
+    let err = invalid(kyma_mesh().args(["render", "-o", &name]));
+    assert!(
+        err.contains(&format!(
+            "{name}:7:1: a second IstioOperator in one file (the first is at 1:1)"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+}
