@@ -150,6 +150,22 @@ fn escape(f: &mut fmt::Formatter<'_>, text: &str, special: &[char]) -> fmt::Resu
     Ok(())
 }
 
+/// `text` in double quotes as the user typed it: backslashes stay single (Rust's `{:?}` would
+/// double them, and `a\.b` is what the user wrote); only control characters are escaped.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A path that does not parse, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -179,14 +195,14 @@ fn parse(text: &str) -> Result<Path, String> {
             },
             '.' => {
                 if key.is_empty() && !after_bracket {
-                    return Err(format!("empty key in path {text:?}"));
+                    return Err(format!("empty key in path {}", quoted(text)));
                 }
                 if !key.is_empty() {
                     steps.push(Step::Key(std::mem::take(&mut key)));
                 }
                 after_bracket = false;
                 if chars.peek().is_none() {
-                    return Err(format!("the path {text:?} ends with '.'"));
+                    return Err(format!("the path {} ends with '.'", quoted(text)));
                 }
             }
             '[' => {
@@ -199,10 +215,13 @@ fn parse(text: &str) -> Result<Path, String> {
                     && n != '.'
                     && n != '['
                 {
-                    return Err(format!("expected '.' or '[' after ']' in path {text:?}"));
+                    return Err(format!(
+                        "expected '.' or '[' after ']' in path {}",
+                        quoted(text)
+                    ));
                 }
             }
-            ']' => return Err(format!("unexpected ']' in path {text:?}")),
+            ']' => return Err(format!("unexpected ']' in path {}", quoted(text))),
             c => key.push(c),
         }
         if steps.len() > MAX_DEPTH {
@@ -241,7 +260,7 @@ fn bracket(
                 continue;
             }
             Some(c) => c,
-            None => return Err(format!("unclosed '[' in path {text:?}")),
+            None => return Err(format!("unclosed '[' in path {}", quoted(text))),
         };
         match &mut value {
             Some(v) => v.push(c),
@@ -330,6 +349,14 @@ mod tests {
         assert_eq!(p(&path.to_string()), path);
         assert_eq!(Path::new().to_string(), "");
         assert_eq!(Path::from_iter([Step::key("a=b")]).to_string(), r"a\=b");
+    }
+
+    #[test]
+    fn quoting_keeps_backslashes_single() {
+        assert_eq!(quoted(r"a\.b"), r#""a\.b""#);
+        assert_eq!(quoted("a\tb"), r#""a\tb""#);
+        let e = Path::parse(r"x\.y..z").unwrap_err();
+        assert_eq!(e.message, r#"empty key in path "x\.y..z""#);
     }
 
     #[test]

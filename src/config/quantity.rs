@@ -20,6 +20,8 @@
 //! without digits (`-`, `.`, `Mi`) as zero, which no one writes on purpose, so they are
 //! rejected here as the grammar says.
 
+use super::path::quoted;
+
 /// A quantity that follows the grammar, split into its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quantity<'a> {
@@ -78,9 +80,11 @@ fn suffix_ok(suffix: &str) -> bool {
 /// mean" for the usual slips (`512mb`, `1GB`, `1 Gi`); `None` when it is fine.
 pub fn problem(s: &str) -> Option<String> {
     if let Some(q) = parse(s) {
-        return q.negative.then(|| format!("{s:?} must not be negative"));
+        return q
+            .negative
+            .then(|| format!("{} must not be negative", quoted(s)));
     }
-    let not = format!("{s:?} is not a Kubernetes quantity");
+    let not = format!("{} is not a Kubernetes quantity", quoted(s));
     match hint(s) {
         Some(h) => Some(format!("{not}: did you mean {h}?")),
         None => Some(format!(

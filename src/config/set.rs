@@ -9,11 +9,11 @@
 
 use std::sync::Arc;
 
-use super::path::{Path, Step};
+use super::path::{Path, Step, quoted};
 use super::tree::{Entry, Kind, Node, Origin, SourceKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--set #{index} {arg:?}: {message}")]
+#[error("--set #{index} {}: {message}", quoted(arg))]
 pub struct SetError {
     pub index: usize,
     pub arg: String,
@@ -57,9 +57,14 @@ pub fn parse(index: usize, raw: &str) -> Result<SetArg, SetError> {
         arg: raw.to_string(),
         message,
     };
-    let (path_text, value_text) = split_assignment(raw).ok_or_else(|| {
-        err("expected PATH=VALUE, e.g. values.global.proxy.privileged=true".into())
-    })?;
+    let Some((path_text, value_text)) = split_assignment(raw) else {
+        // No `=` outside brackets: a malformed path (`a[=1`, `a\`) says more than "no =".
+        let message = match Path::parse(raw) {
+            Err(e) if raw.contains('=') || raw.ends_with('\\') => e.message,
+            _ => "expected PATH=VALUE, e.g. values.global.proxy.privileged=true".into(),
+        };
+        return Err(err(message));
+    };
     let mut path = Path::parse(path_text).map_err(|e| err(e.message))?;
     if matches!(path.first(), Some(Step::Key(k)) if k == "spec") && path.len() > 1 {
         path.remove_first();
@@ -372,6 +377,15 @@ mod tests {
             assert_eq!(e.index, 4);
             assert!(e.to_string().starts_with("--set #4"), "{e}");
         }
+        let e = parse(1, "a[=1").unwrap_err();
+        assert!(e.message.contains("unclosed '['"), "{e}");
+        let e = parse(1, "a\\").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"--set #1 "a\": the path ends with a lone backslash"#
+        );
+        let e = parse(1, "novalue").unwrap_err();
+        assert!(e.message.contains("expected PATH=VALUE"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
+use serde_saphyr::budget::BudgetBreach;
 
 use super::path::Step;
 
@@ -319,8 +320,17 @@ pub fn parse_documents(
 }
 
 /// serde-saphyr renders errors with a source snippet; we print our own location, so keep
-/// only the message itself.
+/// only the message itself, said for the user of kyma-mesh rather than of the library.
 fn first_line_of_error(e: &serde_saphyr::Error) -> String {
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    if let serde_saphyr::Error::Budget { breach, .. } = inner {
+        return budget_message(breach);
+    }
     let text = e.to_string();
     let mut msg = text.lines().next().unwrap_or("invalid YAML").trim();
     msg = msg.strip_prefix("error: ").unwrap_or(msg);
@@ -332,7 +342,59 @@ fn first_line_of_error(e: &serde_saphyr::Error) -> String {
     }
     // Advice aimed at the library's API user, not at ours.
     let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
-    msg.trim_end_matches('.').to_string()
+    let msg = msg.trim_end_matches('.');
+    if msg.contains("recursion limit exceeded") {
+        return budget_message(&BudgetBreach::Depth { depth: 0 });
+    }
+    if let Some(rest) = msg.strip_prefix("non-finite float `") {
+        let value = rest.split('`').next().unwrap_or(rest);
+        return format!(
+            "{value} is not a number an IstioOperator can hold (JSON has no NaN or infinity)"
+        );
+    }
+    // `unexpected character: `\u{7}'`: say it as Unicode does, not as Rust escapes it.
+    if let Some(rest) = msg.strip_prefix("unexpected character: `\\u{")
+        && let Some(hex) = rest.split('}').next()
+        && let Ok(code) = u32::from_str_radix(hex, 16)
+    {
+        return format!("unexpected control character U+{code:04X}");
+    }
+    msg.to_string()
+}
+
+/// The budget serde-saphyr enforces, in the user's words. The limits are far above what an
+/// IstioOperator needs and stop inputs built to exhaust memory or stack.
+fn budget_message(breach: &BudgetBreach) -> String {
+    let budget = serde_saphyr::Budget::default();
+    match breach {
+        BudgetBreach::Depth { .. } => format!(
+            "the YAML nests deeper than {} levels; no IstioOperator field is that deep",
+            budget.max_depth
+        ),
+        BudgetBreach::Nodes { .. } => format!(
+            "the YAML holds, or its aliases expand to, more than {} values (an alias bomb?); an IstioOperator has a few hundred",
+            budget.max_nodes
+        ),
+        BudgetBreach::Aliases { .. } | BudgetBreach::AliasAnchorRatio { .. } => {
+            "the YAML uses aliases (*name) far more often than an IstioOperator does (an alias bomb?)".into()
+        }
+        BudgetBreach::Documents { .. } => format!(
+            "the file holds more than {} YAML documents",
+            budget.max_documents
+        ),
+        _ => "the YAML is larger than an IstioOperator can be (a limit of the YAML reader was reached)".into(),
+    }
+}
+
+/// Where in `text` the first byte that is not UTF-8 sits, as 1-based (line, column), the
+/// column counted in characters.
+pub fn utf8_error_position(bytes: &[u8], valid_up_to: usize) -> (u32, u32) {
+    let valid = &bytes[..valid_up_to];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    // The prefix is valid UTF-8 by definition of valid_up_to.
+    let col = std::str::from_utf8(&valid[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+    (line as u32, col as u32)
 }
 
 fn convert(
@@ -388,7 +450,8 @@ impl Raw {
             Raw::Null => "null".into(),
             Raw::Bool(b) => b.to_string(),
             Raw::Num(n) => n.to_string(),
-            Raw::Seq(_) | Raw::Map(_) => "<complex key>".into(),
+            // Refused while parsing (visit_map); kept total for the type's sake.
+            Raw::Seq(_) | Raw::Map(_) => String::new(),
         }
     }
 }
@@ -462,6 +525,12 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries = Vec::new();
         while let Some(k) = map.next_key::<Spanned<Raw>>()? {
+            if matches!(k.value, Raw::Seq(_) | Raw::Map(_)) {
+                // `? [a, b]`: no field of an IstioOperator has such a name.
+                return Err(de::Error::custom(
+                    "a key must be a plain value, not a list or a map",
+                ));
+            }
             let v = map.next_value::<Spanned<Raw>>()?;
             entries.push((k, v));
         }

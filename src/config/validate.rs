@@ -98,12 +98,13 @@ impl Validator<'_> {
                 }
             }
         }
+        // With the schema, its type check says this (once); without, say it here.
         if let Some(spec) = self.doc.get("spec")
             && !spec.is_map()
+            && !self.with_schema
         {
             let message = format!("must be a map, found a {}", spec.type_name());
-            let origin = self.doc.walk(&[Step::key("spec")]).origin().clone();
-            self.error(&origin, &Path::from_iter(["spec"]), message);
+            self.error(&spec.origin, &Path::from_iter(["spec"]), message);
         }
     }
 
@@ -198,7 +199,9 @@ impl Validator<'_> {
             && min < 1
         {
             let at = path.join(min_key);
-            let origin = self.doc.walk(&at).origin().clone();
+            // The value, not the key: `--set ...minReplicas=0` replaces the profile's value
+            // under the profile's key.
+            let origin = self.doc.walk(&at).node.origin.clone();
             self.error(&origin, &at, format!("must be at least 1, found {min}"));
         }
         if let (Some(min), Some(max)) = (int(min_key), int(max_key))
@@ -280,5 +283,17 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].message.contains("missing"));
         assert!(p[1].message.contains("must be a map"));
+        assert_eq!(p[1].at(), "o.yaml:2:7", "at the value, not the key");
+        // With the schema, the schema's type check says it, once.
+        let src = Arc::new(SourceKind::File("o.yaml".into()));
+        let doc = parse_documents(&format!("{HEAD}spec: []\n"), &src, 0, 0)
+            .unwrap()
+            .remove(0);
+        let p = validate(&doc, true);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message.contains("expected a map (IstioOperatorSpec)"),
+            "{p:?}"
+        );
     }
 }
