@@ -27,6 +27,11 @@ pub enum DirectiveError {
         "{origin}: `$patch: {directive}` cannot stand alone in a list: an element holding only $patch may say replace (the list becomes exactly the other elements); to {directive} one named item, write {{name: X, $patch: {directive}}}"
     )]
     LoneInList { origin: String, directive: String },
+    /// `$patch: delete` at the top of an override: it would delete the whole document.
+    #[error(
+        "{origin}: `$patch: delete` at the top of an override would delete the whole IstioOperator; delete the fields you mean (set them to null, or put `$patch: delete` in their map)"
+    )]
+    DeleteAll { origin: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +64,15 @@ pub fn merge(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
     match (&mut base.kind, &overlay.kind) {
         (Kind::Map(_), Kind::Map(_)) => match directive(overlay)? {
             Directive::Replace => *base = clean(overlay)?,
-            // A map-level delete at the top is meaningless; the parent handles keyed deletes.
-            Directive::Delete => *base = Node::new(Kind::Null, overlay.origin.clone()),
+            // Below the top, the parent map or list handles a delete and never gets here.
+            Directive::Delete => {
+                let origin = overlay
+                    .entry(PATCH_KEY)
+                    .map_or(&overlay.origin, |e| &e.key_origin);
+                return Err(DirectiveError::DeleteAll {
+                    origin: origin.to_string(),
+                });
+            }
             Directive::Merge => merge_maps(base, overlay)?,
         },
         (Kind::Seq(base_items), Kind::Seq(over_items)) => {
@@ -108,6 +120,21 @@ fn item_name(node: &Node) -> Option<&str> {
     node.get("name").and_then(Node::as_str)
 }
 
+/// Whether two items of a named list are the same item: the same `name` and, where both
+/// carry one, the same `kind` (`k8s.overlays` names a Deployment and a Service alike, e.g.
+/// both `istio-ingressgateway`; they are different overlays).
+fn same_item(a: &Node, b: &Node) -> bool {
+    fn kind(n: &Node) -> Option<&str> {
+        n.get("kind").and_then(Node::as_str)
+    }
+    item_name(a).is_some()
+        && item_name(a) == item_name(b)
+        && match (kind(a), kind(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+}
+
 fn all_named(items: &[Node]) -> bool {
     items
         .iter()
@@ -152,10 +179,10 @@ fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveErr
 
 fn merge_named_lists(base: &mut Vec<Node>, over: &[Node]) -> Result<(), DirectiveError> {
     for item in over {
-        let Some(name) = item_name(item) else {
+        if item_name(item).is_none() {
             continue;
-        };
-        let pos = base.iter().position(|b| item_name(b) == Some(name));
+        }
+        let pos = base.iter().position(|b| same_item(b, item));
         match (pos, directive(item)?) {
             (Some(i), Directive::Delete) => {
                 base.remove(i);
@@ -193,6 +220,12 @@ pub fn clean(node: &Node) -> Result<Node, DirectiveError> {
         Kind::Seq(items) => {
             if let Some(items) = list_replace_marker(items)? {
                 Kind::Seq(items)
+            } else if all_named(items) {
+                // As if merged onto an empty list, so two items of one name become one, as
+                // they would when merged onto a base list: a second merge changes nothing.
+                let mut out = Vec::with_capacity(items.len());
+                merge_named_lists(&mut out, items)?;
+                Kind::Seq(out)
             } else {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
@@ -325,6 +358,57 @@ mod tests {
             e.to_string()
                 .starts_with("o.yaml:3:3: `$patch: merge` cannot stand alone in a list"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_delete_at_the_top_is_refused() {
+        let mut b = doc("base", "a: 1\n");
+        let e = merge(&mut b, &doc("o.yaml", "x: 1\n$patch: delete\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("o.yaml:2:1: `$patch: delete` at the top"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn one_name_twice_in_a_new_list_is_one_item() {
+        // Found by the idempotence property: a list the base lacks kept both items, and
+        // merging the same override again folded them into one.
+        let over = "env: [{name: A, value: '1', x: y}, {name: A, value: '2'}]\n";
+        let once = merged("a: 1\n", over);
+        assert_eq!(
+            once.to_json()["env"],
+            json!([{"name": "A", "value": "2", "x": "y"}])
+        );
+        let mut twice = once.clone();
+        merge(&mut twice, &doc("over", over)).unwrap();
+        assert_eq!(twice.to_json(), once.to_json());
+    }
+
+    #[test]
+    fn overlays_of_one_name_and_different_kinds_stay_apart() {
+        let base = "overlays:\n- {kind: Deployment, name: gw, patches: [{path: a, value: 1}]}\n";
+        let m = merged(
+            base,
+            "overlays:\n- {kind: Service, name: gw, patches: [{path: b, value: 2}]}\n",
+        );
+        assert_eq!(
+            m.to_json()["overlays"],
+            json!([
+                {"kind": "Deployment", "name": "gw", "patches": [{"path": "a", "value": 1}]},
+                {"kind": "Service", "name": "gw", "patches": [{"path": "b", "value": 2}]},
+            ])
+        );
+        // same kind (or none given): the same overlay, merged
+        let m = merged(
+            base,
+            "overlays:\n- {name: gw, patches: [{path: c, value: 3}]}\n",
+        );
+        assert_eq!(
+            m.to_json()["overlays"],
+            json!([{"kind": "Deployment", "name": "gw", "patches": [{"path": "c", "value": 3}]}])
         );
     }
 

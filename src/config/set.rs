@@ -78,18 +78,19 @@ pub fn parse(index: usize, raw: &str) -> Result<SetArg, SetError> {
     })
 }
 
-/// Splits at the first `=` that is not inside `[...]` (selectors may contain `=`? no, but
-/// values may: `a.b=x=y` sets `x=y`).
+/// Splits at the first `=` outside a `[...]` selector (values may hold `=`: `a.b=x=y` sets
+/// `x=y`). Brackets do not nest, as in the path syntax: inside one, everything up to the
+/// first unescaped `]` belongs to it.
 fn split_assignment(raw: &str) -> Option<(&str, &str)> {
-    let mut depth = 0usize;
+    let mut in_bracket = false;
     let mut escaped = false;
     for (i, c) in raw.char_indices() {
         match c {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '=' if depth == 0 => return Some((&raw[..i], &raw[i + 1..])),
+            '[' => in_bracket = true,
+            ']' => in_bracket = false,
+            '=' if !in_bracket => return Some((&raw[..i], &raw[i + 1..])),
             _ => {}
         }
     }
@@ -384,6 +385,10 @@ mod tests {
             e.to_string(),
             r#"--set #1 "a\": the path ends with a lone backslash"#
         );
+        // found by the round-trip property: a `[` inside a selector does not nest
+        let a = parse(1, "l[k:[v]=1").unwrap();
+        assert_eq!(a.path.to_string(), "l[k:[v]");
+        assert_eq!(a.value, json!(1));
         let e = parse(1, "novalue").unwrap_err();
         assert!(e.message.contains("expected PATH=VALUE"), "{e}");
     }
