@@ -11,6 +11,8 @@ pub mod merge;
 pub mod overrides;
 pub mod path;
 pub mod profile;
+#[cfg(test)]
+mod properties;
 pub mod quantity;
 pub mod schema;
 pub mod set;
@@ -18,28 +20,10 @@ pub mod tree;
 pub mod validate;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub use profile::{InjectionMode, Profile};
 use tree::{Node, SourceKind};
 pub use validate::{Problem, Severity};
-
-/// What `--skip-validation` costs, said by every command that takes the flag (render and
-/// install print it the same way: `warning: <this>`).
-pub const SKIP_VALIDATION_WARNING: &str = "--skip-validation: the IstioOperator is NOT checked against Istio's API; istioctl may reject it, or ignore misspelt fields without a word";
-
-/// [`SKIP_VALIDATION_WARNING`] as the warning [`render`] returns: its Display is the sentence.
-fn skip_validation_warning() -> Problem {
-    let (flag, message) = SKIP_VALIDATION_WARNING
-        .split_once(": ")
-        .expect("the warning names its flag");
-    Problem {
-        severity: Severity::Warning,
-        origin: tree::Origin::new(Arc::new(SourceKind::Flag(flag.into())), 0, 0),
-        path: path::Path::new(),
-        message: message.into(),
-    }
-}
 
 /// Everything that can be wrong with the user's configuration. All of it is invalid input
 /// (exit code 2), and every variant names where the problem is.
@@ -181,8 +165,7 @@ impl RenderRequest {
     }
 }
 
-/// The result: the merged tree (every node knows its source) and the warnings found (with
-/// `skip_validation`, the first says what that costs).
+/// The result: the merged tree (every node knows its source) and the warnings found.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub doc: Node,
@@ -235,12 +218,9 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         sources.push(format!("--set #{} {}", s.index, s.raw));
     }
     let problems = validate::validate(&doc, !req.skip_validation);
-    let (errors, mut warnings): (Vec<_>, Vec<_>) = problems
+    let (errors, warnings): (Vec<_>, Vec<_>) = problems
         .into_iter()
         .partition(|p| p.severity == Severity::Error);
-    if req.skip_validation {
-        warnings.insert(0, skip_validation_warning());
-    }
     if !errors.is_empty() {
         return Err(ConfigError::Invalid(errors));
     }
