@@ -1,7 +1,7 @@
 //! Properties of the configuration layer, checked on generated inputs (proptest): the merge is
 //! an identity for an empty override and idempotent, `--set` never panics and reads back what
 //! it prints, rendering never panics on any YAML tree, and the quantity checker is exactly
-//! Kubernetes' grammar.
+//! Kubernetes' grammar. (Unit tests: `config` is private to the crate.)
 
 use std::sync::{Arc, LazyLock};
 
@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
-use kyma_mesh::config::path::{Path, Step};
-use kyma_mesh::config::tree::{Node, Origin, SourceKind, parse_documents};
-use kyma_mesh::config::{self, OverrideInput, Profile, RenderRequest, merge, quantity, set};
+use crate::config::path::{Path, Step};
+use crate::config::tree::{Node, Origin, SourceKind, parse_documents};
+use crate::config::{self, OverrideInput, Profile, RenderRequest, merge, quantity, set};
 
 /// Keys an IstioOperator uses (so generated trees reach deep into the schema and the merge
 /// rules: named lists, directives, resources), plus a few that are nothing.

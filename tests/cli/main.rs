@@ -6,7 +6,6 @@
 mod bad_input;
 mod help;
 mod install;
-mod properties;
 mod render;
 mod util;
 mod validation;
