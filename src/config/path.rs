@@ -22,10 +22,6 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn key(k: impl Into<String>) -> Step {
-        Step::Key(k.into())
-    }
-
     pub fn as_key(&self) -> Option<&str> {
         match self {
             Step::Key(k) => Some(k),
@@ -293,29 +289,29 @@ mod tests {
         assert_eq!(
             p("components.ingressGateways[name:istio-ingressgateway].k8s.env[0].value"),
             Path::from(vec![
-                Step::key("components"),
-                Step::key("ingressGateways"),
+                Step::from("components"),
+                Step::from("ingressGateways"),
                 Step::Select {
                     key: "name".into(),
                     value: "istio-ingressgateway".into()
                 },
-                Step::key("k8s"),
-                Step::key("env"),
+                Step::from("k8s"),
+                Step::from("env"),
                 Step::Index(0),
-                Step::key("value"),
+                Step::from("value"),
             ])
         );
         assert_eq!(p("[0]"), Path::from(vec![Step::Index(0)]));
         assert_eq!(
             p("a[0][1]"),
-            Path::from_iter([Step::key("a"), 0.into(), 1.into()])
+            Path::from_iter([Step::from("a"), 0.into(), 1.into()])
         );
     }
 
     #[test]
     fn escapes() {
         let path = p(r"podAnnotations.sidecar\.istio\.io/inject");
-        assert_eq!(path[1], Step::key("sidecar.istio.io/inject"));
+        assert_eq!(path[1], Step::from("sidecar.istio.io/inject"));
         assert_eq!(
             path.to_string(),
             r"podAnnotations.sidecar\.istio\.io/inject"
@@ -334,13 +330,13 @@ mod tests {
     #[test]
     fn display_is_the_set_syntax() {
         let path = Path::from_iter([
-            Step::key("spec"),
-            Step::key("components"),
-            Step::key("ingressGateways"),
+            Step::from("spec"),
+            Step::from("components"),
+            Step::from("ingressGateways"),
             Step::Index(0),
-            Step::key("k8s"),
-            Step::key("serviceAnnotations"),
-            Step::key("dns.gardener.cloud/class"),
+            Step::from("k8s"),
+            Step::from("serviceAnnotations"),
+            Step::from("dns.gardener.cloud/class"),
         ]);
         assert_eq!(
             path.to_string(),
@@ -348,7 +344,7 @@ mod tests {
         );
         assert_eq!(p(&path.to_string()), path);
         assert_eq!(Path::new().to_string(), "");
-        assert_eq!(Path::from_iter([Step::key("a=b")]).to_string(), r"a\=b");
+        assert_eq!(Path::from_iter([Step::from("a=b")]).to_string(), r"a\=b");
     }
 
     #[test]

@@ -206,7 +206,7 @@ impl Node {
     pub fn walk<'a>(&'a self, path: &[Step]) -> Walked<'a> {
         let mut node = self;
         let mut entry = None;
-        for (i, step) in path.iter().enumerate() {
+        for step in path {
             let next = match (step, &node.kind) {
                 (Step::Key(k), Kind::Map(entries)) => {
                     entries.iter().find(|e| &e.key == k).inspect(|e| {
@@ -231,7 +231,6 @@ impl Node {
                         node,
                         entry: None,
                         complete: false,
-                        depth: i,
                     };
                 }
             }
@@ -240,7 +239,6 @@ impl Node {
             node,
             entry,
             complete: true,
-            depth: path.len(),
         }
     }
 }
@@ -249,7 +247,6 @@ pub struct Walked<'a> {
     pub node: &'a Node,
     pub entry: Option<&'a Entry>,
     pub complete: bool,
-    pub depth: usize,
 }
 
 impl Walked<'_> {

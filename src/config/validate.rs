@@ -32,13 +32,6 @@ pub struct Problem {
     pub message: String,
 }
 
-impl Problem {
-    /// Where the problem is, as printed: `o.yaml:9:21`, `--set #2`, `profile local`.
-    pub fn at(&self) -> String {
-        self.origin.to_string()
-    }
-}
-
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
@@ -245,7 +238,7 @@ mod tests {
             "{HEAD}spec:\n  components:\n    pilot:\n      k8s:\n        resources:\n          limits:\n            memory: 1GB\n"
         ));
         assert_eq!(p.len(), 1, "{p:?}");
-        assert_eq!(p[0].at(), "o.yaml:9:21");
+        assert_eq!(p[0].origin.to_string(), "o.yaml:9:21");
         assert_eq!(
             p[0].path.to_string(),
             "spec.components.pilot.k8s.resources.limits.memory"
@@ -277,13 +270,17 @@ mod tests {
     fn kind_and_api_version() {
         let p = problems("apiVersion: v1\nkind: IstioOperator\n");
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].at(), "o.yaml:1:13");
+        assert_eq!(p[0].origin.to_string(), "o.yaml:1:13");
         assert!(p[0].message.contains("install.istio.io/v1alpha1"));
         let p = problems("kind: IstioOperator\nspec: []\n");
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].message.contains("missing"));
         assert!(p[1].message.contains("must be a map"));
-        assert_eq!(p[1].at(), "o.yaml:2:7", "at the value, not the key");
+        assert_eq!(
+            p[1].origin.to_string(),
+            "o.yaml:2:7",
+            "at the value, not the key"
+        );
         // With the schema, the schema's type check says it, once.
         let src = Arc::new(SourceKind::File("o.yaml".into()));
         let doc = parse_documents(&format!("{HEAD}spec: []\n"), &src, 0, 0)
