@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{EnumValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{InjectionMode, Profile};
@@ -67,11 +68,11 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
     /// Kyma's profile to start from
-    #[arg(long, value_enum, default_value_t = Profile::Cluster)]
+    #[arg(long, default_value_t = Profile::Cluster, value_parser = ProfileArg::parser())]
     pub profile: Profile,
     /// Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces
     /// labelled istio-injection=enabled (opt-in)
-    #[arg(long, value_enum, default_value_t = InjectionMode::Default, value_name = "MODE")]
+    #[arg(long, default_value_t = InjectionMode::Default, value_name = "MODE", value_parser = InjectionArg::parser())]
     pub sidecar_injection: InjectionMode,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
     /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
@@ -85,6 +86,59 @@ pub struct ConfigArgs {
     /// Do not check the result against Istio's API (for fields newer than kyma-mesh knows)
     #[arg(long)]
     pub skip_validation: bool,
+}
+
+/// `--profile`: the command-line face of [`Profile`] (`config/` knows nothing of clap). The doc
+/// comments are the help text of each value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443.
+    Local,
+    /// Any real cluster: LoadBalancer gateway, HPA 1-5.
+    Cluster,
+    /// The cluster profile with increased resources and HPA for all components.
+    Production,
+}
+
+impl ProfileArg {
+    /// Parses the flag's values as this enum's, yields the `config` type.
+    fn parser() -> impl TypedValueParser<Value = Profile> {
+        EnumValueParser::<ProfileArg>::new().map(Profile::from)
+    }
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Local => Profile::Local,
+            ProfileArg::Cluster => Profile::Cluster,
+            ProfileArg::Production => Profile::Production,
+        }
+    }
+}
+
+/// `--sidecar-injection`: the command-line face of [`InjectionMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InjectionArg {
+    /// Every namespace but istio-system and kube-system gets sidecars.
+    Default,
+    /// Only namespaces labelled istio-injection=enabled (kyma-mesh labels kyma-system).
+    OptIn,
+}
+
+impl InjectionArg {
+    fn parser() -> impl TypedValueParser<Value = InjectionMode> {
+        EnumValueParser::<InjectionArg>::new().map(InjectionMode::from)
+    }
+}
+
+impl From<InjectionArg> for InjectionMode {
+    fn from(m: InjectionArg) -> Self {
+        match m {
+            InjectionArg::Default => InjectionMode::Default,
+            InjectionArg::OptIn => InjectionMode::OptIn,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -253,6 +307,18 @@ pub fn parse_ns_name(s: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_values_name_the_config_values() {
+        for arg in ProfileArg::value_variants() {
+            let name = arg.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(Profile::from(*arg).name(), name);
+        }
+        for arg in InjectionArg::value_variants() {
+            let name = arg.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(InjectionMode::from(*arg).to_string(), name);
+        }
+    }
 
     #[test]
     fn ns_names() {

@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_saphyr::Commented;
 
-use super::tree::{Kind, Node, PathStep, path_to_string};
+use super::path::Path;
+use super::tree::{Kind, Node};
 
 /// Serializes as YAML with `# source` comments on every leaf.
 pub struct Explained<'a>(pub &'a Node);
@@ -41,28 +42,28 @@ pub struct Leaf {
 
 pub fn leaves(node: &Node) -> Vec<Leaf> {
     let mut out = Vec::new();
-    collect(node, &mut Vec::new(), &mut out);
+    collect(node, &mut Path::new(), &mut out);
     out
 }
 
-fn collect(node: &Node, path: &mut Vec<PathStep>, out: &mut Vec<Leaf>) {
+fn collect(node: &Node, path: &mut Path, out: &mut Vec<Leaf>) {
     match &node.kind {
         Kind::Map(entries) if !entries.is_empty() => {
             for e in entries {
-                path.push(PathStep::Key(e.key.clone()));
+                path.push(e.key.as_str());
                 collect(&e.value, path, out);
                 path.pop();
             }
         }
         Kind::Seq(items) if !items.is_empty() => {
             for (i, item) in items.iter().enumerate() {
-                path.push(PathStep::Index(i));
+                path.push(i);
                 collect(item, path, out);
                 path.pop();
             }
         }
         _ => out.push(Leaf {
-            path: path_to_string(path),
+            path: path.to_string(),
             value: node.to_json(),
             source: node.origin.to_string(),
         }),

@@ -15,12 +15,23 @@ use super::tree::{Entry, Kind, Node};
 /// The strategic-merge directive key.
 pub const PATCH_KEY: &str = "$patch";
 
-/// Errors a `$patch` directive can cause: its value must be `replace`, `delete` or `merge`.
+/// Errors a `$patch` directive can cause.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: unknown $patch directive {value:?}: expected replace, delete or merge")]
-pub struct DirectiveError {
-    pub origin: String,
-    pub value: String,
+pub enum DirectiveError {
+    /// The value is none of `replace`, `delete`, `merge`. `value` is as written: a string
+    /// quoted once (`"explode"`), anything else as JSON (`3`).
+    #[error("{origin}: unknown $patch directive {value}: expected replace, delete or merge")]
+    Unknown { origin: String, value: String },
+    /// A list element holding nothing but a directive other than `replace`.
+    #[error(
+        "{origin}: `$patch: {directive}` cannot stand alone in a list: an element holding only $patch may say replace (the list becomes exactly the other elements); to {directive} one named item, write {{name: X, $patch: {directive}}}"
+    )]
+    LoneInList { origin: String, directive: String },
+    /// `$patch: delete` at the top of an override: it would delete the whole document.
+    #[error(
+        "{origin}: `$patch: delete` at the top of an override would delete the whole IstioOperator; delete the fields you mean (set them to null, or put `$patch: delete` in their map)"
+    )]
+    DeleteAll { origin: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +49,12 @@ fn directive(node: &Node) -> Result<Directive, DirectiveError> {
         Some("replace") => Ok(Directive::Replace),
         Some("delete") => Ok(Directive::Delete),
         Some("merge") => Ok(Directive::Merge),
-        _ => Err(DirectiveError {
+        _ => Err(DirectiveError::Unknown {
             origin: entry.key_origin.to_string(),
-            value: format!("{}", entry.value.to_json()),
+            value: match &entry.value.kind {
+                Kind::Str(s) => format!("{s:?}"),
+                _ => entry.value.to_json().to_string(),
+            },
         }),
     }
 }
@@ -50,8 +64,15 @@ pub fn merge(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
     match (&mut base.kind, &overlay.kind) {
         (Kind::Map(_), Kind::Map(_)) => match directive(overlay)? {
             Directive::Replace => *base = clean(overlay)?,
-            // A map-level delete at the top is meaningless; the parent handles keyed deletes.
-            Directive::Delete => *base = Node::new(Kind::Null, overlay.origin.clone()),
+            // Below the top, the parent map or list handles a delete and never gets here.
+            Directive::Delete => {
+                let origin = overlay
+                    .entry(PATCH_KEY)
+                    .map_or(&overlay.origin, |e| &e.key_origin);
+                return Err(DirectiveError::DeleteAll {
+                    origin: origin.to_string(),
+                });
+            }
             Directive::Merge => merge_maps(base, overlay)?,
         },
         (Kind::Seq(base_items), Kind::Seq(over_items)) => {
@@ -99,6 +120,21 @@ fn item_name(node: &Node) -> Option<&str> {
     node.get("name").and_then(Node::as_str)
 }
 
+/// Whether two items of a named list are the same item: the same `name` and, where both
+/// carry one, the same `kind` (`k8s.overlays` names a Deployment and a Service alike, e.g.
+/// both `istio-ingressgateway`; they are different overlays).
+fn same_item(a: &Node, b: &Node) -> bool {
+    fn kind(n: &Node) -> Option<&str> {
+        n.get("kind").and_then(Node::as_str)
+    }
+    item_name(a).is_some()
+        && item_name(a) == item_name(b)
+        && match (kind(a), kind(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+}
+
 fn all_named(items: &[Node]) -> bool {
     items
         .iter()
@@ -115,10 +151,17 @@ fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveErr
     for item in items.iter().filter(|i| is_replace_marker(i)) {
         match directive(item)? {
             Directive::Replace => found = true,
-            _ => {
-                return Err(DirectiveError {
-                    origin: item.origin.to_string(),
-                    value: "a list element may only say $patch: replace".into(),
+            other => {
+                let origin = item
+                    .entry(PATCH_KEY)
+                    .map_or(&item.origin, |e| &e.key_origin);
+                return Err(DirectiveError::LoneInList {
+                    origin: origin.to_string(),
+                    directive: match other {
+                        Directive::Delete => "delete",
+                        _ => "merge",
+                    }
+                    .into(),
                 });
             }
         }
@@ -136,10 +179,10 @@ fn list_replace_marker(items: &[Node]) -> Result<Option<Vec<Node>>, DirectiveErr
 
 fn merge_named_lists(base: &mut Vec<Node>, over: &[Node]) -> Result<(), DirectiveError> {
     for item in over {
-        let Some(name) = item_name(item) else {
+        if item_name(item).is_none() {
             continue;
-        };
-        let pos = base.iter().position(|b| item_name(b) == Some(name));
+        }
+        let pos = base.iter().position(|b| same_item(b, item));
         match (pos, directive(item)?) {
             (Some(i), Directive::Delete) => {
                 base.remove(i);
@@ -177,6 +220,12 @@ pub fn clean(node: &Node) -> Result<Node, DirectiveError> {
         Kind::Seq(items) => {
             if let Some(items) = list_replace_marker(items)? {
                 Kind::Seq(items)
+            } else if all_named(items) {
+                // As if merged onto an empty list, so two items of one name become one, as
+                // they would when merged onto a base list: a second merge changes nothing.
+                let mut out = Vec::with_capacity(items.len());
+                merge_named_lists(&mut out, items)?;
+                Kind::Seq(out)
             } else {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
@@ -293,8 +342,74 @@ mod tests {
     fn unknown_directive_is_an_error_with_its_position() {
         let mut b = doc("base", "a: {b: 1}\n");
         let e = merge(&mut b, &doc("over.yaml", "a:\n  $patch: explode\n")).unwrap_err();
-        assert!(e.to_string().starts_with("over.yaml:2:3"), "{e}");
-        assert!(e.to_string().contains("explode"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "over.yaml:2:3: unknown $patch directive \"explode\": expected replace, delete or merge"
+        );
+        let e = merge(&mut b, &doc("over.yaml", "a: {$patch: [1]}\n")).unwrap_err();
+        assert!(e.to_string().contains("directive [1]: expected"), "{e}");
+    }
+
+    #[test]
+    fn a_lone_directive_in_a_list_may_only_replace() {
+        let mut b = doc("base", "l: [{name: a}]\n");
+        let e = merge(&mut b, &doc("o.yaml", "l:\n- name: b\n- $patch: merge\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("o.yaml:3:3: `$patch: merge` cannot stand alone in a list"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_delete_at_the_top_is_refused() {
+        let mut b = doc("base", "a: 1\n");
+        let e = merge(&mut b, &doc("o.yaml", "x: 1\n$patch: delete\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("o.yaml:2:1: `$patch: delete` at the top"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn one_name_twice_in_a_new_list_is_one_item() {
+        // Found by the idempotence property: a list the base lacks kept both items, and
+        // merging the same override again folded them into one.
+        let over = "env: [{name: A, value: '1', x: y}, {name: A, value: '2'}]\n";
+        let once = merged("a: 1\n", over);
+        assert_eq!(
+            once.to_json()["env"],
+            json!([{"name": "A", "value": "2", "x": "y"}])
+        );
+        let mut twice = once.clone();
+        merge(&mut twice, &doc("over", over)).unwrap();
+        assert_eq!(twice.to_json(), once.to_json());
+    }
+
+    #[test]
+    fn overlays_of_one_name_and_different_kinds_stay_apart() {
+        let base = "overlays:\n- {kind: Deployment, name: gw, patches: [{path: a, value: 1}]}\n";
+        let m = merged(
+            base,
+            "overlays:\n- {kind: Service, name: gw, patches: [{path: b, value: 2}]}\n",
+        );
+        assert_eq!(
+            m.to_json()["overlays"],
+            json!([
+                {"kind": "Deployment", "name": "gw", "patches": [{"path": "a", "value": 1}]},
+                {"kind": "Service", "name": "gw", "patches": [{"path": "b", "value": 2}]},
+            ])
+        );
+        // same kind (or none given): the same overlay, merged
+        let m = merged(
+            base,
+            "overlays:\n- {name: gw, patches: [{path: c, value: 3}]}\n",
+        );
+        assert_eq!(
+            m.to_json()["overlays"],
+            json!([{"kind": "Deployment", "name": "gw", "patches": [{"path": "c", "value": 3}]}])
+        );
     }
 
     #[test]

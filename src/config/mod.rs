@@ -9,7 +9,11 @@ pub mod diff;
 pub mod explain;
 pub mod merge;
 pub mod overrides;
+pub mod path;
 pub mod profile;
+#[cfg(test)]
+mod properties;
+pub mod quantity;
 pub mod schema;
 pub mod set;
 pub mod tree;
@@ -25,12 +29,15 @@ pub use validate::{Problem, Severity};
 /// (exit code 2), and every variant names where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", read_problem(path, source))]
     Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    /// A file that was read but cannot be an override: too large, not UTF-8.
+    #[error("{at}: {message}")]
+    File { at: String, message: String },
     #[error("{0}")]
     Yaml(#[from] tree::YamlError),
     #[error("{at}: {message}")]
@@ -58,6 +65,74 @@ fn render_problems(problems: &[Problem]) -> String {
         s.push_str(&p.to_string());
     }
     s
+}
+
+/// The largest override file read. Kubernetes keeps at most 1 MiB in a ConfigMap and an
+/// IstioOperator is a few kilobytes; the cap bounds the memory a wrong file can take.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads an override file: at most [`MAX_FILE_BYTES`], UTF-8, located errors.
+fn read_file(path: &std::path::Path, name: &str) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
+        path: name.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    if file.metadata().map_err(read_error)?.is_dir() {
+        return Err(read_error(std::io::Error::from(
+            std::io::ErrorKind::IsADirectory,
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ConfigError::File {
+            at: name.to_string(),
+            message: format!(
+                "the file is larger than {} MiB; an IstioOperator override is a few kilobytes",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        });
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(ConfigError::File {
+            at: format!("{name}:1:1"),
+            message: "the file is UTF-16; save it as UTF-8".into(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let (line, col) = tree::utf8_error_position(e.as_bytes(), valid);
+        ConfigError::File {
+            at: format!("{name}:{line}:{col}"),
+            message: format!(
+                "byte 0x{:02X} is not UTF-8; save the file as UTF-8",
+                e.as_bytes()[valid]
+            ),
+        }
+    })
+}
+
+/// An I/O error said plainly, with a hint where the user probably meant a flag.
+fn read_problem(path: &str, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let base = std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    match e.kind() {
+        ErrorKind::NotFound if matches!(base, "json" | "yaml") && !path.contains('/') => {
+            format!("no such file; -o takes an override file: did you mean --output {base}?")
+        }
+        ErrorKind::NotFound => "no such file".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "is a directory, not a file".into(),
+        ErrorKind::InvalidData => "not UTF-8 text; save the file as UTF-8".into(),
+        _ => e.to_string(),
+    }
 }
 
 /// Where an override comes from.
@@ -120,10 +195,7 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         let (source, text) = match input {
             OverrideInput::File(path) => {
                 let name = path.display().to_string();
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: name.clone(),
-                    source,
-                })?;
+                let text = read_file(path, &name)?;
                 (SourceKind::File(name), text)
             }
             OverrideInput::Text { source, text } => (source.clone(), text.clone()),

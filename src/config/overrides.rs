@@ -35,12 +35,32 @@ pub fn parse_override(text: &str, source: SourceKind) -> Result<Vec<Override>, C
     let mut out = Vec::new();
     let mut ignored = 0usize;
     let single = docs.len() == 1;
+    // Two bare IstioOperators in one file are ambiguous (merged? which wins?), and istioctl
+    // rejects such a file, so kyma-mesh does too. Several ConfigMaps carrying
+    // kyma_istio_operator in one file are another matter: Kyma's installer applied every
+    // override ConfigMap labelled for istio, and kyma-mesh reads the cluster's labelled
+    // ConfigMaps the same way (all of them, merged in name order). A file of such ConfigMaps
+    // is that set written down, in an order the user chose, so they are merged in document
+    // order, each located in the file, exactly as if each were given with its own -o.
+    let mut first_operator: Option<&Origin> = None;
     for doc in &docs {
         match classify(doc)? {
-            Form::Operator => out.push(Override {
-                doc: doc.clone(),
-                form: "IstioOperator".into(),
-            }),
+            Form::Operator => {
+                if let Some(first) = first_operator {
+                    return Err(ConfigError::NotAnOverride {
+                        at: doc.origin.to_string(),
+                        message: format!(
+                            "a second IstioOperator in one file (the first is at {}:{}): istioctl rejects such a file as ambiguous; put each in its own file and give -o for each (merged left to right)",
+                            first.line, first.col
+                        ),
+                    });
+                }
+                first_operator = Some(&doc.origin);
+                out.push(Override {
+                    doc: doc.clone(),
+                    form: "IstioOperator".into(),
+                });
+            }
             Form::Embedded { holder, value } => {
                 let parsed = parse_embedded(text, &source, value, &holder)?;
                 out.push(Override {
@@ -253,17 +273,10 @@ mod tests {
             o[0].form,
             "ConfigMap kyma-installer/istio-overrides, key kyma_istio_operator"
         );
-        let min = o[0].doc.walk(
-            &[
-                "spec",
-                "components",
-                "pilot",
-                "k8s",
-                "hpaSpec",
-                "minReplicas",
-            ]
-            .map(|k| crate::config::tree::PathStep::Key(k.into())),
-        );
+        let path: crate::config::path::Path = "spec.components.pilot.k8s.hpaSpec.minReplicas"
+            .parse()
+            .unwrap();
+        let min = o[0].doc.walk(&path);
         // BARE's line 8 sits at line 10 + 8 of the ConfigMap, indented by 4 more.
         assert_eq!(min.origin().to_string(), "cm.yaml:18:15");
     }
@@ -289,6 +302,38 @@ mod tests {
         let o = parse_override(&text, file("all.yaml")).unwrap();
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].doc.to_json()["kind"], "IstioOperator");
+    }
+
+    #[test]
+    fn two_operators_in_one_file_are_refused() {
+        let text = format!("{BARE}---\n{BARE}");
+        let e = parse_override(&text, file("two.yaml")).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "two.yaml:10:1: a second IstioOperator in one file (the first is at 1:1)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn two_istio_configmaps_in_one_file_merge_in_document_order() {
+        let second = BARE.replace("minReplicas: 2", "maxReplicas: 4");
+        let text = format!(
+            "{}---\n{}",
+            as_configmap("a", "istio", BARE),
+            as_configmap("b", "istio", &second)
+        );
+        let o = parse_override(&text, file("cms.yaml")).unwrap();
+        assert_eq!(o.len(), 2);
+        assert_eq!(
+            o[0].form,
+            "ConfigMap kyma-installer/a, key kyma_istio_operator"
+        );
+        assert_eq!(
+            o[1].form,
+            "ConfigMap kyma-installer/b, key kyma_istio_operator"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::ConfigError;
 use super::tree::{Node, Origin, SourceKind, parse_documents};
 
 /// Kyma's installation profiles (DESIGN.md "Profiles").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
     /// Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443.
     Local,
@@ -58,7 +58,7 @@ impl fmt::Display for Profile {
 }
 
 /// Who gets a sidecar (seed 000: everyone by default; seed 004: opt-in, kyma-system only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InjectionMode {
     /// Every namespace but istio-system and kube-system gets sidecars.
     #[default]

@@ -16,6 +16,9 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::path::{Path, Step};
+use super::quantity;
+
 const SCHEMA_JSON: &str = include_str!("../../schema/istio-api.json");
 
 /// How a field's value is checked.
@@ -81,6 +84,16 @@ pub struct Message {
     aliases: HashMap<String, String>,
 }
 
+impl Message {
+    /// The field named `key`; protojson also accepts the proto name (`access_log_file`).
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.get(key).or_else(|| match self.decoder {
+            Decoder::Protojson => self.aliases.get(key).and_then(|k| self.fields.get(k)),
+            Decoder::Go => None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RemovedComponent {
     pub removed_in: String,
@@ -92,7 +105,10 @@ pub struct RemovedComponent {
 pub struct Schema {
     pub istio_release: String,
     pub root: String,
+    /// Provenance (the generator's count and the sources' commits), checked by the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub field_count: usize,
+    #[cfg_attr(not(test), allow(dead_code))]
     pub sources: BTreeMap<String, Value>,
     pub removed_components: BTreeMap<String, RemovedComponent>,
     pub messages: BTreeMap<String, Message>,
@@ -117,50 +133,37 @@ pub fn schema() -> &'static Schema {
 }
 
 /// The Istio release the schema was generated from.
+#[cfg(test)]
 pub fn istio_release() -> &'static str {
     &schema().istio_release
 }
 
 /// How many fields (across all messages) the schema knows.
+#[cfg(test)]
 pub fn field_count() -> usize {
     schema().field_count
 }
 
-/// One step of a path into the JSON document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathSeg {
-    Key(String),
-    Index(usize),
-}
-
-impl From<&str> for PathSeg {
-    fn from(key: &str) -> Self {
-        PathSeg::Key(key.to_string())
+/// How the schema types the value at `path` of a whole document (`spec.components.pilot`),
+/// or `None` where the document is free-form or the path leaves the schema.
+pub fn kind_at(path: &[Step]) -> Option<&'static Kind> {
+    let schema = schema();
+    let mut msg = Some(&schema.messages[&schema.root]);
+    let mut field: Option<&Field> = None;
+    for step in path {
+        let next = match (msg, field.map(|f| &f.kind), step) {
+            (Some(m), _, Step::Key(k)) => m.field(k)?,
+            (None, Some(Kind::Map { value }), Step::Key(_)) => value,
+            (None, Some(Kind::List { item }), Step::Index(_) | Step::Select { .. }) => item,
+            _ => return None,
+        };
+        msg = match &next.kind {
+            Kind::Message { message } => Some(schema.messages.get(message)?),
+            _ => None,
+        };
+        field = Some(next);
     }
-}
-
-/// `spec.components.ingressGateways[0].k8s`; keys with dots or slashes are bracketed.
-pub fn format_path(path: &[PathSeg]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            PathSeg::Key(k) if k.contains(['.', '/', '[', ']', ' ']) => {
-                out.push_str(&format!("[{k}]"));
-            }
-            PathSeg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            PathSeg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    if out.is_empty() {
-        "(document)".to_string()
-    } else {
-        out
-    }
+    field.map(|f| &f.kind)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +176,7 @@ pub enum FindingKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub path: Vec<PathSeg>,
+    pub path: Path,
     pub kind: FindingKind,
     /// A human sentence, including "did you mean ..." where there is a near name.
     pub message: String,
@@ -200,7 +203,7 @@ pub fn validate_operator(doc: &Value) -> Vec<Finding> {
     let mut v = Validator {
         schema,
         findings: Vec::new(),
-        path: Vec::new(),
+        path: Path::new(),
     };
     let root = &schema.messages[&schema.root];
     v.message(doc, &schema.root, root);
@@ -210,7 +213,7 @@ pub fn validate_operator(doc: &Value) -> Vec<Finding> {
 struct Validator<'s> {
     schema: &'s Schema,
     findings: Vec<Finding>,
-    path: Vec<PathSeg>,
+    path: Path,
 }
 
 impl Validator<'_> {
@@ -242,15 +245,8 @@ impl Validator<'_> {
             return;
         };
         for (key, child) in obj {
-            self.path.push(PathSeg::Key(key.clone()));
-            let field = msg.fields.get(key).or_else(|| {
-                if msg.decoder == Decoder::Protojson {
-                    msg.aliases.get(key).and_then(|k| msg.fields.get(k))
-                } else {
-                    None
-                }
-            });
-            match field {
+            self.path.push(key.as_str());
+            match msg.field(key) {
                 Some(field) => {
                     if field.deprecated && !child.is_null() {
                         self.deprecated(field);
@@ -265,7 +261,7 @@ impl Validator<'_> {
 
     fn deprecated(&mut self, field: &Field) {
         let here = match self.path.last() {
-            Some(PathSeg::Key(k)) => format!("`{k}`"),
+            Some(Step::Key(k)) => format!("`{k}`"),
             _ => "this field".to_string(),
         };
         let release = &self.schema.istio_release;
@@ -376,13 +372,12 @@ impl Validator<'_> {
                 }
             }
             Kind::Quantity => {
-                let ok = match value {
-                    Value::String(s) => is_quantity(s),
-                    Value::Number(_) => true,
-                    _ => false,
-                };
-                if !ok {
-                    self.wrong_type("a Kubernetes quantity such as \"100m\" or \"128Mi\"", value);
+                if let Some(message) = quantity::value_problem(value) {
+                    let kind = FindingKind::WrongType {
+                        expected: "a Kubernetes quantity".into(),
+                        found: describe(value),
+                    };
+                    self.push(kind, message);
                 }
             }
             Kind::IntOrString => {
@@ -403,7 +398,7 @@ impl Validator<'_> {
                     return;
                 };
                 for (k, v) in obj {
-                    self.path.push(PathSeg::Key(k.clone()));
+                    self.path.push(k.as_str());
                     self.field(v, inner, decoder);
                     self.path.pop();
                 }
@@ -414,7 +409,7 @@ impl Validator<'_> {
                     return;
                 };
                 for (i, v) in items.iter().enumerate() {
-                    self.path.push(PathSeg::Index(i));
+                    self.path.push(i);
                     self.field(v, item, decoder);
                     self.path.pop();
                 }
@@ -460,30 +455,6 @@ fn is_proto_duration(s: &str) -> bool {
         && int.bytes().all(|b| b.is_ascii_digit())
         && !frac.is_empty()
         && frac.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Kubernetes resource.Quantity syntax: sign, decimal number, then a binary suffix
-/// (Ki..Ei), a decimal suffix (n u m k M G T P E) or an exponent (e3, E-2).
-fn is_quantity(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let digits_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, suffix) = s.split_at(digits_end);
-    if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-        return false;
-    }
-    match suffix {
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T"
-        | "P" | "E" => true,
-        _ => {
-            let Some(exp) = suffix.strip_prefix(['e', 'E']) else {
-                return false;
-            };
-            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit())
-        }
-    }
 }
 
 /// Up to three candidates close to `name`, best first: case-insensitive equality first,
@@ -549,11 +520,11 @@ mod tests {
         })
     }
 
-    fn path(p: &str) -> Vec<PathSeg> {
+    fn path(p: &str) -> Path {
         p.split('.')
             .map(|s| match s.parse::<usize>() {
-                Ok(i) => PathSeg::Index(i),
-                Err(_) => PathSeg::Key(s.to_string()),
+                Ok(i) => Step::Index(i),
+                Err(_) => Step::Key(s.to_string()),
             })
             .collect()
     }
@@ -1090,35 +1061,40 @@ mod tests {
     }
 
     #[test]
-    fn quantities_and_durations() {
-        for q in ["100m", "128Mi", "1", "0.5", "2Gi", "1e3", "+1k", "1.5G"] {
-            assert!(is_quantity(q), "{q}");
-        }
-        for q in ["", "Mi", "1 GB", "1.2.3", "10mb", "1e"] {
-            assert!(!is_quantity(q), "{q}");
-        }
+    fn kinds_along_a_path() {
+        let at = |p: &str| kind_at(&p.parse::<Path>().unwrap());
+        assert!(matches!(
+            at("spec.components.pilot.k8s.resources.limits.cpu"),
+            Some(Kind::Quantity)
+        ));
+        assert!(matches!(
+            at("spec.components.ingressGateways[0].k8s.resources.requests.memory"),
+            Some(Kind::Quantity)
+        ));
+        assert!(matches!(
+            at("spec.components.ingressGateways[name:x].enabled"),
+            Some(Kind::Bool)
+        ));
+        assert!(matches!(
+            at("spec.meshConfig.access_log_file"),
+            Some(Kind::String)
+        ));
+        assert!(!matches!(
+            at("spec.values.global.proxy.resources.limits.cpu"),
+            Some(Kind::Quantity)
+        ));
+        assert!(at("spec.nosuch").is_none());
+        assert!(at("spec.components[0]").is_none());
+        assert!(kind_at(&[]).is_none());
+    }
+
+    #[test]
+    fn durations() {
         for d in ["10s", "0.5s", "-1s", "1.000000001s"] {
             assert!(is_proto_duration(d), "{d}");
         }
         for d in ["1m", "10", "s", "1.s", "1h30m"] {
             assert!(!is_proto_duration(d), "{d}");
         }
-    }
-
-    #[test]
-    fn paths_format_like_istioctl_paths() {
-        let p = vec![
-            PathSeg::from("spec"),
-            PathSeg::from("components"),
-            PathSeg::from("ingressGateways"),
-            PathSeg::Index(0),
-            PathSeg::from("k8s"),
-            PathSeg::from("serviceAnnotations"),
-            PathSeg::from("dns.gardener.cloud/class"),
-        ];
-        assert_eq!(
-            format_path(&p),
-            "spec.components.ingressGateways[0].k8s.serviceAnnotations[dns.gardener.cloud/class]"
-        );
     }
 }

@@ -9,21 +9,15 @@
 
 use std::sync::Arc;
 
+use super::path::{Path, Step, quoted};
 use super::tree::{Entry, Kind, Node, Origin, SourceKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--set #{index} {arg:?}: {message}")]
+#[error("--set #{index} {}: {message}", quoted(arg))]
 pub struct SetError {
     pub index: usize,
     pub arg: String,
     pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
-    Key(String),
-    Index(usize),
-    Select { key: String, value: String },
 }
 
 /// One parsed `--set` argument.
@@ -31,7 +25,7 @@ pub enum Segment {
 pub struct SetArg {
     pub index: usize,
     pub raw: String,
-    pub path: Vec<Segment>,
+    pub path: Path,
     pub value: serde_json::Value,
 }
 
@@ -63,12 +57,17 @@ pub fn parse(index: usize, raw: &str) -> Result<SetArg, SetError> {
         arg: raw.to_string(),
         message,
     };
-    let (path_text, value_text) = split_assignment(raw).ok_or_else(|| {
-        err("expected PATH=VALUE, e.g. values.global.proxy.privileged=true".into())
-    })?;
-    let mut path = parse_path(path_text).map_err(err)?;
-    if matches!(path.first(), Some(Segment::Key(k)) if k == "spec") && path.len() > 1 {
-        path.remove(0);
+    let Some((path_text, value_text)) = split_assignment(raw) else {
+        // No `=` outside brackets: a malformed path (`a[=1`, `a\`) says more than "no =".
+        let message = match Path::parse(raw) {
+            Err(e) if raw.contains('=') || raw.ends_with('\\') => e.message,
+            _ => "expected PATH=VALUE, e.g. values.global.proxy.privileged=true".into(),
+        };
+        return Err(err(message));
+    };
+    let mut path = Path::parse(path_text).map_err(|e| err(e.message))?;
+    if matches!(path.first(), Some(Step::Key(k)) if k == "spec") && path.len() > 1 {
+        path.remove_first();
     }
     let value = typed_value(&path, value_text);
     Ok(SetArg {
@@ -79,103 +78,29 @@ pub fn parse(index: usize, raw: &str) -> Result<SetArg, SetError> {
     })
 }
 
-/// Splits at the first `=` that is not inside `[...]` (selectors may contain `=`? no, but
-/// values may: `a.b=x=y` sets `x=y`).
+/// Splits at the first `=` outside a `[...]` selector (values may hold `=`: `a.b=x=y` sets
+/// `x=y`). Brackets do not nest, as in the path syntax: inside one, everything up to the
+/// first unescaped `]` belongs to it.
 fn split_assignment(raw: &str) -> Option<(&str, &str)> {
-    let mut depth = 0usize;
+    let mut in_bracket = false;
     let mut escaped = false;
     for (i, c) in raw.char_indices() {
         match c {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '=' if depth == 0 => return Some((&raw[..i], &raw[i + 1..])),
+            '[' => in_bracket = true,
+            ']' => in_bracket = false,
+            '=' if !in_bracket => return Some((&raw[..i], &raw[i + 1..])),
             _ => {}
         }
     }
     None
 }
 
-fn parse_path(text: &str) -> Result<Vec<Segment>, String> {
-    if text.is_empty() {
-        return Err("the path is empty".into());
-    }
-    let mut segs = Vec::new();
-    let mut key = String::new();
-    let mut chars = text.chars().peekable();
-    let mut after_bracket = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(n) => key.push(n),
-                None => return Err("the path ends with a lone backslash".into()),
-            },
-            '.' => {
-                if key.is_empty() && !after_bracket {
-                    return Err(format!("empty key in path {text:?}"));
-                }
-                if !key.is_empty() {
-                    segs.push(Segment::Key(std::mem::take(&mut key)));
-                }
-                after_bracket = false;
-            }
-            '[' => {
-                if !key.is_empty() {
-                    segs.push(Segment::Key(std::mem::take(&mut key)));
-                }
-                let mut inner = String::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(c) => inner.push(c),
-                        None => return Err(format!("unclosed '[' in path {text:?}")),
-                    }
-                }
-                segs.push(parse_bracket(&inner)?);
-                after_bracket = true;
-                if let Some(&n) = chars.peek()
-                    && n != '.'
-                    && n != '['
-                {
-                    return Err(format!("expected '.' or '[' after ']' in path {text:?}"));
-                }
-            }
-            ']' => return Err(format!("unexpected ']' in path {text:?}")),
-            c => key.push(c),
-        }
-    }
-    if !key.is_empty() {
-        segs.push(Segment::Key(key));
-    } else if !after_bracket {
-        return Err(format!("the path {text:?} ends with '.'"));
-    }
-    Ok(segs)
-}
-
-fn parse_bracket(inner: &str) -> Result<Segment, String> {
-    if let Some((k, v)) = inner.split_once(':') {
-        if k.is_empty() || v.is_empty() {
-            return Err(format!("selector [{inner}] must be [key:value]"));
-        }
-        return Ok(Segment::Select {
-            key: k.to_string(),
-            value: v.to_string(),
-        });
-    }
-    inner
-        .parse::<usize>()
-        .map(Segment::Index)
-        .map_err(|_| format!("[{inner}] is neither a list index nor a [key:value] selector"))
-}
-
-fn typed_value(path: &[Segment], text: &str) -> serde_json::Value {
-    let last_key = path.iter().rev().find_map(|s| match s {
-        Segment::Key(k) => Some(k.as_str()),
-        _ => None,
-    });
-    let parent_key = match path {
-        [.., Segment::Key(p), Segment::Key(_)] => Some(p.as_str()),
+fn typed_value(path: &Path, text: &str) -> serde_json::Value {
+    let last_key = path.last_key();
+    let parent_key = match &path[..] {
+        [.., Step::Key(p), Step::Key(_)] => Some(p.as_str()),
         _ => None,
     };
     let always_string = last_key.is_some_and(|k| STRING_KEYS.contains(&k))
@@ -223,7 +148,7 @@ impl SetArg {
         for (i, seg) in self.path.iter().enumerate() {
             let last = i + 1 == self.path.len();
             match seg {
-                Segment::Key(k) => {
+                Step::Key(k) => {
                     if last {
                         return self.assign(node, k, &origin);
                     }
@@ -235,7 +160,7 @@ impl SetArg {
                     }
                     node = ensure_key(node, k, &origin);
                 }
-                Segment::Index(n) => {
+                Step::Index(n) => {
                     let found = node.type_name();
                     let Kind::Seq(items) = &mut node.kind else {
                         return Err(self.error(format!("[{n}] needs a list, found a {found}")));
@@ -255,7 +180,7 @@ impl SetArg {
                     }
                     node = &mut items[*n];
                 }
-                Segment::Select { key, value } => {
+                Step::Select { key, value } => {
                     if matches!(node.kind, Kind::Null) {
                         node.kind = Kind::Seq(Vec::new());
                     }
@@ -265,11 +190,7 @@ impl SetArg {
                             self.error(format!("[{key}:{value}] needs a list, found a {found}"))
                         );
                     };
-                    let pos = items.iter().position(|it| {
-                        it.get(key)
-                            .map(|v| scalar_text(v).as_deref() == Some(value.as_str()))
-                            == Some(true)
-                    });
+                    let pos = items.iter().position(|it| it.selected_by(key, value));
                     let pos = match pos {
                         Some(p) => p,
                         None => {
@@ -333,15 +254,6 @@ impl SetArg {
     }
 }
 
-fn scalar_text(node: &Node) -> Option<String> {
-    match &node.kind {
-        Kind::Str(s) => Some(s.clone()),
-        Kind::Number(n) => Some(n.to_string()),
-        Kind::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 /// The child map entry `key` of `node`, created (as an empty map) when missing.
 fn ensure_key<'a>(node: &'a mut Node, key: &str, origin: &Origin) -> &'a mut Node {
     if !matches!(node.kind, Kind::Map(_)) {
@@ -369,8 +281,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn seg(k: &str) -> Segment {
-        Segment::Key(k.into())
+    fn seg(k: &str) -> Step {
+        Step::Key(k.into())
     }
 
     fn apply_all(start: serde_json::Value, sets: &[&str]) -> serde_json::Value {
@@ -387,12 +299,12 @@ mod tests {
         let a = parse(1, "values.global.proxy.privileged=true").unwrap();
         assert_eq!(
             a.path,
-            vec![
+            Path::from(vec![
                 seg("values"),
                 seg("global"),
                 seg("proxy"),
                 seg("privileged")
-            ]
+            ])
         );
         assert_eq!(a.value, json!(true));
         let a = parse(
@@ -409,7 +321,7 @@ mod tests {
     fn leading_spec_is_optional() {
         assert_eq!(
             parse(1, "spec.profile=demo").unwrap().path,
-            vec![seg("profile")]
+            Path::from(vec![seg("profile")])
         );
     }
 
@@ -422,14 +334,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             a.path[2],
-            Segment::Select {
+            Step::Select {
                 key: "name".into(),
                 value: "istio-ingressgateway".into()
             }
         );
         assert_eq!(a.value, json!(3));
         let a = parse(2, "components.ingressGateways[0].enabled=false").unwrap();
-        assert_eq!(a.path[2], Segment::Index(0));
+        assert_eq!(a.path[2], Step::Index(0));
     }
 
     #[test]
@@ -466,6 +378,19 @@ mod tests {
             assert_eq!(e.index, 4);
             assert!(e.to_string().starts_with("--set #4"), "{e}");
         }
+        let e = parse(1, "a[=1").unwrap_err();
+        assert!(e.message.contains("unclosed '['"), "{e}");
+        let e = parse(1, "a\\").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"--set #1 "a\": the path ends with a lone backslash"#
+        );
+        // found by the round-trip property: a `[` inside a selector does not nest
+        let a = parse(1, "l[k:[v]=1").unwrap();
+        assert_eq!(a.path.to_string(), "l[k:[v]");
+        assert_eq!(a.value, json!(1));
+        let e = parse(1, "novalue").unwrap_err();
+        assert!(e.message.contains("expected PATH=VALUE"), "{e}");
     }
 
     #[test]

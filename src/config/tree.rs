@@ -11,6 +11,9 @@ use std::sync::Arc;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
+use serde_saphyr::budget::BudgetBreach;
+
+use super::path::Step;
 
 /// Where a value was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +60,20 @@ pub struct Origin {
 impl Origin {
     pub fn new(source: Arc<SourceKind>, line: u32, col: u32) -> Self {
         Origin { source, line, col }
+    }
+
+    /// The order in which findings are reported: by source, in layer order (profile, flags,
+    /// cluster ConfigMaps, files by name, `--set` by number), then by line and column.
+    pub fn sort_key(&self) -> (u8, &str, &str, usize, u32, u32) {
+        let (rank, name, sub, n) = match &*self.source {
+            SourceKind::Profile(p) => (0, p.as_str(), "", 0),
+            SourceKind::Flag(f) => (1, f.as_str(), "", 0),
+            SourceKind::ConfigMap(c) => (2, c.as_str(), "", 0),
+            SourceKind::File(f) => (3, f.as_str(), "", 0),
+            SourceKind::Embedded { outer, key } => (3, outer.as_str(), key.as_str(), 0),
+            SourceKind::Set(n, _) => (4, "", "", *n),
+        };
+        (rank, name, sub, n, self.line, self.col)
     }
 }
 
@@ -151,6 +168,24 @@ impl Node {
         }
     }
 
+    /// Whether this list item is the one `[key:value]` selects: its `key` field, a scalar,
+    /// reads as `value`.
+    pub fn selected_by(&self, key: &str, value: &str) -> bool {
+        self.get(key)
+            .and_then(Node::scalar_text)
+            .is_some_and(|v| v == value)
+    }
+
+    /// A scalar's text as `--set` would have typed it (`true`, `3`, `x`); None for the rest.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Number(n) => Some(n.to_string()),
+            Kind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Str(s) => Some(s),
@@ -168,20 +203,24 @@ impl Node {
 
     /// Follows a path of keys and indexes. Returns the deepest node reached and, when the last
     /// step was a map key, that entry (so callers can point at the key).
-    pub fn walk<'a>(&'a self, path: &[PathStep]) -> Walked<'a> {
+    pub fn walk<'a>(&'a self, path: &[Step]) -> Walked<'a> {
         let mut node = self;
         let mut entry = None;
-        for (i, step) in path.iter().enumerate() {
+        for step in path {
             let next = match (step, &node.kind) {
-                (PathStep::Key(k), Kind::Map(entries)) => {
+                (Step::Key(k), Kind::Map(entries)) => {
                     entries.iter().find(|e| &e.key == k).inspect(|e| {
                         entry = Some(*e);
                     })
                 }
                 .map(|e| &e.value),
-                (PathStep::Index(n), Kind::Seq(items)) => {
+                (Step::Index(n), Kind::Seq(items)) => {
                     entry = None;
                     items.get(*n)
+                }
+                (Step::Select { key, value }, Kind::Seq(items)) => {
+                    entry = None;
+                    items.iter().find(|it| it.selected_by(key, value))
                 }
                 _ => None,
             };
@@ -192,7 +231,6 @@ impl Node {
                         node,
                         entry: None,
                         complete: false,
-                        depth: i,
                     };
                 }
             }
@@ -201,7 +239,6 @@ impl Node {
             node,
             entry,
             complete: true,
-            depth: path.len(),
         }
     }
 }
@@ -210,7 +247,6 @@ pub struct Walked<'a> {
     pub node: &'a Node,
     pub entry: Option<&'a Entry>,
     pub complete: bool,
-    pub depth: usize,
 }
 
 impl Walked<'_> {
@@ -221,38 +257,6 @@ impl Walked<'_> {
             _ => &self.node.origin,
         }
     }
-}
-
-/// One step of a path into a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-/// Renders a path as `spec.components.ingressGateways[0].k8s`.
-pub fn path_to_string(path: &[PathStep]) -> String {
-    let mut s = String::new();
-    for step in path {
-        match step {
-            PathStep::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                if k.contains('.') {
-                    s.push_str(&k.replace('.', "\\."));
-                } else {
-                    s.push_str(k);
-                }
-            }
-            PathStep::Index(i) => {
-                s.push('[');
-                s.push_str(&i.to_string());
-                s.push(']');
-            }
-        }
-    }
-    s
 }
 
 pub fn kind_name(kind: &Kind) -> &'static str {
@@ -313,8 +317,17 @@ pub fn parse_documents(
 }
 
 /// serde-saphyr renders errors with a source snippet; we print our own location, so keep
-/// only the message itself.
+/// only the message itself, said for the user of kyma-mesh rather than of the library.
 fn first_line_of_error(e: &serde_saphyr::Error) -> String {
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    if let serde_saphyr::Error::Budget { breach, .. } = inner {
+        return budget_message(breach);
+    }
     let text = e.to_string();
     let mut msg = text.lines().next().unwrap_or("invalid YAML").trim();
     msg = msg.strip_prefix("error: ").unwrap_or(msg);
@@ -326,7 +339,59 @@ fn first_line_of_error(e: &serde_saphyr::Error) -> String {
     }
     // Advice aimed at the library's API user, not at ours.
     let msg = msg.split(", set DuplicateKeyPolicy").next().unwrap_or(msg);
-    msg.trim_end_matches('.').to_string()
+    let msg = msg.trim_end_matches('.');
+    if msg.contains("recursion limit exceeded") {
+        return budget_message(&BudgetBreach::Depth { depth: 0 });
+    }
+    if let Some(rest) = msg.strip_prefix("non-finite float `") {
+        let value = rest.split('`').next().unwrap_or(rest);
+        return format!(
+            "{value} is not a number an IstioOperator can hold (JSON has no NaN or infinity)"
+        );
+    }
+    // `unexpected character: `\u{7}'`: say it as Unicode does, not as Rust escapes it.
+    if let Some(rest) = msg.strip_prefix("unexpected character: `\\u{")
+        && let Some(hex) = rest.split('}').next()
+        && let Ok(code) = u32::from_str_radix(hex, 16)
+    {
+        return format!("unexpected control character U+{code:04X}");
+    }
+    msg.to_string()
+}
+
+/// The budget serde-saphyr enforces, in the user's words. The limits are far above what an
+/// IstioOperator needs and stop inputs built to exhaust memory or stack.
+fn budget_message(breach: &BudgetBreach) -> String {
+    let budget = serde_saphyr::Budget::default();
+    match breach {
+        BudgetBreach::Depth { .. } => format!(
+            "the YAML nests deeper than {} levels; no IstioOperator field is that deep",
+            budget.max_depth
+        ),
+        BudgetBreach::Nodes { .. } => format!(
+            "the YAML holds, or its aliases expand to, more than {} values (an alias bomb?); an IstioOperator has a few hundred",
+            budget.max_nodes
+        ),
+        BudgetBreach::Aliases { .. } | BudgetBreach::AliasAnchorRatio { .. } => {
+            "the YAML uses aliases (*name) far more often than an IstioOperator does (an alias bomb?)".into()
+        }
+        BudgetBreach::Documents { .. } => format!(
+            "the file holds more than {} YAML documents",
+            budget.max_documents
+        ),
+        _ => "the YAML is larger than an IstioOperator can be (a limit of the YAML reader was reached)".into(),
+    }
+}
+
+/// Where in `text` the first byte that is not UTF-8 sits, as 1-based (line, column), the
+/// column counted in characters.
+pub fn utf8_error_position(bytes: &[u8], valid_up_to: usize) -> (u32, u32) {
+    let valid = &bytes[..valid_up_to];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    // The prefix is valid UTF-8 by definition of valid_up_to.
+    let col = std::str::from_utf8(&valid[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+    (line as u32, col as u32)
 }
 
 fn convert(
@@ -382,7 +447,8 @@ impl Raw {
             Raw::Null => "null".into(),
             Raw::Bool(b) => b.to_string(),
             Raw::Num(n) => n.to_string(),
-            Raw::Seq(_) | Raw::Map(_) => "<complex key>".into(),
+            // Refused while parsing (visit_map); kept total for the type's sake.
+            Raw::Seq(_) | Raw::Map(_) => String::new(),
         }
     }
 }
@@ -456,6 +522,12 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
         let mut entries = Vec::new();
         while let Some(k) = map.next_key::<Spanned<Raw>>()? {
+            if matches!(k.value, Raw::Seq(_) | Raw::Map(_)) {
+                // `? [a, b]`: no field of an IstioOperator has such a name.
+                return Err(de::Error::custom(
+                    "a key must be a plain value, not a list or a map",
+                ));
+            }
             let v = map.next_value::<Spanned<Raw>>()?;
             entries.push((k, v));
         }
@@ -466,6 +538,7 @@ impl<'de> Visitor<'de> for RawVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::path::Path;
 
     fn parse(text: &str) -> Vec<Node> {
         let src = Arc::new(SourceKind::File("f.yaml".into()));
@@ -540,15 +613,18 @@ mod tests {
     #[test]
     fn walk_finds_key_origin() {
         let docs = parse("spec:\n  values:\n    global: {x: 1}\n");
-        let path = [
-            PathStep::Key("spec".into()),
-            PathStep::Key("values".into()),
-            PathStep::Key("global".into()),
-            PathStep::Key("x".into()),
-        ];
+        let path: Path = "spec.values.global.x".parse().unwrap();
         let w = docs[0].walk(&path);
         assert!(w.complete);
         assert_eq!((w.origin().line, w.origin().col), (3, 14));
-        assert_eq!(path_to_string(&path), "spec.values.global.x");
+        let docs = parse("l:\n- {name: a, v: 1}\n- {name: b, v: 2}\n");
+        let w = docs[0].walk(&"l[name:b].v".parse::<Path>().unwrap());
+        assert!(w.complete);
+        assert_eq!(w.node.to_json(), 2);
+        assert!(
+            !docs[0]
+                .walk(&"l[name:c].v".parse::<Path>().unwrap())
+                .complete
+        );
     }
 }

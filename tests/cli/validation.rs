@@ -180,3 +180,147 @@ fn skip_validation_lets_unknown_fields_through() {
     );
     assert!(out.contains("futureFeature"), "{out}");
 }
+
+#[test]
+fn quantities_follow_kubernetes_grammar_on_the_command_line() {
+    // Kubernetes accepts nano and micro, exponents and bare fractions.
+    for q in ["100n", "5u", "1.5e3", ".5", "5.", "2E", "1e-3"] {
+        success(kyma_mesh().args([
+            "render",
+            "--set",
+            &format!("components.pilot.k8s.resources.requests.cpu={q}"),
+        ]));
+    }
+    let err = invalid(kyma_mesh().args([
+        "render",
+        "--set",
+        "components.pilot.k8s.resources.limits.memory=512mb",
+    ]));
+    assert!(err.contains("--set #1: spec.components.pilot.k8s.resources.limits.memory: \"512mb\" is not a Kubernetes quantity: did you mean 512Mi?"), "{err}");
+}
+
+#[test]
+fn a_bad_quantity_is_reported_once() {
+    let (err, name) = rejected(
+        "  components:\n    pilot:\n      k8s:\n        resources:\n          limits:\n            memory: 1GB\n",
+    );
+    assert!(err.contains("(1 error)"), "{err}");
+    assert_eq!(err.matches("memory").count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{name}:9:21: spec.components.pilot.k8s.resources.limits.memory: \"1GB\" is not a Kubernetes quantity: did you mean 1Gi?"
+        )),
+        "{err}"
+    );
+    // Where Istio's API has no type for them (values.*.resources), quantities are checked too.
+    let (err, name) = rejected(
+        "  values:\n    pilot:\n      resources:\n        requests:\n          memory: 12mb\n",
+    );
+    assert!(err.contains(&format!("{name}:8:19: spec.values.pilot.resources.requests.memory: \"12mb\" is not a Kubernetes quantity: did you mean 12Mi?")), "{err}");
+}
+
+#[test]
+fn errors_are_sorted_by_file_line_and_column() {
+    let f = Files::new(&[
+        (
+            "b.yaml",
+            &format!(
+                "{HEAD}  components:\n    pilot:\n      k8s:\n        resources:\n          limits:\n            memory: 1GB\n            cpu: 2 cores\n  profil: default\n"
+            ),
+        ),
+        (
+            "a.yaml",
+            &format!("{HEAD}  meshConfig:\n    accesLogFile: x\n"),
+        ),
+    ]);
+    let err = invalid(
+        kyma_mesh()
+            .args(["render", "--set", "values.globl.x=1", "-o"])
+            .arg(f.path("b.yaml"))
+            .arg("-o")
+            .arg(f.path("a.yaml")),
+    );
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("  ")).collect();
+    let order: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let place = l.trim().split(": ").next().unwrap();
+            place.rsplit('/').next().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "a.yaml:5:5",
+            "b.yaml:9:21",
+            "b.yaml:10:18",
+            "b.yaml:11:3",
+            "--set #1"
+        ],
+        "{err}"
+    );
+}
+
+#[test]
+fn patch_directive_errors_quote_once_and_name_the_directive() {
+    let (err, name) = rejected("  meshConfig:\n    $patch: explode\n");
+    assert!(
+        err.contains(&format!(
+            "{name}:5:5: unknown $patch directive \"explode\": expected replace, delete or merge"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("\\\""), "quoted once: {err}");
+    let (err, _) = rejected("  meshConfig:\n    $patch: 3\n");
+    assert!(err.contains("unknown $patch directive 3:"), "{err}");
+    // `{$patch: delete}` alone in a list: says which directive, and what would work.
+    let (err, name) = rejected(
+        "  components:\n    pilot:\n      k8s:\n        env:\n        - $patch: delete\n        - name: A\n          value: b\n",
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:8:11: `$patch: delete` cannot stand alone in a list"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("{name: X, $patch: delete}"), "{err}");
+    assert!(!err.contains("unknown $patch directive"), "{err}");
+}
+
+#[test]
+fn render_warns_about_skip_validation_as_install_does() {
+    let out = kyma_mesh()
+        .args(["render", "--skip-validation"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "warning: --skip-validation: the IstioOperator is NOT checked against Istio's API; istioctl may reject it, or ignore misspelt fields without a word",
+        "{err}"
+    );
+    assert!(err.contains("NOT checked against Istio's API"), "{err}");
+    let quiet = kyma_mesh()
+        .args(["-q", "render", "--skip-validation"])
+        .output()
+        .unwrap();
+    assert!(quiet.stderr.is_empty(), "-q silences it");
+}
+
+#[test]
+fn two_istio_operators_in_one_file_are_ambiguous() {
+    let f = Files::new(&[(
+        "two.yaml",
+        &format!("{HEAD}  profile: default\n---\n# the second\n{HEAD}  profile: minimal\n"),
+    )]);
+    let name = f.path("two.yaml").display().to_string();
+    let err = invalid(kyma_mesh().args(["render", "-o", &name]));
+    assert!(
+        err.contains(&format!(
+            "{name}:7:1: a second IstioOperator in one file (the first is at 1:1)"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+}
