@@ -507,29 +507,37 @@ impl Store {
         }
     }
 
+    /// StatefulSet: pods `<name>-<ordinal>`. `OrderedReady` (the default) creates them in order,
+    /// each once its predecessors are Ready; `Parallel` creates them at once. A changed
+    /// template replaces pods from the highest ordinal down to `partition`, one at a time and
+    /// only while every pod is Ready (`RollingUpdate`, the default), or not at all (`OnDelete`:
+    /// a deleted pod comes back from the current template).
     fn reconcile_statefulset(&mut self, ns: &str, name: &str) {
         let sts = res_index("statefulsets");
         let pods_r = res_index("pods");
         let Some(s) = self.get(sts, ns, name).cloned() else {
             return;
         };
+        let spec = &s.value()["spec"];
         let want = replicas_of(s.value());
-        let template = s.value()["spec"]["template"].clone();
+        let template = spec["template"].clone();
         let rev = format!("{name}-{}", template_hash(&template));
+        let on_delete = spec["updateStrategy"]["type"] == "OnDelete";
+        let partition = spec["updateStrategy"]["rollingUpdate"]["partition"]
+            .as_i64()
+            .unwrap_or(0)
+            .max(0);
+        let ordered = spec["podManagementPolicy"] != "Parallel";
         let nodes = self.node_names();
-        for i in 0..want {
+        let uid = s.uid().to_string();
+        let service = spec["serviceName"].as_str().map(String::from);
+        let spawn = |store: &mut Store, i: i64| {
             let pname = format!("{name}-{i}");
-            if let Some(p) = self.get(pods_r, ns, &pname).cloned() {
-                if p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str() {
-                    continue;
-                }
-                self.remove_raw(pods_r, ns, &pname);
-            }
             let mut pod = build_pod(
                 ns,
                 &pname,
                 &template,
-                Some(owner_ref("apps/v1", "StatefulSet", name, s.uid())),
+                Some(owner_ref("apps/v1", "StatefulSet", name, &uid)),
                 &[
                     ("controller-revision-hash", rev.clone()),
                     ("apps.kubernetes.io/pod-index", i.to_string()),
@@ -537,32 +545,84 @@ impl Store {
                 ],
             );
             pod["spec"]["hostname"] = json!(pname);
-            if let Some(svc) = s.value()["spec"]["serviceName"].as_str() {
+            if let Some(svc) = &service {
                 pod["spec"]["subdomain"] = json!(svc);
             }
             let node = nodes[i as usize % nodes.len()].clone();
-            self.spawn_pod(pod, &node);
-        }
+            store.spawn_pod(pod, &node);
+        };
+        let pod_at = |store: &Store, i: i64| store.get(pods_r, ns, &format!("{name}-{i}")).cloned();
+        // scale down: ordinals beyond `replicas` go (and pods that are not ours by name)
         for p in self.owned_pods(ns, s.uid()) {
             let ord = p
                 .name()
-                .rsplit('-')
-                .next()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('-'))
                 .and_then(|o| o.parse::<i64>().ok());
             if ord.is_none_or(|o| o >= want) {
                 self.remove_raw(pods_r, ns, p.name());
             }
         }
+        // create missing pods
+        for i in 0..want {
+            match pod_at(self, i) {
+                Some(p) if ordered && !pod_is_ready(p.value()) => break,
+                Some(_) => {}
+                None => {
+                    spawn(self, i);
+                    if ordered && !pod_at(self, i).is_some_and(|p| pod_is_ready(p.value())) {
+                        break;
+                    }
+                }
+            }
+        }
+        // rolling update, highest ordinal first, one pod at a time
+        if !on_delete {
+            for i in (partition..want).rev() {
+                let all_ready =
+                    (0..want).all(|j| pod_at(self, j).is_some_and(|p| pod_is_ready(p.value())));
+                if !all_ready {
+                    break;
+                }
+                let Some(p) = pod_at(self, i) else { break };
+                if p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str() {
+                    continue;
+                }
+                self.remove_raw(pods_r, ns, p.name());
+                spawn(self, i);
+            }
+        }
         let pods = self.owned_pods(ns, s.uid());
         let n = pods.len() as i64;
         let r = pods.iter().filter(|p| pod_is_ready(p.value())).count() as i64;
+        let rev_of = |p: &Arc<Obj>| {
+            p.value()["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let updated = pods.iter().filter(|p| rev_of(p) == rev).count() as i64;
+        let current_rev = if updated == n {
+            rev.clone()
+        } else {
+            s.value()["status"]["currentRevision"]
+                .as_str()
+                .filter(|c| *c != rev && pods.iter().any(|p| rev_of(p) == *c))
+                .map(String::from)
+                .or_else(|| pods.iter().map(rev_of).find(|c| *c != rev))
+                .unwrap_or_else(|| rev.clone())
+        };
+        let current = pods.iter().filter(|p| rev_of(p) == current_rev).count() as i64;
         let status = json!({"observedGeneration": s.value()["metadata"]["generation"], "replicas": n, "readyReplicas": r,
-            "currentReplicas": n, "updatedReplicas": n, "availableReplicas": r, "currentRevision": rev,
+            "currentReplicas": current, "updatedReplicas": updated, "availableReplicas": r, "currentRevision": current_rev,
             "updateRevision": rev, "collisionCount": 0});
         let s = self.get(sts, ns, name).cloned().unwrap_or(s);
         self.set_status(sts, &s, status);
     }
 
+    /// DaemonSet: one pod per node. A changed template replaces pods one at a time while every
+    /// pod is Ready (`RollingUpdate`, the default), or not at all (`OnDelete`: a deleted pod
+    /// comes back from the current template).
     fn reconcile_daemonset(&mut self, ns: &str, name: &str) {
         let ds = res_index("daemonsets");
         let pods_r = res_index("pods");
@@ -571,47 +631,67 @@ impl Store {
         };
         let template = d.value()["spec"]["template"].clone();
         let rev = template_hash(&template);
+        let on_delete = d.value()["spec"]["updateStrategy"]["type"] == "OnDelete";
+        let generation = d.value()["metadata"]["generation"].to_string();
+        let uid = d.uid().to_string();
         let nodes = self.node_names();
-        let pods = self.owned_pods(ns, d.uid());
-        for p in &pods {
-            let node = p.value()["spec"]["nodeName"].as_str().unwrap_or_default();
-            if !nodes.iter().any(|n| n == node)
-                || p.value()["metadata"]["labels"]["controller-revision-hash"] != rev.as_str()
-            {
+        let spawn = |store: &mut Store, node: &str| {
+            let pname = format!("{name}-{}", store.rng.suffix(5));
+            let mut pod = build_pod(
+                ns,
+                &pname,
+                &template,
+                Some(owner_ref("apps/v1", "DaemonSet", name, &uid)),
+                &[
+                    ("controller-revision-hash", rev.clone()),
+                    ("pod-template-generation", generation.clone()),
+                ],
+            );
+            pod["spec"]["nodeName"] = json!(node);
+            store.spawn_pod(pod, node);
+        };
+        let node_of = |p: &Arc<Obj>| {
+            p.value()["spec"]["nodeName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        for p in self.owned_pods(ns, d.uid()) {
+            if !nodes.contains(&node_of(&p)) {
                 self.remove_raw(pods_r, ns, p.name());
             }
         }
         let pods = self.owned_pods(ns, d.uid());
         for node in &nodes {
-            if pods
-                .iter()
-                .any(|p| p.value()["spec"]["nodeName"] == node.as_str())
-            {
-                continue;
+            if !pods.iter().any(|p| node_of(p) == *node) {
+                spawn(self, node);
             }
-            let pname = format!("{name}-{}", self.rng.suffix(5));
-            let mut pod = build_pod(
-                ns,
-                &pname,
-                &template,
-                Some(owner_ref("apps/v1", "DaemonSet", name, d.uid())),
-                &[
-                    ("controller-revision-hash", rev.clone()),
-                    (
-                        "pod-template-generation",
-                        d.value()["metadata"]["generation"].to_string(),
-                    ),
-                ],
-            );
-            pod["spec"]["nodeName"] = json!(node);
-            self.spawn_pod(pod, node);
+        }
+        if !on_delete {
+            loop {
+                let pods = self.owned_pods(ns, d.uid());
+                if pods.len() < nodes.len() || !pods.iter().all(|p| pod_is_ready(p.value())) {
+                    break;
+                }
+                let Some(old) = pods.iter().find(|p| {
+                    p.value()["metadata"]["labels"]["controller-revision-hash"] != rev.as_str()
+                }) else {
+                    break;
+                };
+                self.remove_raw(pods_r, ns, old.name());
+                spawn(self, &node_of(old));
+            }
         }
         let pods = self.owned_pods(ns, d.uid());
         let n = pods.len() as i64;
         let r = pods.iter().filter(|p| pod_is_ready(p.value())).count() as i64;
+        let updated = pods
+            .iter()
+            .filter(|p| p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str())
+            .count();
         let status = json!({"currentNumberScheduled": n, "desiredNumberScheduled": nodes.len(), "numberAvailable": r,
             "numberMisscheduled": 0, "numberReady": r, "observedGeneration": d.value()["metadata"]["generation"],
-            "updatedNumberScheduled": n});
+            "updatedNumberScheduled": updated});
         let d = self.get(ds, ns, name).cloned().unwrap_or(d);
         self.set_status(ds, &d, status);
     }
@@ -1073,5 +1153,222 @@ mod tests {
         let jp = pods_of(&s, "default", "once-");
         assert_eq!(jp.len(), 1);
         assert_eq!(jp[0].value()["metadata"]["labels"]["job-name"], "once");
+    }
+
+    fn istio_store(seed: u64, version: &str) -> Store {
+        let mut s = Store::new(seed);
+        let install = istio::IstioInstall::defaults(version);
+        for o in install
+            .core_objects()
+            .into_iter()
+            .chain(install.istiod_objects())
+        {
+            s.load(o).unwrap();
+        }
+        s.patch(
+            res_index("namespaces"),
+            "",
+            "default",
+            PatchType::Merge,
+            &json!({"metadata": {"labels": {"istio-injection": "enabled"}}}),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s
+    }
+
+    fn set_istiod_version(s: &mut Store, version: &str) {
+        let dep = res_index("deployments");
+        let mut istiod = s
+            .get(dep, "istio-system", "istiod")
+            .unwrap()
+            .value()
+            .clone();
+        istiod["spec"]["template"]["spec"]["containers"][0]["image"] =
+            json!(format!("docker.io/istio/pilot:{version}"));
+        s.update(dep, "istio-system", "istiod", istiod, &WriteOpts::default())
+            .unwrap();
+    }
+
+    fn restart(s: &mut Store, plural: &str, name: &str, at: &str) {
+        s.patch(res_index(plural), "default", name, PatchType::Strategic,
+            &json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}}),
+            &WriteOpts::default()).unwrap();
+    }
+
+    fn proxy_of(p: &Arc<Obj>) -> String {
+        p.value()["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "istio-proxy")
+            .map(|c| c["image"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    fn workload(kind: &str, name: &str, strategy: &str) -> Value {
+        let tpl = json!({"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}});
+        let mut w = json!({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": tpl, "updateStrategy": {"type": strategy}}});
+        if kind == "StatefulSet" {
+            w["spec"]["replicas"] = json!(3);
+            w["spec"]["serviceName"] = json!(name);
+        }
+        w
+    }
+
+    #[test]
+    fn on_delete_keeps_pods_until_deleted_rolling_update_replaces_them() {
+        let mut s = istio_store(6, "1.27.3");
+        for n in ["node-a", "node-b"] {
+            s.create(
+                res_index("nodes"),
+                "",
+                json!({"metadata": {"name": n}}),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        }
+        let old = "docker.io/istio/proxyv2:1.27.3";
+        let new = "docker.io/istio/proxyv2:1.28.0";
+        for (kind, plural, name, strategy) in [
+            ("StatefulSet", "statefulsets", "db", "RollingUpdate"),
+            ("StatefulSet", "statefulsets", "db-od", "OnDelete"),
+            ("DaemonSet", "daemonsets", "agent", "RollingUpdate"),
+            ("DaemonSet", "daemonsets", "agent-od", "OnDelete"),
+        ] {
+            s.create(
+                res_index(plural),
+                "default",
+                workload(kind, name, strategy),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        }
+        let pods = |s: &Store, owner: &str| -> Vec<Arc<Obj>> {
+            s.iter(res_index("pods"), Some("default"))
+                .filter(|p| p.controller().is_some_and(|(_, n, _)| n == owner))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(pods(&s, "db").len(), 3);
+        assert_eq!(pods(&s, "agent-od").len(), 2);
+        assert!(pods(&s, "db-od").iter().all(|p| proxy_of(p) == old));
+        set_istiod_version(&mut s, "1.28.0");
+        for (plural, name) in [
+            ("statefulsets", "db"),
+            ("statefulsets", "db-od"),
+            ("daemonsets", "agent"),
+            ("daemonsets", "agent-od"),
+        ] {
+            restart(&mut s, plural, name, "2025-01-01T00:00:00Z");
+        }
+        // RollingUpdate: every pod replaced, on the injector's new version
+        assert!(pods(&s, "db").iter().all(|p| proxy_of(p) == new));
+        assert!(pods(&s, "agent").iter().all(|p| proxy_of(p) == new));
+        assert_eq!(pods(&s, "agent").len(), 2);
+        let db = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        assert_eq!(db.value()["status"]["updatedReplicas"], 3);
+        assert_eq!(
+            db.value()["status"]["currentRevision"],
+            db.value()["status"]["updateRevision"]
+        );
+        // OnDelete: nothing replaced, the status says so
+        let before: Vec<String> = pods(&s, "db-od")
+            .iter()
+            .map(|p| p.uid().to_string())
+            .collect();
+        let od = s
+            .get(res_index("statefulsets"), "default", "db-od")
+            .unwrap();
+        assert_eq!(od.value()["status"]["updatedReplicas"], 0);
+        assert_eq!(od.value()["status"]["currentReplicas"], 3);
+        assert_ne!(
+            od.value()["status"]["currentRevision"],
+            od.value()["status"]["updateRevision"]
+        );
+        assert_eq!(
+            pods(&s, "db-od")
+                .iter()
+                .map(|p| p.uid().to_string())
+                .collect::<Vec<_>>(),
+            before
+        );
+        assert!(pods(&s, "db-od").iter().all(|p| proxy_of(p) == old));
+        assert!(pods(&s, "agent-od").iter().all(|p| proxy_of(p) == old));
+        let ds = s
+            .get(res_index("daemonsets"), "default", "agent-od")
+            .unwrap();
+        assert_eq!(ds.value()["status"]["updatedNumberScheduled"], 0);
+        // ... until a pod is deleted: it comes back from the current template
+        s.delete(
+            res_index("pods"),
+            "default",
+            "db-od-1",
+            &DeleteOpts::default(),
+        )
+        .unwrap();
+        let p1 = s.get(res_index("pods"), "default", "db-od-1").unwrap();
+        assert!(!before.contains(&p1.uid().to_string()));
+        assert_eq!(proxy_of(p1), new);
+        assert_eq!(
+            proxy_of(s.get(res_index("pods"), "default", "db-od-0").unwrap()),
+            old
+        );
+        let od = s
+            .get(res_index("statefulsets"), "default", "db-od")
+            .unwrap();
+        assert_eq!(od.value()["status"]["updatedReplicas"], 1);
+        let victim = pods(&s, "agent-od")[0].name().to_string();
+        s.delete(
+            res_index("pods"),
+            "default",
+            &victim,
+            &DeleteOpts::default(),
+        )
+        .unwrap();
+        let agents = pods(&s, "agent-od");
+        assert_eq!(agents.len(), 2);
+        assert_eq!(agents.iter().filter(|p| proxy_of(p) == new).count(), 1);
+    }
+
+    #[test]
+    fn statefulset_rolls_one_ready_pod_at_a_time() {
+        let mut s = istio_store(7, "1.27.3");
+        s.create(
+            res_index("statefulsets"),
+            "default",
+            workload("StatefulSet", "db", "RollingUpdate"),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s.pods_ready = false;
+        restart(&mut s, "statefulsets", "db", "2025-01-01T00:00:00Z");
+        let sts = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        let update = sts.value()["status"]["updateRevision"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rev = |s: &Store, i: usize| {
+            s.get(res_index("pods"), "default", &format!("db-{i}"))
+                .unwrap()
+                .value()["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        // the highest ordinal first; the next waits for it to be Ready
+        assert_eq!(rev(&s, 2), update);
+        assert_ne!(rev(&s, 1), update);
+        assert_eq!(sts.value()["status"]["updatedReplicas"], 1);
+        s.make_pods_ready(Some("default"));
+        assert_eq!(rev(&s, 1), update);
+        assert_ne!(rev(&s, 0), update);
+        s.make_pods_ready(Some("default"));
+        s.make_pods_ready(Some("default"));
+        assert_eq!(rev(&s, 0), update);
+        let sts = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        assert_eq!(sts.value()["status"]["currentRevision"], update.as_str());
+        assert_eq!(sts.value()["status"]["readyReplicas"], 3);
     }
 }

@@ -71,9 +71,13 @@
 //! Simulated controllers run synchronously after each write: Deployment -> ReplicaSet (named
 //! `<name>-<pod-template-hash>`) -> Pods, with status (`availableReplicas`, conditions
 //! `Available`/`Progressing=NewReplicaSetAvailable`, `observedGeneration`); ReplicaSet and
-//! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`;
-//! DaemonSet -> one pod per Node (or one virtual node); Job -> one pod. A changed pod template
-//! replaces the workload's pods. New pods are Running and Ready at once (see
+//! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`
+//! (`OrderedReady`: each once its predecessors are Ready; `Parallel`); DaemonSet -> one pod per
+//! Node (or one virtual node); Job -> one pod. A changed pod template replaces the workload's
+//! pods: a Deployment's at once; a StatefulSet's (`RollingUpdate`, down to `partition`) and a
+//! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type:
+//! OnDelete` none, until a pod is deleted (it comes back from the current template, so with
+//! the injector's current sidecar). New pods are Running and Ready at once (see
 //! [`KubeSim::set_new_pods_ready`] and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
 //! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook, and
@@ -102,7 +106,8 @@
 //!   cascading: deletes are immediate; namespaces never sit in `Terminating`.
 //! * No admission beyond name/label/selector/container validation, pod/service defaulting and
 //!   the sidecar injector; no defaulting of most fields; no schema validation of CRs.
-//! * Controllers are instantaneous: no rolling-update pacing (`maxSurge`/`maxUnavailable`),
+//! * Controllers are instantaneous: no rolling-update pacing beyond "one pod at a time, once
+//!   Ready" for StatefulSets and DaemonSets (`maxSurge`/`maxUnavailable` are ignored),
 //!   no progress deadlines, no HPA, no CronJob scheduling, no job completion, no endpoints.
 //! * No custom resource definitions at runtime: creating a CRD object does not serve a new type.
 //! * Watch: no bookmarks except the initial-events-end one; label-selector watches do not
