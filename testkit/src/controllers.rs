@@ -4,6 +4,7 @@
 //! are Running and, unless switched off, Ready), service IP allocation and the sidecar injector
 //! (driven by the `*sidecar-injector.istio.io` webhooks' selectors and the installed istiod).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -225,6 +226,31 @@ pub fn deployment_status(
     Value::Object(s)
 }
 
+/// Test fixtures that stand in for other controllers in a cluster (see `KubeSim`).
+#[derive(Debug, Default)]
+pub(crate) struct Fixtures {
+    /// Workloads whose pod-template annotations are restored after every write, as a custom
+    /// controller that owns them would (the annotations at marking time).
+    pub reverting: HashMap<(usize, String, String), Map<String, Value>>,
+    /// Workloads whose new pods get this proxy image whatever the injector's version.
+    pub pinned: HashMap<(usize, String, String), String>,
+}
+
+/// The API resource index of a workload kind that can own pods or ReplicaSets.
+fn owner_res(kind: &str) -> Option<usize> {
+    let plural = match kind {
+        "ReplicaSet" => "replicasets",
+        "ReplicationController" => "replicationcontrollers",
+        "StatefulSet" => "statefulsets",
+        "DaemonSet" => "daemonsets",
+        "Job" => "jobs",
+        "Deployment" => "deployments",
+        "CronJob" => "cronjobs",
+        _ => return None,
+    };
+    Some(res_index(plural))
+}
+
 fn short_kind_api(res: usize) -> (String, &'static str) {
     let rt = &RESOURCES[res];
     (rt.api_version(), rt.kind)
@@ -232,6 +258,7 @@ fn short_kind_api(res: usize) -> (String, &'static str) {
 
 impl Store {
     pub(crate) fn after_write(&mut self, res: usize, obj: &Arc<Obj>, _old: Option<Arc<Obj>>) {
+        self.revert_template_annotations(res, obj);
         match RESOURCES[res].plural {
             "deployments"
             | "replicasets"
@@ -248,24 +275,93 @@ impl Store {
         self.settle();
     }
 
+    /// The reverting fixture: restores a marked workload's pod-template annotations.
+    fn revert_template_annotations(&mut self, res: usize, obj: &Arc<Obj>) {
+        let key = (res, obj.namespace().to_string(), obj.name().to_string());
+        let Some(want) = self.fixtures.reverting.get(&key) else {
+            return;
+        };
+        let have = obj.value()["spec"]["template"]["metadata"]["annotations"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if &have == want {
+            return;
+        }
+        let mut v = obj.value().clone();
+        if want.is_empty() {
+            if let Some(m) = v["spec"]["template"]["metadata"].as_object_mut() {
+                m.remove("annotations");
+            }
+        } else {
+            v["spec"]["template"]["metadata"]["annotations"] = Value::Object(want.clone());
+        }
+        let g = v["metadata"]["generation"].as_i64().unwrap_or(1);
+        v["metadata"]["generation"] = json!(g + 1);
+        self.commit(res, v, EventType::Modified);
+    }
+
+    /// Marks a workload for the reverting fixture (see `KubeSim::revert_template_annotations`).
+    pub(crate) fn mark_reverting(
+        &mut self,
+        res: usize,
+        ns: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let o = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(&RESOURCES[res], name))?;
+        let annotations = o.value()["spec"]["template"]["metadata"]["annotations"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        self.fixtures
+            .reverting
+            .insert((res, ns.to_string(), name.to_string()), annotations);
+        Ok(())
+    }
+
+    /// The proxy image pinned for the workload that (transitively) controls a new pod.
+    fn pinned_proxy_image(&self, pod: &Value) -> Option<String> {
+        if self.fixtures.pinned.is_empty() {
+            return None;
+        }
+        let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+        let mut owners = pod["metadata"]["ownerReferences"].clone();
+        for _ in 0..4 {
+            let (kind, name) = owners
+                .as_array()?
+                .iter()
+                .find(|o| o["controller"] == true)
+                .map(|o| {
+                    (
+                        o["kind"].as_str().unwrap_or_default().to_string(),
+                        o["name"].as_str().unwrap_or_default().to_string(),
+                    )
+                })?;
+            let res = owner_res(&kind)?;
+            if let Some(image) = self
+                .fixtures
+                .pinned
+                .get(&(res, ns.to_string(), name.clone()))
+            {
+                return Some(image.clone());
+            }
+            owners = self.get(res, ns, &name)?.value()["metadata"]["ownerReferences"].clone();
+        }
+        None
+    }
+
     pub(crate) fn after_delete(&mut self, res: usize, gone: &Arc<Obj>) {
         let plural = RESOURCES[res].plural;
         match plural {
             "pods" | "replicasets" => {
-                if let Some((kind, name, _)) = gone.controller() {
-                    let owner = match kind.as_str() {
-                        "ReplicaSet" => Some("replicasets"),
-                        "ReplicationController" => Some("replicationcontrollers"),
-                        "StatefulSet" => Some("statefulsets"),
-                        "DaemonSet" => Some("daemonsets"),
-                        "Job" => Some("jobs"),
-                        "Deployment" => Some("deployments"),
-                        _ => None,
-                    };
-                    if let Some(o) = owner {
-                        self.work
-                            .push((res_index(o), gone.namespace().to_string(), name));
-                    }
+                if let Some((kind, name, _)) = gone.controller()
+                    && let Some(o) = owner_res(&kind)
+                    && kind != "CronJob"
+                {
+                    self.work.push((o, gone.namespace().to_string(), name));
                 }
             }
             "nodes" => self.enqueue_all(res_index("daemonsets")),
@@ -818,6 +914,13 @@ impl Store {
                         "Internal error occurred: failed calling webhook \"{webhook}\": failed to call webhook: Post \"https://istiod.istio-system.svc:443/inject?timeout=10s\": service \"istiod\" not found"
                     ))
                 })?;
+                // `sidecar.istio.io/proxyImage` wins, as with Istio's injector; then a pinned image
+                let image = pod["metadata"]["annotations"]["sidecar.istio.io/proxyImage"]
+                    .as_str()
+                    .filter(|i| !i.is_empty())
+                    .map(String::from)
+                    .or_else(|| self.pinned_proxy_image(pod))
+                    .unwrap_or(image);
                 istio::inject_sidecar(pod, &image, resources.as_ref(), native);
             }
         }

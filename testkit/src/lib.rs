@@ -82,8 +82,13 @@
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
 //! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook, and
 //! `sidecar.istio.io/inject`), and injects the proxy image matching istiod's `discovery` image
-//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`). If the webhook matches but istiod is gone,
-//! pod creation fails as in a real cluster.
+//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`), or the pod's `sidecar.istio.io/proxyImage`
+//! annotation. If the webhook matches but istiod is gone, pod creation fails as in a real
+//! cluster.
+//!
+//! Fixtures standing in for other controllers: [`KubeSim::revert_template_annotations`] (a
+//! controller that undoes `kubectl rollout restart`) and [`KubeSim::pin_proxy_image`] (new pods
+//! that keep an old sidecar).
 //!
 //! ## What is NOT covered
 //!
@@ -526,6 +531,51 @@ impl KubeSim {
             }
         }
         let _ = store.update(dep, "istio-system", "istiod", v, &WriteOpts::default());
+    }
+
+    /// The reverting-controller fixture: from now on, after every write to this workload
+    /// (`deployment`, `statefulset`, `daemonset`, ... resolved like [`KubeSim::get`]), its
+    /// pod-template annotations are restored to what they are now, before the workload's
+    /// controller sees the change. So `kubectl rollout restart` (which sets
+    /// `kubectl.kubernetes.io/restartedAt`) leaves the template as it was and replaces no pod,
+    /// as some custom controllers did to Kyma 1.x's restarts. The revert is a second write
+    /// (a MODIFIED event; `metadata.generation` moves twice).
+    pub fn revert_template_annotations(
+        &self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let res = resolve(resource)?;
+        lock(&self.shared.store).mark_reverting(res, namespace, name)
+    }
+
+    /// The "new pods keep the old sidecar" fixture: pods created from now on for this
+    /// workload (directly or through its ReplicaSets) get `image` as their proxy, whatever
+    /// istiod's version (as if something outside Istio rewrote it). Pods annotated
+    /// `sidecar.istio.io/proxyImage` get that image anyway, as with Istio's injector.
+    pub fn pin_proxy_image(
+        &self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        image: &str,
+    ) -> Result<(), ApiError> {
+        let res = resolve(resource)?;
+        let mut store = lock(&self.shared.store);
+        if store.get(res, namespace, name).is_none() {
+            return Err(ApiError::not_found(&registry::RESOURCES[res], name));
+        }
+        store.fixtures.pinned.insert(
+            (res, namespace.to_string(), name.to_string()),
+            image.to_string(),
+        );
+        Ok(())
+    }
+
+    /// Ends the reverting and pinned-image fixtures for every workload.
+    pub fn clear_fixtures(&self) {
+        lock(&self.shared.store).fixtures = Default::default();
     }
 
     /// The proxy image the injector would use now (None: no istiod and no version set).

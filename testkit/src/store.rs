@@ -336,6 +336,7 @@ pub struct Store {
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
     pub(crate) ip_counter: u32,
+    pub(crate) fixtures: crate::controllers::Fixtures,
 }
 
 pub(crate) fn res_index(plural: &str) -> usize {
@@ -403,6 +404,7 @@ impl Store {
             istio_version_override: None,
             work: Vec::new(),
             ip_counter: 10,
+            fixtures: Default::default(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let _ =

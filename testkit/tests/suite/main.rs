@@ -8,3 +8,4 @@ mod kube_client;
 mod kube_sim_binary;
 mod kubectl_conformance;
 mod perf;
+mod workloads;
