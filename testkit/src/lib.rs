@@ -54,7 +54,8 @@
 //! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`,
 //! exists, `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`,
 //! `spec.nodeName` and a few more; `limit`/`continue` over a consistent snapshot, 410 Expired for
-//! evicted tokens); watch (`watch=true`: ADDED for current objects, or the events after
+//! evicted tokens and, with [`KubeSimBuilder::continue_token_ttl`], for old ones, see also
+//! [`KubeSim::expire_continue_tokens`]); watch (`watch=true`: ADDED for current objects, or the events after
 //! `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents` with the
 //! initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
 //! Invalid for bad names/selectors/containers, NotFound for a missing namespace); update with
@@ -119,6 +120,8 @@
 //!   synthesize DELETED/ADDED when an object stops/starts matching; old-version watches beyond
 //!   the last 50,000 events get 410.
 //! * Field selectors: only the fields listed above.
+//! * An expired continue token's `Status` carries no `metadata.continue` (a real server offers
+//!   one to go on with an inconsistent list); clients have to start a new list.
 
 mod controllers;
 mod faults;
@@ -160,6 +163,7 @@ pub struct KubeSimBuilder {
     generate: Option<GenOptions>,
     objects: Vec<Value>,
     istio_version: Option<String>,
+    continue_ttl: Option<Duration>,
 }
 
 impl KubeSimBuilder {
@@ -198,6 +202,15 @@ impl KubeSimBuilder {
         self
     }
 
+    /// Continue tokens expire this long after the list's first page: using one later gets
+    /// `410 Gone`, reason `Expired` (as from a real API server once etcd compacted the list's
+    /// revision, after about five minutes). Default: no expiry (tokens are still evicted when
+    /// more than 64 paginated lists are open).
+    pub fn continue_token_ttl(mut self, ttl: Duration) -> Self {
+        self.continue_ttl = Some(ttl);
+        self
+    }
+
     pub fn start(self) -> std::io::Result<KubeSim> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -209,6 +222,7 @@ impl KubeSimBuilder {
         let addr = std_listener.local_addr()?;
         let mut store = Store::new(self.seed);
         store.istio_version_override = self.istio_version.clone();
+        store.continue_ttl = self.continue_ttl;
         let mut report = None;
         if let Some(g) = &self.generate {
             let mut cluster = generate_cluster(g);
@@ -485,6 +499,18 @@ impl KubeSim {
     /// The current (global) resourceVersion.
     pub fn resource_version(&self) -> u64 {
         lock(&self.shared.store).rv
+    }
+
+    /// Changes the continue-token lifetime (see [`KubeSimBuilder::continue_token_ttl`]); `None`:
+    /// no expiry. Applies to tokens already handed out, too.
+    pub fn set_continue_token_ttl(&self, ttl: Option<Duration>) {
+        lock(&self.shared.store).continue_ttl = ttl;
+    }
+
+    /// Expires every continue token handed out so far (their next use gets 410 Expired), as if
+    /// etcd had just compacted: for tests that must not sleep.
+    pub fn expire_continue_tokens(&self) {
+        lock(&self.shared.store).expire_continue_tokens();
     }
 
     /// Replaces the fault configuration (the PRNG restarts from `faults.seed`).
