@@ -39,6 +39,23 @@
 //! directory under the name `istioctl` for a test's `PATH`; [`read_istioctl_calls`] reads what
 //! fake-istioctl recorded into `$FAKE_ISTIOCTL_RECORD`.
 //!
+//! ## Generated clusters
+//!
+//! [`generate_cluster`] (through [`KubeSimBuilder::generate`]) builds Nodes, namespaces
+//! (`kyma-system`, `istio-system`, app namespaces with and without injection), Istio at
+//! [`GenOptions::istio_version`] and pods of every owner kind [`OwnerKind`] names: Deployments
+//! (through ReplicaSets), StatefulSets and DaemonSets with `RollingUpdate` and `OnDelete`,
+//! ownerless ReplicaSets, ReplicationControllers, Jobs, CronJobs (-> Job), bare pods, and kinds
+//! kube-sim does not serve (`argoproj.io` Rollout -> ReplicaSet, `apps.kruise.io` CloneSet ->
+//! pods: they appear in ownerReferences only). Mixed in: outdated sidecars (a fraction of the
+//! workloads, on the previous minor), native sidecars, the installed version in the other
+//! flavour, pods annotated `sidecar.istio.io/proxyImage`, opt-outs
+//! ([`RESET_OPT_OUT`]` = "false"` on the pod template or on the workload), pods that opted out
+//! of injection, pods with a second, non-controller ownerReference. Pods are ~13 KB of JSON,
+//! as in real clusters. The ground truth is in [`GeneratedCluster::inventory`] (one [`GenPod`]
+//! per pod: owner kind and chain, proxy image, flags, [`GenPod::outdated`],
+//! [`GenPod::needs_reset`]) and [`GeneratedCluster::outdated_by_owner`].
+//!
 //! ## What kube-sim serves
 //!
 //! Discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/{g}`, `/apis/{g}/{v}`) for
@@ -144,7 +161,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use faults::{Fault, FaultRule, Faults};
-pub use generator::{GenOptions, GeneratedCluster, generate_cluster};
+pub use generator::{
+    GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT, generate_cluster,
+};
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
 pub use server::WriteRecord;
