@@ -510,13 +510,42 @@ impl Store {
             Some(_) => {}
         }
         self.reconcile_replicas(rsr, ns, &rs_name, false);
-        for old in owned.iter().filter(|o| o.name() != rs_name) {
-            if replicas_of(old.value()) != 0 {
-                let mut v = old.value().clone();
-                v["spec"]["replicas"] = json!(0);
+        // Old ReplicaSets keep serving until the new one's pods are Ready (newest first).
+        let new_ready = self
+            .get(rsr, ns, &rs_name)
+            .map(|rs| {
+                self.owned_pods(ns, rs.uid())
+                    .iter()
+                    .filter(|p| pod_is_ready(p.value()))
+                    .count() as i64
+            })
+            .unwrap_or(0);
+        let mut budget = (want - new_ready).max(0);
+        let revision = |o: &Arc<Obj>| {
+            o.value()["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()
+                .and_then(|r| r.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let mut olds: Vec<String> = owned
+            .iter()
+            .filter(|o| o.name() != rs_name)
+            .map(|o| o.name().to_string())
+            .collect();
+        olds.sort_by_key(|n| std::cmp::Reverse(self.get(rsr, ns, n).map(&revision).unwrap_or(0)));
+        for old in olds {
+            let Some(o) = self.get(rsr, ns, &old).cloned() else {
+                continue;
+            };
+            let have = replicas_of(o.value());
+            let keep = have.min(budget);
+            budget -= keep;
+            if have != keep {
+                let mut v = o.value().clone();
+                v["spec"]["replicas"] = json!(keep);
                 self.commit(rsr, v, EventType::Modified);
             }
-            self.reconcile_replicas(rsr, ns, old.name(), false);
+            self.reconcile_replicas(rsr, ns, &old, false);
         }
         // status
         let Some(d) = self.get(dep, ns, name).cloned() else {

@@ -237,6 +237,10 @@ pub struct GatewaySpec {
     pub resources: Option<Value>,
     pub replicas: i64,
     pub labels: Map<String, Value>,
+    /// HPA `(minReplicas, maxReplicas)`; `None` when autoscaling is off.
+    pub autoscale: Option<(i64, i64)>,
+    /// `k8s.hpaSpec` as given (merged over the HPA's spec, as istioctl's overlay does).
+    pub hpa_spec: Value,
 }
 
 /// What `istioctl install` creates, derived from an IstioOperator and a version.
@@ -252,6 +256,8 @@ pub struct IstioInstall {
     pub pilot_resources: Value,
     pub pilot_replicas: i64,
     pub autoscale: Option<(i64, i64)>,
+    /// `components.pilot.k8s.hpaSpec` as given.
+    pub pilot_hpa_spec: Value,
     pub gateways: Vec<GatewaySpec>,
     pub proxy_resources: Option<Value>,
     pub values: Value,
@@ -451,7 +457,32 @@ impl IstioInstall {
                         labels.insert(k.clone(), v.clone());
                     }
                 }
+                let gw_values = values
+                    .pointer(&format!(
+                        "/gateways/{}",
+                        if ingress {
+                            "istio-ingressgateway"
+                        } else {
+                            "istio-egressgateway"
+                        }
+                    ))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let min = ptr(k8s, "/hpaSpec/minReplicas")
+                    .or_else(|| ptr(&gw_values, "/autoscaleMin"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                let max = ptr(k8s, "/hpaSpec/maxReplicas")
+                    .or_else(|| ptr(&gw_values, "/autoscaleMax"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(5)
+                    .max(min);
+                let autoscale_on = ptr(&gw_values, "/autoscaleEnabled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
                 gateways.push(GatewaySpec {
+                    autoscale: autoscale_on.then_some((min, max)),
+                    hpa_spec: ptr(k8s, "/hpaSpec").cloned().unwrap_or(Value::Null),
                     namespace: g["namespace"]
                         .as_str()
                         .unwrap_or("istio-system")
@@ -465,9 +496,9 @@ impl IstioInstall {
                     ports: ptr(k8s, "/service/ports").cloned(),
                     resources: ptr(k8s, "/resources").cloned(),
                     replicas: ptr(k8s, "/replicaCount")
-                        .or_else(|| ptr(k8s, "/hpaSpec/minReplicas"))
+                        .or_else(|| ptr(&gw_values, "/replicaCount"))
                         .and_then(Value::as_i64)
-                        .unwrap_or(1),
+                        .unwrap_or(if autoscale_on { min } else { 1 }),
                     labels,
                     name,
                 });
@@ -488,7 +519,8 @@ impl IstioInstall {
             pilot_env,
             pilot_resources,
             pilot_replicas,
-            autoscale: autoscale_enabled.then_some((min, max)),
+            autoscale: autoscale_enabled.then_some((min, max.max(min))),
+            pilot_hpa_spec: ptr(&pilot_k8s, "/hpaSpec").cloned().unwrap_or(Value::Null),
             gateways,
             proxy_resources: values.pointer("/global/proxy/resources").cloned(),
             mesh_config: spec.get("meshConfig").cloned().unwrap_or(json!({})),
@@ -674,7 +706,13 @@ impl IstioInstall {
                    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "istiod", "istio": "pilot"}}}}),
         ];
         if let Some((min, max)) = self.autoscale {
-            out.push(hpa("istiod", "istio-system", &dep_labels, min, max));
+            out.push(hpa(
+                "istiod",
+                "istio-system",
+                &dep_labels,
+                (min, max),
+                &self.pilot_hpa_spec,
+            ));
         }
         out.push(self.injector_webhook());
         out.push(json!({
@@ -842,26 +880,30 @@ impl IstioInstall {
                 "metadata": {"name": g.name, "namespace": g.namespace, "labels": labels},
                 "spec": {"minAvailable": 1, "selector": {"matchLabels": selector}}}),
             );
-            out.push(hpa(
-                &g.name,
-                &g.namespace,
-                &labels,
-                g.replicas.max(1),
-                g.replicas.max(5),
-            ));
+            if let Some(minmax) = g.autoscale {
+                out.push(hpa(&g.name, &g.namespace, &labels, minmax, &g.hpa_spec));
+            }
         }
         out
     }
 }
 
-fn hpa(name: &str, ns: &str, labels: &Value, min: i64, max: i64) -> Value {
-    json!({
+/// A HorizontalPodAutoscaler for a Deployment; `hpa_spec` (a component's `k8s.hpaSpec`) is
+/// merged over its spec.
+fn hpa(name: &str, ns: &str, labels: &Value, (min, max): (i64, i64), hpa_spec: &Value) -> Value {
+    let mut h = json!({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": {"minReplicas": min, "maxReplicas": max,
                  "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                  "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}
-    })
+    });
+    if hpa_spec.is_object() {
+        crate::patch::merge_patch(&mut h["spec"], hpa_spec);
+        h["spec"]["minReplicas"] = json!(min);
+        h["spec"]["maxReplicas"] = json!(max);
+    }
+    h
 }
 
 #[cfg(test)]

@@ -92,7 +92,9 @@
 //! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`
 //! (`OrderedReady`: each once its predecessors are Ready; `Parallel`); DaemonSet -> one pod per
 //! Node (or one virtual node); Job -> one pod. A changed pod template replaces the workload's
-//! pods: a Deployment's at once; a StatefulSet's (`RollingUpdate`, down to `partition`) and a
+//! pods: a Deployment's new ReplicaSet gets every replica at once and the old ones scale down
+//! as its pods become Ready (so with [`KubeSim::set_new_pods_ready`]`(false)` the old pods keep
+//! running until [`KubeSim::make_pods_ready`]); a StatefulSet's (`RollingUpdate`, down to `partition`) and a
 //! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type:
 //! OnDelete` none, until a pod is deleted (it comes back from the current template, so with
 //! the injector's current sidecar). New pods are Running and Ready at once (see

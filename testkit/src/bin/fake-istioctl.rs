@@ -3,8 +3,10 @@
 //! * `version [--remote=false] [-o json|yaml] [--short]`: istioctl's exact JSON shape.
 //! * `install|upgrade [-f FILE]... [--set PATH=VALUE]... [-y] [--kubeconfig F] [--context C]`:
 //!   validates the IstioOperator and creates what istioctl would (namespace, CRDs, istiod,
-//!   gateways, the `istio-sidecar-injector` webhook) with server-side apply (field manager
-//!   `istioctl`), waits for istiod, prunes gateways no longer enabled. Without `-y` it asks
+//!   gateways with their HPAs (`k8s.hpaSpec`, `values.gateways.*.autoscale*`), the
+//!   `istio-sidecar-injector` webhook) at its own version, with server-side apply (field
+//!   manager `istioctl`), waits for each Deployment's rollout (every pod updated and Ready, no
+//!   old pod left, as `kubectl rollout status`), prunes gateways no longer enabled. Without `-y` it asks
 //!   on stdin and exits 1 with `Cancelled.`.
 //! * `uninstall --purge [-y]`: removes it again (the namespace stays, as with istioctl).
 //!
@@ -362,10 +364,15 @@ async fn wait_ready(c: &Client, ns: &str, name: &str, timeout: Duration) -> Res<
     let start = Instant::now();
     loop {
         if let Ok(d) = api.get(name).await {
+            // as `kubectl rollout status`: the new pods all there and available, no old ones left
             let want = d.data["spec"]["replicas"].as_i64().unwrap_or(1);
-            let have = d.data["status"]["availableReplicas"].as_i64().unwrap_or(0);
+            let status = |k: &str| d.data["status"][k].as_i64().unwrap_or(0);
             let observed = d.data["status"]["observedGeneration"].as_i64() == d.metadata.generation;
-            if have >= want && observed {
+            if observed
+                && status("updatedReplicas") >= want
+                && status("replicas") <= status("updatedReplicas")
+                && status("availableReplicas") >= want
+            {
                 return Ok(());
             }
         }
@@ -518,15 +525,19 @@ const GATEWAY_KINDS: &[(&str, &str)] = &[
 ];
 
 async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
-    let keep: Vec<(String, String)> = install
-        .gateways
-        .iter()
-        .map(|g| (g.namespace.clone(), g.name.clone()))
-        .collect();
+    let keep_for = |kind: &str| -> Vec<(String, String)> {
+        install
+            .gateways
+            .iter()
+            .filter(|g| kind != "HorizontalPodAutoscaler" || g.autoscale.is_some())
+            .map(|g| (g.namespace.clone(), g.name.clone()))
+            .collect()
+    };
     let lp = ListParams::default()
         .labels("operator.istio.io/component in (IngressGateways,EgressGateways)");
     for (av, kind) in GATEWAY_KINDS {
         let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
+        let keep = keep_for(kind);
         let list = api_for(c, &ar, None)
             .list(&lp)
             .await
