@@ -10,11 +10,18 @@
 //!   on stdin and exits 1 with `Cancelled.`.
 //! * `uninstall --purge [-y]`: removes it again (the namespace stays, as with istioctl).
 //!
-//! Environment: `FAKE_ISTIOCTL_VERSION` (default: the newest known), `FAKE_ISTIOCTL_FAIL`
-//! = `exit` (fail before changing anything) | `hang` (hang after "Istio core") | `partial`
-//! (fail after core and istiod, before gateways), `FAKE_ISTIOCTL_RECORD=DIR` (record each call
-//! as `DIR/call-NNNN.json`: args, `-f` files, env, exit code). Every failure exits 1 with an
-//! `Error: ...` line on stderr.
+//! Environment: `FAKE_ISTIOCTL_VERSION` (default: the newest known), `FAKE_ISTIOCTL_RECORD=DIR`
+//! (record each call as `DIR/call-NNNN.json`: args, `-f` files, env, exit code),
+//! `FAKE_ISTIOCTL_FAIL=MODE[:COMMAND[,COMMAND]]` with MODE:
+//! * `exit`: exit 1 with a message before changing anything;
+//! * `hang`: hang (install: after "Istio core"; other commands: at once);
+//! * `partial`: install fails after core and istiod, before gateways; uninstall midway;
+//! * `garbage`: `version` prints a log line and truncated JSON (exit 0);
+//! * `signal`: the process kills itself with SIGKILL (install: after "Istio core").
+//!
+//! Without `:COMMAND` (`version`, `install`, `upgrade`, `uninstall`, `tag`), `garbage` applies
+//! to `version`, `signal` to every command and the others to every command but `version`. An
+//! unknown MODE is an error. Every failure exits 1 with an `Error: ...` line on stderr.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -230,10 +237,60 @@ fn print_flush(s: &str) {
     let _ = out.flush();
 }
 
-fn fail_mode() -> Option<String> {
-    std::env::var("FAKE_ISTIOCTL_FAIL")
+const FAIL_MODES: &[&str] = &["exit", "hang", "partial", "garbage", "signal"];
+
+/// A failure mode and the commands it is limited to.
+type FailMode = (String, Option<Vec<String>>);
+
+/// `FAKE_ISTIOCTL_FAIL` = `MODE[:COMMAND[,COMMAND...]]`, checked before anything runs.
+fn parse_fail_mode() -> Result<Option<FailMode>, String> {
+    let Some(v) = std::env::var("FAKE_ISTIOCTL_FAIL")
         .ok()
         .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let (mode, cmds) = match v.split_once(':') {
+        Some((m, c)) => (
+            m,
+            Some(c.split(',').map(|c| c.trim().to_string()).collect()),
+        ),
+        None => (v.as_str(), None),
+    };
+    if !FAIL_MODES.contains(&mode) {
+        return Err(format!(
+            "FAKE_ISTIOCTL_FAIL={v:?}: unknown mode {mode:?} (one of {}, optionally :COMMAND[,COMMAND])",
+            FAIL_MODES.join(", ")
+        ));
+    }
+    Ok(Some((mode.to_string(), cmds)))
+}
+
+/// The failure mode that applies to `command` (`version`, `install`, `upgrade`, `uninstall`,
+/// `tag`). Without `:COMMAND`, `garbage` applies to `version`, `signal` to every command and
+/// the others to the commands that change the cluster.
+fn fail_mode(command: &str) -> Option<String> {
+    let (mode, cmds) = parse_fail_mode().ok().flatten()?;
+    let applies = match &cmds {
+        Some(list) => list.iter().any(|c| c == command),
+        None => match mode.as_str() {
+            "garbage" => command == "version",
+            "signal" => true,
+            _ => command != "version",
+        },
+    };
+    applies.then_some(mode)
+}
+
+/// Dies of SIGKILL, as an OOM-killed or `kill -9`ed istioctl would (no output, no record of
+/// an exit code).
+fn kill_self() -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // `kill` missing: still die of a signal
+    std::process::abort()
 }
 
 fn hang() -> ! {
@@ -453,7 +510,7 @@ fn read_operator(files: &[PathBuf], sets: &[String]) -> Res<Value> {
     Ok(iop)
 }
 
-async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
+async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
     let v = version();
     let iop = read_operator(&a.filename, &a.set)?;
     let install = IstioInstall::from_operator(&iop, &v)
@@ -475,7 +532,7 @@ async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
     {
         return fail(CANCELLED);
     }
-    let mode = fail_mode();
+    let mode = fail_mode(command);
     if mode.as_deref() == Some("exit") {
         return fail("failed to install manifests: simulated failure (FAKE_ISTIOCTL_FAIL=exit)");
     }
@@ -483,8 +540,10 @@ async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
     let timeout = parse_duration(&a.readiness_timeout);
     apply_all(&c, &install.core_objects()).await?;
     print_flush("✔ Istio core installed ⛵️");
-    if mode.as_deref() == Some("hang") {
-        hang();
+    match mode.as_deref() {
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        _ => {}
     }
     let istiod = install.istiod_objects();
     apply_all(&c, &istiod).await?;
@@ -568,13 +627,15 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
     if !a.yes && !confirm("All Istio resources will be pruned from the cluster\nProceed? (y/N)") {
         return fail(CANCELLED);
     }
-    let mode = fail_mode();
+    let mode = fail_mode("uninstall");
     if mode.as_deref() == Some("exit") {
         return fail("failed to uninstall: simulated failure (FAKE_ISTIOCTL_FAIL=exit)");
     }
     let c = client(cli).await?;
-    if mode.as_deref() == Some("hang") {
-        hang();
+    match mode.as_deref() {
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        _ => {}
     }
     let ns = cli.istio_namespace.as_str();
     let owned = ListParams::default().labels("install.operator.istio.io/owning-resource");
@@ -647,6 +708,21 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
 }
 
 async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {
+    match fail_mode("version").as_deref() {
+        Some("exit" | "partial") => {
+            return fail("simulated failure (FAKE_ISTIOCTL_FAIL=exit:version)");
+        }
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        Some("garbage") => {
+            // a stray log line and truncated JSON, whatever -o says
+            print_flush(
+                "2025-01-01T00:00:00.000000Z\tinfo\tklog\tWaiting for caches to sync\n{\"clientVersion\": {\"version\": \"1.",
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let v = version();
     let client_version = json!({"version": v, "revision": revision_of(&v), "golang_version": golang_version(&v), "status": "Clean", "tag": v});
     let mut doc = json!({"clientVersion": client_version});
@@ -732,6 +808,11 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if let Err(e) = parse_fail_mode() {
+        eprintln!("Error: {e}");
+        rec.finish(1);
+        std::process::exit(1);
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -745,7 +826,8 @@ fn main() {
     let result = rt.block_on(async {
         match &cli.cmd {
             Cmd::Version(a) => version_cmd(&cli, a).await,
-            Cmd::Install(a) | Cmd::Upgrade(a) => install(&cli, a).await,
+            Cmd::Install(a) => install(&cli, a, "install").await,
+            Cmd::Upgrade(a) => install(&cli, a, "upgrade").await,
             Cmd::Uninstall(a) => uninstall(&cli, a).await,
         }
     });

@@ -661,3 +661,115 @@ spec:
             .is_none()
     );
 }
+
+#[test]
+fn more_failure_modes_garbage_signal_per_command() {
+    use std::os::unix::process::ExitStatusExt;
+    let sim = KubeSim::start();
+    let dir = tempfile::tempdir().unwrap();
+    let f = iop_file(dir.path(), KYMA_IOP);
+    let rec = dir.path().join("rec");
+    let version = ["version", "--remote=false", "-o", "json"];
+
+    // garbage: exit 0, but not JSON
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "garbage")], None);
+    assert!(out.status.success());
+    assert!(
+        serde_json::from_slice::<Value>(&out.stdout).is_err(),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!out.stdout.is_empty());
+    // install is not affected by garbage
+    let out = run(
+        &sim,
+        &["install", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "garbage")],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // exit only for the named command
+    let out = run(
+        &sim,
+        &version,
+        &[("FAKE_ISTIOCTL_FAIL", "exit:version")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("Error: "));
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "exit")], None);
+    assert!(out.status.success(), "plain exit leaves version alone");
+    let out = run(
+        &sim,
+        &["upgrade", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "exit:install")],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "exit:install leaves upgrade alone: {}",
+        text(&out.stderr)
+    );
+    sim.clear_writes();
+    let out = run(
+        &sim,
+        &["upgrade", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "exit:install,upgrade")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(sim.writes().is_empty());
+
+    // signal: killed by SIGKILL after "Istio core", no exit code recorded
+    let out = run(&sim, &["uninstall", "--purge", "-y"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &sim,
+        &["install", "-f", &f, "-y"],
+        &[
+            ("FAKE_ISTIOCTL_FAIL", "signal"),
+            ("FAKE_ISTIOCTL_RECORD", rec.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), None);
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(text(&out.stdout).contains("✔ Istio core installed"));
+    assert!(
+        sim.get("crd", None, "destinationrules.networking.istio.io")
+            .is_some()
+    );
+    assert!(sim.get("deploy", Some("istio-system"), "istiod").is_none());
+    let calls = testkit::read_istioctl_calls(&rec);
+    assert_eq!(calls.last().unwrap().exit_code, None);
+    let out = run(
+        &sim,
+        &version,
+        &[("FAKE_ISTIOCTL_FAIL", "signal:version")],
+        None,
+    );
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(out.stdout.is_empty());
+
+    // hang:version never answers
+    let mut child = Command::new(BIN)
+        .args(version)
+        .env("FAKE_ISTIOCTL_FAIL", "hang:version")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(child.try_wait().unwrap().is_none(), "hang:version exited");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // a typo is loud, not ignored
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "hnag")], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("unknown mode"),
+        "{}",
+        text(&out.stderr)
+    );
+}
