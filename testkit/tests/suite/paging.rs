@@ -26,18 +26,12 @@ async fn continue_tokens_expire_after_their_ttl() {
         .start()
         .unwrap();
     let pods: Api<Pod> = Api::all(Client::try_from(sim.kube_config()).unwrap());
+    // (only waits in the safe direction: sleeping longer than a TTL always expires it)
     let first = pods.list(&ListParams::default().limit(100)).await.unwrap();
     let token = first.metadata.continue_.clone().unwrap();
-    // young enough: the next page comes
-    let second = pods
-        .list(&ListParams::default().limit(100).continue_token(&token))
-        .await
-        .unwrap();
-    assert_eq!(second.items.len(), 100);
-    let token2 = second.metadata.continue_.clone().unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let e = expired(
-        pods.list(&ListParams::default().limit(100).continue_token(&token2))
+        pods.list(&ListParams::default().limit(100).continue_token(&token))
             .await
             .unwrap_err(),
     );
@@ -48,6 +42,25 @@ async fn continue_tokens_expire_after_their_ttl() {
         "{}",
         e.message
     );
+    // young enough: the next page comes
+    sim.set_continue_token_ttl(Some(Duration::from_secs(60)));
+    let first = pods.list(&ListParams::default().limit(100)).await.unwrap();
+    let token = first.metadata.continue_.clone().unwrap();
+    let second = pods
+        .list(&ListParams::default().limit(100).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 100);
+    // a shorter TTL applies to tokens already handed out
+    let token2 = second.metadata.continue_.clone().unwrap();
+    sim.set_continue_token_ttl(Some(Duration::from_millis(200)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let e = expired(
+        pods.list(&ListParams::default().limit(100).continue_token(&token2))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((e.code, e.reason.as_str()), (410, "Expired"));
     // a new list starts over and works
     let again = pods.list(&ListParams::default().limit(100)).await.unwrap();
     assert_eq!(again.items.len(), 100);
