@@ -226,6 +226,23 @@ pub fn deployment_status(
     Value::Object(s)
 }
 
+/// An injector webhook that matched a pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectionWebhook {
+    pub name: String,
+    pub service_namespace: String,
+    pub service: String,
+}
+
+/// What an istiod injects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectorConfig {
+    pub image: String,
+    pub resources: Option<Value>,
+    pub native: bool,
+    pub revision: String,
+}
+
 /// Test fixtures that stand in for other controllers in a cluster (see `KubeSim`).
 #[derive(Debug, Default)]
 pub(crate) struct Fixtures {
@@ -861,8 +878,10 @@ impl Store {
         self.set_status(jobs, &j, status);
     }
 
-    /// The webhook (name) of Istio's injector that matches a new pod, if any.
-    pub fn injection_webhook(&self, pod: &Value) -> Option<String> {
+    /// The first of Istio's injector webhooks (`*sidecar-injector.istio.io`, configurations in
+    /// name order, as the API server calls them) that matches a new pod: its name and the
+    /// istiod Service it calls (`istio-system/istiod`, `istio-system/istiod-<revision>`).
+    pub fn injection_webhook(&self, pod: &Value) -> Option<InjectionWebhook> {
         let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
         let mut ns_labels = self
             .get(res_index("namespaces"), "", ns)
@@ -884,44 +903,75 @@ impl Store {
                     && n.matches(Some(&ns_labels))
                     && o.matches(pod_labels)
                 {
-                    return Some(name.to_string());
+                    let svc = &wh["clientConfig"]["service"];
+                    return Some(InjectionWebhook {
+                        name: name.to_string(),
+                        service_namespace: svc["namespace"]
+                            .as_str()
+                            .unwrap_or("istio-system")
+                            .to_string(),
+                        service: svc["name"].as_str().unwrap_or("istiod").to_string(),
+                    });
                 }
             }
         }
         None
     }
 
-    /// The proxy image (and resources, and native-sidecar mode) the injector uses: from the
-    /// `discovery` container of `istio-system/istiod`, else the version set with
-    /// `KubeSim::set_istio_version`.
-    pub fn injector_config(&self) -> Option<(String, Option<Value>, bool)> {
+    /// The default revision's injector configuration (see [`Store::injector_config_for`]).
+    pub fn injector_config(&self) -> Option<InjectorConfig> {
+        self.injector_config_for("istio-system", "istiod")
+    }
+
+    /// What the istiod behind `namespace/service` injects: the proxy image from the
+    /// `discovery` container of the Deployment of that name, the proxy resources from its
+    /// `istio-sidecar-injector[-<revision>]` ConfigMap, native-sidecar mode, its revision.
+    /// Without that Deployment: the version set with `KubeSim::set_istio_version`, if any.
+    pub fn injector_config_for(&self, namespace: &str, service: &str) -> Option<InjectorConfig> {
+        let suffix = service.strip_prefix("istiod").unwrap_or_default();
         let resources = self
             .get(
                 res_index("configmaps"),
-                "istio-system",
-                "istio-sidecar-injector",
+                namespace,
+                &format!("istio-sidecar-injector{suffix}"),
             )
             .and_then(|cm| cm.value()["data"]["values"].as_str().map(String::from))
             .and_then(|s| serde_json::from_str::<Value>(&s).ok())
             .and_then(|v| v.pointer("/global/proxy/resources").cloned());
-        if let Some(d) = self.get(res_index("deployments"), "istio-system", "istiod") {
+        let rev_of_name = suffix
+            .strip_prefix('-')
+            .filter(|r| !r.is_empty())
+            .unwrap_or("default")
+            .to_string();
+        if let Some(d) = self.get(res_index("deployments"), namespace, service) {
             let c = d.value()["spec"]["template"]["spec"]["containers"]
                 .as_array()
                 .and_then(|cs| cs.iter().find(|c| c["name"] == "discovery"))?;
             let image = istio::proxy_image_for_pilot(c["image"].as_str()?)?;
-            let native = c["env"].as_array().is_some_and(|e| {
-                e.iter()
-                    .any(|e| e["name"] == "ENABLE_NATIVE_SIDECARS" && e["value"] == "true")
-            });
-            return Some((image, resources, native));
-        }
-        self.istio_version_override.as_ref().map(|v| {
-            (
-                format!("{}/proxyv2:{v}", istio::DEFAULT_HUB),
+            let env = |name: &str| {
+                c["env"].as_array().and_then(|e| {
+                    e.iter()
+                        .find(|e| e["name"] == name)
+                        .and_then(|e| e["value"].as_str())
+                })
+            };
+            let native = env("ENABLE_NATIVE_SIDECARS") == Some("true");
+            let revision = env("REVISION").map(String::from).unwrap_or(rev_of_name);
+            return Some(InjectorConfig {
+                image,
                 resources,
-                false,
-            )
-        })
+                native,
+                revision,
+            });
+        }
+        self.istio_version_override
+            .as_ref()
+            .map(|v| InjectorConfig {
+                image: format!("{}/proxyv2:{v}", istio::DEFAULT_HUB),
+                resources,
+                native: false,
+                revision: rev_of_name,
+            })
     }
 
     /// Admission for a new pod: defaults, the sidecar injector, and the simulated kubelet.
@@ -938,9 +988,11 @@ impl Store {
             let disabled = off(&pod["metadata"]["annotations"]["sidecar.istio.io/inject"])
                 || off(&pod["metadata"]["labels"]["sidecar.istio.io/inject"]);
             if !disabled {
-                let (image, resources, native) = self.injector_config().ok_or_else(|| {
+                let (svc_ns, svc) = (&webhook.service_namespace, &webhook.service);
+                let cfg = self.injector_config_for(svc_ns, svc).ok_or_else(|| {
                     ApiError::internal(format!(
-                        "Internal error occurred: failed calling webhook \"{webhook}\": failed to call webhook: Post \"https://istiod.istio-system.svc:443/inject?timeout=10s\": service \"istiod\" not found"
+                        "Internal error occurred: failed calling webhook \"{}\": failed to call webhook: Post \"https://{svc}.{svc_ns}.svc:443/inject?timeout=10s\": service \"{svc}\" not found",
+                        webhook.name
                     ))
                 })?;
                 // `sidecar.istio.io/proxyImage` wins, as with Istio's injector; then a pinned image
@@ -949,8 +1001,14 @@ impl Store {
                     .filter(|i| !i.is_empty())
                     .map(String::from)
                     .or_else(|| self.pinned_proxy_image(pod))
-                    .unwrap_or(image);
-                istio::inject_sidecar(pod, &image, resources.as_ref(), native);
+                    .unwrap_or(cfg.image);
+                istio::inject_sidecar_rev(
+                    pod,
+                    &image,
+                    cfg.resources.as_ref(),
+                    cfg.native,
+                    &cfg.revision,
+                );
             }
         }
         if pod["status"]["phase"].is_null() {

@@ -7,7 +7,9 @@
 //!   in-process ([`KubeSim`]) and as the binary `kube-sim`. Real `kubectl` and `kube::Client`
 //!   work against it.
 //! * **fake-istioctl**, a binary that behaves like istioctl >= 1.24 at its boundary
-//!   (`version`, `install`/`upgrade -f`, `uninstall --purge`) and "installs" Istio into kube-sim.
+//!   (`version`, `install`/`upgrade -f [--revision R]`, `uninstall --purge|--revision R`,
+//!   `tag set|list|remove`) and "installs" Istio into kube-sim; failure modes through
+//!   `FAKE_ISTIOCTL_FAIL` (see the binary's documentation).
 //!
 //! ## Using kube-sim from a test
 //!
@@ -101,9 +103,14 @@
 //! [`KubeSim::set_new_pods_ready`] and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
 //! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook, and
-//! `sidecar.istio.io/inject`), and injects the proxy image matching istiod's `discovery` image
-//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`), or the pod's `sidecar.istio.io/proxyImage`
-//! annotation. If the webhook matches but istiod is gone, pod creation fails as in a real
+//! `sidecar.istio.io/inject`, `istio.io/rev`), takes the first matching webhook (configurations
+//! in name order, so `istio-revision-tag-default` before `istio-sidecar-injector`), and injects
+//! what the istiod Deployment that webhook calls would: the proxy image matching its
+//! `discovery` image (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`) or the pod's
+//! `sidecar.istio.io/proxyImage`, and its revision (`istio.io/rev` annotation, `"revision"` in
+//! `sidecar.istio.io/status`). So revisions (`istiod-<rev>`, `istio-sidecar-injector-<rev>`)
+//! and revision tags work as in a cluster; [`KubeSim::injection_for`] tells what a new pod
+//! would get. If the webhook matches but its istiod is gone, pod creation fails as in a real
 //! cluster.
 //!
 //! Fixtures standing in for other controllers: [`KubeSim::revert_template_annotations`] (a
@@ -139,6 +146,10 @@
 //!   synthesize DELETED/ADDED when an object stops/starts matching; old-version watches beyond
 //!   the last 50,000 events get 410.
 //! * Field selectors: only the fields listed above.
+//! * fake-istioctl: a revision-less `install` creates no `istio-revision-tag-default` (istioctl
+//!   1.24+ does, pointing at the default revision); a `--revision` install into a cluster
+//!   without any injector webhook does, as istioctl. No `tag generate`, no webhook conflict
+//!   analysis, no `--istioNamespace` other than `istio-system` for revisions.
 //! * An expired continue token's `Status` carries no `metadata.continue` (a real server offers
 //!   one to go on with an inconsistent list); clients have to start a new list.
 
@@ -627,9 +638,24 @@ impl KubeSim {
 
     /// The proxy image the injector would use now (None: no istiod and no version set).
     pub fn injector_proxy_image(&self) -> Option<String> {
-        lock(&self.shared.store)
-            .injector_config()
-            .map(|(i, _, _)| i)
+        lock(&self.shared.store).injector_config().map(|c| c.image)
+    }
+
+    /// What the sidecar injector would do to a new pod in `namespace` with these labels:
+    /// `Some((proxy image, revision))` from the first matching injector webhook and the istiod
+    /// it calls (revisions and revision tags included), `None` when no webhook matches or
+    /// that istiod is gone (pod creation would fail then).
+    pub fn injection_for(
+        &self,
+        namespace: &str,
+        pod_labels: &BTreeMap<String, String>,
+    ) -> Option<(String, String)> {
+        let pod = json!({"metadata": {"namespace": namespace, "labels": pod_labels}});
+        let store = lock(&self.shared.store);
+        let wh = store.injection_webhook(&pod)?;
+        store
+            .injector_config_for(&wh.service_namespace, &wh.service)
+            .map(|c| (c.image, c.revision))
     }
 
     /// The Istio version the injector would use now (the image tag without `-distroless`).

@@ -9,4 +9,5 @@ mod kube_sim_binary;
 mod kubectl_conformance;
 mod paging;
 mod perf;
+mod revisions;
 mod workloads;
