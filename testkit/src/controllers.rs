@@ -339,6 +339,26 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a generated cluster's Deployments under their fixtures.
+    pub(crate) fn apply_generated_fixtures(
+        &mut self,
+        fixtures: &[(String, String, crate::generator::GenFixture, String)],
+    ) {
+        let dep = res_index("deployments");
+        for (ns, name, fixture, image) in fixtures {
+            match fixture {
+                crate::generator::GenFixture::RevertsRestarts => {
+                    let _ = self.mark_reverting(dep, ns, name);
+                }
+                crate::generator::GenFixture::PinnedProxyImage => {
+                    self.fixtures
+                        .pinned
+                        .insert((dep, ns.clone(), name.clone()), image.clone());
+                }
+            }
+        }
+    }
+
     /// The proxy image pinned for the workload that (transitively) controls a new pod.
     fn pinned_proxy_image(&self, pod: &Value) -> Option<String> {
         if self.fixtures.pinned.is_empty() {

@@ -45,6 +45,13 @@ pub struct GenOptions {
     /// Fraction of workloads in injected namespaces whose pods opt out of injection
     /// (`sidecar.istio.io/inject: "false"`): no sidecar.
     pub unmeshed_fraction: f64,
+    /// Number of outdated Deployments (in app namespaces, not opted out, no custom image)
+    /// whose restarts a controller undoes ([`crate::KubeSim::revert_template_annotations`]):
+    /// they stay outdated after a proxy reset.
+    pub reverting_workloads: usize,
+    /// Number of further such Deployments pinned to their old proxy image
+    /// ([`crate::KubeSim::pin_proxy_image`]): restarted, their new pods still run it.
+    pub pinned_workloads: usize,
     /// Number of Node objects (DaemonSets run one pod per node).
     pub nodes: usize,
     /// Number of application namespaces; `None` = about one per 100 pods.
@@ -66,6 +73,8 @@ impl Default for GenOptions {
             custom_proxy_image_fraction: 0.02,
             reset_opt_out_fraction: 0.02,
             unmeshed_fraction: 0.05,
+            reverting_workloads: 0,
+            pinned_workloads: 0,
             nodes: 3,
             namespaces: None,
         }
@@ -105,6 +114,15 @@ pub enum OptOut {
     Workload,
 }
 
+/// A fixture a generated workload is under (see [`GenOptions::reverting_workloads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenFixture {
+    /// A controller undoes its restarts.
+    RevertsRestarts,
+    /// Its new pods keep the old proxy image.
+    PinnedProxyImage,
+}
+
 /// The ground truth about one generated pod.
 #[derive(Debug, Clone)]
 pub struct GenPod {
@@ -123,6 +141,8 @@ pub struct GenPod {
     /// Annotated `sidecar.istio.io/proxyImage` (its image is old, but it is not Istio's to move).
     pub custom_proxy_image: bool,
     pub opt_out: Option<OptOut>,
+    /// Its Deployment is under a fixture that keeps it outdated after a restart.
+    pub fixture: Option<GenFixture>,
     /// Its sidecar runs an older version than the installed one (custom images excluded; the
     /// flavour suffix does not count).
     pub outdated: bool,
@@ -164,6 +184,8 @@ pub struct GeneratedCluster {
     pub outdated_proxy_images: Vec<String>,
     /// One entry per generated pod (system pods included), in generation order.
     pub inventory: Vec<GenPod>,
+    /// Deployments under fixtures: (namespace, name, fixture, the pods' proxy image).
+    pub(crate) fixtures: Vec<(String, String, GenFixture, String)>,
 }
 
 const APPS: &[&str] = &[
@@ -257,6 +279,7 @@ struct Truth {
     extra_owner: Option<Value>,
     custom_image: bool,
     opt_out: Option<OptOut>,
+    fixture: Option<GenFixture>,
 }
 
 impl Truth {
@@ -270,6 +293,7 @@ impl Truth {
             extra_owner: None,
             custom_image: false,
             opt_out: None,
+            fixture: None,
         }
     }
 }
@@ -480,6 +504,7 @@ impl Gen {
                 native_sidecar: native,
                 custom_proxy_image: truth.custom_image,
                 opt_out: truth.opt_out,
+                fixture: truth.fixture,
                 outdated,
             });
             self.ip += 1;
@@ -761,6 +786,9 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     let mut app_i = 0usize;
     let mut kyma_i = 0usize;
     let app_namespaces: Vec<(String, Option<&str>)> = namespaces[6..].to_vec();
+    let mut reverting_left = opts.reverting_workloads;
+    let mut pinned_left = opts.pinned_workloads;
+    let mut fixtures = Vec::new();
     let custom_image =
         format!("europe-docker.pkg.dev/shop-prod/mirror/istio/proxyv2:{old_version}-distroless");
     while g.pods < target {
@@ -865,6 +893,24 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                              "template": null}});
                 d["spec"]["template"] = tpl;
                 let mut t = truth(OwnerKind::Deployment, &[]);
+                if !kyma
+                    && opt_out.is_none()
+                    && let Some(image) = proxy.filter(|p| g.old_images.iter().any(|o| o == p))
+                {
+                    let fx = if reverting_left > 0 {
+                        reverting_left -= 1;
+                        Some(GenFixture::RevertsRestarts)
+                    } else if pinned_left > 0 {
+                        pinned_left -= 1;
+                        Some(GenFixture::PinnedProxyImage)
+                    } else {
+                        None
+                    };
+                    if let Some(f) = fx {
+                        t.fixture = Some(f);
+                        fixtures.push((ns.clone(), app.clone(), f, image.to_string()));
+                    }
+                }
                 if kind == Kind::DeploymentTwoOwners {
                     let wf = format!("{app}-nightly");
                     let uid = g.uid();
@@ -1101,6 +1147,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
         other_flavour_proxy_image: other_flavour,
         outdated_proxy_images: old_images.to_vec(),
         inventory: g.inventory,
+        fixtures,
     }
 }
 

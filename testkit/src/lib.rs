@@ -56,7 +56,9 @@
 //! of injection, pods with a second, non-controller ownerReference. Pods are ~13 KB of JSON,
 //! as in real clusters. The ground truth is in [`GeneratedCluster::inventory`] (one [`GenPod`]
 //! per pod: owner kind and chain, proxy image, flags, [`GenPod::outdated`],
-//! [`GenPod::needs_reset`]) and [`GeneratedCluster::outdated_by_owner`].
+//! [`GenPod::needs_reset`]) and [`GeneratedCluster::outdated_by_owner`]. On request, some
+//! outdated Deployments come under the fixtures below ([`GenOptions::reverting_workloads`],
+//! [`GenOptions::pinned_workloads`], [`GenPod::fixture`]): they stay outdated after a restart.
 //!
 //! ## What kube-sim serves
 //!
@@ -175,7 +177,8 @@ use serde_json::{Value, json};
 
 pub use faults::{Fault, FaultRule, Faults};
 pub use generator::{
-    GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT, generate_cluster,
+    GenFixture, GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT,
+    generate_cluster,
 };
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
@@ -261,6 +264,7 @@ impl KubeSimBuilder {
             store
                 .load_generated(std::mem::take(&mut cluster.docs))
                 .map_err(std::io::Error::other)?;
+            store.apply_generated_fixtures(&cluster.fixtures);
             report = Some(cluster);
         }
         for o in self.objects {
@@ -685,7 +689,11 @@ impl KubeSim {
     /// Generates a cluster into this simulator (see [`generate_cluster`]).
     pub fn generate(&self, opts: &GenOptions) -> GeneratedCluster {
         let mut cluster = generate_cluster(opts);
-        let _ = lock(&self.shared.store).load_generated(cluster.docs.clone());
+        {
+            let mut store = lock(&self.shared.store);
+            let _ = store.load_generated(cluster.docs.clone());
+            store.apply_generated_fixtures(&cluster.fixtures);
+        }
         cluster.docs.shrink_to_fit();
         cluster
     }

@@ -32,6 +32,10 @@ fn uids(pods: &[Value]) -> Vec<String> {
 
 /// What `kubectl rollout restart` sends.
 async fn rollout_restart(sim: &KubeSim, name: &str, at: &str) -> Value {
+    rollout_restart_in(sim, "default", name, at).await
+}
+
+async fn rollout_restart_in(sim: &KubeSim, ns: &str, name: &str, at: &str) -> Value {
     let c = Client::try_from(sim.kube_config()).unwrap();
     let ar = ApiResource {
         group: "apps".into(),
@@ -40,7 +44,7 @@ async fn rollout_restart(sim: &KubeSim, name: &str, at: &str) -> Value {
         kind: "Deployment".into(),
         plural: "deployments".into(),
     };
-    let api: Api<DynamicObject> = Api::namespaced_with(c, "default", &ar);
+    let api: Api<DynamicObject> = Api::namespaced_with(c, ns, &ar);
     let body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
     let o = api
         .patch(name, &PatchParams::default(), &Patch::Strategic(body))
@@ -158,4 +162,83 @@ async fn pinned_workloads_and_annotated_pods_keep_their_proxy_image() {
     let p = sim.put(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "namespace": "default"},
         "spec": {"containers": [{"name": "app", "image": "nginx"}]}})).unwrap();
     assert_eq!(proxy_image(&p).as_deref(), Some(NEW));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_fixtures_keep_their_deployments_outdated_after_a_restart() {
+    let sim = KubeSim::builder()
+        .generate(testkit::GenOptions {
+            pods: 600,
+            seed: 21,
+            outdated_fraction: 0.4,
+            reverting_workloads: 2,
+            pinned_workloads: 2,
+            ..Default::default()
+        })
+        .start()
+        .unwrap();
+    let g = sim.generated().unwrap();
+    let current = g.current_proxy_image.clone();
+    let deployment_of = |fx: Option<testkit::GenFixture>| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = g
+            .inventory
+            .iter()
+            .filter(|p| {
+                p.fixture == fx
+                    && p.outdated
+                    && p.owner == testkit::OwnerKind::Deployment
+                    && p.opt_out.is_none()
+            })
+            .map(|p| (p.namespace.clone(), p.owners[1].1.clone()))
+            .collect();
+        v.dedup();
+        v
+    };
+    let reverting = deployment_of(Some(testkit::GenFixture::RevertsRestarts));
+    let pinned = deployment_of(Some(testkit::GenFixture::PinnedProxyImage));
+    let plain = deployment_of(None);
+    assert_eq!(
+        (reverting.len(), pinned.len()),
+        (2, 2),
+        "{reverting:?} {pinned:?}"
+    );
+    assert!(!plain.is_empty());
+    let pods = |ns: &str, app: &str| {
+        sim.list_selected("pods", Some(ns), &format!("app={app}"))
+            .unwrap()
+    };
+    for (ns, name) in &reverting {
+        let before = uids(&pods(ns, name));
+        rollout_restart_in(&sim, ns, name, "2025-03-01T10:00:00Z").await;
+        let after = pods(ns, name);
+        assert_eq!(uids(&after), before, "{ns}/{name}: no pod replaced");
+        assert!(
+            after
+                .iter()
+                .all(|p| proxy_image(p).as_deref() != Some(current.as_str()))
+        );
+    }
+    for (ns, name) in &pinned {
+        let before = uids(&pods(ns, name));
+        let old = proxy_image(&pods(ns, name)[0]).unwrap();
+        rollout_restart_in(&sim, ns, name, "2025-03-01T10:00:00Z").await;
+        let after = pods(ns, name);
+        assert!(
+            uids(&after).iter().all(|u| !before.contains(u)),
+            "{ns}/{name}: replaced"
+        );
+        assert!(
+            after
+                .iter()
+                .all(|p| proxy_image(p).as_deref() == Some(old.as_str())),
+            "{ns}/{name}: old proxy kept"
+        );
+    }
+    let (ns, name) = &plain[0];
+    rollout_restart_in(&sim, ns, name, "2025-03-01T10:00:00Z").await;
+    assert!(
+        pods(ns, name)
+            .iter()
+            .all(|p| proxy_image(p).as_deref() == Some(current.as_str()))
+    );
 }
