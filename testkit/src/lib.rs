@@ -72,21 +72,21 @@
 //! security.istio.io (v1, v1beta1) peerauthentications, authorizationpolicies,
 //! requestauthentications.
 //!
-//! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`,
-//! exists, `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`,
-//! `spec.nodeName` and a few more; `limit`/`continue` over a consistent snapshot, 410 Expired for
-//! evicted tokens and, with [`KubeSimBuilder::continue_token_ttl`], for old ones, see also
-//! [`KubeSim::expire_continue_tokens`]); watch (`watch=true`: ADDED for current objects, or the events after
-//! `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents` with the
-//! initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
+//! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`, exists,
+//! `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`, `spec.nodeName`
+//! and a few more; `limit`/`continue` over a consistent snapshot, 410 Expired for evicted tokens
+//! and, with [`KubeSimBuilder::continue_token_ttl`], for old ones, see also
+//! [`KubeSim::expire_continue_tokens`]); watch (`watch=true`: ADDED for current objects, or the
+//! events after `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents`
+//! with the initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
 //! Invalid for bad names/selectors/containers, NotFound for a missing namespace); update with
-//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON
-//! patch, strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...;
-//! 415 for custom resources, as Kubernetes does) and apply (`application/apply-patch+yaml`,
-//! YAML or JSON body, `fieldManager` required, creates when absent, merges otherwise, records
-//! the manager in `managedFields`); delete (preconditions, background cascading through
-//! ownerReferences, `Orphan`, namespace deletion takes its contents, `default`/`kube-system`/
-//! `kube-public` are protected); deletecollection; `dryRun=All`. Errors are `Status` objects.
+//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON patch,
+//! strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...; 415 for
+//! custom resources, as Kubernetes does) and apply (`application/apply-patch+yaml`, YAML or JSON
+//! body, `fieldManager` required, creates when absent, merges otherwise, records the manager in
+//! `managedFields`); delete (preconditions, background cascading through ownerReferences, `Orphan`,
+//! namespace deletion takes its contents, `default`/`kube-system`/`kube-public` are protected);
+//! deletecollection; `dryRun=All`. Errors are `Status` objects.
 //! `resourceVersion` is one global counter; `metadata.generation` moves when anything but
 //! metadata and status changes.
 //!
@@ -95,25 +95,24 @@
 //! `Available`/`Progressing=NewReplicaSetAvailable`, `observedGeneration`); ReplicaSet and
 //! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`
 //! (`OrderedReady`: each once its predecessors are Ready; `Parallel`); DaemonSet -> one pod per
-//! Node (or one virtual node); Job -> one pod. A changed pod template replaces the workload's
-//! pods: a Deployment's new ReplicaSet gets every replica at once and the old ones scale down
-//! as its pods become Ready (so with [`KubeSim::set_new_pods_ready`]`(false)` the old pods keep
-//! running until [`KubeSim::make_pods_ready`]); a StatefulSet's (`RollingUpdate`, down to `partition`) and a
-//! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type:
-//! OnDelete` none, until a pod is deleted (it comes back from the current template, so with
-//! the injector's current sidecar). New pods are Running and Ready at once (see
-//! [`KubeSim::set_new_pods_ready`] and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
+//! Node (or one virtual node); Job -> one pod. A changed pod template replaces the workload's pods:
+//! a Deployment's new ReplicaSet gets every replica at once and the old ones scale down as its pods
+//! become Ready (so with [`KubeSim::set_new_pods_ready`]`(false)` the old pods keep running until
+//! [`KubeSim::make_pods_ready`]); a StatefulSet's (`RollingUpdate`, down to `partition`) and a
+//! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type: OnDelete`
+//! none, until a pod is deleted (it comes back from the current template, so with the injector's
+//! current sidecar). New pods are Running and Ready at once (see [`KubeSim::set_new_pods_ready`]
+//! and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
-//! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook, and
-//! `sidecar.istio.io/inject`, `istio.io/rev`), takes the first matching webhook (configurations
-//! in name order, so `istio-revision-tag-default` before `istio-sidecar-injector`), and injects
-//! what the istiod Deployment that webhook calls would: the proxy image matching its
-//! `discovery` image (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`) or the pod's
-//! `sidecar.istio.io/proxyImage`, and its revision (`istio.io/rev` annotation, `"revision"` in
-//! `sidecar.istio.io/status`). So revisions (`istiod-<rev>`, `istio-sidecar-injector-<rev>`)
-//! and revision tags work as in a cluster; [`KubeSim::injection_for`] tells what a new pod
-//! would get. If the webhook matches but its istiod is gone, pod creation fails as in a real
-//! cluster.
+//! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook,
+//! `sidecar.istio.io/inject`, `istio.io/rev`), takes the first matching webhook (configurations in
+//! name order, so `istio-revision-tag-default` before `istio-sidecar-injector`), and injects what
+//! the istiod Deployment that webhook calls would: the proxy image matching its `discovery` image
+//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`) or the pod's `sidecar.istio.io/proxyImage`, and
+//! its revision (`istio.io/rev` annotation, `"revision"` in `sidecar.istio.io/status`). So
+//! revisions (`istiod-<rev>`, `istio-sidecar-injector-<rev>`) and revision tags work as in a
+//! cluster; [`KubeSim::injection_for`] tells what a new pod would get. If the webhook matches but
+//! its istiod is gone, pod creation fails as in a real cluster.
 //!
 //! Fixtures standing in for other controllers: [`KubeSim::revert_template_annotations`] (a
 //! controller that undoes `kubectl rollout restart`) and [`KubeSim::pin_proxy_image`] (new pods

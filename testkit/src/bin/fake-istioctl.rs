@@ -2,12 +2,12 @@
 //!
 //! * `version [--remote=false] [-o json|yaml] [--short]`: istioctl's exact JSON shape.
 //! * `install|upgrade [-f FILE]... [--set PATH=VALUE]... [-y] [--kubeconfig F] [--context C]`:
-//!   validates the IstioOperator and creates what istioctl would (namespace, CRDs, istiod,
-//!   gateways with their HPAs (`k8s.hpaSpec`, `values.gateways.*.autoscale*`), the
-//!   `istio-sidecar-injector` webhook) at its own version, with server-side apply (field
-//!   manager `istioctl`), waits for each Deployment's rollout (every pod updated and Ready, no
-//!   old pod left, as `kubectl rollout status`), prunes gateways no longer enabled. Without `-y` it asks
-//!   on stdin and exits 1 with `Cancelled.`.
+//!   validates the IstioOperator and creates what istioctl would (namespace, CRDs, istiod, gateways
+//!   with their HPAs (`k8s.hpaSpec`, `values.gateways.*.autoscale*`), the `istio-sidecar-injector`
+//!   webhook) at its own version, with server-side apply (field manager `istioctl`), waits for each
+//!   Deployment's rollout (every pod updated and Ready, no old pod left, as `kubectl rollout
+//!   status`), prunes gateways no longer enabled. Without `-y` it asks on stdin and exits 1 with
+//!   `Cancelled.`.
 //!   With `--revision R` (or `spec.revision`): `istiod-R`, its Service, ServiceAccount,
 //!   ConfigMaps `istio-R` and `istio-sidecar-injector-R`, and the injector webhook
 //!   configuration `istio-sidecar-injector-R` (webhooks selecting `istio.io/rev=R` only); into a
