@@ -4,6 +4,7 @@
 //! are Running and, unless switched off, Ready), service IP allocation and the sidecar injector
 //! (driven by the `*sidecar-injector.istio.io` webhooks' selectors and the installed istiod).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -225,6 +226,48 @@ pub fn deployment_status(
     Value::Object(s)
 }
 
+/// An injector webhook that matched a pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectionWebhook {
+    pub name: String,
+    pub service_namespace: String,
+    pub service: String,
+}
+
+/// What an istiod injects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectorConfig {
+    pub image: String,
+    pub resources: Option<Value>,
+    pub native: bool,
+    pub revision: String,
+}
+
+/// Test fixtures that stand in for other controllers in a cluster (see `KubeSim`).
+#[derive(Debug, Default)]
+pub(crate) struct Fixtures {
+    /// Workloads whose pod-template annotations are restored after every write, as a custom
+    /// controller that owns them would (the annotations at marking time).
+    pub reverting: HashMap<(usize, String, String), Map<String, Value>>,
+    /// Workloads whose new pods get this proxy image whatever the injector's version.
+    pub pinned: HashMap<(usize, String, String), String>,
+}
+
+/// The API resource index of a workload kind that can own pods or ReplicaSets.
+fn owner_res(kind: &str) -> Option<usize> {
+    let plural = match kind {
+        "ReplicaSet" => "replicasets",
+        "ReplicationController" => "replicationcontrollers",
+        "StatefulSet" => "statefulsets",
+        "DaemonSet" => "daemonsets",
+        "Job" => "jobs",
+        "Deployment" => "deployments",
+        "CronJob" => "cronjobs",
+        _ => return None,
+    };
+    Some(res_index(plural))
+}
+
 fn short_kind_api(res: usize) -> (String, &'static str) {
     let rt = &RESOURCES[res];
     (rt.api_version(), rt.kind)
@@ -232,6 +275,7 @@ fn short_kind_api(res: usize) -> (String, &'static str) {
 
 impl Store {
     pub(crate) fn after_write(&mut self, res: usize, obj: &Arc<Obj>, _old: Option<Arc<Obj>>) {
+        self.revert_template_annotations(res, obj);
         match RESOURCES[res].plural {
             "deployments"
             | "replicasets"
@@ -248,24 +292,113 @@ impl Store {
         self.settle();
     }
 
+    /// The reverting fixture: restores a marked workload's pod-template annotations.
+    fn revert_template_annotations(&mut self, res: usize, obj: &Arc<Obj>) {
+        let key = (res, obj.namespace().to_string(), obj.name().to_string());
+        let Some(want) = self.fixtures.reverting.get(&key) else {
+            return;
+        };
+        let have = obj.value()["spec"]["template"]["metadata"]["annotations"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if &have == want {
+            return;
+        }
+        let mut v = obj.value().clone();
+        if want.is_empty() {
+            if let Some(m) = v["spec"]["template"]["metadata"].as_object_mut() {
+                m.remove("annotations");
+            }
+        } else {
+            v["spec"]["template"]["metadata"]["annotations"] = Value::Object(want.clone());
+        }
+        let g = v["metadata"]["generation"].as_i64().unwrap_or(1);
+        v["metadata"]["generation"] = json!(g + 1);
+        self.commit(res, v, EventType::Modified);
+    }
+
+    /// Marks a workload for the reverting fixture (see `KubeSim::revert_template_annotations`).
+    pub(crate) fn mark_reverting(
+        &mut self,
+        res: usize,
+        ns: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let o = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(&RESOURCES[res], name))?;
+        let annotations = o.value()["spec"]["template"]["metadata"]["annotations"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        self.fixtures
+            .reverting
+            .insert((res, ns.to_string(), name.to_string()), annotations);
+        Ok(())
+    }
+
+    /// Puts a generated cluster's Deployments under their fixtures.
+    pub(crate) fn apply_generated_fixtures(
+        &mut self,
+        fixtures: &[(String, String, crate::generator::GenFixture, String)],
+    ) {
+        let dep = res_index("deployments");
+        for (ns, name, fixture, image) in fixtures {
+            match fixture {
+                crate::generator::GenFixture::RevertsRestarts => {
+                    let _ = self.mark_reverting(dep, ns, name);
+                }
+                crate::generator::GenFixture::PinnedProxyImage => {
+                    self.fixtures
+                        .pinned
+                        .insert((dep, ns.clone(), name.clone()), image.clone());
+                }
+            }
+        }
+    }
+
+    /// The proxy image pinned for the workload that (transitively) controls a new pod.
+    fn pinned_proxy_image(&self, pod: &Value) -> Option<String> {
+        if self.fixtures.pinned.is_empty() {
+            return None;
+        }
+        let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+        let mut owners = pod["metadata"]["ownerReferences"].clone();
+        for _ in 0..4 {
+            let (kind, name) = owners
+                .as_array()?
+                .iter()
+                .find(|o| o["controller"] == true)
+                .map(|o| {
+                    (
+                        o["kind"].as_str().unwrap_or_default().to_string(),
+                        o["name"].as_str().unwrap_or_default().to_string(),
+                    )
+                })?;
+            let res = owner_res(&kind)?;
+            if let Some(image) = self
+                .fixtures
+                .pinned
+                .get(&(res, ns.to_string(), name.clone()))
+            {
+                return Some(image.clone());
+            }
+            owners = self.get(res, ns, &name)?.value()["metadata"]["ownerReferences"].clone();
+        }
+        None
+    }
+
     pub(crate) fn after_delete(&mut self, res: usize, gone: &Arc<Obj>) {
         let plural = RESOURCES[res].plural;
         match plural {
             "pods" | "replicasets" => {
-                if let Some((kind, name, _)) = gone.controller() {
-                    let owner = match kind.as_str() {
-                        "ReplicaSet" => Some("replicasets"),
-                        "ReplicationController" => Some("replicationcontrollers"),
-                        "StatefulSet" => Some("statefulsets"),
-                        "DaemonSet" => Some("daemonsets"),
-                        "Job" => Some("jobs"),
-                        "Deployment" => Some("deployments"),
-                        _ => None,
-                    };
-                    if let Some(o) = owner {
-                        self.work
-                            .push((res_index(o), gone.namespace().to_string(), name));
-                    }
+                if let Some((kind, name, _)) = gone.controller()
+                    && let Some(o) = owner_res(&kind)
+                    && kind != "CronJob"
+                {
+                    self.work.push((o, gone.namespace().to_string(), name));
                 }
             }
             "nodes" => self.enqueue_all(res_index("daemonsets")),
@@ -414,13 +547,42 @@ impl Store {
             Some(_) => {}
         }
         self.reconcile_replicas(rsr, ns, &rs_name, false);
-        for old in owned.iter().filter(|o| o.name() != rs_name) {
-            if replicas_of(old.value()) != 0 {
-                let mut v = old.value().clone();
-                v["spec"]["replicas"] = json!(0);
+        // Old ReplicaSets keep serving until the new one's pods are Ready (newest first).
+        let new_ready = self
+            .get(rsr, ns, &rs_name)
+            .map(|rs| {
+                self.owned_pods(ns, rs.uid())
+                    .iter()
+                    .filter(|p| pod_is_ready(p.value()))
+                    .count() as i64
+            })
+            .unwrap_or(0);
+        let mut budget = (want - new_ready).max(0);
+        let revision = |o: &Arc<Obj>| {
+            o.value()["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()
+                .and_then(|r| r.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let mut olds: Vec<String> = owned
+            .iter()
+            .filter(|o| o.name() != rs_name)
+            .map(|o| o.name().to_string())
+            .collect();
+        olds.sort_by_key(|n| std::cmp::Reverse(self.get(rsr, ns, n).map(&revision).unwrap_or(0)));
+        for old in olds {
+            let Some(o) = self.get(rsr, ns, &old).cloned() else {
+                continue;
+            };
+            let have = replicas_of(o.value());
+            let keep = have.min(budget);
+            budget -= keep;
+            if have != keep {
+                let mut v = o.value().clone();
+                v["spec"]["replicas"] = json!(keep);
                 self.commit(rsr, v, EventType::Modified);
             }
-            self.reconcile_replicas(rsr, ns, old.name(), false);
+            self.reconcile_replicas(rsr, ns, &old, false);
         }
         // status
         let Some(d) = self.get(dep, ns, name).cloned() else {
@@ -507,29 +669,37 @@ impl Store {
         }
     }
 
+    /// StatefulSet: pods `<name>-<ordinal>`. `OrderedReady` (the default) creates them in order,
+    /// each once its predecessors are Ready; `Parallel` creates them at once. A changed
+    /// template replaces pods from the highest ordinal down to `partition`, one at a time and
+    /// only while every pod is Ready (`RollingUpdate`, the default), or not at all (`OnDelete`:
+    /// a deleted pod comes back from the current template).
     fn reconcile_statefulset(&mut self, ns: &str, name: &str) {
         let sts = res_index("statefulsets");
         let pods_r = res_index("pods");
         let Some(s) = self.get(sts, ns, name).cloned() else {
             return;
         };
+        let spec = &s.value()["spec"];
         let want = replicas_of(s.value());
-        let template = s.value()["spec"]["template"].clone();
+        let template = spec["template"].clone();
         let rev = format!("{name}-{}", template_hash(&template));
+        let on_delete = spec["updateStrategy"]["type"] == "OnDelete";
+        let partition = spec["updateStrategy"]["rollingUpdate"]["partition"]
+            .as_i64()
+            .unwrap_or(0)
+            .max(0);
+        let ordered = spec["podManagementPolicy"] != "Parallel";
         let nodes = self.node_names();
-        for i in 0..want {
+        let uid = s.uid().to_string();
+        let service = spec["serviceName"].as_str().map(String::from);
+        let spawn = |store: &mut Store, i: i64| {
             let pname = format!("{name}-{i}");
-            if let Some(p) = self.get(pods_r, ns, &pname).cloned() {
-                if p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str() {
-                    continue;
-                }
-                self.remove_raw(pods_r, ns, &pname);
-            }
             let mut pod = build_pod(
                 ns,
                 &pname,
                 &template,
-                Some(owner_ref("apps/v1", "StatefulSet", name, s.uid())),
+                Some(owner_ref("apps/v1", "StatefulSet", name, &uid)),
                 &[
                     ("controller-revision-hash", rev.clone()),
                     ("apps.kubernetes.io/pod-index", i.to_string()),
@@ -537,32 +707,84 @@ impl Store {
                 ],
             );
             pod["spec"]["hostname"] = json!(pname);
-            if let Some(svc) = s.value()["spec"]["serviceName"].as_str() {
+            if let Some(svc) = &service {
                 pod["spec"]["subdomain"] = json!(svc);
             }
             let node = nodes[i as usize % nodes.len()].clone();
-            self.spawn_pod(pod, &node);
-        }
+            store.spawn_pod(pod, &node);
+        };
+        let pod_at = |store: &Store, i: i64| store.get(pods_r, ns, &format!("{name}-{i}")).cloned();
+        // scale down: ordinals beyond `replicas` go (and pods that are not ours by name)
         for p in self.owned_pods(ns, s.uid()) {
             let ord = p
                 .name()
-                .rsplit('-')
-                .next()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('-'))
                 .and_then(|o| o.parse::<i64>().ok());
             if ord.is_none_or(|o| o >= want) {
                 self.remove_raw(pods_r, ns, p.name());
             }
         }
+        // create missing pods
+        for i in 0..want {
+            match pod_at(self, i) {
+                Some(p) if ordered && !pod_is_ready(p.value()) => break,
+                Some(_) => {}
+                None => {
+                    spawn(self, i);
+                    if ordered && !pod_at(self, i).is_some_and(|p| pod_is_ready(p.value())) {
+                        break;
+                    }
+                }
+            }
+        }
+        // rolling update, highest ordinal first, one pod at a time
+        if !on_delete {
+            for i in (partition..want).rev() {
+                let all_ready =
+                    (0..want).all(|j| pod_at(self, j).is_some_and(|p| pod_is_ready(p.value())));
+                if !all_ready {
+                    break;
+                }
+                let Some(p) = pod_at(self, i) else { break };
+                if p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str() {
+                    continue;
+                }
+                self.remove_raw(pods_r, ns, p.name());
+                spawn(self, i);
+            }
+        }
         let pods = self.owned_pods(ns, s.uid());
         let n = pods.len() as i64;
         let r = pods.iter().filter(|p| pod_is_ready(p.value())).count() as i64;
+        let rev_of = |p: &Arc<Obj>| {
+            p.value()["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let updated = pods.iter().filter(|p| rev_of(p) == rev).count() as i64;
+        let current_rev = if updated == n {
+            rev.clone()
+        } else {
+            s.value()["status"]["currentRevision"]
+                .as_str()
+                .filter(|c| *c != rev && pods.iter().any(|p| rev_of(p) == *c))
+                .map(String::from)
+                .or_else(|| pods.iter().map(rev_of).find(|c| *c != rev))
+                .unwrap_or_else(|| rev.clone())
+        };
+        let current = pods.iter().filter(|p| rev_of(p) == current_rev).count() as i64;
         let status = json!({"observedGeneration": s.value()["metadata"]["generation"], "replicas": n, "readyReplicas": r,
-            "currentReplicas": n, "updatedReplicas": n, "availableReplicas": r, "currentRevision": rev,
+            "currentReplicas": current, "updatedReplicas": updated, "availableReplicas": r, "currentRevision": current_rev,
             "updateRevision": rev, "collisionCount": 0});
         let s = self.get(sts, ns, name).cloned().unwrap_or(s);
         self.set_status(sts, &s, status);
     }
 
+    /// DaemonSet: one pod per node. A changed template replaces pods one at a time while every
+    /// pod is Ready (`RollingUpdate`, the default), or not at all (`OnDelete`: a deleted pod
+    /// comes back from the current template).
     fn reconcile_daemonset(&mut self, ns: &str, name: &str) {
         let ds = res_index("daemonsets");
         let pods_r = res_index("pods");
@@ -571,47 +793,67 @@ impl Store {
         };
         let template = d.value()["spec"]["template"].clone();
         let rev = template_hash(&template);
+        let on_delete = d.value()["spec"]["updateStrategy"]["type"] == "OnDelete";
+        let generation = d.value()["metadata"]["generation"].to_string();
+        let uid = d.uid().to_string();
         let nodes = self.node_names();
-        let pods = self.owned_pods(ns, d.uid());
-        for p in &pods {
-            let node = p.value()["spec"]["nodeName"].as_str().unwrap_or_default();
-            if !nodes.iter().any(|n| n == node)
-                || p.value()["metadata"]["labels"]["controller-revision-hash"] != rev.as_str()
-            {
+        let spawn = |store: &mut Store, node: &str| {
+            let pname = format!("{name}-{}", store.rng.suffix(5));
+            let mut pod = build_pod(
+                ns,
+                &pname,
+                &template,
+                Some(owner_ref("apps/v1", "DaemonSet", name, &uid)),
+                &[
+                    ("controller-revision-hash", rev.clone()),
+                    ("pod-template-generation", generation.clone()),
+                ],
+            );
+            pod["spec"]["nodeName"] = json!(node);
+            store.spawn_pod(pod, node);
+        };
+        let node_of = |p: &Arc<Obj>| {
+            p.value()["spec"]["nodeName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        for p in self.owned_pods(ns, d.uid()) {
+            if !nodes.contains(&node_of(&p)) {
                 self.remove_raw(pods_r, ns, p.name());
             }
         }
         let pods = self.owned_pods(ns, d.uid());
         for node in &nodes {
-            if pods
-                .iter()
-                .any(|p| p.value()["spec"]["nodeName"] == node.as_str())
-            {
-                continue;
+            if !pods.iter().any(|p| node_of(p) == *node) {
+                spawn(self, node);
             }
-            let pname = format!("{name}-{}", self.rng.suffix(5));
-            let mut pod = build_pod(
-                ns,
-                &pname,
-                &template,
-                Some(owner_ref("apps/v1", "DaemonSet", name, d.uid())),
-                &[
-                    ("controller-revision-hash", rev.clone()),
-                    (
-                        "pod-template-generation",
-                        d.value()["metadata"]["generation"].to_string(),
-                    ),
-                ],
-            );
-            pod["spec"]["nodeName"] = json!(node);
-            self.spawn_pod(pod, node);
+        }
+        if !on_delete {
+            loop {
+                let pods = self.owned_pods(ns, d.uid());
+                if pods.len() < nodes.len() || !pods.iter().all(|p| pod_is_ready(p.value())) {
+                    break;
+                }
+                let Some(old) = pods.iter().find(|p| {
+                    p.value()["metadata"]["labels"]["controller-revision-hash"] != rev.as_str()
+                }) else {
+                    break;
+                };
+                self.remove_raw(pods_r, ns, old.name());
+                spawn(self, &node_of(old));
+            }
         }
         let pods = self.owned_pods(ns, d.uid());
         let n = pods.len() as i64;
         let r = pods.iter().filter(|p| pod_is_ready(p.value())).count() as i64;
+        let updated = pods
+            .iter()
+            .filter(|p| p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str())
+            .count();
         let status = json!({"currentNumberScheduled": n, "desiredNumberScheduled": nodes.len(), "numberAvailable": r,
             "numberMisscheduled": 0, "numberReady": r, "observedGeneration": d.value()["metadata"]["generation"],
-            "updatedNumberScheduled": n});
+            "updatedNumberScheduled": updated});
         let d = self.get(ds, ns, name).cloned().unwrap_or(d);
         self.set_status(ds, &d, status);
     }
@@ -656,8 +898,10 @@ impl Store {
         self.set_status(jobs, &j, status);
     }
 
-    /// The webhook (name) of Istio's injector that matches a new pod, if any.
-    pub fn injection_webhook(&self, pod: &Value) -> Option<String> {
+    /// The first of Istio's injector webhooks (`*sidecar-injector.istio.io`, configurations in
+    /// name order, as the API server calls them) that matches a new pod: its name and the
+    /// istiod Service it calls (`istio-system/istiod`, `istio-system/istiod-<revision>`).
+    pub fn injection_webhook(&self, pod: &Value) -> Option<InjectionWebhook> {
         let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
         let mut ns_labels = self
             .get(res_index("namespaces"), "", ns)
@@ -679,44 +923,75 @@ impl Store {
                     && n.matches(Some(&ns_labels))
                     && o.matches(pod_labels)
                 {
-                    return Some(name.to_string());
+                    let svc = &wh["clientConfig"]["service"];
+                    return Some(InjectionWebhook {
+                        name: name.to_string(),
+                        service_namespace: svc["namespace"]
+                            .as_str()
+                            .unwrap_or("istio-system")
+                            .to_string(),
+                        service: svc["name"].as_str().unwrap_or("istiod").to_string(),
+                    });
                 }
             }
         }
         None
     }
 
-    /// The proxy image (and resources, and native-sidecar mode) the injector uses: from the
-    /// `discovery` container of `istio-system/istiod`, else the version set with
-    /// `KubeSim::set_istio_version`.
-    pub fn injector_config(&self) -> Option<(String, Option<Value>, bool)> {
+    /// The default revision's injector configuration (see [`Store::injector_config_for`]).
+    pub fn injector_config(&self) -> Option<InjectorConfig> {
+        self.injector_config_for("istio-system", "istiod")
+    }
+
+    /// What the istiod behind `namespace/service` injects: the proxy image from the
+    /// `discovery` container of the Deployment of that name, the proxy resources from its
+    /// `istio-sidecar-injector[-<revision>]` ConfigMap, native-sidecar mode, its revision.
+    /// Without that Deployment: the version set with `KubeSim::set_istio_version`, if any.
+    pub fn injector_config_for(&self, namespace: &str, service: &str) -> Option<InjectorConfig> {
+        let suffix = service.strip_prefix("istiod").unwrap_or_default();
         let resources = self
             .get(
                 res_index("configmaps"),
-                "istio-system",
-                "istio-sidecar-injector",
+                namespace,
+                &format!("istio-sidecar-injector{suffix}"),
             )
             .and_then(|cm| cm.value()["data"]["values"].as_str().map(String::from))
             .and_then(|s| serde_json::from_str::<Value>(&s).ok())
             .and_then(|v| v.pointer("/global/proxy/resources").cloned());
-        if let Some(d) = self.get(res_index("deployments"), "istio-system", "istiod") {
+        let rev_of_name = suffix
+            .strip_prefix('-')
+            .filter(|r| !r.is_empty())
+            .unwrap_or("default")
+            .to_string();
+        if let Some(d) = self.get(res_index("deployments"), namespace, service) {
             let c = d.value()["spec"]["template"]["spec"]["containers"]
                 .as_array()
                 .and_then(|cs| cs.iter().find(|c| c["name"] == "discovery"))?;
             let image = istio::proxy_image_for_pilot(c["image"].as_str()?)?;
-            let native = c["env"].as_array().is_some_and(|e| {
-                e.iter()
-                    .any(|e| e["name"] == "ENABLE_NATIVE_SIDECARS" && e["value"] == "true")
-            });
-            return Some((image, resources, native));
-        }
-        self.istio_version_override.as_ref().map(|v| {
-            (
-                format!("{}/proxyv2:{v}", istio::DEFAULT_HUB),
+            let env = |name: &str| {
+                c["env"].as_array().and_then(|e| {
+                    e.iter()
+                        .find(|e| e["name"] == name)
+                        .and_then(|e| e["value"].as_str())
+                })
+            };
+            let native = env("ENABLE_NATIVE_SIDECARS") == Some("true");
+            let revision = env("REVISION").map(String::from).unwrap_or(rev_of_name);
+            return Some(InjectorConfig {
+                image,
                 resources,
-                false,
-            )
-        })
+                native,
+                revision,
+            });
+        }
+        self.istio_version_override
+            .as_ref()
+            .map(|v| InjectorConfig {
+                image: format!("{}/proxyv2:{v}", istio::DEFAULT_HUB),
+                resources,
+                native: false,
+                revision: rev_of_name,
+            })
     }
 
     /// Admission for a new pod: defaults, the sidecar injector, and the simulated kubelet.
@@ -733,12 +1008,27 @@ impl Store {
             let disabled = off(&pod["metadata"]["annotations"]["sidecar.istio.io/inject"])
                 || off(&pod["metadata"]["labels"]["sidecar.istio.io/inject"]);
             if !disabled {
-                let (image, resources, native) = self.injector_config().ok_or_else(|| {
+                let (svc_ns, svc) = (&webhook.service_namespace, &webhook.service);
+                let cfg = self.injector_config_for(svc_ns, svc).ok_or_else(|| {
                     ApiError::internal(format!(
-                        "Internal error occurred: failed calling webhook \"{webhook}\": failed to call webhook: Post \"https://istiod.istio-system.svc:443/inject?timeout=10s\": service \"istiod\" not found"
+                        "Internal error occurred: failed calling webhook \"{}\": failed to call webhook: Post \"https://{svc}.{svc_ns}.svc:443/inject?timeout=10s\": service \"{svc}\" not found",
+                        webhook.name
                     ))
                 })?;
-                istio::inject_sidecar(pod, &image, resources.as_ref(), native);
+                // `sidecar.istio.io/proxyImage` wins, as with Istio's injector; then a pinned image
+                let image = pod["metadata"]["annotations"]["sidecar.istio.io/proxyImage"]
+                    .as_str()
+                    .filter(|i| !i.is_empty())
+                    .map(String::from)
+                    .or_else(|| self.pinned_proxy_image(pod))
+                    .unwrap_or(cfg.image);
+                istio::inject_sidecar_rev(
+                    pod,
+                    &image,
+                    cfg.resources.as_ref(),
+                    cfg.native,
+                    &cfg.revision,
+                );
             }
         }
         if pod["status"]["phase"].is_null() {
@@ -1073,5 +1363,222 @@ mod tests {
         let jp = pods_of(&s, "default", "once-");
         assert_eq!(jp.len(), 1);
         assert_eq!(jp[0].value()["metadata"]["labels"]["job-name"], "once");
+    }
+
+    fn istio_store(seed: u64, version: &str) -> Store {
+        let mut s = Store::new(seed);
+        let install = istio::IstioInstall::defaults(version);
+        for o in install
+            .core_objects()
+            .into_iter()
+            .chain(install.istiod_objects())
+        {
+            s.load(o).unwrap();
+        }
+        s.patch(
+            res_index("namespaces"),
+            "",
+            "default",
+            PatchType::Merge,
+            &json!({"metadata": {"labels": {"istio-injection": "enabled"}}}),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s
+    }
+
+    fn set_istiod_version(s: &mut Store, version: &str) {
+        let dep = res_index("deployments");
+        let mut istiod = s
+            .get(dep, "istio-system", "istiod")
+            .unwrap()
+            .value()
+            .clone();
+        istiod["spec"]["template"]["spec"]["containers"][0]["image"] =
+            json!(format!("docker.io/istio/pilot:{version}"));
+        s.update(dep, "istio-system", "istiod", istiod, &WriteOpts::default())
+            .unwrap();
+    }
+
+    fn restart(s: &mut Store, plural: &str, name: &str, at: &str) {
+        s.patch(res_index(plural), "default", name, PatchType::Strategic,
+            &json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}}),
+            &WriteOpts::default()).unwrap();
+    }
+
+    fn proxy_of(p: &Arc<Obj>) -> String {
+        p.value()["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "istio-proxy")
+            .map(|c| c["image"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    fn workload(kind: &str, name: &str, strategy: &str) -> Value {
+        let tpl = json!({"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}});
+        let mut w = json!({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": tpl, "updateStrategy": {"type": strategy}}});
+        if kind == "StatefulSet" {
+            w["spec"]["replicas"] = json!(3);
+            w["spec"]["serviceName"] = json!(name);
+        }
+        w
+    }
+
+    #[test]
+    fn on_delete_keeps_pods_until_deleted_rolling_update_replaces_them() {
+        let mut s = istio_store(6, "1.27.3");
+        for n in ["node-a", "node-b"] {
+            s.create(
+                res_index("nodes"),
+                "",
+                json!({"metadata": {"name": n}}),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        }
+        let old = "docker.io/istio/proxyv2:1.27.3";
+        let new = "docker.io/istio/proxyv2:1.28.0";
+        for (kind, plural, name, strategy) in [
+            ("StatefulSet", "statefulsets", "db", "RollingUpdate"),
+            ("StatefulSet", "statefulsets", "db-od", "OnDelete"),
+            ("DaemonSet", "daemonsets", "agent", "RollingUpdate"),
+            ("DaemonSet", "daemonsets", "agent-od", "OnDelete"),
+        ] {
+            s.create(
+                res_index(plural),
+                "default",
+                workload(kind, name, strategy),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        }
+        let pods = |s: &Store, owner: &str| -> Vec<Arc<Obj>> {
+            s.iter(res_index("pods"), Some("default"))
+                .filter(|p| p.controller().is_some_and(|(_, n, _)| n == owner))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(pods(&s, "db").len(), 3);
+        assert_eq!(pods(&s, "agent-od").len(), 2);
+        assert!(pods(&s, "db-od").iter().all(|p| proxy_of(p) == old));
+        set_istiod_version(&mut s, "1.28.0");
+        for (plural, name) in [
+            ("statefulsets", "db"),
+            ("statefulsets", "db-od"),
+            ("daemonsets", "agent"),
+            ("daemonsets", "agent-od"),
+        ] {
+            restart(&mut s, plural, name, "2025-01-01T00:00:00Z");
+        }
+        // RollingUpdate: every pod replaced, on the injector's new version
+        assert!(pods(&s, "db").iter().all(|p| proxy_of(p) == new));
+        assert!(pods(&s, "agent").iter().all(|p| proxy_of(p) == new));
+        assert_eq!(pods(&s, "agent").len(), 2);
+        let db = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        assert_eq!(db.value()["status"]["updatedReplicas"], 3);
+        assert_eq!(
+            db.value()["status"]["currentRevision"],
+            db.value()["status"]["updateRevision"]
+        );
+        // OnDelete: nothing replaced, the status says so
+        let before: Vec<String> = pods(&s, "db-od")
+            .iter()
+            .map(|p| p.uid().to_string())
+            .collect();
+        let od = s
+            .get(res_index("statefulsets"), "default", "db-od")
+            .unwrap();
+        assert_eq!(od.value()["status"]["updatedReplicas"], 0);
+        assert_eq!(od.value()["status"]["currentReplicas"], 3);
+        assert_ne!(
+            od.value()["status"]["currentRevision"],
+            od.value()["status"]["updateRevision"]
+        );
+        assert_eq!(
+            pods(&s, "db-od")
+                .iter()
+                .map(|p| p.uid().to_string())
+                .collect::<Vec<_>>(),
+            before
+        );
+        assert!(pods(&s, "db-od").iter().all(|p| proxy_of(p) == old));
+        assert!(pods(&s, "agent-od").iter().all(|p| proxy_of(p) == old));
+        let ds = s
+            .get(res_index("daemonsets"), "default", "agent-od")
+            .unwrap();
+        assert_eq!(ds.value()["status"]["updatedNumberScheduled"], 0);
+        // ... until a pod is deleted: it comes back from the current template
+        s.delete(
+            res_index("pods"),
+            "default",
+            "db-od-1",
+            &DeleteOpts::default(),
+        )
+        .unwrap();
+        let p1 = s.get(res_index("pods"), "default", "db-od-1").unwrap();
+        assert!(!before.contains(&p1.uid().to_string()));
+        assert_eq!(proxy_of(p1), new);
+        assert_eq!(
+            proxy_of(s.get(res_index("pods"), "default", "db-od-0").unwrap()),
+            old
+        );
+        let od = s
+            .get(res_index("statefulsets"), "default", "db-od")
+            .unwrap();
+        assert_eq!(od.value()["status"]["updatedReplicas"], 1);
+        let victim = pods(&s, "agent-od")[0].name().to_string();
+        s.delete(
+            res_index("pods"),
+            "default",
+            &victim,
+            &DeleteOpts::default(),
+        )
+        .unwrap();
+        let agents = pods(&s, "agent-od");
+        assert_eq!(agents.len(), 2);
+        assert_eq!(agents.iter().filter(|p| proxy_of(p) == new).count(), 1);
+    }
+
+    #[test]
+    fn statefulset_rolls_one_ready_pod_at_a_time() {
+        let mut s = istio_store(7, "1.27.3");
+        s.create(
+            res_index("statefulsets"),
+            "default",
+            workload("StatefulSet", "db", "RollingUpdate"),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        s.pods_ready = false;
+        restart(&mut s, "statefulsets", "db", "2025-01-01T00:00:00Z");
+        let sts = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        let update = sts.value()["status"]["updateRevision"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rev = |s: &Store, i: usize| {
+            s.get(res_index("pods"), "default", &format!("db-{i}"))
+                .unwrap()
+                .value()["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        // the highest ordinal first; the next waits for it to be Ready
+        assert_eq!(rev(&s, 2), update);
+        assert_ne!(rev(&s, 1), update);
+        assert_eq!(sts.value()["status"]["updatedReplicas"], 1);
+        s.make_pods_ready(Some("default"));
+        assert_eq!(rev(&s, 1), update);
+        assert_ne!(rev(&s, 0), update);
+        s.make_pods_ready(Some("default"));
+        s.make_pods_ready(Some("default"));
+        assert_eq!(rev(&s, 0), update);
+        let sts = s.get(res_index("statefulsets"), "default", "db").unwrap();
+        assert_eq!(sts.value()["status"]["currentRevision"], update.as_str());
+        assert_eq!(sts.value()["status"]["readyReplicas"], 3);
     }
 }

@@ -1,6 +1,8 @@
 //! The cluster generator: namespaces, Istio, and workloads of every owner kind with realistic
 //! pods (several containers, status, conditions, managedFields: several KB of JSON each).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::controllers::{
@@ -16,18 +18,40 @@ use crate::util::{Rng, fnv1a, rfc3339, unix_now};
 pub struct GenOptions {
     /// Number of pods (system pods included; the last workload is trimmed to hit it).
     pub pods: usize,
-    /// Fraction of the meshed workloads whose sidecars run the previous minor version.
+    /// Fraction of the meshed workloads whose sidecars run an older version
+    /// ([`GenOptions::outdated_version`]).
     pub outdated_fraction: f64,
     pub seed: u64,
     /// The installed Istio version (istiod's image tag, without the variant suffix).
     pub istio_version: String,
+    /// The version of outdated sidecars; `None`: the previous minor's known release.
+    pub outdated_version: Option<String>,
     /// Install the distroless variant (as Kyma does): proxies are `...:<version>-distroless`.
     pub distroless: bool,
     /// `values.sidecarInjectorWebhook.enableNamespacesByDefault` (Kyma: true).
     pub enable_namespaces_by_default: bool,
     /// Fraction of meshed pods whose proxy is a native sidecar (an init container with
-    /// `restartPolicy: Always`). 0 by default: the seed's `jq` recipe does not see those.
+    /// `restartPolicy: Always`; the seed's `jq` recipe does not see those).
     pub native_sidecar_fraction: f64,
+    /// Fraction of up-to-date meshed workloads whose proxy is the installed version in the
+    /// other flavour (`1.28.0` instead of `1.28.0-distroless` or the reverse): not outdated.
+    pub other_flavour_fraction: f64,
+    /// Fraction of meshed workloads whose pod template sets `sidecar.istio.io/proxyImage` (a
+    /// custom proxy image on an older version, from another registry).
+    pub custom_proxy_image_fraction: f64,
+    /// Fraction of workloads annotated `kyma-mesh.kyma-project.io/proxy-reset: "false"` (half
+    /// on the workload, half on the pod template).
+    pub reset_opt_out_fraction: f64,
+    /// Fraction of workloads in injected namespaces whose pods opt out of injection
+    /// (`sidecar.istio.io/inject: "false"`): no sidecar.
+    pub unmeshed_fraction: f64,
+    /// Number of outdated Deployments (in app namespaces, not opted out, no custom image)
+    /// whose restarts a controller undoes ([`crate::KubeSim::revert_template_annotations`]):
+    /// they stay outdated after a proxy reset.
+    pub reverting_workloads: usize,
+    /// Number of further such Deployments pinned to their old proxy image
+    /// ([`crate::KubeSim::pin_proxy_image`]): restarted, their new pods still run it.
+    pub pinned_workloads: usize,
     /// Number of Node objects (DaemonSets run one pod per node).
     pub nodes: usize,
     /// Number of application namespaces; `None` = about one per 100 pods.
@@ -41,12 +65,93 @@ impl Default for GenOptions {
             outdated_fraction: 0.1,
             seed: 1,
             istio_version: istio::DEFAULT_VERSION.to_string(),
+            outdated_version: None,
             distroless: true,
             enable_namespaces_by_default: true,
-            native_sidecar_fraction: 0.0,
+            native_sidecar_fraction: 0.05,
+            other_flavour_fraction: 0.05,
+            custom_proxy_image_fraction: 0.02,
+            reset_opt_out_fraction: 0.02,
+            unmeshed_fraction: 0.05,
+            reverting_workloads: 0,
+            pinned_workloads: 0,
             nodes: 3,
             namespaces: None,
         }
+    }
+}
+
+/// How proxy reset sees a pod's owner: the kind at the top of its controller chain, with the
+/// update strategy where it decides the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OwnerKind {
+    /// Through its ReplicaSet.
+    Deployment,
+    StatefulSet,
+    StatefulSetOnDelete,
+    DaemonSet,
+    DaemonSetOnDelete,
+    /// A ReplicaSet without owner.
+    ReplicaSet,
+    ReplicationController,
+    /// A Job without owner.
+    Job,
+    /// A Job owned by a CronJob.
+    CronJob,
+    /// No owner at all.
+    BarePod,
+    /// A kind kube-sim does not serve: `argoproj.io/v1alpha1 Rollout` (owning a ReplicaSet)
+    /// or `apps.kruise.io/v1alpha1 CloneSet` (owning pods directly).
+    Custom,
+}
+
+/// Where a workload opted out of proxy reset (`kyma-mesh.kyma-project.io/proxy-reset: "false"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptOut {
+    /// On the pod (its template).
+    Pod,
+    /// On the top-level workload only (its pods do not carry it).
+    Workload,
+}
+
+/// A fixture a generated workload is under (see [`GenOptions::reverting_workloads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenFixture {
+    /// A controller undoes its restarts.
+    RevertsRestarts,
+    /// Its new pods keep the old proxy image.
+    PinnedProxyImage,
+}
+
+/// The ground truth about one generated pod.
+#[derive(Debug, Clone)]
+pub struct GenPod {
+    pub namespace: String,
+    pub name: String,
+    pub owner: OwnerKind,
+    /// The controller chain, pod's controller first: `[("ReplicaSet", "web-5d8f9c7b4"),
+    /// ("Deployment", "web")]`; empty for bare pods.
+    pub owners: Vec<(String, String)>,
+    /// The pod also has a non-controller ownerReference (listed before the controller).
+    pub extra_owner: bool,
+    /// The `istio-proxy` image; `None` without sidecar.
+    pub proxy_image: Option<String>,
+    /// The proxy is a native sidecar (an init container).
+    pub native_sidecar: bool,
+    /// Annotated `sidecar.istio.io/proxyImage` (its image is old, but it is not Istio's to move).
+    pub custom_proxy_image: bool,
+    pub opt_out: Option<OptOut>,
+    /// Its Deployment is under a fixture that keeps it outdated after a restart.
+    pub fixture: Option<GenFixture>,
+    /// Its sidecar runs an older version than the installed one (custom images excluded; the
+    /// flavour suffix does not count).
+    pub outdated: bool,
+}
+
+impl GenPod {
+    /// Outdated and not opted out: what a proxy reset should act on or report.
+    pub fn needs_reset(&self) -> bool {
+        self.outdated && self.opt_out.is_none()
     }
 }
 
@@ -68,12 +173,19 @@ pub struct GeneratedCluster {
     pub pods: usize,
     /// Pods with a sidecar.
     pub meshed: usize,
-    /// `(namespace, name)` of the pods whose sidecar is on the previous minor version.
+    /// `(namespace, name)` of the pods whose sidecar is on an older version (see
+    /// [`GenPod::outdated`]), in generation order.
     pub outdated: Vec<(String, String)>,
     /// The proxy image of up-to-date sidecars.
     pub current_proxy_image: String,
+    /// The same version in the other flavour (some up-to-date pods run it).
+    pub other_flavour_proxy_image: String,
     /// The proxy image(s) of outdated sidecars.
     pub outdated_proxy_images: Vec<String>,
+    /// One entry per generated pod (system pods included), in generation order.
+    pub inventory: Vec<GenPod>,
+    /// Deployments under fixtures: (namespace, name, fixture, the pods' proxy image).
+    pub(crate) fixtures: Vec<(String, String, GenFixture, String)>,
 }
 
 const APPS: &[&str] = &[
@@ -110,17 +222,25 @@ const KYMA: &[&str] = &[
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Deployment,
+    /// A Deployment whose pods also carry a non-controller ownerReference.
+    DeploymentTwoOwners,
     StatefulSet,
+    StatefulSetOnDelete,
     DaemonSet,
+    DaemonSetOnDelete,
     ReplicaSet,
     ReplicationController,
     Job,
     CronJob,
     Pod,
+    /// argoproj.io Rollout -> ReplicaSet -> pods.
+    Rollout,
+    /// apps.kruise.io CloneSet -> pods.
+    CloneSet,
 }
 
+/// Application workloads cycle through this (Deployments are the most common).
 const PATTERN: &[Kind] = &[
-    Kind::Deployment,
     Kind::Deployment,
     Kind::StatefulSet,
     Kind::Deployment,
@@ -136,11 +256,47 @@ const PATTERN: &[Kind] = &[
     Kind::Deployment,
     Kind::CronJob,
     Kind::Deployment,
+    Kind::StatefulSetOnDelete,
+    Kind::Deployment,
+    Kind::DaemonSetOnDelete,
+    Kind::Deployment,
+    Kind::Rollout,
+    Kind::Deployment,
+    Kind::CloneSet,
+    Kind::DeploymentTwoOwners,
+    Kind::Deployment,
     Kind::Pod,
     Kind::StatefulSet,
     Kind::Deployment,
     Kind::Deployment,
 ];
+
+/// What the inventory records for every pod of one workload.
+#[derive(Clone)]
+struct Truth {
+    owner: OwnerKind,
+    owners: Vec<(String, String)>,
+    extra_owner: Option<Value>,
+    custom_image: bool,
+    opt_out: Option<OptOut>,
+    fixture: Option<GenFixture>,
+}
+
+impl Truth {
+    fn new(owner: OwnerKind, owners: &[(&str, &str)]) -> Truth {
+        Truth {
+            owner,
+            owners: owners
+                .iter()
+                .map(|(k, n)| (k.to_string(), n.to_string()))
+                .collect(),
+            extra_owner: None,
+            custom_image: false,
+            opt_out: None,
+            fixture: None,
+        }
+    }
+}
 
 struct Gen {
     rng: Rng,
@@ -148,8 +304,10 @@ struct Gen {
     pods: usize,
     meshed: usize,
     outdated: Vec<(String, String)>,
+    inventory: Vec<GenPod>,
     nodes: Vec<String>,
     current: String,
+    other_flavour: String,
     old_images: [String; 2],
     native_fraction: f64,
     ip: u32,
@@ -239,16 +397,26 @@ impl Gen {
         proxy: Option<&str>,
         node_of: &dyn Fn(usize) -> Option<String>,
         managed: &Value,
+        truth: &Truth,
     ) {
         // One prototype per workload (admission is the same for all its pods), serialized once
         // with placeholders; per pod only identity, placement and status are filled in.
         let Some(first) = names.first() else { return };
         let mut proto = build_pod(ns, first, template, owner, extra_labels);
+        if let Some(extra) = &truth.extra_owner
+            && let Some(refs) = proto["metadata"]["ownerReferences"].as_array_mut()
+        {
+            refs.insert(0, extra.clone());
+        }
         pod_spec_defaults(&mut proto, "@@H@@");
+        let mut native = false;
         if let Some(image) = proxy {
-            let native = self.rng.chance(self.native_fraction);
+            native = self.rng.chance(self.native_fraction);
             istio::inject_sidecar(&mut proto, image, Some(&self.proxy_resources), native);
         }
+        let outdated = proxy.is_some_and(|image| {
+            !truth.custom_image && image != self.current && image != self.other_flavour
+        });
         {
             let meta = proto["metadata"].as_object_mut().expect("object");
             meta.insert("name".into(), json!("@@N@@"));
@@ -320,12 +488,25 @@ impl Gen {
             let node = node_of(i).unwrap_or_else(|| {
                 self.nodes[self.rng.below(self.nodes.len() as u64) as usize].clone()
             });
-            if let Some(image) = proxy {
+            if proxy.is_some() {
                 self.meshed += 1;
-                if image != self.current {
-                    self.outdated.push((ns.to_string(), name.clone()));
-                }
             }
+            if outdated {
+                self.outdated.push((ns.to_string(), name.clone()));
+            }
+            self.inventory.push(GenPod {
+                namespace: ns.to_string(),
+                name: name.clone(),
+                owner: truth.owner,
+                owners: truth.owners.clone(),
+                extra_owner: truth.extra_owner.is_some(),
+                proxy_image: proxy.map(String::from),
+                native_sidecar: native,
+                custom_proxy_image: truth.custom_image,
+                opt_out: truth.opt_out,
+                fixture: truth.fixture,
+                outdated,
+            });
             self.ip += 1;
             let ip = format!("10.244.{}.{}", (self.ip / 250) % 250, 2 + self.ip % 250);
             let hip = format!("10.250.0.{}", 2 + (fnv1a(node.as_bytes()) % 200));
@@ -427,6 +608,22 @@ impl GeneratedCluster {
             .collect()
     }
 
+    /// The ground truth of one pod.
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&GenPod> {
+        self.inventory
+            .iter()
+            .find(|p| p.namespace == namespace && p.name == name)
+    }
+
+    /// The outdated pods (see [`GenPod::outdated`]) grouped by owner kind.
+    pub fn outdated_by_owner(&self) -> BTreeMap<OwnerKind, Vec<&GenPod>> {
+        let mut m: BTreeMap<OwnerKind, Vec<&GenPod>> = BTreeMap::new();
+        for p in self.inventory.iter().filter(|p| p.outdated) {
+            m.entry(p.owner).or_default().push(p);
+        }
+        m
+    }
+
     /// Number of generated objects.
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -444,7 +641,10 @@ impl GeneratedCluster {
 pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     let mut rng = Rng::new(opts.seed);
     let version = opts.istio_version.clone();
-    let old_version = istio::previous_minor(&version);
+    let old_version = opts
+        .outdated_version
+        .clone()
+        .unwrap_or_else(|| istio::previous_minor(&version));
     let iop = json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "spec": {
         "values": {"global": {"variant": if opts.distroless { "distroless" } else { "" },
                               "proxy": {"resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}}}},
@@ -454,6 +654,10 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     }});
     let install = IstioInstall::from_operator(&iop, &version).expect("generator operator is valid");
     let current = install.proxy_image();
+    let other_flavour = match current.strip_suffix("-distroless") {
+        Some(plain) => plain.to_string(),
+        None => format!("{current}-distroless"),
+    };
     let old_images = [
         format!("{}/proxyv2:{old_version}-distroless", install.hub),
         format!("{}/proxyv2:{old_version}", install.hub),
@@ -467,8 +671,10 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
         pods: 0,
         meshed: 0,
         outdated: Vec::new(),
+        inventory: Vec::with_capacity(opts.pods),
         nodes: nodes.clone(),
         current: current.clone(),
+        other_flavour: other_flavour.clone(),
         old_images: old_images.clone(),
         native_fraction: opts.native_sidecar_fraction,
         ip: 0,
@@ -533,7 +739,15 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 .unwrap_or_default()
                 .to_string();
             let replicas = o["spec"]["replicas"].as_i64().unwrap_or(1) as usize;
-            expand_deployment(&mut g, o, &ns, &name, replicas, None);
+            expand_deployment(
+                &mut g,
+                o,
+                &ns,
+                &name,
+                replicas,
+                None,
+                Truth::new(OwnerKind::Deployment, &[]),
+            );
         } else {
             g.push(o);
         }
@@ -542,144 +756,292 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     let core_tpl = json!({"metadata": {"labels": {"k8s-app": "kube-dns"}}, "spec": {"containers": [{"name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.3", "args": ["-conf", "/etc/coredns/Corefile"]}], "priorityClassName": "system-cluster-critical"}});
     let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": g.meta("kube-system", "coredns", &json!({"k8s-app": "kube-dns"})),
                      "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}}, "template": core_tpl}});
-    expand_deployment(&mut g, dep, "kube-system", "coredns", 2, None);
+    expand_deployment(
+        &mut g,
+        dep,
+        "kube-system",
+        "coredns",
+        2,
+        None,
+        Truth::new(OwnerKind::Deployment, &[]),
+    );
     let proxy_tpl = json!({"metadata": {"labels": {"k8s-app": "kube-proxy"}}, "spec": {"hostNetwork": true, "containers": [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.32.0"}]}});
-    expand_daemonset(&mut g, "kube-system", "kube-proxy", proxy_tpl, None);
+    let meta = g.meta(
+        "kube-system",
+        "kube-proxy",
+        &proxy_tpl["metadata"]["labels"],
+    );
+    expand_daemonset(
+        &mut g,
+        meta,
+        proxy_tpl,
+        None,
+        false,
+        Truth::new(OwnerKind::DaemonSet, &[]),
+    );
 
     // application workloads
     let target = opts.pods.max(g.pods);
     let mut slot = 0usize;
+    let mut app_i = 0usize;
     let mut kyma_i = 0usize;
     let app_namespaces: Vec<(String, Option<&str>)> = namespaces[6..].to_vec();
+    let mut reverting_left = opts.reverting_workloads;
+    let mut pinned_left = opts.pinned_workloads;
+    let mut fixtures = Vec::new();
+    let custom_image =
+        format!("europe-docker.pkg.dev/shop-prod/mirror/istio/proxyv2:{old_version}-distroless");
     while g.pods < target {
         let remaining = target - g.pods;
-        let (ns, label, app, version) = if kyma_i < KYMA.len() && slot.is_multiple_of(4) {
+        let kyma = kyma_i < KYMA.len() && slot.is_multiple_of(4);
+        slot += 1;
+        let (ns, label, app, version, kind) = if kyma {
             kyma_i += 1;
             (
                 "kyma-system".to_string(),
                 Some("enabled"),
                 KYMA[kyma_i - 1].to_string(),
                 "1.4.2".to_string(),
+                Kind::Deployment,
             )
         } else {
-            let (ns, label) = app_namespaces[slot % app_namespaces.len().max(1)].clone();
-            let app = format!("{}-{}", APPS[(slot / 3) % APPS.len()], slot);
+            let i = app_i;
+            app_i += 1;
+            let (ns, label) = app_namespaces[i % app_namespaces.len().max(1)].clone();
+            let app = format!("{}-{}", APPS[(i / 3) % APPS.len()], i);
             (
                 ns,
                 label,
                 app,
-                format!("v{}.{}.{}", 1 + slot % 3, slot % 10, slot % 7),
+                format!("v{}.{}.{}", 1 + i % 3, i % 10, i % 7),
+                PATTERN[i % PATTERN.len()],
             )
         };
-        let kind = if ns == "kyma-system" {
-            Kind::Deployment
-        } else {
-            PATTERN[slot % PATTERN.len()]
+        let kind = match kind {
+            Kind::DaemonSet | Kind::DaemonSetOnDelete if remaining < g.nodes.len() => Kind::Pod,
+            k => k,
         };
-        let kind = if kind == Kind::DaemonSet && remaining < g.nodes.len() {
-            Kind::Pod
-        } else {
-            kind
-        };
-        slot += 1;
         let ns_meshed = label != Some("disabled");
-        let opted_out = g.rng.chance(0.05);
-        let proxy = if ns_meshed && !opted_out {
-            if rng.chance(opts.outdated_fraction) {
-                Some(g.old_images[(g.rng.below(2)) as usize].clone())
+        // kyma-system's first workload is outdated whenever any is (proxy reset goes there first)
+        let force_outdated = kyma && kyma_i == 1 && opts.outdated_fraction > 0.0;
+        let unmeshed = !force_outdated && g.rng.chance(opts.unmeshed_fraction);
+        let custom = ns_meshed
+            && !unmeshed
+            && !force_outdated
+            && g.rng.chance(opts.custom_proxy_image_fraction);
+        let opt_out = g.rng.chance(opts.reset_opt_out_fraction).then(|| {
+            if g.rng.chance(0.5) {
+                OptOut::Pod
             } else {
-                Some(current.clone())
+                OptOut::Workload
             }
-        } else {
+        });
+        // where no served workload object is above the pods, the opt-out goes on the pods
+        let opt_out = match (opt_out, kind) {
+            (Some(OptOut::Workload), Kind::Pod | Kind::CloneSet | Kind::Rollout) => {
+                Some(OptOut::Pod)
+            }
+            (o, _) => o,
+        };
+        let proxy = if !ns_meshed || unmeshed {
             None
+        } else if custom {
+            Some(custom_image.clone())
+        } else if rng.chance(opts.outdated_fraction) || force_outdated {
+            Some(g.old_images[(g.rng.below(2)) as usize].clone())
+        } else if g.rng.chance(opts.other_flavour_fraction) {
+            Some(other_flavour.clone())
+        } else {
+            Some(current.clone())
         };
         let extra = g.rng.below(3) as usize;
         let mut tpl = app_template(&app, &version, &mut g.rng, extra);
-        if opted_out {
+        if unmeshed {
             tpl["metadata"]["annotations"]["sidecar.istio.io/inject"] = json!("false");
         }
+        if custom {
+            tpl["metadata"]["annotations"]["sidecar.istio.io/proxyImage"] = json!(custom_image);
+        }
+        if opt_out == Some(OptOut::Pod) {
+            tpl["metadata"]["annotations"][RESET_OPT_OUT] = json!("false");
+        }
+        // the top-level object's metadata, with the workload-level opt-out
+        let top_meta = |g: &mut Gen, name: &str, labels: &Value| {
+            let mut m = g.meta(&ns, name, labels);
+            if opt_out == Some(OptOut::Workload) {
+                m["annotations"] = json!({RESET_OPT_OUT: "false"});
+            }
+            m
+        };
+        let truth = |owner: OwnerKind, owners: &[(&str, &str)]| Truth {
+            custom_image: custom,
+            opt_out,
+            ..Truth::new(owner, owners)
+        };
         let want = |n: usize| n.min(remaining).max(1);
         let labels = tpl["metadata"]["labels"].clone();
+        let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+        let proxy = proxy.as_deref();
         match kind {
-            Kind::Deployment => {
+            Kind::Deployment | Kind::DeploymentTwoOwners => {
                 let replicas = want(1 + g.rng.below(8) as usize);
-                let meta = g.meta(&ns, &app, &labels);
+                let meta = top_meta(&mut g, &app, &labels);
                 let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
                     "spec": {"replicas": replicas, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
                              "selector": {"matchLabels": {"app": app}},
                              "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
                              "template": null}});
                 d["spec"]["template"] = tpl;
-                expand_deployment(&mut g, d, &ns, &app, replicas, proxy.as_deref());
+                let mut t = truth(OwnerKind::Deployment, &[]);
+                if !kyma
+                    && opt_out.is_none()
+                    && let Some(image) = proxy.filter(|p| g.old_images.iter().any(|o| o == p))
+                {
+                    let fx = if reverting_left > 0 {
+                        reverting_left -= 1;
+                        Some(GenFixture::RevertsRestarts)
+                    } else if pinned_left > 0 {
+                        pinned_left -= 1;
+                        Some(GenFixture::PinnedProxyImage)
+                    } else {
+                        None
+                    };
+                    if let Some(f) = fx {
+                        t.fixture = Some(f);
+                        fixtures.push((ns.clone(), app.clone(), f, image.to_string()));
+                    }
+                }
+                if kind == Kind::DeploymentTwoOwners {
+                    let wf = format!("{app}-nightly");
+                    let uid = g.uid();
+                    let mut o = owner_ref("argoproj.io/v1alpha1", "Workflow", &wf, &uid);
+                    o["controller"] = json!(false);
+                    o["blockOwnerDeletion"] = json!(false);
+                    t.extra_owner = Some(o);
+                }
+                expand_deployment(&mut g, d, &ns, &app, replicas, proxy, t);
                 let meta = g.meta(&ns, &app, &labels);
                 g.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
                     "spec": {"type": "ClusterIP", "selector": {"app": app},
                              "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}}));
             }
-            Kind::StatefulSet => {
+            Kind::StatefulSet | Kind::StatefulSetOnDelete => {
+                let on_delete = kind == Kind::StatefulSetOnDelete;
                 let replicas = want(1 + g.rng.below(4) as usize);
                 let rev = format!("{app}-{}", template_hash(&tpl));
-                let meta = g.meta(&ns, &app, &labels);
+                let meta = top_meta(&mut g, &app, &labels);
                 let uid = meta["uid"].as_str().unwrap_or_default().to_string();
-                let names: Vec<String> = (0..replicas).map(|i| format!("{app}-{i}")).collect();
-                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
-                for (i, name) in names.into_iter().enumerate() {
-                    let mut t = tpl.clone();
-                    t["spec"]["hostname"] = json!(name);
-                    t["spec"]["subdomain"] = json!(app);
+                let owner = if on_delete {
+                    OwnerKind::StatefulSetOnDelete
+                } else {
+                    OwnerKind::StatefulSet
+                };
+                let t = truth(owner, &[("StatefulSet", &app)]);
+                for i in 0..replicas {
+                    let name = format!("{app}-{i}");
+                    let mut pt = tpl.clone();
+                    pt["spec"]["hostname"] = json!(name);
+                    pt["spec"]["subdomain"] = json!(app);
                     g.pods_for(
                         &ns,
                         vec![name.clone()],
-                        &t,
+                        &pt,
                         Some(owner_ref("apps/v1", "StatefulSet", &app, &uid)),
                         &[
                             ("controller-revision-hash", rev.clone()),
                             ("apps.kubernetes.io/pod-index", i.to_string()),
                             ("statefulset.kubernetes.io/pod-name", name.clone()),
                         ],
-                        proxy.as_deref(),
+                        proxy,
                         &|_| None,
                         &managed,
+                        &t,
                     );
                 }
+                let strategy = if on_delete {
+                    json!({"type": "OnDelete"})
+                } else {
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+                };
                 let mut sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta,
                     "spec": {"replicas": replicas, "serviceName": app, "selector": {"matchLabels": {"app": app}}, "template": null,
-                             "podManagementPolicy": "OrderedReady", "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}},
+                             "podManagementPolicy": "OrderedReady", "updateStrategy": strategy},
                     "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas, "currentReplicas": replicas,
                                "updatedReplicas": replicas, "availableReplicas": replicas, "currentRevision": rev, "updateRevision": rev, "collisionCount": 0}});
                 sts["spec"]["template"] = tpl;
                 g.push(sts);
             }
-            Kind::DaemonSet => {
-                expand_daemonset(&mut g, &ns, &app, tpl, proxy.as_deref());
+            Kind::DaemonSet | Kind::DaemonSetOnDelete => {
+                let on_delete = kind == Kind::DaemonSetOnDelete;
+                let owner = if on_delete {
+                    OwnerKind::DaemonSetOnDelete
+                } else {
+                    OwnerKind::DaemonSet
+                };
+                let meta = top_meta(&mut g, &app, &labels);
+                expand_daemonset(&mut g, meta, tpl, proxy, on_delete, truth(owner, &[]));
             }
-            Kind::ReplicaSet | Kind::ReplicationController => {
+            Kind::ReplicaSet | Kind::ReplicationController | Kind::Rollout => {
                 let replicas = want(1 + g.rng.below(2) as usize);
-                let name = format!("{app}-{}", g.rng.suffix(5));
-                let meta = g.meta(&ns, &name, &labels);
-                let uid = meta["uid"].as_str().unwrap_or_default().to_string();
-                let (api, k, sel) = if kind == Kind::ReplicaSet {
-                    (
+                let (api, k, sel, owner) = match kind {
+                    Kind::ReplicaSet => (
                         "apps/v1",
                         "ReplicaSet",
                         json!({"matchLabels": {"app": app}}),
-                    )
-                } else {
-                    ("v1", "ReplicationController", json!({"app": app}))
+                        OwnerKind::ReplicaSet,
+                    ),
+                    Kind::Rollout => (
+                        "apps/v1",
+                        "ReplicaSet",
+                        json!({"matchLabels": {"app": app}}),
+                        OwnerKind::Custom,
+                    ),
+                    _ => (
+                        "v1",
+                        "ReplicationController",
+                        json!({"app": app}),
+                        OwnerKind::ReplicationController,
+                    ),
                 };
+                let (name, meta, t) = if kind == Kind::Rollout {
+                    // argoproj.io Rollout (not served by kube-sim) -> ReplicaSet -> pods
+                    let hash = template_hash(&tpl);
+                    let rs = format!("{app}-{hash}");
+                    let mut m = g.meta(&ns, &rs, &labels);
+                    let rollout_uid = g.uid();
+                    m["ownerReferences"] = json!([owner_ref(
+                        "argoproj.io/v1alpha1",
+                        "Rollout",
+                        &app,
+                        &rollout_uid
+                    )]);
+                    m["labels"]["rollouts-pod-template-hash"] = json!(hash);
+                    let t = truth(owner, &[("ReplicaSet", &rs), ("Rollout", &app)]);
+                    (rs, m, t)
+                } else {
+                    let name = format!("{app}-{}", g.rng.suffix(5));
+                    let m = top_meta(&mut g, &name, &labels);
+                    let t = truth(owner, &[(k, &name)]);
+                    (name, m, t)
+                };
+                if kind == Kind::Rollout {
+                    tpl["metadata"]["labels"]["rollouts-pod-template-hash"] =
+                        meta["labels"]["rollouts-pod-template-hash"].clone();
+                }
+                let uid = meta["uid"].as_str().unwrap_or_default().to_string();
                 let names: Vec<String> = (0..replicas)
                     .map(|_| format!("{name}-{}", g.rng.suffix(5)))
                     .collect();
-                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
                 g.pods_for(
                     &ns,
                     names,
                     &tpl,
                     Some(owner_ref(api, k, &name, &uid)),
                     &[],
-                    proxy.as_deref(),
+                    proxy,
                     &|_| None,
                     &managed,
+                    &t,
                 );
                 let mut rs = json!({"apiVersion": api, "kind": k, "metadata": meta,
                     "spec": {"replicas": replicas, "selector": sel, "template": null},
@@ -687,11 +1049,30 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 rs["spec"]["template"] = tpl;
                 g.push(rs);
             }
+            Kind::CloneSet => {
+                // apps.kruise.io CloneSet (not served by kube-sim) owning its pods directly
+                let replicas = want(1 + g.rng.below(3) as usize);
+                let uid = g.uid();
+                let names: Vec<String> = (0..replicas)
+                    .map(|_| format!("{app}-{}", g.rng.suffix(5)))
+                    .collect();
+                g.pods_for(
+                    &ns,
+                    names,
+                    &tpl,
+                    Some(owner_ref("apps.kruise.io/v1alpha1", "CloneSet", &app, &uid)),
+                    &[],
+                    proxy,
+                    &|_| None,
+                    &managed,
+                    &truth(OwnerKind::Custom, &[("CloneSet", &app)]),
+                );
+            }
             Kind::Job | Kind::CronJob => {
                 let mut jt = tpl.clone();
                 jt["spec"]["restartPolicy"] = json!("OnFailure");
                 let (job_name, job_owner) = if kind == Kind::CronJob {
-                    let meta = g.meta(&ns, &app, &labels);
+                    let meta = top_meta(&mut g, &app, &labels);
                     let uid = meta["uid"].as_str().unwrap_or_default().to_string();
                     g.push(json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
                         "spec": {"schedule": "*/30 * * * *", "concurrencyPolicy": "Forbid", "suspend": false,
@@ -705,13 +1086,20 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 } else {
                     (app.clone(), None)
                 };
-                let mut meta = g.meta(&ns, &job_name, &labels);
-                if let Some(o) = job_owner {
+                let mut meta = if job_owner.is_some() {
+                    g.meta(&ns, &job_name, &labels)
+                } else {
+                    top_meta(&mut g, &job_name, &labels)
+                };
+                let t = if let Some(o) = job_owner {
                     meta["ownerReferences"] = json!([o]);
-                }
+                    truth(OwnerKind::CronJob, &[("Job", &job_name), ("CronJob", &app)])
+                } else {
+                    truth(OwnerKind::Job, &[("Job", &job_name)])
+                };
                 let uid = meta["uid"].as_str().unwrap_or_default().to_string();
-                let t = rfc3339(g.base_time);
-                let managed = managed_fields(&jt, &t);
+                let t0 = rfc3339(g.base_time);
+                let managed = managed_fields(&jt, &t0);
                 let pod_name = format!("{job_name}-{}", g.rng.suffix(5));
                 g.pods_for(
                     &ns,
@@ -724,27 +1112,28 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                         ("controller-uid", uid.clone()),
                         ("job-name", job_name.clone()),
                     ],
-                    proxy.as_deref(),
+                    proxy,
                     &|_| None,
                     &managed,
+                    &t,
                 );
                 let mut job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
                     "spec": {"backoffLimit": 2, "completions": 1, "parallelism": 1, "template": null},
-                    "status": {"active": 1, "ready": 1, "startTime": t, "terminating": 0, "uncountedTerminatedPods": {}}});
+                    "status": {"active": 1, "ready": 1, "startTime": t0, "terminating": 0, "uncountedTerminatedPods": {}}});
                 job["spec"]["template"] = jt;
                 g.push(job);
             }
             Kind::Pod => {
-                let managed = managed_fields(&tpl, &rfc3339(g.base_time));
                 g.pods_for(
                     &ns,
                     vec![app.clone()],
                     &tpl,
                     None,
                     &[],
-                    proxy.as_deref(),
+                    proxy,
                     &|_| None,
                     &managed,
+                    &truth(OwnerKind::BarePod, &[]),
                 );
             }
         }
@@ -755,9 +1144,15 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
         meshed: g.meshed,
         outdated: g.outdated,
         current_proxy_image: current,
+        other_flavour_proxy_image: other_flavour,
         outdated_proxy_images: old_images.to_vec(),
+        inventory: g.inventory,
+        fixtures,
     }
 }
+
+/// The opt-out annotation of proxy reset.
+pub const RESET_OPT_OUT: &str = "kyma-mesh.kyma-project.io/proxy-reset";
 
 /// Deployment + its ReplicaSet (named by the pod-template hash, as the simulated controller
 /// would) + pods + status.
@@ -768,6 +1163,7 @@ fn expand_deployment(
     name: &str,
     replicas: usize,
     proxy: Option<&str>,
+    mut truth: Truth,
 ) {
     let hash = template_hash(&d["spec"]["template"]);
     let rs_name = format!("{name}-{hash}");
@@ -789,6 +1185,10 @@ fn expand_deployment(
         .map(|_| format!("{rs_name}-{}", g.rng.suffix(5)))
         .collect();
     let managed = managed_fields(&rs_tpl, &rfc3339(g.base_time));
+    truth.owners = vec![
+        ("ReplicaSet".to_string(), rs_name.clone()),
+        ("Deployment".to_string(), name.to_string()),
+    ];
     g.pods_for(
         ns,
         names,
@@ -798,6 +1198,7 @@ fn expand_deployment(
         proxy,
         &|_| None,
         &managed,
+        &truth,
     );
     let mut rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": rs_meta,
         "spec": {"replicas": replicas, "minReadySeconds": 0, "selector": sel, "template": null},
@@ -810,10 +1211,19 @@ fn expand_deployment(
     g.push(d);
 }
 
-fn expand_daemonset(g: &mut Gen, ns: &str, name: &str, tpl: Value, proxy: Option<&str>) {
+/// DaemonSet (metadata given) + one pod per node + status.
+fn expand_daemonset(
+    g: &mut Gen,
+    meta: Value,
+    tpl: Value,
+    proxy: Option<&str>,
+    on_delete: bool,
+    mut truth: Truth,
+) {
+    let ns = meta["namespace"].as_str().unwrap_or_default().to_string();
+    let name = meta["name"].as_str().unwrap_or_default().to_string();
     let labels = tpl["metadata"]["labels"].clone();
     let sel = json!({"matchLabels": labels});
-    let meta = g.meta(ns, name, &labels);
     let uid = meta["uid"].as_str().unwrap_or_default().to_string();
     let rev = template_hash(&tpl);
     let n = g.nodes.len();
@@ -822,11 +1232,12 @@ fn expand_daemonset(g: &mut Gen, ns: &str, name: &str, tpl: Value, proxy: Option
         .collect();
     let nodes = g.nodes.clone();
     let managed = managed_fields(&tpl, &rfc3339(g.base_time));
+    truth.owners = vec![("DaemonSet".to_string(), name.clone())];
     g.pods_for(
-        ns,
+        &ns,
         names,
         &tpl,
-        Some(owner_ref("apps/v1", "DaemonSet", name, &uid)),
+        Some(owner_ref("apps/v1", "DaemonSet", &name, &uid)),
         &[
             ("controller-revision-hash", rev),
             ("pod-template-generation", "1".into()),
@@ -834,9 +1245,15 @@ fn expand_daemonset(g: &mut Gen, ns: &str, name: &str, tpl: Value, proxy: Option
         proxy,
         &|i| Some(nodes[i % nodes.len()].clone()),
         &managed,
+        &truth,
     );
+    let strategy = if on_delete {
+        json!({"type": "OnDelete"})
+    } else {
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
+    };
     let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta,
-        "spec": {"selector": sel, "template": null, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}},
+        "spec": {"selector": sel, "template": null, "updateStrategy": strategy},
         "status": {"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,
                    "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n}});
     ds["spec"]["template"] = tpl;
@@ -846,19 +1263,37 @@ fn expand_daemonset(g: &mut Gen, ns: &str, name: &str, tpl: Value, proxy: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeSet, HashMap};
+
+    /// The injected proxy (gateways run `istio-proxy` too, without being injected).
+    fn proxy(p: &Value) -> Option<(String, bool)> {
+        p["metadata"]["annotations"]["sidecar.istio.io/status"].as_str()?;
+        for (key, native) in [("containers", false), ("initContainers", true)] {
+            if let Some(c) = p["spec"][key]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["name"] == "istio-proxy"))
+            {
+                return Some((c["image"].as_str().unwrap().to_string(), native));
+            }
+        }
+        None
+    }
 
     #[test]
-    fn generates_every_owner_kind_with_outdated_pods() {
-        let c = generate_cluster(&GenOptions {
-            pods: 400,
+    fn generates_every_owner_kind_and_tells_the_truth_about_each_pod() {
+        let opts = GenOptions {
+            pods: 900,
             outdated_fraction: 0.3,
+            reset_opt_out_fraction: 0.1,
+            custom_proxy_image_fraction: 0.05,
             seed: 9,
             ..Default::default()
-        });
-        assert_eq!(c.pods, 400);
+        };
+        let c = generate_cluster(&opts);
+        assert_eq!(c.pods, 900);
+        assert_eq!(c.inventory.len(), 900);
         let objects = c.objects();
-        let kinds: std::collections::BTreeSet<&str> =
-            objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+        let kinds: BTreeSet<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
         for k in [
             "Deployment",
             "ReplicaSet",
@@ -875,50 +1310,207 @@ mod tests {
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }
-        let pods: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "Pod").collect();
-        assert!(
-            pods.iter()
-                .any(|p| p["metadata"]["ownerReferences"].is_null()),
-            "bare pods"
-        );
-        assert!(
-            pods.iter()
-                .any(|p| p["metadata"]["namespace"] == "kyma-system")
-        );
-        assert!(!c.outdated.is_empty() && c.outdated.len() < c.meshed);
-        let frac = c.outdated.len() as f64 / c.meshed as f64;
-        assert!((0.1..0.5).contains(&frac), "outdated fraction {frac}");
-        for (ns, name) in &c.outdated {
-            let p = pods
-                .iter()
-                .find(|p| {
-                    p["metadata"]["namespace"] == ns.as_str()
-                        && p["metadata"]["name"] == name.as_str()
-                })
-                .unwrap();
-            let img = p["spec"]["containers"]
+        let by_key: HashMap<(String, String), &Value> = objects
+            .iter()
+            .map(|o| {
+                let m = &o["metadata"];
+                let k = (
+                    format!(
+                        "{}/{}",
+                        o["kind"].as_str().unwrap(),
+                        m["namespace"].as_str().unwrap_or("")
+                    ),
+                    m["name"].as_str().unwrap().to_string(),
+                );
+                (k, o)
+            })
+            .collect();
+        let get = |kind: &str, ns: &str, name: &str| {
+            by_key
+                .get(&(format!("{kind}/{ns}"), name.to_string()))
+                .copied()
+        };
+        let mut owners_seen = BTreeSet::new();
+        for t in &c.inventory {
+            let p = get("Pod", &t.namespace, &t.name).expect("inventory pods exist");
+            owners_seen.insert(t.owner);
+            // the controller chain is what the ownerReferences say
+            let refs = p["metadata"]["ownerReferences"]
                 .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == "istio-proxy")
-                .unwrap()["image"]
-                .as_str()
-                .unwrap();
-            assert!(img.contains(":1.27.3"), "{img}");
+                .cloned()
+                .unwrap_or_default();
+            let ctrl: Vec<&Value> = refs.iter().filter(|r| r["controller"] == true).collect();
+            assert_eq!(
+                refs.len(),
+                ctrl.len() + usize::from(t.extra_owner),
+                "{}",
+                t.name
+            );
+            if t.extra_owner {
+                assert_eq!(
+                    refs[0]["controller"], false,
+                    "the non-controller reference comes first"
+                );
+            }
+            match (ctrl.first(), t.owners.first()) {
+                (None, None) => assert_eq!(t.owner, OwnerKind::BarePod),
+                (Some(r), Some((k, n))) => assert_eq!(
+                    (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()),
+                    (k.as_str(), n.as_str())
+                ),
+                other => panic!("{}: {other:?}", t.name),
+            }
+            for w in t.owners.windows(2) {
+                let (k, n) = &w[0];
+                let above = &w[1];
+                if let Some(o) = get(k, &t.namespace, n) {
+                    let r = &o["metadata"]["ownerReferences"][0];
+                    assert_eq!(
+                        (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()),
+                        (above.0.as_str(), above.1.as_str())
+                    );
+                } else {
+                    assert_eq!(
+                        t.owner,
+                        OwnerKind::Custom,
+                        "only custom kinds are not served"
+                    );
+                }
+            }
+            let top = t.owners.last();
+            let strategy = top.and_then(|(k, n)| get(k, &t.namespace, n)).map(|o| {
+                o["spec"]["updateStrategy"]["type"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            });
+            match t.owner {
+                OwnerKind::StatefulSetOnDelete | OwnerKind::DaemonSetOnDelete => {
+                    assert_eq!(strategy.as_deref(), Some("OnDelete"))
+                }
+                OwnerKind::StatefulSet | OwnerKind::DaemonSet => {
+                    assert_eq!(strategy.as_deref(), Some("RollingUpdate"))
+                }
+                OwnerKind::Custom => {
+                    assert!(["Rollout", "CloneSet"].contains(&top.unwrap().0.as_str()))
+                }
+                _ => {}
+            }
+            // proxy image, native sidecar, annotations
+            let px = proxy(p);
+            assert_eq!(
+                px.as_ref().map(|(i, _)| i.clone()),
+                t.proxy_image,
+                "{}",
+                t.name
+            );
+            assert_eq!(px.as_ref().is_some_and(|(_, n)| *n), t.native_sidecar);
+            let ann = &p["metadata"]["annotations"];
+            assert_eq!(
+                ann["sidecar.istio.io/proxyImage"].is_string(),
+                t.custom_proxy_image
+            );
+            assert_eq!(
+                ann[RESET_OPT_OUT] == "false",
+                t.opt_out == Some(OptOut::Pod),
+                "{}",
+                t.name
+            );
+            if t.opt_out == Some(OptOut::Workload) {
+                let (k, n) = top.unwrap();
+                assert_eq!(
+                    get(k, &t.namespace, n).unwrap()["metadata"]["annotations"][RESET_OPT_OUT],
+                    "false"
+                );
+            }
+            let expect_outdated = t.proxy_image.as_ref().is_some_and(|i| {
+                !t.custom_proxy_image
+                    && i != &c.current_proxy_image
+                    && i != &c.other_flavour_proxy_image
+            });
+            assert_eq!(t.outdated, expect_outdated);
+            if t.outdated {
+                assert!(
+                    c.outdated_proxy_images
+                        .contains(t.proxy_image.as_ref().unwrap())
+                );
+            }
         }
+        assert_eq!(
+            owners_seen.into_iter().collect::<Vec<_>>(),
+            [
+                OwnerKind::Deployment,
+                OwnerKind::StatefulSet,
+                OwnerKind::StatefulSetOnDelete,
+                OwnerKind::DaemonSet,
+                OwnerKind::DaemonSetOnDelete,
+                OwnerKind::ReplicaSet,
+                OwnerKind::ReplicationController,
+                OwnerKind::Job,
+                OwnerKind::CronJob,
+                OwnerKind::BarePod,
+                OwnerKind::Custom
+            ]
+        );
+        let inv = &c.inventory;
+        let count = |f: &dyn Fn(&GenPod) -> bool| inv.iter().filter(|p| f(p)).count();
+        assert!(count(&|p| p.extra_owner) > 0);
+        assert!(count(&|p| p.native_sidecar && p.outdated) > 0);
+        assert!(count(&|p| p.custom_proxy_image) > 0);
+        assert!(count(&|p| p.opt_out == Some(OptOut::Pod)) > 0);
+        assert!(count(&|p| p.opt_out == Some(OptOut::Workload)) > 0);
+        assert!(count(&|p| p.proxy_image.as_deref() == Some(&c.other_flavour_proxy_image)) > 0);
+        assert!(count(&|p| p.namespace == "kyma-system" && p.outdated) > 0);
+        // pods without sidecar in namespaces that inject
+        let injected_ns: BTreeSet<&str> = objects
+            .iter()
+            .filter(|o| {
+                o["kind"] == "Namespace" && o["metadata"]["labels"]["istio-injection"] != "disabled"
+            })
+            .map(|o| o["metadata"]["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            count(&|p| p.proxy_image.is_none() && injected_ns.contains(p.namespace.as_str())) > 0
+        );
+        let by_owner = c.outdated_by_owner();
+        assert!(by_owner.len() >= 8, "{:?}", by_owner.keys());
+        assert_eq!(
+            by_owner.values().map(Vec::len).sum::<usize>(),
+            c.outdated.len()
+        );
+        let frac = c.outdated.len() as f64 / c.meshed as f64;
+        assert!((0.15..0.45).contains(&frac), "outdated fraction {frac}");
+        let pods: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "Pod").collect();
         let avg = pods
             .iter()
             .map(|p| serde_json::to_vec(p).unwrap().len())
             .sum::<usize>()
             / pods.len();
-        assert!(avg > 4000, "pods are several KB (avg {avg})");
+        assert!(avg > 10_000, "pods are ~13 KB (avg {avg})");
         // deterministic
-        let again = generate_cluster(&GenOptions {
-            pods: 400,
-            outdated_fraction: 0.3,
-            seed: 9,
+        let again = generate_cluster(&opts);
+        assert_eq!(again.outdated, c.outdated);
+        assert_eq!(
+            again
+                .inventory
+                .iter()
+                .map(|p| (p.name.clone(), p.owner))
+                .collect::<Vec<_>>(),
+            c.inventory
+                .iter()
+                .map(|p| (p.name.clone(), p.owner))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn small_clusters_still_have_every_kind() {
+        let c = generate_cluster(&GenOptions {
+            pods: 160,
+            seed: 3,
             ..Default::default()
         });
-        assert_eq!(again.outdated, c.outdated);
+        let kinds: BTreeSet<OwnerKind> = c.inventory.iter().map(|p| p.owner).collect();
+        assert_eq!(kinds.len(), 11, "{kinds:?}");
     }
 }

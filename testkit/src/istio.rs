@@ -39,15 +39,44 @@ pub fn version_of_image(image: &str) -> Option<String> {
     Some(tag.strip_suffix("-distroless").unwrap_or(tag).to_string())
 }
 
+/// The `sidecar.istio.io/status` annotation of a pod injected by the default revision.
 pub const SIDECAR_STATUS: &str = r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["workload-socket","credential-socket","workload-certs","istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"imagePullSecrets":null,"revision":"default"}"#;
 pub const SIDECAR_STATUS_NATIVE: &str = r#"{"initContainers":["istio-init","istio-proxy"],"containers":null,"volumes":["workload-socket","credential-socket","workload-certs","istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"imagePullSecrets":null,"revision":"default"}"#;
+
+/// The `sidecar.istio.io/status` annotation of a pod injected by `revision`.
+pub fn sidecar_status(native: bool, revision: &str) -> String {
+    let base = if native {
+        SIDECAR_STATUS_NATIVE
+    } else {
+        SIDECAR_STATUS
+    };
+    base.replace(
+        r#""revision":"default""#,
+        &format!(r#""revision":"{revision}""#),
+    )
+}
+
+/// The istiod Service (and Deployment) of a revision: `istiod`, `istiod-<revision>`.
+pub fn istiod_name(revision: &str) -> String {
+    if revision.is_empty() || revision == "default" {
+        "istiod".to_string()
+    } else {
+        format!("istiod-{revision}")
+    }
+}
 
 fn field_env(name: &str, path: &str) -> Value {
     json!({"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}})
 }
 
 /// The `istio-proxy` container as Istio's injector renders it.
-pub fn proxy_container(image: &str, resources: Option<&Value>, pod: &Value, native: bool) -> Value {
+pub fn proxy_container(
+    image: &str,
+    resources: Option<&Value>,
+    pod: &Value,
+    native: bool,
+    revision: &str,
+) -> Value {
     let meta = &pod["metadata"];
     let labels = meta["labels"].as_object();
     let app = labels
@@ -69,7 +98,7 @@ pub fn proxy_container(image: &str, resources: Option<&Value>, pod: &Value, nati
         "ports": [{"containerPort": 15090, "name": "http-envoy-prom", "protocol": "TCP"}],
         "env": [
             {"name": "PILOT_CERT_PROVIDER", "value": "istiod"},
-            {"name": "CA_ADDR", "value": "istiod.istio-system.svc:15012"},
+            {"name": "CA_ADDR", "value": format!("{}.istio-system.svc:15012", istiod_name(revision))},
             field_env("POD_NAME", "metadata.name"),
             field_env("POD_NAMESPACE", "metadata.namespace"),
             field_env("INSTANCE_IP", "status.podIP"),
@@ -164,7 +193,19 @@ fn arr_mut<'a>(v: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
 /// sidecar init container), `istio-init`, volumes, the `sidecar.istio.io/status` annotation and
 /// the Istio labels.
 pub fn inject_sidecar(pod: &mut Value, proxy_image: &str, resources: Option<&Value>, native: bool) {
-    let proxy = proxy_container(proxy_image, resources, pod, native);
+    inject_sidecar_rev(pod, proxy_image, resources, native, "default");
+}
+
+/// [`inject_sidecar`] by the istiod of `revision` (`istio.io/rev` annotation, the status's
+/// `revision`, the CA address).
+pub fn inject_sidecar_rev(
+    pod: &mut Value,
+    proxy_image: &str,
+    resources: Option<&Value>,
+    native: bool,
+    revision: &str,
+) {
+    let proxy = proxy_container(proxy_image, resources, pod, native, revision);
     let first_container = pod["spec"]["containers"][0]["name"]
         .as_str()
         .unwrap_or("app")
@@ -180,7 +221,7 @@ pub fn inject_sidecar(pod: &mut Value, proxy_image: &str, resources: Option<&Val
                 .trim_end_matches('-')
                 .to_string()
         });
-    let revision = pod["metadata"]["labels"]["version"]
+    let canonical_revision = pod["metadata"]["labels"]["version"]
         .as_str()
         .unwrap_or("latest")
         .to_string();
@@ -197,7 +238,7 @@ pub fn inject_sidecar(pod: &mut Value, proxy_image: &str, resources: Option<&Val
     }
     let meta = &mut pod["metadata"];
     let ann = obj_mut(meta, "annotations");
-    ann.insert("istio.io/rev".into(), json!("default"));
+    ann.insert("istio.io/rev".into(), json!(revision));
     ann.insert(
         "kubectl.kubernetes.io/default-container".into(),
         json!(first_container),
@@ -211,18 +252,14 @@ pub fn inject_sidecar(pod: &mut Value, proxy_image: &str, resources: Option<&Val
     ann.insert("prometheus.io/scrape".into(), json!("true"));
     ann.insert(
         "sidecar.istio.io/status".into(),
-        json!(if native {
-            SIDECAR_STATUS_NATIVE
-        } else {
-            SIDECAR_STATUS
-        }),
+        json!(sidecar_status(native, revision)),
     );
     let labels = obj_mut(meta, "labels");
     labels.insert("security.istio.io/tlsMode".into(), json!("istio"));
     labels.insert("service.istio.io/canonical-name".into(), json!(app));
     labels.insert(
         "service.istio.io/canonical-revision".into(),
-        json!(revision),
+        json!(canonical_revision),
     );
 }
 
@@ -237,12 +274,18 @@ pub struct GatewaySpec {
     pub resources: Option<Value>,
     pub replicas: i64,
     pub labels: Map<String, Value>,
+    /// HPA `(minReplicas, maxReplicas)`; `None` when autoscaling is off.
+    pub autoscale: Option<(i64, i64)>,
+    /// `k8s.hpaSpec` as given (merged over the HPA's spec, as istioctl's overlay does).
+    pub hpa_spec: Value,
 }
 
 /// What `istioctl install` creates, derived from an IstioOperator and a version.
 #[derive(Debug, Clone)]
 pub struct IstioInstall {
     pub version: String,
+    /// The control-plane revision (`spec.revision`, `--revision`); empty for the default one.
+    pub revision: String,
     pub hub: String,
     /// The image tag: the version, `spec.tag` if set, `-distroless` appended for that variant.
     pub tag: String,
@@ -252,6 +295,8 @@ pub struct IstioInstall {
     pub pilot_resources: Value,
     pub pilot_replicas: i64,
     pub autoscale: Option<(i64, i64)>,
+    /// `components.pilot.k8s.hpaSpec` as given.
+    pub pilot_hpa_spec: Value,
     pub gateways: Vec<GatewaySpec>,
     pub proxy_resources: Option<Value>,
     pub values: Value,
@@ -334,6 +379,24 @@ impl IstioInstall {
         {
             return Err(format!("unknown profile {profile:?}"));
         }
+        let revision = match &spec["revision"] {
+            Value::Null => String::new(),
+            Value::String(r) if r == "default" => String::new(),
+            Value::String(r) => r.clone(),
+            other => return Err(format!("spec.revision must be a string, not {other}")),
+        };
+        if !revision.is_empty()
+            && (revision.len() > 63
+                || !revision
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                || revision.starts_with('-')
+                || revision.ends_with('-'))
+        {
+            return Err(format!(
+                "invalid revision {revision:?}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
+            ));
+        }
         let hub = spec["hub"].as_str().unwrap_or(DEFAULT_HUB).to_string();
         let mut tag = spec["tag"]
             .as_str()
@@ -354,7 +417,7 @@ impl IstioInstall {
             .cloned()
             .unwrap_or(json!({}));
         let mut pilot_env: Vec<Value> = vec![
-            json!({"name": "REVISION", "value": "default"}),
+            json!({"name": "REVISION", "value": if revision.is_empty() { "default" } else { revision.as_str() }}),
             json!({"name": "PILOT_CERT_PROVIDER", "value": "istiod"}),
             field_env("POD_NAME", "metadata.name"),
             field_env("POD_NAMESPACE", "metadata.namespace"),
@@ -451,7 +514,32 @@ impl IstioInstall {
                         labels.insert(k.clone(), v.clone());
                     }
                 }
+                let gw_values = values
+                    .pointer(&format!(
+                        "/gateways/{}",
+                        if ingress {
+                            "istio-ingressgateway"
+                        } else {
+                            "istio-egressgateway"
+                        }
+                    ))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let min = ptr(k8s, "/hpaSpec/minReplicas")
+                    .or_else(|| ptr(&gw_values, "/autoscaleMin"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                let max = ptr(k8s, "/hpaSpec/maxReplicas")
+                    .or_else(|| ptr(&gw_values, "/autoscaleMax"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(5)
+                    .max(min);
+                let autoscale_on = ptr(&gw_values, "/autoscaleEnabled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
                 gateways.push(GatewaySpec {
+                    autoscale: autoscale_on.then_some((min, max)),
+                    hpa_spec: ptr(k8s, "/hpaSpec").cloned().unwrap_or(Value::Null),
                     namespace: g["namespace"]
                         .as_str()
                         .unwrap_or("istio-system")
@@ -465,9 +553,9 @@ impl IstioInstall {
                     ports: ptr(k8s, "/service/ports").cloned(),
                     resources: ptr(k8s, "/resources").cloned(),
                     replicas: ptr(k8s, "/replicaCount")
-                        .or_else(|| ptr(k8s, "/hpaSpec/minReplicas"))
+                        .or_else(|| ptr(&gw_values, "/replicaCount"))
                         .and_then(Value::as_i64)
-                        .unwrap_or(1),
+                        .unwrap_or(if autoscale_on { min } else { 1 }),
                     labels,
                     name,
                 });
@@ -475,6 +563,7 @@ impl IstioInstall {
         }
         Ok(IstioInstall {
             version: version.to_string(),
+            revision,
             hub,
             tag,
             enable_namespaces_by_default: values
@@ -488,7 +577,8 @@ impl IstioInstall {
             pilot_env,
             pilot_resources,
             pilot_replicas,
-            autoscale: autoscale_enabled.then_some((min, max)),
+            autoscale: autoscale_enabled.then_some((min, max.max(min))),
+            pilot_hpa_spec: ptr(&pilot_k8s, "/hpaSpec").cloned().unwrap_or(Value::Null),
             gateways,
             proxy_resources: values.pointer("/global/proxy/resources").cloned(),
             mesh_config: spec.get("meshConfig").cloned().unwrap_or(json!({})),
@@ -504,11 +594,35 @@ impl IstioInstall {
         format!("{}/proxyv2:{}", self.hub, self.tag)
     }
 
+    /// The revision as labels carry it: `default` for the default revision.
+    pub fn rev(&self) -> &str {
+        if self.revision.is_empty() {
+            "default"
+        } else {
+            &self.revision
+        }
+    }
+
+    /// `istiod` or `istiod-<revision>`: the Deployment, Service, ServiceAccount, HPA, PDB.
+    pub fn istiod_name(&self) -> String {
+        istiod_name(&self.revision)
+    }
+
+    /// `base` or `base-<revision>` (the ConfigMaps `istio-<rev>`, `istio-sidecar-injector-<rev>`,
+    /// the webhook configuration).
+    fn revisioned(&self, base: &str) -> String {
+        if self.revision.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}-{}", self.revision)
+        }
+    }
+
     fn labels(&self, component: &str, app: &str) -> Value {
         json!({
             "app": app,
             "install.operator.istio.io/owning-resource": "unknown",
-            "istio.io/rev": "default",
+            "istio.io/rev": self.rev(),
             "operator.istio.io/component": component,
             "release": "istio",
         })
@@ -603,30 +717,42 @@ impl IstioInstall {
         let labels = self.labels("Pilot", "istiod");
         let mut dep_labels = labels.clone();
         dep_labels["istio"] = json!("pilot");
-        let mesh = json!({"defaultConfig": {"discoveryAddress": "istiod.istio-system.svc:15012"}, "rootNamespace": "istio-system", "trustDomain": "cluster.local"});
+        let istiod = self.istiod_name();
+        let rev = self.rev().to_string();
+        let (selector, pod_istio_label) = if self.revision.is_empty() {
+            (json!({"istio": "pilot"}), "pilot")
+        } else {
+            (json!({"app": "istiod", "istio.io/rev": rev}), "istiod")
+        };
+        let svc_selector = if self.revision.is_empty() {
+            json!({"app": "istiod", "istio": "pilot"})
+        } else {
+            selector.clone()
+        };
+        let mesh = json!({"defaultConfig": {"discoveryAddress": format!("{istiod}.istio-system.svc:15012")}, "rootNamespace": "istio-system", "trustDomain": "cluster.local"});
         let mut mesh_merged = mesh;
         crate::patch::merge_patch(&mut mesh_merged, &self.mesh_config);
         let mesh_yaml = serde_json::to_string_pretty(&mesh_merged).unwrap_or_default();
         let mut out = vec![
             json!({"apiVersion": "v1", "kind": "ServiceAccount",
-                   "metadata": {"name": "istiod", "namespace": "istio-system", "labels": labels}}),
+                   "metadata": {"name": istiod, "namespace": "istio-system", "labels": labels}}),
             json!({"apiVersion": "v1", "kind": "ConfigMap",
-                   "metadata": {"name": "istio", "namespace": "istio-system", "labels": labels},
+                   "metadata": {"name": self.revisioned("istio"), "namespace": "istio-system", "labels": labels},
                    "data": {"mesh": mesh_yaml, "meshNetworks": "networks: {}"}}),
             json!({"apiVersion": "v1", "kind": "ConfigMap",
-                   "metadata": {"name": "istio-sidecar-injector", "namespace": "istio-system", "labels": labels},
+                   "metadata": {"name": self.revisioned("istio-sidecar-injector"), "namespace": "istio-system", "labels": labels},
                    "data": {"values": serde_json::to_string(&self.values).unwrap_or_default(),
                             "config": "defaultTemplates: [sidecar]\npolicy: enabled\n"}}),
             json!({
                 "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "istiod", "namespace": "istio-system", "labels": dep_labels},
+                "metadata": {"name": istiod, "namespace": "istio-system", "labels": dep_labels},
                 "spec": {
                     "replicas": self.pilot_replicas,
-                    "selector": {"matchLabels": {"istio": "pilot"}},
+                    "selector": {"matchLabels": selector},
                     "strategy": {"rollingUpdate": {"maxSurge": "100%", "maxUnavailable": "25%"}, "type": "RollingUpdate"},
                     "template": {
                         "metadata": {
-                            "labels": {"app": "istiod", "istio": "pilot", "istio.io/rev": "default",
+                            "labels": {"app": "istiod", "istio": pod_istio_label, "istio.io/rev": rev,
                                        "install.operator.istio.io/owning-resource": "unknown",
                                        "operator.istio.io/component": "Pilot", "sidecar.istio.io/inject": "false",
                                        "istio.io/dataplane-mode": "none"},
@@ -634,7 +760,7 @@ impl IstioInstall {
                                             "sidecar.istio.io/inject": "false"}
                         },
                         "spec": {
-                            "serviceAccountName": "istiod",
+                            "serviceAccountName": istiod,
                             "containers": [{
                                 "name": "discovery",
                                 "image": self.pilot_image(),
@@ -663,102 +789,53 @@ impl IstioInstall {
                 }
             }),
             json!({"apiVersion": "v1", "kind": "Service",
-                   "metadata": {"name": "istiod", "namespace": "istio-system", "labels": dep_labels},
-                   "spec": {"type": "ClusterIP", "selector": {"app": "istiod", "istio": "pilot"},
+                   "metadata": {"name": istiod, "namespace": "istio-system", "labels": dep_labels},
+                   "spec": {"type": "ClusterIP", "selector": svc_selector,
                             "ports": [{"name": "grpc-xds", "port": 15010, "protocol": "TCP", "targetPort": 15010},
                                       {"name": "https-dns", "port": 15012, "protocol": "TCP", "targetPort": 15012},
                                       {"name": "https-webhook", "port": 443, "protocol": "TCP", "targetPort": 15017},
                                       {"name": "http-monitoring", "port": 15014, "protocol": "TCP", "targetPort": 15014}]}}),
             json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                   "metadata": {"name": "istiod", "namespace": "istio-system", "labels": dep_labels},
-                   "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "istiod", "istio": "pilot"}}}}),
+                   "metadata": {"name": istiod, "namespace": "istio-system", "labels": dep_labels},
+                   "spec": {"minAvailable": 1, "selector": {"matchLabels": svc_selector}}}),
         ];
         if let Some((min, max)) = self.autoscale {
-            out.push(hpa("istiod", "istio-system", &dep_labels, min, max));
+            out.push(hpa(
+                &istiod,
+                "istio-system",
+                &dep_labels,
+                (min, max),
+                &self.pilot_hpa_spec,
+            ));
         }
         out.push(self.injector_webhook());
         out.push(json!({
             "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-            "metadata": {"name": "istio-validator-istio-system", "labels": self.labels("Pilot", "istiod")},
+            "metadata": {"name": format!("{}-istio-system", self.revisioned("istio-validator")), "labels": self.labels("Pilot", "istiod")},
             "webhooks": [{
                 "name": "rev.validation.istio.io",
-                "clientConfig": {"service": {"name": "istiod", "namespace": "istio-system", "path": "/validate", "port": 443}},
+                "clientConfig": {"service": {"name": istiod, "namespace": "istio-system", "path": "/validate", "port": 443}},
                 "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": ["security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io"],
                            "apiVersions": ["*"], "resources": ["*"]}],
                 "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-                "objectSelector": {"matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": ["default"]}]}
+                "objectSelector": {"matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": [rev]}]}
             }]
         }));
         out
     }
 
     /// The `istio-sidecar-injector` MutatingWebhookConfiguration, shaped as Istio's chart renders
-    /// it for the default revision: `rev.namespace.`, `rev.object.`, `namespace.` and `object.`
-    /// (plus `auto.` when `enableNamespacesByDefault` is on). `timeoutSeconds` is left unset, as
-    /// in the chart.
+    /// it: `rev.namespace.` and `rev.object.` for the revision, and for the default revision also
+    /// `namespace.` and `object.` (plus `auto.` when `enableNamespacesByDefault` is on). A
+    /// revision's is `istio-sidecar-injector-<revision>`. `timeoutSeconds` is left unset, as in
+    /// the chart.
     pub fn injector_webhook(&self) -> Value {
-        let core = |prefix: &str, ns_sel: Value, obj_sel: Value| {
-            json!({
-                "name": format!("{prefix}sidecar-injector.istio.io"),
-                "clientConfig": {
-                    "service": {"name": "istiod", "namespace": "istio-system", "path": "/inject", "port": 443},
-                    "caBundle": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmt1YmUtc2ltCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
-                },
-                "sideEffects": "None",
-                "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"], "scope": "*"}],
-                "failurePolicy": "Fail",
-                "matchPolicy": "Equivalent",
-                "reinvocationPolicy": "Never",
-                "admissionReviewVersions": ["v1"],
-                "namespaceSelector": ns_sel,
-                "objectSelector": obj_sel,
-            })
-        };
-        let expr = |key: &str, op: &str, values: &[&str]| {
-            if values.is_empty() {
-                json!({"key": key, "operator": op})
-            } else {
-                json!({"key": key, "operator": op, "values": values})
-            }
-        };
-        let mut hooks = vec![
-            core(
-                "rev.namespace.",
-                json!({"matchExpressions": [expr("istio.io/rev", "In", &["default"]), expr("istio-injection", "DoesNotExist", &[])]}),
-                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"])]}),
-            ),
-            core(
-                "rev.object.",
-                json!({"matchExpressions": [expr("istio.io/rev", "DoesNotExist", &[]), expr("istio-injection", "DoesNotExist", &[])]}),
-                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"]), expr("istio.io/rev", "In", &["default"])]}),
-            ),
-            core(
-                "namespace.",
-                json!({"matchExpressions": [expr("istio-injection", "In", &["enabled"])]}),
-                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"])]}),
-            ),
-            core(
-                "object.",
-                json!({"matchExpressions": [expr("istio-injection", "DoesNotExist", &[]), expr("istio.io/rev", "DoesNotExist", &[])]}),
-                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "In", &["true"]), expr("istio.io/rev", "DoesNotExist", &[])]}),
-            ),
-        ];
-        if self.enable_namespaces_by_default {
-            hooks.push(core(
-                "auto.",
-                json!({"matchExpressions": [
-                    expr("istio-injection", "DoesNotExist", &[]),
-                    expr("istio.io/rev", "DoesNotExist", &[]),
-                    expr("kubernetes.io/metadata.name", "NotIn", &["kube-system", "kube-public", "kube-node-lease", "local-path-storage"])
-                ]}),
-                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "DoesNotExist", &[]), expr("istio.io/rev", "DoesNotExist", &[])]}),
-            ));
-        }
+        let default = self.revision.is_empty();
         json!({
             "apiVersion": "admissionregistration.k8s.io/v1",
             "kind": "MutatingWebhookConfiguration",
-            "metadata": {"name": "istio-sidecar-injector", "labels": self.labels("Pilot", "sidecar-injector")},
-            "webhooks": hooks,
+            "metadata": {"name": self.revisioned("istio-sidecar-injector"), "labels": self.labels("Pilot", "sidecar-injector")},
+            "webhooks": injection_webhooks(self.rev(), &self.istiod_name(), default, default && self.enable_namespaces_by_default),
         })
     }
 
@@ -773,7 +850,7 @@ impl IstioInstall {
             };
             let mut labels = Value::Object(g.labels.clone());
             labels["install.operator.istio.io/owning-resource"] = json!("unknown");
-            labels["istio.io/rev"] = json!("default");
+            labels["istio.io/rev"] = json!(self.rev());
             labels["operator.istio.io/component"] = json!(component);
             labels["release"] = json!("istio");
             let mut tpl_labels = labels.clone();
@@ -842,26 +919,140 @@ impl IstioInstall {
                 "metadata": {"name": g.name, "namespace": g.namespace, "labels": labels},
                 "spec": {"minAvailable": 1, "selector": {"matchLabels": selector}}}),
             );
-            out.push(hpa(
-                &g.name,
-                &g.namespace,
-                &labels,
-                g.replicas.max(1),
-                g.replicas.max(5),
-            ));
+            if let Some(minmax) = g.autoscale {
+                out.push(hpa(&g.name, &g.namespace, &labels, minmax, &g.hpa_spec));
+            }
         }
         out
     }
 }
 
-fn hpa(name: &str, ns: &str, labels: &Value, min: i64, max: i64) -> Value {
+const CA_BUNDLE: &str =
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmt1YmUtc2ltCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
+
+/// The sidecar-injector webhooks of Istio's charts, sending to `service`: `rev.namespace.` and
+/// `rev.object.` for namespaces/objects labelled `istio.io/rev=<rev>`; with `default_hooks`
+/// also `namespace.` (`istio-injection=enabled`), `object.` (`sidecar.istio.io/inject=true`)
+/// and, with `auto`, `auto.` (every namespace without labels).
+pub fn injection_webhooks(rev: &str, service: &str, default_hooks: bool, auto: bool) -> Vec<Value> {
+    let core = |prefix: &str, ns_sel: Value, obj_sel: Value| {
+        json!({
+            "name": format!("{prefix}sidecar-injector.istio.io"),
+            "clientConfig": {
+                "service": {"name": service, "namespace": "istio-system", "path": "/inject", "port": 443},
+                "caBundle": CA_BUNDLE
+            },
+            "sideEffects": "None",
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"], "scope": "*"}],
+            "failurePolicy": "Fail",
+            "matchPolicy": "Equivalent",
+            "reinvocationPolicy": "Never",
+            "admissionReviewVersions": ["v1"],
+            "namespaceSelector": ns_sel,
+            "objectSelector": obj_sel,
+        })
+    };
+    let expr = |key: &str, op: &str, values: &[&str]| {
+        if values.is_empty() {
+            json!({"key": key, "operator": op})
+        } else {
+            json!({"key": key, "operator": op, "values": values})
+        }
+    };
+    let mut hooks = vec![
+        core(
+            "rev.namespace.",
+            json!({"matchExpressions": [expr("istio.io/rev", "In", &[rev]), expr("istio-injection", "DoesNotExist", &[])]}),
+            json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"])]}),
+        ),
+        core(
+            "rev.object.",
+            json!({"matchExpressions": [expr("istio.io/rev", "DoesNotExist", &[]), expr("istio-injection", "DoesNotExist", &[])]}),
+            json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"]), expr("istio.io/rev", "In", &[rev])]}),
+        ),
+    ];
+    if default_hooks {
+        hooks.push(core(
+            "namespace.",
+            json!({"matchExpressions": [expr("istio-injection", "In", &["enabled"])]}),
+            json!({"matchExpressions": [expr("sidecar.istio.io/inject", "NotIn", &["false"])]}),
+        ));
+        hooks.push(core(
+            "object.",
+            json!({"matchExpressions": [expr("istio-injection", "DoesNotExist", &[]), expr("istio.io/rev", "DoesNotExist", &[])]}),
+            json!({"matchExpressions": [expr("sidecar.istio.io/inject", "In", &["true"]), expr("istio.io/rev", "DoesNotExist", &[])]}),
+        ));
+        if auto {
+            hooks.push(core(
+                "auto.",
+                json!({"matchExpressions": [
+                    expr("istio-injection", "DoesNotExist", &[]),
+                    expr("istio.io/rev", "DoesNotExist", &[]),
+                    expr("kubernetes.io/metadata.name", "NotIn", &["kube-system", "kube-public", "kube-node-lease", "local-path-storage"])
+                ]}),
+                json!({"matchExpressions": [expr("sidecar.istio.io/inject", "DoesNotExist", &[]), expr("istio.io/rev", "DoesNotExist", &[])]}),
+            ));
+        }
+    }
+    hooks
+}
+
+/// The MutatingWebhookConfiguration `istioctl tag set <tag> --revision <revision>` creates:
+/// `istio-revision-tag-<tag>`, labelled `istio.io/tag=<tag>` and `istio.io/rev=<revision>`, whose
+/// `rev.*` webhooks select `istio.io/rev=<tag>`; the `default` tag also takes over
+/// `istio-injection=enabled`, `sidecar.istio.io/inject=true` and (with `auto_inject`, istioctl's
+/// `--auto-inject-namespaces`) unlabelled namespaces. User-managed: no operator labels.
+pub fn tag_webhook(tag: &str, revision: &str, auto_inject: bool) -> Value {
+    let default = tag == "default";
     json!({
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingWebhookConfiguration",
+        "metadata": {
+            "name": format!("istio-revision-tag-{tag}"),
+            "labels": {"app": "sidecar-injector", "istio.io/rev": revision, "istio.io/tag": tag, "release": "istio"}
+        },
+        "webhooks": injection_webhooks(tag, &istiod_name(revision), default, default && auto_inject),
+    })
+}
+
+/// The `istiod-default-validator` ValidatingWebhookConfiguration the `default` tag brings.
+pub fn default_validator(revision: &str) -> Value {
+    json!({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "istiod-default-validator",
+                     "labels": {"app": "istiod", "istio": "istiod", "istio.io/rev": revision, "istio.io/tag": "default", "release": "istio"}},
+        "webhooks": [{
+            "name": "validation.istio.io",
+            "clientConfig": {"service": {"name": istiod_name(revision), "namespace": "istio-system", "path": "/validate", "port": 443},
+                             "caBundle": CA_BUNDLE},
+            "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": ["security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io"],
+                       "apiVersions": ["*"], "resources": ["*"]}],
+            "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"]
+        }]
+    })
+}
+
+/// The selector istioctl puts on a default-revision injector it deactivates (`tag set default`).
+pub fn never_match() -> Value {
+    json!({"matchLabels": {"istio.io/deactivated": "never-match"}})
+}
+
+/// A HorizontalPodAutoscaler for a Deployment; `hpa_spec` (a component's `k8s.hpaSpec`) is
+/// merged over its spec.
+fn hpa(name: &str, ns: &str, labels: &Value, (min, max): (i64, i64), hpa_spec: &Value) -> Value {
+    let mut h = json!({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": {"minReplicas": min, "maxReplicas": max,
                  "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                  "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}
-    })
+    });
+    if hpa_spec.is_object() {
+        crate::patch::merge_patch(&mut h["spec"], hpa_spec);
+        h["spec"]["minReplicas"] = json!(min);
+        h["spec"]["maxReplicas"] = json!(max);
+    }
+    h
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //!   in-process ([`KubeSim`]) and as the binary `kube-sim`. Real `kubectl` and `kube::Client`
 //!   work against it.
 //! * **fake-istioctl**, a binary that behaves like istioctl >= 1.24 at its boundary
-//!   (`version`, `install`/`upgrade -f`, `uninstall --purge`) and "installs" Istio into kube-sim.
+//!   (`version`, `install`/`upgrade -f [--revision R]`, `uninstall --purge|--revision R`,
+//!   `tag set|list|remove`) and "installs" Istio into kube-sim; failure modes through
+//!   `FAKE_ISTIOCTL_FAIL` (see the binary's documentation).
 //!
 //! ## Using kube-sim from a test
 //!
@@ -39,6 +41,25 @@
 //! directory under the name `istioctl` for a test's `PATH`; [`read_istioctl_calls`] reads what
 //! fake-istioctl recorded into `$FAKE_ISTIOCTL_RECORD`.
 //!
+//! ## Generated clusters
+//!
+//! [`generate_cluster`] (through [`KubeSimBuilder::generate`]) builds Nodes, namespaces
+//! (`kyma-system`, `istio-system`, app namespaces with and without injection), Istio at
+//! [`GenOptions::istio_version`] and pods of every owner kind [`OwnerKind`] names: Deployments
+//! (through ReplicaSets), StatefulSets and DaemonSets with `RollingUpdate` and `OnDelete`,
+//! ownerless ReplicaSets, ReplicationControllers, Jobs, CronJobs (-> Job), bare pods, and kinds
+//! kube-sim does not serve (`argoproj.io` Rollout -> ReplicaSet, `apps.kruise.io` CloneSet ->
+//! pods: they appear in ownerReferences only). Mixed in: outdated sidecars (a fraction of the
+//! workloads, on the previous minor), native sidecars, the installed version in the other
+//! flavour, pods annotated `sidecar.istio.io/proxyImage`, opt-outs
+//! ([`RESET_OPT_OUT`]` = "false"` on the pod template or on the workload), pods that opted out
+//! of injection, pods with a second, non-controller ownerReference. Pods are ~13 KB of JSON,
+//! as in real clusters. The ground truth is in [`GeneratedCluster::inventory`] (one [`GenPod`]
+//! per pod: owner kind and chain, proxy image, flags, [`GenPod::outdated`],
+//! [`GenPod::needs_reset`]) and [`GeneratedCluster::outdated_by_owner`]. On request, some
+//! outdated Deployments come under the fixtures below ([`GenOptions::reverting_workloads`],
+//! [`GenOptions::pinned_workloads`], [`GenPod::fixture`]): they stay outdated after a restart.
+//!
 //! ## What kube-sim serves
 //!
 //! Discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/{g}`, `/apis/{g}/{v}`) for
@@ -51,35 +72,51 @@
 //! security.istio.io (v1, v1beta1) peerauthentications, authorizationpolicies,
 //! requestauthentications.
 //!
-//! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`,
-//! exists, `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`,
-//! `spec.nodeName` and a few more; `limit`/`continue` over a consistent snapshot, 410 Expired for
-//! evicted tokens); watch (`watch=true`: ADDED for current objects, or the events after
-//! `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents` with the
-//! initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
+//! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`, exists,
+//! `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`, `spec.nodeName`
+//! and a few more; `limit`/`continue` over a consistent snapshot, 410 Expired for evicted tokens
+//! and, with [`KubeSimBuilder::continue_token_ttl`], for old ones, see also
+//! [`KubeSim::expire_continue_tokens`]); watch (`watch=true`: ADDED for current objects, or the
+//! events after `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents`
+//! with the initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
 //! Invalid for bad names/selectors/containers, NotFound for a missing namespace); update with
-//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON
-//! patch, strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...;
-//! 415 for custom resources, as Kubernetes does) and apply (`application/apply-patch+yaml`,
-//! YAML or JSON body, `fieldManager` required, creates when absent, merges otherwise, records
-//! the manager in `managedFields`); delete (preconditions, background cascading through
-//! ownerReferences, `Orphan`, namespace deletion takes its contents, `default`/`kube-system`/
-//! `kube-public` are protected); deletecollection; `dryRun=All`. Errors are `Status` objects.
+//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON patch,
+//! strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...; 415 for
+//! custom resources, as Kubernetes does) and apply (`application/apply-patch+yaml`, YAML or JSON
+//! body, `fieldManager` required, creates when absent, merges otherwise, records the manager in
+//! `managedFields`); delete (preconditions, background cascading through ownerReferences, `Orphan`,
+//! namespace deletion takes its contents, `default`/`kube-system`/`kube-public` are protected);
+//! deletecollection; `dryRun=All`. Errors are `Status` objects.
 //! `resourceVersion` is one global counter; `metadata.generation` moves when anything but
 //! metadata and status changes.
 //!
 //! Simulated controllers run synchronously after each write: Deployment -> ReplicaSet (named
 //! `<name>-<pod-template-hash>`) -> Pods, with status (`availableReplicas`, conditions
 //! `Available`/`Progressing=NewReplicaSetAvailable`, `observedGeneration`); ReplicaSet and
-//! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`;
-//! DaemonSet -> one pod per Node (or one virtual node); Job -> one pod. A changed pod template
-//! replaces the workload's pods. New pods are Running and Ready at once (see
-//! [`KubeSim::set_new_pods_ready`] and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
+//! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`
+//! (`OrderedReady`: each once its predecessors are Ready; `Parallel`); DaemonSet -> one pod per
+//! Node (or one virtual node); Job -> one pod. A changed pod template replaces the workload's pods:
+//! a Deployment's new ReplicaSet gets every replica at once and the old ones scale down as its pods
+//! become Ready (so with [`KubeSim::set_new_pods_ready`]`(false)` the old pods keep running until
+//! [`KubeSim::make_pods_ready`]); a StatefulSet's (`RollingUpdate`, down to `partition`) and a
+//! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type: OnDelete`
+//! none, until a pod is deleted (it comes back from the current template, so with the injector's
+//! current sidecar). New pods are Running and Ready at once (see [`KubeSim::set_new_pods_ready`]
+//! and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
-//! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook, and
-//! `sidecar.istio.io/inject`), and injects the proxy image matching istiod's `discovery` image
-//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`). If the webhook matches but istiod is gone,
-//! pod creation fails as in a real cluster.
+//! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook,
+//! `sidecar.istio.io/inject`, `istio.io/rev`), takes the first matching webhook (configurations in
+//! name order, so `istio-revision-tag-default` before `istio-sidecar-injector`), and injects what
+//! the istiod Deployment that webhook calls would: the proxy image matching its `discovery` image
+//! (`<hub>/pilot:<tag>` -> `<hub>/proxyv2:<tag>`) or the pod's `sidecar.istio.io/proxyImage`, and
+//! its revision (`istio.io/rev` annotation, `"revision"` in `sidecar.istio.io/status`). So
+//! revisions (`istiod-<rev>`, `istio-sidecar-injector-<rev>`) and revision tags work as in a
+//! cluster; [`KubeSim::injection_for`] tells what a new pod would get. If the webhook matches but
+//! its istiod is gone, pod creation fails as in a real cluster.
+//!
+//! Fixtures standing in for other controllers: [`KubeSim::revert_template_annotations`] (a
+//! controller that undoes `kubectl rollout restart`) and [`KubeSim::pin_proxy_image`] (new pods
+//! that keep an old sidecar).
 //!
 //! ## What is NOT covered
 //!
@@ -102,13 +139,20 @@
 //!   cascading: deletes are immediate; namespaces never sit in `Terminating`.
 //! * No admission beyond name/label/selector/container validation, pod/service defaulting and
 //!   the sidecar injector; no defaulting of most fields; no schema validation of CRs.
-//! * Controllers are instantaneous: no rolling-update pacing (`maxSurge`/`maxUnavailable`),
+//! * Controllers are instantaneous: no rolling-update pacing beyond "one pod at a time, once
+//!   Ready" for StatefulSets and DaemonSets (`maxSurge`/`maxUnavailable` are ignored),
 //!   no progress deadlines, no HPA, no CronJob scheduling, no job completion, no endpoints.
 //! * No custom resource definitions at runtime: creating a CRD object does not serve a new type.
 //! * Watch: no bookmarks except the initial-events-end one; label-selector watches do not
 //!   synthesize DELETED/ADDED when an object stops/starts matching; old-version watches beyond
 //!   the last 50,000 events get 410.
 //! * Field selectors: only the fields listed above.
+//! * fake-istioctl: a revision-less `install` creates no `istio-revision-tag-default` (istioctl
+//!   1.24+ does, pointing at the default revision); a `--revision` install into a cluster
+//!   without any injector webhook does, as istioctl. No `tag generate`, no webhook conflict
+//!   analysis, no `--istioNamespace` other than `istio-system` for revisions.
+//! * An expired continue token's `Status` carries no `metadata.continue` (a real server offers
+//!   one to go on with an inconsistent list); clients have to start a new list.
 
 mod controllers;
 mod faults;
@@ -131,7 +175,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use faults::{Fault, FaultRule, Faults};
-pub use generator::{GenOptions, GeneratedCluster, generate_cluster};
+pub use generator::{
+    GenFixture, GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT,
+    generate_cluster,
+};
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
 pub use server::WriteRecord;
@@ -150,6 +197,7 @@ pub struct KubeSimBuilder {
     generate: Option<GenOptions>,
     objects: Vec<Value>,
     istio_version: Option<String>,
+    continue_ttl: Option<Duration>,
 }
 
 impl KubeSimBuilder {
@@ -188,6 +236,15 @@ impl KubeSimBuilder {
         self
     }
 
+    /// Continue tokens expire this long after the list's first page: using one later gets
+    /// `410 Gone`, reason `Expired` (as from a real API server once etcd compacted the list's
+    /// revision, after about five minutes). Default: no expiry (tokens are still evicted when
+    /// more than 64 paginated lists are open).
+    pub fn continue_token_ttl(mut self, ttl: Duration) -> Self {
+        self.continue_ttl = Some(ttl);
+        self
+    }
+
     pub fn start(self) -> std::io::Result<KubeSim> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -199,12 +256,14 @@ impl KubeSimBuilder {
         let addr = std_listener.local_addr()?;
         let mut store = Store::new(self.seed);
         store.istio_version_override = self.istio_version.clone();
+        store.continue_ttl = self.continue_ttl;
         let mut report = None;
         if let Some(g) = &self.generate {
             let mut cluster = generate_cluster(g);
             store
                 .load_generated(std::mem::take(&mut cluster.docs))
                 .map_err(std::io::Error::other)?;
+            store.apply_generated_fixtures(&cluster.fixtures);
             report = Some(cluster);
         }
         for o in self.objects {
@@ -477,6 +536,18 @@ impl KubeSim {
         lock(&self.shared.store).rv
     }
 
+    /// Changes the continue-token lifetime (see [`KubeSimBuilder::continue_token_ttl`]); `None`:
+    /// no expiry. Applies to tokens already handed out, too.
+    pub fn set_continue_token_ttl(&self, ttl: Option<Duration>) {
+        lock(&self.shared.store).continue_ttl = ttl;
+    }
+
+    /// Expires every continue token handed out so far (their next use gets 410 Expired), as if
+    /// etcd had just compacted: for tests that must not sleep.
+    pub fn expire_continue_tokens(&self) {
+        lock(&self.shared.store).expire_continue_tokens();
+    }
+
     /// Replaces the fault configuration (the PRNG restarts from `faults.seed`).
     pub fn set_faults(&self, faults: Faults) {
         *lock(&self.shared.faults) = faults::FaultState::new(faults);
@@ -523,11 +594,71 @@ impl KubeSim {
         let _ = store.update(dep, "istio-system", "istiod", v, &WriteOpts::default());
     }
 
+    /// The reverting-controller fixture: from now on, after every write to this workload
+    /// (`deployment`, `statefulset`, `daemonset`, ... resolved like [`KubeSim::get`]), its
+    /// pod-template annotations are restored to what they are now, before the workload's
+    /// controller sees the change. So `kubectl rollout restart` (which sets
+    /// `kubectl.kubernetes.io/restartedAt`) leaves the template as it was and replaces no pod,
+    /// as some custom controllers did to Kyma 1.x's restarts. The revert is a second write
+    /// (a MODIFIED event; `metadata.generation` moves twice).
+    pub fn revert_template_annotations(
+        &self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let res = resolve(resource)?;
+        lock(&self.shared.store).mark_reverting(res, namespace, name)
+    }
+
+    /// The "new pods keep the old sidecar" fixture: pods created from now on for this
+    /// workload (directly or through its ReplicaSets) get `image` as their proxy, whatever
+    /// istiod's version (as if something outside Istio rewrote it). Pods annotated
+    /// `sidecar.istio.io/proxyImage` get that image anyway, as with Istio's injector.
+    pub fn pin_proxy_image(
+        &self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        image: &str,
+    ) -> Result<(), ApiError> {
+        let res = resolve(resource)?;
+        let mut store = lock(&self.shared.store);
+        if store.get(res, namespace, name).is_none() {
+            return Err(ApiError::not_found(&registry::RESOURCES[res], name));
+        }
+        store.fixtures.pinned.insert(
+            (res, namespace.to_string(), name.to_string()),
+            image.to_string(),
+        );
+        Ok(())
+    }
+
+    /// Ends the reverting and pinned-image fixtures for every workload.
+    pub fn clear_fixtures(&self) {
+        lock(&self.shared.store).fixtures = Default::default();
+    }
+
     /// The proxy image the injector would use now (None: no istiod and no version set).
     pub fn injector_proxy_image(&self) -> Option<String> {
-        lock(&self.shared.store)
-            .injector_config()
-            .map(|(i, _, _)| i)
+        lock(&self.shared.store).injector_config().map(|c| c.image)
+    }
+
+    /// What the sidecar injector would do to a new pod in `namespace` with these labels:
+    /// `Some((proxy image, revision))` from the first matching injector webhook and the istiod
+    /// it calls (revisions and revision tags included), `None` when no webhook matches or
+    /// that istiod is gone (pod creation would fail then).
+    pub fn injection_for(
+        &self,
+        namespace: &str,
+        pod_labels: &BTreeMap<String, String>,
+    ) -> Option<(String, String)> {
+        let pod = json!({"metadata": {"namespace": namespace, "labels": pod_labels}});
+        let store = lock(&self.shared.store);
+        let wh = store.injection_webhook(&pod)?;
+        store
+            .injector_config_for(&wh.service_namespace, &wh.service)
+            .map(|c| (c.image, c.revision))
     }
 
     /// The Istio version the injector would use now (the image tag without `-distroless`).
@@ -557,7 +688,11 @@ impl KubeSim {
     /// Generates a cluster into this simulator (see [`generate_cluster`]).
     pub fn generate(&self, opts: &GenOptions) -> GeneratedCluster {
         let mut cluster = generate_cluster(opts);
-        let _ = lock(&self.shared.store).load_generated(cluster.docs.clone());
+        {
+            let mut store = lock(&self.shared.store);
+            let _ = store.load_generated(cluster.docs.clone());
+            store.apply_generated_fixtures(&cluster.fixtures);
+        }
         cluster.docs.shrink_to_fit();
         cluster
     }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
@@ -241,6 +242,9 @@ impl Obj {
 
 pub type Key = (String, String);
 
+/// The items of a paginated list, fixed at its first page.
+type Snapshot = Arc<Vec<Arc<Obj>>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
     Added,
@@ -328,7 +332,10 @@ pub struct Store {
     /// Watches from a resourceVersion older than this get 410 Gone.
     pub oldest_rv: u64,
     pub tx: broadcast::Sender<Arc<Event>>,
-    snapshots: HashMap<u64, Arc<Vec<Arc<Obj>>>>,
+    /// List snapshots by id, with the time of the first page (for `continue_ttl`).
+    snapshots: HashMap<u64, (Snapshot, Instant)>,
+    /// Continue tokens older than this get 410 Expired (a real server's etcd compaction).
+    pub continue_ttl: Option<Duration>,
     snapshot_order: VecDeque<u64>,
     next_snapshot: u64,
     pub rng: Rng,
@@ -336,6 +343,7 @@ pub struct Store {
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
     pub(crate) ip_counter: u32,
+    pub(crate) fixtures: crate::controllers::Fixtures,
 }
 
 pub(crate) fn res_index(plural: &str) -> usize {
@@ -396,6 +404,7 @@ impl Store {
             oldest_rv: 0,
             tx,
             snapshots: HashMap::new(),
+            continue_ttl: None,
             snapshot_order: VecDeque::new(),
             next_snapshot: 1,
             rng: Rng::new(seed),
@@ -403,6 +412,7 @@ impl Store {
             istio_version_override: None,
             work: Vec::new(),
             ip_counter: 10,
+            fixtures: Default::default(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let _ =
@@ -1161,13 +1171,18 @@ impl Store {
                     _ => None,
                 };
                 let ((id, off), rv) = parsed.ok_or_else(|| ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
-                let snap = self.snapshots.get(&id).cloned().ok_or_else(|| {
+                let expired = || {
                     ApiError::new(
                         410,
                         "Expired",
                         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
                     )
-                })?;
+                };
+                let (snap, born) = self.snapshots.get(&id).cloned().ok_or_else(expired)?;
+                if self.continue_ttl.is_some_and(|ttl| born.elapsed() >= ttl) {
+                    self.snapshots.remove(&id);
+                    return Err(expired());
+                }
                 (Some((id, snap)), off, rv)
             }
             None => (None, 0, self.rv),
@@ -1195,7 +1210,7 @@ impl Store {
             let id = if id == 0 {
                 let id = self.next_snapshot;
                 self.next_snapshot += 1;
-                self.snapshots.insert(id, items.clone());
+                self.snapshots.insert(id, (items.clone(), Instant::now()));
                 self.snapshot_order.push_back(id);
                 while self.snapshot_order.len() > SNAPSHOTS {
                     if let Some(old) = self.snapshot_order.pop_front() {
@@ -1216,6 +1231,12 @@ impl Store {
             cont,
             remaining,
         })
+    }
+
+    /// Forgets every list snapshot: the continue tokens handed out so far get 410 Expired.
+    pub fn expire_continue_tokens(&mut self) {
+        self.snapshots.clear();
+        self.snapshot_order.clear();
     }
 
     /// For a watch: the events after `rv` (or the current objects as ADDED when `rv` is

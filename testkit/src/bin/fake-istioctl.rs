@@ -2,17 +2,37 @@
 //!
 //! * `version [--remote=false] [-o json|yaml] [--short]`: istioctl's exact JSON shape.
 //! * `install|upgrade [-f FILE]... [--set PATH=VALUE]... [-y] [--kubeconfig F] [--context C]`:
-//!   validates the IstioOperator and creates what istioctl would (namespace, CRDs, istiod,
-//!   gateways, the `istio-sidecar-injector` webhook) with server-side apply (field manager
-//!   `istioctl`), waits for istiod, prunes gateways no longer enabled. Without `-y` it asks
-//!   on stdin and exits 1 with `Cancelled.`.
-//! * `uninstall --purge [-y]`: removes it again (the namespace stays, as with istioctl).
+//!   validates the IstioOperator and creates what istioctl would (namespace, CRDs, istiod, gateways
+//!   with their HPAs (`k8s.hpaSpec`, `values.gateways.*.autoscale*`), the `istio-sidecar-injector`
+//!   webhook) at its own version, with server-side apply (field manager `istioctl`), waits for each
+//!   Deployment's rollout (every pod updated and Ready, no old pod left, as `kubectl rollout
+//!   status`), prunes gateways no longer enabled. Without `-y` it asks on stdin and exits 1 with
+//!   `Cancelled.`.
+//!   With `--revision R` (or `spec.revision`): `istiod-R`, its Service, ServiceAccount,
+//!   ConfigMaps `istio-R` and `istio-sidecar-injector-R`, and the injector webhook
+//!   configuration `istio-sidecar-injector-R` (webhooks selecting `istio.io/rev=R` only); into a
+//!   cluster without an injector webhook also the `default` revision tag pointing at R.
+//! * `uninstall --purge [-y]`: removes it again, revision tags included (the namespace stays,
+//!   as with istioctl). `uninstall --revision R [-y]` (or `-f` with `spec.revision`): only that
+//!   revision's objects (tags stay), after a warning naming the pods still injected by R.
+//! * `tag set <tag> --revision R [--overwrite] [--auto-inject-namespaces]`: the
+//!   `istio-revision-tag-<tag>` webhook configuration (the `default` tag also takes over
+//!   `istio-injection=enabled` and deactivates `istio-sidecar-injector` with never-match
+//!   selectors); without `--overwrite` an existing tag is an error. `tag list [-o json|yaml]`,
+//!   `tag remove <tag> [-y]`. Messages and checks as istioctl's.
 //!
-//! Environment: `FAKE_ISTIOCTL_VERSION` (default: the newest known), `FAKE_ISTIOCTL_FAIL`
-//! = `exit` (fail before changing anything) | `hang` (hang after "Istio core") | `partial`
-//! (fail after core and istiod, before gateways), `FAKE_ISTIOCTL_RECORD=DIR` (record each call
-//! as `DIR/call-NNNN.json`: args, `-f` files, env, exit code). Every failure exits 1 with an
-//! `Error: ...` line on stderr.
+//! Environment: `FAKE_ISTIOCTL_VERSION` (default: the newest known), `FAKE_ISTIOCTL_RECORD=DIR`
+//! (record each call as `DIR/call-NNNN.json`: args, `-f` files, env, exit code),
+//! `FAKE_ISTIOCTL_FAIL=MODE[:COMMAND[,COMMAND]]` with MODE:
+//! * `exit`: exit 1 with a message before changing anything;
+//! * `hang`: hang (install: after "Istio core"; other commands: at once);
+//! * `partial`: install fails after core and istiod, before gateways; uninstall midway;
+//! * `garbage`: `version` prints a log line and truncated JSON (exit 0);
+//! * `signal`: the process kills itself with SIGKILL (install: after "Istio core").
+//!
+//! Without `:COMMAND` (`version`, `install`, `upgrade`, `uninstall`, `tag`), `garbage` applies
+//! to `version`, `signal` to every command and the others to every command but `version`. An
+//! unknown MODE is an error. Every failure exits 1 with an `Error: ...` line on stderr.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -20,12 +40,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args, Parser, Subcommand};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube::{Client, Config};
 use serde_json::{Value, json};
-use testkit::istio::{DEFAULT_VERSION, IstioInstall};
+use testkit::istio::{self, DEFAULT_VERSION, IstioInstall};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -64,6 +84,63 @@ enum Cmd {
     Upgrade(InstallArgs),
     /// Uninstall Istio from a cluster
     Uninstall(UninstallArgs),
+    /// Command group used to interact with revision tags
+    Tag(TagArgs),
+}
+
+#[derive(Args, Debug)]
+struct TagArgs {
+    #[command(subcommand)]
+    cmd: TagCmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum TagCmd {
+    /// Create or modify revision tags
+    Set(TagSetArgs),
+    /// List existing revision tags
+    #[command(alias = "show")]
+    List(TagListArgs),
+    /// Remove Istio control plane revision tag
+    #[command(alias = "delete")]
+    Remove(TagRemoveArgs),
+}
+
+#[derive(Args, Debug)]
+struct TagSetArgs {
+    /// The revision tag
+    tag: String,
+    /// Control plane revision to reference from a given revision tag
+    #[arg(long, short = 'r', required = true)]
+    revision: String,
+    /// If true, allow revision tags to be overwritten
+    #[arg(long)]
+    overwrite: bool,
+    /// If set to true, the sidecars should be automatically injected into all namespaces by default
+    #[arg(long = "auto-inject-namespaces", action = ArgAction::Set, num_args = 0..=1, default_value_t = false, default_missing_value = "true")]
+    auto_inject_namespaces: bool,
+    #[arg(long = "skip-confirmation", short = 'y')]
+    yes: bool,
+    /// Name to use for a revision tag's mutating webhook configuration.
+    #[arg(long = "webhook-name")]
+    webhook_name: Option<String>,
+    #[arg(long, short = 'd')]
+    manifests: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct TagListArgs {
+    /// Output format for tag description (available formats: table,json,yaml)
+    #[arg(long, short = 'o', default_value = "table")]
+    output: String,
+}
+
+#[derive(Args, Debug)]
+struct TagRemoveArgs {
+    /// The revision tag
+    tag: String,
+    #[arg(long = "skip-confirmation", short = 'y')]
+    yes: bool,
 }
 
 #[derive(Args, Debug)]
@@ -228,10 +305,60 @@ fn print_flush(s: &str) {
     let _ = out.flush();
 }
 
-fn fail_mode() -> Option<String> {
-    std::env::var("FAKE_ISTIOCTL_FAIL")
+const FAIL_MODES: &[&str] = &["exit", "hang", "partial", "garbage", "signal"];
+
+/// A failure mode and the commands it is limited to.
+type FailMode = (String, Option<Vec<String>>);
+
+/// `FAKE_ISTIOCTL_FAIL` = `MODE[:COMMAND[,COMMAND...]]`, checked before anything runs.
+fn parse_fail_mode() -> Result<Option<FailMode>, String> {
+    let Some(v) = std::env::var("FAKE_ISTIOCTL_FAIL")
         .ok()
         .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let (mode, cmds) = match v.split_once(':') {
+        Some((m, c)) => (
+            m,
+            Some(c.split(',').map(|c| c.trim().to_string()).collect()),
+        ),
+        None => (v.as_str(), None),
+    };
+    if !FAIL_MODES.contains(&mode) {
+        return Err(format!(
+            "FAKE_ISTIOCTL_FAIL={v:?}: unknown mode {mode:?} (one of {}, optionally :COMMAND[,COMMAND])",
+            FAIL_MODES.join(", ")
+        ));
+    }
+    Ok(Some((mode.to_string(), cmds)))
+}
+
+/// The failure mode that applies to `command` (`version`, `install`, `upgrade`, `uninstall`,
+/// `tag`). Without `:COMMAND`, `garbage` applies to `version`, `signal` to every command and
+/// the others to the commands that change the cluster.
+fn fail_mode(command: &str) -> Option<String> {
+    let (mode, cmds) = parse_fail_mode().ok().flatten()?;
+    let applies = match &cmds {
+        Some(list) => list.iter().any(|c| c == command),
+        None => match mode.as_str() {
+            "garbage" => command == "version",
+            "signal" => true,
+            _ => command != "version",
+        },
+    };
+    applies.then_some(mode)
+}
+
+/// Dies of SIGKILL, as an OOM-killed or `kill -9`ed istioctl would (no output, no record of
+/// an exit code).
+fn kill_self() -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // `kill` missing: still die of a signal
+    std::process::abort()
 }
 
 fn hang() -> ! {
@@ -280,6 +407,7 @@ fn api_resource(obj: &Value) -> Res<(ApiResource, bool)> {
     let (group, version) = av.split_once('/').unwrap_or(("", av));
     let (plural, namespaced) = match kind {
         "Namespace" => ("namespaces", false),
+        "Pod" => ("pods", true),
         "ServiceAccount" => ("serviceaccounts", true),
         "ConfigMap" => ("configmaps", true),
         "Service" => ("services", true),
@@ -362,10 +490,15 @@ async fn wait_ready(c: &Client, ns: &str, name: &str, timeout: Duration) -> Res<
     let start = Instant::now();
     loop {
         if let Ok(d) = api.get(name).await {
+            // as `kubectl rollout status`: the new pods all there and available, no old ones left
             let want = d.data["spec"]["replicas"].as_i64().unwrap_or(1);
-            let have = d.data["status"]["availableReplicas"].as_i64().unwrap_or(0);
+            let status = |k: &str| d.data["status"][k].as_i64().unwrap_or(0);
             let observed = d.data["status"]["observedGeneration"].as_i64() == d.metadata.generation;
-            if have >= want && observed {
+            if observed
+                && status("updatedReplicas") >= want
+                && status("replicas") <= status("updatedReplicas")
+                && status("availableReplicas") >= want
+            {
                 return Ok(());
             }
         }
@@ -446,9 +579,12 @@ fn read_operator(files: &[PathBuf], sets: &[String]) -> Res<Value> {
     Ok(iop)
 }
 
-async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
+async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
     let v = version();
-    let iop = read_operator(&a.filename, &a.set)?;
+    let mut iop = read_operator(&a.filename, &a.set)?;
+    if let Some(r) = &a.revision {
+        iop["spec"]["revision"] = json!(r);
+    }
     let install = IstioInstall::from_operator(&iop, &v)
         .map_err(|e| Failure(format!("generate config: {e}")))?;
     let profile = iop["spec"]["profile"]
@@ -468,22 +604,44 @@ async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
     {
         return fail(CANCELLED);
     }
-    let mode = fail_mode();
+    let mode = fail_mode(command);
     if mode.as_deref() == Some("exit") {
         return fail("failed to install manifests: simulated failure (FAKE_ISTIOCTL_FAIL=exit)");
     }
     let c = client(cli).await?;
     let timeout = parse_duration(&a.readiness_timeout);
+    // as istioctl's PreviousInstallExists, before anything is applied
+    let previous_install = !list_objects(&c, MWC, None, "app=sidecar-injector")
+        .await?
+        .is_empty();
     apply_all(&c, &install.core_objects()).await?;
     print_flush("✔ Istio core installed ⛵️");
-    if mode.as_deref() == Some("hang") {
-        hang();
+    match mode.as_deref() {
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        _ => {}
     }
     let istiod = install.istiod_objects();
     apply_all(&c, &istiod).await?;
     if !istiod.is_empty() {
-        wait_ready(&c, "istio-system", "istiod", timeout).await?;
+        wait_ready(&c, "istio-system", &install.istiod_name(), timeout).await?;
         print_flush("✔ Istiod installed 🧠");
+    }
+    // a revision installed into a cluster without Istio becomes the default (tag `default`)
+    let default_tag = !install.revision.is_empty() && !previous_install && install.pilot_enabled;
+    if default_tag {
+        apply_all(
+            &c,
+            &[
+                istio::tag_webhook(
+                    "default",
+                    &install.revision,
+                    install.enable_namespaces_by_default,
+                ),
+                istio::default_validator(&install.revision),
+            ],
+        )
+        .await?;
     }
     if mode.as_deref() == Some("partial") {
         eprintln!(
@@ -505,7 +663,289 @@ async fn install(cli: &Cli, a: &InstallArgs) -> Res<()> {
         print_flush("✔ Egress gateways installed 🛫");
     }
     print_flush("✔ Installation complete");
-    print_flush("Made this installation the default for cluster-wide operations.");
+    if install.revision.is_empty() || default_tag {
+        print_flush("Made this installation the default for cluster-wide operations.");
+    }
+    Ok(())
+}
+
+const MWC: (&str, &str) = (
+    "admissionregistration.k8s.io/v1",
+    "MutatingWebhookConfiguration",
+);
+const VWC: (&str, &str) = (
+    "admissionregistration.k8s.io/v1",
+    "ValidatingWebhookConfiguration",
+);
+const NAMESPACE: (&str, &str) = ("v1", "Namespace");
+
+fn label_of<'a>(o: &'a DynamicObject, key: &str) -> Option<&'a str> {
+    o.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(key))
+        .map(String::as_str)
+}
+
+async fn list_objects(
+    c: &Client,
+    (av, kind): (&str, &str),
+    ns: Option<&str>,
+    selector: &str,
+) -> Res<Vec<DynamicObject>> {
+    let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
+    let lp = ListParams::default().labels(selector);
+    Ok(api_for(c, &ar, ns)
+        .list(&lp)
+        .await
+        .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?
+        .items)
+}
+
+async fn delete_object(
+    c: &Client,
+    (av, kind): (&str, &str),
+    ns: Option<&str>,
+    name: &str,
+) -> Res<()> {
+    let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
+    api_for(c, &ar, ns)
+        .delete(name, &DeleteParams::default())
+        .await
+        .map(|_| ())
+        .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {e}")))
+}
+
+fn names_of(objects: &[DynamicObject]) -> Vec<String> {
+    objects
+        .iter()
+        .filter_map(|o| o.metadata.name.clone())
+        .collect()
+}
+
+async fn tag_cmd(cli: &Cli, a: &TagArgs) -> Res<()> {
+    if !matches!(a.cmd, TagCmd::List(_)) {
+        match fail_mode("tag").as_deref() {
+            Some("exit" | "partial") => return fail("simulated failure (FAKE_ISTIOCTL_FAIL=exit)"),
+            Some("hang") => hang(),
+            Some("signal") => kill_self(),
+            _ => {}
+        }
+    }
+    let c = client(cli).await?;
+    match &a.cmd {
+        TagCmd::Set(t) => tag_set(&c, t).await,
+        TagCmd::List(t) => tag_list(&c, t).await,
+        TagCmd::Remove(t) => tag_remove(&c, t).await,
+    }
+}
+
+/// `istioctl tag set`: the checks and messages of istioctl's `tag.Generate`, the default tag
+/// deactivating the default revision's own injector.
+async fn tag_set(c: &Client, t: &TagSetArgs) -> Res<()> {
+    let tag = t.tag.as_str();
+    let rev = t.revision.as_str();
+    if tag != "default"
+        && !t.overwrite
+        && !list_objects(c, MWC, None, &format!("istio.io/rev={tag},!istio.io/tag"))
+            .await?
+            .is_empty()
+    {
+        return fail(format!(
+            "cannot create revision tag {tag:?}: found existing control plane revision with same name"
+        ));
+    }
+    let canonical =
+        list_objects(c, MWC, None, &format!("istio.io/rev={rev},!istio.io/tag")).await?;
+    match canonical.len() {
+        0 => {
+            return fail(format!(
+                "cannot modify tag: cannot find MutatingWebhookConfiguration with revision {rev:?}"
+            ));
+        }
+        1 => {}
+        _ => {
+            return fail(format!(
+                "cannot modify tag: found multiple canonical webhooks with revision {rev:?}"
+            ));
+        }
+    }
+    if !t.overwrite
+        && !list_objects(c, MWC, None, &format!("istio.io/tag={tag}"))
+            .await?
+            .is_empty()
+    {
+        return fail(format!(
+            "revision tag {tag:?} already exists, and --overwrite is false"
+        ));
+    }
+    if tag == "default" {
+        // istioctl's DeactivateIstioInjectionWebhook: never-match selectors on the default
+        // revision's injector, kept (not deleted) so one can switch back
+        let defaults = list_objects(c, MWC, None, "istio.io/rev=default,!istio.io/tag").await?;
+        if defaults.len() > 1 {
+            return fail(
+                "failed deactivating existing default revision: expected a single webhook for default revision",
+            );
+        }
+        let ar = api_resource(&json!({"apiVersion": MWC.0, "kind": MWC.1}))?.0;
+        for mut wh in defaults {
+            let name = wh.metadata.name.clone().unwrap_or_default();
+            for w in wh.data["webhooks"].as_array_mut().into_iter().flatten() {
+                w["namespaceSelector"] = istio::never_match();
+                w["objectSelector"] = istio::never_match();
+            }
+            api_for(c, &ar, None)
+                .replace(&name, &PostParams::default(), &wh)
+                .await
+                .map_err(|e| {
+                    Failure(format!(
+                        "failed deactivating existing default revision: {e}"
+                    ))
+                })?;
+        }
+    }
+    let mut wh = istio::tag_webhook(tag, rev, t.auto_inject_namespaces);
+    if let Some(n) = &t.webhook_name {
+        wh["metadata"]["name"] = json!(n);
+    }
+    let mut objects = vec![wh];
+    if tag == "default" {
+        objects.push(istio::default_validator(rev));
+    }
+    apply_all(c, &objects).await.map_err(|Failure(e)| {
+        Failure(format!(
+            "failed to apply tag webhook MutatingWebhookConfiguration to cluster: {e}"
+        ))
+    })?;
+    print!(
+        "Revision tag {tag:?} created, referencing control plane revision {rev:?}. To enable injection using this\nrevision tag, use 'kubectl label namespace <NAMESPACE> istio.io/rev={tag}'\n"
+    );
+    let _ = std::io::stdout().flush();
+    let _ = &t.manifests;
+    let _ = t.yes;
+    Ok(())
+}
+
+async fn namespaces_with_tag(c: &Client, tag: &str) -> Res<Vec<String>> {
+    if tag.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(names_of(
+        &list_objects(c, NAMESPACE, None, &format!("istio.io/rev={tag}")).await?,
+    ))
+}
+
+/// `istioctl tag list`: one row per (revision, tag), revisions without a tag shown only when
+/// no tag points at them; sorted by revision, then tag.
+async fn tag_list(c: &Client, t: &TagListArgs) -> Res<()> {
+    let whs = list_objects(c, MWC, None, "istio.io/rev").await?;
+    if whs.is_empty() {
+        print_flush("No Istio revision tag MutatingWebhookConfigurations to list");
+        return Ok(());
+    }
+    let mut rows: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for wh in &whs {
+        let tag = label_of(wh, "istio.io/tag").unwrap_or_default().to_string();
+        let rev = label_of(wh, "istio.io/rev").unwrap_or_default().to_string();
+        let nss = namespaces_with_tag(c, &tag).await?;
+        rows.insert((rev, tag), nss);
+    }
+    let tagged: Vec<String> = rows
+        .keys()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(r, _)| r.clone())
+        .collect();
+    for r in tagged {
+        rows.remove(&(r, String::new()));
+    }
+    match t.output.as_str() {
+        "json" | "yaml" => {
+            let list: Vec<Value> = rows
+                .iter()
+                .map(|((rev, tag), nss)| json!({"tag": tag, "revision": rev, "namespaces": nss}))
+                .collect();
+            if t.output == "json" {
+                // Go's json.MarshalIndent(v, "", "\t")
+                let mut buf = Vec::new();
+                let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+                let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+                serde::Serialize::serialize(&list, &mut ser)
+                    .map_err(|e| Failure(format!("error while marshaling to JSON: {e}")))?;
+                print_flush(&String::from_utf8_lossy(&buf));
+            } else {
+                let mut out = String::new();
+                for ((rev, tag), nss) in &rows {
+                    if nss.is_empty() {
+                        out.push_str("- namespaces: []\n");
+                    } else {
+                        out.push_str("- namespaces:\n");
+                        for n in nss {
+                            out.push_str(&format!("  - {n}\n"));
+                        }
+                    }
+                    out.push_str(&format!(
+                        "  revision: {rev}\n  tag: {}\n",
+                        if tag.is_empty() { "\"\"" } else { tag }
+                    ));
+                }
+                print_flush(&out);
+            }
+        }
+        "table" => {
+            // Go's tabwriter (minwidth 0, padding 1): every tab-terminated cell padded
+            let cells: Vec<[String; 3]> =
+                std::iter::once(["TAG".into(), "REVISION".into(), "NAMESPACES".into()])
+                    .chain(
+                        rows.iter()
+                            .map(|((rev, tag), nss)| [tag.clone(), rev.clone(), nss.join(",")]),
+                    )
+                    .collect();
+            let w0 = cells.iter().map(|c| c[0].len()).max().unwrap_or(0) + 1;
+            let w1 = cells.iter().map(|c| c[1].len()).max().unwrap_or(0) + 1;
+            let mut out = String::new();
+            for c in &cells {
+                out.push_str(&format!("{:<w0$}{:<w1$}{}\n", c[0], c[1], c[2]));
+            }
+            print!("{out}");
+            let _ = std::io::stdout().flush();
+        }
+        other => return fail(format!("unknown format: {other}")),
+    }
+    Ok(())
+}
+
+/// `istioctl tag remove`: asks when namespaces still point at the tag (unless -y).
+async fn tag_remove(c: &Client, t: &TagRemoveArgs) -> Res<()> {
+    let tag = t.tag.as_str();
+    let whs = list_objects(c, MWC, None, &format!("istio.io/tag={tag}")).await?;
+    if whs.is_empty() {
+        return fail(format!(
+            "cannot remove tag {tag:?}: cannot find MutatingWebhookConfiguration for tag"
+        ));
+    }
+    let nss = namespaces_with_tag(c, tag).await?;
+    if !nss.is_empty() && !t.yes {
+        let prompt = format!(
+            "Caution, found {} namespace(s) still injected by tag {tag:?}: {}\nProceed with operation? [y/N]",
+            nss.len(),
+            nss.join(" ")
+        );
+        if !confirm(&prompt) {
+            print_flush("Aborting operation.");
+            return Ok(());
+        }
+    }
+    for n in names_of(&whs) {
+        delete_object(c, MWC, None, &n)
+            .await
+            .map_err(|Failure(e)| {
+                Failure(format!(
+                    "failed to delete Istio revision tag MutatingConfigurationWebhook: {e}"
+                ))
+            })?;
+    }
+    print_flush(&format!("Revision tag {tag} removed"));
     Ok(())
 }
 
@@ -518,15 +958,19 @@ const GATEWAY_KINDS: &[(&str, &str)] = &[
 ];
 
 async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
-    let keep: Vec<(String, String)> = install
-        .gateways
-        .iter()
-        .map(|g| (g.namespace.clone(), g.name.clone()))
-        .collect();
+    let keep_for = |kind: &str| -> Vec<(String, String)> {
+        install
+            .gateways
+            .iter()
+            .filter(|g| kind != "HorizontalPodAutoscaler" || g.autoscale.is_some())
+            .map(|g| (g.namespace.clone(), g.name.clone()))
+            .collect()
+    };
     let lp = ListParams::default()
         .labels("operator.istio.io/component in (IngressGateways,EgressGateways)");
     for (av, kind) in GATEWAY_KINDS {
         let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
+        let keep = keep_for(kind);
         let list = api_for(c, &ar, None)
             .list(&lp)
             .await
@@ -554,30 +998,96 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
             "at least one of the --revision (or --set revision=<revision>), --filename or --purge flags must be set",
         );
     }
-    if !a.yes && !confirm("All Istio resources will be pruned from the cluster\nProceed? (y/N)") {
-        return fail(CANCELLED);
-    }
-    let mode = fail_mode();
+    // the revision to remove: --revision, else the file's spec.revision (none: default)
+    let revision = match (&a.revision, &a.filename) {
+        _ if a.purge => None,
+        (Some(r), _) => Some(if r.is_empty() {
+            "default".to_string()
+        } else {
+            r.clone()
+        }),
+        (None, Some(f)) => {
+            let iop = read_operator(std::slice::from_ref(f), &[])?;
+            Some(
+                iop["spec"]["revision"]
+                    .as_str()
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or("default")
+                    .to_string(),
+            )
+        }
+        (None, None) => None,
+    };
+    let mode = fail_mode("uninstall");
     if mode.as_deref() == Some("exit") {
         return fail("failed to uninstall: simulated failure (FAKE_ISTIOCTL_FAIL=exit)");
     }
     let c = client(cli).await?;
-    if mode.as_deref() == Some("hang") {
-        hang();
+    match mode.as_deref() {
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        _ => {}
     }
     let ns = cli.istio_namespace.as_str();
-    let owned = ListParams::default().labels("install.operator.istio.io/owning-resource");
+    let selector = match &revision {
+        None => "install.operator.istio.io/owning-resource".to_string(),
+        Some(r) => {
+            let exists = !list_objects(&c, MWC, None, &format!("istio.io/rev={r},!istio.io/tag"))
+                .await?
+                .is_empty()
+                || !list_objects(
+                    &c,
+                    ("apps/v1", "Deployment"),
+                    Some(ns),
+                    &format!("app=istiod,istio.io/rev={r}"),
+                )
+                .await?
+                .is_empty();
+            if !exists {
+                return fail(format!("could not find target revision {r}"));
+            }
+            let pods: Vec<String> = list_objects(&c, ("v1", "Pod"), None, "")
+                .await?
+                .iter()
+                .filter(|p| {
+                    p.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("istio.io/rev"))
+                        .is_some_and(|v| v == r)
+                })
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p.metadata.namespace.as_deref().unwrap_or_default(),
+                        p.metadata.name.as_deref().unwrap_or_default()
+                    )
+                })
+                .collect();
+            if !pods.is_empty() {
+                println!(
+                    "There are still {} proxies pointing to the control plane revision {r}\n{}\nIf you proceed with the uninstall, these proxies will become detached from any control plane and will not function correctly.",
+                    pods.len(),
+                    pods.join("\n")
+                );
+            }
+            // a revision's own objects; revision tags are the user's, they stay
+            format!("istio.io/rev={r},install.operator.istio.io/owning-resource,!istio.io/tag")
+        }
+    };
+    let prompt = match &revision {
+        None => "All Istio resources will be pruned from the cluster\nProceed? (y/N)".to_string(),
+        Some(r) => format!(
+            "All Istio resources of revision {r} will be pruned from the cluster\nProceed? (y/N)"
+        ),
+    };
+    if !a.yes && !confirm(&prompt) {
+        return fail(CANCELLED);
+    }
+    let owned = ListParams::default().labels(&selector);
     let steps: &[(&str, &str, bool)] = &[
-        (
-            "admissionregistration.k8s.io/v1",
-            "MutatingWebhookConfiguration",
-            false,
-        ),
-        (
-            "admissionregistration.k8s.io/v1",
-            "ValidatingWebhookConfiguration",
-            false,
-        ),
+        (MWC.0, MWC.1, false),
+        (VWC.0, VWC.1, false),
         ("apps/v1", "Deployment", true),
         ("v1", "Service", true),
         ("autoscaling/v2", "HorizontalPodAutoscaler", true),
@@ -593,16 +1103,23 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         }
         let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
         let api = api_for(&c, &ar, namespaced.then_some(ns));
-        let list = api
+        let mut list = api
             .list(&owned)
             .await
-            .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
+            .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?
+            .items;
+        if a.purge && !namespaced {
+            // --purge takes the revision tags too
+            list.extend(list_objects(&c, (av, kind), None, "istio.io/tag").await?);
+        }
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
             if !a.dry_run {
-                api.delete(&name, &DeleteParams::default())
-                    .await
-                    .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {e}")))?;
+                match api.delete(&name, &DeleteParams::default()).await {
+                    Ok(_) | Err(kube::Error::Api(_)) if a.purge && !namespaced => {}
+                    Ok(_) => {}
+                    Err(e) => return fail(format!("failed to delete {kind}/{name}: {e}")),
+                }
             }
             println!(
                 "  Removed {kind}:{}{name}.",
@@ -636,6 +1153,21 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
 }
 
 async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {
+    match fail_mode("version").as_deref() {
+        Some("exit" | "partial") => {
+            return fail("simulated failure (FAKE_ISTIOCTL_FAIL=exit:version)");
+        }
+        Some("hang") => hang(),
+        Some("signal") => kill_self(),
+        Some("garbage") => {
+            // a stray log line and truncated JSON, whatever -o says
+            print_flush(
+                "2025-01-01T00:00:00.000000Z\tinfo\tklog\tWaiting for caches to sync\n{\"clientVersion\": {\"version\": \"1.",
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let v = version();
     let client_version = json!({"version": v, "revision": revision_of(&v), "golang_version": golang_version(&v), "status": "Clean", "tag": v});
     let mut doc = json!({"clientVersion": client_version});
@@ -643,27 +1175,41 @@ async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {
     if a.remote {
         match client(cli).await {
             Ok(c) => {
-                let ar = api_resource(&json!({"apiVersion": "apps/v1", "kind": "Deployment"}))?.0;
-                match api_for(&c, &ar, Some(&cli.istio_namespace))
-                    .get_opt("istiod")
-                    .await
-                {
-                    Ok(Some(d)) => {
-                        let image = d.data["spec"]["template"]["spec"]["containers"][0]["image"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string();
-                        let cp = testkit::istio::version_of_image(&image).unwrap_or_default();
-                        doc["meshVersion"] = json!([{"Component": "istiod", "Revision": "default",
-                            "Info": {"version": cp, "revision": revision_of(&cp), "golang_version": golang_version(&cp), "status": "Clean", "tag": cp}}]);
-                        remote_line = Some(format!("control plane version: {cp}"));
+                let ds = list_objects(
+                    &c,
+                    ("apps/v1", "Deployment"),
+                    Some(&cli.istio_namespace),
+                    "app=istiod",
+                )
+                .await
+                .unwrap_or_default();
+                let mut mesh = Vec::new();
+                let mut versions: Vec<String> = Vec::new();
+                for d in &ds {
+                    if a.revision
+                        .as_ref()
+                        .is_some_and(|r| label_of(d, "istio.io/rev") != Some(r.as_str()))
+                    {
+                        continue;
                     }
-                    _ => {
-                        remote_line = Some(format!(
-                            "no running Istio pods in \"{}\"",
-                            cli.istio_namespace
-                        ))
+                    let image = d.data["spec"]["template"]["spec"]["containers"][0]["image"]
+                        .as_str()
+                        .unwrap_or_default();
+                    let cp = istio::version_of_image(image).unwrap_or_default();
+                    mesh.push(json!({"Component": "istiod", "Revision": label_of(d, "istio.io/rev").unwrap_or("default"),
+                        "Info": {"version": cp, "revision": revision_of(&cp), "golang_version": golang_version(&cp), "status": "Clean", "tag": cp}}));
+                    if !versions.contains(&cp) {
+                        versions.push(cp);
                     }
+                }
+                if mesh.is_empty() {
+                    remote_line = Some(format!(
+                        "no running Istio pods in \"{}\"",
+                        cli.istio_namespace
+                    ));
+                } else {
+                    doc["meshVersion"] = json!(mesh);
+                    remote_line = Some(format!("control plane version: {}", versions.join(", ")));
                 }
             }
             Err(Failure(e)) => remote_line = Some(e),
@@ -689,7 +1235,6 @@ async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {
         }
     }
     let _ = &a.short;
-    let _ = &a.revision;
     Ok(())
 }
 
@@ -721,6 +1266,11 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if let Err(e) = parse_fail_mode() {
+        eprintln!("Error: {e}");
+        rec.finish(1);
+        std::process::exit(1);
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -734,8 +1284,10 @@ fn main() {
     let result = rt.block_on(async {
         match &cli.cmd {
             Cmd::Version(a) => version_cmd(&cli, a).await,
-            Cmd::Install(a) | Cmd::Upgrade(a) => install(&cli, a).await,
+            Cmd::Install(a) => install(&cli, a, "install").await,
+            Cmd::Upgrade(a) => install(&cli, a, "upgrade").await,
             Cmd::Uninstall(a) => uninstall(&cli, a).await,
+            Cmd::Tag(a) => tag_cmd(&cli, a).await,
         }
     });
     let _ = &cli.vklog;

@@ -106,8 +106,6 @@ fn main() -> ExitCode {
             t0.elapsed()
         );
     }
-    println!("ready {}", sim.url());
-    let _ = std::io::stdout().flush();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -118,20 +116,26 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Handlers first, then `ready`: a SIGTERM right after `ready` must stop us cleanly.
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _guard = rt.enter();
+        signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)))
+    };
+    println!("ready {}", sim.url());
+    let _ = std::io::stdout().flush();
     rt.block_on(async {
         #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = term.recv() => {}
-                        _ = tokio::signal::ctrl_c() => {}
-                    }
+        match signals {
+            Ok((mut term, mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
                 }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
         #[cfg(not(unix))]

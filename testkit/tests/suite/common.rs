@@ -61,3 +61,32 @@ pub fn sh(kubeconfig: &Path, script: &str) -> Output {
         .output()
         .expect("run bash")
 }
+
+/// A kube-sim with Istio `version` installed through the API (istiod runs; the injector works)
+/// and namespace `default` labelled `istio-injection=enabled`.
+pub fn istio_sim(version: &str) -> testkit::KubeSim {
+    let sim = testkit::KubeSim::start();
+    let install = testkit::istio::IstioInstall::defaults(version);
+    for o in install
+        .core_objects()
+        .into_iter()
+        .chain(install.istiod_objects())
+    {
+        sim.put(o).expect("istio object");
+    }
+    sim.put(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "default", "labels": {"istio-injection": "enabled"}}}))
+        .expect("namespace");
+    sim
+}
+
+/// The `istio-proxy` image of a pod (container or native-sidecar init container).
+pub fn proxy_image(pod: &serde_json::Value) -> Option<String> {
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| pod["spec"][*k].as_array())
+        .flatten()
+        .find(|c| c["name"] == "istio-proxy")
+        .and_then(|c| c["image"].as_str())
+        .map(String::from)
+}

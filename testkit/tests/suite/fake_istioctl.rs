@@ -481,3 +481,295 @@ fn context_selection() {
             .all(|w| w.user.as_deref() == Some("kube-sim-alt"))
     );
 }
+
+fn pod_ready(p: &Value) -> bool {
+    p["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
+}
+
+#[test]
+fn upgrade_rolls_istiod_and_waits_until_every_pod_runs_the_new_version() {
+    let sim = KubeSim::start();
+    let dir = tempfile::tempdir().unwrap();
+    let f = iop_file(dir.path(), KYMA_IOP);
+    let out = run(
+        &sim,
+        &["install", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_VERSION", "1.27.3")],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    sim.set_new_pods_ready(false);
+    let mut child = Command::new(BIN)
+        .args(["upgrade", "-f", &f, "-y", "--readiness-timeout", "60s"])
+        .env("KUBECONFIG", sim.kubeconfig_path())
+        .env_remove("FAKE_ISTIOCTL_VERSION")
+        .env_remove("FAKE_ISTIOCTL_FAIL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let image = |p: &Value| {
+        p["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let istiod_pods = || {
+        sim.list_selected("pods", Some("istio-system"), "app=istiod")
+            .unwrap()
+    };
+    // the new istiod pod is there but not Ready: the old one keeps serving, istioctl waits
+    let start = Instant::now();
+    loop {
+        let pods = istiod_pods();
+        if pods.iter().any(|p| image(p).contains(":1.28.0")) {
+            let old: Vec<&Value> = pods
+                .iter()
+                .filter(|p| image(p).contains(":1.27.3"))
+                .collect();
+            assert_eq!(
+                old.len(),
+                1,
+                "the old istiod pod stays until the new one is Ready"
+            );
+            assert!(pod_ready(old[0]));
+            assert!(
+                pods.iter()
+                    .filter(|p| image(p).contains(":1.28.0"))
+                    .all(|p| !pod_ready(p))
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no new istiod pod"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "istioctl waits for istiod"
+    );
+    // kubelet probes pass: the rollout completes (gateways too), istioctl returns
+    let status = loop {
+        sim.make_pods_ready(None);
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "istioctl did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(status.success(), "{stdout}");
+    assert!(stdout.contains("✔ Istiod installed"), "{stdout}");
+    let pods = istiod_pods();
+    assert_eq!(pods.len(), 1);
+    assert!(
+        pods.iter()
+            .all(|p| pod_ready(p) && image(p) == "docker.io/istio/pilot:1.28.0-distroless")
+    );
+    let gw = sim
+        .list_selected("pods", Some("istio-system"), "app=istio-ingressgateway")
+        .unwrap();
+    assert!(!gw.is_empty());
+    assert!(
+        gw.iter()
+            .all(|p| pod_ready(p) && image(p).ends_with(":1.28.0-distroless"))
+    );
+    assert_eq!(sim.istio_version().as_deref(), Some("1.28.0"));
+}
+
+#[test]
+fn autoscaling_follows_the_istio_operator() {
+    let sim = KubeSim::start();
+    let dir = tempfile::tempdir().unwrap();
+    let f = iop_file(
+        dir.path(),
+        r#"
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+spec:
+  values:
+    gateways:
+      istio-egressgateway:
+        autoscaleEnabled: false
+  components:
+    pilot:
+      k8s:
+        hpaSpec: {minReplicas: 2, maxReplicas: 7}
+    ingressGateways:
+    - name: istio-ingressgateway
+      enabled: true
+      k8s:
+        hpaSpec: {minReplicas: 3, maxReplicas: 10}
+    egressGateways:
+    - name: istio-egressgateway
+      enabled: true
+"#,
+    );
+    let out = run(&sim, &["install", "-f", &f, "-y"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hpa = |name: &str| sim.get("hpa", Some("istio-system"), name);
+    let minmax = |h: Value| {
+        (
+            h["spec"]["minReplicas"].clone(),
+            h["spec"]["maxReplicas"].clone(),
+        )
+    };
+    assert_eq!(minmax(hpa("istiod").unwrap()), (json!(2), json!(7)));
+    assert_eq!(
+        minmax(hpa("istio-ingressgateway").unwrap()),
+        (json!(3), json!(10))
+    );
+    assert!(
+        hpa("istio-egressgateway").is_none(),
+        "autoscaleEnabled: false"
+    );
+    assert_eq!(
+        sim.get("deploy", Some("istio-system"), "istio-ingressgateway")
+            .unwrap()["spec"]["replicas"],
+        3
+    );
+    assert_eq!(
+        sim.get("deploy", Some("istio-system"), "istiod").unwrap()["spec"]["replicas"],
+        2
+    );
+    assert_eq!(
+        sim.list_selected("pods", Some("istio-system"), "app=istio-ingressgateway")
+            .unwrap()
+            .len(),
+        3
+    );
+    // without hpaSpec: Istio's defaults (1..5)
+    let f = iop_file(dir.path(), KYMA_IOP);
+    let out = run(&sim, &["install", "-f", &f, "-y"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        minmax(hpa("istio-ingressgateway").unwrap()),
+        (json!(1), json!(5))
+    );
+    assert!(
+        sim.get("deploy", Some("istio-system"), "istio-egressgateway")
+            .is_none()
+    );
+}
+
+#[test]
+fn more_failure_modes_garbage_signal_per_command() {
+    use std::os::unix::process::ExitStatusExt;
+    let sim = KubeSim::start();
+    let dir = tempfile::tempdir().unwrap();
+    let f = iop_file(dir.path(), KYMA_IOP);
+    let rec = dir.path().join("rec");
+    let version = ["version", "--remote=false", "-o", "json"];
+
+    // garbage: exit 0, but not JSON
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "garbage")], None);
+    assert!(out.status.success());
+    assert!(
+        serde_json::from_slice::<Value>(&out.stdout).is_err(),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!out.stdout.is_empty());
+    // install is not affected by garbage
+    let out = run(
+        &sim,
+        &["install", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "garbage")],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // exit only for the named command
+    let out = run(
+        &sim,
+        &version,
+        &[("FAKE_ISTIOCTL_FAIL", "exit:version")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("Error: "));
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "exit")], None);
+    assert!(out.status.success(), "plain exit leaves version alone");
+    let out = run(
+        &sim,
+        &["upgrade", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "exit:install")],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "exit:install leaves upgrade alone: {}",
+        text(&out.stderr)
+    );
+    sim.clear_writes();
+    let out = run(
+        &sim,
+        &["upgrade", "-f", &f, "-y"],
+        &[("FAKE_ISTIOCTL_FAIL", "exit:install,upgrade")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(sim.writes().is_empty());
+
+    // signal: killed by SIGKILL after "Istio core", no exit code recorded
+    let out = run(&sim, &["uninstall", "--purge", "-y"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &sim,
+        &["install", "-f", &f, "-y"],
+        &[
+            ("FAKE_ISTIOCTL_FAIL", "signal"),
+            ("FAKE_ISTIOCTL_RECORD", rec.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), None);
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(text(&out.stdout).contains("✔ Istio core installed"));
+    assert!(
+        sim.get("crd", None, "destinationrules.networking.istio.io")
+            .is_some()
+    );
+    assert!(sim.get("deploy", Some("istio-system"), "istiod").is_none());
+    let calls = testkit::read_istioctl_calls(&rec);
+    assert_eq!(calls.last().unwrap().exit_code, None);
+    let out = run(
+        &sim,
+        &version,
+        &[("FAKE_ISTIOCTL_FAIL", "signal:version")],
+        None,
+    );
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(out.stdout.is_empty());
+
+    // hang:version never answers
+    let mut child = Command::new(BIN)
+        .args(version)
+        .env("FAKE_ISTIOCTL_FAIL", "hang:version")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(child.try_wait().unwrap().is_none(), "hang:version exited");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // a typo is loud, not ignored
+    let out = run(&sim, &version, &[("FAKE_ISTIOCTL_FAIL", "hnag")], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("unknown mode"),
+        "{}",
+        text(&out.stderr)
+    );
+}

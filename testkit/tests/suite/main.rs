@@ -7,4 +7,7 @@ mod fake_istioctl;
 mod kube_client;
 mod kube_sim_binary;
 mod kubectl_conformance;
+mod paging;
 mod perf;
+mod revisions;
+mod workloads;
