@@ -39,6 +39,14 @@
 //! directory under the name `istioctl` for a test's `PATH`; [`read_istioctl_calls`] reads what
 //! fake-istioctl recorded into `$FAKE_ISTIOCTL_RECORD`.
 //!
+//! ## Tests that need external tools
+//!
+//! testkit's conformance tests run the real `kubectl` (and `jq`) against kube-sim. A missing tool
+//! FAILS those tests ("kubectl not found on PATH: install it, or set KYMA_MESH_SKIP_TOOL_TESTS=1
+//! to skip these tests visibly"): a test that did not run must not count as passed. With
+//! `KYMA_MESH_SKIP_TOOL_TESTS=1` they are skipped instead, each printing a `SKIPPED: ...` line to
+//! stderr (shown by `cargo test -- --nocapture`).
+//!
 //! ## What kube-sim serves
 //!
 //! Discovery (`/version`, `/api`, `/api/v1`, `/apis`, `/apis/{g}`, `/apis/{g}/{v}`) for

@@ -1,9 +1,9 @@
-//! Conformance: real `kubectl` against kube-sim. Skipped when kubectl is not on PATH, except
-//! under CI=true where that fails.
+//! Conformance: real `kubectl` (and `jq`) against kube-sim. A missing tool fails these tests
+//! unless `KYMA_MESH_SKIP_TOOL_TESTS=1` (then they print `SKIPPED: ...` and return).
 
 use std::collections::BTreeSet;
 
-use crate::common::{have, kubectl, kubectl_ok, sh};
+use crate::common::{kubectl, kubectl_ok, require, sh};
 use serde_json::{Value, json};
 use testkit::{GenOptions, KubeSim};
 
@@ -29,7 +29,7 @@ fn proxy_images(sim: &KubeSim, ns: &str) -> Vec<String> {
 
 #[test]
 fn get_pods_all_namespaces_in_chunks() {
-    if !have("kubectl") {
+    if !require("kubectl") {
         return;
     }
     let sim = KubeSim::builder()
@@ -71,7 +71,7 @@ fn get_pods_all_namespaces_in_chunks() {
 
 #[test]
 fn get_istio_kinds() {
-    if !have("kubectl") {
+    if !require("kubectl") {
         return;
     }
     let sim = KubeSim::start();
@@ -153,7 +153,7 @@ fn get_istio_kinds() {
 
 #[test]
 fn label_and_the_three_patch_types() {
-    if !have("kubectl") {
+    if !require("kubectl") {
         return;
     }
     let sim = KubeSim::start();
@@ -294,7 +294,7 @@ fn label_and_the_three_patch_types() {
 
 #[test]
 fn rollout_restart_brings_the_injectors_version() {
-    if !have("kubectl") {
+    if !require("kubectl") {
         return;
     }
     let sim = KubeSim::start();
@@ -352,7 +352,7 @@ fn rollout_restart_brings_the_injectors_version() {
 
 #[test]
 fn delete_pod_and_deployment() {
-    if !have("kubectl") {
+    if !require("kubectl") {
         return;
     }
     let sim = KubeSim::start();
@@ -391,7 +391,7 @@ fn delete_pod_and_deployment() {
 
 #[test]
 fn seed_jq_recipe_finds_the_outdated_pods() {
-    if !have("kubectl") || !have("jq") {
+    if !require("kubectl") || !require("jq") {
         return;
     }
     let sim = KubeSim::builder()
