@@ -816,7 +816,7 @@ impl Store {
         svc["spec"]["ipFamilyPolicy"] = json!("SingleStack");
         svc["spec"]["sessionAffinity"] = json!("None");
         let node_ports = ty == "NodePort" || ty == "LoadBalancer";
-        if let Some(ports) = svc["spec"]["ports"].as_array_mut() {
+        if let Some(ports) = svc["spec"].get_mut("ports").and_then(Value::as_array_mut) {
             for (i, p) in ports.iter_mut().enumerate() {
                 if p["protocol"].is_null() {
                     p["protocol"] = json!("TCP");

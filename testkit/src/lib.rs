@@ -123,6 +123,7 @@ mod faults;
 mod generator;
 pub mod istio;
 mod patch;
+mod protobuf;
 mod registry;
 mod selector;
 mod server;

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::faults::{Decision, FaultState};
+use crate::protobuf;
 use crate::registry::{self, RESOURCES};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, DeleteOpts, Obj, PatchType, Store, WriteOpts};
@@ -42,6 +43,8 @@ pub struct WriteRecord {
     pub name: Option<String>,
     pub subresource: Option<String>,
     pub content_type: String,
+    /// The body as text; a protobuf body (kubectl's typed generators) is recorded as the JSON
+    /// it was decoded to.
     pub body: String,
     /// The HTTP status answered (0 for a dropped connection).
     pub status: u16,
@@ -362,10 +365,32 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let body = match req.into_body().collect().await {
+    let mut body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(Dropped),
     };
+    // kubectl's typed generators send protobuf: decode it to JSON up front (the write log
+    // records the decoded JSON, with the original content type).
+    let mut body_type = content_type.clone();
+    let mut pb_error = None;
+    if is_protobuf(&content_type)
+        && !body.is_empty()
+        && matches!(method, Method::POST | Method::PUT)
+    {
+        match protobuf::decode(&body) {
+            Ok(v) => {
+                body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
+                body_type = "application/json".to_string();
+            }
+            Err(e) => {
+                pb_error = Some(if e.unsupported {
+                    ApiError::new(415, "UnsupportedMediaType", e.message)
+                } else {
+                    ApiError::bad_request(e.message)
+                })
+            }
+        }
+    }
     let log = route_info
         .as_ref()
         .filter(|r| is_write(verb) && !RESOURCES[r.res].create_only)
@@ -432,8 +457,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                     rt.group
                 )))
             } else {
-                match resource_request(&shared, &method, &r, &q, &body, &content_type, watch).await
-                {
+                let result = match pb_error {
+                    Some(e) => Err(e),
+                    None => {
+                        resource_request(&shared, &method, &r, &q, &body, &body_type, watch).await
+                    }
+                };
+                match result {
                     Ok(resp) => resp,
                     Err(e) => error_resp(&e),
                 }
@@ -442,6 +472,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     };
     record(resp.status().as_u16());
     Ok(resp)
+}
+
+fn is_protobuf(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim() == "application/vnd.kubernetes.protobuf")
 }
 
 fn parse_body(body: &[u8], yaml_ok: bool) -> Result<Value, ApiError> {
@@ -483,7 +520,7 @@ async fn resource_request(
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type:?})"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {content_type:?})"
             ),
         ));
     }
