@@ -128,6 +128,7 @@ mod registry;
 mod selector;
 mod server;
 mod store;
+mod table;
 mod util;
 
 use std::collections::BTreeMap;

@@ -25,6 +25,7 @@ use crate::protobuf;
 use crate::registry::{self, RESOURCES};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, DeleteOpts, Obj, PatchType, Store, WriteOpts};
+use crate::table::{self, Include};
 use crate::util::parse_query;
 
 /// One write request (create, update, patch, delete, deletecollection) as the server saw it,
@@ -347,6 +348,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
             .to_string()
     };
     let content_type = header_str(header::CONTENT_TYPE);
+    let accept = header_str(header::ACCEPT);
     let user = header_str(header::AUTHORIZATION)
         .strip_prefix("Bearer ")
         .map(String::from);
@@ -460,7 +462,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                 let result = match pb_error {
                     Some(e) => Err(e),
                     None => {
-                        resource_request(&shared, &method, &r, &q, &body, &body_type, watch).await
+                        let req = Req {
+                            method: &method,
+                            route: &r,
+                            q: &q,
+                            body: &body,
+                            content_type: &body_type,
+                            table: table::wants_table(&accept),
+                        };
+                        resource_request(&shared, &req, watch).await
                     }
                 };
                 match result {
@@ -503,15 +513,44 @@ fn selectors(q: &Q) -> Result<(LabelSelector, FieldSelector), ApiError> {
     Ok((l, f))
 }
 
+/// A resource request, as `resource_request` needs it.
+struct Req<'a> {
+    method: &'a Method,
+    route: &'a Route,
+    q: &'a Q,
+    body: &'a [u8],
+    content_type: &'a str,
+    /// The Table version the client asked for (`Accept: ...;as=Table;v=v1;g=meta.k8s.io`).
+    table: Option<&'static str>,
+}
+
+/// The object as a value in a served version.
+fn value_as(obj: &Obj, api_version: &str) -> Value {
+    let mut v = obj.value().clone();
+    if obj.meta.api_version != api_version {
+        v["apiVersion"] = json!(api_version);
+    }
+    v
+}
+
+fn table_resp(version: &str, t: &Value) -> Resp {
+    let mut r = value_resp(200, t);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "application/json;as=Table;v={version};g=meta.k8s.io"
+    )) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
 async fn resource_request(
     shared: &Arc<Shared>,
-    method: &Method,
-    r: &Route,
-    q: &Q,
-    body: &[u8],
-    content_type: &str,
+    req: &Req<'_>,
     watch: bool,
 ) -> Result<Resp, ApiError> {
+    let (method, r, q, body, content_type) =
+        (req.method, req.route, req.q, req.body, req.content_type);
+    let include = Include::parse(q.get("includeObject")).map_err(ApiError::bad_request)?;
     let rt = &RESOURCES[r.res];
     let api_version = registry::api_version(rt.group, &r.version);
     let ns = r.ns.as_deref().unwrap_or_default();
@@ -542,12 +581,20 @@ async fn resource_request(
         ));
     }
     match (method.as_str(), r.name.as_deref()) {
-        ("GET", _) if watch => watch_stream(shared, r, q, &api_version),
+        ("GET", _) if watch => watch_stream(shared, r, q, &api_version, req.table, include),
         ("GET", Some(name)) => {
             let store = lock(&shared.store);
             let obj = store
                 .get(r.res, ns, name)
                 .ok_or_else(|| ApiError::not_found(rt, name))?;
+            if let Some(tv) = req.table {
+                let v = value_as(obj, &api_version);
+                let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
+                return Ok(table_resp(
+                    tv,
+                    &table::table(rt, tv, [&v], meta, include, true),
+                ));
+            }
             Ok(json_resp(200, render(obj, &api_version)))
         }
         ("GET", None) => {
@@ -561,6 +608,24 @@ async fn resource_request(
                 limit,
                 q.get("continue"),
             )?;
+            if let Some(tv) = req.table {
+                let mut meta = json!({"resourceVersion": page.rv.to_string()});
+                if let Some(c) = &page.cont {
+                    meta["continue"] = json!(c);
+                }
+                if let Some(n) = page.remaining {
+                    meta["remainingItemCount"] = json!(n);
+                }
+                let values: Vec<Value> = page
+                    .items
+                    .iter()
+                    .map(|o| value_as(o, &api_version))
+                    .collect();
+                return Ok(table_resp(
+                    tv,
+                    &table::table(rt, tv, &values, meta, include, true),
+                ));
+            }
             Ok(json_resp(
                 200,
                 list_body(
@@ -740,6 +805,8 @@ fn watch_stream(
     r: &Route,
     q: &Q,
     api_version: &str,
+    table_version: Option<&'static str>,
+    include: Include,
 ) -> Result<Resp, ApiError> {
     let rt = &RESOURCES[r.res];
     let (labels, mut fields) = selectors(q)?;
@@ -770,12 +837,24 @@ fn watch_stream(
     let api_version = api_version.to_string();
     let kind = rt.kind;
     let matches = move |o: &Obj| labels.matches(o.labels()) && fields.matches_obj(o);
-    let line = |t: &str, obj: &Obj, av: &str| {
+    // With a Table, each event carries a one-row Table; only the first has the column
+    // definitions (kubectl reuses them, as for a real server).
+    let mut headers = true;
+    let mut line = move |t: &str, obj: &Obj, av: &str| {
         let mut b = BytesMut::new();
         b.extend_from_slice(b"{\"type\":\"");
         b.extend_from_slice(t.as_bytes());
         b.extend_from_slice(b"\",\"object\":");
-        b.extend_from_slice(&render(obj, av));
+        match table_version {
+            Some(tv) => {
+                let v = value_as(obj, av);
+                let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
+                let t = table::table(&RESOURCES[res], tv, [&v], meta, include, headers);
+                headers = false;
+                b.extend_from_slice(&serde_json::to_vec(&t).unwrap_or_default());
+            }
+            None => b.extend_from_slice(&render(obj, av)),
+        }
         b.extend_from_slice(b"}\n");
         b.freeze()
     };
