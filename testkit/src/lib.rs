@@ -122,6 +122,7 @@ mod controllers;
 mod faults;
 mod generator;
 pub mod istio;
+mod managed;
 mod patch;
 mod protobuf;
 mod registry;

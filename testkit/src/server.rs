@@ -349,6 +349,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     };
     let content_type = header_str(header::CONTENT_TYPE);
     let accept = header_str(header::ACCEPT);
+    let user_agent = header_str(header::USER_AGENT);
     let user = header_str(header::AUTHORIZATION)
         .strip_prefix("Bearer ")
         .map(String::from);
@@ -469,6 +470,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                             body: &body,
                             content_type: &body_type,
                             table: table::wants_table(&accept),
+                            user_agent: &user_agent,
                         };
                         resource_request(&shared, &req, watch).await
                     }
@@ -522,6 +524,27 @@ struct Req<'a> {
     content_type: &'a str,
     /// The Table version the client asked for (`Accept: ...;as=Table;v=v1;g=meta.k8s.io`).
     table: Option<&'static str>,
+    user_agent: &'a str,
+}
+
+/// The field manager of a write: `fieldManager`, else (not for apply, which requires it) the
+/// User-Agent up to its first `/` as a real server does (`kubectl`, `Go-http-client`, ...).
+fn field_manager(q: &Q, user_agent: &str, content_type: &str) -> Option<String> {
+    if let Some(m) = q.get("fieldManager").filter(|m| !m.is_empty()) {
+        return Some(m.to_string());
+    }
+    if PatchType::from_content_type(content_type) == Some(PatchType::Apply) {
+        return None;
+    }
+    let prefix: String = user_agent
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(128)
+        .collect();
+    (!prefix.is_empty()).then_some(prefix)
 }
 
 /// The object as a value in a served version.
@@ -566,7 +589,7 @@ async fn resource_request(
     let dry_run = q.get("dryRun").is_some_and(|d| d == "All");
     let opts = WriteOpts {
         dry_run,
-        field_manager: q.get("fieldManager").map(String::from),
+        field_manager: field_manager(q, req.user_agent, content_type),
         force: q.flag("force"),
         subresource: r.sub.clone(),
     };

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
+use crate::managed::{self, Conflict, Scope};
 use crate::patch;
 use crate::registry::{RESOURCES, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
@@ -106,6 +107,17 @@ impl ApiError {
                 "Invalid",
                 format!("{kind_group} \"{name}\" is invalid: {field}: {msg}"),
             )
+        }
+    }
+    /// 409 for server-side apply conflicts, naming each field and its manager.
+    pub(crate) fn apply_conflict(conflicts: &[Conflict]) -> Self {
+        let causes: Vec<Value> = conflicts
+            .iter()
+            .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {}", c.manager), "field": c.path}))
+            .collect();
+        ApiError {
+            details: Some(Box::new(json!({"causes": causes}))),
+            ..Self::new(409, "Conflict", managed::conflict_message(conflicts))
         }
     }
     pub fn bad_request(msg: impl Into<String>) -> Self {
@@ -369,6 +381,17 @@ fn valid_name(name: &str, label: bool) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The part of an object a write manages (field ownership).
+fn scope(rt: &ResourceType, opts: &WriteOpts) -> Scope {
+    if opts.subresource.as_deref() == Some("status") {
+        Scope::Status
+    } else {
+        Scope::Main {
+            status_subresource: rt.status || rt.plural == "namespaces",
+        }
+    }
 }
 
 /// Everything but metadata and status: what `generation` tracks.
@@ -771,8 +794,7 @@ impl Store {
             _ => {}
         }
         if let Some(fm) = &opts.field_manager {
-            let f = patch::fields_v1(&v);
-            patch::record_manager(&mut v, fm, "Update", f, &now_rfc3339());
+            managed::record_update(None, &mut v, fm, scope(rt, opts), &now_rfc3339());
         }
         if opts.dry_run {
             return Ok(Obj::new(v));
@@ -826,17 +848,19 @@ impl Store {
         if !v["metadata"].is_object() {
             v["metadata"] = json!({});
         }
-        self.replace(res, &old, v, opts)
+        self.replace(res, &old, v, opts, true)
     }
 
     /// Stores `new` in place of `old`: keeps server-owned metadata, honours the status
     /// subresource, bumps `generation` when anything but metadata/status changed.
+    /// `record`: record the write's field ownership (an apply has done so already).
     fn replace(
         &mut self,
         res: usize,
         old: &Arc<Obj>,
         mut new: Value,
         opts: &WriteOpts,
+        record: bool,
     ) -> Result<Arc<Obj>, ApiError> {
         let rt = &RESOURCES[res];
         let name = old.name().to_string();
@@ -903,10 +927,15 @@ impl Store {
             }
         }
         if let Some(fm) = &opts.field_manager
-            && !opts.force
+            && record
         {
-            let f = patch::fields_v1(&new);
-            patch::record_manager(&mut new, fm, "Update", f, &now_rfc3339());
+            managed::record_update(
+                Some(old.value()),
+                &mut new,
+                fm,
+                scope(rt, opts),
+                &now_rfc3339(),
+            );
         }
         if opts.dry_run {
             return Ok(Obj::new(new));
@@ -963,18 +992,19 @@ impl Store {
             if let Some(m) = v["metadata"].as_object_mut() {
                 m.remove("resourceVersion");
             }
-            let fields = patch::fields_v1(&v);
+            let v = managed::apply(
+                None,
+                &v,
+                manager.as_deref().unwrap_or_default(),
+                opts.force,
+                scope(rt, opts),
+                &now_rfc3339(),
+                patch::strategic_merge,
+            )
+            .map_err(|c| ApiError::apply_conflict(&c))?;
             let mut create_opts = opts.clone();
             create_opts.field_manager = None;
-            let mut v2 = v;
-            patch::record_manager(
-                &mut v2,
-                manager.as_deref().unwrap_or_default(),
-                "Apply",
-                fields,
-                &now_rfc3339(),
-            );
-            let obj = self.create(res, ns, v2, &create_opts)?;
+            let obj = self.create(res, ns, v, &create_opts)?;
             return Ok((obj, true));
         };
         let mut v = old.value().clone();
@@ -1006,19 +1036,16 @@ impl Store {
                         "the applied configuration is not an object",
                     ));
                 }
-                let mut b = body.clone();
-                if let Some(m) = b["metadata"].as_object_mut() {
-                    m.remove("resourceVersion");
-                }
-                patch::strategic_merge(&mut v, &b);
-                let fields = patch::fields_v1(body);
-                patch::record_manager(
-                    &mut v,
+                v = managed::apply(
+                    Some(old.value()),
+                    body,
                     manager.as_deref().unwrap_or_default(),
-                    "Apply",
-                    fields,
+                    opts.force,
+                    scope(rt, opts),
                     &now_rfc3339(),
-                );
+                    patch::strategic_merge,
+                )
+                .map_err(|c| ApiError::apply_conflict(&c))?;
             }
         }
         if !v.is_object() || !v["metadata"].is_object() {
@@ -1041,11 +1068,7 @@ impl Store {
         {
             return Err(ApiError::conflict(rt, name));
         }
-        let mut o = opts.clone();
-        if ptype == PatchType::Apply {
-            o.force = true; // managedFields already recorded
-        }
-        let obj = self.replace(res, &old, v, &o)?;
+        let obj = self.replace(res, &old, v, opts, ptype != PatchType::Apply)?;
         Ok((obj, false))
     }
 
@@ -1377,8 +1400,14 @@ mod tests {
             o.value()["metadata"]["managedFields"][0]["manager"],
             "kyma-mesh"
         );
+        let b_only = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}});
+        // another manager's apply merges (and shares nothing with kyma-mesh)
+        let other = WriteOpts {
+            field_manager: Some("other".into()),
+            ..Default::default()
+        };
         let (o, created) = s
-            .patch(cmr, "default", "cfg", PatchType::Apply, &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}}), &opts)
+            .patch(cmr, "default", "cfg", PatchType::Apply, &b_only, &other)
             .unwrap();
         assert!(!created);
         assert_eq!(o.value()["data"], json!({"a": "1", "b": "2"}));
@@ -1387,7 +1416,43 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .len(),
-            1
+            2
+        );
+        // the same manager no longer applying `a` (nor the label) removes them
+        let (o, _) = s
+            .patch(cmr, "default", "cfg", PatchType::Apply, &b_only, &opts)
+            .unwrap();
+        assert_eq!(o.value()["data"], json!({"b": "2"}));
+        assert!(o.value()["metadata"].get("labels").is_none());
+        // a conflicting apply without force is refused and changes nothing
+        let e = s
+            .patch(
+                cmr,
+                "default",
+                "cfg",
+                PatchType::Apply,
+                &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "3"}}),
+                &WriteOpts {
+                    field_manager: Some("third".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "Conflict"));
+        // kyma-mesh and other both own .data.b (they applied the same value)
+        assert!(e.message.starts_with("Apply failed with 2 conflicts: conflicts with \"kyma-mesh\":\n- .data.b\nconflicts with \"other\":"), "{}", e.message);
+        let mut causes: Vec<Value> = e.details.unwrap()["causes"].as_array().unwrap().clone();
+        causes.sort_by_key(|c| c["message"].to_string());
+        assert_eq!(
+            causes,
+            [
+                json!({"reason": "FieldManagerConflict", "message": "conflict with \"kyma-mesh\"", "field": ".data.b"}),
+                json!({"reason": "FieldManagerConflict", "message": "conflict with \"other\"", "field": ".data.b"})
+            ]
+        );
+        assert_eq!(
+            s.get(cmr, "default", "cfg").unwrap().value()["data"]["b"],
+            "2"
         );
         let e = s
             .patch(
