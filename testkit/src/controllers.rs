@@ -305,9 +305,11 @@ impl Store {
         }
     }
 
+    /// The live (not terminating) pods a controller owns: terminating pods do not count as
+    /// replicas, so a deleted pod is replaced at once, as real controllers do.
     fn owned_pods(&self, ns: &str, uid: &str) -> Vec<Arc<Obj>> {
         self.iter(res_index("pods"), Some(ns))
-            .filter(|p| p.owned_by(uid))
+            .filter(|p| p.owned_by(uid) && p.value()["metadata"]["deletionTimestamp"].is_null())
             .cloned()
             .collect()
     }
@@ -939,6 +941,23 @@ mod tests {
             &DeleteOpts::default(),
         )
         .unwrap();
+        // it terminates (deletionTimestamp set) and is replaced at once ...
+        let pods = pods_of(&s, "default", "web-");
+        assert_eq!(pods.len(), 3);
+        let terminating: Vec<&str> = pods
+            .iter()
+            .filter(|p| !p.value()["metadata"]["deletionTimestamp"].is_null())
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(terminating, [victim.as_str()]);
+        let d = s.get(dep, "default", "web").unwrap();
+        assert_eq!(
+            d.value()["status"]["replicas"],
+            2,
+            "terminating pods do not count"
+        );
+        // ... and is gone once the kubelet is done
+        s.reap(std::time::Instant::now() + s.pod_grace);
         let pods = pods_of(&s, "default", "web-");
         assert_eq!(pods.len(), 2);
         assert!(pods.iter().all(|p| p.name() != victim));

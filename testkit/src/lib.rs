@@ -146,7 +146,7 @@ pub use generator::{GenOptions, GeneratedCluster, generate_cluster};
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
 pub use server::WriteRecord;
-pub use store::ApiError;
+pub use store::{ApiError, DEFAULT_POD_GRACE};
 pub use util::Rng;
 
 use server::{Shared, lock};
@@ -161,6 +161,7 @@ pub struct KubeSimBuilder {
     generate: Option<GenOptions>,
     objects: Vec<Value>,
     istio_version: Option<String>,
+    pod_grace: Option<Duration>,
 }
 
 impl KubeSimBuilder {
@@ -199,6 +200,16 @@ impl KubeSimBuilder {
         self
     }
 
+    /// How long a deleted pod stays `Terminating` (with `deletionTimestamp` set) before the
+    /// simulated kubelet removes it: the shorter of this and the grace period the delete asked
+    /// for (`gracePeriodSeconds`, else the pod's `terminationGracePeriodSeconds`, 30 s by
+    /// default). Default 200 ms ([`DEFAULT_POD_GRACE`]) so that test suites stay fast; `0`
+    /// still shows the `Terminating` state but removes it at the next chance.
+    pub fn pod_grace_period(mut self, grace: Duration) -> Self {
+        self.pod_grace = Some(grace);
+        self
+    }
+
     pub fn start(self) -> std::io::Result<KubeSim> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -210,6 +221,8 @@ impl KubeSimBuilder {
         let addr = std_listener.local_addr()?;
         let mut store = Store::new(self.seed);
         store.istio_version_override = self.istio_version.clone();
+        store.pod_grace = self.pod_grace.unwrap_or(DEFAULT_POD_GRACE);
+        let wake = store.wake.clone();
         let mut report = None;
         if let Some(g) = &self.generate {
             let mut cluster = generate_cluster(g);
@@ -234,7 +247,8 @@ impl KubeSimBuilder {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(std_listener)?
         };
-        runtime.spawn(server::serve(listener, shared.clone(), rx));
+        runtime.spawn(server::serve(listener, shared.clone(), rx.clone()));
+        runtime.spawn(server::reaper(shared.clone(), wake, rx));
         let dir = tempfile::Builder::new().prefix("kube-sim-").tempdir()?;
         let url = format!("http://{addr}");
         let kubeconfig = dir.path().join("kubeconfig");

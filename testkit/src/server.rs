@@ -323,6 +323,25 @@ pub(crate) async fn serve(
     }
 }
 
+/// The simulated kubelet's clock: removes terminating pods when their time is up.
+pub(crate) async fn reaper(
+    shared: Arc<Shared>,
+    wake: Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let next = lock(&shared.store).reap(std::time::Instant::now());
+        let until = next
+            .map(tokio::time::Instant::from_std)
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            _ = tokio::time::sleep_until(until) => {}
+            _ = wake.notified() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Dropped;
 
@@ -762,7 +781,18 @@ fn delete_opts(q: &Q, body: &[u8]) -> Result<DeleteOpts, ApiError> {
         .as_array()
         .is_some_and(|d| d.iter().any(|x| x == "All"))
         || q.get("dryRun").is_some_and(|d| d == "All");
+    let grace =
+        match b["gracePeriodSeconds"].as_i64() {
+            Some(g) => Some(g),
+            None => match q.get("gracePeriodSeconds") {
+                Some(g) => Some(g.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("invalid gracePeriodSeconds {g:?}"))
+                })?),
+                None => None,
+            },
+        };
     Ok(DeleteOpts {
+        grace_period: grace,
         dry_run: dry,
         orphan: policy == "Orphan" || b["orphanDependents"].as_bool() == Some(true),
         precondition_uid: b["preconditions"]["uid"].as_str().map(String::from),
