@@ -396,6 +396,13 @@ fn valid_name(name: &str, label: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// A Secret's `type` defaults to `Opaque`.
+fn secret_defaults(v: &mut Value) {
+    if v["type"].as_str().is_none_or(str::is_empty) {
+        v["type"] = json!("Opaque");
+    }
+}
+
 fn finalizers(v: &Value) -> Vec<String> {
     v["metadata"]["finalizers"]
         .as_array()
@@ -830,6 +837,7 @@ impl Store {
             "namespaces" => self.namespace_defaults(&mut v),
             "pods" => self.admit_pod(&mut v)?,
             "services" => self.admit_service(&mut v),
+            "secrets" => secret_defaults(&mut v),
             _ => {}
         }
         if let Some(fm) = &opts.field_manager {
@@ -951,6 +959,9 @@ impl Store {
         if rt.plural == "namespaces" {
             self.namespace_defaults(&mut new);
             new["status"] = old.value()["status"].clone();
+        }
+        if rt.plural == "secrets" {
+            secret_defaults(&mut new);
         }
         if !status_only {
             self.validate(rt, &name, &new, Some(old.value()))?;

@@ -115,3 +115,70 @@ fn a_missing_tool_fails_unless_skipping_is_asked_for() {
     assert_eq!(tool_verdict("jq", false, Some("1")), Ok(false));
     assert!(!on_path("kube-sim-no-such-tool"));
 }
+
+/// One raw HTTP/1.1 request with extra headers: (status code, body).
+pub fn raw_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    s.write_all(
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: kube-sim\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .expect("write");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let code = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (code, body)
+}
+
+pub fn raw_get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    raw_request(port, "GET", path, headers, "")
+}
+
+/// The column headers of kubectl's table output (columns are 3+ spaces apart, a header may
+/// have one space inside: `NOMINATED NODE`).
+pub fn headers(table: &str) -> Vec<String> {
+    columns(table.lines().next().unwrap_or_default())
+}
+
+/// The cells of one line of kubectl's table output.
+pub fn columns(line: &str) -> Vec<String> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The table line whose first cell is `name` (or the second, after NAMESPACE).
+pub fn row(table: &str, name: &str) -> Vec<String> {
+    table
+        .lines()
+        .map(columns)
+        .find(|c| {
+            c.first().map(String::as_str) == Some(name)
+                || c.get(1).map(String::as_str) == Some(name)
+        })
+        .unwrap_or_else(|| panic!("no row {name} in\n{table}"))
+}
