@@ -1,5 +1,6 @@
 //! The HTTP layer: routing, discovery, verbs, watch streams, fault injection, the write log.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -566,13 +567,14 @@ fn field_manager(q: &Q, user_agent: &str, content_type: &str) -> Option<String> 
     (!prefix.is_empty()).then_some(prefix)
 }
 
-/// The object as a value in a served version.
-fn value_as(obj: &Obj, api_version: &str) -> Value {
-    let mut v = obj.value().clone();
-    if obj.meta.api_version != api_version {
-        v["apiVersion"] = json!(api_version);
+/// The object as a value in a served version (borrowed when it is the stored one).
+fn value_as<'a>(obj: &'a Obj, api_version: &str) -> Cow<'a, Value> {
+    if obj.meta.api_version == api_version {
+        return Cow::Borrowed(obj.value());
     }
-    v
+    let mut v = obj.value().clone();
+    v["apiVersion"] = json!(api_version);
+    Cow::Owned(v)
 }
 
 fn table_resp(version: &str, t: &Value) -> Resp {
@@ -634,7 +636,7 @@ async fn resource_request(
                 let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
                 return Ok(table_resp(
                     tv,
-                    &table::table(rt, tv, [&v], meta, include, true),
+                    &table::table(rt, tv, [v.as_ref()], meta, include, true),
                 ));
             }
             Ok(json_resp(200, render(obj, &api_version)))
@@ -658,14 +660,15 @@ async fn resource_request(
                 if let Some(n) = page.remaining {
                     meta["remainingItemCount"] = json!(n);
                 }
-                let values: Vec<Value> = page
+                let values: Vec<Cow<Value>> = page
                     .items
                     .iter()
                     .map(|o| value_as(o, &api_version))
                     .collect();
+                let rows = values.iter().map(|v| v.as_ref());
                 return Ok(table_resp(
                     tv,
-                    &table::table(rt, tv, &values, meta, include, true),
+                    &table::table(rt, tv, rows, meta, include, true),
                 ));
             }
             Ok(json_resp(
@@ -902,7 +905,7 @@ fn watch_stream(
             Some(tv) => {
                 let v = value_as(obj, av);
                 let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
-                let t = table::table(&RESOURCES[res], tv, [&v], meta, include, headers);
+                let t = table::table(&RESOURCES[res], tv, [v.as_ref()], meta, include, headers);
                 headers = false;
                 b.extend_from_slice(&serde_json::to_vec(&t).unwrap_or_default());
             }

@@ -1234,10 +1234,10 @@ impl Store {
             json!(crate::util::rfc3339(crate::util::unix_now() + grace));
         marked["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
         let obj = self.commit(res, marked, EventType::Modified);
+        self.pending.retain(|p| p.4 != obj.uid());
         if grace > 0 {
             let secs = Duration::from_secs(grace as u64);
             let due = Instant::now() + secs.min(self.pod_grace);
-            self.pending.retain(|p| p.4 != obj.uid());
             self.pending.push((
                 due,
                 res,
@@ -1294,7 +1294,7 @@ impl Store {
             }
             if finalizers(o.value()).is_empty() {
                 self.finalize(res, ns, name, false);
-            } else {
+            } else if o.value()["metadata"]["deletionGracePeriodSeconds"] != 0 {
                 let mut v = o.value().clone();
                 v["metadata"]["deletionGracePeriodSeconds"] = json!(0);
                 self.commit(res, v, EventType::Modified);
