@@ -287,7 +287,11 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<bool, ClusterError> {
-        match self.dynamic(gvk, namespace).delete(name, &Default::default()).await {
+        match self
+            .dynamic(gvk, namespace)
+            .delete(name, &Default::default())
+            .await
+        {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
             Err(source) => Err(ClusterError::Api {

@@ -178,8 +178,16 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         .map(|c| (c.profile, c.injection))
         .unwrap_or((req.config.profile, req.config.injection));
     let recorded = pre.recorded.clone();
-    let target = pre.istioctl.as_ref().map(|(_, v)| v.to_string()).unwrap_or_default();
-    if let Some(UpgradeMode { recorded: Some(rec), reused: false }) = &req.upgrade {
+    let target = pre
+        .istioctl
+        .as_ref()
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    if let Some(UpgradeMode {
+        recorded: Some(rec),
+        reused: false,
+    }) = &req.upgrade
+    {
         show_changes(rec, &rendered, &progress);
     }
 
@@ -224,8 +232,15 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         if before.as_deref() != Some(target.as_str()) {
             wait_converged(&cluster, &target, deadline, &progress).await?;
         }
-        let version =
-            write_record(&cluster, req, (profile, injection), &rendered, &plan, &progress).await?;
+        let version = write_record(
+            &cluster,
+            req,
+            (profile, injection),
+            &rendered,
+            &plan,
+            &progress,
+        )
+        .await?;
         Ok::<_, InstallError>((counts, version))
     };
     let (counts, version) = tokio::select! {
@@ -346,7 +361,16 @@ async fn wait_converged(
     progress: &Progress,
 ) -> Result<(), InstallError> {
     let step = progress.long_step(format!("istiod pods on {target}"));
-    match readiness::wait_pods_on_version(cluster, cluster::ISTIO_NAMESPACE, "app=istiod", "discovery", target, deadline).await {
+    match readiness::wait_pods_on_version(
+        cluster,
+        cluster::ISTIO_NAMESPACE,
+        "app=istiod",
+        "discovery",
+        target,
+        deadline,
+    )
+    .await
+    {
         Ok(n) => {
             step.ok(&format!("{n} ready"));
             Ok(())

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 
 use k8s_openapi::apimachinery::pkg::version::Info;
 
+use crate::cluster::record::{self, Record};
 use crate::cluster::webhooks::{self, Stale};
 use crate::cluster::{self, Cluster, ClusterError, access};
+use crate::config::tree::SourceKind;
 use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
+use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
-use crate::cluster::record::{self, Record};
-use crate::config::tree::SourceKind;
-use crate::config::{InjectionMode, Profile};
 use crate::ops::render;
 use crate::ui::Ui;
 use crate::version::{self, Gate};

@@ -438,9 +438,11 @@ impl Store {
         }
     }
 
+    /// The live (not terminating) pods a controller owns: terminating pods do not count as
+    /// replicas, so a deleted pod is replaced at once, as real controllers do.
     fn owned_pods(&self, ns: &str, uid: &str) -> Vec<Arc<Obj>> {
         self.iter(res_index("pods"), Some(ns))
-            .filter(|p| p.owned_by(uid))
+            .filter(|p| p.owned_by(uid) && p.value()["metadata"]["deletionTimestamp"].is_null())
             .cloned()
             .collect()
     }
@@ -1106,7 +1108,7 @@ impl Store {
         svc["spec"]["ipFamilyPolicy"] = json!("SingleStack");
         svc["spec"]["sessionAffinity"] = json!("None");
         let node_ports = ty == "NodePort" || ty == "LoadBalancer";
-        if let Some(ports) = svc["spec"]["ports"].as_array_mut() {
+        if let Some(ports) = svc["spec"].get_mut("ports").and_then(Value::as_array_mut) {
             for (i, p) in ports.iter_mut().enumerate() {
                 if p["protocol"].is_null() {
                     p["protocol"] = json!("TCP");
@@ -1229,6 +1231,23 @@ mod tests {
             &DeleteOpts::default(),
         )
         .unwrap();
+        // it terminates (deletionTimestamp set) and is replaced at once ...
+        let pods = pods_of(&s, "default", "web-");
+        assert_eq!(pods.len(), 3);
+        let terminating: Vec<&str> = pods
+            .iter()
+            .filter(|p| !p.value()["metadata"]["deletionTimestamp"].is_null())
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(terminating, [victim.as_str()]);
+        let d = s.get(dep, "default", "web").unwrap();
+        assert_eq!(
+            d.value()["status"]["replicas"],
+            2,
+            "terminating pods do not count"
+        );
+        // ... and is gone once the kubelet is done
+        s.reap(std::time::Instant::now() + s.pod_grace);
         let pods = pods_of(&s, "default", "web-");
         assert_eq!(pods.len(), 2);
         assert!(pods.iter().all(|p| p.name() != victim));
@@ -1511,13 +1530,14 @@ mod tests {
             .unwrap();
         assert_eq!(ds.value()["status"]["updatedNumberScheduled"], 0);
         // ... until a pod is deleted: it comes back from the current template
-        s.delete(
-            res_index("pods"),
-            "default",
-            "db-od-1",
-            &DeleteOpts::default(),
-        )
-        .unwrap();
+        // Grace 0: the pod is gone at once (graceful deletion has its own tests).
+        let now = DeleteOpts {
+            grace_period: Some(0),
+            ..DeleteOpts::default()
+        };
+        s.delete(res_index("pods"), "default", "db-od-1", &now)
+            .unwrap();
+        s.reap(std::time::Instant::now());
         let p1 = s.get(res_index("pods"), "default", "db-od-1").unwrap();
         assert!(!before.contains(&p1.uid().to_string()));
         assert_eq!(proxy_of(p1), new);
@@ -1530,13 +1550,9 @@ mod tests {
             .unwrap();
         assert_eq!(od.value()["status"]["updatedReplicas"], 1);
         let victim = pods(&s, "agent-od")[0].name().to_string();
-        s.delete(
-            res_index("pods"),
-            "default",
-            &victim,
-            &DeleteOpts::default(),
-        )
-        .unwrap();
+        s.delete(res_index("pods"), "default", &victim, &now)
+            .unwrap();
+        s.reap(std::time::Instant::now());
         let agents = pods(&s, "agent-od");
         assert_eq!(agents.len(), 2);
         assert_eq!(agents.iter().filter(|p| proxy_of(p) == new).count(), 1);

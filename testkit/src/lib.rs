@@ -59,6 +59,13 @@
 //! [`GenPod::needs_reset`]) and [`GeneratedCluster::outdated_by_owner`]. On request, some
 //! outdated Deployments come under the fixtures below ([`GenOptions::reverting_workloads`],
 //! [`GenOptions::pinned_workloads`], [`GenPod::fixture`]): they stay outdated after a restart.
+//! ## Tests that need external tools
+//!
+//! testkit's conformance tests run the real `kubectl` (and `jq`) against kube-sim. A missing tool
+//! FAILS those tests ("kubectl not found on PATH: install it, or set KYMA_MESH_SKIP_TOOL_TESTS=1
+//! to skip these tests visibly"): a test that did not run must not count as passed. With
+//! `KYMA_MESH_SKIP_TOOL_TESTS=1` they are skipped instead, each printing a `SKIPPED: ...` line to
+//! stderr (shown by `cargo test -- --nocapture`).
 //!
 //! ## What kube-sim serves
 //!
@@ -80,15 +87,56 @@
 //! events after `resourceVersion`, then a stream of ADDED/MODIFIED/DELETED; `sendInitialEvents`
 //! with the initial-events-end bookmark; `timeoutSeconds`); create (`generateName`, AlreadyExists,
 //! Invalid for bad names/selectors/containers, NotFound for a missing namespace); update with
-//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON patch,
-//! strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...; 415 for
-//! custom resources, as Kubernetes does) and apply (`application/apply-patch+yaml`, YAML or JSON
-//! body, `fieldManager` required, creates when absent, merges otherwise, records the manager in
-//! `managedFields`); delete (preconditions, background cascading through ownerReferences, `Orphan`,
-//! namespace deletion takes its contents, `default`/`kube-system`/`kube-public` are protected);
-//! deletecollection; `dryRun=All`. Errors are `Status` objects.
-//! `resourceVersion` is one global counter; `metadata.generation` moves when anything but
-//! metadata and status changes.
+//! `resourceVersion` (Conflict when stale), the `/status` subresource; patch as merge, JSON
+//! patch, strategic merge (name-keyed lists for containers, env, ports, volumes, webhooks, ...;
+//! 415 for custom resources, as Kubernetes does) and server-side apply (below); delete
+//! (preconditions, background cascading through ownerReferences, `Orphan`, namespace deletion
+//! takes its contents, `default`/`kube-system`/`kube-public` are protected; graceful deletion,
+//! below); deletecollection; `dryRun=All`. Errors are `Status` objects. `resourceVersion` is one
+//! global counter; `metadata.generation` moves when anything but metadata and status changes.
+//!
+//! Content types: request bodies in JSON, YAML (apply) and protobuf
+//! (`application/vnd.kubernetes.protobuf`, the `k8s\0` envelope, decoded for the kinds
+//! kubectl's typed generators create: Namespace, ConfigMap, Secret, ServiceAccount, Service,
+//! Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, PodDisruptionBudget; so
+//! `kubectl create namespace|configmap|secret|deployment|service|job|cronjob|...` work; the
+//! write log records the decoded JSON). Responses are JSON, which kubectl accepts in place of
+//! protobuf. With `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` (what `kubectl get`
+//! sends), get, list and watch answer `meta.k8s.io/v1` (or `v1beta1`) `Table`s with the columns
+//! of Kubernetes' own printers: pods NAME READY STATUS (Running, Terminating, waiting reasons,
+//! ...) RESTARTS AGE and, with `-o wide`, IP NODE NOMINATED NODE READINESS GATES; deployments,
+//! replicasets, replicationcontrollers, statefulsets, daemonsets, jobs, cronjobs, services,
+//! configmaps, secrets, namespaces, serviceaccounts, nodes, PDBs, webhook configurations, CRDs
+//! (NAME CREATED AT); the Istio kinds by their CRDs' `additionalPrinterColumns`
+//! (PeerAuthentication MODE, DestinationRule HOST, VirtualService GATEWAYS HOSTS, ServiceEntry
+//! HOSTS LOCATION RESOLUTION, AuthorizationPolicy ACTION, the rest NAME AGE); other kinds NAME
+//! AGE. Rows carry `PartialObjectMetadata`, the object or nothing (`includeObject`); list
+//! Tables keep `continue`, so `--chunk-size` works.
+//!
+//! Server-side apply (`application/apply-patch+yaml`, YAML or JSON body, `fieldManager`
+//! required, creates when absent) tracks field ownership in `managedFields` (`FieldsV1`, one
+//! entry per manager and operation, `subresource: status` for status writes). Updates, patches
+//! and creates record `operation: Update` for their manager (`fieldManager`, else the
+//! User-Agent's first word, as a real server does) and take the fields they change from other
+//! managers. An apply that would change a field another manager owns fails with 409 `Conflict`
+//! (`details.causes` of reason `FieldManagerConflict`, message `Apply failed with 1 conflict:
+//! conflict with "kubectl-client-side-apply" using v1: .data.key`) unless `force=true`, which
+//! takes the field over; applying the same value shares it. Fields a manager applied before and
+//! no longer applies are removed unless another manager owns them. `managedFields: [{}]` in a
+//! write clears the entries. The ownership of list items follows kube-sim's strategic-merge keys
+//! (containers, env, volumes by `name`, ports by `containerPort`/`port`, ...; other lists are
+//! atomic), not OpenAPI schemas.
+//!
+//! Graceful deletion: deleting a scheduled, not yet finished pod sets `deletionTimestamp` (now
+//! plus the grace period: `gracePeriodSeconds`, else `spec.terminationGracePeriodSeconds`) and
+//! `deletionGracePeriodSeconds`; the pod stays, `Terminating`, until the simulated kubelet
+//! removes it after the shorter of that grace period and [`KubeSimBuilder::pod_grace_period`]
+//! (default 200 ms, [`DEFAULT_POD_GRACE`]); `gracePeriodSeconds=0` (`kubectl delete --force
+//! --grace-period=0`) removes it at once, deleting again may shorten the wait. Objects of any
+//! kind with `metadata.finalizers` stay (with `deletionTimestamp`) until an update removes the
+//! last finalizer; no finalizer can be added meanwhile. Watches see MODIFIED, then DELETED;
+//! garbage collection of dependents happens when the owner is finally gone. Controllers do not
+//! count terminating pods and replace them at once.
 //!
 //! Simulated controllers run synchronously after each write: Deployment -> ReplicaSet (named
 //! `<name>-<pod-template-hash>`) -> Pods, with status (`availableReplicas`, conditions
@@ -122,21 +170,28 @@
 //!
 //! * TLS, authentication and authorization beyond bearer tokens being recorded and
 //!   [`KubeSim::deny`] rules; no impersonation, no RBAC objects.
-//! * Protobuf and CBOR: request bodies in them get 415, so kubectl's typed generators
-//!   (`kubectl create namespace|deployment|...`) fail; `kubectl apply|create -f` (JSON) work.
-//!   Responses are always JSON. No server-side `Table` output: `kubectl get` falls back to its
-//!   own NAME/AGE printing.
+//! * CBOR bodies get 415; protobuf bodies of kinds (or fields, e.g. `affinity`, exotic volume
+//!   sources) outside the decoder's table get 415 naming the kind or field. Responses are
+//!   always JSON (also for protobuf `Accept`s and Tables). Table cells follow the real printers
+//!   closely but not everywhere (e.g. HPA and Event columns are NAME AGE, the Job STATUS knows
+//!   only the conditions kube-sim's jobs can have).
 //! * OpenAPI: `/openapi/v3` serves only PATCH operations with the `fieldValidation` parameter
 //!   (so kubectl leaves validation to the server); no schemas, `/openapi/v2` is 404, so
 //!   `kubectl explain` does not work and kube-sim does no schema validation.
 //! * Subresources other than `status`: no `scale`, `log`, `exec`, `attach`, `portforward`,
 //!   `eviction`, `binding`, `proxy`, `ephemeralcontainers`. `kubectl scale`, `logs`, `exec` and
 //!   `drain` therefore fail.
-//! * Server-side apply is a strategic merge plus a `managedFields` entry: no field ownership,
-//!   no apply conflicts (everything behaves as `force=true`), no removal of fields a manager
-//!   stopped applying.
-//! * No graceful deletion (`deletionTimestamp`, finalizers, grace periods) and no foreground
-//!   cascading: deletes are immediate; namespaces never sit in `Terminating`.
+//! * Server-side apply: no OpenAPI schemas (list semantics as above, no `x-kubernetes-*`
+//!   markers, no `listType=set` `v:` elements), no version conversion of field sets; a
+//!   manager's own `Update` entry counts as another manager for its applies. Writes by kube-sim
+//!   itself (controllers, [`KubeSim::put`]) and by clients with neither `fieldManager` nor
+//!   User-Agent record no ownership.
+//! * Deletion: only pods have a grace period; pods removed by controllers (scale-down, template
+//!   changes), by garbage collection or with their namespace go at once, ignoring finalizers;
+//!   no foreground cascading (`propagationPolicy=Foreground` acts as Background), no `orphan`
+//!   finalizer (an orphaning delete of an object held by finalizers collects its dependents
+//!   when it goes); namespaces never sit in `Terminating` (their `spec.finalizers` are not
+//!   honoured); a terminating pod keeps its Running status until it is removed.
 //! * No admission beyond name/label/selector/container validation, pod/service defaulting and
 //!   the sidecar injector; no defaulting of most fields; no schema validation of CRs.
 //! * Controllers are instantaneous: no rolling-update pacing beyond "one pod at a time, once
@@ -158,11 +213,14 @@ mod controllers;
 mod faults;
 mod generator;
 pub mod istio;
+mod managed;
 mod patch;
+mod protobuf;
 mod registry;
 mod selector;
 mod server;
 mod store;
+mod table;
 mod util;
 
 use std::collections::BTreeMap;
@@ -182,7 +240,7 @@ pub use generator::{
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
 pub use server::WriteRecord;
-pub use store::ApiError;
+pub use store::{ApiError, DEFAULT_POD_GRACE};
 pub use util::Rng;
 
 use server::{Shared, lock};
@@ -198,6 +256,7 @@ pub struct KubeSimBuilder {
     objects: Vec<Value>,
     istio_version: Option<String>,
     continue_ttl: Option<Duration>,
+    pod_grace: Option<Duration>,
 }
 
 impl KubeSimBuilder {
@@ -245,6 +304,16 @@ impl KubeSimBuilder {
         self
     }
 
+    /// How long a deleted pod stays `Terminating` (with `deletionTimestamp` set) before the
+    /// simulated kubelet removes it: the shorter of this and the grace period the delete asked
+    /// for (`gracePeriodSeconds`, else the pod's `terminationGracePeriodSeconds`, 30 s by
+    /// default). Default 200 ms ([`DEFAULT_POD_GRACE`]) so that test suites stay fast; `0`
+    /// still shows the `Terminating` state but removes it at the next chance.
+    pub fn pod_grace_period(mut self, grace: Duration) -> Self {
+        self.pod_grace = Some(grace);
+        self
+    }
+
     pub fn start(self) -> std::io::Result<KubeSim> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -257,6 +326,8 @@ impl KubeSimBuilder {
         let mut store = Store::new(self.seed);
         store.istio_version_override = self.istio_version.clone();
         store.continue_ttl = self.continue_ttl;
+        store.pod_grace = self.pod_grace.unwrap_or(DEFAULT_POD_GRACE);
+        let wake = store.wake.clone();
         let mut report = None;
         if let Some(g) = &self.generate {
             let mut cluster = generate_cluster(g);
@@ -282,7 +353,8 @@ impl KubeSimBuilder {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(std_listener)?
         };
-        runtime.spawn(server::serve(listener, shared.clone(), rx));
+        runtime.spawn(server::serve(listener, shared.clone(), rx.clone()));
+        runtime.spawn(server::reaper(shared.clone(), wake, rx));
         let dir = tempfile::Builder::new().prefix("kube-sim-").tempdir()?;
         let url = format!("http://{addr}");
         let kubeconfig = dir.path().join("kubeconfig");
@@ -500,7 +572,9 @@ impl KubeSim {
             .unwrap_or(0)
     }
 
-    /// Deletes an object (with cascading and controllers, as an API delete).
+    /// Deletes an object (with cascading and controllers, as an API delete): a pod terminates
+    /// gracefully (see [`KubeSimBuilder::pod_grace_period`]) and objects with finalizers stay
+    /// until these are removed.
     pub fn delete(
         &self,
         resource: &str,

@@ -1,6 +1,6 @@
 //! The four patch types: JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge
-//! patch (name-keyed lists) and server-side apply (treated as a strategic merge of the applied
-//! object, recording the field manager in `managedFields`).
+//! patch (name-keyed lists) and the merge behind server-side apply (field ownership is in
+//! `managed.rs`).
 
 use serde_json::{Map, Value, json};
 
@@ -24,7 +24,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// The merge key of a list field in strategic merge patch, for the lists kube-sim knows.
-fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
+pub(crate) fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
     let has = |k: &str| items.iter().all(|i| i.get(k).is_some());
     match field {
         "containers"
@@ -221,30 +221,6 @@ fn fields_v1_inner(field: &str, v: &Value) -> Value {
     }
 }
 
-/// Records `manager` in `metadata.managedFields` (replacing its previous entry).
-pub fn record_manager(obj: &mut Value, manager: &str, operation: &str, fields: Value, time: &str) {
-    let api_version = obj.get("apiVersion").cloned().unwrap_or(json!("v1"));
-    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let mf = meta
-        .entry("managedFields")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if !mf.is_array() {
-        *mf = Value::Array(Vec::new());
-    }
-    let list = mf.as_array_mut().expect("array");
-    list.retain(|e| !(e["manager"] == manager && e["operation"] == operation));
-    list.push(json!({
-        "manager": manager,
-        "operation": operation,
-        "apiVersion": api_version,
-        "time": time,
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
-    }));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,7 +338,6 @@ mod tests {
 
     #[test]
     fn managed_fields() {
-        let mut d = deployment();
         let f = fields_v1(
             &json!({"apiVersion": "v1", "metadata": {"name": "d", "labels": {"a": "1"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}),
         );
@@ -372,17 +347,5 @@ mod tests {
                 .get("k:{\"name\":\"c\"}")
                 .is_some()
         );
-        record_manager(
-            &mut d,
-            "kyma-mesh",
-            "Apply",
-            f.clone(),
-            "2024-01-01T00:00:00Z",
-        );
-        record_manager(&mut d, "kyma-mesh", "Apply", f, "2024-01-01T00:00:01Z");
-        let mf = d["metadata"]["managedFields"].as_array().unwrap();
-        assert_eq!(mf.len(), 1);
-        assert_eq!(mf[0]["manager"], "kyma-mesh");
-        assert_eq!(mf[0]["time"], "2024-01-01T00:00:01Z");
     }
 }

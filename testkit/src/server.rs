@@ -1,5 +1,6 @@
 //! The HTTP layer: routing, discovery, verbs, watch streams, fault injection, the write log.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,9 +22,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::faults::{Decision, FaultState};
+use crate::protobuf;
 use crate::registry::{self, RESOURCES};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, DeleteOpts, Obj, PatchType, Store, WriteOpts};
+use crate::table::{self, Include};
 use crate::util::parse_query;
 
 /// One write request (create, update, patch, delete, deletecollection) as the server saw it,
@@ -42,6 +45,8 @@ pub struct WriteRecord {
     pub name: Option<String>,
     pub subresource: Option<String>,
     pub content_type: String,
+    /// The body as text; a protobuf body (kubectl's typed generators) is recorded as the JSON
+    /// it was decoded to.
     pub body: String,
     /// The HTTP status answered (0 for a dropped connection).
     pub status: u16,
@@ -319,6 +324,25 @@ pub(crate) async fn serve(
     }
 }
 
+/// The simulated kubelet's clock: removes terminating pods when their time is up.
+pub(crate) async fn reaper(
+    shared: Arc<Shared>,
+    wake: Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let next = lock(&shared.store).reap(std::time::Instant::now());
+        let until = next
+            .map(tokio::time::Instant::from_std)
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            _ = tokio::time::sleep_until(until) => {}
+            _ = wake.notified() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Dropped;
 
@@ -344,6 +368,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
             .to_string()
     };
     let content_type = header_str(header::CONTENT_TYPE);
+    let accept = header_str(header::ACCEPT);
+    let user_agent = header_str(header::USER_AGENT);
     let user = header_str(header::AUTHORIZATION)
         .strip_prefix("Bearer ")
         .map(String::from);
@@ -362,10 +388,32 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let body = match req.into_body().collect().await {
+    let mut body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(Dropped),
     };
+    // kubectl's typed generators send protobuf: decode it to JSON up front (the write log
+    // records the decoded JSON, with the original content type).
+    let mut body_type = content_type.clone();
+    let mut pb_error = None;
+    if is_protobuf(&content_type)
+        && !body.is_empty()
+        && matches!(method, Method::POST | Method::PUT)
+    {
+        match protobuf::decode(&body) {
+            Ok(v) => {
+                body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
+                body_type = "application/json".to_string();
+            }
+            Err(e) => {
+                pb_error = Some(if e.unsupported {
+                    ApiError::new(415, "UnsupportedMediaType", e.message)
+                } else {
+                    ApiError::bad_request(e.message)
+                })
+            }
+        }
+    }
     let log = route_info
         .as_ref()
         .filter(|r| is_write(verb) && !RESOURCES[r.res].create_only)
@@ -432,8 +480,22 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                     rt.group
                 )))
             } else {
-                match resource_request(&shared, &method, &r, &q, &body, &content_type, watch).await
-                {
+                let result = match pb_error {
+                    Some(e) => Err(e),
+                    None => {
+                        let req = Req {
+                            method: &method,
+                            route: &r,
+                            q: &q,
+                            body: &body,
+                            content_type: &body_type,
+                            table: table::wants_table(&accept),
+                            user_agent: &user_agent,
+                        };
+                        resource_request(&shared, &req, watch).await
+                    }
+                };
+                match result {
                     Ok(resp) => resp,
                     Err(e) => error_resp(&e),
                 }
@@ -442,6 +504,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     };
     record(resp.status().as_u16());
     Ok(resp)
+}
+
+fn is_protobuf(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim() == "application/vnd.kubernetes.protobuf")
 }
 
 fn parse_body(body: &[u8], yaml_ok: bool) -> Result<Value, ApiError> {
@@ -466,15 +535,66 @@ fn selectors(q: &Q) -> Result<(LabelSelector, FieldSelector), ApiError> {
     Ok((l, f))
 }
 
+/// A resource request, as `resource_request` needs it.
+struct Req<'a> {
+    method: &'a Method,
+    route: &'a Route,
+    q: &'a Q,
+    body: &'a [u8],
+    content_type: &'a str,
+    /// The Table version the client asked for (`Accept: ...;as=Table;v=v1;g=meta.k8s.io`).
+    table: Option<&'static str>,
+    user_agent: &'a str,
+}
+
+/// The field manager of a write: `fieldManager`, else (not for apply, which requires it) the
+/// User-Agent up to its first `/` as a real server does (`kubectl`, `Go-http-client`, ...).
+fn field_manager(q: &Q, user_agent: &str, content_type: &str) -> Option<String> {
+    if let Some(m) = q.get("fieldManager").filter(|m| !m.is_empty()) {
+        return Some(m.to_string());
+    }
+    if PatchType::from_content_type(content_type) == Some(PatchType::Apply) {
+        return None;
+    }
+    let prefix: String = user_agent
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(128)
+        .collect();
+    (!prefix.is_empty()).then_some(prefix)
+}
+
+/// The object as a value in a served version (borrowed when it is the stored one).
+fn value_as<'a>(obj: &'a Obj, api_version: &str) -> Cow<'a, Value> {
+    if obj.meta.api_version == api_version {
+        return Cow::Borrowed(obj.value());
+    }
+    let mut v = obj.value().clone();
+    v["apiVersion"] = json!(api_version);
+    Cow::Owned(v)
+}
+
+fn table_resp(version: &str, t: &Value) -> Resp {
+    let mut r = value_resp(200, t);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "application/json;as=Table;v={version};g=meta.k8s.io"
+    )) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
 async fn resource_request(
     shared: &Arc<Shared>,
-    method: &Method,
-    r: &Route,
-    q: &Q,
-    body: &[u8],
-    content_type: &str,
+    req: &Req<'_>,
     watch: bool,
 ) -> Result<Resp, ApiError> {
+    let (method, r, q, body, content_type) =
+        (req.method, req.route, req.q, req.body, req.content_type);
+    let include = Include::parse(q.get("includeObject")).map_err(ApiError::bad_request)?;
     let rt = &RESOURCES[r.res];
     let api_version = registry::api_version(rt.group, &r.version);
     let ns = r.ns.as_deref().unwrap_or_default();
@@ -483,14 +603,14 @@ async fn resource_request(
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type:?})"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {content_type:?})"
             ),
         ));
     }
     let dry_run = q.get("dryRun").is_some_and(|d| d == "All");
     let opts = WriteOpts {
         dry_run,
-        field_manager: q.get("fieldManager").map(String::from),
+        field_manager: field_manager(q, req.user_agent, content_type),
         force: q.flag("force"),
         subresource: r.sub.clone(),
     };
@@ -505,12 +625,20 @@ async fn resource_request(
         ));
     }
     match (method.as_str(), r.name.as_deref()) {
-        ("GET", _) if watch => watch_stream(shared, r, q, &api_version),
+        ("GET", _) if watch => watch_stream(shared, r, q, &api_version, req.table, include),
         ("GET", Some(name)) => {
             let store = lock(&shared.store);
             let obj = store
                 .get(r.res, ns, name)
                 .ok_or_else(|| ApiError::not_found(rt, name))?;
+            if let Some(tv) = req.table {
+                let v = value_as(obj, &api_version);
+                let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
+                return Ok(table_resp(
+                    tv,
+                    &table::table(rt, tv, [v.as_ref()], meta, include, true),
+                ));
+            }
             Ok(json_resp(200, render(obj, &api_version)))
         }
         ("GET", None) => {
@@ -524,6 +652,25 @@ async fn resource_request(
                 limit,
                 q.get("continue"),
             )?;
+            if let Some(tv) = req.table {
+                let mut meta = json!({"resourceVersion": page.rv.to_string()});
+                if let Some(c) = &page.cont {
+                    meta["continue"] = json!(c);
+                }
+                if let Some(n) = page.remaining {
+                    meta["remainingItemCount"] = json!(n);
+                }
+                let values: Vec<Cow<Value>> = page
+                    .items
+                    .iter()
+                    .map(|o| value_as(o, &api_version))
+                    .collect();
+                let rows = values.iter().map(|v| v.as_ref());
+                return Ok(table_resp(
+                    tv,
+                    &table::table(rt, tv, rows, meta, include, true),
+                ));
+            }
             Ok(json_resp(
                 200,
                 list_body(
@@ -637,7 +784,18 @@ fn delete_opts(q: &Q, body: &[u8]) -> Result<DeleteOpts, ApiError> {
         .as_array()
         .is_some_and(|d| d.iter().any(|x| x == "All"))
         || q.get("dryRun").is_some_and(|d| d == "All");
+    let grace =
+        match b["gracePeriodSeconds"].as_i64() {
+            Some(g) => Some(g),
+            None => match q.get("gracePeriodSeconds") {
+                Some(g) => Some(g.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("invalid gracePeriodSeconds {g:?}"))
+                })?),
+                None => None,
+            },
+        };
     Ok(DeleteOpts {
+        grace_period: grace,
         dry_run: dry,
         orphan: policy == "Orphan" || b["orphanDependents"].as_bool() == Some(true),
         precondition_uid: b["preconditions"]["uid"].as_str().map(String::from),
@@ -703,6 +861,8 @@ fn watch_stream(
     r: &Route,
     q: &Q,
     api_version: &str,
+    table_version: Option<&'static str>,
+    include: Include,
 ) -> Result<Resp, ApiError> {
     let rt = &RESOURCES[r.res];
     let (labels, mut fields) = selectors(q)?;
@@ -733,12 +893,24 @@ fn watch_stream(
     let api_version = api_version.to_string();
     let kind = rt.kind;
     let matches = move |o: &Obj| labels.matches(o.labels()) && fields.matches_obj(o);
-    let line = |t: &str, obj: &Obj, av: &str| {
+    // With a Table, each event carries a one-row Table; only the first has the column
+    // definitions (kubectl reuses them, as for a real server).
+    let mut headers = true;
+    let mut line = move |t: &str, obj: &Obj, av: &str| {
         let mut b = BytesMut::new();
         b.extend_from_slice(b"{\"type\":\"");
         b.extend_from_slice(t.as_bytes());
         b.extend_from_slice(b"\",\"object\":");
-        b.extend_from_slice(&render(obj, av));
+        match table_version {
+            Some(tv) => {
+                let v = value_as(obj, av);
+                let meta = json!({"resourceVersion": v["metadata"]["resourceVersion"]});
+                let t = table::table(&RESOURCES[res], tv, [v.as_ref()], meta, include, headers);
+                headers = false;
+                b.extend_from_slice(&serde_json::to_vec(&t).unwrap_or_default());
+            }
+            None => b.extend_from_slice(&render(obj, av)),
+        }
         b.extend_from_slice(b"}\n");
         b.freeze()
     };

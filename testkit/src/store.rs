@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
+use crate::managed::{self, Conflict, Scope};
 use crate::patch;
 use crate::registry::{RESOURCES, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
@@ -107,6 +108,17 @@ impl ApiError {
                 "Invalid",
                 format!("{kind_group} \"{name}\" is invalid: {field}: {msg}"),
             )
+        }
+    }
+    /// 409 for server-side apply conflicts, naming each field and its manager.
+    pub(crate) fn apply_conflict(conflicts: &[Conflict]) -> Self {
+        let causes: Vec<Value> = conflicts
+            .iter()
+            .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {}", c.manager), "field": c.path}))
+            .collect();
+        ApiError {
+            details: Some(Box::new(json!({"causes": causes}))),
+            ..Self::new(409, "Conflict", managed::conflict_message(conflicts))
         }
     }
     pub fn bad_request(msg: impl Into<String>) -> Self {
@@ -315,6 +327,8 @@ pub struct WriteOpts {
 pub struct DeleteOpts {
     pub dry_run: bool,
     pub orphan: bool,
+    /// `gracePeriodSeconds` (pods; None: the pod's `terminationGracePeriodSeconds`).
+    pub grace_period: Option<i64>,
     pub precondition_uid: Option<String>,
     pub precondition_rv: Option<String>,
 }
@@ -344,7 +358,17 @@ pub struct Store {
     pub(crate) work: Vec<(usize, String, String)>,
     pub(crate) ip_counter: u32,
     pub(crate) fixtures: crate::controllers::Fixtures,
+    /// How long the simulated kubelet takes to stop a deleted pod (at most its grace period).
+    pub pod_grace: Duration,
+    /// Terminating pods to remove: (due, resource, namespace, name, uid).
+    pending: Vec<(Instant, usize, String, String, String)>,
+    /// Woken when `pending` gets an entry (the reaper task sleeps until the next due time).
+    pub(crate) wake: Arc<Notify>,
 }
+
+/// Real pods default to 30 s; kube-sim's simulated kubelet stops containers much faster so
+/// that test suites stay fast.
+pub const DEFAULT_POD_GRACE: Duration = Duration::from_millis(200);
 
 pub(crate) fn res_index(plural: &str) -> usize {
     RESOURCES
@@ -377,6 +401,46 @@ fn valid_name(name: &str, label: bool) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A Secret's `type` defaults to `Opaque`.
+fn secret_defaults(v: &mut Value) {
+    if v["type"].as_str().is_none_or(str::is_empty) {
+        v["type"] = json!("Opaque");
+    }
+}
+
+fn finalizers(v: &Value) -> Vec<String> {
+    v["metadata"]["finalizers"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A terminating object with no finalizers left and no grace period to wait for.
+fn deletion_due(v: &Value) -> bool {
+    !v["metadata"]["deletionTimestamp"].is_null()
+        && finalizers(v).is_empty()
+        && v["metadata"]["deletionGracePeriodSeconds"]
+            .as_i64()
+            .unwrap_or(0)
+            == 0
+}
+
+/// The part of an object a write manages (field ownership).
+fn scope(rt: &ResourceType, opts: &WriteOpts) -> Scope {
+    if opts.subresource.as_deref() == Some("status") {
+        Scope::Status
+    } else {
+        Scope::Main {
+            status_subresource: rt.status || rt.plural == "namespaces",
+        }
+    }
 }
 
 /// Everything but metadata and status: what `generation` tracks.
@@ -413,6 +477,9 @@ impl Store {
             work: Vec::new(),
             ip_counter: 10,
             fixtures: Default::default(),
+            pod_grace: DEFAULT_POD_GRACE,
+            pending: Vec::new(),
+            wake: Arc::new(Notify::new()),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let _ =
@@ -522,6 +589,7 @@ impl Store {
             .or_insert_with(|| json!(now_rfc3339()));
         meta.insert("generation".into(), json!(1));
         meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
     }
 
     /// Inserts an object as-is (filling missing server metadata), without admission or
@@ -778,11 +846,11 @@ impl Store {
             "namespaces" => self.namespace_defaults(&mut v),
             "pods" => self.admit_pod(&mut v)?,
             "services" => self.admit_service(&mut v),
+            "secrets" => secret_defaults(&mut v),
             _ => {}
         }
         if let Some(fm) = &opts.field_manager {
-            let f = patch::fields_v1(&v);
-            patch::record_manager(&mut v, fm, "Update", f, &now_rfc3339());
+            managed::record_update(None, &mut v, fm, scope(rt, opts), &now_rfc3339());
         }
         if opts.dry_run {
             return Ok(Obj::new(v));
@@ -836,17 +904,19 @@ impl Store {
         if !v["metadata"].is_object() {
             v["metadata"] = json!({});
         }
-        self.replace(res, &old, v, opts)
+        self.replace(res, &old, v, opts, true)
     }
 
     /// Stores `new` in place of `old`: keeps server-owned metadata, honours the status
     /// subresource, bumps `generation` when anything but metadata/status changed.
+    /// `record`: record the write's field ownership (an apply has done so already).
     fn replace(
         &mut self,
         res: usize,
         old: &Arc<Obj>,
         mut new: Value,
         opts: &WriteOpts,
+        record: bool,
     ) -> Result<Arc<Obj>, ApiError> {
         let rt = &RESOURCES[res];
         let name = old.name().to_string();
@@ -881,6 +951,7 @@ impl Store {
                 "name",
                 "namespace",
                 "deletionTimestamp",
+                "deletionGracePeriodSeconds",
                 "generation",
             ] {
                 match om.get(k) {
@@ -898,8 +969,28 @@ impl Store {
             self.namespace_defaults(&mut new);
             new["status"] = old.value()["status"].clone();
         }
+        if rt.plural == "secrets" {
+            secret_defaults(&mut new);
+        }
         if !status_only {
             self.validate(rt, &name, &new, Some(old.value()))?;
+        }
+        if !old.value()["metadata"]["deletionTimestamp"].is_null() {
+            let had = finalizers(old.value());
+            let added: Vec<String> = finalizers(&new)
+                .into_iter()
+                .filter(|f| !had.contains(f))
+                .collect();
+            if !added.is_empty() {
+                return Err(ApiError::invalid(
+                    rt,
+                    &name,
+                    "metadata.finalizers",
+                    &format!(
+                        "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"
+                    ),
+                ));
+            }
         }
         if spec_part(&new) != spec_part(old.value()) {
             let g = old.value()["metadata"]["generation"].as_i64().unwrap_or(1);
@@ -913,16 +1004,29 @@ impl Store {
             }
         }
         if let Some(fm) = &opts.field_manager
-            && !opts.force
+            && record
         {
-            let f = patch::fields_v1(&new);
-            patch::record_manager(&mut new, fm, "Update", f, &now_rfc3339());
+            managed::record_update(
+                Some(old.value()),
+                &mut new,
+                fm,
+                scope(rt, opts),
+                &now_rfc3339(),
+            );
         }
         if opts.dry_run {
             return Ok(Obj::new(new));
         }
         let obj = self.commit(res, new, EventType::Modified);
         self.after_write(res, &obj, Some(old.clone()));
+        if deletion_due(obj.value()) {
+            self.finalize(
+                res,
+                obj.namespace().to_string(),
+                obj.name().to_string(),
+                false,
+            );
+        }
         Ok(obj)
     }
 
@@ -973,18 +1077,19 @@ impl Store {
             if let Some(m) = v["metadata"].as_object_mut() {
                 m.remove("resourceVersion");
             }
-            let fields = patch::fields_v1(&v);
+            let v = managed::apply(
+                None,
+                &v,
+                manager.as_deref().unwrap_or_default(),
+                opts.force,
+                scope(rt, opts),
+                &now_rfc3339(),
+                patch::strategic_merge,
+            )
+            .map_err(|c| ApiError::apply_conflict(&c))?;
             let mut create_opts = opts.clone();
             create_opts.field_manager = None;
-            let mut v2 = v;
-            patch::record_manager(
-                &mut v2,
-                manager.as_deref().unwrap_or_default(),
-                "Apply",
-                fields,
-                &now_rfc3339(),
-            );
-            let obj = self.create(res, ns, v2, &create_opts)?;
+            let obj = self.create(res, ns, v, &create_opts)?;
             return Ok((obj, true));
         };
         let mut v = old.value().clone();
@@ -1016,19 +1121,16 @@ impl Store {
                         "the applied configuration is not an object",
                     ));
                 }
-                let mut b = body.clone();
-                if let Some(m) = b["metadata"].as_object_mut() {
-                    m.remove("resourceVersion");
-                }
-                patch::strategic_merge(&mut v, &b);
-                let fields = patch::fields_v1(body);
-                patch::record_manager(
-                    &mut v,
+                v = managed::apply(
+                    Some(old.value()),
+                    body,
                     manager.as_deref().unwrap_or_default(),
-                    "Apply",
-                    fields,
+                    opts.force,
+                    scope(rt, opts),
                     &now_rfc3339(),
-                );
+                    patch::strategic_merge,
+                )
+                .map_err(|c| ApiError::apply_conflict(&c))?;
             }
         }
         if !v.is_object() || !v["metadata"].is_object() {
@@ -1051,11 +1153,7 @@ impl Store {
         {
             return Err(ApiError::conflict(rt, name));
         }
-        let mut o = opts.clone();
-        if ptype == PatchType::Apply {
-            o.force = true; // managedFields already recorded
-        }
-        let obj = self.replace(res, &old, v, &o)?;
+        let obj = self.replace(res, &old, v, opts, ptype != PatchType::Apply)?;
         Ok((obj, false))
     }
 
@@ -1104,28 +1202,114 @@ impl Store {
                 ),
             ));
         }
+        let v = old.value();
+        let pod = rt.plural == "pods";
+        // Pods terminate gracefully: unscheduled and finished ones go at once.
+        let grace = if pod {
+            let terminal = matches!(v["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+            if terminal || v["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
+                0
+            } else {
+                opts.grace_period
+                    .or(v["spec"]["terminationGracePeriodSeconds"].as_i64())
+                    .unwrap_or(30)
+                    .max(0)
+            }
+        } else {
+            0
+        };
+        let blocked = !finalizers(v).is_empty();
+        let terminating = !v["metadata"]["deletionTimestamp"].is_null();
+        if terminating {
+            // Deleting again may only shorten a pod's grace period.
+            let current = v["metadata"]["deletionGracePeriodSeconds"]
+                .as_i64()
+                .unwrap_or(0);
+            if opts.dry_run || !pod || grace >= current {
+                return Ok(old);
+            }
+        }
         if opts.dry_run {
             return Ok(old);
         }
-        let gone = self.remove_raw(res, ns, name).unwrap_or(old);
-        if rt.plural == "namespaces" {
+        if grace == 0 && !blocked {
+            return Ok(self
+                .finalize(res, ns.to_string(), name.to_string(), opts.orphan)
+                .unwrap_or(old));
+        }
+        // Graceful: mark the object; the kubelet (pods) or finalizer removal finishes the job.
+        let mut marked = v.clone();
+        marked["metadata"]["deletionTimestamp"] =
+            json!(crate::util::rfc3339(crate::util::unix_now() + grace));
+        marked["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
+        let obj = self.commit(res, marked, EventType::Modified);
+        self.pending.retain(|p| p.4 != obj.uid());
+        if grace > 0 {
+            let secs = Duration::from_secs(grace as u64);
+            let due = Instant::now() + secs.min(self.pod_grace);
+            self.pending.push((
+                due,
+                res,
+                ns.to_string(),
+                name.to_string(),
+                obj.uid().to_string(),
+            ));
+            self.wake.notify_one();
+        }
+        // owners see their pod terminating (and replace it at once, as real controllers do)
+        self.after_delete(res, &obj);
+        Ok(obj)
+    }
+
+    /// Removes an object for good: its namespace's contents (for a namespace) and its
+    /// dependents (unless orphaned) go with it, and controllers react.
+    fn finalize(&mut self, res: usize, ns: String, name: String, orphan: bool) -> Option<Arc<Obj>> {
+        let gone = self.remove_raw(res, &ns, &name)?;
+        self.pending.retain(|p| p.4 != gone.uid());
+        if RESOURCES[res].plural == "namespaces" {
             for (r, rt) in RESOURCES.iter().enumerate() {
                 if rt.namespaced {
                     let names: Vec<String> = self
-                        .iter(r, Some(name))
+                        .iter(r, Some(&name))
                         .map(|o| o.name().to_string())
                         .collect();
                     for n in names {
-                        self.remove_raw(r, name, &n);
+                        self.remove_raw(r, &name, &n);
                     }
                 }
             }
         }
-        if !opts.orphan {
+        if !orphan {
             self.collect_garbage(gone.uid().to_string());
         }
         self.after_delete(res, &gone);
-        Ok(gone)
+        Some(gone)
+    }
+
+    /// The simulated kubelet: terminating pods whose time has come are removed (or, with
+    /// finalizers left, wait for them with `deletionGracePeriodSeconds: 0`). Returns when the
+    /// next one is due.
+    pub fn reap(&mut self, now: Instant) -> Option<Instant> {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.0 <= now);
+        self.pending = later;
+        for (_, res, ns, name, uid) in due {
+            let Some(o) = self.get(res, &ns, &name).cloned() else {
+                continue;
+            };
+            if o.uid() != uid || o.value()["metadata"]["deletionTimestamp"].is_null() {
+                continue;
+            }
+            if finalizers(o.value()).is_empty() {
+                self.finalize(res, ns, name, false);
+            } else if o.value()["metadata"]["deletionGracePeriodSeconds"] != 0 {
+                let mut v = o.value().clone();
+                v["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+                self.commit(res, v, EventType::Modified);
+            }
+        }
+        self.pending.iter().map(|p| p.0).min()
     }
 
     /// Deletes (recursively) everything owned by `uid`.
@@ -1398,8 +1582,14 @@ mod tests {
             o.value()["metadata"]["managedFields"][0]["manager"],
             "kyma-mesh"
         );
+        let b_only = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}});
+        // another manager's apply merges (and shares nothing with kyma-mesh)
+        let other = WriteOpts {
+            field_manager: Some("other".into()),
+            ..Default::default()
+        };
         let (o, created) = s
-            .patch(cmr, "default", "cfg", PatchType::Apply, &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}}), &opts)
+            .patch(cmr, "default", "cfg", PatchType::Apply, &b_only, &other)
             .unwrap();
         assert!(!created);
         assert_eq!(o.value()["data"], json!({"a": "1", "b": "2"}));
@@ -1408,7 +1598,43 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .len(),
-            1
+            2
+        );
+        // the same manager no longer applying `a` (nor the label) removes them
+        let (o, _) = s
+            .patch(cmr, "default", "cfg", PatchType::Apply, &b_only, &opts)
+            .unwrap();
+        assert_eq!(o.value()["data"], json!({"b": "2"}));
+        assert!(o.value()["metadata"].get("labels").is_none());
+        // a conflicting apply without force is refused and changes nothing
+        let e = s
+            .patch(
+                cmr,
+                "default",
+                "cfg",
+                PatchType::Apply,
+                &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "3"}}),
+                &WriteOpts {
+                    field_manager: Some("third".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "Conflict"));
+        // kyma-mesh and other both own .data.b (they applied the same value)
+        assert!(e.message.starts_with("Apply failed with 2 conflicts: conflicts with \"kyma-mesh\":\n- .data.b\nconflicts with \"other\":"), "{}", e.message);
+        let mut causes: Vec<Value> = e.details.unwrap()["causes"].as_array().unwrap().clone();
+        causes.sort_by_key(|c| c["message"].to_string());
+        assert_eq!(
+            causes,
+            [
+                json!({"reason": "FieldManagerConflict", "message": "conflict with \"kyma-mesh\"", "field": ".data.b"}),
+                json!({"reason": "FieldManagerConflict", "message": "conflict with \"other\"", "field": ".data.b"})
+            ]
+        );
+        assert_eq!(
+            s.get(cmr, "default", "cfg").unwrap().value()["data"]["b"],
+            "2"
         );
         let e = s
             .patch(
@@ -1524,6 +1750,135 @@ mod tests {
                 .code,
             410
         );
+    }
+
+    #[test]
+    fn pods_terminate_gracefully_and_finalizers_hold_deletion() {
+        let mut s = Store::new(1);
+        let pods = res_index("pods");
+        let pod = |name: &str| json!({"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
+        s.create(pods, "default", pod("p"), &WriteOpts::default())
+            .unwrap();
+        let rv = s.rv;
+        let o = s
+            .delete(pods, "default", "p", &DeleteOpts::default())
+            .unwrap();
+        assert!(o.value()["metadata"]["deletionTimestamp"].is_string());
+        assert_eq!(o.value()["metadata"]["deletionGracePeriodSeconds"], 30);
+        assert!(
+            s.get(pods, "default", "p").is_some(),
+            "still there, Terminating"
+        );
+        // deleting again with a longer grace period changes nothing
+        let again = s
+            .delete(
+                pods,
+                "default",
+                "p",
+                &DeleteOpts {
+                    grace_period: Some(60),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            again.value()["metadata"]["resourceVersion"],
+            o.value()["metadata"]["resourceVersion"]
+        );
+        let now = Instant::now();
+        assert!(s.reap(now).is_some(), "not due yet");
+        assert!(s.get(pods, "default", "p").is_some());
+        assert_eq!(s.reap(now + DEFAULT_POD_GRACE), None);
+        assert!(s.get(pods, "default", "p").is_none());
+        let (events, _, _) = s.watch_from(pods, None, Some(rv)).unwrap();
+        let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["MODIFIED", "DELETED"]);
+        // grace 0 deletes at once, also a pod already terminating
+        s.create(pods, "default", pod("q"), &WriteOpts::default())
+            .unwrap();
+        s.delete(pods, "default", "q", &DeleteOpts::default())
+            .unwrap();
+        s.delete(
+            pods,
+            "default",
+            "q",
+            &DeleteOpts {
+                grace_period: Some(0),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(s.get(pods, "default", "q").is_none());
+
+        // finalizers hold any kind, and its dependents, until they are removed
+        let cms = res_index("configmaps");
+        let owner = s
+            .create(
+                cms,
+                "default",
+                json!({"metadata": {"name": "owner", "finalizers": ["example.com/x"]}}),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        let owner_ref =
+            json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner.uid()}]);
+        s.create(
+            cms,
+            "default",
+            json!({"metadata": {"name": "dep", "ownerReferences": owner_ref}}),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        let o = s
+            .delete(cms, "default", "owner", &DeleteOpts::default())
+            .unwrap();
+        assert_eq!(o.value()["metadata"]["deletionGracePeriodSeconds"], 0);
+        assert!(s.get(cms, "default", "owner").is_some());
+        assert!(
+            s.get(cms, "default", "dep").is_some(),
+            "dependents wait for their owner"
+        );
+        let e = s
+            .patch(
+                cms,
+                "default",
+                "owner",
+                PatchType::Merge,
+                &json!({"metadata": {"finalizers": ["example.com/x", "example.com/y"]}}),
+                &WriteOpts::default(),
+            )
+            .unwrap_err();
+        assert_eq!(e.code, 422, "no new finalizers while deleting: {e}");
+        s.patch(
+            cms,
+            "default",
+            "owner",
+            PatchType::Merge,
+            &json!({"metadata": {"finalizers": null}}),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        assert!(s.get(cms, "default", "owner").is_none());
+        assert!(s.get(cms, "default", "dep").is_none());
+        // a pod with a finalizer outlives its grace period
+        let mut p = pod("f");
+        p["metadata"]["finalizers"] = json!(["example.com/x"]);
+        s.create(pods, "default", p, &WriteOpts::default()).unwrap();
+        s.delete(pods, "default", "f", &DeleteOpts::default())
+            .unwrap();
+        s.reap(Instant::now() + DEFAULT_POD_GRACE);
+        let f = s.get(pods, "default", "f").unwrap();
+        assert_eq!(f.value()["metadata"]["deletionGracePeriodSeconds"], 0);
+        s.patch(
+            pods,
+            "default",
+            "f",
+            PatchType::Json,
+            &json!([{"op": "remove", "path": "/metadata/finalizers"}]),
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        assert!(s.get(pods, "default", "f").is_none());
     }
 
     #[test]

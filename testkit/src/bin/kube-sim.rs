@@ -1,8 +1,8 @@
 //! kube-sim: an in-memory Kubernetes API server for tests and benchmarks.
 //!
 //! `kube-sim [--port N] [--kubeconfig-out FILE] [--generate-pods N] [--outdated-fraction F]
-//! [--seed S] [--istio-version V] [--latency-ms N] [--error-rate F]` serves on 127.0.0.1,
-//! prints `ready <url>` once it answers, and runs until SIGTERM or SIGINT.
+//! [--seed S] [--istio-version V] [--latency-ms N] [--error-rate F] [--pod-grace-ms MS]` serves
+//! on 127.0.0.1, prints `ready <url>` once it answers, and runs until SIGTERM or SIGINT.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +52,9 @@ struct Args {
     /// Context made current in the written kubeconfig.
     #[arg(long, default_value = "kube-sim")]
     context: String,
+    /// How long a deleted pod stays Terminating (at most its own grace period).
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    pod_grace_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
     let mut builder = KubeSim::builder()
         .port(args.port)
         .seed(args.seed)
+        .pod_grace_period(Duration::from_millis(args.pod_grace_ms))
         .faults(faults);
     if let Some(n) = args.generate_pods {
         builder = builder.generate(GenOptions {

@@ -116,8 +116,10 @@ async fn patch_types_apply_and_conflicts() {
         .await
         .unwrap();
     assert_eq!(cm.data.unwrap()["a"], "1");
+    // another manager's apply merges ...
+    let b_only = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}});
     let cm = cms
-        .patch("cfg", &ssa, &Patch::Apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}})))
+        .patch("cfg", &PatchParams::apply("other"), &Patch::Apply(&b_only))
         .await
         .unwrap();
     let data = cm.data.clone().unwrap();
@@ -125,6 +127,31 @@ async fn patch_types_apply_and_conflicts() {
     let mf = cm.metadata.managed_fields.clone().unwrap();
     assert_eq!(mf[0].manager.as_deref(), Some("kyma-mesh"));
     assert_eq!(mf[0].operation.as_deref(), Some("Apply"));
+    assert_eq!(mf[1].manager.as_deref(), Some("other"));
+    // ... a third one changing a field they own, without force, conflicts ...
+    let err = cms
+        .patch(
+            "cfg",
+            &PatchParams::apply("third"),
+            &Patch::Apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "9"}})),
+        )
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("{err}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+    assert_eq!(
+        status.message,
+        "Apply failed with 1 conflict: conflict with \"kyma-mesh\": .data.a"
+    );
+    // ... and kyma-mesh no longer applying `a`, which no one else owns, removes it
+    let cm = cms
+        .patch("cfg", &ssa, &Patch::Apply(&b_only))
+        .await
+        .unwrap();
+    let data = cm.data.clone().unwrap();
+    assert_eq!(data.keys().collect::<Vec<_>>(), ["b"]);
     let w = sim.writes();
     assert_eq!(w[0].content_type, "application/apply-patch+yaml");
     assert!(w[0].query.contains("fieldManager=kyma-mesh") && w[0].query.contains("force=true"));
