@@ -139,7 +139,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     let local = render::prepare(&req.config)?;
     validate_locally(&local, req)?;
 
-    let cluster = crate::ops::connect(&req.target)
+    let cluster = crate::ops::connect(&req.target, ui)
         .await
         .map_err(|e| InstallError::Connect(Box::new(e)))?;
     let mut pre = Preflight::new(ui, cluster.clone());

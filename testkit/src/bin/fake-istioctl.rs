@@ -266,7 +266,7 @@ async fn client(cli: &Cli) -> Res<Client> {
     .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
     let c = Client::try_from(config)
         .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
-    c.apiserver_version().await.map_err(|e| {
+    c.apiserver_version().await.map_err(ApiMsg).map_err(|e| {
         Failure(format!(
             "failed to connect to Kubernetes API server, error: {e}"
         ))
@@ -322,7 +322,7 @@ async fn apply_all(c: &Client, objects: &[Value]) -> Res<()> {
         let name = o["metadata"]["name"].as_str().unwrap_or_default();
         api_for(c, &ar, ns)
             .patch(name, &pp, &Patch::Apply(o))
-            .await
+            .await.map_err(ApiMsg)
             .map_err(|e| {
                 Failure(format!(
                     "failed to update resource with server-side apply for obj {}/{name}: {e}",
@@ -529,7 +529,7 @@ async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
         let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
         let list = api_for(c, &ar, None)
             .list(&lp)
-            .await
+            .await.map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
         for o in list {
             let ns = o.metadata.namespace.clone().unwrap_or_default();
@@ -595,13 +595,13 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let api = api_for(&c, &ar, namespaced.then_some(ns));
         let list = api
             .list(&owned)
-            .await
+            .await.map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
             if !a.dry_run {
                 api.delete(&name, &DeleteParams::default())
-                    .await
+                    .await.map_err(ApiMsg)
                     .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {e}")))?;
             }
             println!(
@@ -622,7 +622,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let api = api_for(&c, &ar, None);
         let list = api
             .list(&ListParams::default())
-            .await
+            .await.map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list CRDs: {e}")))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
@@ -752,6 +752,19 @@ fn main() {
             eprintln!("Error: {msg}");
             rec.finish(1);
             std::process::exit(1);
+        }
+    }
+}
+
+/// client-go's wording of an API error: the server's message, as istioctl prints it (kube's
+/// own `Display` embeds the Rust `Status` structure, which istioctl never shows).
+struct ApiMsg(kube::Error);
+
+impl std::fmt::Display for ApiMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            kube::Error::Api(s) => f.write_str(&s.message),
+            e => write!(f, "{e}"),
         }
     }
 }
