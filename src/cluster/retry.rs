@@ -271,6 +271,7 @@ impl Log {
         }
     }
 
+    #[cfg(test)]
     pub fn silent() -> Log {
         Log::new(-1, |_| {})
     }

@@ -49,8 +49,13 @@ pub enum InstallError {
     Input(#[from] crate::InvalidInput),
     #[error(transparent)]
     Connect(Box<ClusterError>),
-    #[error("preflight failed, nothing was changed:{}", list(.failures))]
-    Preflight { failures: Vec<String> },
+    /// `failed` names the checks; `detail` says what the progress lines did not (everything
+    /// with `-q`, only the hints otherwise).
+    #[error("preflight failed ({}), nothing was changed{}", .failed.join(", "), list(.detail))]
+    Preflight {
+        failed: Vec<String>,
+        detail: Vec<String>,
+    },
     #[error("writing the IstioOperator for istioctl: {0}")]
     RenderedFile(#[source] IstioctlError),
     #[error("{source}\nNo Kyma patches were applied.")]
@@ -224,27 +229,43 @@ async fn run_preflight(
         return Err(e.into());
     }
     if !report.success {
-        let failures = report
+        // The progress lines said each failure and its detail; the error adds the hints. With
+        // -q nothing was said, so the error says it all.
+        let shown = progress.shown();
+        let failed: Vec<_> = report
             .results()
             .filter(|r| r.result == Status::Error)
-            .map(|r| {
-                let mut s = format!("{}: {}", r.description, r.message);
-                for d in &r.detail {
-                    s.push_str(&format!("\n    {d}"));
+            .collect();
+        let detail = failed
+            .iter()
+            .filter_map(|r| {
+                let mut s = String::new();
+                if !shown {
+                    s.push_str(&format!("{}: {}", r.description, r.message));
+                    for d in &r.detail {
+                        s.push_str(&format!("\n    {d}"));
+                    }
                 }
                 if let Some(h) = &r.hint {
-                    s.push_str(&format!("\n    hint: {}", h.replace('\n', "\n      ")));
+                    if !s.is_empty() {
+                        s.push_str("\n  ");
+                    }
+                    s.push_str(&format!("hint: {}", h.replace('\n', "\n    ")));
                 }
-                s
+                (!s.is_empty()).then_some(s)
             })
             .collect();
-        return Err(InstallError::Preflight { failures });
+        return Err(InstallError::Preflight {
+            failed: failed.iter().map(|r| r.description.to_string()).collect(),
+            detail,
+        });
     }
     match (pre.rendered.take(), pre.istioctl.take()) {
         (Some(r), Some((located, _))) => Ok((r, located.path)),
         // Unreachable while the runner reports success only when every check passed.
         _ => Err(InstallError::Preflight {
-            failures: vec!["the preflight did not produce a configuration".into()],
+            failed: vec!["configuration".into()],
+            detail: vec!["the preflight did not produce a configuration".into()],
         }),
     }
 }
@@ -304,6 +325,7 @@ async fn run_istioctl(
 }
 
 fn on_istioctl_line(step: &Step, line: OutputLine) {
+    step.trace(&format!("istioctl: {}", line.text.trim_end()));
     let text = line.text.trim();
     if text.is_empty() {
         return;
