@@ -658,4 +658,197 @@ mod tests {
         let other = std::io::Error::other("something else");
         assert_eq!(transport_kind(&other), None);
     }
+
+    // Against kube-sim's fault injection: the layer as the product uses it.
+    mod against_kube_sim {
+        use std::sync::Mutex as StdMutex;
+
+        use serde_json::json;
+        use testkit::{Fault, FaultRule, Faults, KubeSim};
+
+        use super::super::*;
+        use crate::cluster::{Cluster, kinds};
+
+        fn sim() -> KubeSim {
+            let sim = KubeSim::builder().start().unwrap();
+            sim.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}))
+                .unwrap();
+            sim.put(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "istio-system"}, "data": {"k": "v"}}))
+                .unwrap();
+            sim
+        }
+
+        /// Runs `f` against `sim` with a -v (or -vv) log; returns its result and the log.
+        fn run<T>(
+            sim: &KubeSim,
+            verbosity: i8,
+            f: impl AsyncFnOnce(Cluster) -> T,
+        ) -> (T, Vec<String>) {
+            let lines = Arc::new(StdMutex::new(Vec::new()));
+            let sink = lines.clone();
+            let log = Log::new(verbosity, move |l| sink.lock().unwrap().push(l.to_string()));
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let out = rt.block_on(async {
+                let c = Cluster::connect(Some(sim.kubeconfig_path()), None, log)
+                    .await
+                    .unwrap();
+                f(c).await
+            });
+            let lines = lines.lock().unwrap().clone();
+            (out, lines)
+        }
+
+        async fn get(c: Cluster) -> Result<Option<kube::api::DynamicObject>, crate::cluster::ClusterError> {
+            c.get_opt(&kinds::CONFIG_MAP, Some("istio-system"), "c").await
+        }
+
+        #[test]
+        fn transient_errors_on_a_read_are_retried_and_said_at_v() {
+            let sim = sim();
+            for fault in [Fault::Status(500), Fault::Status(503), Fault::Status(504), Fault::Status(502), Fault::DropConnection] {
+                sim.set_faults(Faults::none().with_rule(
+                    FaultRule::new(Some("get"), Some("configmaps"), 1.0, fault.clone()).times(2),
+                ));
+                let (got, log) = run(&sim, 1, get);
+                assert!(got.unwrap().is_some(), "{fault:?}");
+                let retries: Vec<_> = log.iter().filter(|l| l.starts_with("retrying GET")).collect();
+                assert_eq!(retries.len(), 2, "{fault:?}: {log:?}");
+                assert!(retries[1].contains("attempt 3 of 6"), "{log:?}");
+            }
+        }
+
+        #[test]
+        fn retry_after_is_honoured() {
+            let sim = sim();
+            sim.set_faults(Faults::none().with_rule(
+                FaultRule::new(Some("get"), None, 1.0, Fault::TooManyRequests { retry_after_secs: 1 })
+                    .times(1),
+            ));
+            let started = std::time::Instant::now();
+            let (got, log) = run(&sim, 1, get);
+            assert!(got.unwrap().is_some());
+            assert!(started.elapsed() >= Duration::from_secs(1), "waited as the server asked");
+            assert!(log.iter().any(|l| l.contains("in 1s") && l.contains("429")), "{log:?}");
+        }
+
+        #[test]
+        fn attempts_are_bounded_and_the_last_answer_is_kept() {
+            let sim = sim();
+            sim.set_faults(Faults::none().with_rule(FaultRule::new(
+                Some("get"),
+                Some("configmaps"),
+                1.0,
+                Fault::Status(503),
+            )));
+            let before = sim.request_count();
+            let (got, log) = run(&sim, 1, get);
+            let err = got.unwrap_err();
+            assert_eq!(err.status_code(), Some(503));
+            let msg = err.to_string();
+            assert!(msg.contains("ConfigMap istio-system/c") && msg.contains("503"), "{msg}");
+            assert_eq!(log.iter().filter(|l| l.starts_with("retrying")).count(), 5);
+            assert_eq!(sim.request_count() - before, 6, "6 attempts in all");
+        }
+
+        #[test]
+        fn dropped_connections_are_said_with_the_server() {
+            let sim = sim();
+            sim.set_faults(Faults::none().with_rule(FaultRule::new(
+                Some("get"),
+                Some("configmaps"),
+                1.0,
+                Fault::DropConnection,
+            )));
+            let (got, _) = run(&sim, 0, get);
+            let msg = got.unwrap_err().to_string();
+            let addr = format!("127.0.0.1:{}", sim.port());
+            assert!(
+                msg.contains(&format!("the connection to the server {addr} was closed before it answered (6 attempts)")),
+                "{msg}"
+            );
+        }
+
+        #[test]
+        fn creates_and_json_patches_are_not_retried() {
+            let sim = sim();
+            sim.set_faults(Faults::none().with_rule(
+                FaultRule::new(None, Some("configmaps"), 1.0, Fault::Status(500)).times(1),
+            ));
+            let (got, log) = run(&sim, 1, async |c: Cluster| {
+                let api = c.dynamic(&kinds::CONFIG_MAP, Some("istio-system"));
+                let obj: kube::api::DynamicObject = serde_json::from_value(json!({
+                    "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "new"}}))
+                .unwrap();
+                api.create(&Default::default(), &obj).await
+            });
+            assert!(got.is_err(), "a POST create is sent once");
+            assert!(log.is_empty(), "{log:?}");
+            sim.set_faults(Faults::none().with_rule(
+                FaultRule::new(None, Some("configmaps"), 1.0, Fault::Status(500)).times(1),
+            ));
+            let (got, _) = run(&sim, 1, async |c: Cluster| {
+                let api = c.dynamic(&kinds::CONFIG_MAP, Some("istio-system"));
+                let p = json!([{"op": "add", "path": "/data/x", "value": "1"}]);
+                api.patch("c", &Default::default(), &kube::api::Patch::<()>::Json(serde_json::from_value(p).unwrap()))
+                    .await
+            });
+            assert!(got.is_err(), "a JSON patch is sent once");
+        }
+
+        #[test]
+        fn server_side_apply_is_retried_with_the_same_body() {
+            let sim = sim();
+            sim.set_faults(Faults::none().with_rule(
+                FaultRule::new(Some("patch"), None, 1.0, Fault::Status(500)).times(1),
+            ).with_rule(FaultRule::new(Some("patch"), None, 1.0, Fault::Status(409)).times(1)));
+            let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "istio-system"}, "data": {"k": "applied"}});
+            let (got, _) = run(&sim, 1, async |c: Cluster| {
+                c.apply(&kinds::CONFIG_MAP, Some("istio-system"), "c", &obj).await
+            });
+            got.unwrap();
+            let writes: Vec<_> = sim.writes().into_iter().filter(|w| w.verb == "patch").collect();
+            assert_eq!(writes.iter().map(|w| w.status).collect::<Vec<_>>(), [500, 409, 200]);
+            assert!(writes.windows(2).all(|w| w[0].body == w[1].body), "replayed as sent");
+            assert!(!writes[2].body.is_empty());
+            assert_eq!(sim.get("configmaps", Some("istio-system"), "c").unwrap()["data"]["k"], "applied");
+        }
+
+        #[test]
+        fn every_request_is_logged_at_vv_only() {
+            let sim = sim();
+            let (_, v) = run(&sim, 1, get);
+            assert!(v.is_empty(), "-v says retries only: {v:?}");
+            let (_, vv) = run(&sim, 2, get);
+            assert_eq!(vv.len(), 1, "{vv:?}");
+            let line = &vv[0];
+            assert!(
+                line.starts_with("GET /api/v1/namespaces/istio-system/configmaps/c 200 ("),
+                "{line}"
+            );
+        }
+
+        #[test]
+        fn refused_at_the_first_request_is_said_at_once() {
+            let sim = sim();
+            let dir = tempfile::tempdir().unwrap();
+            let kc = dir.path().join("kc");
+            sim.write_kubeconfig(&kc, "unreachable").unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let started = std::time::Instant::now();
+            let err = rt.block_on(async {
+                let c = Cluster::connect(Some(&kc), None, Log::silent()).await.unwrap();
+                c.server_version().await.unwrap_err()
+            });
+            assert!(started.elapsed() < Duration::from_secs(2));
+            assert_eq!(
+                err.to_string(),
+                "reading the server version: the connection to the server 127.0.0.1:1 was refused: is the cluster running, and is this the right context?"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `install` as a sequence of named phases: validate locally, preflight, plan, istioctl,
 //! patches, readiness, record. `upgrade` runs the same phases.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -86,7 +87,7 @@ pub enum InstallError {
     Interrupted {
         signal: Signal,
         during: &'static str,
-        state: &'static str,
+        state: String,
     },
 }
 
@@ -181,9 +182,11 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     }
 
     run_istioctl(&plan, deadline, &progress).await?;
+    let done = RefCell::new(Done::default());
     let work = async {
-        let counts = apply_patches(&cluster, &plan.patches, &progress).await?;
+        let counts = apply_patches_tracked(&cluster, &plan.patches, &progress, &done).await?;
         wait_ready(&cluster, &plan.operator, deadline, &progress).await?;
+        done.borrow_mut().ready = true;
         let version = write_record(&cluster, req, &rendered, &plan, &progress).await?;
         Ok::<_, InstallError>((counts, version))
     };
@@ -192,7 +195,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         sig = signal::interrupted() => return Err(InstallError::Interrupted {
             signal: sig,
             during: "after istioctl install",
-            state: "Istio is installed, but Kyma's post-install configuration may be incomplete. Run `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
+            state: done.borrow().describe(&plan.patches),
         }),
     };
     Ok(Summary {
@@ -310,7 +313,7 @@ async fn run_istioctl(
             Err(InstallError::Interrupted {
                 signal,
                 during: "while istioctl was installing",
-                state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.",
+                state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.".into(),
             })
         }
         Err(source @ IstioctlError::TimedOut { .. }) => {
@@ -340,16 +343,71 @@ fn on_istioctl_line(step: &Step, line: OutputLine) {
     }
 }
 
+/// How far the phases after istioctl got, for the message of an interruption.
+#[derive(Debug, Default)]
+pub struct Done {
+    /// Patches finished (applied, unchanged or skipped), in order.
+    pub patches: usize,
+    /// A patch request was under way.
+    pub in_flight: bool,
+    pub ready: bool,
+}
+
+impl Done {
+    /// What was done and what was not, and what to do.
+    pub fn describe(&self, list: &[Patch]) -> String {
+        let name = |p: &Patch| format!("{} ({})", p.title, p.target());
+        let mut done = vec!["istioctl install".to_string()];
+        done.extend(list.iter().take(self.patches).map(name));
+        let mut not_done: Vec<String> = Vec::new();
+        for (i, p) in list.iter().enumerate().skip(self.patches) {
+            if i == self.patches && self.in_flight {
+                not_done.push(format!("{} (was being applied: it may have landed)", name(p)));
+            } else {
+                not_done.push(name(p));
+            }
+        }
+        if !self.ready {
+            not_done.push("the wait for istiod and the gateways".into());
+        }
+        not_done.push(format!("the record {}/{}", cluster::ISTIO_NAMESPACE, record::NAME));
+        format!(
+            "Istio is installed, Kyma's post-install configuration is incomplete.\n  done: {}\n  not done: {}\nRun `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
+            done.join("; "),
+            not_done.join("; ")
+        )
+    }
+}
+
 /// Applies every patch, each only where its fields differ.
 pub async fn apply_patches(
     cluster: &Cluster,
     list: &[Patch],
     progress: &Progress,
 ) -> Result<Counts, InstallError> {
+    apply_patches_tracked(cluster, list, progress, &RefCell::default()).await
+}
+
+/// As `apply_patches`, noting in `done` how far it got.
+async fn apply_patches_tracked(
+    cluster: &Cluster,
+    list: &[Patch],
+    progress: &Progress,
+    done: &RefCell<Done>,
+) -> Result<Counts, InstallError> {
     let mut counts = Counts::default();
     for patch in list {
         let step = progress.step(format!("{} ({})", patch.title, patch.target()));
-        match patches::apply_patch(cluster, patch).await {
+        done.borrow_mut().in_flight = true;
+        let result = patches::apply_patch(cluster, patch).await;
+        {
+            let mut d = done.borrow_mut();
+            d.in_flight = false;
+            if result.is_ok() {
+                d.patches += 1;
+            }
+        }
+        match result {
             Ok(Outcome::Applied) => {
                 counts.applied += 1;
                 step.ok("applied");
