@@ -5,6 +5,7 @@
 
 mod help;
 mod install;
+mod reliability;
 mod render;
 mod util;
 mod validation;
