@@ -1,7 +1,6 @@
 //! The command line: global flags (as kubectl has them) and one subcommand per module in
 //! `commands/`.
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -292,7 +291,9 @@ pub fn normalize_verbosity(
     let mut value_next = false;
     let level = |flag: &str, v: &str| -> Result<u32, String> {
         v.parse::<u32>().map_err(|_| {
-            format!("{flag} takes a level (a number such as 6, as kubectl's -v) or nothing, got {v:?}")
+            format!(
+                "{flag} takes a level (a number such as 6, as kubectl's -v) or nothing, got {v:?}"
+            )
         })
     };
     let push_level = |out: &mut Vec<std::ffi::OsString>, n: u32| match n {
@@ -354,6 +355,8 @@ pub fn parse_ns_name(s: &str) -> Result<(String, String), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::*;
 
     #[test]
@@ -362,11 +365,23 @@ mod tests {
             normalize_verbosity(args.iter().map(OsString::from))
                 .map(|v| v.into_iter().map(|a| a.into_string().unwrap()).collect())
         };
-        assert_eq!(n(&["km", "-v=6", "install"]).unwrap(), ["km", "-vv", "install"]);
-        assert_eq!(n(&["km", "--v=3", "install"]).unwrap(), ["km", "-v", "install"]);
-        assert_eq!(n(&["km", "-v", "9", "render"]).unwrap(), ["km", "-vv", "render"]);
+        assert_eq!(
+            n(&["km", "-v=6", "install"]).unwrap(),
+            ["km", "-vv", "install"]
+        );
+        assert_eq!(
+            n(&["km", "--v=3", "install"]).unwrap(),
+            ["km", "-v", "install"]
+        );
+        assert_eq!(
+            n(&["km", "-v", "9", "render"]).unwrap(),
+            ["km", "-vv", "render"]
+        );
         assert_eq!(n(&["km", "--v", "0", "render"]).unwrap(), ["km", "render"]);
-        assert_eq!(n(&["km", "-vv", "render"]).unwrap(), ["km", "-vv", "render"]);
+        assert_eq!(
+            n(&["km", "-vv", "render"]).unwrap(),
+            ["km", "-vv", "render"]
+        );
         assert_eq!(n(&["km", "-v", "render"]).unwrap(), ["km", "-v", "render"]);
         assert_eq!(
             n(&["km", "render", "--", "-v=6"]).unwrap(),

@@ -115,9 +115,7 @@ impl Policy {
                     || (code == 409 && *method == Method::PATCH)
             }
             Failure::Transport(TransportKind::Dropped) => true,
-            Failure::Transport(TransportKind::Refused | TransportKind::TimedOut) => {
-                answered_before
-            }
+            Failure::Transport(TransportKind::Refused | TransportKind::TimedOut) => answered_before,
             Failure::Transport(TransportKind::NotFound | TransportKind::Tls) => false,
         }
     }
@@ -204,9 +202,13 @@ fn describe(kind: &TransportKind, server: &str, detail: &str) -> String {
             format!("the connection to the server {server} was closed before it answered")
         }
         TransportKind::NotFound => {
-            format!("the server {server} cannot be found (no such host): is this the right context?")
+            format!(
+                "the server {server} cannot be found (no such host): is this the right context?"
+            )
         }
-        TransportKind::Tls => format!("the TLS handshake with the server {server} failed: {detail}"),
+        TransportKind::Tls => {
+            format!("the TLS handshake with the server {server} failed: {detail}")
+        }
     }
 }
 
@@ -433,7 +435,8 @@ where
                     log.trace(&format!(
                         "{} {shown} no answer: {} ({took})",
                         parts.method,
-                        kind.map(|k| describe(&k, server, "")).unwrap_or_else(|| "failed".into())
+                        kind.map(|k| describe(&k, server, ""))
+                            .unwrap_or_else(|| "failed".into())
                     ));
                     kind.map(Failure::Transport)
                 }
@@ -497,7 +500,12 @@ mod tests {
         let apply = Some("application/apply-patch+yaml");
         let cases = [
             (Method::GET, "/api/v1/namespaces/x/pods", None, true),
-            (Method::GET, "/apis/apps/v1/deployments?watch=true", None, true),
+            (
+                Method::GET,
+                "/apis/apps/v1/deployments?watch=true",
+                None,
+                true,
+            ),
             (
                 Method::POST,
                 "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
@@ -505,7 +513,12 @@ mod tests {
                 true,
             ),
             (Method::POST, "/api/v1/namespaces/x/configmaps", None, false),
-            (Method::PATCH, "/api/v1/namespaces/x/configmaps/c", apply, true),
+            (
+                Method::PATCH,
+                "/api/v1/namespaces/x/configmaps/c",
+                apply,
+                true,
+            ),
             (
                 Method::PATCH,
                 "/api/v1/namespaces/x",
@@ -524,8 +537,18 @@ mod tests {
                 Some("application/json-patch+json"),
                 false,
             ),
-            (Method::PUT, "/api/v1/namespaces/x/configmaps/c", None, false),
-            (Method::DELETE, "/api/v1/namespaces/x/configmaps/c", None, true),
+            (
+                Method::PUT,
+                "/api/v1/namespaces/x/configmaps/c",
+                None,
+                false,
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/namespaces/x/configmaps/c",
+                None,
+                true,
+            ),
             (Method::DELETE, "/api/v1/namespaces/x", None, true),
             (
                 Method::DELETE,
@@ -533,7 +556,12 @@ mod tests {
                 None,
                 true,
             ),
-            (Method::DELETE, "/api/v1/namespaces/x/configmaps", None, false),
+            (
+                Method::DELETE,
+                "/api/v1/namespaces/x/configmaps",
+                None,
+                false,
+            ),
             (
                 Method::DELETE,
                 "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
@@ -554,29 +582,59 @@ mod tests {
     #[test]
     fn which_failures_are_transient() {
         for code in [429, 500, 502, 503, 504] {
-            assert!(Policy::is_transient(status(code), &Method::GET, false), "{code}");
+            assert!(
+                Policy::is_transient(status(code), &Method::GET, false),
+                "{code}"
+            );
         }
         for code in [400, 401, 403, 404, 410, 422, 501] {
-            assert!(!Policy::is_transient(status(code), &Method::GET, true), "{code}");
+            assert!(
+                !Policy::is_transient(status(code), &Method::GET, true),
+                "{code}"
+            );
         }
         assert!(Policy::is_transient(status(409), &Method::PATCH, true));
         assert!(!Policy::is_transient(status(409), &Method::DELETE, true));
         let t = |k| Failure::Transport(k);
-        assert!(Policy::is_transient(t(TransportKind::Dropped), &Method::GET, false));
+        assert!(Policy::is_transient(
+            t(TransportKind::Dropped),
+            &Method::GET,
+            false
+        ));
         assert!(
             !Policy::is_transient(t(TransportKind::Refused), &Method::GET, false),
             "a server that never answered is down: say so at once"
         );
-        assert!(Policy::is_transient(t(TransportKind::Refused), &Method::GET, true));
-        assert!(Policy::is_transient(t(TransportKind::TimedOut), &Method::GET, true));
-        assert!(!Policy::is_transient(t(TransportKind::Tls), &Method::GET, true));
-        assert!(!Policy::is_transient(t(TransportKind::NotFound), &Method::GET, true));
+        assert!(Policy::is_transient(
+            t(TransportKind::Refused),
+            &Method::GET,
+            true
+        ));
+        assert!(Policy::is_transient(
+            t(TransportKind::TimedOut),
+            &Method::GET,
+            true
+        ));
+        assert!(!Policy::is_transient(
+            t(TransportKind::Tls),
+            &Method::GET,
+            true
+        ));
+        assert!(!Policy::is_transient(
+            t(TransportKind::NotFound),
+            &Method::GET,
+            true
+        ));
     }
 
     #[test]
     fn backoff_is_capped_exponential_with_full_jitter() {
         let p = Policy::default();
-        assert_eq!(p.backoff(1, 0.0), Duration::ZERO, "full jitter reaches zero");
+        assert_eq!(
+            p.backoff(1, 0.0),
+            Duration::ZERO,
+            "full jitter reaches zero"
+        );
         let top = |n| p.backoff(n, 0.999_999);
         assert!(top(1) <= p.base && top(1) > p.base.mul_f64(0.99));
         assert!(top(2) <= p.base * 2 && top(2) > p.base.mul_f64(1.99));
@@ -595,7 +653,11 @@ mod tests {
         let s = status(503);
         assert!(p.next_delay(1, Duration::ZERO, s, 0.5).is_some());
         assert!(p.next_delay(5, Duration::ZERO, s, 0.5).is_some());
-        assert_eq!(p.next_delay(6, Duration::ZERO, s, 0.5), None, "6 attempts at most");
+        assert_eq!(
+            p.next_delay(6, Duration::ZERO, s, 0.5),
+            None,
+            "6 attempts at most"
+        );
         assert_eq!(
             p.next_delay(2, Duration::from_secs(30), s, 0.5),
             None,
@@ -702,20 +764,32 @@ mod tests {
             (out, lines)
         }
 
-        async fn get(c: Cluster) -> Result<Option<kube::api::DynamicObject>, crate::cluster::ClusterError> {
-            c.get_opt(&kinds::CONFIG_MAP, Some("istio-system"), "c").await
+        async fn get(
+            c: Cluster,
+        ) -> Result<Option<kube::api::DynamicObject>, crate::cluster::ClusterError> {
+            c.get_opt(&kinds::CONFIG_MAP, Some("istio-system"), "c")
+                .await
         }
 
         #[test]
         fn transient_errors_on_a_read_are_retried_and_said_at_v() {
             let sim = sim();
-            for fault in [Fault::Status(500), Fault::Status(503), Fault::Status(504), Fault::Status(502), Fault::DropConnection] {
+            for fault in [
+                Fault::Status(500),
+                Fault::Status(503),
+                Fault::Status(504),
+                Fault::Status(502),
+                Fault::DropConnection,
+            ] {
                 sim.set_faults(Faults::none().with_rule(
                     FaultRule::new(Some("get"), Some("configmaps"), 1.0, fault.clone()).times(2),
                 ));
                 let (got, log) = run(&sim, 1, get);
                 assert!(got.unwrap().is_some(), "{fault:?}");
-                let retries: Vec<_> = log.iter().filter(|l| l.starts_with("retrying GET")).collect();
+                let retries: Vec<_> = log
+                    .iter()
+                    .filter(|l| l.starts_with("retrying GET"))
+                    .collect();
                 assert_eq!(retries.len(), 2, "{fault:?}: {log:?}");
                 assert!(retries[1].contains("attempt 3 of 6"), "{log:?}");
             }
@@ -724,15 +798,30 @@ mod tests {
         #[test]
         fn retry_after_is_honoured() {
             let sim = sim();
-            sim.set_faults(Faults::none().with_rule(
-                FaultRule::new(Some("get"), None, 1.0, Fault::TooManyRequests { retry_after_secs: 1 })
+            sim.set_faults(
+                Faults::none().with_rule(
+                    FaultRule::new(
+                        Some("get"),
+                        None,
+                        1.0,
+                        Fault::TooManyRequests {
+                            retry_after_secs: 1,
+                        },
+                    )
                     .times(1),
-            ));
+                ),
+            );
             let started = std::time::Instant::now();
             let (got, log) = run(&sim, 1, get);
             assert!(got.unwrap().is_some());
-            assert!(started.elapsed() >= Duration::from_secs(1), "waited as the server asked");
-            assert!(log.iter().any(|l| l.contains("in 1s") && l.contains("429")), "{log:?}");
+            assert!(
+                started.elapsed() >= Duration::from_secs(1),
+                "waited as the server asked"
+            );
+            assert!(
+                log.iter().any(|l| l.contains("in 1s") && l.contains("429")),
+                "{log:?}"
+            );
         }
 
         #[test]
@@ -749,7 +838,10 @@ mod tests {
             let err = got.unwrap_err();
             assert_eq!(err.status_code(), Some(503));
             let msg = err.to_string();
-            assert!(msg.contains("ConfigMap istio-system/c") && msg.contains("503"), "{msg}");
+            assert!(
+                msg.contains("ConfigMap istio-system/c") && msg.contains("503"),
+                "{msg}"
+            );
             assert_eq!(log.iter().filter(|l| l.starts_with("retrying")).count(), 5);
             assert_eq!(sim.request_count() - before, 6, "6 attempts in all");
         }
@@ -767,7 +859,9 @@ mod tests {
             let msg = got.unwrap_err().to_string();
             let addr = format!("127.0.0.1:{}", sim.port());
             assert!(
-                msg.contains(&format!("the connection to the server {addr} was closed before it answered (6 attempts)")),
+                msg.contains(&format!(
+                    "the connection to the server {addr} was closed before it answered (6 attempts)"
+                )),
                 "{msg}"
             );
         }
@@ -793,8 +887,12 @@ mod tests {
             let (got, _) = run(&sim, 1, async |c: Cluster| {
                 let api = c.dynamic(&kinds::CONFIG_MAP, Some("istio-system"));
                 let p = json!([{"op": "add", "path": "/data/x", "value": "1"}]);
-                api.patch("c", &Default::default(), &kube::api::Patch::<()>::Json(serde_json::from_value(p).unwrap()))
-                    .await
+                api.patch(
+                    "c",
+                    &Default::default(),
+                    &kube::api::Patch::<()>::Json(serde_json::from_value(p).unwrap()),
+                )
+                .await
             });
             assert!(got.is_err(), "a JSON patch is sent once");
         }
@@ -802,20 +900,40 @@ mod tests {
         #[test]
         fn server_side_apply_is_retried_with_the_same_body() {
             let sim = sim();
-            sim.set_faults(Faults::none().with_rule(
-                FaultRule::new(Some("patch"), None, 1.0, Fault::Status(500)).times(1),
-            ).with_rule(FaultRule::new(Some("patch"), None, 1.0, Fault::Status(409)).times(1)));
+            sim.set_faults(
+                Faults::none()
+                    .with_rule(
+                        FaultRule::new(Some("patch"), None, 1.0, Fault::Status(500)).times(1),
+                    )
+                    .with_rule(
+                        FaultRule::new(Some("patch"), None, 1.0, Fault::Status(409)).times(1),
+                    ),
+            );
             let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "c", "namespace": "istio-system"}, "data": {"k": "applied"}});
             let (got, _) = run(&sim, 1, async |c: Cluster| {
-                c.apply(&kinds::CONFIG_MAP, Some("istio-system"), "c", &obj).await
+                c.apply(&kinds::CONFIG_MAP, Some("istio-system"), "c", &obj)
+                    .await
             });
             got.unwrap();
-            let writes: Vec<_> = sim.writes().into_iter().filter(|w| w.verb == "patch").collect();
-            assert_eq!(writes.iter().map(|w| w.status).collect::<Vec<_>>(), [500, 409, 200]);
-            assert!(writes.windows(2).all(|w| w[0].body == w[1].body), "replayed as sent");
+            let writes: Vec<_> = sim
+                .writes()
+                .into_iter()
+                .filter(|w| w.verb == "patch")
+                .collect();
+            assert_eq!(
+                writes.iter().map(|w| w.status).collect::<Vec<_>>(),
+                [500, 409, 200]
+            );
+            assert!(
+                writes.windows(2).all(|w| w[0].body == w[1].body),
+                "replayed as sent"
+            );
             assert!(!writes[2].body.is_empty());
-            assert_eq!(sim.get("configmaps", Some("istio-system"), "c").unwrap()["data"]["k"], "applied");
+            assert_eq!(
+                sim.get("configmaps", Some("istio-system"), "c").unwrap()["data"]["k"],
+                "applied"
+            );
         }
 
         #[test]
@@ -838,10 +956,15 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let kc = dir.path().join("kc");
             sim.write_kubeconfig(&kc, "unreachable").unwrap();
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             let started = std::time::Instant::now();
             let err = rt.block_on(async {
-                let c = Cluster::connect(Some(&kc), None, Log::silent()).await.unwrap();
+                let c = Cluster::connect(Some(&kc), None, Log::silent())
+                    .await
+                    .unwrap();
                 c.server_version().await.unwrap_err()
             });
             assert!(started.elapsed() < Duration::from_secs(2));

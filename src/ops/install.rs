@@ -362,7 +362,10 @@ impl Done {
         let mut not_done: Vec<String> = Vec::new();
         for (i, p) in list.iter().enumerate().skip(self.patches) {
             if i == self.patches && self.in_flight {
-                not_done.push(format!("{} (was being applied: it may have landed)", name(p)));
+                not_done.push(format!(
+                    "{} (was being applied: it may have landed)",
+                    name(p)
+                ));
             } else {
                 not_done.push(name(p));
             }
@@ -370,7 +373,11 @@ impl Done {
         if !self.ready {
             not_done.push("the wait for istiod and the gateways".into());
         }
-        not_done.push(format!("the record {}/{}", cluster::ISTIO_NAMESPACE, record::NAME));
+        not_done.push(format!(
+            "the record {}/{}",
+            cluster::ISTIO_NAMESPACE,
+            record::NAME
+        ));
         format!(
             "Istio is installed, Kyma's post-install configuration is incomplete.\n  done: {}\n  not done: {}\nRun `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
             done.join("; "),
@@ -380,6 +387,7 @@ impl Done {
 }
 
 /// Applies every patch, each only where its fields differ.
+#[allow(dead_code)] // for the commands that need no report of an interruption (upgrade, check)
 pub async fn apply_patches(
     cluster: &Cluster,
     list: &[Patch],

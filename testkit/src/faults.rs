@@ -158,6 +158,7 @@ impl FaultState {
     }
 
     /// Latency to add, and what to do with a request.
+    #[cfg(test)]
     pub fn decide(&mut self, verb: &str, resource: Option<&str>) -> (Duration, Decision) {
         self.decide_for(verb, resource, "")
     }
@@ -281,9 +282,10 @@ mod tests {
 
     #[test]
     fn rules_can_spare_a_client() {
-        let mut s = FaultState::new(Faults::none().with_rule(
-            FaultRule::new(None, None, 1.0, Fault::Status(500)).agent("kyma-mesh/"),
-        ));
+        let mut s = FaultState::new(
+            Faults::none()
+                .with_rule(FaultRule::new(None, None, 1.0, Fault::Status(500)).agent("kyma-mesh/")),
+        );
         assert!(matches!(
             s.decide_for("get", Some("pods"), "kyma-mesh/0.1.0").1,
             Decision::Fail(_)

@@ -322,7 +322,8 @@ async fn apply_all(c: &Client, objects: &[Value]) -> Res<()> {
         let name = o["metadata"]["name"].as_str().unwrap_or_default();
         api_for(c, &ar, ns)
             .patch(name, &pp, &Patch::Apply(o))
-            .await.map_err(ApiMsg)
+            .await
+            .map_err(ApiMsg)
             .map_err(|e| {
                 Failure(format!(
                     "failed to update resource with server-side apply for obj {}/{name}: {e}",
@@ -529,7 +530,8 @@ async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
         let ar = api_resource(&json!({"apiVersion": av, "kind": kind}))?.0;
         let list = api_for(c, &ar, None)
             .list(&lp)
-            .await.map_err(ApiMsg)
+            .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
         for o in list {
             let ns = o.metadata.namespace.clone().unwrap_or_default();
@@ -595,13 +597,15 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let api = api_for(&c, &ar, namespaced.then_some(ns));
         let list = api
             .list(&owned)
-            .await.map_err(ApiMsg)
+            .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
             if !a.dry_run {
                 api.delete(&name, &DeleteParams::default())
-                    .await.map_err(ApiMsg)
+                    .await
+                    .map_err(ApiMsg)
                     .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {e}")))?;
             }
             println!(
@@ -622,7 +626,8 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let api = api_for(&c, &ar, None);
         let list = api
             .list(&ListParams::default())
-            .await.map_err(ApiMsg)
+            .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list CRDs: {e}")))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
