@@ -181,7 +181,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__install)
-            opts="-o -v -q -h -V --profile --sidecar-injection --overrides --set --skip-validation --istioctl --from-configmap --dry-run --timeout --fix --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --from-configmap --dry-run --timeout --fix --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,7 +199,15 @@ _kyma__mesh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -235,7 +243,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__render)
-            opts="-o -v -q -h -V --profile --sidecar-injection --overrides --set --skip-validation --output --explain --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --output --explain --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,7 +261,15 @@ _kyma__mesh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -26,7 +26,7 @@ end
 
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s V -l version -d 'Print version'
@@ -40,7 +40,7 @@ cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
 production\t'The cluster profile with increased resources and HPA for all components'"
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l sidecar-injection -d 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)' -r -f -a "default\t'Every namespace but istio-system and kube-system gets sidecars'
 opt-in\t'Only namespaces labelled istio-injection=enabled (kyma-mesh labels kyma-system)'"
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s o -l overrides -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s o -s f -l overrides -l filename -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl\'s name for it' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l set -d 'Set one value, after all files: PATH=VALUE with istioctl\'s path syntax, relative to spec (a.b.c, \\. inside keys, [N] list index, [key:value] list item)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l output -d 'Output format' -r -f -a "yaml\t''
 json\t''"
@@ -48,13 +48,13 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l kubeconfi
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l explain -d 'Show, for every value, the source that set it (profile, file:line:column, --set #N)'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s V -l version -d 'Print version'
@@ -63,7 +63,7 @@ cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
 production\t'The cluster profile with increased resources and HPA for all components'"
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l sidecar-injection -d 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)' -r -f -a "default\t'Every namespace but istio-system and kube-system gets sidecars'
 opt-in\t'Only namespaces labelled istio-injection=enabled (kyma-mesh labels kyma-system)'"
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s o -l overrides -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s o -s f -l overrides -l filename -d 'Override file, merged left to right (\'-\' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl\'s name for it' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l set -d 'Set one value, after all files: PATH=VALUE with istioctl\'s path syntax, relative to spec (a.b.c, \\. inside keys, [N] list index, [key:value] list item)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l from-configmap -d 'Take overrides from this ConfigMap\'s kyma_istio_operator key (before any -o files)' -r
@@ -73,7 +73,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l context 
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l dry-run -d 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l fix -d 'Delete stale sidecar-injector webhook configurations found by the preflight'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s V -l version -d 'Print version'
@@ -82,7 +82,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l output -
 json\t''"
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'

@@ -47,7 +47,9 @@ pub struct GlobalArgs {
     /// The kubeconfig context to use (default: the current context)
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
-    /// More detail on stderr (-v, -vv)
+    /// More detail on stderr: -v says every step and every retried API request, -vv also
+    /// every API request (method, path, status, duration) and istioctl's every line. kubectl's
+    /// levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Nothing on stderr but errors
@@ -76,8 +78,14 @@ pub struct ConfigArgs {
     pub sidecar_injection: InjectionMode,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
     /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
-    /// values file with istio.kyma_istio_operator
-    #[arg(short = 'o', long = "overrides", value_name = "FILE")]
+    /// values file with istio.kyma_istio_operator. -f/--filename is istioctl's name for it
+    #[arg(
+        short = 'o',
+        long = "overrides",
+        value_name = "FILE",
+        visible_short_alias = 'f',
+        visible_alias = "filename"
+    )]
     pub overrides: Vec<PathBuf>,
     /// Set one value, after all files: PATH=VALUE with istioctl's path syntax, relative to
     /// spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)
@@ -157,6 +165,25 @@ impl From<OutputFormat> for crate::ui::Format {
 }
 
 impl ConfigArgs {
+    /// `-o json` is a kubectl and istioctl habit; here -o names an override file (Kyma CLI's
+    /// convention). An `-o` that is exactly an output format name, with no such file, is that
+    /// habit: the output format this command has, if any, is `suggest`.
+    pub fn check_format_typo(&self, suggest: Option<&str>) -> Result<(), crate::InvalidInput> {
+        let Some(name) = self.overrides.iter().find_map(|f| {
+            let s = f.to_str()?;
+            (matches!(s, "json" | "yaml" | "wide") && !f.exists()).then_some(s)
+        }) else {
+            return Ok(());
+        };
+        let advice = match suggest {
+            Some(flag) => format!("did you mean {flag} {name}?"),
+            None => "this command has no output format".to_string(),
+        };
+        Err(crate::InvalidInput(format!(
+            "there is no override file {name}: -o names an override file (as in Kyma CLI); {advice}"
+        )))
+    }
+
     pub fn source(&self) -> crate::ops::render::ConfigSource {
         crate::ops::render::ConfigSource {
             profile: self.profile,
@@ -292,6 +319,84 @@ pub struct InstallArgs {
     pub fix: bool,
 }
 
+/// Flags whose next argument is their value (so `--set -v=6` is not a verbosity).
+const TAKES_VALUE: &[&str] = &[
+    "--kubeconfig",
+    "--context",
+    "-o",
+    "-f",
+    "--overrides",
+    "--filename",
+    "--set",
+    "--profile",
+    "--sidecar-injection",
+    "--output",
+    "--istioctl",
+    "--from-configmap",
+    "--timeout",
+];
+
+/// kubectl's verbosity levels, rewritten into clap's counted `-v` before parsing: `-v=N`,
+/// `--v=N`, `-v N` and `--v N`; 1 to 5 become `-v`, 6 and more `-vv`, 0 nothing.
+pub fn normalize_verbosity(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Vec<std::ffi::OsString>, String> {
+    let mut out = Vec::new();
+    let mut it = args.into_iter().peekable();
+    let mut rest_verbatim = false;
+    let mut value_next = false;
+    let level = |flag: &str, v: &str| -> Result<u32, String> {
+        v.parse::<u32>().map_err(|_| {
+            format!(
+                "{flag} takes a level (a number such as 6, as kubectl's -v) or nothing, got {v:?}"
+            )
+        })
+    };
+    let push_level = |out: &mut Vec<std::ffi::OsString>, n: u32| match n {
+        0 => {}
+        1..=5 => out.push("-v".into()),
+        _ => out.push("-vv".into()),
+    };
+    while let Some(arg) = it.next() {
+        let Some(s) = arg.to_str().map(str::to_string) else {
+            out.push(arg);
+            continue;
+        };
+        if rest_verbatim || value_next {
+            value_next = false;
+            out.push(arg);
+            continue;
+        }
+        if s == "--" {
+            rest_verbatim = true;
+            out.push(arg);
+            continue;
+        }
+        if let Some(v) = s.strip_prefix("-v=").or_else(|| s.strip_prefix("--v=")) {
+            push_level(&mut out, level("-v", v)?);
+            continue;
+        }
+        if s == "-v" || s == "--v" {
+            let next_is_level = it
+                .peek()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if next_is_level {
+                let n = it.next().unwrap_or_default();
+                push_level(&mut out, level("-v", &n.to_string_lossy())?);
+            } else if s == "--v" {
+                return Err("--v takes a level (a number such as 6, as kubectl's -v)".into());
+            } else {
+                out.push(arg);
+            }
+            continue;
+        }
+        value_next = TAKES_VALUE.contains(&s.as_str());
+        out.push(arg);
+    }
+    Ok(out)
+}
+
 /// `NS/NAME`, both parts non-empty.
 pub fn parse_ns_name(s: &str) -> Result<(String, String), String> {
     match s.split_once('/') {
@@ -306,6 +411,8 @@ pub fn parse_ns_name(s: &str) -> Result<(String, String), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::*;
 
     #[test]
@@ -318,6 +425,48 @@ mod tests {
             let name = arg.to_possible_value().unwrap().get_name().to_string();
             assert_eq!(InjectionMode::from(*arg).to_string(), name);
         }
+    }
+
+    #[test]
+    fn kubectl_verbosity_levels() {
+        let n = |args: &[&str]| -> Result<Vec<String>, String> {
+            normalize_verbosity(args.iter().map(OsString::from))
+                .map(|v| v.into_iter().map(|a| a.into_string().unwrap()).collect())
+        };
+        assert_eq!(
+            n(&["km", "-v=6", "install"]).unwrap(),
+            ["km", "-vv", "install"]
+        );
+        assert_eq!(
+            n(&["km", "--v=3", "install"]).unwrap(),
+            ["km", "-v", "install"]
+        );
+        assert_eq!(
+            n(&["km", "-v", "9", "render"]).unwrap(),
+            ["km", "-vv", "render"]
+        );
+        assert_eq!(n(&["km", "--v", "0", "render"]).unwrap(), ["km", "render"]);
+        assert_eq!(
+            n(&["km", "-vv", "render"]).unwrap(),
+            ["km", "-vv", "render"]
+        );
+        assert_eq!(n(&["km", "-v", "render"]).unwrap(), ["km", "-v", "render"]);
+        assert_eq!(
+            n(&["km", "render", "--", "-v=6"]).unwrap(),
+            ["km", "render", "--", "-v=6"],
+            "after -- nothing is rewritten"
+        );
+        assert_eq!(
+            n(&["km", "render", "--set", "-v=6"]).unwrap(),
+            ["km", "render", "--set", "-v=6"],
+            "a flag's value is not a flag"
+        );
+        for bad in ["-v=x", "--v=", "--v=-1", "-v=99999999999"] {
+            let e = n(&["km", bad, "render"]).unwrap_err();
+            assert!(e.contains("a level"), "{bad}: {e}");
+        }
+        let e = n(&["km", "--v"]).unwrap_err();
+        assert!(e.contains("a level"), "{e}");
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub struct InvalidInput(pub String);
 
 /// Parses the arguments, runs the command, prints errors and maps them to exit codes.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args = match cli::normalize_verbosity(args) {
+        Ok(a) => a,
+        Err(msg) => {
+            ui::Ui::new(0).error(&anyhow::Error::new(InvalidInput(msg)));
+            return ExitCode::from(exit::INVALID_INPUT);
+        }
+    };
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

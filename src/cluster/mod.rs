@@ -6,6 +6,7 @@ pub mod overrides;
 pub mod patches;
 pub mod readiness;
 pub mod record;
+pub mod retry;
 pub mod webhooks;
 
 use std::fmt;
@@ -44,6 +45,9 @@ pub enum ClusterError {
         #[source]
         source: kube::config::KubeconfigError,
     },
+    /// The kubeconfig named by `--kubeconfig` or `$KUBECONFIG` does not exist.
+    #[error("the kubeconfig {path} (from {origin}) does not exist")]
+    KubeconfigMissing { path: String, origin: &'static str },
     /// Neither a kubeconfig nor an in-cluster service account was found.
     #[error(
         "no cluster to talk to: no kubeconfig at $KUBECONFIG or ~/.kube/config and not running in a cluster (set KUBECONFIG or pass --kubeconfig)"
@@ -73,7 +77,7 @@ pub enum ClusterError {
     #[error("ConfigMap {configmap} has no key {key}")]
     MissingKey { configmap: String, key: String },
     /// Watching an object for a condition failed.
-    #[error("watching {what}: {}", innermost(.source))]
+    #[error("watching {what}: {}", describe_error(.source))]
     Watch {
         what: String,
         #[source]
@@ -95,6 +99,7 @@ impl ClusterError {
         matches!(
             self,
             ClusterError::KubeconfigUnreadable { .. }
+                | ClusterError::KubeconfigMissing { .. }
                 | ClusterError::UnknownContext { .. }
                 | ClusterError::KubeconfigUnusable { .. }
                 | ClusterError::NoKubeconfig { .. }
@@ -122,26 +127,35 @@ fn list_contexts(available: &[String]) -> String {
 }
 
 /// The API server's own words (`the API server answered 403 Forbidden: ...`), or the transport
-/// error said as kubectl says it.
+/// error said as kubectl says it, naming the server. Never kube's `Display` (it embeds the
+/// `Status` structure).
 pub fn describe_kube_error(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => {
+    describe_error(e)
+}
+
+/// As `describe_kube_error`, for any error that may wrap a kube error (watch errors do).
+pub fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = Some(e);
+    while let Some(x) = cur {
+        if let Some(t) = x.downcast_ref::<retry::TransportError>() {
+            return t.to_string();
+        }
+        if let Some(kube::Error::Api(s)) = x.downcast_ref::<kube::Error>() {
             let reason = if s.reason.is_empty() {
                 String::new()
             } else {
                 format!(" {}", s.reason)
             };
-            format!("the API server answered {}{reason}: {}", s.code, s.message)
-        }
-        other => {
-            let text = innermost(other);
-            if text.contains("Connection refused") || text.contains("connection refused") {
-                "the connection to the server was refused: is the cluster running, and is this the right context?".into()
+            let message = if s.message.is_empty() {
+                String::new()
             } else {
-                text
-            }
+                format!(": {}", s.message)
+            };
+            return format!("the API server answered {}{reason}{message}", s.code);
         }
+        cur = x.source();
     }
+    innermost(e)
 }
 
 /// The last, most specific cause of an error chain: transport errors nest their cause, and
@@ -176,15 +190,36 @@ impl fmt::Debug for Cluster {
 impl Cluster {
     /// Connects as kubectl would: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`,
     /// else in-cluster; `--context` or the current context. No request is made yet.
+    ///
+    /// Every request of the client goes through the one retry policy (`retry`); `log`
+    /// receives its lines (retries at `-v`, every request at `-vv`).
     pub async fn connect(
         kubeconfig: Option<&Path>,
         context: Option<&str>,
+        log: retry::Log,
     ) -> Result<Cluster, ClusterError> {
         let opts = KubeConfigOptions {
             context: context.map(str::to_string),
             ..Default::default()
         };
-        let config = match (kubeconfig, context) {
+        if let Some(path) = kubeconfig
+            && !path.exists()
+        {
+            return Err(ClusterError::KubeconfigMissing {
+                path: path.display().to_string(),
+                origin: "--kubeconfig",
+            });
+        }
+        if kubeconfig.is_none()
+            && let Some(env) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty())
+            && !std::env::split_paths(&env).any(|p| p.exists())
+        {
+            return Err(ClusterError::KubeconfigMissing {
+                path: env.to_string_lossy().into_owned(),
+                origin: "$KUBECONFIG",
+            });
+        }
+        let mut config = match (kubeconfig, context) {
             // The one place that infers a configuration (clippy.toml).
             #[allow(clippy::disallowed_methods)]
             (None, None) => Config::infer()
@@ -231,10 +266,23 @@ impl Cluster {
             }
         };
         let server = config.cluster_url.to_string();
-        let client = Client::try_from(config).map_err(|source| ClusterError::Client {
-            server: server.clone(),
-            source,
+        let address = config
+            .cluster_url
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| server.clone());
+        // kube's own retry (429/503/504 for every method, POST included) is replaced by ours.
+        config.default_retry = false;
+        let builder = kube::client::ClientBuilder::try_from(config).map_err(|source| {
+            ClusterError::Client {
+                server: server.clone(),
+                source,
+            }
         })?;
+        let layer = retry::RetryLayer::new(retry::Policy::default(), log, address);
+        // The one place that builds the client (clippy.toml).
+        #[allow(clippy::disallowed_methods)]
+        let client = builder.with_layer(&layer).build();
         Ok(Cluster {
             client,
             server,
@@ -249,10 +297,7 @@ impl Cluster {
         self.client
             .apiserver_version()
             .await
-            .map_err(ClusterError::api(format!(
-                "reading the server version of {}",
-                self.server
-            )))
+            .map_err(ClusterError::api("reading the server version"))
     }
 
     /// An API for any kind, namespaced or cluster-wide, without discovery.

@@ -222,9 +222,13 @@ mod tests {
             .build()
             .unwrap();
         let err = rt.block_on(async {
-            let kube = crate::cluster::Cluster::connect(Some(c.kubeconfig_path()), None)
-                .await
-                .unwrap();
+            let kube = crate::cluster::Cluster::connect(
+                Some(c.kubeconfig_path()),
+                None,
+                crate::cluster::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
             let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(800);
             wait_available(&kube, "istio-system", "istiod", deadline)
                 .await

@@ -146,6 +146,11 @@ pub async fn delete(cluster: &Cluster, config: &str) -> Result<(), ClusterError>
         .delete(config, &Default::default())
         .await
         .map(|_| ())
+        // A retried delete may find its own earlier attempt done.
+        .or_else(|e| match e {
+            kube::Error::Api(s) if s.code == 404 => Ok(()),
+            e => Err(e),
+        })
         .map_err(ClusterError::api(format!(
             "deleting MutatingWebhookConfiguration {config}"
         )))

@@ -9,6 +9,7 @@ use crate::ui::Ui;
 use crate::util::fmt_duration;
 
 pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    args.config.check_format_typo(None)?;
     let req = InstallRequest {
         config: args.config.source(),
         target: global.target(),

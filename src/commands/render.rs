@@ -8,6 +8,7 @@ use crate::ops::render;
 use crate::ui::{self, Format, Ui};
 
 pub fn run(args: &RenderArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    args.config.check_format_typo(Some("--output"))?;
     let req = render::prepare(&args.config.source())?;
     let rendered = render::render(&req, Vec::new(), ui)?;
     let format = Format::from(args.output);

@@ -29,7 +29,7 @@ pub use validate::{Problem, Severity};
 /// (exit code 2), and every variant names where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {}", read_problem(path, source))]
+    #[error("{path}: {}", read_problem(source))]
     Read {
         path: String,
         #[source]
@@ -116,17 +116,10 @@ fn read_file(path: &std::path::Path, name: &str) -> Result<String, ConfigError> 
     })
 }
 
-/// An I/O error said plainly, with a hint where the user probably meant a flag.
-fn read_problem(path: &str, e: &std::io::Error) -> String {
+/// An I/O error said plainly (`-o json` meaning `--output json` is caught by the CLI first).
+fn read_problem(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
-    let base = std::path::Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
     match e.kind() {
-        ErrorKind::NotFound if matches!(base, "json" | "yaml") && !path.contains('/') => {
-            format!("no such file; -o takes an override file: did you mean --output {base}?")
-        }
         ErrorKind::NotFound => "no such file".into(),
         ErrorKind::PermissionDenied => "permission denied".into(),
         ErrorKind::IsADirectory => "is a directory, not a file".into(),

@@ -1,6 +1,7 @@
 //! `install` as a sequence of named phases: validate locally, preflight, plan, istioctl,
 //! patches, readiness, record. `upgrade` runs the same phases.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -60,8 +61,13 @@ pub enum InstallError {
     Input(#[from] crate::InvalidInput),
     #[error(transparent)]
     Connect(Box<ClusterError>),
-    #[error("preflight failed, nothing was changed:{}", list(.failures))]
-    Preflight { failures: Vec<String> },
+    /// `failed` names the checks; `detail` says what the progress lines did not (everything
+    /// with `-q`, only the hints otherwise).
+    #[error("preflight failed ({}), nothing was changed{}", .failed.join(", "), list(.detail))]
+    Preflight {
+        failed: Vec<String>,
+        detail: Vec<String>,
+    },
     #[error("writing the IstioOperator for istioctl: {0}")]
     RenderedFile(#[source] IstioctlError),
     #[error("{source}\nNo Kyma patches were applied.")]
@@ -92,7 +98,7 @@ pub enum InstallError {
     Interrupted {
         signal: Signal,
         during: &'static str,
-        state: &'static str,
+        state: String,
     },
 }
 
@@ -156,7 +162,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     let local = render::prepare(&req.config)?;
     validate_locally(&local, req)?;
 
-    let cluster = crate::ops::connect(&req.target)
+    let cluster = crate::ops::connect(&req.target, ui)
         .await
         .map_err(|e| InstallError::Connect(Box::new(e)))?;
     let mut pre = Preflight::new(ui, cluster.clone());
@@ -219,8 +225,9 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     }
 
     run_istioctl(&plan, deadline, &progress).await?;
+    let done = RefCell::new(Done::default());
     let work = async {
-        let mut counts = apply_patches(&cluster, &plan.patches, &progress).await?;
+        let mut counts = apply_patches_tracked(&cluster, &plan.patches, &progress, &done).await?;
         if let Some(old) = recorded
             .as_ref()
             .and_then(|r| preflight::parse_profile(&r.profile))
@@ -232,6 +239,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         if before.as_deref() != Some(target.as_str()) {
             wait_converged(&cluster, &target, deadline, &progress).await?;
         }
+        done.borrow_mut().ready = true;
         let version = write_record(
             &cluster,
             req,
@@ -248,7 +256,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         sig = signal::interrupted() => return Err(InstallError::Interrupted {
             signal: sig,
             during: "after istioctl install",
-            state: "Istio is installed, but Kyma's post-install configuration may be incomplete. Run `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
+            state: done.borrow().describe(&plan.patches),
         }),
     };
     Ok(Summary {
@@ -413,27 +421,43 @@ async fn run_preflight(
         return Err(e.into());
     }
     if !report.success {
-        let failures = report
+        // The progress lines said each failure and its detail; the error adds the hints. With
+        // -q nothing was said, so the error says it all.
+        let shown = progress.shown();
+        let failed: Vec<_> = report
             .results()
             .filter(|r| r.result == Status::Error)
-            .map(|r| {
-                let mut s = format!("{}: {}", r.description, r.message);
-                for d in &r.detail {
-                    s.push_str(&format!("\n    {d}"));
+            .collect();
+        let detail = failed
+            .iter()
+            .filter_map(|r| {
+                let mut s = String::new();
+                if !shown {
+                    s.push_str(&format!("{}: {}", r.description, r.message));
+                    for d in &r.detail {
+                        s.push_str(&format!("\n    {d}"));
+                    }
                 }
                 if let Some(h) = &r.hint {
-                    s.push_str(&format!("\n    hint: {}", h.replace('\n', "\n      ")));
+                    if !s.is_empty() {
+                        s.push_str("\n  ");
+                    }
+                    s.push_str(&format!("hint: {}", h.replace('\n', "\n    ")));
                 }
-                s
+                (!s.is_empty()).then_some(s)
             })
             .collect();
-        return Err(InstallError::Preflight { failures });
+        return Err(InstallError::Preflight {
+            failed: failed.iter().map(|r| r.description.to_string()).collect(),
+            detail,
+        });
     }
-    match (pre.rendered.take(), pre.istioctl.take()) {
+    match (pre.rendered.take(), pre.istioctl.clone()) {
         (Some(r), Some((located, _))) => Ok((r, located.path)),
         // Unreachable while the runner reports success only when every check passed.
         _ => Err(InstallError::Preflight {
-            failures: vec!["the preflight did not produce a configuration".into()],
+            failed: vec!["configuration".into()],
+            detail: vec!["the preflight did not produce a configuration".into()],
         }),
     }
 }
@@ -478,7 +502,7 @@ async fn run_istioctl(
             Err(InstallError::Interrupted {
                 signal,
                 during: "while istioctl was installing",
-                state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.",
+                state: "istioctl was stopped; the cluster may hold a partial Istio installation and no Kyma patches were applied. Run `kyma-mesh install` again to complete it.".into(),
             })
         }
         Err(source @ IstioctlError::TimedOut { .. }) => {
@@ -493,6 +517,7 @@ async fn run_istioctl(
 }
 
 fn on_istioctl_line(step: &Step, line: OutputLine) {
+    step.trace(&format!("istioctl: {}", line.text.trim_end()));
     let text = line.text.trim();
     if text.is_empty() {
         return;
@@ -507,16 +532,79 @@ fn on_istioctl_line(step: &Step, line: OutputLine) {
     }
 }
 
+/// How far the phases after istioctl got, for the message of an interruption.
+#[derive(Debug, Default)]
+pub struct Done {
+    /// Patches finished (applied, unchanged or skipped), in order.
+    pub patches: usize,
+    /// A patch request was under way.
+    pub in_flight: bool,
+    pub ready: bool,
+}
+
+impl Done {
+    /// What was done and what was not, and what to do.
+    pub fn describe(&self, list: &[Patch]) -> String {
+        let name = |p: &Patch| format!("{} ({})", p.title, p.target());
+        let mut done = vec!["istioctl install".to_string()];
+        done.extend(list.iter().take(self.patches).map(name));
+        let mut not_done: Vec<String> = Vec::new();
+        for (i, p) in list.iter().enumerate().skip(self.patches) {
+            if i == self.patches && self.in_flight {
+                not_done.push(format!(
+                    "{} (was being applied: it may have landed)",
+                    name(p)
+                ));
+            } else {
+                not_done.push(name(p));
+            }
+        }
+        if !self.ready {
+            not_done.push("the wait for istiod and the gateways".into());
+        }
+        not_done.push(format!(
+            "the record {}/{}",
+            cluster::ISTIO_NAMESPACE,
+            record::NAME
+        ));
+        format!(
+            "Istio is installed, Kyma's post-install configuration is incomplete.\n  done: {}\n  not done: {}\nRun `kyma-mesh install` again: it finishes what is missing and changes nothing else.",
+            done.join("; "),
+            not_done.join("; ")
+        )
+    }
+}
+
 /// Applies every patch, each only where its fields differ.
+#[allow(dead_code)] // for the commands that need no report of an interruption (upgrade, check)
 pub async fn apply_patches(
     cluster: &Cluster,
     list: &[Patch],
     progress: &Progress,
 ) -> Result<Counts, InstallError> {
+    apply_patches_tracked(cluster, list, progress, &RefCell::default()).await
+}
+
+/// As `apply_patches`, noting in `done` how far it got.
+async fn apply_patches_tracked(
+    cluster: &Cluster,
+    list: &[Patch],
+    progress: &Progress,
+    done: &RefCell<Done>,
+) -> Result<Counts, InstallError> {
     let mut counts = Counts::default();
     for patch in list {
         let step = progress.step(format!("{} ({})", patch.title, patch.target()));
-        match patches::apply_patch(cluster, patch).await {
+        done.borrow_mut().in_flight = true;
+        let result = patches::apply_patch(cluster, patch).await;
+        {
+            let mut d = done.borrow_mut();
+            d.in_flight = false;
+            if result.is_ok() {
+                d.patches += 1;
+            }
+        }
+        match result {
             Ok(Outcome::Applied) => {
                 counts.applied += 1;
                 step.ok("applied");

@@ -10,6 +10,7 @@ pub mod render;
 pub mod signal;
 
 use crate::cluster::{Cluster, ClusterError};
+use crate::ui::Ui;
 
 /// A runtime for commands that talk to a cluster or a process; render needs none.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -19,7 +20,10 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Connects as the global flags say. No request is made yet.
-pub async fn connect(target: &install::Target) -> Result<Cluster, ClusterError> {
-    Cluster::connect(target.kubeconfig.as_deref(), target.context.as_deref()).await
+/// Connects as the global flags say. No request is made yet. The client's retries show at
+/// `-v`, every request at `-vv`.
+pub async fn connect(target: &install::Target, ui: &Ui) -> Result<Cluster, ClusterError> {
+    let out = ui.clone();
+    let log = crate::cluster::retry::Log::new(ui.verbosity, move |line| out.info(line));
+    Cluster::connect(target.kubeconfig.as_deref(), target.context.as_deref(), log).await
 }

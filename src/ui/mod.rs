@@ -71,6 +71,10 @@ impl Ui {
 pub fn error_chain(err: &anyhow::Error) -> String {
     let mut out = format!("error: {err}");
     let mut said = err.to_string();
+    // Cluster errors say their innermost cause themselves; what lies below them is kube's.
+    if err.downcast_ref::<crate::cluster::ClusterError>().is_some() {
+        return out;
+    }
     for cause in err.chain().skip(1) {
         if cause.downcast_ref::<kube::Error>().is_some() {
             break;
@@ -81,6 +85,9 @@ pub fn error_chain(err: &anyhow::Error) -> String {
         }
         out.push_str(&format!("\n  caused by: {text}"));
         said.push_str(&text);
+        if cause.is::<crate::cluster::ClusterError>() {
+            break;
+        }
     }
     out
 }

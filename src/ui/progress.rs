@@ -25,6 +25,8 @@ enum Mode {
 pub struct Progress {
     mode: Mode,
     verbose: bool,
+    /// `-vv`: every line of a child process too.
+    trace: bool,
 }
 
 impl Progress {
@@ -41,7 +43,14 @@ impl Progress {
         Progress {
             mode,
             verbose: ui.verbosity > 0,
+            trace: ui.verbosity > 1,
         }
+    }
+
+    /// Whether steps reach the screen (everything but `-q`): a closing error need not repeat
+    /// what they said.
+    pub fn shown(&self) -> bool {
+        self.mode != Mode::Quiet
     }
 
     /// Starts a quick step; finish it with `ok`, `warn` or `fail`. In plain mode only the
@@ -81,6 +90,7 @@ impl Progress {
             bar,
             mode: self.mode,
             verbose: self.verbose,
+            trace: self.trace,
             started: Instant::now(),
         }
     }
@@ -100,6 +110,7 @@ pub struct Step {
     bar: Option<ProgressBar>,
     mode: Mode,
     verbose: bool,
+    trace: bool,
     started: Instant,
 }
 
@@ -109,6 +120,18 @@ impl Step {
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.set_message(format!("{}: {detail}", self.title)),
             (None, Mode::Plain) if self.verbose => eprintln!("{}   {detail}", timestamp()),
+            _ => {}
+        }
+    }
+
+    /// A line kept only at `-vv` (istioctl's every output line).
+    pub fn trace(&self, text: &str) {
+        if !self.trace {
+            return;
+        }
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => bar.println(format!("    {text}")),
+            (None, Mode::Plain) => eprintln!("{}     {text}", timestamp()),
             _ => {}
         }
     }

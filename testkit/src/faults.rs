@@ -35,6 +35,9 @@ pub struct FaultRule {
     pub fault: Fault,
     /// Stop after firing this many times (`Some(1)` with `rate: 1.0` = "fail the next one").
     pub max_times: Option<u32>,
+    /// Only requests whose `User-Agent` starts with this (`kyma-mesh/`); `None` matches any.
+    /// Lets a test fault one client (kyma-mesh) and spare another (fake-istioctl).
+    pub agent: Option<String>,
 }
 
 impl FaultRule {
@@ -45,7 +48,14 @@ impl FaultRule {
             rate,
             fault,
             max_times: None,
+            agent: None,
         }
+    }
+
+    /// Fires only for requests whose `User-Agent` starts with `prefix`.
+    pub fn agent(mut self, prefix: &str) -> Self {
+        self.agent = Some(prefix.to_string());
+        self
     }
 
     /// Fires only for the next `n` matching requests.
@@ -148,7 +158,18 @@ impl FaultState {
     }
 
     /// Latency to add, and what to do with a request.
+    #[cfg(test)]
     pub fn decide(&mut self, verb: &str, resource: Option<&str>) -> (Duration, Decision) {
+        self.decide_for(verb, resource, "")
+    }
+
+    /// As `decide`, for a client that sent this `User-Agent`.
+    pub fn decide_for(
+        &mut self,
+        verb: &str,
+        resource: Option<&str>,
+        agent: &str,
+    ) -> (Duration, Decision) {
         let mut delay = self.faults.latency;
         let jitter = self.faults.latency_jitter.as_millis() as u64;
         if jitter > 0 {
@@ -161,6 +182,7 @@ impl FaultState {
             if rule.verb.as_deref().is_some_and(|v| v != verb)
                 || rule.resource.as_deref().is_some_and(|r| r != resource)
                 || rule.max_times.is_some_and(|m| self.fired[i] >= m)
+                || rule.agent.as_deref().is_some_and(|a| !agent.starts_with(a))
             {
                 continue;
             }
@@ -256,6 +278,22 @@ mod tests {
             Fault::DropConnection,
         )));
         assert!(matches!(d.decide("get", Some("pods")).1, Decision::Drop));
+    }
+
+    #[test]
+    fn rules_can_spare_a_client() {
+        let mut s = FaultState::new(
+            Faults::none()
+                .with_rule(FaultRule::new(None, None, 1.0, Fault::Status(500)).agent("kyma-mesh/")),
+        );
+        assert!(matches!(
+            s.decide_for("get", Some("pods"), "kyma-mesh/0.1.0").1,
+            Decision::Fail(_)
+        ));
+        assert!(matches!(
+            s.decide_for("get", Some("pods"), "").1,
+            Decision::Pass
+        ));
     }
 
     #[test]

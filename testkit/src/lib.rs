@@ -30,7 +30,9 @@
 //!
 //! Note: `kube::Client` (kube 5) retries 429, 503 and 504 by itself (honouring Retry-After), so
 //! such faults show up in [`KubeSim::writes`] as repeated attempts; 500 and dropped
-//! connections reach the caller.
+//! connections reach the caller. kyma-mesh switches that off for its own policy
+//! (`src/cluster/retry.rs`) and sends `User-Agent: kyma-mesh/<version>`, so
+//! [`FaultRule::agent`]`("kyma-mesh/")` faults kyma-mesh's requests and spares fake-istioctl's.
 //!
 //! [`KubeSim::start`] runs the server on its own small tokio runtime, so it works from plain
 //! `#[test]` functions that spawn processes and from `#[tokio::test]` alike; start-up takes about a

@@ -384,7 +384,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         .map(|r| verb_of(&method, r, watch))
         .unwrap_or("get");
     let resource = route_info.as_ref().map(|r| RESOURCES[r.res].plural);
-    let (delay, decision) = lock(&shared.faults).decide(verb, resource);
+    let agent = header_str(header::USER_AGENT);
+    let (delay, decision) = lock(&shared.faults).decide_for(verb, resource, &agent);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -176,7 +176,7 @@ fn argument_rows() -> Vec<Row> {
         args(&["--set"], "'--set <PATH=VALUE>'", "a value is required"),
         args(&["-o"], "'--overrides <FILE>'", "a value is required"),
         // the file system
-        args(&["-o", "json"], "json:", "-o takes an override file: did you mean --output json?"),
+        args(&["-o", "json"], "override file json", "did you mean --output json?"),
         args(&["-o", "tests/cli/fixtures/bad/does-not-exist.yaml"], "does-not-exist.yaml:", "no such file"),
         args(&["-o", "tests/cli/fixtures/bad"], "tests/cli/fixtures/bad:", "is a directory, not a file"),
         Row {

@@ -6,6 +6,7 @@
 mod bad_input;
 mod help;
 mod install;
+mod reliability;
 mod render;
 mod util;
 mod validation;

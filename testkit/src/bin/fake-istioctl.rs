@@ -393,7 +393,7 @@ async fn client(cli: &Cli) -> Res<Client> {
     .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
     let c = Client::try_from(config)
         .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
-    c.apiserver_version().await.map_err(|e| {
+    c.apiserver_version().await.map_err(ApiMsg).map_err(|e| {
         Failure(format!(
             "failed to connect to Kubernetes API server, error: {e}"
         ))
@@ -451,6 +451,7 @@ async fn apply_all(c: &Client, objects: &[Value]) -> Res<()> {
         api_for(c, &ar, ns)
             .patch(name, &pp, &Patch::Apply(o))
             .await
+            .map_err(ApiMsg)
             .map_err(|e| {
                 Failure(format!(
                     "failed to update resource with server-side apply for obj {}/{name}: {e}",
@@ -974,6 +975,7 @@ async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
         let list = api_for(c, &ar, None)
             .list(&lp)
             .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
         for o in list {
             let ns = o.metadata.namespace.clone().unwrap_or_default();
@@ -1106,6 +1108,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let mut list = api
             .list(&owned)
             .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?
             .items;
         if a.purge && !namespaced {
@@ -1118,7 +1121,9 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
                 match api.delete(&name, &DeleteParams::default()).await {
                     Ok(_) | Err(kube::Error::Api(_)) if a.purge && !namespaced => {}
                     Ok(_) => {}
-                    Err(e) => return fail(format!("failed to delete {kind}/{name}: {e}")),
+                    Err(e) => {
+                        return fail(format!("failed to delete {kind}/{name}: {}", ApiMsg(e)));
+                    }
                 }
             }
             println!(
@@ -1140,6 +1145,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
         let list = api
             .list(&ListParams::default())
             .await
+            .map_err(ApiMsg)
             .map_err(|e| Failure(format!("failed to list CRDs: {e}")))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
@@ -1304,6 +1310,19 @@ fn main() {
             eprintln!("Error: {msg}");
             rec.finish(1);
             std::process::exit(1);
+        }
+    }
+}
+
+/// client-go's wording of an API error: the server's message, as istioctl prints it (kube's
+/// own `Display` embeds the Rust `Status` structure, which istioctl never shows).
+struct ApiMsg(kube::Error);
+
+impl std::fmt::Display for ApiMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            kube::Error::Api(s) => f.write_str(&s.message),
+            e => write!(f, "{e}"),
         }
     }
 }
