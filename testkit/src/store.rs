@@ -336,7 +336,11 @@ pub struct Store {
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
     pub(crate) ip_counter: u32,
+    pub(crate) hooks: hooks::Hooks,
 }
+
+#[path = "hooks.rs"]
+pub(crate) mod hooks;
 
 pub(crate) fn res_index(plural: &str) -> usize {
     RESOURCES
@@ -403,6 +407,7 @@ impl Store {
             istio_version_override: None,
             work: Vec::new(),
             ip_counter: 10,
+            hooks: hooks::Hooks::default(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let _ =
@@ -1151,6 +1156,7 @@ impl Store {
     ) -> Result<ListPage, ApiError> {
         let (snap, offset, rv) = match cont.filter(|c| !c.is_empty()) {
             Some(token) => {
+                self.hook_continue();
                 let parts: Vec<&str> = token.split('.').collect();
                 let parsed = match parts.as_slice() {
                     ["ks1", id, off, rv] => id

@@ -5,6 +5,7 @@
 
 mod help;
 mod install;
+mod proxy_reset;
 mod render;
 mod util;
 mod validation;
