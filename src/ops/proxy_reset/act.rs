@@ -279,7 +279,7 @@ pub async fn verify(
         } else if planned.contains(w) {
             match &p.current_image {
                 Some(image) => format!(
-                    "{w} was restarted, but its new pod still runs {image}: is the sidecar injector on {}? (kyma-mesh check)",
+                    "{w} was restarted, but its new pod still runs {image}: is the sidecar injector on {}? (kubectl get mutatingwebhookconfigurations; istiod's logs)",
                     plan.expected.version
                 ),
                 None => format!(
