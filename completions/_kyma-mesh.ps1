@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version and the istioctl it would use')
+            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -115,11 +116,34 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kyma-mesh;proxy-reset' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
+            [CompletionResult]::new('--exclude-namespace', '--exclude-namespace', [CompletionResultType]::ParameterName, 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Workloads restarted at the same time')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the plan or the result as JSON (shape in README "proxy-reset")')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)')
+            [CompletionResult]::new('--missing-sidecars', '--missing-sidecars', [CompletionResultType]::ParameterName, 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kyma-mesh;help' {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the merged IstioOperator: the profile, your overrides and --set values, validated')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version and the istioctl it would use')
+            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -133,6 +157,9 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             break
         }
         'kyma-mesh;help;version' {
+            break
+        }
+        'kyma-mesh;help;proxy-reset' {
             break
         }
         'kyma-mesh;help;help' {

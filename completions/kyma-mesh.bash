@@ -25,6 +25,9 @@ _kyma__mesh() {
             kyma__mesh,install)
                 cmd="kyma__mesh__subcmd__install"
                 ;;
+            kyma__mesh,proxy-reset)
+                cmd="kyma__mesh__subcmd__proxy__subcmd__reset"
+                ;;
             kyma__mesh,render)
                 cmd="kyma__mesh__subcmd__render"
                 ;;
@@ -40,6 +43,9 @@ _kyma__mesh() {
             kyma__mesh__subcmd__help,install)
                 cmd="kyma__mesh__subcmd__help__subcmd__install"
                 ;;
+            kyma__mesh__subcmd__help,proxy-reset)
+                cmd="kyma__mesh__subcmd__help__subcmd__proxy__subcmd__reset"
+                ;;
             kyma__mesh__subcmd__help,render)
                 cmd="kyma__mesh__subcmd__help__subcmd__render"
                 ;;
@@ -53,7 +59,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install version help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install version proxy-reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,7 +103,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions install version help"
+            opts="render completions install version proxy-reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +145,20 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__proxy__subcmd__reset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -225,6 +245,52 @@ _kyma__mesh() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__proxy__subcmd__reset)
+            opts="-n -v -q -h -V --dry-run --namespace --exclude-namespace --concurrency --wait --timeout --missing-sidecars --output --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

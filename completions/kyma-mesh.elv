@@ -32,6 +32,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
+            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
@@ -107,11 +108,33 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kyma-mesh;proxy-reset'= {
+            cand -n 'Only pods in this namespace (repeatable; default: all namespaces)'
+            cand --namespace 'Only pods in this namespace (repeatable; default: all namespaces)'
+            cand --exclude-namespace 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)'
+            cand --concurrency 'Workloads restarted at the same time'
+            cand --timeout 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m'
+            cand --output 'Print the plan or the result as JSON (shape in README "proxy-reset")'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --wait 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
+            cand --missing-sidecars 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kyma-mesh;help'= {
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
+            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;help;render'= {
@@ -121,6 +144,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;install'= {
         }
         &'kyma-mesh;help;version'= {
+        }
+        &'kyma-mesh;help;proxy-reset'= {
         }
         &'kyma-mesh;help;help'= {
         }

@@ -34,6 +34,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Pri
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l profile -d 'Kyma\'s profile to start from' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
 cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
@@ -86,8 +87,23 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "completions" -d 'Print a shell completion script'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s n -l namespace -d 'Only pods in this namespace (repeatable; default: all namespaces)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-namespace -d 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l concurrency -d 'Workloads restarted at the same time' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l output -d 'Print the plan or the result as JSON (shape in README "proxy-reset")' -r -f -a "json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l dry-run -d 'Print the plan and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l wait -d 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l missing-sidecars -d 'Also restart pods that should have a sidecar (by the injector\'s namespace and pod selectors) and have none'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

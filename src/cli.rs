@@ -63,6 +63,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     Install(InstallArgs),
     Version(VersionArgs),
+    ProxyReset(ProxyResetArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
@@ -395,6 +396,63 @@ pub fn normalize_verbosity(
         out.push(arg);
     }
     Ok(out)
+}
+
+/// Restart workloads whose Istio sidecar is not the installed Istio's version.
+///
+/// Finds Running, ready pods whose istio-proxy (container or native-sidecar init container) is
+/// not <hub>/proxyv2:<version> of the running istiod, and restarts each owner once:
+/// Deployments (through their ReplicaSet), StatefulSets and DaemonSets by a rollout restart;
+/// OnDelete StatefulSets/DaemonSets and ownerless ReplicaSets/ReplicationControllers by deleting
+/// the outdated pods one at a time. Jobs, CronJobs, bare pods and unknown owner kinds are
+/// listed as "restart manually" with the command to run. Pods with
+/// sidecar.istio.io/proxyImage are skipped; pods or workloads annotated
+/// kyma-mesh.kyma-project.io/proxy-reset: "false" are reported as skipped.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # What would be restarted, as JSON
+  kyma-mesh proxy-reset --dry-run --output json
+
+  # Restart, wait for every rollout and check nothing is left outdated
+  kyma-mesh proxy-reset --wait --timeout 20m
+
+  # Only two namespaces; also restart pods that should have a sidecar and have none
+  kyma-mesh proxy-reset --namespace shop --namespace payments --missing-sidecars
+
+  # Everything but a namespace that restarts its pods itself
+  kyma-mesh proxy-reset --exclude-namespace batch-jobs --concurrency 20")]
+pub struct ProxyResetArgs {
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only pods in this namespace (repeatable; default: all namespaces)
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Leave this namespace alone, reporting its outdated pods as skipped (repeatable)
+    #[arg(long = "exclude-namespace", value_name = "NS")]
+    pub exclude_namespaces: Vec<String>,
+    /// Workloads restarted at the same time
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub concurrency: u16,
+    /// Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)
+    #[arg(long)]
+    pub wait: bool,
+    /// How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
+    pub timeout: Duration,
+    /// Also restart pods that should have a sidecar (by the injector's namespace and pod
+    /// selectors) and have none
+    #[arg(long)]
+    pub missing_sidecars: bool,
+    /// Print the plan or the result as JSON (shape in README "proxy-reset")
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output: Option<JsonOutput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JsonOutput {
+    Json,
 }
 
 /// `NS/NAME`, both parts non-empty.

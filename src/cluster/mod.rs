@@ -4,6 +4,7 @@
 pub mod access;
 pub mod overrides;
 pub mod patches;
+pub mod pods;
 pub mod readiness;
 pub mod record;
 pub mod retry;

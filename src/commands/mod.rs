@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod install;
+pub mod proxy_reset;
 pub mod render;
 pub mod version;
 
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
         Command::Install(args) => install::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
         Command::Version(args) => version::run(&args, ui),
+        Command::ProxyReset(args) => proxy_reset::run(&args, &cli.global, ui),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod install;
 pub mod plan;
 pub mod preflight;
+pub mod proxy_reset;
 pub mod render;
 pub mod signal;
 

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod progress;
+pub mod proxy_reset;
 
 use std::io::Write;
 

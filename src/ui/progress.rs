@@ -95,6 +95,33 @@ impl Progress {
         }
     }
 
+    /// A bar counting `total` items (workloads) on a terminal; a plain line per item otherwise.
+    pub fn counter(&self, title: impl Into<String>, total: u64) -> Counter {
+        let title = title.into();
+        let bar = match self.mode {
+            Mode::Tty => {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed:.dim}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar.set_message(title.clone());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                Some(bar)
+            }
+            Mode::Plain => {
+                eprintln!("{} {title} ({total})...", timestamp());
+                None
+            }
+            Mode::Quiet => None,
+        };
+        Counter {
+            bar,
+            mode: self.mode,
+        }
+    }
+
     /// A line of its own (a sub-result, a note).
     pub fn line(&self, text: &str) {
         match self.mode {
@@ -177,6 +204,41 @@ impl Step {
 }
 
 impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// See [`Progress::counter`].
+pub struct Counter {
+    bar: Option<ProgressBar>,
+    mode: Mode,
+}
+
+impl Counter {
+    /// One item done; `line` is kept on screen (`  √ Deployment shop/orders`).
+    pub fn done(&self, mark: &str, line: &str) {
+        let line = format!("  {mark} {line}");
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            (None, Mode::Plain) => eprintln!("{} {line}", timestamp()),
+            _ => {}
+        }
+    }
+
+    pub fn finish(mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Counter {
     fn drop(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();

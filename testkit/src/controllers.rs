@@ -276,6 +276,7 @@ fn short_kind_api(res: usize) -> (String, &'static str) {
 impl Store {
     pub(crate) fn after_write(&mut self, res: usize, obj: &Arc<Obj>, _old: Option<Arc<Obj>>) {
         self.revert_template_annotations(res, obj);
+        self.hook_revert(res, obj);
         match RESOURCES[res].plural {
             "deployments"
             | "replicasets"

@@ -715,6 +715,21 @@ impl KubeSim {
         lock(&self.shared.store).fixtures = Default::default();
     }
 
+    /// Continue tokens expire (410 Expired) once `pages` more continued list requests have been
+    /// served: the list that asks for page `pages + 1` has to start again.
+    pub fn expire_continue_tokens_after(&self, pages: usize) {
+        lock(&self.shared.store).hooks.expire_after_pages = Some(pages);
+    }
+
+    /// Deployment `namespace/name` gets a controller that removes the
+    /// `kubectl.kubernetes.io/restartedAt` template annotation after every write.
+    pub fn revert_restarted_at(&self, namespace: &str, name: &str) {
+        lock(&self.shared.store)
+            .hooks
+            .reverting
+            .push((namespace.to_string(), name.to_string()));
+    }
+
     /// The proxy image the injector would use now (None: no istiod and no version set).
     pub fn injector_proxy_image(&self) -> Option<String> {
         lock(&self.shared.store).injector_config().map(|c| c.image)

@@ -364,11 +364,15 @@ pub struct Store {
     pending: Vec<(Instant, usize, String, String, String)>,
     /// Woken when `pending` gets an entry (the reaper task sleeps until the next due time).
     pub(crate) wake: Arc<Notify>,
+    pub(crate) hooks: hooks::Hooks,
 }
 
 /// Real pods default to 30 s; kube-sim's simulated kubelet stops containers much faster so
 /// that test suites stay fast.
 pub const DEFAULT_POD_GRACE: Duration = Duration::from_millis(200);
+
+#[path = "hooks.rs"]
+pub(crate) mod hooks;
 
 pub(crate) fn res_index(plural: &str) -> usize {
     RESOURCES
@@ -480,6 +484,7 @@ impl Store {
             pod_grace: DEFAULT_POD_GRACE,
             pending: Vec::new(),
             wake: Arc::new(Notify::new()),
+            hooks: hooks::Hooks::default(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let _ =
@@ -1345,6 +1350,7 @@ impl Store {
     ) -> Result<ListPage, ApiError> {
         let (snap, offset, rv) = match cont.filter(|c| !c.is_empty()) {
             Some(token) => {
+                self.hook_continue();
                 let parts: Vec<&str> = token.split('.').collect();
                 let parsed = match parts.as_slice() {
                     ["ks1", id, off, rv] => id

@@ -6,6 +6,7 @@
 mod bad_input;
 mod help;
 mod install;
+mod proxy_reset;
 mod reliability;
 mod render;
 mod util;

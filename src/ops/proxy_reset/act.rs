@@ -1,0 +1,348 @@
+//! Act and verify: each planned workload restarted once, with bounded concurrency, and what is
+//! still outdated afterwards named with the reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::scan::{ScanOptions, scan_for};
+use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan, WorkloadRef};
+use crate::cluster::Cluster;
+use crate::cluster::pods::{self, Deleted, RESTARTED_AT, WorkloadKind};
+
+#[derive(Debug, Clone)]
+pub struct ActOptions {
+    /// Workloads restarted at once.
+    pub concurrency: usize,
+    /// Deadline for the waits (each OnDelete replacement, and `verify`).
+    pub deadline: Instant,
+}
+
+/// How one workload's restart ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum Outcome {
+    Restarted,
+    /// The API's answer (or what was waited for in vain).
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadOutcome {
+    pub workload: WorkloadRef,
+    pub action: WorkloadAction,
+    pub pods: usize,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResetReport {
+    /// In the plan's order.
+    pub outcomes: Vec<WorkloadOutcome>,
+    pub elapsed: Duration,
+}
+
+impl ResetReport {
+    pub fn failed(&self) -> impl Iterator<Item = &WorkloadOutcome> {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o.outcome, Outcome::Failed { .. }))
+    }
+
+    pub fn restarted(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.outcome == Outcome::Restarted)
+            .count()
+    }
+}
+
+/// Restarts every workload of the plan once: `kyma-system` first (all of it, then the rest),
+/// at most `concurrency` at a time. A failure is recorded and the others go on.
+pub async fn execute(
+    cluster: &Cluster,
+    plan: &Plan,
+    opts: &ActOptions,
+    progress: &(dyn Fn(&WorkloadOutcome) + Sync),
+) -> ResetReport {
+    let started = std::time::Instant::now();
+    let (kyma, rest): (Vec<&WorkloadPlan>, Vec<&WorkloadPlan>) = plan
+        .workloads
+        .iter()
+        .partition(|w| w.workload.namespace == "kyma-system");
+    let mut outcomes = Vec::with_capacity(plan.workloads.len());
+    for group in [kyma, rest] {
+        let done: Vec<(usize, WorkloadOutcome)> =
+            futures::stream::iter(group.into_iter().enumerate())
+                .map(|(i, w)| async move {
+                    let outcome = match act_one(cluster, w, &plan.restarted_at, opts.deadline).await
+                    {
+                        Ok(()) => Outcome::Restarted,
+                        Err(error) => Outcome::Failed { error },
+                    };
+                    let o = WorkloadOutcome {
+                        workload: w.workload.clone(),
+                        action: w.action,
+                        pods: w.pods.len(),
+                        outcome,
+                    };
+                    progress(&o);
+                    (i, o)
+                })
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect()
+                .await;
+        let mut done = done;
+        done.sort_by_key(|(i, _)| *i);
+        outcomes.extend(done.into_iter().map(|(_, o)| o));
+    }
+    ResetReport {
+        outcomes,
+        elapsed: started.elapsed(),
+    }
+}
+
+async fn act_one(
+    cluster: &Cluster,
+    w: &WorkloadPlan,
+    restarted_at: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    let r = &w.workload;
+    match w.action {
+        WorkloadAction::Rollout => {
+            pods::restart(cluster, r.kind, &r.namespace, &r.name, restarted_at)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        WorkloadAction::DeletePods => {
+            // One at a time: the next pod goes only when the previous one's replacement is
+            // ready, so the workload never loses more than one pod to the reset.
+            for (name, uid) in &w.pods {
+                match pods::delete_pod(cluster, &r.namespace, name, uid).await {
+                    Ok(Deleted::Deleted) => wait_replaced(cluster, r, name, uid, deadline).await?,
+                    Ok(Deleted::AlreadyGone) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Polls with a growing pause: kube-sim answers at once, a real controller takes seconds.
+async fn pause(attempt: &mut u32) {
+    let ms = (100u64 << (*attempt).min(4)).min(2000);
+    *attempt += 1;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Waits until pod `name` (uid `uid`) is gone and its workload has every pod ready again (for
+/// a StatefulSet: the new pod of the same name is up).
+async fn wait_replaced(
+    cluster: &Cluster,
+    w: &WorkloadRef,
+    name: &str,
+    uid: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut attempt = 0;
+    let mut last = String::from("not checked yet");
+    loop {
+        let pod = pods::get_pod(cluster, &w.namespace, name).await;
+        let gone = match &pod {
+            Ok(Some(p)) if p.metadata.uid == uid => {
+                last = "the deleted pod is still terminating".into();
+                false
+            }
+            Ok(Some(p)) if w.kind == WorkloadKind::StatefulSet && !p.is_healthy() => {
+                last = format!("its replacement {name} is not ready");
+                false
+            }
+            Ok(_) => true,
+            Err(e) => {
+                last = e.to_string();
+                false
+            }
+        };
+        if gone {
+            match pods::get_workload(cluster, w.kind, &w.namespace, &w.name).await {
+                Ok(Some(wl)) if wl.all_ready(w.kind) => return Ok(()),
+                Ok(Some(wl)) => last = wl.progress(w.kind),
+                Ok(None) => return Err(format!("{w} was deleted while its pods were restarted")),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "deleted pod {}/{name}, but its replacement was not ready before the timeout ({last}); the remaining pods were left alone",
+                w.namespace
+            ));
+        }
+        pause(&mut attempt).await;
+    }
+}
+
+/// A pod still outdated after the reset, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StillOutdated {
+    pub namespace: String,
+    pub name: String,
+    pub current_image: Option<String>,
+    pub workload: Option<WorkloadRef>,
+    pub why: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub still_outdated: Vec<StillOutdated>,
+    /// Rollouts that did not finish before the deadline, with the controller's numbers.
+    pub unfinished: Vec<(WorkloadRef, String)>,
+    pub reverted: Vec<WorkloadRef>,
+    pub rescan: ScanReport,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.still_outdated.is_empty() && self.unfinished.is_empty() && self.reverted.is_empty()
+    }
+}
+
+/// Waits for every restarted rollout to finish (until `deadline`), checks the `restartedAt`
+/// annotation is still there, re-scans, and names every pod still outdated with the reason.
+pub async fn verify(
+    cluster: &Cluster,
+    plan: &Plan,
+    report: &ResetReport,
+    scan_opts: &ScanOptions,
+    concurrency: usize,
+    deadline: Instant,
+) -> Result<Verification, ProxyResetError> {
+    let rollouts: Vec<&WorkloadRef> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.action == WorkloadAction::Rollout && o.outcome == Outcome::Restarted)
+        .map(|o| &o.workload)
+        .collect();
+    let waited: Vec<(WorkloadRef, Waited)> = futures::stream::iter(rollouts)
+        .map(|w| async move {
+            (
+                w.clone(),
+                wait_rollout(cluster, w, &plan.restarted_at, deadline).await,
+            )
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut unfinished = Vec::new();
+    let mut reverted = BTreeSet::new();
+    for (w, r) in waited {
+        match r {
+            Waited::Done => {}
+            Waited::Reverted => {
+                reverted.insert(w);
+            }
+            Waited::Unfinished(why) => unfinished.push((w, why)),
+        }
+    }
+    unfinished.sort();
+    let failed: BTreeMap<&WorkloadRef, &str> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.outcome {
+            Outcome::Failed { error } => Some((&o.workload, error.as_str())),
+            _ => None,
+        })
+        .collect();
+    let planned: BTreeSet<&WorkloadRef> = plan.workloads.iter().map(|w| &w.workload).collect();
+    let rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
+    let mut still = Vec::new();
+    for p in &rescan.pods {
+        let Some(w) = p.target.workload() else {
+            // Manual and skipped pods are in the plan's own lists.
+            continue;
+        };
+        let why = if let Some(e) = failed.get(w) {
+            format!("restarting {w} failed: {e}")
+        } else if reverted.contains(w) {
+            format!(
+                "{w}'s controller removed the {RESTARTED_AT} annotation again, undoing the restart: restart it through that controller"
+            )
+        } else if let Some((_, why)) = unfinished.iter().find(|(u, _)| u == w) {
+            format!("the rollout of {w} did not finish in time: {why}")
+        } else if planned.contains(w) {
+            match &p.current_image {
+                Some(image) => format!(
+                    "{w} was restarted, but its new pod still runs {image}: is the sidecar injector on {}? (kubectl get mutatingwebhookconfigurations; istiod's logs)",
+                    plan.expected.version
+                ),
+                None => format!(
+                    "{w} was restarted, but its new pod still has no sidecar: check the namespace's injection label and the injector webhook"
+                ),
+            }
+        } else {
+            format!("{w} was not in the plan: its pod appeared during the run")
+        };
+        still.push(StillOutdated {
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+            current_image: p.current_image.clone(),
+            workload: Some(w.clone()),
+            why,
+        });
+    }
+    Ok(Verification {
+        still_outdated: still,
+        unfinished,
+        reverted: reverted.into_iter().collect(),
+        rescan,
+    })
+}
+
+enum Waited {
+    Done,
+    Reverted,
+    Unfinished(String),
+}
+
+async fn wait_rollout(
+    cluster: &Cluster,
+    w: &WorkloadRef,
+    restarted_at: &str,
+    deadline: Instant,
+) -> Waited {
+    let mut attempt = 0;
+    loop {
+        let last = match pods::get_workload(cluster, w.kind, &w.namespace, &w.name).await {
+            Ok(Some(wl)) => {
+                if wl
+                    .spec
+                    .template
+                    .metadata
+                    .annotations
+                    .get(RESTARTED_AT)
+                    .map(String::as_str)
+                    != Some(restarted_at)
+                {
+                    return Waited::Reverted;
+                }
+                if wl.rollout_complete(w.kind) {
+                    return Waited::Done;
+                }
+                wl.progress(w.kind)
+            }
+            Ok(None) => "it was deleted".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Waited::Unfinished(last);
+        }
+        pause(&mut attempt).await;
+    }
+}

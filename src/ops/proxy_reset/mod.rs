@@ -1,0 +1,345 @@
+//! `proxy-reset`: find the pods whose sidecar is not the installed Istio's, restart their
+//! workloads once each, and verify (DESIGN.md "Proxy reset"; seed 000 "Incompatible Istio
+//! sidecar version after Kyma upgrade").
+//!
+//! The API, used by `proxy-reset`, `upgrade`, `check` and `injection --restart`:
+//! [`scan`] -> [`ScanReport`]; [`plan`] -> [`Plan`]; [`execute`] -> [`ResetReport`];
+//! [`verify`] -> [`Verification`]. [`output`] turns them into the documented JSON shape.
+
+mod act;
+mod image;
+pub mod output;
+pub mod run;
+mod scan;
+mod selector;
+
+pub use act::{ActOptions, Outcome, ResetReport, WorkloadOutcome, execute};
+// `upgrade`, `check` and `injection --restart` use these too.
+#[allow(unused_imports)]
+pub use act::{StillOutdated, Verification, verify};
+pub use image::Expected;
+#[allow(unused_imports)]
+pub use scan::{ScanOptions, ScanReport, expected_image, scan, scan_for};
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cluster::ClusterError;
+use crate::cluster::pods::WorkloadKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyResetError {
+    #[error(
+        "istiod is not installed (no Deployment istio-system/istiod): there is no Istio version to compare sidecars with; install Istio first with 'kyma-mesh install'"
+    )]
+    NoIstiod,
+    #[error(
+        "cannot tell the Istio version from istiod's image {image:?} (expected <hub>/pilot:<version>)"
+    )]
+    IstiodImage { image: String },
+    #[error("reading istiod's image: {0}")]
+    Istiod(#[source] ClusterError),
+    #[error("scanning pods: {0}")]
+    List(#[source] ClusterError),
+    #[error("reading the injector's configuration for --missing-sidecars: {0}")]
+    Injection(#[source] ClusterError),
+}
+
+/// A workload kyma-mesh acts on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct WorkloadRef {
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for WorkloadRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+/// One link of a pod's owner chain (`ReplicaSet/orders-5d9`, `Rollout/orders`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerLink {
+    pub kind: String,
+    pub name: String,
+}
+
+/// Why a pod is in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Problem {
+    /// Its sidecar is not the expected image.
+    Outdated,
+    /// It should have a sidecar and has none (`--missing-sidecars`).
+    MissingSidecar,
+}
+
+/// What restarts a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "action")]
+pub enum Target {
+    /// Patch the workload's template (`kubectl rollout restart`).
+    Rollout { workload: WorkloadRef },
+    /// Delete the pod and let the workload replace it: OnDelete StatefulSets and DaemonSets,
+    /// ReplicaSets and ReplicationControllers without an owner. One pod at a time.
+    DeletePod { workload: WorkloadRef, why: String },
+    /// Nothing kyma-mesh may restart: a Job, a CronJob, a bare pod, an unknown owner kind.
+    RestartManually { why: String, command: String },
+    /// Left alone on purpose (opt-out, excluded namespace), or its owner could not be read.
+    Skip { why: String },
+}
+
+impl Target {
+    pub fn workload(&self) -> Option<&WorkloadRef> {
+        match self {
+            Target::Rollout { workload } | Target::DeletePod { workload, .. } => Some(workload),
+            _ => None,
+        }
+    }
+
+    pub fn action_name(&self) -> &'static str {
+        match self {
+            Target::Rollout { .. } => "rollout",
+            Target::DeletePod { .. } => "delete-pod",
+            Target::RestartManually { .. } => "restart-manually",
+            Target::Skip { .. } => "skip",
+        }
+    }
+}
+
+/// A pod that needs (or was refused) a restart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodFinding {
+    pub namespace: String,
+    pub name: String,
+    #[serde(skip)]
+    pub uid: String,
+    pub problem: Problem,
+    /// The sidecar's image; `None` for a missing sidecar.
+    pub current_image: Option<String>,
+    /// Pod first (`Pod/x`), then each owner up the chain.
+    pub owner_chain: Vec<OwnerLink>,
+    pub target: Target,
+    /// The owner lookup failed: the scan is incomplete (exit 1).
+    #[serde(skip)]
+    pub lookup_failed: bool,
+}
+
+/// Counts of one scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Pods listed (in scope).
+    pub scanned: usize,
+    /// Pods with a sidecar.
+    pub meshed: usize,
+    /// Meshed pods on the expected image.
+    pub current: usize,
+    pub outdated: usize,
+    pub missing_sidecar: usize,
+    /// Pods with `sidecar.istio.io/proxyImage`: skipped, they chose their proxy.
+    pub custom_proxy_image: usize,
+    /// Meshed pods not Running with every condition True, or being deleted: not touched.
+    pub not_ready: usize,
+    /// Outdated pods in an `--exclude-namespace` namespace.
+    pub excluded: usize,
+    /// Outdated pods opted out by annotation (on the pod or its workload).
+    pub opted_out: usize,
+    /// List restarts after an expired continue token.
+    pub relists: usize,
+    pub pages: usize,
+}
+
+/// The restart plan: one entry per workload (each restarted once), `kyma-system` first.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub expected: Expected,
+    /// The one `restartedAt` time of this run.
+    pub restarted_at: String,
+    pub workloads: Vec<WorkloadPlan>,
+    /// Every pod of the scan, with its target.
+    pub pods: Vec<PodFinding>,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadPlan {
+    pub workload: WorkloadRef,
+    pub action: WorkloadAction,
+    /// The pods it restarts: `(name, uid)`.
+    pub pods: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadAction {
+    Rollout,
+    /// Delete the listed pods one at a time, each after the previous one's replacement is ready.
+    DeletePods,
+}
+
+impl WorkloadAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadAction::Rollout => "rollout",
+            WorkloadAction::DeletePods => "delete-pods",
+        }
+    }
+}
+
+/// Groups the scan's pods by workload: each workload once, `kyma-system` first (Kyma's own
+/// components before the users'), then by namespace and name.
+pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
+    #[allow(clippy::type_complexity)]
+    let mut groups: BTreeMap<(bool, String, String, WorkloadKind), WorkloadPlan> = BTreeMap::new();
+    for p in &scan.pods {
+        let (action, w) = match &p.target {
+            Target::Rollout { workload } => (WorkloadAction::Rollout, workload),
+            Target::DeletePod { workload, .. } => (WorkloadAction::DeletePods, workload),
+            _ => continue,
+        };
+        let key = (
+            w.namespace != "kyma-system",
+            w.namespace.clone(),
+            w.name.clone(),
+            w.kind,
+        );
+        groups
+            .entry(key)
+            .or_insert_with(|| WorkloadPlan {
+                workload: w.clone(),
+                action,
+                pods: Vec::new(),
+            })
+            .pods
+            .push((p.name.clone(), p.uid.clone()));
+    }
+    Plan {
+        expected: scan.expected,
+        restarted_at,
+        workloads: groups.into_values().collect(),
+        pods: scan.pods,
+        counts: scan.counts,
+    }
+}
+
+impl Plan {
+    pub fn manual(&self) -> impl Iterator<Item = &PodFinding> {
+        self.pods
+            .iter()
+            .filter(|p| matches!(p.target, Target::RestartManually { .. }))
+    }
+
+    pub fn skipped(&self) -> impl Iterator<Item = &PodFinding> {
+        self.pods
+            .iter()
+            .filter(|p| matches!(p.target, Target::Skip { .. }))
+    }
+
+    /// Owner lookups that failed: the plan is incomplete.
+    pub fn lookup_failures(&self) -> usize {
+        self.pods.iter().filter(|p| p.lookup_failed).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(ns: &str, pod: &str, target: Target) -> PodFinding {
+        PodFinding {
+            namespace: ns.into(),
+            name: pod.into(),
+            uid: format!("uid-{pod}"),
+            problem: Problem::Outdated,
+            current_image: Some("old".into()),
+            owner_chain: vec![],
+            target,
+            lookup_failed: false,
+        }
+    }
+
+    fn w(kind: WorkloadKind, ns: &str, name: &str) -> WorkloadRef {
+        WorkloadRef {
+            kind,
+            namespace: ns.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn the_plan_has_each_workload_once_and_kyma_system_first() {
+        let d = w(WorkloadKind::Deployment, "shop", "orders");
+        let k = w(WorkloadKind::Deployment, "kyma-system", "eventing");
+        let s = w(WorkloadKind::StatefulSet, "a-first", "db");
+        let scan = ScanReport {
+            expected: Expected::parse("hub/pilot:1.28.0").unwrap(),
+            pods: vec![
+                finding(
+                    "shop",
+                    "orders-1",
+                    Target::Rollout {
+                        workload: d.clone(),
+                    },
+                ),
+                finding(
+                    "shop",
+                    "orders-2",
+                    Target::Rollout {
+                        workload: d.clone(),
+                    },
+                ),
+                finding(
+                    "a-first",
+                    "db-0",
+                    Target::DeletePod {
+                        workload: s.clone(),
+                        why: "OnDelete".into(),
+                    },
+                ),
+                finding(
+                    "a-first",
+                    "db-1",
+                    Target::DeletePod {
+                        workload: s.clone(),
+                        why: "OnDelete".into(),
+                    },
+                ),
+                finding(
+                    "kyma-system",
+                    "ev-1",
+                    Target::Rollout {
+                        workload: k.clone(),
+                    },
+                ),
+                finding(
+                    "shop",
+                    "bare",
+                    Target::RestartManually {
+                        why: "bare pod".into(),
+                        command: "x".into(),
+                    },
+                ),
+            ],
+            counts: Counts::default(),
+            elapsed: std::time::Duration::ZERO,
+        };
+        let p = plan(scan, "2025-01-01T00:00:00Z".into());
+        let order: Vec<_> = p.workloads.iter().map(|w| w.workload.to_string()).collect();
+        assert_eq!(
+            order,
+            [
+                "Deployment kyma-system/eventing",
+                "StatefulSet a-first/db",
+                "Deployment shop/orders"
+            ]
+        );
+        assert_eq!(p.workloads[1].action, WorkloadAction::DeletePods);
+        assert_eq!(p.workloads[1].pods.len(), 2);
+        assert_eq!(p.workloads[2].pods.len(), 2);
+        assert_eq!(p.manual().count(), 1);
+    }
+}

@@ -1,0 +1,187 @@
+//! The JSON shape of `proxy-reset --output json` (README "proxy-reset": stable; fields are only
+//! ever added). `upgrade --output json` embeds the same document.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::act::{Outcome, ResetReport, StillOutdated, Verification};
+use super::{Counts, Plan, Problem, WorkloadRef};
+
+pub const API_VERSION: &str = "kyma-mesh.kyma-project.io/v1alpha1";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub api_version: &'static str,
+    /// `ProxyResetPlan` (dry run) or `ProxyResetResult`.
+    pub kind: &'static str,
+    pub istio_version: String,
+    pub expected_image: String,
+    pub restarted_at: String,
+    pub summary: Summary,
+    /// Every pod that is outdated or missing a sidecar, in scan order.
+    pub pods: Vec<PodOut>,
+    /// Every workload kyma-mesh restarts (or restarted), `kyma-system` first.
+    pub workloads: Vec<WorkloadOut>,
+    /// After `--wait`: pods still outdated, each with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_outdated: Option<Vec<StillOutdated>>,
+    /// After `--wait`: the counts of the second scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_wait: Option<Counts>,
+    /// After `--wait`: workloads whose controller removed `restartedAt` again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverted: Option<Vec<WorkloadRef>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Pods per action (`rollout`, `delete-pod`, `restart-manually`, `skip`).
+    pub actions: BTreeMap<&'static str, usize>,
+    pub workloads: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarted: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_outdated: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodOut {
+    pub namespace: String,
+    pub name: String,
+    pub problem: Problem,
+    /// `null` when the sidecar is missing.
+    pub current_image: Option<String>,
+    pub expected_image: String,
+    /// `Kind/name`, the pod first: `["Pod/orders-7c9-x", "ReplicaSet/orders-7c9", "Deployment/orders"]`.
+    pub owner_chain: Vec<String>,
+    /// `rollout`, `delete-pod`, `restart-manually` or `skip`.
+    pub action: &'static str,
+    /// What kyma-mesh restarts for this pod (rollout and delete-pod).
+    pub workload: Option<WorkloadRef>,
+    /// Why this action (OnDelete, no owner, bare pod, opt-out, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `restart-manually`: what to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadOut {
+    #[serde(flatten)]
+    pub workload: WorkloadRef,
+    /// `rollout` or `delete-pods`.
+    pub action: &'static str,
+    /// The outdated pods it restarts.
+    pub pods: Vec<String>,
+    /// `restarted` or `failed` (absent in a plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The plan alone (`--dry-run`), or with the result and the verification.
+pub fn document(
+    plan: &Plan,
+    report: Option<&ResetReport>,
+    verification: Option<&Verification>,
+) -> Document {
+    let mut actions = BTreeMap::new();
+    for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
+        actions.insert(a, 0);
+    }
+    let pods = plan
+        .pods
+        .iter()
+        .map(|p| {
+            *actions.entry(p.target.action_name()).or_insert(0) += 1;
+            let (reason, command) = match &p.target {
+                super::Target::Rollout { .. } => (None, None),
+                super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
+                    (Some(why.clone()), None)
+                }
+                super::Target::RestartManually { why, command } => {
+                    (Some(why.clone()), Some(command.clone()))
+                }
+            };
+            PodOut {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+                problem: p.problem,
+                current_image: p.current_image.clone(),
+                expected_image: plan.expected.image.clone(),
+                owner_chain: p
+                    .owner_chain
+                    .iter()
+                    .map(|l| format!("{}/{}", l.kind, l.name))
+                    .collect(),
+                action: p.target.action_name(),
+                workload: p.target.workload().cloned(),
+                reason,
+                command,
+            }
+        })
+        .collect();
+    let outcomes: BTreeMap<&WorkloadRef, &Outcome> = report
+        .map(|r| {
+            r.outcomes
+                .iter()
+                .map(|o| (&o.workload, &o.outcome))
+                .collect()
+        })
+        .unwrap_or_default();
+    let workloads = plan
+        .workloads
+        .iter()
+        .map(|w| {
+            let outcome = outcomes.get(&w.workload);
+            WorkloadOut {
+                workload: w.workload.clone(),
+                action: w.action.name(),
+                pods: w.pods.iter().map(|(n, _)| n.clone()).collect(),
+                result: outcome.map(|o| match o {
+                    Outcome::Restarted => "restarted",
+                    Outcome::Failed { .. } => "failed",
+                }),
+                error: outcome.and_then(|o| match o {
+                    Outcome::Failed { error } => Some(error.clone()),
+                    Outcome::Restarted => None,
+                }),
+            }
+        })
+        .collect();
+    Document {
+        api_version: API_VERSION,
+        kind: if report.is_some() {
+            "ProxyResetResult"
+        } else {
+            "ProxyResetPlan"
+        },
+        istio_version: plan.expected.version.clone(),
+        expected_image: plan.expected.image.clone(),
+        restarted_at: plan.restarted_at.clone(),
+        summary: Summary {
+            counts: plan.counts.clone(),
+            actions,
+            workloads: plan.workloads.len(),
+            restarted: report.map(|r| r.restarted()),
+            failed: report.map(|r| r.failed().count()),
+            still_outdated: verification.map(|v| v.still_outdated.len()),
+        },
+        pods,
+        workloads,
+        still_outdated: verification.map(|v| v.still_outdated.clone()),
+        after_wait: verification.map(|v| v.rescan.counts.clone()),
+        reverted: verification.map(|v| v.reverted.clone()),
+    }
+}

@@ -1,0 +1,166 @@
+//! The `proxy-reset` command's sequence: scan, plan, act, verify, with progress on stderr.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{
+    ActOptions, Outcome, Plan, ProxyResetError, ResetReport, ScanOptions, Verification, execute,
+    plan, scan, verify,
+};
+use crate::cluster::ClusterError;
+use crate::cluster::record::now_rfc3339;
+use crate::ops::install::Target;
+use crate::ops::signal::{self, Signal};
+use crate::ui::Ui;
+use crate::ui::progress::{FAIL, OK, Progress};
+use crate::util::fmt_duration;
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: Target,
+    pub scan: ScanOptions,
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub wait: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Connect(ClusterError),
+    #[error(transparent)]
+    Reset(#[from] ProxyResetError),
+    #[error("interrupted by {} {during}", .signal.name())]
+    Interrupted {
+        signal: Signal,
+        during: &'static str,
+    },
+}
+
+impl RunError {
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, RunError::Connect(c) if c.is_invalid_input())
+    }
+
+    pub fn interrupted(&self) -> Option<u8> {
+        match self {
+            RunError::Interrupted { signal, .. } => Some(signal.exit_code()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RunResult {
+    pub plan: Plan,
+    pub report: Option<ResetReport>,
+    pub verification: Option<Verification>,
+}
+
+impl RunResult {
+    /// Exit 1: a restart failed, an owner could not be read, or `--wait` found pods that are
+    /// still outdated. Pods for manual restart alone do not fail the run: they are reported.
+    pub fn failed(&self) -> bool {
+        self.plan.lookup_failures() > 0
+            || self.report.as_ref().is_some_and(|r| r.failed().count() > 0)
+            || self.verification.as_ref().is_some_and(|v| !v.ok())
+    }
+}
+
+pub async fn run(req: &Request, ui: &Ui) -> Result<RunResult, RunError> {
+    let deadline = Instant::now() + req.timeout;
+    let progress = Progress::new(ui);
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(RunError::Connect)?;
+
+    let step = progress.long_step("Scanning pods");
+    let scanned = tokio::select! {
+        r = scan(&cluster, &req.scan) => r,
+        s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while scanning; nothing was changed" }),
+    };
+    let scanned = match scanned {
+        Ok(s) => s,
+        Err(e) => {
+            step.fail("");
+            return Err(e.into());
+        }
+    };
+    let c = &scanned.counts;
+    step.ok(&format!(
+        "{} pods in {}, {} with a sidecar: {} current, {} outdated{}",
+        c.scanned,
+        fmt_duration(scanned.elapsed),
+        c.meshed,
+        c.current,
+        c.outdated,
+        if req.scan.missing_sidecars {
+            format!(", {} missing a sidecar", c.missing_sidecar)
+        } else {
+            String::new()
+        }
+    ));
+    let plan = plan(scanned, now_rfc3339());
+    if req.dry_run {
+        return Ok(RunResult {
+            plan,
+            report: None,
+            verification: None,
+        });
+    }
+    if plan.workloads.is_empty() {
+        return Ok(RunResult {
+            plan,
+            report: Some(ResetReport::default()),
+            verification: None,
+        });
+    }
+
+    let counter = progress.counter("Restarting workloads", plan.workloads.len() as u64);
+    let opts = ActOptions {
+        concurrency: req.concurrency,
+        deadline,
+    };
+    let on_done = |o: &super::WorkloadOutcome| match &o.outcome {
+        Outcome::Restarted => counter.done(OK, &format!("{} ({})", o.workload, o.action.name())),
+        Outcome::Failed { error } => counter.done(FAIL, &format!("{}: {error}", o.workload)),
+    };
+    let report = tokio::select! {
+        r = execute(&cluster, &plan, &opts, &on_done) => r,
+        s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while restarting workloads; run proxy-reset again to finish (restarted workloads are not outdated any more)" }),
+    };
+    counter.finish();
+    progress.line(&format!(
+        "Restarted {} of {} workloads in {}",
+        report.restarted(),
+        plan.workloads.len(),
+        fmt_duration(report.elapsed)
+    ));
+    let verification = if req.wait {
+        let step = progress.long_step("Waiting for the rollouts, then scanning again");
+        let v = tokio::select! {
+            r = verify(&cluster, &plan, &report, &req.scan, req.concurrency, deadline) => r?,
+            s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while waiting for the rollouts" }),
+        };
+        if v.ok() {
+            step.ok("no restarted workload has an outdated pod");
+        } else {
+            step.fail(&format!(
+                "{} pods still outdated, {} rollouts unfinished, {} reverted",
+                v.still_outdated.len(),
+                v.unfinished.len(),
+                v.reverted.len()
+            ));
+        }
+        Some(v)
+    } else {
+        None
+    };
+    Ok(RunResult {
+        plan,
+        report: Some(report),
+        verification,
+    })
+}

@@ -1,0 +1,537 @@
+//! Find: pods in pages, each decided once, owners looked up once per run.
+//!
+//! Only decisions are kept: a page's pods are dropped once decided, and the next page is
+//! fetched while the current one is decided (owner lookups included). An expired continue
+//! token starts the list again; pods already decided (by uid) are passed over.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use super::image::Expected;
+use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target, WorkloadRef};
+use crate::cluster::pods::{
+    self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodPage, WorkloadKind,
+};
+use crate::cluster::{Cluster, ClusterError};
+
+/// Relists after expired continue tokens before giving up (each relist makes progress, so this
+/// is only reached when tokens expire faster than a page is decided).
+const MAX_RELISTS: usize = 20;
+/// Owner GETs in flight at once while deciding a page.
+const LOOKUPS_IN_FLIGHT: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Only these namespaces (empty: all).
+    pub namespaces: Vec<String>,
+    pub exclude_namespaces: Vec<String>,
+    /// Also report pods that should have a sidecar and have none.
+    pub missing_sidecars: bool,
+    pub page_size: u32,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            namespaces: Vec::new(),
+            exclude_namespaces: Vec::new(),
+            missing_sidecars: false,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanReport {
+    pub expected: Expected,
+    /// Outdated (or missing) sidecars, with what restarts each; current pods are only counted.
+    pub pods: Vec<PodFinding>,
+    pub counts: Counts,
+    pub elapsed: Duration,
+}
+
+/// The image every sidecar should run, from the running istiod.
+pub async fn expected_image(cluster: &Cluster) -> Result<Expected, ProxyResetError> {
+    let image = pods::istiod_image(cluster)
+        .await
+        .map_err(ProxyResetError::Istiod)?
+        .ok_or(ProxyResetError::NoIstiod)?;
+    Expected::parse(&image).ok_or(ProxyResetError::IstiodImage { image })
+}
+
+/// Scans the cluster against the running istiod's version.
+pub async fn scan(cluster: &Cluster, opts: &ScanOptions) -> Result<ScanReport, ProxyResetError> {
+    let expected = expected_image(cluster).await?;
+    scan_for(cluster, opts, expected).await
+}
+
+/// Scans against a given expected image (upgrade knows it before istiod moved).
+pub async fn scan_for(
+    cluster: &Cluster,
+    opts: &ScanOptions,
+    expected: Expected,
+) -> Result<ScanReport, ProxyResetError> {
+    let started = Instant::now();
+    let injection = if opts.missing_sidecars {
+        Some(
+            Injection::read(cluster)
+                .await
+                .map_err(ProxyResetError::Injection)?,
+        )
+    } else {
+        None
+    };
+    let mut state = State {
+        expected,
+        opts: opts.clone(),
+        injection,
+        seen: HashSet::new(),
+        owners: HashMap::new(),
+        findings: Vec::new(),
+        counts: Counts::default(),
+    };
+    let scopes: Vec<Option<&str>> = if opts.namespaces.is_empty() {
+        vec![None]
+    } else {
+        opts.namespaces.iter().map(|n| Some(n.as_str())).collect()
+    };
+    let limit = opts.page_size.max(1);
+    for scope in scopes {
+        let mut page = list(cluster, scope, limit, None, &mut state.counts).await?;
+        loop {
+            let token = page.next().map(str::to_string);
+            let items = std::mem::take(&mut page.items);
+            let fetch = async {
+                match &token {
+                    Some(t) => Some(pods::list_pods_page(cluster, scope, limit, Some(t)).await),
+                    None => None,
+                }
+            };
+            let ((), next) = tokio::join!(state.decide_page(cluster, items), fetch);
+            page = match next {
+                None => break,
+                Some(Ok(p)) => {
+                    state.counts.pages += 1;
+                    p
+                }
+                Some(Err(e)) if pods::is_expired(&e) && state.counts.relists < MAX_RELISTS => {
+                    state.counts.relists += 1;
+                    list(cluster, scope, limit, None, &mut state.counts).await?
+                }
+                Some(Err(e)) => return Err(ProxyResetError::List(e)),
+            };
+        }
+    }
+    Ok(ScanReport {
+        expected: state.expected,
+        pods: state.findings,
+        counts: state.counts,
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn list(
+    cluster: &Cluster,
+    scope: Option<&str>,
+    limit: u32,
+    token: Option<&str>,
+    counts: &mut Counts,
+) -> Result<PodPage, ProxyResetError> {
+    counts.pages += 1;
+    pods::list_pods_page(cluster, scope, limit, token)
+        .await
+        .map_err(ProxyResetError::List)
+}
+
+/// Who gets a sidecar: Istio's injector webhooks evaluated against namespace and pod labels,
+/// as the API server evaluates them (this covers `istio-injection=enabled`, `istio.io/rev` and
+/// `enableNamespacesByDefault`, which is the `auto.` webhook).
+struct Injection {
+    namespaces: HashMap<String, BTreeMap<String, String>>,
+    webhooks: Vec<InjectorWebhook>,
+}
+
+impl Injection {
+    async fn read(cluster: &Cluster) -> Result<Injection, ClusterError> {
+        let webhooks = pods::injector_webhooks(cluster).await?;
+        let namespaces = pods::list_namespaces(cluster)
+            .await?
+            .into_iter()
+            .map(|n| {
+                let mut labels = n.metadata.labels;
+                labels.insert(
+                    "kubernetes.io/metadata.name".into(),
+                    n.metadata.name.clone(),
+                );
+                (n.metadata.name, labels)
+            })
+            .collect();
+        Ok(Injection {
+            namespaces,
+            webhooks,
+        })
+    }
+
+    fn should_inject(&self, pod: &Pod) -> bool {
+        let ns = pod.metadata.namespace.as_str();
+        if matches!(ns, "kube-system" | "istio-system") || pod.spec.host_network {
+            return false;
+        }
+        if pod.metadata.annotations.inject.as_deref() == Some("false")
+            || pod
+                .metadata
+                .labels
+                .get("sidecar.istio.io/inject")
+                .is_some_and(|v| v == "false")
+        {
+            return false;
+        }
+        let Some(ns_labels) = self.namespaces.get(ns) else {
+            return false;
+        };
+        self.webhooks.iter().any(|w| {
+            super::selector::matches(&w.namespace_selector, ns_labels)
+                && super::selector::matches(&w.object_selector, &pod.metadata.labels)
+        })
+    }
+}
+
+/// An owner as the decision needs it.
+#[derive(Debug, Clone)]
+enum Looked {
+    Found {
+        owner: Option<OwnerReference>,
+        opted_out: bool,
+        on_delete: bool,
+    },
+    Missing,
+    Failed(String),
+}
+
+type OwnerKey = (String, WorkloadKind, String);
+
+/// A pod waiting for its owners to be looked up.
+struct Pending {
+    namespace: String,
+    name: String,
+    uid: String,
+    problem: Problem,
+    image: Option<String>,
+    owner: Option<OwnerReference>,
+}
+
+struct State {
+    expected: Expected,
+    opts: ScanOptions,
+    injection: Option<Injection>,
+    seen: HashSet<String>,
+    owners: HashMap<OwnerKey, Looked>,
+    findings: Vec<PodFinding>,
+    counts: Counts,
+}
+
+impl State {
+    async fn decide_page(&mut self, cluster: &Cluster, items: Vec<Pod>) {
+        let mut pending = Vec::new();
+        for pod in items {
+            if !self.seen.insert(pod.metadata.uid.clone()) {
+                continue;
+            }
+            self.counts.scanned += 1;
+            if let Some(p) = self.classify(pod) {
+                pending.push(p);
+            }
+        }
+        // Owners in two rounds (ReplicaSets, then their Deployments), each owner once per run.
+        let first: Vec<OwnerKey> = pending
+            .iter()
+            .filter_map(|p| key_of(&p.namespace, p.owner.as_ref()))
+            .collect();
+        self.look_up(cluster, first).await;
+        let second: Vec<OwnerKey> = pending
+            .iter()
+            .filter_map(|p| {
+                let k = key_of(&p.namespace, p.owner.as_ref())?;
+                match self.owners.get(&k) {
+                    Some(Looked::Found { owner, .. }) => key_of(&p.namespace, owner.as_ref()),
+                    _ => None,
+                }
+            })
+            .collect();
+        self.look_up(cluster, second).await;
+        for p in pending {
+            let f = self.decide(p);
+            self.findings.push(f);
+        }
+    }
+
+    /// Counts the pod, and returns it when it needs a restart (or an explicit skip).
+    fn classify(&mut self, pod: Pod) -> Option<Pending> {
+        let ns = pod.metadata.namespace.clone();
+        let meshed = pod.metadata.annotations.sidecar_status.is_some();
+        let (problem, image) = if meshed {
+            self.counts.meshed += 1;
+            if pod.metadata.annotations.proxy_image.is_some() {
+                self.counts.custom_proxy_image += 1;
+                return None;
+            }
+            if !pod.is_healthy() {
+                self.counts.not_ready += 1;
+                return None;
+            }
+            let image = pod.proxy()?.image.clone();
+            if self.expected.is_current(&image) {
+                self.counts.current += 1;
+                return None;
+            }
+            self.counts.outdated += 1;
+            (Problem::Outdated, Some(image))
+        } else {
+            let inject = pod.proxy().is_none()
+                && pod.is_healthy()
+                && self
+                    .injection
+                    .as_ref()
+                    .is_some_and(|i| i.should_inject(&pod));
+            if !inject {
+                return None;
+            }
+            self.counts.missing_sidecar += 1;
+            (Problem::MissingSidecar, None)
+        };
+        let pending = Pending {
+            namespace: ns,
+            name: pod.metadata.name.clone(),
+            uid: pod.metadata.uid.clone(),
+            problem,
+            image,
+            owner: pod.metadata.controller().cloned(),
+        };
+        let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
+            self.counts.excluded += 1;
+            Some("namespace excluded by --exclude-namespace".to_string())
+        } else if pod.metadata.annotations.opted_out() {
+            self.counts.opted_out += 1;
+            Some(format!("pod annotated {}: \"false\"", pods::PROXY_RESET))
+        } else {
+            None
+        };
+        if let Some(why) = skip {
+            let chain = chain_start(&pending);
+            self.findings
+                .push(finding(pending, chain, Target::Skip { why }, false));
+            return None;
+        }
+        Some(pending)
+    }
+
+    async fn look_up(&mut self, cluster: &Cluster, keys: Vec<OwnerKey>) {
+        let mut todo: Vec<OwnerKey> = keys
+            .into_iter()
+            .filter(|k| !self.owners.contains_key(k))
+            .collect();
+        todo.sort();
+        todo.dedup();
+        let results: Vec<(OwnerKey, Looked)> = futures::stream::iter(todo)
+            .map(|k| async move {
+                let looked = match pods::get_workload(cluster, k.1, &k.0, &k.2).await {
+                    Ok(Some(w)) => Looked::Found {
+                        on_delete: w.is_on_delete(),
+                        opted_out: w.metadata.annotations.opted_out(),
+                        owner: w.metadata.controller().cloned(),
+                    },
+                    Ok(None) => Looked::Missing,
+                    Err(e) => Looked::Failed(e.to_string()),
+                };
+                (k, looked)
+            })
+            .buffer_unordered(LOOKUPS_IN_FLIGHT)
+            .collect()
+            .await;
+        self.owners.extend(results);
+    }
+
+    fn decide(&mut self, p: Pending) -> PodFinding {
+        let mut chain = chain_start(&p);
+        let ns = p.namespace.clone();
+        let pod = p.name.clone();
+        let Some(owner) = p.owner.clone() else {
+            let target = Target::RestartManually {
+                why: "a bare pod: no controller re-creates it".into(),
+                command: format!(
+                    "kubectl delete pod -n {ns} {pod}, then create it again from its manifest"
+                ),
+            };
+            return finding(p, chain, target, false);
+        };
+        let Some(kind) = WorkloadKind::of(&owner.api_version, &owner.kind) else {
+            let target = manual_unknown(&ns, &pod, &owner);
+            return finding(p, chain, target, false);
+        };
+        let key = (ns.clone(), kind, owner.name.clone());
+        let (next, on_delete) = match self.owners.get(&key).cloned() {
+            Some(Looked::Found {
+                opted_out: true, ..
+            }) => {
+                self.counts.opted_out += 1;
+                let why = format!(
+                    "{kind} {ns}/{} annotated {}: \"false\"",
+                    owner.name,
+                    pods::PROXY_RESET
+                );
+                return finding(p, chain, Target::Skip { why }, false);
+            }
+            Some(Looked::Found {
+                owner: next,
+                on_delete,
+                ..
+            }) => (next, on_delete),
+            Some(Looked::Missing) => {
+                let why = format!("its {kind} {ns}/{} no longer exists", owner.name);
+                return finding(p, chain, Target::Skip { why }, false);
+            }
+            Some(Looked::Failed(e)) => {
+                let why = format!("its owner could not be read: {e}");
+                return finding(p, chain, Target::Skip { why }, true);
+            }
+            None => {
+                let why = "its owner could not be read: not looked up".into();
+                return finding(p, chain, Target::Skip { why }, true);
+            }
+        };
+        let this = WorkloadRef {
+            kind,
+            namespace: ns.clone(),
+            name: owner.name.clone(),
+        };
+        let target = match kind {
+            WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => match next {
+                None => Target::DeletePod {
+                    workload: this,
+                    why: format!("{kind} without an owner"),
+                },
+                Some(up) => {
+                    chain.push(link(&up));
+                    match WorkloadKind::of(&up.api_version, &up.kind) {
+                        Some(WorkloadKind::Deployment) if kind == WorkloadKind::ReplicaSet => {
+                            let dkey = (ns.clone(), WorkloadKind::Deployment, up.name.clone());
+                            match self.owners.get(&dkey) {
+                                Some(Looked::Found {
+                                    opted_out: true, ..
+                                }) => {
+                                    self.counts.opted_out += 1;
+                                    Target::Skip {
+                                        why: format!(
+                                            "Deployment {ns}/{} annotated {}: \"false\"",
+                                            up.name,
+                                            pods::PROXY_RESET
+                                        ),
+                                    }
+                                }
+                                Some(Looked::Found { .. }) => Target::Rollout {
+                                    workload: WorkloadRef {
+                                        kind: WorkloadKind::Deployment,
+                                        namespace: ns.clone(),
+                                        name: up.name.clone(),
+                                    },
+                                },
+                                Some(Looked::Missing) => Target::Skip {
+                                    why: format!(
+                                        "its Deployment {ns}/{} no longer exists",
+                                        up.name
+                                    ),
+                                },
+                                Some(Looked::Failed(e)) => {
+                                    let why = format!("its owner could not be read: {e}");
+                                    return finding(p, chain, Target::Skip { why }, true);
+                                }
+                                None => {
+                                    let why = "its owner could not be read: not looked up".into();
+                                    return finding(p, chain, Target::Skip { why }, true);
+                                }
+                            }
+                        }
+                        _ => manual_unknown(&ns, &pod, &up),
+                    }
+                }
+            },
+            WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => Target::DeletePod {
+                workload: this,
+                why: "updateStrategy OnDelete: a template change restarts nothing".into(),
+            },
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
+                Target::Rollout { workload: this }
+            }
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                let cron = next.filter(|n| n.kind == "CronJob");
+                if let Some(c) = &cron {
+                    chain.push(link(c));
+                }
+                Target::RestartManually {
+                    why: match &cron {
+                        Some(c) => format!(
+                            "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
+                            c.name
+                        ),
+                        None => "a Job's pod: restarting it would run the Job again".into(),
+                    },
+                    command: format!(
+                        "kubectl delete pod -n {ns} {pod} (the Job starts a replacement, counted against its backoffLimit), or let the Job finish"
+                    ),
+                }
+            }
+        };
+        finding(p, chain, target, false)
+    }
+}
+
+fn manual_unknown(ns: &str, pod: &str, owner: &OwnerReference) -> Target {
+    Target::RestartManually {
+        why: format!(
+            "owned by {} {} ({}), which kyma-mesh does not restart",
+            owner.kind, owner.name, owner.api_version
+        ),
+        command: format!(
+            "restart {} {ns}/{} as its controller documents, or kubectl delete pod -n {ns} {pod} if it re-creates its pods",
+            owner.kind, owner.name
+        ),
+    }
+}
+
+fn key_of(ns: &str, owner: Option<&OwnerReference>) -> Option<OwnerKey> {
+    let o = owner?;
+    let kind = WorkloadKind::of(&o.api_version, &o.kind)?;
+    Some((ns.to_string(), kind, o.name.clone()))
+}
+
+fn link(o: &OwnerReference) -> OwnerLink {
+    OwnerLink {
+        kind: o.kind.clone(),
+        name: o.name.clone(),
+    }
+}
+
+/// `Pod/<name>` and its direct owner, as far as known without a lookup.
+fn chain_start(p: &Pending) -> Vec<OwnerLink> {
+    let mut chain = vec![OwnerLink {
+        kind: "Pod".into(),
+        name: p.name.clone(),
+    }];
+    chain.extend(p.owner.as_ref().map(link));
+    chain
+}
+
+fn finding(p: Pending, chain: Vec<OwnerLink>, target: Target, lookup_failed: bool) -> PodFinding {
+    PodFinding {
+        namespace: p.namespace,
+        name: p.name,
+        uid: p.uid,
+        problem: p.problem,
+        current_image: p.image,
+        owner_chain: chain,
+        target,
+        lookup_failed,
+    }
+}
