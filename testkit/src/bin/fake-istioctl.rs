@@ -6,7 +6,8 @@
 //!   gateways, the `istio-sidecar-injector` webhook) with server-side apply (field manager
 //!   `istioctl`), waits for istiod, prunes gateways no longer enabled. Without `-y` it asks
 //!   on stdin and exits 1 with `Cancelled.`.
-//! * `uninstall --purge [-y]`: removes it again (the namespace stays, as with istioctl).
+//! * `uninstall --purge [-y]`: removes it again (the namespace stays, as with istioctl), and
+//!   with the CRDs every object of their types, as Kubernetes garbage-collects them.
 //!
 //! Environment: `FAKE_ISTIOCTL_VERSION` (default: the newest known), `FAKE_ISTIOCTL_FAIL`
 //! = `exit` (fail before changing anything) | `hang` (hang after "Istio core") | `partial`
@@ -628,11 +629,53 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
             let name = o.metadata.name.clone().unwrap_or_default();
             if name.ends_with(".istio.io") && !a.dry_run {
                 let _ = api.delete(&name, &DeleteParams::default()).await;
+                delete_custom_resources(&c, &o).await;
             }
         }
     }
     print_flush("✔ Uninstall complete");
     Ok(())
+}
+
+/// Deleting a CRD deletes every object of its type in a real cluster; kube-sim serves Istio's
+/// types whether or not their CRDs exist, so the purge does that garbage collection itself.
+async fn delete_custom_resources(c: &Client, crd: &DynamicObject) {
+    let spec = &crd.data["spec"];
+    let (Some(group), Some(plural), Some(kind)) = (
+        spec["group"].as_str(),
+        spec["names"]["plural"].as_str(),
+        spec["names"]["kind"].as_str(),
+    ) else {
+        return;
+    };
+    let versions = spec["versions"].as_array().cloned().unwrap_or_default();
+    let Some(version) = versions
+        .iter()
+        .find(|v| v["storage"] == true)
+        .or(versions.first())
+        .and_then(|v| v["name"].as_str())
+    else {
+        return;
+    };
+    let ar = ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: format!("{group}/{version}"),
+        kind: kind.into(),
+        plural: plural.into(),
+    };
+    let Ok(list) = api_for(c, &ar, None).list(&ListParams::default()).await else {
+        return;
+    };
+    for o in list {
+        let (Some(ns), Some(name)) = (o.metadata.namespace.as_deref(), o.metadata.name.as_deref())
+        else {
+            continue;
+        };
+        let _ = api_for(c, &ar, Some(ns))
+            .delete(name, &DeleteParams::default())
+            .await;
+    }
 }
 
 async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {
