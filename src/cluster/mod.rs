@@ -428,7 +428,6 @@ pub mod kinds {
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
-    pub const REPLICA_SET: Gvk = Gvk::new("apps", "v1", "ReplicaSet", "replicasets");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");
     pub const MUTATING_WEBHOOK: Gvk = Gvk::new(

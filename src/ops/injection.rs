@@ -593,13 +593,13 @@ mod tests {
 
     #[test]
     fn namespace_reasons() {
-        assert_eq!(namespace_injection(&labels(&[]), DEFAULT).0, true);
+        assert!(namespace_injection(&labels(&[]), DEFAULT).0);
         assert!(
             namespace_injection(&labels(&[]), DEFAULT)
                 .1
                 .contains("enableNamespacesByDefault: true")
         );
-        assert_eq!(namespace_injection(&labels(&[]), OPT_IN).0, false);
+        assert!(!namespace_injection(&labels(&[]), OPT_IN).0);
         assert!(
             namespace_injection(&labels(&[]), OPT_IN)
                 .1

@@ -3,8 +3,12 @@
 // Tests drive processes (kyma-mesh, kubectl, jq); the product's boundary lints are not for them.
 #![allow(clippy::disallowed_methods)]
 
+mod gateway;
 mod help;
+mod injection;
 mod install;
+mod kubectl;
 mod render;
+mod uninstall;
 mod util;
 mod validation;
