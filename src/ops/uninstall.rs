@@ -19,7 +19,7 @@ use crate::cluster::{
     Cluster, ClusterError, FIELD_MANAGER, Gvk, ISTIO_NAMESPACE, namespaces, record,
 };
 use crate::config::{InjectionMode, Profile};
-use crate::istioctl::{self, IstioctlError, OutputLine, UninstallOptions};
+use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
 use crate::ops::injection::LABEL;
 use crate::ops::install::Target;
@@ -271,13 +271,10 @@ async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), Clust
 
 /// kyma-mesh's namespace labels that are still in place.
 async fn own_labels(cluster: &Cluster) -> Result<Vec<(String, String)>, ClusterError> {
-    let record = cluster
-        .get_opt(&CONFIG_MAP, Some(ISTIO_NAMESPACE), record::NAME)
+    // kyma-system's label is kyma-mesh's only when the last install was in opt-in mode.
+    let opt_in = record::read(cluster)
         .await?
-        .map(|r| serde_json::to_value(r).unwrap_or_default());
-    let opt_in = record
-        .as_ref()
-        .is_some_and(|r| r["data"]["sidecar-injection"] == "opt-in");
+        .is_some_and(|r| r.sidecar_injection == InjectionMode::OptIn.to_string());
     let mut wanted: Vec<(&str, &str)> = EXCLUDED_NAMESPACES
         .iter()
         .map(|n| (*n, "disabled"))
@@ -318,11 +315,11 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
         .await
         .map_err(UninstallError::Connect)?;
     let located = istioctl::locate(req.istioctl.as_deref()).map_err(UninstallError::Istioctl)?;
-    let options = UninstallOptions {
+    let options = ClusterOptions {
         kubeconfig: req.target.kubeconfig.clone(),
         context: req.target.context.clone(),
         timeout: req.timeout,
-        extra_args: Vec::new(),
+        ..ClusterOptions::default()
     };
 
     let step = progress.step("inventory");
@@ -405,9 +402,8 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
 
     // 1. istioctl
     let step = progress.long_step("istioctl uninstall --purge");
-    let got = std::cell::Cell::new(None);
     let remaining = deadline.saturating_duration_since(Instant::now());
-    let opts = UninstallOptions {
+    let opts = ClusterOptions {
         timeout: remaining,
         ..options
     };
@@ -422,17 +418,15 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
                 step.update(t);
             }
         },
-        async {
-            got.set(Some((&mut sig).await));
-        },
+        &mut sig,
     )
     .await;
     match result {
         Ok(r) => step.ok(&format!("done in {}", fmt_duration(r.duration))),
-        Err(IstioctlError::Cancelled) => {
+        Err(IstioctlError::Cancelled { signal }) => {
             step.fail("interrupted");
             return Err(UninstallError::Interrupted {
-                signal: got.get().unwrap_or(Signal::Interrupt),
+                signal,
                 done,
                 not_done: not_done(&[]),
             });
