@@ -19,8 +19,14 @@ _kyma__mesh() {
             kyma__mesh,completions)
                 cmd="kyma__mesh__subcmd__completions"
                 ;;
+            kyma__mesh,gateway)
+                cmd="kyma__mesh__subcmd__gateway"
+                ;;
             kyma__mesh,help)
                 cmd="kyma__mesh__subcmd__help"
+                ;;
+            kyma__mesh,injection)
+                cmd="kyma__mesh__subcmd__injection"
                 ;;
             kyma__mesh,install)
                 cmd="kyma__mesh__subcmd__install"
@@ -31,14 +37,41 @@ _kyma__mesh() {
             kyma__mesh,render)
                 cmd="kyma__mesh__subcmd__render"
                 ;;
+            kyma__mesh,uninstall)
+                cmd="kyma__mesh__subcmd__uninstall"
+                ;;
             kyma__mesh,version)
                 cmd="kyma__mesh__subcmd__version"
+                ;;
+            kyma__mesh__subcmd__gateway,debug)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__debug"
+                ;;
+            kyma__mesh__subcmd__gateway,help)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__gateway,restart)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__restart"
+                ;;
+            kyma__mesh__subcmd__gateway__subcmd__help,debug)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__help__subcmd__debug"
+                ;;
+            kyma__mesh__subcmd__gateway__subcmd__help,help)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__help__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__gateway__subcmd__help,restart)
+                cmd="kyma__mesh__subcmd__gateway__subcmd__help__subcmd__restart"
                 ;;
             kyma__mesh__subcmd__help,completions)
                 cmd="kyma__mesh__subcmd__help__subcmd__completions"
                 ;;
+            kyma__mesh__subcmd__help,gateway)
+                cmd="kyma__mesh__subcmd__help__subcmd__gateway"
+                ;;
             kyma__mesh__subcmd__help,help)
                 cmd="kyma__mesh__subcmd__help__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__help,injection)
+                cmd="kyma__mesh__subcmd__help__subcmd__injection"
                 ;;
             kyma__mesh__subcmd__help,install)
                 cmd="kyma__mesh__subcmd__help__subcmd__install"
@@ -49,8 +82,50 @@ _kyma__mesh() {
             kyma__mesh__subcmd__help,render)
                 cmd="kyma__mesh__subcmd__help__subcmd__render"
                 ;;
+            kyma__mesh__subcmd__help,uninstall)
+                cmd="kyma__mesh__subcmd__help__subcmd__uninstall"
+                ;;
             kyma__mesh__subcmd__help,version)
                 cmd="kyma__mesh__subcmd__help__subcmd__version"
+                ;;
+            kyma__mesh__subcmd__help__subcmd__gateway,debug)
+                cmd="kyma__mesh__subcmd__help__subcmd__gateway__subcmd__debug"
+                ;;
+            kyma__mesh__subcmd__help__subcmd__gateway,restart)
+                cmd="kyma__mesh__subcmd__help__subcmd__gateway__subcmd__restart"
+                ;;
+            kyma__mesh__subcmd__help__subcmd__injection,disable)
+                cmd="kyma__mesh__subcmd__help__subcmd__injection__subcmd__disable"
+                ;;
+            kyma__mesh__subcmd__help__subcmd__injection,enable)
+                cmd="kyma__mesh__subcmd__help__subcmd__injection__subcmd__enable"
+                ;;
+            kyma__mesh__subcmd__help__subcmd__injection,status)
+                cmd="kyma__mesh__subcmd__help__subcmd__injection__subcmd__status"
+                ;;
+            kyma__mesh__subcmd__injection,disable)
+                cmd="kyma__mesh__subcmd__injection__subcmd__disable"
+                ;;
+            kyma__mesh__subcmd__injection,enable)
+                cmd="kyma__mesh__subcmd__injection__subcmd__enable"
+                ;;
+            kyma__mesh__subcmd__injection,help)
+                cmd="kyma__mesh__subcmd__injection__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__injection,status)
+                cmd="kyma__mesh__subcmd__injection__subcmd__status"
+                ;;
+            kyma__mesh__subcmd__injection__subcmd__help,disable)
+                cmd="kyma__mesh__subcmd__injection__subcmd__help__subcmd__disable"
+                ;;
+            kyma__mesh__subcmd__injection__subcmd__help,enable)
+                cmd="kyma__mesh__subcmd__injection__subcmd__help__subcmd__enable"
+                ;;
+            kyma__mesh__subcmd__injection__subcmd__help,help)
+                cmd="kyma__mesh__subcmd__injection__subcmd__help__subcmd__help"
+                ;;
+            kyma__mesh__subcmd__injection__subcmd__help,status)
+                cmd="kyma__mesh__subcmd__injection__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -59,7 +134,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install version proxy-reset help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install gateway injection uninstall version proxy-reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,8 +177,138 @@ _kyma__mesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kyma__subcmd__mesh__subcmd__gateway)
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version restart debug help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__debug)
+            opts="-v -q -h -V --no-wait --timeout --dry-run --kubeconfig --context --verbose --quiet --help --version enable disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__help)
+            opts="restart debug help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__help__subcmd__debug)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__help__subcmd__restart)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__gateway__subcmd__restart)
+            opts="-v -q -h -V --wait --timeout --dry-run --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions install version proxy-reset help"
+            opts="render completions install gateway injection uninstall version proxy-reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,9 +335,107 @@ _kyma__mesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__gateway)
+            opts="restart debug"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__gateway__subcmd__debug)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__gateway__subcmd__restart)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__injection)
+            opts="enable disable status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__injection__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__injection__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__injection__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -186,6 +489,20 @@ _kyma__mesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -193,6 +510,200 @@ _kyma__mesh() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection)
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version enable disable status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__disable)
+            opts="-n -v -q -h -V --namespace --deployment --restart --force --dry-run --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deployment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__enable)
+            opts="-n -v -q -h -V --namespace --deployment --restart --force --dry-run --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deployment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__help)
+            opts="enable disable status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__help__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__injection__subcmd__status)
+            opts="-n -v -q -h -V --namespace --output --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -345,6 +856,36 @@ _kyma__mesh() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__uninstall)
+            opts="-v -q -h -V --istioctl --force --no-restart --dry-run --timeout --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --istioctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -31,6 +31,9 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
+            cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
+            cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
+            cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
             cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -94,6 +97,160 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kyma-mesh;gateway'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand restart 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+            cand debug 'Switch the gateway''s istio-proxy image between the distroless and the debug flavour'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kyma-mesh;gateway;restart'= {
+            cand --timeout 'How long --wait may take (e.g. 90s, 10m)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --wait 'Wait until the new pods are ready and the old ones are gone'
+            cand --dry-run 'Print the patch and change nothing'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;gateway;debug'= {
+            cand --timeout 'How long the rollout may take (e.g. 90s, 10m)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --no-wait 'Do not wait for the rollout'
+            cand --dry-run 'Print the patch and change nothing'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;gateway;help'= {
+            cand restart 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+            cand debug 'Switch the gateway''s istio-proxy image between the distroless and the debug flavour'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kyma-mesh;gateway;help;restart'= {
+        }
+        &'kyma-mesh;gateway;help;debug'= {
+        }
+        &'kyma-mesh;gateway;help;help'= {
+        }
+        &'kyma-mesh;injection'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand enable 'Switch sidecar injection for a namespace or a Deployment'
+            cand disable 'Switch sidecar injection for a namespace or a Deployment'
+            cand status 'Effective sidecar injection per namespace, and why'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kyma-mesh;injection;enable'= {
+            cand -n 'The namespace to switch (label istio-injection)'
+            cand --namespace 'The namespace to switch (label istio-injection)'
+            cand --deployment 'The Deployment to switch (pod-template annotation sidecar.istio.io/inject)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --restart 'Restart the workloads whose pods must be re-created for the change (rollout restart)'
+            cand --force 'Allow changing kube-system and istio-system, which Kyma keeps out of the mesh'
+            cand --dry-run 'Say what would change and which pods would need a restart; change nothing'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;injection;disable'= {
+            cand -n 'The namespace to switch (label istio-injection)'
+            cand --namespace 'The namespace to switch (label istio-injection)'
+            cand --deployment 'The Deployment to switch (pod-template annotation sidecar.istio.io/inject)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --restart 'Restart the workloads whose pods must be re-created for the change (rollout restart)'
+            cand --force 'Allow changing kube-system and istio-system, which Kyma keeps out of the mesh'
+            cand --dry-run 'Say what would change and which pods would need a restart; change nothing'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;injection;status'= {
+            cand -n 'Only this namespace'
+            cand --namespace 'Only this namespace'
+            cand --output 'Output format (default: a table)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;injection;help'= {
+            cand enable 'Switch sidecar injection for a namespace or a Deployment'
+            cand disable 'Switch sidecar injection for a namespace or a Deployment'
+            cand status 'Effective sidecar injection per namespace, and why'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kyma-mesh;injection;help;enable'= {
+        }
+        &'kyma-mesh;injection;help;disable'= {
+        }
+        &'kyma-mesh;injection;help;status'= {
+        }
+        &'kyma-mesh;injection;help;help'= {
+        }
+        &'kyma-mesh;uninstall'= {
+            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
+            cand --timeout 'How long the whole uninstall may take (e.g. 90s, 10m)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --force 'Uninstall even though Istio resources you created exist (they are deleted)'
+            cand --no-restart 'List the workloads that still run sidecars instead of restarting them'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kyma-mesh;version'= {
             cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
             cand --output 'Output format (default: human-readable lines)'
@@ -133,6 +290,9 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
+            cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
+            cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
+            cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
             cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -142,6 +302,27 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;completions'= {
         }
         &'kyma-mesh;help;install'= {
+        }
+        &'kyma-mesh;help;gateway'= {
+            cand restart 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+            cand debug 'Switch the gateway''s istio-proxy image between the distroless and the debug flavour'
+        }
+        &'kyma-mesh;help;gateway;restart'= {
+        }
+        &'kyma-mesh;help;gateway;debug'= {
+        }
+        &'kyma-mesh;help;injection'= {
+            cand enable 'Switch sidecar injection for a namespace or a Deployment'
+            cand disable 'Switch sidecar injection for a namespace or a Deployment'
+            cand status 'Effective sidecar injection per namespace, and why'
+        }
+        &'kyma-mesh;help;injection;enable'= {
+        }
+        &'kyma-mesh;help;injection;disable'= {
+        }
+        &'kyma-mesh;help;injection;status'= {
+        }
+        &'kyma-mesh;help;uninstall'= {
         }
         &'kyma-mesh;help;version'= {
         }

@@ -33,6 +33,9 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s V -l version -d 'Pr
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "gateway" -d 'Fix and investigate the ingress gateway (seed: "Can\'t access Console UI or other endpoints")'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "injection" -d 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "uninstall" -d 'Remove Istio and everything kyma-mesh added to the cluster'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -78,6 +81,92 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -f -a "restart" -d 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -f -a "debug" -d 'Switch the gateway\'s istio-proxy image between the distroless and the debug flavour'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -l timeout -d 'How long --wait may take (e.g. 90s, 10m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -l wait -d 'Wait until the new pods are ready and the old ones are gone'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -l dry-run -d 'Print the patch and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -l timeout -d 'How long the rollout may take (e.g. 90s, 10m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -l no-wait -d 'Do not wait for the rollout'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -l dry-run -d 'Print the patch and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from debug" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from help" -f -a "debug" -d 'Switch the gateway\'s istio-proxy image between the distroless and the debug flavour'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -f -a "enable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -f -a "status" -d 'Effective sidecar injection per namespace, and why'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and not __fish_seen_subcommand_from enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -s n -l namespace -d 'The namespace to switch (label istio-injection)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l deployment -d 'The Deployment to switch (pod-template annotation sidecar.istio.io/inject)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l restart -d 'Restart the workloads whose pods must be re-created for the change (rollout restart)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l force -d 'Allow changing kube-system and istio-system, which Kyma keeps out of the mesh'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -l dry-run -d 'Say what would change and which pods would need a restart; change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from enable" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -s n -l namespace -d 'The namespace to switch (label istio-injection)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l deployment -d 'The Deployment to switch (pod-template annotation sidecar.istio.io/inject)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l restart -d 'Restart the workloads whose pods must be re-created for the change (rollout restart)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l force -d 'Allow changing kube-system and istio-system, which Kyma keeps out of the mesh'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -l dry-run -d 'Say what would change and which pods would need a restart; change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from disable" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Only this namespace' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -l output -d 'Output format (default: a table)' -r -f -a "yaml\t''
+json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from help" -f -a "status" -d 'Effective sidecar injection per namespace, and why'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand injection; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l timeout -d 'How long the whole uninstall may take (e.g. 90s, 10m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l force -d 'Uninstall even though Istio resources you created exist (they are deleted)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l no-restart -d 'List the workloads that still run sidecars instead of restarting them'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -l dry-run -d 'Print the plan and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l output -d 'Output format (default: human-readable lines)' -r -f -a "yaml\t''
 json\t''"
@@ -101,9 +190,17 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s v -l
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "completions" -d 'Print a shell completion script'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version proxy-reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "gateway" -d 'Fix and investigate the ingress gateway (seed: "Can\'t access Console UI or other endpoints")'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "injection" -d 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "uninstall" -d 'Remove Istio and everything kyma-mesh added to the cluster'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install gateway injection uninstall version proxy-reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from gateway" -f -a "restart" -d 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from gateway" -f -a "debug" -d 'Switch the gateway\'s istio-proxy image between the distroless and the debug flavour'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from injection" -f -a "enable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from injection" -f -a "disable" -d 'Switch sidecar injection for a namespace or a Deployment'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from injection" -f -a "status" -d 'Effective sidecar injection per namespace, and why'

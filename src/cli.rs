@@ -62,6 +62,9 @@ pub enum Command {
     Render(RenderArgs),
     Completions(CompletionsArgs),
     Install(InstallArgs),
+    Gateway(GatewayArgs),
+    Injection(InjectionArgs),
+    Uninstall(UninstallArgs),
     Version(VersionArgs),
     ProxyReset(ProxyResetArgs),
 }
@@ -453,6 +456,196 @@ pub struct ProxyResetArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum JsonOutput {
     Json,
+}
+
+/// Fix and investigate the ingress gateway (seed: "Can't access Console UI or other endpoints").
+///
+/// A 503 from every endpoint usually means the gateway holds a stale configuration: `restart`
+/// makes it re-read it. If that does not help, `debug enable` switches the gateway to Istio's
+/// debug image (the distroless one has no shell) and prints the commands to investigate.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # The seed's fix for a 503, as a rolling restart (the gateway keeps serving)
+  kyma-mesh gateway restart --wait
+
+  # Investigate: debug image, then the printed commands, then back to distroless
+  kyma-mesh gateway debug enable
+  kyma-mesh gateway debug disable")]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    pub command: GatewayCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayCommand {
+    Restart(GatewayRestartArgs),
+    Debug(GatewayDebugArgs),
+}
+
+/// Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does.
+///
+/// The pods are replaced one by one under the Deployment's rolling-update strategy, instead of
+/// the seed's `kubectl delete pod -l app=istio-ingressgateway`, which drops every connection at
+/// once.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh gateway restart
+  kyma-mesh gateway restart --wait --timeout 5m
+  kyma-mesh gateway restart --dry-run")]
+pub struct GatewayRestartArgs {
+    /// Wait until the new pods are ready and the old ones are gone
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait may take (e.g. 90s, 10m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::util::parse_duration)]
+    pub timeout: Duration,
+    /// Print the patch and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Switch the gateway's istio-proxy image between the distroless and the debug flavour.
+///
+/// `enable` swaps `...proxyv2:<tag>-distroless` for `...proxyv2:<tag>-debug` (which has a shell
+/// and netstat), waits for the rollout and prints the seed's investigation commands with the
+/// pod name filled in. `disable` restores the image the gateway had before. While the debug
+/// image is in place the Deployment carries the annotation
+/// kyma-mesh.kyma-project.io/debug-image (the replaced image); `kyma-mesh install` and
+/// `upgrade` put the distroless image back too.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh gateway debug enable
+  kyma-mesh gateway debug enable --dry-run
+  kyma-mesh gateway debug disable")]
+pub struct GatewayDebugArgs {
+    #[arg(value_enum)]
+    pub action: Toggle,
+    /// Do not wait for the rollout
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long the rollout may take (e.g. 90s, 10m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::util::parse_duration)]
+    pub timeout: Duration,
+    /// Print the patch and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    Enable,
+    Disable,
+}
+
+/// Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why.
+///
+/// A namespace is switched with the label istio-injection=enabled|disabled, a Deployment with
+/// the pod-template annotation sidecar.istio.io/inject. A change applies to pods created
+/// afterwards: the pods that must be restarted for it are listed, and --restart restarts
+/// their workloads. kube-system and istio-system are kept out of the mesh by Kyma on purpose;
+/// changing them needs --force.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # Who gets sidecars, and why
+  kyma-mesh injection status
+  kyma-mesh injection status --namespace shop --output json
+
+  # Sidecars for every pod of a namespace, restarting what runs there now
+  kyma-mesh injection enable --namespace shop --restart
+
+  # One Deployment without a sidecar (its pods roll out at once)
+  kyma-mesh injection disable --deployment shop/legacy-batch")]
+pub struct InjectionArgs {
+    #[command(subcommand)]
+    pub command: InjectionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InjectionCommand {
+    Enable(InjectionChangeArgs),
+    Disable(InjectionChangeArgs),
+    Status(InjectionStatusArgs),
+}
+
+/// Switch sidecar injection for a namespace or a Deployment.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["namespace", "deployment"])))]
+#[command(after_help = "\
+Examples:
+  kyma-mesh injection enable --namespace shop
+  kyma-mesh injection disable --namespace legacy --restart
+  kyma-mesh injection disable --deployment shop/legacy-batch
+  kyma-mesh injection enable --deployment shop/legacy-batch --dry-run")]
+pub struct InjectionChangeArgs {
+    /// The namespace to switch (label istio-injection)
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The Deployment to switch (pod-template annotation sidecar.istio.io/inject)
+    #[arg(long, value_name = "NS/NAME", value_parser = parse_ns_name)]
+    pub deployment: Option<(String, String)>,
+    /// Restart the workloads whose pods must be re-created for the change (rollout restart)
+    #[arg(long)]
+    pub restart: bool,
+    /// Allow changing kube-system and istio-system, which Kyma keeps out of the mesh
+    #[arg(long)]
+    pub force: bool,
+    /// Say what would change and which pods would need a restart; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Effective sidecar injection per namespace, and why.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh injection status
+  kyma-mesh injection status --namespace shop --output json")]
+pub struct InjectionStatusArgs {
+    /// Only this namespace
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Output format (default: a table)
+    #[arg(long, value_enum)]
+    pub output: Option<OutputFormat>,
+}
+
+/// Remove Istio and everything kyma-mesh added to the cluster.
+///
+/// Runs `istioctl uninstall --purge -y` (which deletes Istio's CRDs and with them every Istio
+/// resource), then removes what kyma-mesh created: its patches' objects, its record
+/// istio-system/kyma-mesh-config and its namespace labels. Then it restarts the workloads that
+/// still run sidecars, so they run without them.
+///
+/// Refuses while Istio resources exist that kyma-mesh did not create (VirtualServices,
+/// DestinationRules, Gateways, AuthorizationPolicies, PeerAuthentications, EnvoyFilters): they
+/// are listed; --force deletes them with the CRDs.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # See what would be removed
+  kyma-mesh uninstall --dry-run
+
+  # Remove Istio, your Istio resources too, and list the pods instead of restarting them
+  kyma-mesh uninstall --force --no-restart")]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub istioctl: IstioctlArg,
+    /// Uninstall even though Istio resources you created exist (they are deleted)
+    #[arg(long)]
+    pub force: bool,
+    /// List the workloads that still run sidecars instead of restarting them
+    #[arg(long)]
+    pub no_restart: bool,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long the whole uninstall may take (e.g. 90s, 10m)
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
+    pub timeout: Duration,
 }
 
 /// `NS/NAME`, both parts non-empty.

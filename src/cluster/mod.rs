@@ -2,6 +2,7 @@
 //! the one `kube::Client` made here. Nothing shells out to kubectl.
 
 pub mod access;
+pub mod namespaces;
 pub mod overrides;
 pub mod patches;
 pub mod pods;
@@ -9,6 +10,7 @@ pub mod readiness;
 pub mod record;
 pub mod retry;
 pub mod webhooks;
+pub mod workloads;
 
 use std::fmt;
 use std::path::Path;
@@ -368,6 +370,54 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// JSON merge patch (RFC 7386: `null` removes a key) with kyma-mesh's field manager: the
+    /// edits kubectl makes (`rollout restart`, `label`, `annotate`) on objects kyma-mesh does
+    /// not own.
+    pub async fn merge_patch(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        name: &str,
+        patch: &serde_json::Value,
+    ) -> Result<(), ClusterError> {
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..Default::default()
+        };
+        self.dynamic(gvk, namespace)
+            .patch(name, &params, &kube::api::Patch::Merge(patch))
+            .await
+            .map(|_| ())
+            .map_err(ClusterError::api(format!(
+                "patching {}",
+                gvk.describe(namespace, name)
+            )))
+    }
+
+    /// Every object of a kind, in all namespaces (or one), page by page.
+    pub async fn list_all(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+    ) -> Result<Vec<DynamicObject>, ClusterError> {
+        let api = self.dynamic(gvk, namespace);
+        let mut out = Vec::new();
+        let mut params = kube::api::ListParams::default().limit(500);
+        loop {
+            let page = api
+                .list(&params)
+                .await
+                .map_err(ClusterError::api(format!("listing {}", gvk.plural)))?;
+            out.extend(page.items);
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
 /// A kind kyma-mesh touches: group, version, kind and plural, known without discovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gvk {
@@ -424,6 +474,8 @@ pub mod kinds {
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
+    pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
+    pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");
     pub const MUTATING_WEBHOOK: Gvk = Gvk::new(
         "admissionregistration.k8s.io",
         "v1",
@@ -442,6 +494,26 @@ pub mod kinds {
         "v1",
         "DestinationRule",
         "destinationrules",
+    );
+    pub const VIRTUAL_SERVICE: Gvk = Gvk::new(
+        "networking.istio.io",
+        "v1",
+        "VirtualService",
+        "virtualservices",
+    );
+    pub const GATEWAY: Gvk = Gvk::new("networking.istio.io", "v1", "Gateway", "gateways");
+    pub const AUTHORIZATION_POLICY: Gvk = Gvk::new(
+        "security.istio.io",
+        "v1",
+        "AuthorizationPolicy",
+        "authorizationpolicies",
+    );
+    // EnvoyFilter never left v1alpha3.
+    pub const ENVOY_FILTER: Gvk = Gvk::new(
+        "networking.istio.io",
+        "v1alpha3",
+        "EnvoyFilter",
+        "envoyfilters",
     );
 }
 

@@ -108,7 +108,7 @@ pub async fn wait_pods_on_version(
 }
 
 /// Names the pods that are not ready and why (waiting reasons, failing conditions).
-async fn why_not_ready(
+pub(super) async fn why_not_ready(
     cluster: &Cluster,
     api: &Api<Deployment>,
     namespace: &str,

@@ -2,9 +2,12 @@
 //! returns the process exit code or an error (mapped to an exit code in `lib.rs`).
 
 pub mod completions;
+pub mod gateway;
+pub mod injection;
 pub mod install;
 pub mod proxy_reset;
 pub mod render;
+pub mod uninstall;
 pub mod version;
 
 use std::process::ExitCode;
@@ -16,6 +19,9 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::run(&args, ui),
         Command::Install(args) => install::run(&args, &cli.global, ui),
+        Command::Gateway(args) => gateway::run(&args, &cli.global, ui),
+        Command::Injection(args) => injection::run(&args, &cli.global, ui),
+        Command::Uninstall(args) => uninstall::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
         Command::Version(args) => version::run(&args, ui),
         Command::ProxyReset(args) => proxy_reset::run(&args, &cli.global, ui),

@@ -87,6 +87,11 @@ impl Args {
         Self::of(["version", "--remote=false", "-o", "json"])
     }
 
+    /// `uninstall --purge -y`: every Istio control plane and its cluster-wide resources.
+    pub fn uninstall_purge() -> Self {
+        Self::of(["uninstall", "--purge", "-y"])
+    }
+
     /// Add `--kubeconfig`, `--context` and the extra arguments of `opts`.
     pub fn on_cluster(mut self, opts: &ClusterOptions) -> Self {
         if let Some(kubeconfig) = &opts.kubeconfig {
@@ -137,11 +142,6 @@ impl Args {
         ])
     }
 
-    /// `uninstall --purge -y`: every Istio control plane and its cluster-wide resources.
-    pub fn uninstall_purge() -> Self {
-        Self::of(["uninstall", "--purge", "-y"])
-    }
-
     /// `uninstall --revision R -y`: one control plane revision (the old one after a canary).
     pub fn uninstall_revision(revision: &str) -> Self {
         Self::of(["uninstall", "--revision", revision, "-y"])
@@ -176,6 +176,31 @@ impl Args {
 /// The exact command [`install`] runs, for `--dry-run` and logs (join with [`shell_join`]).
 pub fn install_command_line(istioctl: &Path, file: &Path, opts: &InstallOptions) -> Vec<String> {
     Args::install(file).on_cluster(opts).command_line(istioctl)
+}
+
+/// The exact command [`uninstall`] runs.
+pub fn uninstall_command_line(istioctl: &Path, opts: &ClusterOptions) -> Vec<String> {
+    Args::uninstall_purge()
+        .on_cluster(opts)
+        .command_line(istioctl)
+}
+
+/// Run `istioctl uninstall --purge -y [--kubeconfig K] [--context C] [EXTRA...]`.
+pub async fn uninstall(
+    istioctl: &Path,
+    opts: &ClusterOptions,
+    on_line: impl FnMut(OutputLine),
+    cancel: impl Future<Output = Signal>,
+) -> Result<RunReport, IstioctlError> {
+    let args = Args::uninstall_purge().on_cluster(opts);
+    run(
+        istioctl,
+        args.as_slice(),
+        &opts.run_options(),
+        on_line,
+        cancel,
+    )
+    .await
 }
 
 /// Quote one argument for display so it can be pasted into a POSIX shell; plain words stay as

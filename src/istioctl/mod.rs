@@ -39,7 +39,10 @@ use std::time::Duration;
 use crate::version;
 pub use crate::version::{IstioVersion, MIN_SUPPORTED, ParseVersionError};
 
-pub use command::{InstallOptions, client_version, install, install_command_line, shell_join};
+pub use command::{
+    InstallOptions, client_version, install, install_command_line, shell_join, shell_quote,
+    uninstall, uninstall_command_line,
+};
 pub use error::IstioctlError;
 pub use locate::{LocateSource, Located, locate};
 pub use output::{OutputLine, Stream};

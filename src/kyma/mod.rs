@@ -24,6 +24,15 @@ pub const INJECTOR_CONFIGS: [(&str, bool); 2] = [
     ("istio-revision-tag-default", false),
 ];
 
+/// The ingress gateway seed 000's troubleshooting section is about, and its proxy container.
+pub const GATEWAY: &str = "istio-ingressgateway";
+pub const GATEWAY_CONTAINER: &str = "istio-proxy";
+/// The Secrets Kyma's gateway serves its certificates from (seed 000, "Can't access Console UI").
+pub const GATEWAY_SECRETS: [&str; 2] = ["kyma-gateway-certs", "app-connector-certs"];
+/// On the gateway Deployment while `gateway debug enable` is in effect: the image it replaced,
+/// so `disable` restores exactly that and `check` can warn.
+pub const DEBUG_IMAGE_ANNOTATION: &str = "kyma-mesh.kyma-project.io/debug-image";
+
 /// Seed 000: "patched to exclude Gardener resources in the kube-system namespace".
 pub fn gardener_expression() -> Value {
     json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": ["kube-system"]})

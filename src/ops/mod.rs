@@ -3,12 +3,16 @@
 //! `upgrade` and `check` run the very steps `install` runs.
 
 pub mod checks;
+pub mod gateway;
+pub mod injection;
 pub mod install;
 pub mod plan;
 pub mod preflight;
 pub mod proxy_reset;
 pub mod render;
 pub mod signal;
+pub mod uninstall;
+pub mod workloads;
 
 use crate::cluster::{Cluster, ClusterError};
 use crate::ui::Ui;

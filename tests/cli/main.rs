@@ -4,10 +4,14 @@
 #![allow(clippy::disallowed_methods)]
 
 mod bad_input;
+mod gateway;
 mod help;
+mod injection;
 mod install;
+mod kubectl;
 mod proxy_reset;
 mod reliability;
 mod render;
+mod uninstall;
 mod util;
 mod validation;

@@ -15,6 +15,8 @@
 //! * `uninstall --purge [-y]`: removes it again, revision tags included (the namespace stays,
 //!   as with istioctl). `uninstall --revision R [-y]` (or `-f` with `spec.revision`): only that
 //!   revision's objects (tags stay), after a warning naming the pods still injected by R.
+//!   A purge also deletes, with the CRDs, every object of their types, as Kubernetes
+//!   garbage-collects them.
 //! * `tag set <tag> --revision R [--overwrite] [--auto-inject-namespaces]`: the
 //!   `istio-revision-tag-<tag>` webhook configuration (the `default` tag also takes over
 //!   `istio-injection=enabled` and deactivates `istio-sidecar-injector` with never-match
@@ -1151,11 +1153,53 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
             let name = o.metadata.name.clone().unwrap_or_default();
             if name.ends_with(".istio.io") && !a.dry_run {
                 let _ = api.delete(&name, &DeleteParams::default()).await;
+                delete_custom_resources(&c, &o).await;
             }
         }
     }
     print_flush("✔ Uninstall complete");
     Ok(())
+}
+
+/// Deleting a CRD deletes every object of its type in a real cluster; kube-sim serves Istio's
+/// types whether or not their CRDs exist, so the purge does that garbage collection itself.
+async fn delete_custom_resources(c: &Client, crd: &DynamicObject) {
+    let spec = &crd.data["spec"];
+    let (Some(group), Some(plural), Some(kind)) = (
+        spec["group"].as_str(),
+        spec["names"]["plural"].as_str(),
+        spec["names"]["kind"].as_str(),
+    ) else {
+        return;
+    };
+    let versions = spec["versions"].as_array().cloned().unwrap_or_default();
+    let Some(version) = versions
+        .iter()
+        .find(|v| v["storage"] == true)
+        .or(versions.first())
+        .and_then(|v| v["name"].as_str())
+    else {
+        return;
+    };
+    let ar = ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: format!("{group}/{version}"),
+        kind: kind.into(),
+        plural: plural.into(),
+    };
+    let Ok(list) = api_for(c, &ar, None).list(&ListParams::default()).await else {
+        return;
+    };
+    for o in list {
+        let (Some(ns), Some(name)) = (o.metadata.namespace.as_deref(), o.metadata.name.as_deref())
+        else {
+            continue;
+        };
+        let _ = api_for(c, &ar, Some(ns))
+            .delete(name, &DeleteParams::default())
+            .await;
+    }
 }
 
 async fn version_cmd(cli: &Cli, a: &VersionArgs) -> Res<()> {

@@ -1,0 +1,659 @@
+//! `injection enable|disable|status`: seed 000's "Issues with Istio sidecar injection". Who gets
+//! a sidecar is decided when a pod is created, from the namespace label `istio-injection`, the
+//! injector's default (`enableNamespacesByDefault`, visible as its `auto.` webhook) and the
+//! pod's `sidecar.istio.io/inject`; so every change names the pods that must be re-created.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
+use crate::cluster::workloads::{self, INJECT};
+use crate::cluster::{Cluster, ClusterError, namespaces};
+use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_CONFIGS, INJECTOR_SUFFIX};
+use crate::ops::install::Target;
+use crate::ops::workloads::{self as restarts, RestartFailed, RestartPlan};
+use crate::ui::Ui;
+use crate::ui::progress::Progress;
+
+pub const LABEL: &str = "istio-injection";
+pub const REV_LABEL: &str = "istio.io/rev";
+
+/// What to switch.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Namespace(String),
+    Deployment { namespace: String, name: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangeRequest {
+    pub target: Target,
+    pub subject: Subject,
+    pub enable: bool,
+    pub restart: bool,
+    pub force: bool,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InjectionError {
+    #[error("{0}")]
+    Connect(#[source] ClusterError),
+    #[error("{0}")]
+    Protected(#[source] crate::InvalidInput),
+    #[error("{what} does not exist; nothing was changed")]
+    NotFound { what: String },
+    #[error("reading the cluster: {0}")]
+    Read(#[source] ClusterError),
+    #[error("{0}; nothing was changed")]
+    Write(#[source] ClusterError),
+    #[error(
+        "{source}\nThe injection change was made; restart the remaining workloads again with --restart."
+    )]
+    Restart {
+        #[source]
+        source: RestartFailed,
+    },
+}
+
+/// The injector as installed: whether it exists and whether namespaces without a label get
+/// sidecars (Istio adds the `auto.` webhook exactly when `enableNamespacesByDefault` is true).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Injector {
+    pub installed: bool,
+    pub enable_namespaces_by_default: bool,
+}
+
+impl Injector {
+    pub fn mode(&self) -> &'static str {
+        match (self.installed, self.enable_namespaces_by_default) {
+            (false, _) => "no injector",
+            (true, true) => "default",
+            (true, false) => "opt-in",
+        }
+    }
+}
+
+pub async fn injector(cluster: &Cluster) -> Result<Injector, ClusterError> {
+    let mut out = Injector {
+        installed: false,
+        enable_namespaces_by_default: false,
+    };
+    for (config, _) in INJECTOR_CONFIGS {
+        let Some(wh) = cluster.get_opt(&MUTATING_WEBHOOK, None, config).await? else {
+            continue;
+        };
+        let v = serde_json::to_value(wh).unwrap_or_default();
+        for hook in v["webhooks"].as_array().into_iter().flatten() {
+            let name = hook["name"].as_str().unwrap_or_default();
+            if name.ends_with(INJECTOR_SUFFIX) {
+                out.installed = true;
+                if name.starts_with("auto.") {
+                    out.enable_namespaces_by_default = true;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A namespace's effective injection and the reason, from its labels.
+pub fn namespace_injection(
+    labels: &BTreeMap<String, String>,
+    injector: Injector,
+) -> (bool, String) {
+    if !injector.installed {
+        return (false, "no sidecar injector is installed".into());
+    }
+    match (labels.get(LABEL).map(String::as_str), labels.get(REV_LABEL)) {
+        (Some("enabled"), _) => (true, format!("label {LABEL}=enabled")),
+        (Some(v), _) => (false, format!("label {LABEL}={v}")),
+        (None, Some(rev)) => (true, format!("label {REV_LABEL}={rev}")),
+        (None, None) if injector.enable_namespaces_by_default => (
+            true,
+            "no label: injected by default (enableNamespacesByDefault: true)".into(),
+        ),
+        (None, None) => (
+            false,
+            "no label: opt-in mode (enableNamespacesByDefault: false)".into(),
+        ),
+    }
+}
+
+fn pod_setting(meta: &kube::api::ObjectMeta) -> Option<String> {
+    let from =
+        |m: &Option<BTreeMap<String, String>>| m.as_ref().and_then(|m| m.get(INJECT).cloned());
+    from(&meta.labels).or_else(|| from(&meta.annotations))
+}
+
+/// Whether a pod created now gets a sidecar: the pod's `sidecar.istio.io/inject: "false"` wins;
+/// in a namespace without a label in opt-in mode, only pods labelled `"true"` get one.
+pub fn pod_wants_sidecar(
+    pod_meta: &kube::api::ObjectMeta,
+    ns_labels: &BTreeMap<String, String>,
+    injector: Injector,
+) -> bool {
+    let setting = pod_setting(pod_meta);
+    if setting.as_deref() == Some("false") || !injector.installed {
+        return false;
+    }
+    let labelled = ns_labels.contains_key(LABEL) || ns_labels.contains_key(REV_LABEL);
+    if !labelled && !injector.enable_namespaces_by_default {
+        let label = pod_meta.labels.as_ref().and_then(|l| l.get(INJECT));
+        return label.map(String::as_str) == Some("true");
+    }
+    namespace_injection(ns_labels, injector).0
+}
+
+fn labels_of(ns: &Namespace) -> BTreeMap<String, String> {
+    ns.metadata.labels.clone().unwrap_or_default()
+}
+
+/// Pods of a namespace whose sidecar differs from what they would get if created now.
+fn out_of_step<'a>(
+    pods: &'a [Pod],
+    ns_labels: &BTreeMap<String, String>,
+    injector: Injector,
+) -> Vec<&'a Pod> {
+    pods.iter()
+        .filter(|p| {
+            let running = p
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .is_none_or(|ph| ph == "Running" || ph == "Pending");
+            running
+                && p.metadata.deletion_timestamp.is_none()
+                && pod_wants_sidecar(&p.metadata, ns_labels, injector) != workloads::has_sidecar(p)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// status
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub injector: Injector,
+    pub mode: &'static str,
+    pub namespaces: Vec<NamespaceStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceStatus {
+    pub name: String,
+    pub injection: bool,
+    pub reason: String,
+    /// The `istio-injection` label, if set.
+    pub label: Option<String>,
+    pub pods: usize,
+    pub pods_with_sidecar: usize,
+    /// Deployments whose pod template overrides the namespace (`sidecar.istio.io/inject`).
+    pub deployment_overrides: Vec<DeploymentOverride>,
+    /// Pods whose sidecar differs from what a restart would give them.
+    pub restart_needed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentOverride {
+    pub name: String,
+    pub inject: String,
+    pub reason: String,
+}
+
+pub async fn status(
+    target: &Target,
+    namespace: Option<&str>,
+    ui: &Ui,
+) -> Result<Status, InjectionError> {
+    let cluster = crate::ops::connect(target, ui)
+        .await
+        .map_err(InjectionError::Connect)?;
+    let injector = injector(&cluster).await.map_err(InjectionError::Read)?;
+    let list = match namespace {
+        Some(name) => vec![
+            namespaces::get(&cluster, name)
+                .await
+                .map_err(InjectionError::Read)?
+                .ok_or_else(|| InjectionError::NotFound {
+                    what: format!("Namespace {name}"),
+                })?,
+        ],
+        None => namespaces::list(&cluster)
+            .await
+            .map_err(InjectionError::Read)?,
+    };
+    let pods = workloads::list_pods(&cluster, namespace)
+        .await
+        .map_err(InjectionError::Read)?;
+    let deployments = cluster
+        .list_all(&DEPLOYMENT, namespace)
+        .await
+        .map_err(InjectionError::Read)?;
+    let mut out = Vec::new();
+    for ns in &list {
+        let name = ns.metadata.name.clone().unwrap_or_default();
+        let labels = labels_of(ns);
+        let (injection, reason) = namespace_injection(&labels, injector);
+        let ns_pods: Vec<Pod> = pods
+            .iter()
+            .filter(|p| p.metadata.namespace.as_deref() == Some(&name))
+            .cloned()
+            .collect();
+        let overrides = deployments
+            .iter()
+            .filter(|d| d.metadata.namespace.as_deref() == Some(&name))
+            .filter_map(|d| {
+                let v = serde_json::to_value(d).ok()?;
+                let meta: kube::api::ObjectMeta =
+                    serde_json::from_value(v["spec"]["template"]["metadata"].clone()).ok()?;
+                let setting = pod_setting(&meta)?;
+                let wants = pod_wants_sidecar(&meta, &labels, injector);
+                // Only overrides that change the namespace's outcome are worth naming.
+                if wants == injection {
+                    return None;
+                }
+                Some(DeploymentOverride {
+                    name: d.metadata.name.clone().unwrap_or_default(),
+                    reason: format!(
+                        "{INJECT}: {setting:?} on the pod template: {}",
+                        if wants { "sidecar" } else { "no sidecar" }
+                    ),
+                    inject: setting,
+                })
+            })
+            .collect();
+        out.push(NamespaceStatus {
+            injection,
+            reason,
+            label: labels.get(LABEL).cloned(),
+            pods: ns_pods.len(),
+            pods_with_sidecar: ns_pods.iter().filter(|p| workloads::has_sidecar(p)).count(),
+            deployment_overrides: overrides,
+            restart_needed: out_of_step(&ns_pods, &labels, injector)
+                .into_iter()
+                .filter_map(|p| p.metadata.name.clone())
+                .collect(),
+            name,
+        });
+    }
+    Ok(Status {
+        injector,
+        mode: injector.mode(),
+        namespaces: out,
+    })
+}
+
+/// The table `injection status` prints.
+pub fn status_table(s: &Status) -> String {
+    let mut rows = vec![[
+        "NAMESPACE".to_string(),
+        "INJECTION".into(),
+        "PODS".into(),
+        "SIDECARS".into(),
+        "RESTART".into(),
+        "WHY".into(),
+    ]];
+    for ns in &s.namespaces {
+        rows.push([
+            ns.name.clone(),
+            if ns.injection { "enabled" } else { "disabled" }.into(),
+            ns.pods.to_string(),
+            ns.pods_with_sidecar.to_string(),
+            ns.restart_needed.len().to_string(),
+            ns.reason.clone(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = format!(
+        "Sidecar injector: {}\n\n",
+        match s.mode {
+            "default" =>
+                "installed, namespaces without a label are injected (enableNamespacesByDefault: true)",
+            "opt-in" => "installed, only labelled namespaces are injected (opt-in mode)",
+            _ => "not installed: no pod gets a sidecar",
+        }
+    );
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 5 {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        out.push_str(line.join("   ").trim_end());
+        out.push('\n');
+    }
+    for ns in &s.namespaces {
+        for d in &ns.deployment_overrides {
+            out.push_str(&format!(
+                "\nDeployment {}/{}: {}",
+                ns.name, d.name, d.reason
+            ));
+        }
+        if !ns.restart_needed.is_empty() {
+            out.push_str(&format!(
+                "\nNamespace {}: restart for the current setting to apply: {}",
+                ns.name,
+                ns.restart_needed.join(", ")
+            ));
+        }
+    }
+    if s.namespaces
+        .iter()
+        .any(|n| !n.deployment_overrides.is_empty() || !n.restart_needed.is_empty())
+    {
+        out.push('\n');
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// enable / disable
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSummary {
+    /// What was (or, in a dry run, would be) changed; empty when nothing needed to.
+    pub change: Option<String>,
+    /// The pods that must be re-created for the change, by workload.
+    pub plan: RestartPlan,
+    /// Whether the workloads were restarted (--restart).
+    pub restarted: bool,
+    /// The template changed, so the Deployment rolls out its pods by itself.
+    pub rolls_out: bool,
+}
+
+pub async fn change(req: &ChangeRequest, ui: &Ui) -> Result<ChangeSummary, InjectionError> {
+    let namespace = match &req.subject {
+        Subject::Namespace(ns) => ns,
+        Subject::Deployment { namespace, .. } => namespace,
+    };
+    if EXCLUDED_NAMESPACES.contains(&namespace.as_str()) && !req.force {
+        return Err(InjectionError::Protected(crate::InvalidInput(format!(
+            "Kyma keeps {namespace} out of the mesh on purpose (its label {LABEL}=disabled is one of Kyma's post-install patches); pass --force to change its injection anyway. Nothing was changed."
+        ))));
+    }
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(InjectionError::Connect)?;
+    let injector = injector(&cluster).await.map_err(InjectionError::Read)?;
+    let ns = namespaces::get(&cluster, namespace)
+        .await
+        .map_err(InjectionError::Read)?
+        .ok_or_else(|| InjectionError::NotFound {
+            what: format!("Namespace {namespace}"),
+        })?;
+    if !injector.installed {
+        ui.warn("no sidecar injector is installed: no pod gets a sidecar until Istio is installed (kyma-mesh install)");
+    }
+    let progress = Progress::new(ui);
+    let mut summary = match &req.subject {
+        Subject::Namespace(name) => {
+            change_namespace(&cluster, req, name, &ns, injector, ui).await?
+        }
+        Subject::Deployment { namespace, name } => {
+            change_deployment(&cluster, req, namespace, name, &ns, injector, ui).await?
+        }
+    };
+    if req.restart && !req.dry_run && !summary.plan.workloads.is_empty() {
+        restarts::restart(&cluster, &summary.plan, &progress)
+            .await
+            .map_err(|source| InjectionError::Restart { source })?;
+        summary.restarted = true;
+    }
+    Ok(summary)
+}
+
+async fn change_namespace(
+    cluster: &Cluster,
+    req: &ChangeRequest,
+    name: &str,
+    ns: &Namespace,
+    injector: Injector,
+    ui: &Ui,
+) -> Result<ChangeSummary, InjectionError> {
+    let before = labels_of(ns);
+    let value = if req.enable { "enabled" } else { "disabled" };
+    let mut after = before.clone();
+    after.insert(LABEL.into(), value.into());
+    let (was, _) = namespace_injection(&before, injector);
+    let (will, _) = namespace_injection(&after, injector);
+    let pods = workloads::list_pods(cluster, Some(name))
+        .await
+        .map_err(InjectionError::Read)?;
+    let mut summary = ChangeSummary::default();
+    if before.get(LABEL).map(String::as_str) != Some(value) {
+        let old = before
+            .get(LABEL)
+            .map(|v| format!("{LABEL}={v}"))
+            .unwrap_or_else(|| "no label".into());
+        summary.change = Some(format!("Namespace {name}: {old} -> {LABEL}={value}"));
+        if !req.dry_run {
+            namespaces::set_label(cluster, name, LABEL, Some(value))
+                .await
+                .map_err(InjectionError::Write)?;
+        }
+    }
+    if !was && will {
+        let meshed = pods
+            .iter()
+            .filter(|p| {
+                !workloads::has_sidecar(p) && pod_wants_sidecar(&p.metadata, &after, injector)
+            })
+            .count();
+        let text = if before.get(LABEL).map(String::as_str) == Some("disabled") {
+            format!(
+                "removing istio-injection=disabled from namespace {name} injects sidecars into all of its pods"
+            )
+        } else {
+            format!("sidecar injection is now on for every pod of namespace {name}")
+        };
+        ui.warn(&format!(
+            "{text}: each gets one at its next restart ({meshed} of its {} pods run without one now).",
+            pods.len()
+        ));
+    }
+    if was && !will {
+        ui.warn(&format!(
+            "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
+        ));
+    }
+    let stale = out_of_step(&pods, &after, injector);
+    summary.plan = restarts::plan(cluster, &stale)
+        .await
+        .map_err(InjectionError::Read)?;
+    Ok(summary)
+}
+
+async fn change_deployment(
+    cluster: &Cluster,
+    req: &ChangeRequest,
+    namespace: &str,
+    name: &str,
+    ns: &Namespace,
+    injector: Injector,
+    ui: &Ui,
+) -> Result<ChangeSummary, InjectionError> {
+    let d = workloads::get_deployment(cluster, namespace, name)
+        .await
+        .map_err(InjectionError::Read)?
+        .ok_or_else(|| InjectionError::NotFound {
+            what: format!("Deployment {namespace}/{name}"),
+        })?;
+    let ns_labels = labels_of(ns);
+    let meta = d.spec.template.metadata.clone().unwrap_or_default();
+    let annotation = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(INJECT))
+        .cloned();
+    let label = meta.labels.as_ref().and_then(|l| l.get(INJECT)).cloned();
+    let labelled_ns = ns_labels.contains_key(LABEL) || ns_labels.contains_key(REV_LABEL);
+    let mut patch_meta = serde_json::Map::new();
+    let mut changes = Vec::new();
+    if req.enable {
+        if annotation.as_deref() == Some("false") {
+            patch_meta.insert("annotations".into(), json!({INJECT: null}));
+            changes.push(format!("annotation {INJECT}=\"false\" removed"));
+        }
+        if label.as_deref() == Some("false") {
+            patch_meta.insert("labels".into(), json!({INJECT: null}));
+            changes.push(format!("label {INJECT}=\"false\" removed"));
+        }
+        // Opt-in mode: Istio's object webhook selects pods labelled "true".
+        if injector.installed
+            && !labelled_ns
+            && !injector.enable_namespaces_by_default
+            && label.as_deref() != Some("true")
+        {
+            patch_meta.insert("labels".into(), json!({INJECT: "true"}));
+            changes.push(format!("label {INJECT}=\"true\" set (opt-in mode)"));
+        }
+        if !namespace_injection(&ns_labels, injector).0 && labelled_ns {
+            ui.warn(&format!(
+                "namespace {namespace} has injection disabled ({}): its pods get no sidecar whatever the Deployment says; enable it with kyma-mesh injection enable --namespace {namespace}",
+                namespace_injection(&ns_labels, injector).1
+            ));
+        }
+    } else if annotation.as_deref() != Some("false") {
+        patch_meta.insert("annotations".into(), json!({INJECT: "false"}));
+        changes.push(format!("annotation {INJECT}=\"false\" set"));
+        if label.as_deref() == Some("true") {
+            patch_meta.insert("labels".into(), json!({INJECT: null}));
+            changes.push(format!("label {INJECT}=\"true\" removed"));
+        }
+    }
+    let mut summary = ChangeSummary::default();
+    if !changes.is_empty() {
+        summary.change = Some(format!(
+            "Deployment {namespace}/{name}: {}",
+            changes.join(", ")
+        ));
+        summary.rolls_out = true;
+        if !req.dry_run {
+            cluster
+                .merge_patch(
+                    &DEPLOYMENT,
+                    Some(namespace),
+                    name,
+                    &json!({"spec": {"template": {"metadata": patch_meta}}}),
+                )
+                .await
+                .map_err(InjectionError::Write)?;
+        }
+        if !req.enable {
+            ui.warn(&format!(
+                "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\")"
+            ));
+        }
+    } else {
+        // Nothing to change on the template: its pods may still predate the namespace's setting.
+        let pods = workloads::deployment_pods(cluster, &d)
+            .await
+            .map_err(InjectionError::Read)?;
+        let stale = out_of_step(&pods, &ns_labels, injector);
+        summary.plan = restarts::plan(cluster, &stale)
+            .await
+            .map_err(InjectionError::Read)?;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const DEFAULT: Injector = Injector {
+        installed: true,
+        enable_namespaces_by_default: true,
+    };
+    const OPT_IN: Injector = Injector {
+        installed: true,
+        enable_namespaces_by_default: false,
+    };
+
+    #[test]
+    fn namespace_reasons() {
+        assert!(namespace_injection(&labels(&[]), DEFAULT).0);
+        assert!(
+            namespace_injection(&labels(&[]), DEFAULT)
+                .1
+                .contains("enableNamespacesByDefault: true")
+        );
+        assert!(!namespace_injection(&labels(&[]), OPT_IN).0);
+        assert!(
+            namespace_injection(&labels(&[]), OPT_IN)
+                .1
+                .contains("opt-in")
+        );
+        assert_eq!(
+            namespace_injection(&labels(&[(LABEL, "disabled")]), DEFAULT),
+            (false, "label istio-injection=disabled".into())
+        );
+        assert!(namespace_injection(&labels(&[(LABEL, "enabled")]), OPT_IN).0);
+        assert!(namespace_injection(&labels(&[(REV_LABEL, "1-28-0")]), OPT_IN).0);
+        let none = Injector {
+            installed: false,
+            enable_namespaces_by_default: false,
+        };
+        assert!(!namespace_injection(&labels(&[(LABEL, "enabled")]), none).0);
+    }
+
+    #[test]
+    fn pod_settings() {
+        let pod = |l: &[(&str, &str)], a: &[(&str, &str)]| kube::api::ObjectMeta {
+            labels: Some(labels(l)),
+            annotations: Some(labels(a)),
+            ..Default::default()
+        };
+        let on = labels(&[(LABEL, "enabled")]);
+        assert!(pod_wants_sidecar(&pod(&[], &[]), &on, OPT_IN));
+        assert!(!pod_wants_sidecar(
+            &pod(&[], &[(INJECT, "false")]),
+            &on,
+            DEFAULT
+        ));
+        assert!(!pod_wants_sidecar(
+            &pod(&[(INJECT, "false")], &[]),
+            &labels(&[]),
+            DEFAULT
+        ));
+        assert!(pod_wants_sidecar(
+            &pod(&[(INJECT, "true")], &[]),
+            &labels(&[]),
+            OPT_IN
+        ));
+        assert!(
+            !pod_wants_sidecar(&pod(&[], &[(INJECT, "true")]), &labels(&[]), OPT_IN),
+            "opt-in selects by label"
+        );
+        assert!(!pod_wants_sidecar(
+            &pod(&[(INJECT, "true")], &[]),
+            &labels(&[(LABEL, "disabled")]),
+            DEFAULT
+        ));
+    }
+}

@@ -1,0 +1,540 @@
+//! `uninstall`: `istioctl uninstall --purge -y`, then what kyma-mesh itself added (its patches'
+//! objects, its record, its namespace labels), then the workloads that still run sidecars.
+//! Refuses while Istio resources exist that kyma-mesh did not create: purging Istio's CRDs would
+//! delete them with it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::cluster::kinds::{
+    AUTHORIZATION_POLICY, CONFIG_MAP, DESTINATION_RULE, ENVOY_FILTER, GATEWAY, NAMESPACE,
+    PEER_AUTHENTICATION, VIRTUAL_SERVICE,
+};
+use crate::cluster::patches::PatchKind;
+use crate::cluster::workloads;
+use crate::cluster::{
+    Cluster, ClusterError, FIELD_MANAGER, Gvk, ISTIO_NAMESPACE, namespaces, record,
+};
+use crate::config::{InjectionMode, Profile};
+use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
+use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
+use crate::ops::injection::LABEL;
+use crate::ops::install::Target;
+use crate::ops::signal::{self, Signal};
+use crate::ops::workloads::{self as restarts, RestartPlan};
+use crate::ui::Ui;
+use crate::ui::progress::{OK, Progress, WARN};
+use crate::util::fmt_duration;
+
+/// The Istio kinds whose objects a user may have created.
+pub const USER_KINDS: [Gvk; 6] = [
+    VIRTUAL_SERVICE,
+    DESTINATION_RULE,
+    GATEWAY,
+    AUTHORIZATION_POLICY,
+    PEER_AUTHENTICATION,
+    ENVOY_FILTER,
+];
+
+/// istioctl labels what it installs so.
+const ISTIOCTL_LABEL: &str = "install.operator.istio.io/owning-resource";
+
+#[derive(Debug, Clone)]
+pub struct UninstallRequest {
+    pub target: Target,
+    pub istioctl: Option<PathBuf>,
+    pub force: bool,
+    pub no_restart: bool,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UninstallError {
+    #[error("{0}")]
+    Connect(#[source] ClusterError),
+    #[error("{0}")]
+    Istioctl(#[source] IstioctlError),
+    #[error("reading the cluster: {0}; nothing was changed")]
+    Inventory(#[source] ClusterError),
+    #[error(
+        "{} Istio resource(s) exist that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
+        .0.len(), list(.0)
+    )]
+    UserResources(Vec<String>),
+    #[error(
+        "{source}\nNothing of kyma-mesh's own objects was removed yet; the cluster may hold a partially removed Istio: run kyma-mesh uninstall again."
+    )]
+    IstioctlFailed {
+        #[source]
+        source: IstioctlError,
+    },
+    #[error("{what}: {source}\nDone: {}. Not done: {}. Run kyma-mesh uninstall again to finish.", .done.join(", "), .not_done.join(", "))]
+    Step {
+        what: String,
+        done: Vec<String>,
+        not_done: Vec<String>,
+        #[source]
+        source: ClusterError,
+    },
+    #[error("interrupted by {}. Done: {}. Not done: {}. Run kyma-mesh uninstall again to finish.", .signal.name(), or_nothing(.done), or_nothing(.not_done))]
+    Interrupted {
+        signal: Signal,
+        done: Vec<String>,
+        not_done: Vec<String>,
+    },
+}
+
+fn list(items: &[String]) -> String {
+    items.iter().map(|i| format!("\n  {i}")).collect()
+}
+
+fn or_nothing(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+impl UninstallError {
+    pub fn interrupted(&self) -> Option<u8> {
+        match self {
+            UninstallError::Interrupted { signal, .. } => Some(signal.exit_code()),
+            _ => None,
+        }
+    }
+}
+
+/// An object kyma-mesh will delete.
+#[derive(Debug, Clone)]
+pub struct Owned {
+    pub gvk: Gvk,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl Owned {
+    fn describe(&self) -> String {
+        self.gvk.describe(self.namespace.as_deref(), &self.name)
+    }
+}
+
+/// What the uninstall will do, decided before it changes anything.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub istioctl: Vec<String>,
+    /// Istio resources kyma-mesh did not create (deleted with the CRDs under --force).
+    pub user_resources: Vec<String>,
+    pub owned: Vec<Owned>,
+    /// (namespace, label value) to remove.
+    pub labels: Vec<(String, String)>,
+    /// Workloads whose pods run sidecars now.
+    pub restarts: RestartPlan,
+}
+
+impl Plan {
+    pub fn to_text(&self, no_restart: bool) -> String {
+        let mut s =
+            String::from("# kyma-mesh uninstall --dry-run: nothing below has been done.\n#\n");
+        s.push_str(&format!("# 1. istioctl (removes Istio and its CRDs, and with them every Istio resource):\n{}\n#\n", istioctl::shell_join(&self.istioctl)));
+        if !self.user_resources.is_empty() {
+            s.push_str("#    Istio resources you created, deleted with the CRDs (--force):\n");
+            for r in &self.user_resources {
+                s.push_str(&format!("#      {r}\n"));
+            }
+            s.push_str("#\n");
+        }
+        s.push_str("# 2. kyma-mesh's own objects, deleted:\n");
+        for o in &self.owned {
+            s.push_str(&format!("#    {}\n", o.describe()));
+        }
+        s.push_str("#\n# 3. kyma-mesh's namespace labels, removed:\n");
+        if self.labels.is_empty() {
+            s.push_str("#    (none)\n");
+        }
+        for (ns, v) in &self.labels {
+            s.push_str(&format!("#    Namespace {ns}: {LABEL}={v}\n"));
+        }
+        s.push_str(&format!(
+            "#\n# 4. Workloads still running sidecars, {}:\n",
+            if no_restart {
+                "listed (--no-restart)"
+            } else {
+                "restarted without them"
+            }
+        ));
+        if self.restarts.is_empty() {
+            s.push_str("#    (none)\n");
+        }
+        for l in self.restarts.lines() {
+            s.push_str(&format!("#    {l}\n"));
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub dry_run: bool,
+    pub stdout: String,
+    pub deleted: usize,
+    pub labels_removed: usize,
+    pub restarted: Vec<String>,
+    /// Pods still running sidecars that were not restarted (manual, or --no-restart).
+    pub remaining: Vec<String>,
+    pub elapsed: Duration,
+}
+
+fn managers(v: &Value) -> Vec<String> {
+    v["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["manager"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The objects Kyma's patches create (every profile and mode), as (kind, namespace, name).
+fn patch_objects() -> Vec<Owned> {
+    kyma::post_install(Profile::Local, InjectionMode::OptIn)
+        .into_iter()
+        .filter_map(|p| match p.kind {
+            PatchKind::Apply {
+                gvk,
+                namespace,
+                name,
+                ..
+            } if gvk != NAMESPACE => Some(Owned {
+                gvk,
+                namespace,
+                name,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Splits the cluster's Istio resources into kyma-mesh's own (a patch's object that only
+/// kyma-mesh wrote) and everyone else's; istioctl's own are neither (it removes them).
+async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), ClusterError> {
+    let ours = patch_objects();
+    let mut owned = Vec::new();
+    let mut users = Vec::new();
+    for gvk in USER_KINDS {
+        let items = match cluster.list_all(&gvk, None).await {
+            Ok(items) => items,
+            // The CRD is gone (Istio already uninstalled): nothing of that kind exists.
+            Err(e) if e.status_code() == Some(404) => continue,
+            Err(e) => return Err(e),
+        };
+        for item in items {
+            let v = serde_json::to_value(&item).unwrap_or_default();
+            let ns = item.metadata.namespace.clone();
+            let name = item.metadata.name.clone().unwrap_or_default();
+            if v["metadata"]["labels"][ISTIOCTL_LABEL].is_string() {
+                continue;
+            }
+            let by = managers(&v);
+            let is_patch = ours
+                .iter()
+                .any(|o| o.gvk == gvk && o.namespace == ns && o.name == name);
+            let others: Vec<&String> = by.iter().filter(|m| *m != FIELD_MANAGER).collect();
+            let what = gvk.describe(ns.as_deref(), &name);
+            if is_patch && others.is_empty() {
+                owned.push(Owned {
+                    gvk: gvk.clone(),
+                    namespace: ns,
+                    name,
+                });
+            } else if is_patch {
+                users.push(format!(
+                    "{what} (kyma-mesh's, also changed by {})",
+                    others
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            } else if by.is_empty() {
+                users.push(what);
+            } else {
+                users.push(format!("{what} (by {})", by.join(", ")));
+            }
+        }
+    }
+    Ok((owned, users))
+}
+
+/// kyma-mesh's namespace labels that are still in place.
+async fn own_labels(cluster: &Cluster) -> Result<Vec<(String, String)>, ClusterError> {
+    // kyma-system's label is kyma-mesh's only when the last install was in opt-in mode.
+    let opt_in = record::read(cluster)
+        .await?
+        .is_some_and(|r| r.sidecar_injection == InjectionMode::OptIn.to_string());
+    let mut wanted: Vec<(&str, &str)> = EXCLUDED_NAMESPACES
+        .iter()
+        .map(|n| (*n, "disabled"))
+        .collect();
+    if opt_in {
+        wanted.push((OPT_IN_NAMESPACE, "enabled"));
+    }
+    let mut out = Vec::new();
+    for (ns, value) in wanted {
+        if let Some(n) = namespaces::get(cluster, ns).await?
+            && namespaces::label(&n, LABEL) == Some(value)
+        {
+            out.push((ns.to_string(), value.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Pods outside istio-system that run an injected sidecar, and who restarts them.
+async fn sidecar_workloads(cluster: &Cluster) -> Result<RestartPlan, ClusterError> {
+    let pods = workloads::list_pods(cluster, None).await?;
+    let with: Vec<_> = pods
+        .iter()
+        .filter(|p| {
+            p.metadata.namespace.as_deref() != Some(ISTIO_NAMESPACE)
+                && p.metadata.deletion_timestamp.is_none()
+                && workloads::has_sidecar(p)
+        })
+        .collect();
+    restarts::plan(cluster, &with).await
+}
+
+pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, UninstallError> {
+    let started = Instant::now();
+    let deadline = started + req.timeout;
+    let progress = Progress::new(ui);
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(UninstallError::Connect)?;
+    let located = istioctl::locate(req.istioctl.as_deref()).map_err(UninstallError::Istioctl)?;
+    let options = ClusterOptions {
+        kubeconfig: req.target.kubeconfig.clone(),
+        context: req.target.context.clone(),
+        timeout: req.timeout,
+        ..ClusterOptions::default()
+    };
+
+    let step = progress.step("inventory");
+    let (mut owned, user_resources) = inventory(&cluster)
+        .await
+        .map_err(UninstallError::Inventory)?;
+    if !user_resources.is_empty() && !req.force {
+        step.fail(&format!(
+            "{} Istio resources of yours",
+            user_resources.len()
+        ));
+        return Err(UninstallError::UserResources(user_resources));
+    }
+    if cluster
+        .get_opt(&CONFIG_MAP, Some(ISTIO_NAMESPACE), record::NAME)
+        .await
+        .map_err(UninstallError::Inventory)?
+        .is_some()
+    {
+        owned.push(Owned {
+            gvk: CONFIG_MAP,
+            namespace: Some(ISTIO_NAMESPACE.into()),
+            name: record::NAME.into(),
+        });
+    }
+    let labels = own_labels(&cluster)
+        .await
+        .map_err(UninstallError::Inventory)?;
+    let restarts_now = sidecar_workloads(&cluster)
+        .await
+        .map_err(UninstallError::Inventory)?;
+    step.ok(&format!(
+        "{} own objects, {} labels, {} pods with sidecars{}",
+        owned.len(),
+        labels.len(),
+        restarts_now.pod_count(),
+        if user_resources.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} Istio resources of yours (--force)",
+                user_resources.len()
+            )
+        }
+    ));
+    let plan = Plan {
+        istioctl: istioctl::uninstall_command_line(&located.path, &options),
+        user_resources,
+        owned,
+        labels,
+        restarts: restarts_now,
+    };
+    if req.dry_run {
+        return Ok(Summary {
+            dry_run: true,
+            stdout: plan.to_text(req.no_restart),
+            elapsed: started.elapsed(),
+            ..Default::default()
+        });
+    }
+
+    let mut sig = Box::pin(signal::interrupted());
+    let mut done: Vec<String> = Vec::new();
+    let all_steps = [
+        "istioctl uninstall --purge",
+        "delete kyma-mesh's objects",
+        "remove kyma-mesh's namespace labels",
+        if req.no_restart {
+            "list workloads with sidecars"
+        } else {
+            "restart workloads with sidecars"
+        },
+    ];
+    let not_done = |done: &[String]| -> Vec<String> {
+        all_steps[done.len()..]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+
+    // 1. istioctl
+    let step = progress.long_step("istioctl uninstall --purge");
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let opts = ClusterOptions {
+        timeout: remaining,
+        ..options
+    };
+    let result = istioctl::uninstall(
+        &located.path,
+        &opts,
+        |line: OutputLine| {
+            let t = line.text.trim();
+            if let Some(ok) = t.strip_prefix('✔') {
+                step.sub(OK, ok.trim());
+            } else if !t.is_empty() {
+                step.update(t);
+            }
+        },
+        &mut sig,
+    )
+    .await;
+    match result {
+        Ok(r) => step.ok(&format!("done in {}", fmt_duration(r.duration))),
+        Err(IstioctlError::Cancelled { signal }) => {
+            step.fail("interrupted");
+            return Err(UninstallError::Interrupted {
+                signal,
+                done,
+                not_done: not_done(&[]),
+            });
+        }
+        Err(source) => {
+            step.fail("failed");
+            return Err(UninstallError::IstioctlFailed { source });
+        }
+    }
+    done.push(all_steps[0].into());
+
+    // 2.-4. kyma-mesh's own changes; each step can be interrupted between requests.
+    let mut summary = Summary::default();
+    let work = async {
+        let step = progress.step("kyma-mesh's objects");
+        for o in &plan.owned {
+            if cluster
+                .delete_opt(&o.gvk, o.namespace.as_deref(), &o.name)
+                .await
+                .map_err(|e| (1, format!("deleting {}", o.describe()), e))?
+            {
+                summary.deleted += 1;
+            }
+        }
+        step.ok(&format!(
+            "{} deleted ({} already gone with Istio's CRDs)",
+            summary.deleted,
+            plan.owned.len() - summary.deleted
+        ));
+        let step = progress.step("kyma-mesh's namespace labels");
+        for (ns, _) in &plan.labels {
+            namespaces::set_label(&cluster, ns, LABEL, None)
+                .await
+                .map_err(|e| (2, format!("removing label {LABEL} of Namespace {ns}"), e))?;
+            summary.labels_removed += 1;
+        }
+        step.ok(&format!("{} removed", summary.labels_removed));
+        // Re-read: istioctl removed the gateways, and pods may have come and gone.
+        let now = sidecar_workloads(&cluster)
+            .await
+            .map_err(|e| (3, "listing the pods with sidecars".to_string(), e))?;
+        if !req.no_restart {
+            restarts::restart(&cluster, &now, &progress)
+                .await
+                .map_err(|e| (3, e.to_string(), e.source))?;
+            summary.restarted = now.workloads.keys().map(ToString::to_string).collect();
+            summary.remaining = now
+                .manual
+                .iter()
+                .map(|(pod, why)| format!("pod {pod}: {why}"))
+                .collect();
+        } else {
+            summary.remaining = now.lines();
+        }
+        Ok::<_, (usize, String, ClusterError)>(())
+    };
+    let outcome = tokio::select! {
+        r = work => r,
+        s = &mut sig => {
+            // Steps 2-4 are quick; which one was cut short is not tracked finer than this.
+            return Err(UninstallError::Interrupted {
+                signal: s,
+                done,
+                not_done: all_steps[1..].iter().map(|s| format!("{s} (possibly in part)")).collect(),
+            });
+        }
+    };
+    if let Err((failed, what, source)) = outcome {
+        let done: Vec<String> = all_steps[..failed].iter().map(|s| s.to_string()).collect();
+        return Err(UninstallError::Step {
+            not_done: not_done(&done),
+            what,
+            done,
+            source,
+        });
+    }
+    if !summary.remaining.is_empty() {
+        progress.line(&format!(
+            "{WARN} {} still run sidecars{}:",
+            summary.remaining.len(),
+            if req.no_restart {
+                " (--no-restart)"
+            } else {
+                ""
+            }
+        ));
+        for r in &summary.remaining {
+            progress.line(&format!("    {r}"));
+        }
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_objects_are_kymas_three() {
+        let names: Vec<String> = patch_objects().iter().map(Owned::describe).collect();
+        assert_eq!(
+            names,
+            [
+                "PeerAuthentication istio-system/default",
+                "DestinationRule istio-system/api-server",
+                "DestinationRule istio-system/istio-ingressgateway",
+            ]
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Restarting the workloads of a set of pods: each owning Deployment, StatefulSet or DaemonSet
+//! once, by a rollout restart; pods nothing can roll out are named for a manual restart.
+//! (The minimal form of proxy-reset's machinery, used by `injection --restart` and `uninstall`.)
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::cluster::workloads::{self, Owners, PodOwner, Workload};
+use crate::cluster::{Cluster, ClusterError, record};
+use crate::ui::progress::Progress;
+
+/// Which workloads to restart for which pods.
+#[derive(Debug, Clone, Default)]
+pub struct RestartPlan {
+    /// Each workload once, with the pods (`ns/name`) it re-creates.
+    pub workloads: BTreeMap<Workload, Vec<String>>,
+    /// Pods (`ns/name`) nothing rolls out, with their owner chain.
+    pub manual: Vec<(String, String)>,
+}
+
+impl RestartPlan {
+    pub fn is_empty(&self) -> bool {
+        self.workloads.is_empty() && self.manual.is_empty()
+    }
+
+    pub fn pod_count(&self) -> usize {
+        self.workloads.values().map(Vec::len).sum::<usize>() + self.manual.len()
+    }
+
+    /// One line per workload and per manual pod, for messages and dry runs.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .workloads
+            .iter()
+            .map(|(w, pods)| format!("{w} ({})", pods.join(", ")))
+            .collect();
+        out.extend(self.manual.iter().map(|(pod, why)| {
+            format!(
+                "pod {pod}: {why}, restart it by hand (kubectl delete pod -n {})",
+                pod.replacen('/', " ", 1)
+            )
+        }));
+        out
+    }
+}
+
+/// Resolves the owners of `pods` (each ReplicaSet read once).
+pub async fn plan(cluster: &Cluster, pods: &[&Pod]) -> Result<RestartPlan, ClusterError> {
+    let mut owners = Owners::default();
+    let mut plan = RestartPlan::default();
+    for pod in pods {
+        let name = workloads::pod_name(pod);
+        match owners.of(cluster, pod).await? {
+            PodOwner::Workload(w) => plan.workloads.entry(w).or_default().push(name),
+            PodOwner::Manual(why) => plan.manual.push((name, why)),
+        }
+    }
+    Ok(plan)
+}
+
+/// Restarts every workload of the plan; stops at the first failure, naming what was restarted.
+pub async fn restart(
+    cluster: &Cluster,
+    plan: &RestartPlan,
+    progress: &Progress,
+) -> Result<Vec<Workload>, RestartFailed> {
+    let at = record::now_rfc3339();
+    let mut done = Vec::new();
+    for w in plan.workloads.keys() {
+        let step = progress.step(format!("rollout restart of {w}"));
+        match workloads::restart(cluster, w, &at).await {
+            Ok(()) => {
+                step.ok("requested");
+                done.push(w.clone());
+            }
+            Err(source) => {
+                step.fail("failed");
+                return Err(RestartFailed {
+                    workload: w.clone(),
+                    done,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(done)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("restarting {workload}: {source}{}", if .done.is_empty() { String::new() } else { format!(" (already restarted: {})", .done.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) })]
+pub struct RestartFailed {
+    pub workload: Workload,
+    pub done: Vec<Workload>,
+    #[source]
+    pub source: ClusterError,
+}
