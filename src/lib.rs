@@ -68,6 +68,8 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
                 .is_some_and(|c| c.is_invalid_input())
             || e.downcast_ref::<ops::install::InstallError>()
                 .is_some_and(|i| i.is_invalid_input())
+            || e.downcast_ref::<ops::check::CheckError>()
+                .is_some_and(|i| i.is_invalid_input())
     });
     if invalid {
         exit::INVALID_INPUT

@@ -2,10 +2,12 @@
 //! the one `kube::Client` made here. Nothing shells out to kubectl.
 
 pub mod access;
+pub mod inventory;
 pub mod overrides;
 pub mod patches;
 pub mod readiness;
 pub mod record;
+pub mod secrets;
 pub mod webhooks;
 
 use std::fmt;
@@ -356,6 +358,7 @@ pub mod kinds {
     pub const NAMESPACE: Gvk = Gvk::new("", "v1", "Namespace", "namespaces");
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
+    pub const POD: Gvk = Gvk::new("", "v1", "Pod", "pods");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const MUTATING_WEBHOOK: Gvk = Gvk::new(
         "admissionregistration.k8s.io",
@@ -376,6 +379,13 @@ pub mod kinds {
         "DestinationRule",
         "destinationrules",
     );
+    pub const VIRTUAL_SERVICE: Gvk = Gvk::new(
+        "networking.istio.io",
+        "v1",
+        "VirtualService",
+        "virtualservices",
+    );
+    pub const GATEWAY: Gvk = Gvk::new("networking.istio.io", "v1", "Gateway", "gateways");
 }
 
 /// The installed Istio version: the tag of istiod's `discovery` image, without a flavour

@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns its parsed arguments into a request for `ops` and
 //! returns the process exit code or an error (mapped to an exit code in `lib.rs`).
 
+pub mod check;
 pub mod completions;
 pub mod install;
 pub mod render;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
         Command::Install(args) => install::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
         Command::Version(args) => version::run(&args, ui),
+        Command::Check(args) => check::run(&args, &cli.global, ui),
     }
 }
 

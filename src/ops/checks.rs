@@ -108,9 +108,8 @@ pub struct CheckResult {
     pub description: &'static str,
     pub result: Status,
     pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Always present (empty, null) so scripts can rely on the shape.
     pub detail: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     #[serde(skip)]
     pub elapsed: Duration,
