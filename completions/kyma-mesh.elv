@@ -32,6 +32,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
@@ -103,11 +104,28 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kyma-mesh;check'= {
+            cand --wait 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)'
+            cand --output 'Output format'
+            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --pre 'Only what install needs before anything is installed (the install preflight without the configuration)'
+            cand -v 'More detail on stderr (-v, -vv)'
+            cand --verbose 'More detail on stderr (-v, -vv)'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kyma-mesh;help'= {
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;help;render'= {
@@ -117,6 +135,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;install'= {
         }
         &'kyma-mesh;help;version'= {
+        }
+        &'kyma-mesh;help;check'= {
         }
         &'kyma-mesh;help;help'= {
         }

@@ -34,6 +34,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Pri
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l profile -d 'Kyma\'s profile to start from' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
 cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
@@ -86,8 +87,20 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "completions" -d 'Print a shell completion script'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l wait -d 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l pre -d 'Only what install needs before anything is installed (the install preflight without the configuration)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v, -vv)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install version check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -76,12 +76,12 @@ pub fn table(report: &Report) -> String {
             for line in &r.detail {
                 s.push_str(&format!("    {line}\n"));
             }
-            if r.result != Status::Ok {
-                if let Some(h) = &r.hint {
-                    for (i, line) in h.lines().enumerate() {
-                        let lead = if i == 0 { "hint: " } else { "      " };
-                        s.push_str(&format!("    {lead}{line}\n"));
-                    }
+            if r.result != Status::Ok
+                && let Some(h) = &r.hint
+            {
+                for (i, line) in h.lines().enumerate() {
+                    let lead = if i == 0 { "hint: " } else { "      " };
+                    s.push_str(&format!("    {lead}{line}\n"));
                 }
             }
         }

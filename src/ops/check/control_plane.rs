@@ -162,8 +162,10 @@ fn diff(live: &Value, desired: &Value, path: &str, out: &mut Vec<String>) {
 
 fn drift<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let Ok(Some(rec)) = c.record().await else {
-            return Finding::error("the record cannot be read");
+        let rec = match c.record().await {
+            Ok(Some(r)) => r,
+            Ok(None) => return Finding::skipped("skipped: no record to compare with"),
+            Err(e) => return Finding::error(e),
         };
         let profile = Profile::from_str(&rec.profile, true).unwrap_or_default();
         let injection = InjectionMode::from_str(&rec.sidecar_injection, true).unwrap_or_default();
