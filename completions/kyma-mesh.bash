@@ -16,6 +16,9 @@ _kyma__mesh() {
             ",$1")
                 cmd="kyma__mesh"
                 ;;
+            kyma__mesh,check)
+                cmd="kyma__mesh__subcmd__check"
+                ;;
             kyma__mesh,completions)
                 cmd="kyma__mesh__subcmd__completions"
                 ;;
@@ -60,6 +63,9 @@ _kyma__mesh() {
                 ;;
             kyma__mesh__subcmd__gateway__subcmd__help,restart)
                 cmd="kyma__mesh__subcmd__gateway__subcmd__help__subcmd__restart"
+                ;;
+            kyma__mesh__subcmd__help,check)
+                cmd="kyma__mesh__subcmd__help__subcmd__check"
                 ;;
             kyma__mesh__subcmd__help,completions)
                 cmd="kyma__mesh__subcmd__help__subcmd__completions"
@@ -134,12 +140,46 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install gateway injection uninstall version proxy-reset help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install gateway injection uninstall version proxy-reset check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__check)
+            opts="-v -q -h -V --pre --wait --output --istioctl --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --istioctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -308,8 +348,22 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions install gateway injection uninstall version proxy-reset help"
+            opts="render completions install gateway injection uninstall version proxy-reset check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

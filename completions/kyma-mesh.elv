@@ -36,6 +36,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
             cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
@@ -286,6 +287,22 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kyma-mesh;check'= {
+            cand --wait 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)'
+            cand --output 'Output format'
+            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --pre 'Only what install needs before anything is installed (the install preflight without the configuration)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kyma-mesh;help'= {
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
@@ -295,6 +312,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version and the istioctl it would use'
             cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;help;render'= {
@@ -327,6 +345,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;version'= {
         }
         &'kyma-mesh;help;proxy-reset'= {
+        }
+        &'kyma-mesh;help;check'= {
         }
         &'kyma-mesh;help;help'= {
         }

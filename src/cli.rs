@@ -67,6 +67,7 @@ pub enum Command {
     Uninstall(UninstallArgs),
     Version(VersionArgs),
     ProxyReset(ProxyResetArgs),
+    Check(CheckArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
@@ -646,6 +647,48 @@ pub struct UninstallArgs {
     /// How long the whole uninstall may take (e.g. 90s, 10m)
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
     pub timeout: Duration,
+}
+
+/// Diagnose the mesh: seed 000's troubleshooting guide as checks, linkerd-style.
+///
+/// Categories: kubernetes-api, control-plane, ingress-gateway, mtls, sidecar-injection,
+/// data-plane. Each check prints √ (ok), ‼ (warning) or × (error); every problem is followed by
+/// what was found and a hint: the command that fixes it. Every check runs even when an earlier
+/// one failed, unless it depends on it (then it is skipped). Exit code 1 when any check has an
+/// error, 0 otherwise (warnings included). Secret contents are never printed.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # Everything, as a table
+  kyma-mesh check
+
+  # Before an install: API, permissions, istioctl, stale webhooks
+  kyma-mesh check --pre
+
+  # Wait up to five minutes for a fresh install to become healthy
+  kyma-mesh check --wait 5m
+
+  # For scripts: the errors' ids and hints
+  kyma-mesh check --output json | jq '.categories[].checks[] | select(.result == \"error\") | {id, hint}'")]
+pub struct CheckArgs {
+    /// Only what install needs before anything is installed (the install preflight without
+    /// the configuration)
+    #[arg(long)]
+    pub pre: bool,
+    /// Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION", value_parser = crate::util::parse_duration)]
+    pub wait: Option<Duration>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckOutput::Table)]
+    pub output: CheckOutput,
+    #[command(flatten)]
+    pub istioctl: IstioctlArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckOutput {
+    Table,
+    Json,
 }
 
 /// `NS/NAME`, both parts non-empty.

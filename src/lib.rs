@@ -77,6 +77,8 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
                 .is_some_and(|i| i.is_invalid_input())
             || e.downcast_ref::<ops::proxy_reset::run::RunError>()
                 .is_some_and(|r| r.is_invalid_input())
+            || e.downcast_ref::<ops::check::CheckError>()
+                .is_some_and(|i| i.is_invalid_input())
     });
     if invalid {
         exit::INVALID_INPUT

@@ -2,6 +2,7 @@
 //! the one `kube::Client` made here. Nothing shells out to kubectl.
 
 pub mod access;
+pub mod inventory;
 pub mod namespaces;
 pub mod overrides;
 pub mod patches;
@@ -9,6 +10,7 @@ pub mod pods;
 pub mod readiness;
 pub mod record;
 pub mod retry;
+pub mod secrets;
 pub mod webhooks;
 pub mod workloads;
 
@@ -473,6 +475,7 @@ pub mod kinds {
     pub const NAMESPACE: Gvk = Gvk::new("", "v1", "Namespace", "namespaces");
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
+    pub const POD: Gvk = Gvk::new("", "v1", "Pod", "pods");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");

@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns its parsed arguments into a request for `ops` and
 //! returns the process exit code or an error (mapped to an exit code in `lib.rs`).
 
+pub mod check;
 pub mod completions;
 pub mod gateway;
 pub mod injection;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => completions::run(&args),
         Command::Version(args) => version::run(&args, ui),
         Command::ProxyReset(args) => proxy_reset::run(&args, &cli.global, ui),
+        Command::Check(args) => check::run(&args, &cli.global, ui),
     }
 }
 

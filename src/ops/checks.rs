@@ -43,6 +43,10 @@ impl Finding {
     pub fn error(message: impl Into<String>) -> Finding {
         Finding::new(Status::Error, message)
     }
+    /// Not applicable here (a check that learns at run time it has nothing to compare).
+    pub fn skipped(message: impl Into<String>) -> Finding {
+        Finding::new(Status::Skipped, message)
+    }
     fn new(status: Status, message: impl Into<String>) -> Finding {
         Finding {
             status,
@@ -108,9 +112,8 @@ pub struct CheckResult {
     pub description: &'static str,
     pub result: Status,
     pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Always present (empty, null) so scripts can rely on the shape.
     pub detail: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     #[serde(skip)]
     pub elapsed: Duration,

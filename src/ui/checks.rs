@@ -71,15 +71,17 @@ pub fn table(report: &Report) -> String {
                 s.push_str(&format!(": {}", r.message));
             }
             s.push('\n');
-            if r.result != Status::Ok {
-                for line in &r.detail {
-                    s.push_str(&format!("    {line}\n"));
-                }
-                if let Some(h) = &r.hint {
-                    for (i, line) in h.lines().enumerate() {
-                        let lead = if i == 0 { "hint: " } else { "      " };
-                        s.push_str(&format!("    {lead}{line}\n"));
-                    }
+            // An ok check's detail is information (the VirtualServices it read); a problem's
+            // detail is what was found. Hints only follow problems.
+            for line in &r.detail {
+                s.push_str(&format!("    {line}\n"));
+            }
+            if r.result != Status::Ok
+                && let Some(h) = &r.hint
+            {
+                for (i, line) in h.lines().enumerate() {
+                    let lead = if i == 0 { "hint: " } else { "      " };
+                    s.push_str(&format!("    {lead}{line}\n"));
                 }
             }
         }

@@ -1,0 +1,198 @@
+//! Read-only listings for `check`: any kind as JSON (paged), and the pod facts the mesh checks
+//! need (sidecar, proxy image, owner), decoded from the few fields that matter.
+//!
+//! The pod scan is deliberately small and behind [`pods`]; `proxy-reset`'s scan can replace it
+//! without touching the checks.
+
+use std::collections::BTreeMap;
+
+use kube::api::ListParams;
+use serde_json::Value;
+
+use super::kinds::{NAMESPACE, POD};
+use super::{Cluster, ClusterError, Gvk};
+
+/// Page size of every list: big enough to be quick, small enough to keep replies bounded.
+const PAGE: u32 = 500;
+
+/// Every object of a kind (in one namespace or all), as JSON, in pages.
+pub async fn list(
+    cluster: &Cluster,
+    gvk: &Gvk,
+    namespace: Option<&str>,
+) -> Result<Vec<Value>, ClusterError> {
+    let api = cluster.dynamic(gvk, namespace);
+    let what = match namespace {
+        Some(ns) => format!("listing {}s in {ns}", gvk.kind),
+        None => format!("listing {}s", gvk.kind),
+    };
+    let mut out = Vec::new();
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        let page = api.list(&params).await.map_err(ClusterError::api(&what))?;
+        out.extend(
+            page.items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null)),
+        );
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+fn string_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Namespace {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+pub async fn namespaces(cluster: &Cluster) -> Result<Vec<Namespace>, ClusterError> {
+    Ok(list(cluster, &NAMESPACE, None)
+        .await?
+        .iter()
+        .map(|n| Namespace {
+            name: n["metadata"]["name"].as_str().unwrap_or_default().into(),
+            labels: string_map(&n["metadata"]["labels"]),
+        })
+        .collect())
+}
+
+/// What the mesh checks need to know of one pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The controlling owner: (kind, name).
+    pub owner: Option<(String, String)>,
+    /// The `istio-proxy` container's image (also as a native-sidecar init container).
+    pub proxy_image: Option<String>,
+    pub running: bool,
+    pub ready: bool,
+    pub deleting: bool,
+    pub host_network: bool,
+}
+
+impl Pod {
+    pub fn has_sidecar(&self) -> bool {
+        self.proxy_image.is_some() || self.annotations.contains_key("sidecar.istio.io/status")
+    }
+
+    /// `ns/name`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// The pod's own opt-out (annotation or label `sidecar.istio.io/inject: "false"`).
+    pub fn opted_out(&self) -> bool {
+        self.annotations
+            .get("sidecar.istio.io/inject")
+            .map(String::as_str)
+            == Some("false")
+            || self
+                .labels
+                .get("sidecar.istio.io/inject")
+                .map(String::as_str)
+                == Some("false")
+    }
+}
+
+fn decode_pod(v: &Value) -> Pod {
+    let meta = &v["metadata"];
+    let proxy_image = ["containers", "initContainers"]
+        .iter()
+        .flat_map(|k| v["spec"][k].as_array().into_iter().flatten())
+        .find(|c| c["name"] == "istio-proxy")
+        .and_then(|c| c["image"].as_str())
+        .map(str::to_string);
+    let owner = meta["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["controller"].as_bool().unwrap_or(true))
+        .and_then(|o| Some((o["kind"].as_str()?.into(), o["name"].as_str()?.into())));
+    let ready = v["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True");
+    Pod {
+        namespace: meta["namespace"].as_str().unwrap_or_default().into(),
+        name: meta["name"].as_str().unwrap_or_default().into(),
+        labels: string_map(&meta["labels"]),
+        annotations: string_map(&meta["annotations"]),
+        owner,
+        proxy_image,
+        running: v["status"]["phase"] == "Running",
+        ready,
+        deleting: !meta["deletionTimestamp"].is_null(),
+        host_network: v["spec"]["hostNetwork"].as_bool().unwrap_or(false),
+    }
+}
+
+/// Every pod of the cluster.
+pub async fn pods(cluster: &Cluster) -> Result<Vec<Pod>, ClusterError> {
+    Ok(list(cluster, &POD, None)
+        .await?
+        .iter()
+        .map(decode_pod)
+        .collect())
+}
+
+/// The pods of one namespace matching a label selector.
+pub async fn pods_selected(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &str,
+) -> Result<Vec<Pod>, ClusterError> {
+    let api = cluster.dynamic(&POD, Some(namespace));
+    let list = api
+        .list(&ListParams::default().labels(selector))
+        .await
+        .map_err(ClusterError::api(format!(
+            "listing pods {selector} in {namespace}"
+        )))?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|o| decode_pod(&serde_json::to_value(o).unwrap_or(Value::Null)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_sidecar_owner_and_readiness() {
+        let p = decode_pod(&json!({
+            "metadata": {"namespace": "shop", "name": "web-1",
+                         "annotations": {"sidecar.istio.io/status": "{}"},
+                         "ownerReferences": [{"kind": "ReplicaSet", "name": "web-abc", "controller": true}]},
+            "spec": {"initContainers": [{"name": "istio-proxy", "image": "istio/proxyv2:1.28.0"}],
+                     "containers": [{"name": "web", "image": "nginx"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        }));
+        assert_eq!(p.proxy_image.as_deref(), Some("istio/proxyv2:1.28.0"));
+        assert_eq!(p.owner, Some(("ReplicaSet".into(), "web-abc".into())));
+        assert!(p.ready && p.running && p.has_sidecar() && !p.opted_out());
+        let bare = decode_pod(&json!({"metadata": {"namespace": "a", "name": "b",
+            "labels": {"sidecar.istio.io/inject": "false"}}, "spec": {"containers": []}}));
+        assert!(!bare.has_sidecar() && bare.opted_out() && bare.owner.is_none() && !bare.ready);
+    }
+}

@@ -1,0 +1,440 @@
+//! control-plane: istio-system, istiod, kyma-mesh's record against the cluster (drift in what
+//! kyma-mesh applied, named by field), the injector webhooks and their tuning, conflicting and
+//! stale injector configurations.
+
+use serde_json::Value;
+
+use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK, NAMESPACE};
+use crate::cluster::patches::PatchKind;
+use crate::cluster::{ISTIO_NAMESPACE, record, webhooks};
+use crate::config::{InjectionMode, Profile};
+use crate::kyma;
+use crate::ops::checks::{BoxFuture, Category, Check, Finding};
+
+use super::{API_REACHABLE, Ctx, capped, plural};
+
+const NS: &str = super::ISTIO_NS;
+const ISTIOD: &str = "istiod";
+const RECORD: &str = "record";
+/// Re-applies the recorded configuration and Kyma's patches at the installed version.
+const REAPPLY: &str = "kyma-mesh upgrade";
+
+pub fn category() -> Category<Ctx> {
+    Category {
+        id: "control-plane",
+        title: "Istio control plane",
+        checks: vec![
+            Check::new(NS, "istio-system namespace exists", namespace).needs(&[API_REACHABLE]),
+            Check::new(ISTIOD, "istiod is available", istiod).needs(&[NS]),
+            Check::new(
+                RECORD,
+                "kyma-mesh's record matches the control plane",
+                record_matches,
+            )
+            .needs(&[ISTIOD]),
+            Check::new(
+                "config-drift",
+                "Kyma's configuration is as kyma-mesh applied it",
+                drift,
+            )
+            .needs(&[RECORD]),
+            Check::new(
+                "injector-webhooks",
+                "sidecar-injector webhooks exist and are tuned",
+                injector_webhooks,
+            )
+            .needs(&[NS]),
+            Check::new(
+                "injector-conflicts",
+                "no second sidecar injector",
+                injector_conflicts,
+            )
+            .needs(&[API_REACHABLE]),
+            Check::new(
+                "stale-webhooks",
+                "no stale sidecar-injector webhooks",
+                stale_webhooks,
+            )
+            .needs(&[API_REACHABLE]),
+        ],
+    }
+}
+
+fn namespace<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        match c.get(&NAMESPACE, None, ISTIO_NAMESPACE).await {
+            Ok(Some(_)) => Finding::ok(""),
+            Ok(None) => Finding::error("istio-system does not exist: Istio is not installed")
+                .hint("kyma-mesh install"),
+            Err(e) => Finding::error(e),
+        }
+    })
+}
+
+fn istiod<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let d = match c.get(&DEPLOYMENT, Some(ISTIO_NAMESPACE), "istiod").await {
+            Ok(Some(d)) => d,
+            Ok(None) => {
+                return Finding::error("Deployment istio-system/istiod does not exist")
+                    .hint("kyma-mesh install");
+            }
+            Err(e) => return Finding::error(e),
+        };
+        let version = c
+            .istio_version()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "?".into());
+        let want = d["spec"]["replicas"].as_i64().unwrap_or(1);
+        let available = d["status"]["availableReplicas"].as_i64().unwrap_or(0);
+        if available == 0 {
+            Finding::error(format!(
+                "istiod {version}: 0/{want} replicas available; no new pod gets a sidecar while istiod is down"
+            ))
+            .detail(["see why: kubectl -n istio-system describe deployment istiod".to_string()])
+            .hint("kyma-mesh install (it waits for istiod and says what is missing)")
+        } else {
+            Finding::ok(format!("istiod {version}, {available}/{want} available"))
+        }
+    })
+}
+
+fn record_matches<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let rec = match c.record().await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Finding::warning(format!(
+                    "no record {ISTIO_NAMESPACE}/{}: this Istio was not installed by kyma-mesh, so drift cannot be told",
+                    record::NAME
+                ))
+                .hint("kyma-mesh install (adopts the installation and records it)");
+            }
+            Err(e) => return Finding::error(e),
+        };
+        let recorded = rec.istio_version.clone();
+        let live = c.istio_version().await.ok().flatten().unwrap_or_default();
+        let profile = &rec.profile;
+        if recorded == live {
+            Finding::ok(format!(
+                "Istio {live}, profile {profile}, installed {}",
+                rec.installed_at
+            ))
+        } else {
+            Finding::warning(format!(
+                "the record says Istio {recorded}, istiod runs {live}: Istio was changed outside kyma-mesh"
+            ))
+            .hint(REAPPLY)
+        }
+    })
+}
+
+/// The fields of `desired` whose value differs in `live`, as `path: want X, found Y`.
+fn diff(live: &Value, desired: &Value, path: &str, out: &mut Vec<String>) {
+    match desired {
+        Value::Object(map) => {
+            for (k, dv) in map {
+                if path.is_empty() && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
+                    continue;
+                }
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                diff(&live[k.as_str()], dv, &p, out);
+            }
+        }
+        d if live != d => {
+            let found = if live.is_null() {
+                "nothing".into()
+            } else {
+                live.to_string()
+            };
+            out.push(format!("{path}: Kyma sets {d}, found {found}"));
+        }
+        _ => {}
+    }
+}
+
+fn drift<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let rec = match c.record().await {
+            Ok(Some(r)) => r,
+            Ok(None) => return Finding::skipped("skipped: no record to compare with"),
+            Err(e) => return Finding::error(e),
+        };
+        let profile = crate::ops::preflight::parse_profile(&rec.profile).unwrap_or_default();
+        let injection =
+            crate::ops::preflight::parse_injection(&rec.sidecar_injection).unwrap_or_default();
+        let mut problems = Vec::new();
+        let mut compared = 0;
+        for patch in kyma::post_install(profile, injection) {
+            let PatchKind::Apply {
+                gvk,
+                namespace,
+                name,
+                object,
+                ..
+            } = &patch.kind
+            else {
+                continue; // webhooks: injector-webhooks; namespace labels: sidecar-injection
+            };
+            if gvk == &NAMESPACE {
+                continue;
+            }
+            compared += 1;
+            let what = gvk.describe(namespace.as_deref(), name);
+            match c.get(gvk, namespace.as_deref(), name).await {
+                Ok(Some(live)) => {
+                    let mut fields = Vec::new();
+                    diff(&live, object, "", &mut fields);
+                    problems.extend(fields.into_iter().map(|f| format!("{what}: {f}")));
+                }
+                Ok(None) => problems.push(format!("{what}: deleted")),
+                Err(e) => return Finding::error(e),
+            }
+        }
+        if problems.is_empty() {
+            Finding::ok(format!("{compared} objects as applied (profile {profile})"))
+        } else {
+            Finding::warning(format!(
+                "{} changed by hand since kyma-mesh applied {}",
+                plural(problems.len(), "field was", "fields were"),
+                if problems.len() == 1 { "it" } else { "them" }
+            ))
+            .detail(problems)
+            .hint(format!("{REAPPLY} (puts Kyma's values back)"))
+        }
+    })
+}
+
+fn injector_webhooks<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let mut problems = Vec::new();
+        let mut tuned = 0;
+        for (config, required) in kyma::INJECTOR_CONFIGS {
+            let live = match c.get(&MUTATING_WEBHOOK, None, config).await {
+                Ok(Some(v)) => v,
+                Ok(None) if required => {
+                    return Finding::error(format!(
+                        "MutatingWebhookConfiguration {config} does not exist: no pod gets a sidecar"
+                    ))
+                    .hint("kyma-mesh install");
+                }
+                Ok(None) => continue,
+                Err(e) => return Finding::error(e),
+            };
+            let tuning = kyma::webhook_tuning(config, !required);
+            let hooks: Vec<&Value> = live["webhooks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|h| tuning.matches(h))
+                .collect();
+            if hooks.is_empty() && required {
+                return Finding::error(format!(
+                    "{config} has no webhook named *{}",
+                    kyma::INJECTOR_SUFFIX
+                ))
+                .hint("kyma-mesh install");
+            }
+            for h in hooks {
+                let name = h["name"].as_str().unwrap_or("?");
+                let timeout = &h["timeoutSeconds"];
+                if timeout.as_i64() != Some(tuning.timeout_seconds) {
+                    let found = if timeout.is_null() {
+                        "unset (30s)".into()
+                    } else {
+                        timeout.to_string()
+                    };
+                    problems.push(format!(
+                        "{config} {name}: timeoutSeconds is {found}, Kyma sets {}",
+                        tuning.timeout_seconds
+                    ));
+                }
+                let has_expr = h["namespaceSelector"]["matchExpressions"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&tuning.expression));
+                if !has_expr {
+                    problems.push(format!(
+                        "{config} {name}: namespaceSelector lacks Gardener's expression {}",
+                        tuning.expression
+                    ));
+                }
+                tuned += 1;
+            }
+        }
+        if problems.is_empty() {
+            Finding::ok(format!(
+                "{} with timeoutSeconds {} and Gardener's kube-system excluded",
+                plural(tuned, "webhook", "webhooks"),
+                kyma::WEBHOOK_TIMEOUT_SECONDS
+            ))
+        } else {
+            Finding::warning(format!(
+                "{} not as Kyma tunes them",
+                plural(problems.len(), "field", "fields")
+            ))
+            .detail(problems)
+            .hint(format!("{REAPPLY} (tunes the webhooks again)"))
+        }
+    })
+}
+
+/// The webhooks that decide injection for pods without a revision (`namespace.`, `object.`,
+/// `auto.`): two configurations carrying them both inject, and pods get two sidecars or fail.
+fn is_default_injector(name: &str) -> bool {
+    name.ends_with(kyma::INJECTOR_SUFFIX) && !name.starts_with("rev.")
+}
+
+fn injector_conflicts<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let all = match c.list(&MUTATING_WEBHOOK).await {
+            Ok(l) => l,
+            Err(e) => return Finding::error(e),
+        };
+        let mut default_injectors = Vec::new();
+        let mut foreign = Vec::new();
+        for cfg in &all {
+            let name = cfg["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            let hooks: Vec<&Value> = cfg["webhooks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|h| {
+                    h["name"]
+                        .as_str()
+                        .is_some_and(|n| n.ends_with(kyma::INJECTOR_SUFFIX))
+                })
+                .collect();
+            if hooks.is_empty() {
+                continue;
+            }
+            // Revision tags (`istio-revision-tag-default`) are meant to sit beside the injector.
+            if !name.starts_with("istio-revision-tag-")
+                && hooks
+                    .iter()
+                    .any(|h| h["name"].as_str().is_some_and(is_default_injector))
+            {
+                default_injectors.push(name.clone());
+            }
+            for h in &hooks {
+                let ns = h["clientConfig"]["service"]["namespace"]
+                    .as_str()
+                    .unwrap_or(ISTIO_NAMESPACE);
+                if ns != ISTIO_NAMESPACE {
+                    foreign.push(format!(
+                        "MutatingWebhookConfiguration {name} calls an injector in namespace {ns}: a second Istio control plane"
+                    ));
+                    break;
+                }
+            }
+        }
+        let mut detail = foreign;
+        if default_injectors.len() > 1 {
+            detail.insert(
+                0,
+                format!(
+                    "{} inject pods without a revision: {}",
+                    default_injectors.len(),
+                    default_injectors.join(", ")
+                ),
+            );
+        }
+        if detail.is_empty() {
+            return Finding::ok("");
+        }
+        let fixes: Vec<String> = default_injectors
+            .iter()
+            .skip(1)
+            .map(|n| format!("kubectl delete mutatingwebhookconfiguration {n}"))
+            .collect();
+        let hint = if fixes.is_empty() {
+            "remove the other control plane (istioctl uninstall --revision REV on its side)"
+                .to_string()
+        } else {
+            format!(
+                "keep one injector; if the others are leftovers:\n{}",
+                fixes.join("\n")
+            )
+        };
+        Finding::error("more than one sidecar injector: pods get the wrong sidecar or none")
+            .detail(capped(detail, 10))
+            .hint(hint)
+    })
+}
+
+fn stale_webhooks<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let stale = match webhooks::find_stale(&c.cluster).await {
+            Ok(s) => s,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        if stale.is_empty() {
+            return Finding::ok("");
+        }
+        let detail = stale.iter().map(|s| {
+            format!(
+                "MutatingWebhookConfiguration {} calls Service {}, which does not exist (IST0139)",
+                s.config, s.service
+            )
+        });
+        let fixes: Vec<String> = stale
+            .iter()
+            .map(|s| format!("kubectl delete mutatingwebhookconfiguration {}", s.config))
+            .collect();
+        Finding::error(format!(
+            "{}: every new pod is rejected while {}",
+            plural(
+                stale.len(),
+                "stale injector configuration",
+                "stale injector configurations"
+            ),
+            if stale.len() == 1 {
+                "it exists"
+            } else {
+                "they exist"
+            }
+        ))
+        .detail(detail.collect::<Vec<_>>())
+        .hint(format!(
+            "kyma-mesh install --fix, or:\n{}",
+            fixes.join("\n")
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_names_the_field() {
+        let mut out = Vec::new();
+        diff(
+            &json!({"metadata": {"name": "default"}, "spec": {"mtls": {"mode": "PERMISSIVE"}}}),
+            &json!({"apiVersion": "v1", "metadata": {"name": "x"}, "spec": {"mtls": {"mode": "STRICT"}, "extra": 1}}),
+            "",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "spec.mtls.mode: Kyma sets \"STRICT\", found \"PERMISSIVE\"",
+                "spec.extra: Kyma sets 1, found nothing"
+            ]
+        );
+    }
+
+    #[test]
+    fn default_injectors() {
+        assert!(is_default_injector("namespace.sidecar-injector.istio.io"));
+        assert!(is_default_injector("auto.sidecar-injector.istio.io"));
+        assert!(!is_default_injector("rev.object.sidecar-injector.istio.io"));
+        assert!(!is_default_injector("validation.istio.io"));
+    }
+}

@@ -1,0 +1,250 @@
+//! `kyma-mesh check`: seed 000's troubleshooting guide as checks for the one runner
+//! (`ops::checks`), in linkerd's style. One file per category; every check reads the cluster
+//! through `cluster::` and shares what it read through [`Ctx`], so the pods are listed once.
+
+pub mod certs;
+mod control_plane;
+mod data_plane;
+mod ingress_gateway;
+mod injection;
+mod kubernetes_api;
+mod mtls;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::cluster::inventory::{self, Namespace, Pod};
+use crate::cluster::record::{self, Record};
+use crate::cluster::{self, Cluster, ClusterError};
+use crate::ops::checks::{self, Category, Observer, Report};
+use crate::ops::install::Target;
+use crate::ops::preflight::{self, Preflight};
+use crate::ui::Ui;
+
+pub use kubernetes_api::API_REACHABLE;
+/// Most checks mean nothing without Istio: they wait for this one.
+pub const ISTIO_NS: &str = "istio-namespace";
+
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub target: Target,
+    pub istioctl: Option<PathBuf>,
+    /// Only what install needs (`preflight::checks(false)`).
+    pub pre: bool,
+    /// Retry the whole run until it has no errors or this passes.
+    pub wait: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Connect(ClusterError),
+}
+
+impl CheckError {
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            CheckError::Connect(e) => e.is_invalid_input(),
+        }
+    }
+}
+
+/// Time between two runs of `--wait`.
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs the checks (again and again with `--wait`) and returns the last report.
+/// `on_retry` hears about each failed run that will be retried.
+pub async fn check(
+    req: &CheckRequest,
+    ui: &Ui,
+    on_retry: &mut dyn FnMut(&Report, Duration),
+) -> Result<Report, CheckError> {
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(CheckError::Connect)?;
+    let deadline = req.wait.map(|w| Instant::now() + w);
+    loop {
+        let report = run_once(req, ui, &cluster).await;
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        match left {
+            Some(left) if !report.success && !left.is_zero() => {
+                on_retry(&report, left);
+                tokio::time::sleep(RETRY_EVERY.min(left)).await;
+            }
+            _ => return Ok(report),
+        }
+    }
+}
+
+struct Quiet;
+impl Observer for Quiet {
+    fn finished(&mut self, _: &checks::CheckResult) {}
+}
+
+async fn run_once(req: &CheckRequest, ui: &Ui, cluster: &Cluster) -> Report {
+    if req.pre {
+        let mut pre = Preflight::new(ui, cluster.clone());
+        pre.istioctl_flag = req.istioctl.clone();
+        return checks::run(&preflight::checks(false), &mut pre, &mut Quiet).await;
+    }
+    let mut ctx = Ctx::new(cluster.clone());
+    checks::run(&categories(), &mut ctx, &mut Quiet).await
+}
+
+/// Every category, in the order a problem is best read: the API, the control plane, the
+/// gateway, mTLS, injection, the data plane.
+pub fn categories() -> Vec<Category<Ctx>> {
+    vec![
+        kubernetes_api::category(),
+        control_plane::category(),
+        ingress_gateway::category(),
+        mtls::category(),
+        injection::category(),
+        data_plane::category(),
+    ]
+}
+
+type Cached<T> = Option<Result<T, String>>;
+
+/// What the checks share: the cluster and what was read from it, read once per run.
+pub struct Ctx {
+    pub cluster: Cluster,
+    /// Seconds since the epoch, fixed for the run.
+    pub now: i64,
+    /// The server's version, learnt by the first check.
+    pub server: Option<k8s_openapi::apimachinery::pkg::version::Info>,
+    istio_version: Cached<Option<String>>,
+    record: Cached<Option<Arc<Record>>>,
+    pods: Cached<Arc<Vec<Pod>>>,
+    namespaces: Cached<Arc<Vec<Namespace>>>,
+}
+
+impl Ctx {
+    pub fn new(cluster: Cluster) -> Ctx {
+        Ctx {
+            cluster,
+            now: jiff::Timestamp::now().as_second(),
+            server: None,
+            istio_version: None,
+            record: None,
+            pods: None,
+            namespaces: None,
+        }
+    }
+
+    /// The control plane's version (istiod's image tag), `None` without istiod.
+    pub async fn istio_version(&mut self) -> Result<Option<String>, String> {
+        if self.istio_version.is_none() {
+            let r = cluster::installed_istio_version(&self.cluster).await;
+            self.istio_version = Some(r.map_err(|e| e.to_string()));
+        }
+        cached(&self.istio_version)
+    }
+
+    pub async fn record(&mut self) -> Result<Option<Arc<Record>>, String> {
+        if self.record.is_none() {
+            let r = record::read(&self.cluster).await;
+            self.record = Some(r.map(|o| o.map(Arc::new)).map_err(|e| e.to_string()));
+        }
+        cached(&self.record)
+    }
+
+    pub async fn pods(&mut self) -> Result<Arc<Vec<Pod>>, String> {
+        if self.pods.is_none() {
+            let r = inventory::pods(&self.cluster).await;
+            self.pods = Some(r.map(Arc::new).map_err(|e| e.to_string()));
+        }
+        cached(&self.pods)
+    }
+
+    pub async fn namespaces(&mut self) -> Result<Arc<Vec<Namespace>>, String> {
+        if self.namespaces.is_none() {
+            let r = inventory::namespaces(&self.cluster).await;
+            self.namespaces = Some(r.map(Arc::new).map_err(|e| e.to_string()));
+        }
+        cached(&self.namespaces)
+    }
+
+    /// Whether namespaces without a label get sidecars: the recorded mode, else Kyma's default.
+    pub async fn injection_by_default(&mut self) -> bool {
+        match self.record().await {
+            Ok(Some(r)) => r.sidecar_injection != "opt-in",
+            _ => true,
+        }
+    }
+
+    /// One object as JSON, `None` when absent.
+    pub async fn get(
+        &self,
+        gvk: &cluster::Gvk,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, String> {
+        self.cluster
+            .get_opt(gvk, namespace, name)
+            .await
+            .map(|o| o.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)))
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn list(&self, gvk: &cluster::Gvk) -> Result<Vec<Value>, String> {
+        inventory::list(&self.cluster, gvk, None)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn cached<T: Clone>(c: &Cached<T>) -> Result<T, String> {
+    match c {
+        Some(Ok(v)) => Ok(v.clone()),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err("not read".into()),
+    }
+}
+
+/// Namespaces Kubernetes keeps for itself: never injected by default.
+const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+
+/// Whether pods created in this namespace get a sidecar, and why.
+pub fn namespace_injected(ns: &Namespace, by_default: bool) -> (bool, &'static str) {
+    match ns.labels.get("istio-injection").map(String::as_str) {
+        Some("enabled") => (true, "label istio-injection=enabled"),
+        Some(_) => (false, "label istio-injection=disabled"),
+        None if ns.labels.contains_key("istio.io/rev") => (true, "label istio.io/rev"),
+        None if SYSTEM_NAMESPACES.contains(&ns.name.as_str()) => (false, "system namespace"),
+        None if by_default => (true, "injection by default"),
+        None => (false, "opt-in mode, no label"),
+    }
+}
+
+/// Whether this pod should carry a sidecar: its namespace is injected (or it asks for one)
+/// and it did not opt out. Host-network pods never get one.
+pub fn should_have_sidecar(pod: &Pod, ns_injected: bool) -> bool {
+    if pod.host_network || pod.opted_out() {
+        return false;
+    }
+    ns_injected
+        || pod
+            .labels
+            .get("sidecar.istio.io/inject")
+            .map(String::as_str)
+            == Some("true")
+}
+
+/// Lines for a list, the first `max` of them and a count of the rest.
+pub fn capped(lines: impl IntoIterator<Item = String>, max: usize) -> Vec<String> {
+    let all: Vec<String> = lines.into_iter().collect();
+    let mut out: Vec<String> = all.iter().take(max).cloned().collect();
+    if all.len() > max {
+        out.push(format!("... and {} more", all.len() - max));
+    }
+    out
+}
+
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
