@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the merged IstioOperator: the profile, your overrides and --set values, validated')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
+            [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Upgrade Istio by one minor (or a patch) and move every sidecar with it')
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")')
             [CompletionResult]::new('injection', 'injection', [CompletionResultType]::ParameterValue, 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove Istio and everything kyma-mesh added to the cluster')
@@ -44,8 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             break
         }
         'kyma-mesh;render' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Kyma''s profile to start from')
-            [CompletionResult]::new('--sidecar-injection', '--sidecar-injection', [CompletionResultType]::ParameterName, 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]')
+            [CompletionResult]::new('--sidecar-injection', '--sidecar-injection', [CompletionResultType]::ParameterName, 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
             [CompletionResult]::new('--overrides', '--overrides', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
@@ -80,8 +81,8 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             break
         }
         'kyma-mesh;install' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Kyma''s profile to start from')
-            [CompletionResult]::new('--sidecar-injection', '--sidecar-injection', [CompletionResultType]::ParameterName, 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]')
+            [CompletionResult]::new('--sidecar-injection', '--sidecar-injection', [CompletionResultType]::ParameterName, 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
             [CompletionResult]::new('--overrides', '--overrides', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
@@ -95,6 +96,32 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing')
             [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Delete stale sidecar-injector webhook configurations found by the preflight')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kyma-mesh;upgrade' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]')
+            [CompletionResult]::new('--sidecar-injection', '--sidecar-injection', [CompletionResultType]::ParameterName, 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
+            [CompletionResult]::new('--overrides', '--overrides', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set one value, after all files: PATH=VALUE with istioctl''s path syntax, relative to spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)')
+            [CompletionResult]::new('--istioctl', '--istioctl', [CompletionResultType]::ParameterName, 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Workloads restarted at the same time by the proxy reset')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing')
+            [CompletionResult]::new('--skip-proxy-reset', '--skip-proxy-reset', [CompletionResultType]::ParameterName, 'Do not restart workloads after the control plane moved (run proxy-reset yourself)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
@@ -334,6 +361,7 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the merged IstioOperator: the profile, your overrides and --set values, validated')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
+            [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Upgrade Istio by one minor (or a patch) and move every sidecar with it')
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")')
             [CompletionResult]::new('injection', 'injection', [CompletionResultType]::ParameterValue, 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove Istio and everything kyma-mesh added to the cluster')
@@ -350,6 +378,9 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             break
         }
         'kyma-mesh;help;install' {
+            break
+        }
+        'kyma-mesh;help;upgrade' {
             break
         }
         'kyma-mesh;help;gateway' {

@@ -43,6 +43,9 @@ _kyma__mesh() {
             kyma__mesh,uninstall)
                 cmd="kyma__mesh__subcmd__uninstall"
                 ;;
+            kyma__mesh,upgrade)
+                cmd="kyma__mesh__subcmd__upgrade"
+                ;;
             kyma__mesh,version)
                 cmd="kyma__mesh__subcmd__version"
                 ;;
@@ -90,6 +93,9 @@ _kyma__mesh() {
                 ;;
             kyma__mesh__subcmd__help,uninstall)
                 cmd="kyma__mesh__subcmd__help__subcmd__uninstall"
+                ;;
+            kyma__mesh__subcmd__help,upgrade)
+                cmd="kyma__mesh__subcmd__help__subcmd__upgrade"
                 ;;
             kyma__mesh__subcmd__help,version)
                 cmd="kyma__mesh__subcmd__help__subcmd__version"
@@ -140,7 +146,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install gateway injection uninstall version proxy-reset check help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install upgrade gateway injection uninstall version proxy-reset check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,7 +354,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions install gateway injection uninstall version proxy-reset check help"
+            opts="render completions install upgrade gateway injection uninstall version proxy-reset check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +550,20 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__upgrade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -939,6 +959,68 @@ _kyma__mesh() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__upgrade)
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -W "local cluster production" -- "${cur}"))
+                    return 0
+                    ;;
+                --sidecar-injection)
+                    COMPREPLY=($(compgen -W "default opt-in" -- "${cur}"))
+                    return 0
+                    ;;
+                --overrides)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --istioctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
+            cand upgrade 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
             cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
             cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
@@ -40,8 +41,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
-            cand --profile 'Kyma''s profile to start from'
-            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)'
+            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
             cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
             cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
             cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
@@ -74,8 +75,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --version 'Print version'
         }
         &'kyma-mesh;install'= {
-            cand --profile 'Kyma''s profile to start from'
-            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in)'
+            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
             cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
             cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
             cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
@@ -89,6 +90,31 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --skip-validation 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)'
             cand --dry-run 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
             cand --fix 'Delete stale sidecar-injector webhook configurations found by the preflight'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;upgrade'= {
+            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
+            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --set 'Set one value, after all files: PATH=VALUE with istioctl''s path syntax, relative to spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)'
+            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
+            cand --timeout 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again'
+            cand --concurrency 'Workloads restarted at the same time by the proxy reset'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --skip-validation 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)'
+            cand --dry-run 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
+            cand --skip-proxy-reset 'Do not restart workloads after the control plane moved (run proxy-reset yourself)'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand -q 'Nothing on stderr but errors'
@@ -307,6 +333,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
+            cand upgrade 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
             cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
             cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
@@ -320,6 +347,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;completions'= {
         }
         &'kyma-mesh;help;install'= {
+        }
+        &'kyma-mesh;help;upgrade'= {
         }
         &'kyma-mesh;help;gateway'= {
             cand restart 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'

@@ -62,6 +62,7 @@ pub enum Command {
     Render(RenderArgs),
     Completions(CompletionsArgs),
     Install(InstallArgs),
+    Upgrade(UpgradeArgs),
     Gateway(GatewayArgs),
     Injection(InjectionArgs),
     Uninstall(UninstallArgs),
@@ -74,13 +75,14 @@ pub enum Command {
 /// and upgrade so the three always agree.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
-    /// Kyma's profile to start from
-    #[arg(long, default_value_t = Profile::Cluster, value_parser = ProfileArg::parser())]
-    pub profile: Profile,
+    /// Kyma's profile to start from [default: cluster; install and upgrade keep the profile
+    /// the last install recorded]
+    #[arg(long, value_parser = ProfileArg::parser())]
+    pub profile: Option<Profile>,
     /// Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces
-    /// labelled istio-injection=enabled (opt-in)
-    #[arg(long, default_value_t = InjectionMode::Default, value_name = "MODE", value_parser = InjectionArg::parser())]
-    pub sidecar_injection: InjectionMode,
+    /// labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]
+    #[arg(long, value_name = "MODE", value_parser = InjectionArg::parser())]
+    pub sidecar_injection: Option<InjectionMode>,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
     /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
     /// values file with istio.kyma_istio_operator. -f/--filename is istioctl's name for it
@@ -191,10 +193,10 @@ impl ConfigArgs {
 
     pub fn source(&self) -> crate::ops::render::ConfigSource {
         crate::ops::render::ConfigSource {
-            profile: self.profile,
-            profile_given: false,
-            injection: self.sidecar_injection,
-            injection_given: false,
+            profile: self.profile.unwrap_or(Profile::Cluster),
+            profile_given: self.profile.is_some(),
+            injection: self.sidecar_injection.unwrap_or(InjectionMode::Default),
+            injection_given: self.sidecar_injection.is_some(),
             files: self.overrides.clone(),
             sets: self.sets.clone(),
             skip_validation: self.skip_validation,
@@ -689,6 +691,45 @@ pub struct CheckArgs {
 pub enum CheckOutput {
     Table,
     Json,
+}
+
+/// Upgrade Istio by one minor (or a patch) and move every sidecar with it.
+///
+/// Steps: the version gate against the live control plane (a downgrade, a major change or a
+/// skipped minor is refused before anything changes, naming the version to go through);
+/// install's phases (preflight, istioctl, Kyma's patches, readiness) with the configuration the
+/// last install recorded, unless -o, --set or --profile give a new one (then the changes
+/// against the record are shown first); wait until every istiod pod runs the new version;
+/// then proxy-reset --wait, so every workload gets the new sidecar; and a summary of the
+/// control plane and data plane before and after, with what needs a manual restart.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  # istioctl 1.28 on PATH, a cluster on 1.27: upgrade with the recorded configuration
+  kyma-mesh upgrade
+
+  # With a new override (the changes against the record are shown before anything runs)
+  kyma-mesh upgrade -o overrides.yaml --istioctl ~/istio-1.28.0/bin/istioctl
+
+  # Control plane only; restart the workloads later with proxy-reset
+  kyma-mesh upgrade --skip-proxy-reset")]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub istioctl: IstioctlArg,
+    /// Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
+    pub timeout: Duration,
+    /// Do not restart workloads after the control plane moved (run proxy-reset yourself)
+    #[arg(long)]
+    pub skip_proxy_reset: bool,
+    /// Workloads restarted at the same time by the proxy reset
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub concurrency: u16,
 }
 
 /// `NS/NAME`, both parts non-empty.

@@ -79,6 +79,8 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
                 .is_some_and(|r| r.is_invalid_input())
             || e.downcast_ref::<ops::check::CheckError>()
                 .is_some_and(|i| i.is_invalid_input())
+            || e.downcast_ref::<ops::upgrade::UpgradeError>()
+                .is_some_and(|u| u.is_invalid_input())
     });
     if invalid {
         exit::INVALID_INPUT

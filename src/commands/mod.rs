@@ -9,6 +9,7 @@ pub mod install;
 pub mod proxy_reset;
 pub mod render;
 pub mod uninstall;
+pub mod upgrade;
 pub mod version;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::run(&args, ui),
         Command::Install(args) => install::run(&args, &cli.global, ui),
+        Command::Upgrade(args) => upgrade::run(&args, &cli.global, ui),
         Command::Gateway(args) => gateway::run(&args, &cli.global, ui),
         Command::Injection(args) => injection::run(&args, &cli.global, ui),
         Command::Uninstall(args) => uninstall::run(&args, &cli.global, ui),

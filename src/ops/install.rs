@@ -46,8 +46,6 @@ pub struct InstallRequest {
 
 #[derive(Debug, Clone)]
 pub struct UpgradeMode {
-    /// The record of the last install, to compare the new configuration with.
-    pub recorded: Option<Record>,
     /// The configuration is the recorded one (no diff to show).
     pub reused: bool,
 }
@@ -189,11 +187,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         .as_ref()
         .map(|(_, v)| v.to_string())
         .unwrap_or_default();
-    if let Some(UpgradeMode {
-        recorded: Some(rec),
-        reused: false,
-    }) = &req.upgrade
-    {
+    if let (Some(UpgradeMode { reused: false }), Some(rec)) = (&req.upgrade, &pre.recorded) {
         show_changes(rec, &rendered, &progress);
     }
 

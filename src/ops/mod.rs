@@ -13,6 +13,7 @@ pub mod proxy_reset;
 pub mod render;
 pub mod signal;
 pub mod uninstall;
+pub mod upgrade;
 pub mod workloads;
 
 use crate::cluster::{Cluster, ClusterError};

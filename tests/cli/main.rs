@@ -14,5 +14,6 @@ mod proxy_reset;
 mod reliability;
 mod render;
 mod uninstall;
+mod upgrade;
 mod util;
 mod validation;

@@ -7,7 +7,6 @@ use serde_json::Value;
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK, NAMESPACE};
 use crate::cluster::patches::PatchKind;
 use crate::cluster::{ISTIO_NAMESPACE, record, webhooks};
-use crate::config::{InjectionMode, Profile};
 use crate::kyma;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 

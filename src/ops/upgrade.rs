@@ -1,0 +1,79 @@
+//! `upgrade`: install's phases in upgrade mode (the version gate refuses a cluster without
+//! Istio; the recorded configuration is reused unless a new one is given; the new control
+//! plane must converge), then proxy-reset's machinery moves every sidecar.
+
+use crate::ops::install::{self, InstallError, InstallRequest, UpgradeMode};
+use crate::ops::proxy_reset::ScanOptions;
+use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
+use crate::ui::Ui;
+
+#[derive(Debug, Clone)]
+pub struct UpgradeRequest {
+    pub install: InstallRequest,
+    pub skip_proxy_reset: bool,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    #[error(transparent)]
+    Install(Box<InstallError>),
+    #[error("the control plane was upgraded, but restarting the workloads failed: {0}")]
+    ProxyReset(#[source] Box<RunError>),
+}
+
+impl UpgradeError {
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            UpgradeError::Install(e) => e.is_invalid_input(),
+            UpgradeError::ProxyReset(e) => e.is_invalid_input(),
+        }
+    }
+    pub fn interrupted(&self) -> Option<u8> {
+        match self {
+            UpgradeError::Install(e) => e.interrupted(),
+            UpgradeError::ProxyReset(e) => e.interrupted(),
+        }
+    }
+}
+
+pub struct UpgradeSummary {
+    pub install: install::Summary,
+    /// `None` with `--skip-proxy-reset` or `--dry-run`.
+    pub reset: Option<RunResult>,
+}
+
+pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, UpgradeError> {
+    let c = &req.install.config;
+    let reused = c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
+    let mut ireq = req.install.clone();
+    ireq.upgrade = Some(UpgradeMode { reused });
+    let summary = install::install(&ireq, ui)
+        .await
+        .map_err(|e| UpgradeError::Install(Box::new(e)))?;
+    if summary.dry_run || req.skip_proxy_reset {
+        return Ok(UpgradeSummary {
+            install: summary,
+            reset: None,
+        });
+    }
+    // The control plane has converged (install waited for every istiod pod on the target):
+    // now every sidecar moves, kyma-system first, verified.
+    let reset = reset::run(
+        &reset::Request {
+            target: req.install.target.clone(),
+            scan: ScanOptions::default(),
+            concurrency: req.concurrency,
+            dry_run: false,
+            wait: true,
+            timeout: req.install.timeout,
+        },
+        ui,
+    )
+    .await
+    .map_err(|e| UpgradeError::ProxyReset(Box::new(e)))?;
+    Ok(UpgradeSummary {
+        install: summary,
+        reset: Some(reset),
+    })
+}
