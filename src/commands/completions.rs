@@ -19,24 +19,24 @@ pub fn script(shell: clap_complete::Shell) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The file name each shell expects, as shipped in `completions/` (tools/gen-completions.sh
-/// writes the same names; the completions test checks both agree).
-pub fn file_name(shell: clap_complete::Shell) -> &'static str {
-    use clap_complete::Shell::*;
-    match shell {
-        Bash => "kyma-mesh.bash",
-        Zsh => "_kyma-mesh",
-        Fish => "kyma-mesh.fish",
-        PowerShell => "_kyma-mesh.ps1",
-        Elvish => "kyma-mesh.elv",
-        _ => "kyma-mesh.completion",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::ValueEnum;
+
+    /// The file name each shell expects, as shipped in `completions/` (tools/gen-completions.sh
+    /// writes the same names; the completions test checks both agree).
+    pub fn file_name(shell: clap_complete::Shell) -> &'static str {
+        use clap_complete::Shell::*;
+        match shell {
+            Bash => "kyma-mesh.bash",
+            Zsh => "_kyma-mesh",
+            Fish => "kyma-mesh.fish",
+            PowerShell => "_kyma-mesh.ps1",
+            Elvish => "kyma-mesh.elv",
+            _ => "kyma-mesh.completion",
+        }
+    }
 
     /// The scripts in `completions/` must match what the binary generates.
     #[test]

@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -93,10 +92,6 @@ impl<C> Check<C> {
         self.needs = ids;
         self
     }
-    pub const fn long(mut self) -> Check<C> {
-        self.long = true;
-        self
-    }
 }
 
 pub struct Category<C> {
@@ -115,8 +110,6 @@ pub struct CheckResult {
     /// Always present (empty, null) so scripts can rely on the shape.
     pub detail: Vec<String>,
     pub hint: Option<String>,
-    #[serde(skip)]
-    pub elapsed: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +158,6 @@ pub async fn run<C: Send>(
         let mut results = Vec::new();
         for check in &cat.checks {
             let blocked = check.needs.iter().find(|n| failed.contains(n));
-            let started = Instant::now();
             let finding = match blocked {
                 Some(need) => Finding {
                     status: Status::Skipped,
@@ -188,7 +180,6 @@ pub async fn run<C: Send>(
                 message: finding.message,
                 detail: finding.detail,
                 hint: finding.hint,
-                elapsed: started.elapsed(),
             };
             observer.finished(&result);
             results.push(result);

@@ -51,13 +51,6 @@ impl Ui {
         }
     }
 
-    /// `-vv` detail (every API request, istioctl's every line).
-    pub fn trace(&self, msg: &str) {
-        if self.verbosity > 1 {
-            eprintln!("{msg}");
-        }
-    }
-
     /// Errors always print, even with -q: `error: <message>` and its causes, no debug dump.
     pub fn error(&self, err: &anyhow::Error) {
         eprintln!("{}", error_chain(err));
