@@ -1,0 +1,1124 @@
+//! `cargo bench --bench scale`: kyma-mesh against the seed's own recipes, side by side, on
+//! kube-sim with a fixed latency per request (README "Performance").
+//!
+//! * Scan: seed 000's `kubectl get pods -A -o json | jq ...` against
+//!   `kyma-mesh proxy-reset --dry-run --output json`, and a bare client that only fetches
+//!   every page (the floor).
+//! * Restart: one `kubectl rollout restart` process per workload (Kyma's `istio-proxy-reset`
+//!   script) against `kyma-mesh proxy-reset`, and the lower bound in round trips.
+//! * Render: `kyma-mesh render --profile production -o <large override>` against
+//!   `kyma-mesh --version` (the process-start floor).
+//!
+//! kube-sim runs in this process (the same server code as the `kube-sim` binary, built in
+//! release with this bench), so its request counter and write log are read directly. Every
+//! tool under test is a child process, reaped with `wait4`, which gives that child's own wall
+//! time and peak RSS. Cargo builds the release `kyma-mesh` binary for a bench
+//! (`CARGO_BIN_EXE_kyma-mesh`), so the one command works from a clean checkout. Nothing
+//! listens or connects anywhere but 127.0.0.1.
+//!
+//! `KYMA_MESH_BENCH_SIZES=1000,10000` picks the scan sizes (default `1000,10000,50000`).
+//! Writes `target/bench/scale.md` (the table printed at the end) and `target/bench/scale.svg`.
+
+// It spawns the processes it measures; the product's boundary lints are not for it.
+#![allow(clippy::disallowed_methods)]
+// Children are reaped with `wait4` (for their rusage), not `Child::wait`.
+#![allow(clippy::zombie_processes)]
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use testkit::{Faults, GenOptions, KubeSim};
+
+const KYMA_MESH: &str = env!("CARGO_BIN_EXE_kyma-mesh");
+const LATENCY: Duration = Duration::from_millis(2);
+/// kyma-mesh's page size (`cluster::pods::DEFAULT_PAGE_SIZE`), also kubectl's `--chunk-size`.
+const PAGE: usize = 500;
+const DEFAULT_SIZES: &[usize] = &[1_000, 10_000, 50_000];
+const RESTART_WORKLOADS: usize = 200;
+/// kyma-mesh proxy-reset's default `--concurrency`.
+const CONCURRENCY: usize = 10;
+const RENDER_RUNS: usize = 30;
+/// Restart fixture: every sidecar starts on OLD, then istiod moves to NEW.
+const OLD: &str = "1.27.3";
+const NEW: &str = "1.28.0";
+
+/// Wrapper mode (see [`wrapped`]): the bench re-executes itself as a small fresh process
+/// that runs one tool and writes its rusage here.
+const WRAP_ENV: &str = "KYMA_MESH_BENCH_RUSAGE_OUT";
+
+fn main() {
+    if let Some(out) = std::env::var_os(WRAP_ENV) {
+        wrapper(Path::new(&out));
+    }
+    // Cargo passes `--bench` (and any filter); there is nothing to filter.
+    let sizes = match sizes() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("KYMA_MESH_BENCH_SIZES: {e}");
+            std::process::exit(2);
+        }
+    };
+    for tool in ["kubectl", "jq", "bash"] {
+        if which(tool).is_none() {
+            eprintln!("{tool} is not on PATH: the seed's recipes need kubectl, jq and bash");
+            std::process::exit(2);
+        }
+    }
+    let out_dir = Path::new(KYMA_MESH)
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("bench"))
+        .expect("target dir");
+    std::fs::create_dir_all(&out_dir).expect("create target/bench");
+    let machine = Machine::read();
+    eprintln!("bench: {}", machine.line());
+    eprintln!("bench: kyma-mesh {KYMA_MESH}");
+
+    let mut scans = Vec::new();
+    for &n in &sizes {
+        scans.push(scan(n));
+    }
+    let restart = restart();
+    let render = render(&out_dir);
+
+    let md = table(&machine, &scans, &restart, &render);
+    println!("\n{md}");
+    std::fs::write(out_dir.join("scale.md"), &md).expect("write scale.md");
+    let svg = out_dir.join("scale.svg");
+    if let Err(e) = plot(&svg, &scans) {
+        eprintln!("bench: cannot draw {}: {e}", svg.display());
+    }
+    eprintln!(
+        "bench: wrote {} and {}",
+        out_dir.join("scale.md").display(),
+        svg.display()
+    );
+}
+
+fn sizes() -> Result<Vec<usize>, String> {
+    let Ok(v) = std::env::var("KYMA_MESH_BENCH_SIZES") else {
+        return Ok(DEFAULT_SIZES.to_vec());
+    };
+    let sizes: Vec<usize> = v
+        .split(',')
+        .map(|s| s.trim().replace('_', ""))
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| format!("not a number: {s:?}"))
+        })
+        .collect::<Result<_, _>>()?;
+    if sizes.is_empty() || sizes.contains(&0) {
+        return Err(format!("expected pod counts like 1000,10000, got {v:?}"));
+    }
+    Ok(sizes)
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(tool))
+        .find(|p| p.is_file())
+}
+
+// ---------------------------------------------------------------- measuring children
+
+/// One finished child: its wall time (spawn to reap, measured by the wrapper) and its own
+/// peak RSS.
+#[derive(Debug, Clone, Default)]
+struct Usage {
+    wall: Duration,
+    max_rss_kb: u64,
+}
+
+struct Finished {
+    usage: Usage,
+    ok: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Reaps `pid` with `wait4`: exit status and the child's own rusage (not the sum of all
+/// children, as `getrusage(RUSAGE_CHILDREN)` would be).
+fn wait4(pid: u32) -> (bool, u64) {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut ru) };
+    assert_eq!(r, pid as libc::pid_t, "wait4({pid})");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, ru.ru_maxrss.max(0) as u64)
+}
+
+/// Runs argv[1..] with inherited stdio, reaps it with `wait4` and writes
+/// `<max_rss_kb> <wall_ns>` to `out`; exits with the child's code.
+fn wrapper(out: &Path) -> ! {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let Some((program, rest)) = args.split_first() else {
+        std::process::exit(2);
+    };
+    let t0 = Instant::now();
+    let child = Command::new(program)
+        .args(rest)
+        .env_remove(WRAP_ENV)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {program:?}: {e}"));
+    let (ok, rss) = wait4(child.id());
+    let wall = t0.elapsed();
+    std::fs::write(out, format!("{rss} {}", wall.as_nanos())).expect("write rusage");
+    std::process::exit(if ok { 0 } else { 1 });
+}
+
+/// `cmd` run through this bench's wrapper mode, and the file its usage lands in.
+///
+/// Why: a child's `ru_maxrss` includes the RSS of the process that exec'ed it (Linux records
+/// the old address space's high-water mark at exec, and `posix_spawn` shares the parent's).
+/// This process holds the whole simulated cluster (GBs at 50,000 pods), so every child
+/// spawned straight from it would "peak" at that. The wrapper is a fresh, small process.
+fn wrapped(cmd: &Command) -> (Command, PathBuf) {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let out = std::env::temp_dir().join(format!(
+        "kyma-mesh-bench-{}-{}.rusage",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut w = Command::new(std::env::current_exe().expect("current exe"));
+    w.env(WRAP_ENV, &out)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => w.env(k, v),
+            None => w.env_remove(k),
+        };
+    }
+    (w, out)
+}
+
+/// The wrapped tool's peak RSS (KB) and wall time.
+fn read_usage(path: &Path) -> Usage {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let _ = std::fs::remove_file(path);
+    let mut it = text
+        .split_whitespace()
+        .map(|v| v.parse::<u64>().unwrap_or(0));
+    let max_rss_kb = it.next().unwrap_or(0);
+    let wall = Duration::from_nanos(it.next().unwrap_or(0));
+    Usage { wall, max_rss_kb }
+}
+
+fn drain(r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut r = r;
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// Runs `cmd` to completion (stdin closed, stdout and stderr captured).
+fn run(cmd: &mut Command) -> Finished {
+    let (mut cmd, usage_file) = wrapped(cmd);
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let out = drain(child.stdout.take().expect("stdout"));
+    let err = drain(child.stderr.take().expect("stderr"));
+    let (ok, _) = wait4(child.id());
+    Finished {
+        usage: read_usage(&usage_file),
+        ok,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+fn must(f: Finished, what: &str) -> Finished {
+    if !f.ok {
+        panic!(
+            "{what} failed:\n{}\n{}",
+            String::from_utf8_lossy(&f.stdout),
+            String::from_utf8_lossy(&f.stderr)
+        );
+    }
+    f
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn kyma_mesh(kubeconfig: &Path) -> Command {
+    let mut c = Command::new(KYMA_MESH);
+    c.env("KUBECONFIG", kubeconfig).env("NO_COLOR", "1");
+    c
+}
+
+fn sim_with_latency(b: testkit::KubeSimBuilder) -> KubeSim {
+    b.faults(Faults::none().with_latency(LATENCY, Duration::ZERO))
+        .start()
+        .expect("kube-sim starts")
+}
+
+// ---------------------------------------------------------------- scan
+
+#[derive(Debug, Clone, Default)]
+struct ScanRow {
+    pods: usize,
+    outdated: usize,
+    recipe: Duration,
+    kubectl: Usage,
+    jq: Usage,
+    ours: Duration,
+    ours_rss_kb: u64,
+    floor: Duration,
+    floor_pages: usize,
+    floor_mb: f64,
+    same: bool,
+    runs: (usize, usize),
+}
+
+impl ScanRow {
+    /// The recipe's peak: the larger of its two processes (they overlap only in part, so the
+    /// machine needs at least this much; the sum would flatter kyma-mesh).
+    fn recipe_rss_kb(&self) -> u64 {
+        self.kubectl.max_rss_kb.max(self.jq.max_rss_kb)
+    }
+}
+
+fn scan(n: usize) -> ScanRow {
+    let t0 = Instant::now();
+    // Every owner kind, 30% outdated, ~13 KB pods; the cases where seed 000's recipe is wrong
+    // by construction (native sidecars, the other flavour, custom proxy images, opt-outs) are
+    // off, so both must report exactly the generator's outdated pods.
+    let sim = sim_with_latency(KubeSim::builder().generate(GenOptions {
+        pods: n,
+        outdated_fraction: 0.3,
+        native_sidecar_fraction: 0.0,
+        other_flavour_fraction: 0.0,
+        custom_proxy_image_fraction: 0.0,
+        reset_opt_out_fraction: 0.0,
+        ..Default::default()
+    }));
+    let g = sim.generated().expect("generated");
+    let truth: BTreeSet<String> = g
+        .outdated
+        .iter()
+        .map(|(ns, name)| format!("{name}/{ns}"))
+        .collect();
+    eprintln!(
+        "bench: scan {n} pods ({} outdated), generated in {:.1?}",
+        truth.len(),
+        t0.elapsed()
+    );
+    let kc = sim.kubeconfig_path().to_path_buf();
+    let prefix = g
+        .current_proxy_image
+        .rsplit_once(':')
+        .map(|(repo, _)| repo.to_string())
+        .expect("proxy image has a tag");
+    // Seed 000 step 1: the installed version, from istiod (not timed: the scan is step 2).
+    let version = String::from_utf8(
+        must(
+            run(Command::new("bash")
+                .arg("-c")
+                .arg(r#"set -o pipefail; kubectl get deployment istiod -n istio-system -o json | jq '.spec.template.spec.containers | .[].image' | sed 's/[^:"]*[:]//' | sed 's/["]//g'"#)
+                .env("KUBECONFIG", &kc)),
+            "seed 000 step 1",
+        )
+        .stdout,
+    )
+    .expect("utf-8")
+    .trim()
+    .to_string();
+
+    let mut row = ScanRow {
+        pods: g.pods,
+        outdated: truth.len(),
+        ..Default::default()
+    };
+    let mut same = true;
+    // The recipe at 50k pods takes most of a minute: once there, three times below.
+    let recipe_runs = if n > 20_000 { 1 } else { 3 };
+    let ours_runs = 5;
+    row.runs = (recipe_runs, ours_runs);
+
+    let mut walls = Vec::new();
+    for _ in 0..recipe_runs {
+        let (wall, k, j, found) = recipe(&kc, &prefix, &version);
+        same &= found == truth;
+        if found != truth {
+            report_mismatch("kubectl | jq", &found, &truth);
+        }
+        row.kubectl.max_rss_kb = row.kubectl.max_rss_kb.max(k.max_rss_kb);
+        row.jq.max_rss_kb = row.jq.max_rss_kb.max(j.max_rss_kb);
+        row.kubectl.wall = k.wall;
+        row.jq.wall = j.wall;
+        walls.push(wall);
+    }
+    row.recipe = median(walls);
+    eprintln!(
+        "bench:   kubectl | jq   {:>8.3?}  kubectl {} MB, jq {} MB",
+        row.recipe,
+        row.kubectl.max_rss_kb / 1024,
+        row.jq.max_rss_kb / 1024
+    );
+
+    let mut walls = Vec::new();
+    for _ in 0..ours_runs {
+        let f = must(
+            run(kyma_mesh(&kc).args(["proxy-reset", "--dry-run", "--output", "json"])),
+            "kyma-mesh proxy-reset --dry-run",
+        );
+        let found = ours_outdated(&f.stdout);
+        same &= found == truth;
+        if found != truth {
+            report_mismatch("kyma-mesh", &found, &truth);
+        }
+        row.ours_rss_kb = row.ours_rss_kb.max(f.usage.max_rss_kb);
+        walls.push(f.usage.wall);
+    }
+    row.ours = median(walls);
+    eprintln!(
+        "bench:   kyma-mesh      {:>8.3?}  {} MB",
+        row.ours,
+        row.ours_rss_kb / 1024
+    );
+
+    let addr: SocketAddr = sim
+        .url()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("kube-sim address");
+    assert!(addr.ip().is_loopback(), "the bench only talks to 127.0.0.1");
+    let mut walls = Vec::new();
+    for _ in 0..ours_runs {
+        let t = Instant::now();
+        let (pages, bytes) = fetch_all_pages(addr, PAGE);
+        walls.push(t.elapsed());
+        row.floor_pages = pages;
+        row.floor_mb = bytes as f64 / 1e6;
+    }
+    row.floor = median(walls);
+    eprintln!(
+        "bench:   page floor     {:>8.3?}  {} pages, {:.0} MB",
+        row.floor, row.floor_pages, row.floor_mb
+    );
+    row.same = same;
+    row
+}
+
+/// Seed 000 step 2, as two processes joined by a pipe (so each one's peak RSS is its own),
+/// with the recipe's broken output template fixed to `name/namespace`, as its text says.
+fn recipe(kc: &Path, prefix: &str, version: &str) -> (Duration, Usage, Usage, BTreeSet<String>) {
+    let filter = format!(
+        r#".items | .[] | select(.spec.containers[].image | startswith("{prefix}") and (endswith("{version}") | not)) | "\(.metadata.name)/\(.metadata.namespace)""#
+    );
+    let (mut k, k_usage) = wrapped(
+        Command::new("kubectl")
+            .args(["get", "pods", "-A", "-o", "json"])
+            .env("KUBECONFIG", kc),
+    );
+    let (mut j, j_usage) = wrapped(Command::new("jq").arg("-rc").arg(&filter));
+    let t0 = Instant::now();
+    let mut k = k
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl");
+    let mut j = j
+        .stdin(Stdio::from(k.stdout.take().expect("kubectl stdout")))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn jq");
+    let k_err = drain(k.stderr.take().expect("stderr"));
+    let j_out = drain(j.stdout.take().expect("stdout"));
+    let j_err = drain(j.stderr.take().expect("stderr"));
+    let (k_ok, _) = wait4(k.id());
+    let (j_ok, _) = wait4(j.id());
+    let wall = t0.elapsed();
+    let out = j_out.join().unwrap_or_default();
+    let (k_err, j_err) = (
+        k_err.join().unwrap_or_default(),
+        j_err.join().unwrap_or_default(),
+    );
+    assert!(
+        k_ok && j_ok,
+        "kubectl | jq failed:\n{}\n{}",
+        String::from_utf8_lossy(&k_err),
+        String::from_utf8_lossy(&j_err)
+    );
+    let found = String::from_utf8_lossy(&out)
+        .lines()
+        .map(String::from)
+        .collect();
+    (wall, read_usage(&k_usage), read_usage(&j_usage), found)
+}
+
+fn ours_outdated(stdout: &[u8]) -> BTreeSet<String> {
+    let doc: Value = serde_json::from_slice(stdout).expect("kyma-mesh prints JSON");
+    doc["pods"]
+        .as_array()
+        .expect("pods")
+        .iter()
+        .filter(|p| p["problem"] == "outdated")
+        .map(|p| {
+            format!(
+                "{}/{}",
+                p["name"].as_str().unwrap_or_default(),
+                p["namespace"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn report_mismatch(who: &str, found: &BTreeSet<String>, truth: &BTreeSet<String>) {
+    let extra: Vec<_> = found.difference(truth).take(5).collect();
+    let missed: Vec<_> = truth.difference(found).take(5).collect();
+    eprintln!(
+        "bench:   {who} disagrees with the generator: {} found, {} expected; extra e.g. {extra:?}, missed e.g. {missed:?}",
+        found.len(),
+        truth.len()
+    );
+}
+
+/// The floor: every page of `/api/v1/pods?limit=N` over one kept-alive connection, nothing
+/// decoded (the continue token is found by a byte search in the page's metadata).
+fn fetch_all_pages(addr: SocketAddr, limit: usize) -> (usize, usize) {
+    let stream = TcpStream::connect(addr).expect("connect kube-sim");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut w = stream.try_clone().expect("clone stream");
+    let mut r = BufReader::with_capacity(1 << 20, stream);
+    let mut body = Vec::with_capacity(16 << 20);
+    let (mut pages, mut bytes) = (0, 0);
+    let mut token: Option<String> = None;
+    loop {
+        let path = match &token {
+            Some(t) => format!("/api/v1/pods?limit={limit}&continue={}", percent(t)),
+            None => format!("/api/v1/pods?limit={limit}"),
+        };
+        write!(
+            w,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nAuthorization: Bearer kube-sim\r\n\r\n"
+        )
+        .expect("send");
+        read_response(&mut r, &mut body);
+        pages += 1;
+        bytes += body.len();
+        token = continue_token(&body);
+        if token.is_none() {
+            return (pages, bytes);
+        }
+    }
+}
+
+fn read_response(r: &mut impl BufRead, body: &mut Vec<u8>) {
+    let mut line = String::new();
+    let (mut length, mut chunked, mut status) = (None, false, String::new());
+    loop {
+        line.clear();
+        r.read_line(&mut line).expect("read header");
+        let l = line.trim_end();
+        if status.is_empty() {
+            status = l.to_string();
+            continue;
+        }
+        if l.is_empty() {
+            break;
+        }
+        let (k, v) = l.split_once(':').unwrap_or((l, ""));
+        if k.eq_ignore_ascii_case("content-length") {
+            length = v.trim().parse::<usize>().ok();
+        } else if k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
+            chunked = true;
+        }
+    }
+    assert!(status.contains(" 200"), "page: {status}");
+    body.clear();
+    if let Some(n) = length {
+        body.resize(n, 0);
+        r.read_exact(body).expect("read body");
+    } else if chunked {
+        loop {
+            line.clear();
+            r.read_line(&mut line).expect("chunk size");
+            let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
+                .expect("chunk size");
+            let start = body.len();
+            body.resize(start + size + 2, 0);
+            r.read_exact(&mut body[start..]).expect("chunk");
+            body.truncate(start + size);
+            if size == 0 {
+                // Trailers end with an empty line (already consumed with the 0 chunk's CRLF).
+                break;
+            }
+        }
+    } else {
+        panic!("page without Content-Length or chunked encoding");
+    }
+}
+
+fn continue_token(body: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"continue\":\"";
+    // ListMeta comes first or last; never look inside the items.
+    let head = &body[..body.len().min(4096)];
+    let tail = &body[body.len().saturating_sub(4096)..];
+    for part in [head, tail] {
+        if let Some(i) = part.windows(KEY.len()).position(|w| w == KEY) {
+            let rest = &part[i + KEY.len()..];
+            let end = rest.iter().position(|&b| b == b'"')?;
+            let t = String::from_utf8_lossy(&rest[..end]).into_owned();
+            return (!t.is_empty()).then_some(t);
+        }
+    }
+    None
+}
+
+fn percent(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- restart
+
+#[derive(Debug, Clone, Default)]
+struct RestartRow {
+    workloads: usize,
+    kubectl: Duration,
+    ours: Duration,
+    requests: u64,
+    patches: usize,
+    pages: usize,
+    bound: Duration,
+    restarted_ok: bool,
+}
+
+/// `RESTART_WORKLOADS` single-replica Deployments in 10 namespaces, injected by Istio OLD,
+/// then istiod moves to NEW: every one of them is outdated, and nothing else is.
+fn restart_cluster() -> (KubeSim, Vec<(String, String)>) {
+    let sim = sim_with_latency(KubeSim::builder().generate(GenOptions {
+        pods: 0,
+        outdated_fraction: 0.0,
+        istio_version: OLD.into(),
+        namespaces: Some(0),
+        ..Default::default()
+    }));
+    let mut names = Vec::new();
+    for i in 0..10 {
+        sim.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("team-{i}")}}))
+            .expect("namespace");
+    }
+    for i in 0..RESTART_WORKLOADS {
+        let (ns, name) = (format!("team-{}", i % 10), format!("app-{i}"));
+        sim.put(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "app", "image": format!("example.com/{name}:1")}]}}}
+        }))
+        .expect("deployment");
+        names.push((ns, name));
+    }
+    sim.set_istio_version(NEW);
+    (sim, names)
+}
+
+fn patches(sim: &KubeSim) -> usize {
+    sim.writes()
+        .iter()
+        .filter(|w| w.verb == "patch" && w.resource == "deployments" && w.status < 300)
+        .count()
+}
+
+fn restart() -> RestartRow {
+    let mut row = RestartRow {
+        workloads: RESTART_WORKLOADS,
+        ..Default::default()
+    };
+    // The script's way: one kubectl process per workload, one after the other.
+    let (sim, names) = restart_cluster();
+    eprintln!("bench: restart {} deployments", names.len());
+    sim.clear_writes();
+    let t0 = Instant::now();
+    for (ns, name) in &names {
+        must(
+            run(Command::new("kubectl")
+                .args([
+                    "rollout",
+                    "restart",
+                    &format!("deployment/{name}"),
+                    "-n",
+                    ns,
+                ])
+                .env("KUBECONFIG", sim.kubeconfig_path())),
+            "kubectl rollout restart",
+        );
+    }
+    row.kubectl = t0.elapsed();
+    let kubectl_patches = patches(&sim);
+    eprintln!(
+        "bench:   kubectl loop   {:>8.3?}  {kubectl_patches} patches",
+        row.kubectl
+    );
+    drop(sim);
+
+    let (sim, _) = restart_cluster();
+    sim.clear_writes();
+    let before = sim.request_count();
+    let f = must(
+        run(kyma_mesh(sim.kubeconfig_path()).args(["proxy-reset", "--output", "json"])),
+        "kyma-mesh proxy-reset",
+    );
+    row.ours = f.usage.wall;
+    row.requests = sim.request_count() - before;
+    row.patches = patches(&sim);
+    let doc: Value = serde_json::from_slice(&f.stdout).expect("kyma-mesh prints JSON");
+    row.pages = doc["summary"]["pages"].as_u64().unwrap_or(1) as usize;
+    let pods = sim.count("pods");
+    row.pages = row.pages.max(pods.div_ceil(PAGE));
+    row.bound = LATENCY * (row.pages + RESTART_WORKLOADS.div_ceil(CONCURRENCY)) as u32;
+    row.restarted_ok = kubectl_patches == RESTART_WORKLOADS && row.patches == RESTART_WORKLOADS;
+    eprintln!(
+        "bench:   kyma-mesh      {:>8.3?}  {} requests, {} patches, bound {:?}",
+        row.ours, row.requests, row.patches, row.bound
+    );
+    row
+}
+
+// ---------------------------------------------------------------- render
+
+#[derive(Debug, Clone, Default)]
+struct RenderRow {
+    override_kb: usize,
+    render: Duration,
+    /// With the shipped example override (`examples/istio-overrides.yaml`, about 1 KB).
+    example: Duration,
+    start: Duration,
+}
+
+/// A large but valid override: 40 ingress gateways with resources, HPA and env, 100 env vars
+/// on istiod and 300 proxy metadata entries.
+fn large_override() -> String {
+    let mut s = String::from(
+        "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  meshConfig:\n    defaultConfig:\n      proxyMetadata:\n",
+    );
+    for i in 0..300 {
+        let _ = writeln!(s, "        BENCH_META_{i}: \"value-{i}\"");
+    }
+    s.push_str("  components:\n    pilot:\n      k8s:\n        env:\n");
+    for i in 0..100 {
+        let _ = writeln!(
+            s,
+            "          - name: BENCH_ENV_{i}\n            value: \"{i}\""
+        );
+    }
+    s.push_str("    ingressGateways:\n");
+    for g in 0..40 {
+        let _ = write!(
+            s,
+            "      - name: bench-gateway-{g}\n        enabled: true\n        k8s:\n          resources:\n            requests: {{cpu: 100m, memory: 128Mi}}\n            limits: {{cpu: 2000m, memory: 1024Mi}}\n          hpaSpec:\n            minReplicas: 2\n            maxReplicas: 6\n          env:\n"
+        );
+        for e in 0..10 {
+            let _ = writeln!(
+                s,
+                "            - name: GW_{g}_ENV_{e}\n              value: \"{e}\""
+            );
+        }
+    }
+    s
+}
+
+fn render(out_dir: &Path) -> RenderRow {
+    let file = out_dir.join("render-override.yaml");
+    let text = large_override();
+    std::fs::write(&file, &text).expect("write override");
+    eprintln!(
+        "bench: render with a {} KB override, {RENDER_RUNS} runs",
+        text.len() / 1024
+    );
+    let nowhere = Path::new("/nonexistent/kubeconfig");
+    let time = |args: &[&std::ffi::OsStr]| {
+        let walls = (0..RENDER_RUNS)
+            .map(|_| {
+                must(run(kyma_mesh(nowhere).args(args)), "kyma-mesh render")
+                    .usage
+                    .wall
+            })
+            .collect();
+        median(walls)
+    };
+    let start = time(&["--version".as_ref()]);
+    let render = time(&[
+        "render".as_ref(),
+        "--profile".as_ref(),
+        "production".as_ref(),
+        "-o".as_ref(),
+        file.as_os_str(),
+    ]);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/istio-overrides.yaml");
+    let example = time(&[
+        "render".as_ref(),
+        "--profile".as_ref(),
+        "production".as_ref(),
+        "-o".as_ref(),
+        example.as_os_str(),
+    ]);
+    eprintln!("bench:   --version {start:.2?}, render {render:.2?}, example {example:.2?}");
+    RenderRow {
+        override_kb: text.len() / 1024,
+        render,
+        example,
+        start,
+    }
+}
+
+// ---------------------------------------------------------------- report
+
+struct Machine {
+    cpus: usize,
+    cpu: String,
+    mem_gb: f64,
+    load: String,
+}
+
+impl Machine {
+    fn read() -> Machine {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, m)| m.trim().to_string())
+            .unwrap_or_else(|| "unknown CPU".into());
+        let mem_kb: f64 = std::fs::read_to_string("/proc/meminfo")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Machine {
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu,
+            mem_gb: mem_kb / 1024.0 / 1024.0,
+            load,
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} CPUs ({}), {:.0} GB memory, load average {} at start",
+            self.cpus, self.cpu, self.mem_gb, self.load
+        )
+    }
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.0} ms", s * 1000.0)
+    }
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.0} MB", kb as f64 / 1024.0)
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b <= 0.0 {
+        return "-".into();
+    }
+    let r = a / b;
+    if r >= 10.0 {
+        format!("{r:.0}x")
+    } else {
+        format!("{r:.1}x")
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**missed**" }
+}
+
+fn table(m: &Machine, scans: &[ScanRow], r: &RestartRow, render: &RenderRow) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Machine: {}. kube-sim with {} ms per request, pages of {PAGE}. `cargo bench --bench scale`.\n",
+        m.line(),
+        LATENCY.as_millis()
+    );
+    let _ = writeln!(
+        s,
+        "**Scan** (seed 000: `kubectl get pods -A -o json | jq ...` vs `kyma-mesh proxy-reset --dry-run --output json`; medians; peak RSS per process)\n"
+    );
+    let _ = writeln!(
+        s,
+        "| pods | outdated | kubectl + jq | kyma-mesh | faster | recipe peak RSS (kubectl / jq) | kyma-mesh peak RSS | less memory | page-fetch floor | kyma-mesh / floor | same pods |"
+    );
+    let _ = writeln!(
+        s,
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    );
+    for x in scans {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} ({} / {}) | {} | {} | {} ({} pages, {:.0} MB) | {} | {} |",
+            x.pods,
+            x.outdated,
+            secs(x.recipe),
+            secs(x.ours),
+            ratio(x.recipe.as_secs_f64(), x.ours.as_secs_f64()),
+            mb(x.recipe_rss_kb()),
+            mb(x.kubectl.max_rss_kb),
+            mb(x.jq.max_rss_kb),
+            mb(x.ours_rss_kb),
+            ratio(x.recipe_rss_kb() as f64, x.ours_rss_kb as f64),
+            secs(x.floor),
+            x.floor_pages,
+            x.floor_mb,
+            ratio(x.ours.as_secs_f64(), x.floor.as_secs_f64()),
+            if x.same { "yes" } else { "**no**" },
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n**Restart** ({} outdated Deployments: one `kubectl rollout restart` process per workload vs `kyma-mesh proxy-reset`, no `--wait`, concurrency {CONCURRENCY})\n",
+        r.workloads
+    );
+    let _ = writeln!(
+        s,
+        "| kubectl loop | kyma-mesh | faster | kyma-mesh requests | lower bound ({} pages + {} / {CONCURRENCY}) x {} ms | kyma-mesh / bound | all {} restarted once |",
+        r.pages,
+        r.workloads,
+        LATENCY.as_millis(),
+        r.workloads
+    );
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|:---:|");
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} ({} patches) | {} | {} | {} |",
+        secs(r.kubectl),
+        secs(r.ours),
+        ratio(r.kubectl.as_secs_f64(), r.ours.as_secs_f64()),
+        r.requests,
+        r.patches,
+        secs(r.bound),
+        ratio(r.ours.as_secs_f64(), r.bound.as_secs_f64()),
+        if r.restarted_ok { "yes" } else { "**no**" },
+    );
+    let _ = writeln!(
+        s,
+        "\n**Render** (median of {RENDER_RUNS})\n\n| `kyma-mesh --version` (process start) | `render --profile production -o examples/istio-overrides.yaml` (1 KB) | `render --profile production -o` {} KB override | large render minus start |\n|---:|---:|---:|---:|\n| {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+        render.override_kb,
+        render.start.as_secs_f64() * 1e3,
+        render.example.as_secs_f64() * 1e3,
+        render.render.as_secs_f64() * 1e3,
+        render.render.saturating_sub(render.start).as_secs_f64() * 1e3,
+    );
+
+    let _ = writeln!(s, "\n**Targets** (measured, not asserted)\n");
+    let _ = writeln!(s, "| target | measured | |\n|---|---:|---|");
+    if let Some(x) = scans.iter().find(|x| x.pods == 10_000) {
+        let speed = x.recipe.as_secs_f64() / x.ours.as_secs_f64();
+        let mem = x.recipe_rss_kb() as f64 / x.ours_rss_kb.max(1) as f64;
+        let floor = x.ours.as_secs_f64() / x.floor.as_secs_f64();
+        let _ = writeln!(
+            s,
+            "| scan at 10,000 pods >= 30x faster than the recipe | {speed:.0}x | {} |",
+            verdict(speed >= 30.0)
+        );
+        let _ = writeln!(
+            s,
+            "| scan at 10,000 pods <= 1/10 of the recipe's peak memory | 1/{mem:.0} | {} |",
+            verdict(mem >= 10.0)
+        );
+        let _ = writeln!(
+            s,
+            "| scan at 10,000 pods within 2x of the page-fetch floor | {floor:.1}x | {} |",
+            verdict(floor <= 2.0)
+        );
+    }
+    if let Some(x) = scans.iter().find(|x| x.pods == 50_000) {
+        let _ = writeln!(
+            s,
+            "| peak memory at 50,000 pods < 64 MB | {} | {} |",
+            mb(x.ours_rss_kb),
+            verdict(x.ours_rss_kb < 64 * 1024)
+        );
+    }
+    let speed = r.kubectl.as_secs_f64() / r.ours.as_secs_f64();
+    let bound = r.ours.as_secs_f64() / r.bound.as_secs_f64();
+    let _ = writeln!(
+        s,
+        "| restarts >= 50x faster than the kubectl loop | {speed:.0}x | {} |",
+        verdict(speed >= 50.0)
+    );
+    let _ = writeln!(
+        s,
+        "| restarts within 2x of the lower bound | {bound:.1}x | {} |",
+        verdict(bound <= 2.0)
+    );
+    let _ = writeln!(
+        s,
+        "| render < 10 ms (the {} KB override) | {:.1} ms | {} |",
+        render.override_kb,
+        render.render.as_secs_f64() * 1e3,
+        verdict(render.render < Duration::from_millis(10))
+    );
+    s
+}
+
+/// Scan wall time and peak memory against cluster size, both tools (log-log).
+fn plot(path: &Path, rows: &[ScanRow]) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let root = SVGBackend::new(path, (1000, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(500);
+    let (x_lo, x_hi) = span(rows.iter().map(|r| r.pods as f64));
+    let recipe = RGBColor(214, 39, 40);
+    let ours = RGBColor(31, 119, 180);
+    let floor = RGBColor(120, 120, 120);
+
+    let secs = |d: Duration| d.as_secs_f64();
+    let (y_lo, y_hi) = span(
+        rows.iter()
+            .flat_map(|r| [secs(r.recipe), secs(r.ours), secs(r.floor)]),
+    );
+    let mut c = ChartBuilder::on(&left)
+        .caption(
+            format!("Scan wall time ({} ms per request)", LATENCY.as_millis()),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    c.configure_mesh()
+        .x_desc("pods")
+        .y_desc("seconds")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()?;
+    let series = [
+        (
+            "kubectl | jq",
+            recipe,
+            rows.iter()
+                .map(|r| (r.pods as f64, secs(r.recipe)))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "kyma-mesh",
+            ours,
+            rows.iter().map(|r| (r.pods as f64, secs(r.ours))).collect(),
+        ),
+        (
+            "page-fetch floor",
+            floor,
+            rows.iter()
+                .map(|r| (r.pods as f64, secs(r.floor)))
+                .collect(),
+        ),
+    ];
+    for (label, color, points) in series {
+        c.draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(4))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+
+    let mbf = |kb: u64| kb as f64 / 1024.0;
+    let (y_lo, y_hi) = span(
+        rows.iter()
+            .flat_map(|r| [mbf(r.recipe_rss_kb()), mbf(r.ours_rss_kb)]),
+    );
+    let mut c = ChartBuilder::on(&right)
+        .caption("Peak memory (max RSS)", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    c.configure_mesh()
+        .x_desc("pods")
+        .y_desc("MB")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()?;
+    let series = [
+        (
+            "kubectl | jq (larger process)",
+            recipe,
+            rows.iter()
+                .map(|r| (r.pods as f64, mbf(r.recipe_rss_kb())))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "kyma-mesh",
+            ours,
+            rows.iter()
+                .map(|r| (r.pods as f64, mbf(r.ours_rss_kb)))
+                .collect(),
+        ),
+    ];
+    for (label, color, points) in series {
+        c.draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(4))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// A log axis range around the values, with some room on both sides.
+fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0)
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo > hi {
+        return (0.1, 10.0);
+    }
+    (lo / 1.6, hi * 1.6)
+}
