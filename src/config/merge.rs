@@ -1,6 +1,6 @@
 //! The merge of an override onto a base IstioOperator.
 //!
-//! Rules (DESIGN.md "Overrides"):
+//! Rules (README "Merge rules"):
 //! - maps merge recursively, scalars replace, `null` removes the key;
 //! - lists whose items all carry a `name` (ingressGateways, env, ports, containers...) merge by
 //!   `name`, so adding one env var keeps `PILOT_HTTP10`; other lists replace;

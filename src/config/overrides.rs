@@ -1,4 +1,4 @@
-//! The four forms an override may take (DESIGN.md "Overrides"), reduced to IstioOperator trees:
+//! The four forms an override may take (README "Overrides"), reduced to IstioOperator trees:
 //! 1. a bare IstioOperator document;
 //! 2. a Kyma override ConfigMap whose `data.kyma_istio_operator` holds an IstioOperator string;
 //! 3. a multi-document file of several components' ConfigMaps (only Istio's are taken);

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::ConfigError;
 use super::tree::{Node, Origin, SourceKind, parse_documents};
 
-/// Kyma's installation profiles (DESIGN.md "Profiles").
+/// Kyma's installation profiles (README "render", the per-profile table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
     /// Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443.

@@ -74,7 +74,7 @@ fn seed_values_are_in_every_profile() {
     }
 }
 
-/// DESIGN.md's per-profile table, cell by cell.
+/// README's per-profile table (`render`), cell by cell.
 #[test]
 fn per_profile_table() {
     struct Row {

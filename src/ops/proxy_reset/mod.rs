@@ -1,5 +1,5 @@
 //! `proxy-reset`: find the pods whose sidecar is not the installed Istio's, restart their
-//! workloads once each, and verify (DESIGN.md "Proxy reset"; seed 000 "Incompatible Istio
+//! workloads once each, and verify (README "proxy-reset"; seed 000 "Incompatible Istio
 //! sidecar version after Kyma upgrade").
 //!
 //! The API, used by `proxy-reset`, `upgrade`, `check` and `injection --restart`:
