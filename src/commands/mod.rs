@@ -26,7 +26,7 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
         Command::Injection(args) => injection::run(&args, &cli.global, ui),
         Command::Uninstall(args) => uninstall::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
-        Command::Version(args) => version::run(&args, ui),
+        Command::Version(args) => version::run(&args, &cli.global, ui),
         Command::ProxyReset(args) => proxy_reset::run(&args, &cli.global, ui),
         Command::Check(args) => check::run(&args, &cli.global, ui),
     }

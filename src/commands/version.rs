@@ -4,20 +4,28 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::cli::VersionArgs;
+use crate::cli::{GlobalArgs, VersionArgs};
 use crate::istioctl;
 use crate::ui::{self, Ui};
 
-pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
+pub fn run(args: &VersionArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let own = env!("CARGO_PKG_VERSION");
-    // istioctl's absence is information here, not a failure: print what we know.
+    let rt = crate::ops::runtime()?;
+    // istioctl's absence (or the cluster's) is information here, not a failure: print what we know.
     let (located, version) = match istioctl::locate(args.istioctl.path.as_deref()) {
         Ok(loc) => {
-            let v = crate::ops::runtime()?.block_on(istioctl::client_version(&loc.path));
+            let v = rt.block_on(istioctl::client_version(&loc.path));
             (Ok(loc), Some(v))
         }
         Err(e) => (Err(e), None),
     };
+    // Quiet: a cluster that is not there is said once, in the report, not as retries.
+    let quiet = Ui::new(ui.verbosity.min(0));
+    let cluster = rt.block_on(crate::ops::version::cluster_versions(
+        &global.target(),
+        &quiet,
+    ));
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
     match args.output {
         Some(format) => {
             let ist = match &located {
@@ -35,7 +43,11 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
                     m
                 }
             };
-            let v = json!({"kymaMesh": {"version": own}, "istioctl": ist});
+            let cl = match &cluster {
+                Ok(c) => json!(c),
+                Err(why) => json!({"reached": false, "error": why}),
+            };
+            let v = json!({"kymaMesh": {"version": own}, "istioctl": ist, "cluster": cl});
             ui::print(&ui::format_value(&v, ui::Format::from(format))?)?;
         }
         None => {
@@ -59,6 +71,37 @@ pub fn run(args: &VersionArgs, _ui: &Ui) -> anyhow::Result<ExitCode> {
                     ));
                 }
                 (Ok(loc), None) => out.push_str(&format!("istioctl: {loc}\n")),
+            }
+            match &cluster {
+                Ok(c) => {
+                    out.push_str(&format!(
+                        "control plane: {} at {}\n",
+                        c.control_plane
+                            .as_deref()
+                            .map(|v| format!("Istio {v}"))
+                            .unwrap_or_else(|| "no Istio installed".into()),
+                        c.server
+                    ));
+                    if let Some(p) = &c.profile {
+                        out.push_str(&format!(
+                            "recorded: profile {p}, {} injection\n",
+                            c.sidecar_injection.as_deref().unwrap_or("default")
+                        ));
+                    }
+                    let total: usize = c.data_plane.values().sum();
+                    let by: Vec<String> = c
+                        .data_plane
+                        .iter()
+                        .map(|(v, n)| format!("{v} ({n})"))
+                        .collect();
+                    out.push_str(&format!(
+                        "data plane: {total} pod{} with a sidecar{}{}\n",
+                        if total == 1 { "" } else { "s" },
+                        if by.is_empty() { "" } else { ": " },
+                        by.join(", ")
+                    ));
+                }
+                Err(why) => out.push_str(&format!("cluster: not reached ({why})\n")),
             }
             ui::print(&out)?;
         }

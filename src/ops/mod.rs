@@ -14,6 +14,7 @@ pub mod render;
 pub mod signal;
 pub mod uninstall;
 pub mod upgrade;
+pub mod version;
 pub mod workloads;
 
 use crate::cluster::{Cluster, ClusterError};

@@ -158,3 +158,34 @@ fn install_with_another_profile_removes_what_the_old_one_created() {
     let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
     assert_eq!(rec["data"]["profile"], "cluster");
 }
+
+/// `version` with a reachable cluster: the control plane, the recorded profile and the data
+/// plane per sidecar version, before and after an upgrade; without one, it says so.
+#[test]
+fn version_reports_control_and_data_plane() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install", "--profile", "local"]).expect_success();
+    shop(&c);
+    let run = with_istioctl(&c, "1.27.3", &["version"]);
+    run.expect_success()
+        .expect_stdout("control plane: Istio 1.27.3 at http://127.0.0.1:")
+        .expect_stdout("recorded: profile local, default injection")
+        // The two workload pods and the ingress gateway (a proxy too, as istioctl counts it).
+        .expect_stdout("data plane: 3 pods with a sidecar: 1.27.3 (3)");
+    with_istioctl(&c, "1.28.0", &["upgrade", "--skip-proxy-reset"]).expect_success();
+    let run = with_istioctl(&c, "1.28.0", &["version", "--output", "json"]);
+    run.expect_success();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["cluster"]["controlPlane"], "1.28.0");
+    assert_eq!(v["cluster"]["profile"], "local");
+    assert_eq!(
+        v["cluster"]["dataPlane"]["1.27.3"], 2,
+        "not restarted yet: {v}"
+    );
+    assert_eq!(
+        v["cluster"]["dataPlane"]["1.28.0"], 1,
+        "the gateway moved with istioctl: {v}"
+    );
+    let away = crate::util::success(crate::util::kyma_mesh().arg("version"));
+    assert!(away.contains("cluster: not reached ("), "{away}");
+}
