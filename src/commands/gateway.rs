@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::{GatewayArgs, GatewayCommand, GlobalArgs, Toggle};
-use crate::ops::gateway::{self, DebugRequest, GatewayError, RestartRequest};
+use crate::ops::gateway::{self, DebugRequest, RestartRequest};
 use crate::ui::{self, Ui};
 use crate::util::fmt_duration;
 
@@ -65,17 +65,13 @@ pub fn run(args: &GatewayArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
             ui::print(&stdout)?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => interrupted_or(e, ui),
-    }
-}
-
-fn interrupted_or(e: GatewayError, ui: &Ui) -> anyhow::Result<ExitCode> {
-    match e.interrupted() {
-        Some(code) => {
-            ui.error(&e.into());
-            Ok(ExitCode::from(code))
-        }
-        None => Err(e.into()),
+        Err(e) => match super::Interruptible::interrupted(&e) {
+            Some(code) => {
+                ui.error(&e.into());
+                Ok(ExitCode::from(code))
+            }
+            None => Err(e.into()),
+        },
     }
 }
 

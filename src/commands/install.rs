@@ -1,7 +1,6 @@
 //! `kyma-mesh install`: flags in, `ops::install` out.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::ops::install::{self, InstallRequest};
@@ -20,11 +19,8 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         fix: args.fix,
         upgrade: None,
     };
-    let rt = crate::ops::runtime()?;
-    let result = rt.block_on(install::install(&req, ui));
-    // Do not wait for a stuck watch or request after an interrupt or a timeout.
-    rt.shutdown_timeout(Duration::from_millis(100));
-    match result {
+    match super::block_on(ui, install::install(&req, ui))? {
+        Err(code) => Ok(code),
         Ok(s) if s.dry_run => Ok(ExitCode::SUCCESS),
         Ok(s) => {
             ui.info(&format!(
@@ -38,12 +34,5 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
             ));
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => match e.interrupted() {
-            Some(code) => {
-                ui.error(&e.into());
-                Ok(ExitCode::from(code))
-            }
-            None => Err(e.into()),
-        },
     }
 }

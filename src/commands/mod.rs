@@ -32,6 +32,50 @@ pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// An ops error that may be an interruption (SIGINT/SIGTERM: exit 130/143).
+pub(crate) trait Interruptible: std::error::Error + Send + Sync + 'static {
+    fn interrupted(&self) -> Option<u8>;
+}
+
+macro_rules! interruptible {
+    ($($t:ty),*) => {$(
+        impl Interruptible for $t {
+            fn interrupted(&self) -> Option<u8> {
+                <$t>::interrupted(self)
+            }
+        }
+    )*};
+}
+interruptible!(
+    crate::ops::install::InstallError,
+    crate::ops::upgrade::UpgradeError,
+    crate::ops::proxy_reset::run::RunError,
+    crate::ops::gateway::GatewayError,
+    crate::ops::uninstall::UninstallError
+);
+
+/// Runs one ops call on its own runtime, the same way for every command. An interruption is
+/// said here and becomes its exit code (`Ok(Err(code))`); any other error goes up to `lib.rs`.
+pub(crate) fn block_on<T, E: Interruptible>(
+    ui: &Ui,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<Result<T, ExitCode>> {
+    let rt = crate::ops::runtime()?;
+    let result = rt.block_on(work);
+    // Do not wait for a stuck watch or request after an interrupt or a timeout.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match e.interrupted() {
+            Some(code) => {
+                ui.error(&anyhow::Error::new(e));
+                Ok(Err(ExitCode::from(code)))
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

@@ -1,7 +1,6 @@
 //! `kyma-mesh proxy-reset`: flags in, `ops::proxy_reset::run` out.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::cli::{GlobalArgs, ProxyResetArgs};
 use crate::ops::proxy_reset::run::{self, Request};
@@ -22,20 +21,9 @@ pub fn run(args: &ProxyResetArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Resul
         wait: args.wait,
         timeout: args.timeout,
     };
-    let rt = crate::ops::runtime()?;
-    let result = rt.block_on(run::run(&req, ui));
-    rt.shutdown_timeout(Duration::from_millis(100));
-    let result = match result {
+    let result = match super::block_on(ui, run::run(&req, ui))? {
         Ok(r) => r,
-        Err(e) => {
-            return match e.interrupted() {
-                Some(code) => {
-                    ui.error(&e.into());
-                    Ok(ExitCode::from(code))
-                }
-                None => Err(e.into()),
-            };
-        }
+        Err(code) => return Ok(code),
     };
     if args.output.is_some() {
         let doc = output::document(

@@ -1,7 +1,6 @@
 //! `kyma-mesh uninstall`: flags in, `ops::uninstall` out.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::cli::{GlobalArgs, UninstallArgs};
 use crate::ops::uninstall::{self, UninstallRequest};
@@ -17,10 +16,8 @@ pub fn run(args: &UninstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result
         dry_run: args.dry_run,
         timeout: args.timeout,
     };
-    let rt = crate::ops::runtime()?;
-    let result = rt.block_on(uninstall::uninstall(&req, ui));
-    rt.shutdown_timeout(Duration::from_millis(100));
-    match result {
+    match super::block_on(ui, uninstall::uninstall(&req, ui))? {
+        Err(code) => Ok(code),
         Ok(s) if s.dry_run => {
             ui::print(&s.stdout)?;
             Ok(ExitCode::SUCCESS)
@@ -35,12 +32,5 @@ pub fn run(args: &UninstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result
             ));
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => match e.interrupted() {
-            Some(code) => {
-                ui.error(&e.into());
-                Ok(ExitCode::from(code))
-            }
-            None => Err(e.into()),
-        },
     }
 }

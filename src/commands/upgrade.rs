@@ -1,7 +1,6 @@
 //! `kyma-mesh upgrade`: flags in, `ops::upgrade` out, and the before -> after summary.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::cli::{GlobalArgs, UpgradeArgs};
 use crate::ops::install::InstallRequest;
@@ -24,20 +23,9 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         skip_proxy_reset: args.skip_proxy_reset,
         concurrency: args.concurrency.into(),
     };
-    let rt = crate::ops::runtime()?;
-    let result = rt.block_on(upgrade::upgrade(&req, ui));
-    rt.shutdown_timeout(Duration::from_millis(100));
-    let s = match result {
+    let s = match super::block_on(ui, upgrade::upgrade(&req, ui))? {
         Ok(s) => s,
-        Err(e) => {
-            return match e.interrupted() {
-                Some(code) => {
-                    ui.error(&e.into());
-                    Ok(ExitCode::from(code))
-                }
-                None => Err(e.into()),
-            };
-        }
+        Err(code) => return Ok(code),
     };
     if s.install.dry_run {
         return Ok(ExitCode::SUCCESS);
