@@ -676,3 +676,139 @@ fn no_shell_and_no_insecure_tls_in_the_sources() {
         }
     }
 }
+
+/// proxy-reset under 10% faults restarts every rollable outdated workload exactly once: the
+/// same patches a fault-free run makes, each landing once (retries resend, kube-sim's log
+/// shows at most one successful patch per workload).
+#[test]
+fn proxy_reset_under_ten_percent_faults_restarts_each_workload_exactly_once() {
+    use std::collections::BTreeMap;
+    let opts = testkit::GenOptions {
+        pods: 150,
+        outdated_fraction: 0.4,
+        ..Default::default()
+    };
+    let run = |faults: Option<Faults>| {
+        let c = Cluster::with(testkit::KubeSim::builder().generate(opts.clone()));
+        if let Some(f) = faults {
+            c.sim.set_faults(f);
+        }
+        let out = c.run(&["proxy-reset", "-v"]);
+        c.sim.clear_faults();
+        let mut patched: BTreeMap<String, usize> = BTreeMap::new();
+        for w in out
+            .writes
+            .iter()
+            .filter(|w| w.succeeded() && w.verb == "patch")
+        {
+            let key = format!(
+                "{} {}/{}",
+                w.resource,
+                w.namespace.clone().unwrap_or_default(),
+                w.name.clone().unwrap_or_default()
+            );
+            *patched.entry(key).or_insert(0) += 1;
+        }
+        (out, patched)
+    };
+    let (clean, want) = run(None);
+    clean.expect_success();
+    assert!(
+        want.len() > 5,
+        "the fixture has rollable outdated workloads: {want:?}"
+    );
+    for seed in [3, 4] {
+        let (out, got) = run(Some(ten_percent(seed)));
+        out.expect_success();
+        assert!(
+            out.stderr.contains("retrying") || out.writes.iter().any(|w| !w.succeeded()),
+            "seed {seed}: the faults were hit:\n{}",
+            out.stderr
+        );
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "seed {seed}: the same workloads are restarted"
+        );
+        assert!(
+            got.values().all(|n| *n == 1),
+            "seed {seed}: each exactly once: {got:?}"
+        );
+    }
+}
+
+fn spawn_install(c: &Cluster, fail: &str) -> std::process::Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
+    for (k, v) in c.kyma_mesh().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.arg("install")
+        .env("FAKE_ISTIOCTL_FAIL", fail)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kyma-mesh")
+}
+
+/// SIGTERM (a CI runner, systemd) while istioctl runs: istioctl's process group is stopped, the
+/// temporary IstioOperator is removed, exit 143 with what state the cluster may be in, no
+/// patch is applied, and a re-run completes.
+#[test]
+fn sigterm_during_istioctl_exits_143_and_a_rerun_completes() {
+    let c = Cluster::new();
+    let child = spawn_install(&c, "hang");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.install_call().is_none() {
+        assert!(Instant::now() < deadline, "istioctl install never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let file = c
+        .install_call()
+        .and_then(|call| call.files.keys().next().cloned());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("SIGTERM"), "{err}");
+    assert!(err.contains("partial Istio installation"), "{err}");
+    if let Some(f) = file {
+        assert!(
+            !std::path::Path::new(&f).exists(),
+            "temporary file {f} removed"
+        );
+    }
+    assert!(
+        c.kyma_mesh_writes().is_empty(),
+        "no patch after a stopped istioctl"
+    );
+    c.run(&["install"]).expect_success();
+}
+
+/// istioctl that prints garbage for its version, or is killed by a signal mid-install: one
+/// clear error each, exit 1, and no Kyma patch after a failed run.
+#[test]
+fn garbage_and_killed_istioctl_end_in_one_clear_error() {
+    let c = Cluster::new();
+    let mut cmd = c.kyma_mesh();
+    cmd.env("FAKE_ISTIOCTL_FAIL", "garbage:version")
+        .arg("install");
+    let run = c.run_cmd(&mut cmd, &["install (istioctl prints garbage)"]);
+    run.expect_code(1)
+        .expect_stderr("× istioctl")
+        .expect_no_writes();
+    let mut cmd = c.kyma_mesh();
+    cmd.env("FAKE_ISTIOCTL_FAIL", "signal:install")
+        .arg("install");
+    let run = c.run_cmd(&mut cmd, &["install (istioctl killed)"]);
+    run.expect_code(1)
+        .expect_stderr("killed by signal 9")
+        .expect_stderr("No Kyma patches were applied");
+    assert!(c.kyma_mesh_writes().is_empty());
+}
