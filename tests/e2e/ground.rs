@@ -213,12 +213,21 @@ impl Ground {
         assert!(ns.starts_with(NS_PREFIX), "only the suite's own namespaces");
         let _ = self
             .kubectl_cmd()
-            .args(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"])
+            .args([
+                "delete",
+                "namespace",
+                ns,
+                "--wait=false",
+                "--ignore-not-found",
+            ])
             .output();
     }
 
     /// `resourceVersion` of each of the given objects that exists.
-    pub fn resource_versions(&self, objects: &[(&str, Option<&str>, &str)]) -> BTreeMap<String, String> {
+    pub fn resource_versions(
+        &self,
+        objects: &[(&str, Option<&str>, &str)],
+    ) -> BTreeMap<String, String> {
         objects
             .iter()
             .filter_map(|(res, ns, name)| {
@@ -262,7 +271,11 @@ impl Ground {
                 "timed out on {} waiting for {what}",
                 self.name()
             );
-            std::thread::sleep(Duration::from_millis(if self.is_real() { 2000 } else { 50 }));
+            std::thread::sleep(Duration::from_millis(if self.is_real() {
+                2000
+            } else {
+                50
+            }));
         }
     }
 }
