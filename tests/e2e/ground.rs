@@ -20,7 +20,7 @@ pub enum Istioctl {
 pub enum Ground {
     /// In-process kube-sim; fake-istioctl as `istioctl` on PATH (1.27.3 -> 1.28.0).
     KubeSim {
-        sim: testkit::KubeSim,
+        sim: Box<testkit::KubeSim>,
         bin: tempfile::TempDir,
     },
     /// A real cluster by kubeconfig context, real istioctl.
@@ -41,7 +41,10 @@ impl Ground {
         let sim = testkit::KubeSim::builder().start().expect("start kube-sim");
         let bin = tempfile::tempdir().expect("tempdir");
         testkit::install_fake_istioctl(bin.path()).expect("fake-istioctl is built");
-        Ground::KubeSim { sim, bin }
+        Ground::KubeSim {
+            sim: Box::new(sim),
+            bin,
+        }
     }
 
     /// The real ground from the environment; `None` when `KYMA_MESH_E2E_CONTEXT` is unset.
