@@ -1,0 +1,31 @@
+//! End-to-end: the user's journey (check --pre, install, check, a second install, injection,
+//! upgrade, proxy-reset, gateway restart, uninstall) as scenarios shared by two grounds: kube-sim
+//! with fake-istioctl (every `cargo test`) and a real cluster with real istioctl (on request:
+//! README "Testing against a real cluster").
+
+// Tests drive processes (kyma-mesh, kubectl); the product's boundary lints are not for them.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
+mod ground;
+mod scenarios;
+
+use ground::Ground;
+use scenarios::Journey;
+
+#[test]
+fn journey_on_kube_sim() {
+    let g = Ground::kube_sim();
+    Journey::new(&g).all();
+}
+
+/// `KYMA_MESH_E2E_CONTEXT=k3d-kyma-mesh cargo test --test e2e -- --ignored --test-threads 1`
+#[test]
+#[ignore = "needs a real cluster: set KYMA_MESH_E2E_CONTEXT (README \"Testing against a real cluster\")"]
+fn journey_on_a_real_cluster() {
+    let Some(g) = Ground::real_from_env() else {
+        eprintln!("SKIPPED: set KYMA_MESH_E2E_CONTEXT to a kind, k3d or minikube context");
+        return;
+    };
+    eprintln!("e2e on {}", g.name());
+    Journey::new(&g).all();
+}

@@ -1,0 +1,400 @@
+//! The user's journey, one function per step, each taking the ground it runs on. The same
+//! functions run against kube-sim in every `cargo test` and against a real cluster on request.
+
+use serde_json::{Value, json};
+
+use crate::ground::{Ground, Istioctl, NS_PREFIX};
+
+/// One finished kyma-mesh run, with everything a failed assertion needs.
+pub struct Run {
+    pub command: String,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn expect_success(&self) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "`{}` failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "`{}`: stdout is not JSON ({e}):\n{}",
+                self.command, self.stdout
+            )
+        })
+    }
+}
+
+pub fn run(g: &Ground, istioctl: Istioctl, args: &[&str]) -> Run {
+    let out = g
+        .kyma_mesh(istioctl)
+        .args(args)
+        .output()
+        .expect("run kyma-mesh");
+    Run {
+        command: format!("kyma-mesh {} (on {})", args.join(" "), g.name()),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The state the journey carries from step to step.
+pub struct Journey<'g> {
+    pub g: &'g Ground,
+    /// The namespace the suite created for its workload (prefix [`NS_PREFIX`]).
+    pub ns: String,
+    /// The istioctl the control plane was last installed with.
+    pub istioctl: Istioctl,
+}
+
+impl Drop for Journey<'_> {
+    fn drop(&mut self) {
+        // A real cluster keeps nothing of the suite's; kube-sim goes away with its handle.
+        if self.g.is_real() {
+            self.g.delete_namespace(&self.ns);
+        }
+    }
+}
+
+impl<'g> Journey<'g> {
+    pub fn new(g: &'g Ground) -> Journey<'g> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        Journey {
+            g,
+            ns: format!("{NS_PREFIX}{}-{nanos:x}", std::process::id()),
+            istioctl: Istioctl::From,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(self.g, self.istioctl, args)
+    }
+
+    /// Every step, in the order a user takes them.
+    pub fn all(&mut self) {
+        self.check_pre_passes();
+        self.install_leaves_the_seeds_configuration();
+        self.check_passes();
+        self.second_install_changes_nothing();
+        self.injection_enable_gives_the_workload_a_sidecar();
+        self.upgrade_moves_the_control_plane();
+        self.proxy_reset_leaves_nothing_outdated();
+        self.gateway_restart_replaces_the_gateway_pods();
+        self.uninstall_leaves_no_istio_objects();
+    }
+
+    pub fn check_pre_passes(&self) {
+        self.run(&["check", "--pre"]).expect_success();
+    }
+
+    pub fn install_leaves_the_seeds_configuration(&self) {
+        self.run(&["install", "--profile", "local"])
+            .expect_success();
+        assert_seed_configuration(self.g);
+    }
+
+    pub fn check_passes(&self) {
+        self.run(&["check"]).expect_success();
+    }
+
+    /// kyma-mesh's own objects are not rewritten. istioctl re-applies its webhook
+    /// configuration on every install (resetting what it owns), so kyma-mesh re-applies its
+    /// tuning there; the record `kyma-mesh-config` notes each install.
+    pub fn second_install_changes_nothing(&self) {
+        // Not istio-system's Namespace: istioctl applies it on every install too.
+        let objects: [(&str, Option<&str>, &str); 4] = [
+            (
+                "peerauthentications.security.istio.io",
+                Some("istio-system"),
+                "default",
+            ),
+            (
+                "destinationrules.networking.istio.io",
+                Some("istio-system"),
+                "api-server",
+            ),
+            (
+                "destinationrules.networking.istio.io",
+                Some("istio-system"),
+                "istio-ingressgateway",
+            ),
+            ("namespace", None, "kube-system"),
+        ];
+        let before = self.g.resource_versions(&objects);
+        assert_eq!(
+            before.len(),
+            objects.len(),
+            "kyma-mesh's objects exist: {before:?}"
+        );
+        let writes = self.g.kyma_mesh_writes_during(|| {
+            self.run(&["install", "--profile", "local"])
+                .expect_success();
+        });
+        let after = self.g.resource_versions(&objects);
+        assert_eq!(
+            before, after,
+            "a second install changed kyma-mesh's objects"
+        );
+        if let Some(writes) = writes {
+            let again: Vec<&String> = writes
+                .iter()
+                .filter(|w| !w.ends_with("/configmaps/kyma-mesh-config"))
+                .filter(|w| !w.contains("mutatingwebhookconfigurations"))
+                .collect();
+            assert!(again.is_empty(), "a second install rewrote {again:?}");
+        }
+        assert_seed_configuration(self.g);
+    }
+
+    /// A namespace that opted out, with nginx in it: no sidecar until `injection enable
+    /// --restart`, then every pod has one.
+    pub fn injection_enable_gives_the_workload_a_sidecar(&self) {
+        let ns = self.ns.as_str();
+        self.g
+            .apply(&json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"istio-injection": "disabled"}}}));
+        self.g.apply(&nginx(ns));
+        self.g
+            .eventually("nginx to run", || !live_pods(self.g, ns).is_empty());
+        assert_eq!(
+            with_sidecar(&live_pods(self.g, ns)),
+            0,
+            "opted out: no sidecar yet"
+        );
+
+        self.run(&["injection", "enable", "--namespace", ns, "--restart"])
+            .expect_success();
+        let label =
+            self.g.must_get("namespace", None, ns)["metadata"]["labels"]["istio-injection"].clone();
+        assert_eq!(label, "enabled");
+        self.g.eventually("nginx pods with sidecars only", || {
+            let pods = live_pods(self.g, ns);
+            !pods.is_empty() && with_sidecar(&pods) == pods.len()
+        });
+    }
+
+    /// `upgrade` to the next minor when two istioctl binaries are given (kube-sim always has
+    /// them). Proxies are left to the next step, which limits itself to the suite's namespace.
+    pub fn upgrade_moves_the_control_plane(&mut self) {
+        if !self.g.can_upgrade() {
+            eprintln!(
+                "SKIPPED: upgrade (set ISTIOCTL_FROM and ISTIOCTL_TO to two adjacent minors)"
+            );
+            return;
+        }
+        let before = istiod_image(self.g);
+        self.istioctl = Istioctl::To;
+        self.run(&["upgrade", "--skip-proxy-reset"])
+            .expect_success();
+        let after = istiod_image(self.g);
+        assert_ne!(before, after, "istiod runs the new version");
+        let rec = self
+            .g
+            .must_get("configmap", Some("istio-system"), "kyma-mesh-config");
+        assert_eq!(
+            rec["data"]["profile"], "local",
+            "the recorded profile is kept"
+        );
+        assert_seed_configuration(self.g);
+    }
+
+    pub fn proxy_reset_leaves_nothing_outdated(&self) {
+        let ns = self.ns.as_str();
+        let run = self.run(&[
+            "proxy-reset",
+            "--wait",
+            "--namespace",
+            ns,
+            "--output",
+            "json",
+        ]);
+        run.expect_success();
+        let doc = run.json();
+        assert_eq!(doc["summary"]["failed"], 0, "{doc}");
+        assert_eq!(doc["stillOutdated"], json!([]), "{doc}");
+        let expected = doc["expectedImage"]
+            .as_str()
+            .expect("expectedImage")
+            .to_string();
+        let what = format!("every nginx sidecar on {expected} (proxy-reset said {doc})");
+        self.g.eventually(&what, || {
+            let pods = live_pods(self.g, ns);
+            !pods.is_empty()
+                && pods.iter().all(|p| {
+                    // The flavour (`-distroless`) may differ; the version may not.
+                    proxy_image(p).is_some_and(|i| i.starts_with(&expected))
+                })
+        });
+    }
+
+    pub fn gateway_restart_replaces_the_gateway_pods(&self) {
+        let before = names(&live_pods_of(
+            self.g,
+            "istio-system",
+            "app=istio-ingressgateway",
+        ));
+        assert!(!before.is_empty(), "the gateway runs");
+        self.run(&["gateway", "restart", "--wait"]).expect_success();
+        let after = names(&live_pods_of(
+            self.g,
+            "istio-system",
+            "app=istio-ingressgateway",
+        ));
+        assert!(!after.is_empty());
+        assert!(
+            after.iter().all(|p| !before.contains(p)),
+            "every gateway pod replaced: {before:?} -> {after:?}"
+        );
+    }
+
+    pub fn uninstall_leaves_no_istio_objects(&self) {
+        self.run(&["uninstall", "--force"]).expect_success();
+        for kind in ISTIO_KINDS {
+            let left = self.g.list(kind, None, None);
+            assert!(
+                left.is_empty(),
+                "{kind} left after uninstall: {}",
+                names(&left).join(", ")
+            );
+        }
+        assert!(
+            self.g
+                .get("deployment", Some("istio-system"), "istiod")
+                .is_none()
+        );
+        assert!(
+            self.g
+                .get(
+                    "mutatingwebhookconfigurations",
+                    None,
+                    "istio-sidecar-injector"
+                )
+                .is_none()
+        );
+        assert!(
+            self.g
+                .get("configmap", Some("istio-system"), "kyma-mesh-config")
+                .is_none()
+        );
+        let crds: Vec<String> = names(&self.g.list("customresourcedefinitions", None, None))
+            .into_iter()
+            .filter(|n| n.ends_with(".istio.io"))
+            .collect();
+        assert!(crds.is_empty(), "Istio CRDs left: {crds:?}");
+    }
+}
+
+const ISTIO_KINDS: [&str; 6] = [
+    "virtualservices.networking.istio.io",
+    "destinationrules.networking.istio.io",
+    "gateways.networking.istio.io",
+    "authorizationpolicies.security.istio.io",
+    "peerauthentications.security.istio.io",
+    "envoyfilters.networking.istio.io",
+];
+
+/// The seed's post-install configuration, read back with kubectl.
+fn assert_seed_configuration(g: &Ground) {
+    let pa = g.must_get(
+        "peerauthentications.security.istio.io",
+        Some("istio-system"),
+        "default",
+    );
+    assert_eq!(pa["spec"]["mtls"]["mode"], "STRICT");
+    let dr = g.must_get(
+        "destinationrules.networking.istio.io",
+        Some("istio-system"),
+        "api-server",
+    );
+    assert_eq!(dr["spec"]["host"], "kubernetes.default.svc.cluster.local");
+    assert_eq!(dr["spec"]["trafficPolicy"]["tls"]["mode"], "DISABLE");
+    let wh = g.must_get(
+        "mutatingwebhookconfigurations",
+        None,
+        "istio-sidecar-injector",
+    );
+    let hooks: Vec<&Value> = wh["webhooks"]
+        .as_array()
+        .expect("webhooks")
+        .iter()
+        .filter(|h| {
+            h["name"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("sidecar-injector.istio.io")
+        })
+        .collect();
+    assert!(!hooks.is_empty(), "the injector's webhooks exist");
+    for h in hooks {
+        assert_eq!(h["timeoutSeconds"], 10, "{}", h["name"]);
+    }
+}
+
+fn nginx(ns: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": ns},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "nginx:1.27-alpine",
+                                                       "ports": [{"containerPort": 80}]}]}}},
+    })
+}
+
+/// Pods that are not being deleted (a real server keeps terminating pods listed for a while).
+fn live_pods_of(g: &Ground, ns: &str, selector: &str) -> Vec<Value> {
+    g.list("pods", Some(ns), Some(selector))
+        .into_iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .collect()
+}
+
+fn live_pods(g: &Ground, ns: &str) -> Vec<Value> {
+    live_pods_of(g, ns, "app=web")
+}
+
+fn proxy_image(pod: &Value) -> Option<String> {
+    let spec = &pod["spec"];
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| spec[*k].as_array())
+        .flatten()
+        .find(|c| c["name"] == "istio-proxy")
+        .and_then(|c| c["image"].as_str().map(String::from))
+}
+
+fn with_sidecar(pods: &[Value]) -> usize {
+    pods.iter().filter(|p| proxy_image(p).is_some()).count()
+}
+
+fn names(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str().map(String::from))
+        .collect()
+}
+
+fn istiod_image(g: &Ground) -> String {
+    let d = g.must_get("deployment", Some("istio-system"), "istiod");
+    d["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
