@@ -812,3 +812,71 @@ fn garbage_and_killed_istioctl_end_in_one_clear_error() {
         .expect_stderr("No Kyma patches were applied");
     assert!(c.kyma_mesh_writes().is_empty());
 }
+
+/// SIGTERM while proxy-reset restarts workloads (every request slowed so the window is wide):
+/// exit 143 saying what was not finished, and a re-run restarts what is left, none twice.
+#[test]
+fn sigterm_during_proxy_reset_exits_143_and_a_rerun_finishes() {
+    let c = Cluster::with(testkit::KubeSim::builder().generate(testkit::GenOptions {
+        pods: 120,
+        outdated_fraction: 0.5,
+        ..Default::default()
+    }));
+    c.sim
+        .set_faults(Faults::none().with_latency(Duration::from_millis(150), Duration::ZERO));
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
+    for (k, v) in c.kyma_mesh().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let child = cmd
+        .args(["proxy-reset", "--concurrency", "1"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !c
+        .sim
+        .writes()
+        .iter()
+        .any(|w| w.verb == "patch" || w.verb == "delete")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "proxy-reset never started restarting"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("interrupted by SIGTERM while restarting workloads"),
+        "{err}"
+    );
+    c.sim.clear_faults();
+    let first: std::collections::BTreeSet<String> = c
+        .sim
+        .writes()
+        .iter()
+        .filter(|w| w.succeeded() && w.verb == "patch")
+        .filter_map(|w| w.name.clone())
+        .collect();
+    let rerun = c.run(&["proxy-reset", "--wait"]);
+    rerun.expect_success();
+    for w in rerun
+        .writes
+        .iter()
+        .filter(|w| w.succeeded() && w.verb == "patch")
+    {
+        let name = w.name.clone().unwrap_or_default();
+        assert!(!first.contains(&name), "{name} restarted twice");
+    }
+}
