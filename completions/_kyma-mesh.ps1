@@ -32,15 +32,15 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the merged IstioOperator: the profile, your overrides and --set values, validated')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Upgrade Istio by one minor (or a patch) and move every sidecar with it')
+            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style')
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")')
             [CompletionResult]::new('injection', 'injection', [CompletionResultType]::ParameterValue, 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove Istio and everything kyma-mesh added to the cluster')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version and the istioctl it would use')
-            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -57,19 +57,6 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Show, for every value, the source that set it (profile, file:line:column, --set #N)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'kyma-mesh;completions' {
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
@@ -122,6 +109,45 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing')
             [CompletionResult]::new('--skip-proxy-reset', '--skip-proxy-reset', [CompletionResultType]::ParameterName, 'Do not restart workloads after the control plane moved (run proxy-reset yourself)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kyma-mesh;proxy-reset' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
+            [CompletionResult]::new('--exclude-namespace', '--exclude-namespace', [CompletionResultType]::ParameterName, 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Workloads restarted at the same time')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the plan or the result as JSON (shape in README "proxy-reset")')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)')
+            [CompletionResult]::new('--missing-sidecars', '--missing-sidecars', [CompletionResultType]::ParameterName, 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kyma-mesh;check' {
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--istioctl', '--istioctl', [CompletionResultType]::ParameterName, 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Only what install needs before anything is installed (the install preflight without the configuration)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
@@ -318,35 +344,9 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'kyma-mesh;proxy-reset' {
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
-            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only pods in this namespace (repeatable; default: all namespaces)')
-            [CompletionResult]::new('--exclude-namespace', '--exclude-namespace', [CompletionResultType]::ParameterName, 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Workloads restarted at the same time')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the plan or the result as JSON (shape in README "proxy-reset")')
+        'kyma-mesh;completions' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)')
-            [CompletionResult]::new('--missing-sidecars', '--missing-sidecars', [CompletionResultType]::ParameterName, 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'kyma-mesh;check' {
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--istioctl', '--istioctl', [CompletionResultType]::ParameterName, 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
-            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
-            [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Only what install needs before anything is installed (the install preflight without the configuration)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but errors')
@@ -359,28 +359,31 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
         }
         'kyma-mesh;help' {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the merged IstioOperator: the profile, your overrides and --set values, validated')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Upgrade Istio by one minor (or a patch) and move every sidecar with it')
+            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style')
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")')
             [CompletionResult]::new('injection', 'injection', [CompletionResultType]::ParameterValue, 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove Istio and everything kyma-mesh added to the cluster')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version and the istioctl it would use')
-            [CompletionResult]::new('proxy-reset', 'proxy-reset', [CompletionResultType]::ParameterValue, 'Restart workloads whose Istio sidecar is not the installed Istio''s version')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'kyma-mesh;help;render' {
             break
         }
-        'kyma-mesh;help;completions' {
-            break
-        }
         'kyma-mesh;help;install' {
             break
         }
         'kyma-mesh;help;upgrade' {
+            break
+        }
+        'kyma-mesh;help;proxy-reset' {
+            break
+        }
+        'kyma-mesh;help;check' {
             break
         }
         'kyma-mesh;help;gateway' {
@@ -415,10 +418,7 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
         'kyma-mesh;help;version' {
             break
         }
-        'kyma-mesh;help;proxy-reset' {
-            break
-        }
-        'kyma-mesh;help;check' {
+        'kyma-mesh;help;completions' {
             break
         }
         'kyma-mesh;help;help' {

@@ -146,7 +146,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render completions install upgrade gateway injection uninstall version proxy-reset check help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render install upgrade proxy-reset check gateway injection uninstall version completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,7 +354,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render completions install upgrade gateway injection uninstall version proxy-reset check help"
+            opts="render install upgrade proxy-reset check gateway injection uninstall version completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,15 +29,15 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-            cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand upgrade 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
+            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
             cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
-            cand version 'Print kyma-mesh''s version and the istioctl it would use'
-            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
-            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
+            cand version 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
+            cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
@@ -53,18 +53,6 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --context 'The kubeconfig context to use (default: the current context)'
             cand --skip-validation 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)'
             cand --explain 'Show, for every value, the source that set it (profile, file:line:column, --set #N)'
-            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-            cand -q 'Nothing on stderr but errors'
-            cand --quiet 'Nothing on stderr but errors'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'kyma-mesh;completions'= {
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
-            cand --context 'The kubeconfig context to use (default: the current context)'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand -q 'Nothing on stderr but errors'
@@ -115,6 +103,43 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --skip-validation 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)'
             cand --dry-run 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
             cand --skip-proxy-reset 'Do not restart workloads after the control plane moved (run proxy-reset yourself)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;proxy-reset'= {
+            cand -n 'Only pods in this namespace (repeatable; default: all namespaces)'
+            cand --namespace 'Only pods in this namespace (repeatable; default: all namespaces)'
+            cand --exclude-namespace 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)'
+            cand --concurrency 'Workloads restarted at the same time'
+            cand --timeout 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m'
+            cand --output 'Print the plan or the result as JSON (shape in README "proxy-reset")'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --wait 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
+            cand --missing-sidecars 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kyma-mesh;check'= {
+            cand --wait 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)'
+            cand --output 'Output format'
+            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand --pre 'Only what install needs before anything is installed (the install preflight without the configuration)'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand -q 'Nothing on stderr but errors'
@@ -292,34 +317,9 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'kyma-mesh;proxy-reset'= {
-            cand -n 'Only pods in this namespace (repeatable; default: all namespaces)'
-            cand --namespace 'Only pods in this namespace (repeatable; default: all namespaces)'
-            cand --exclude-namespace 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)'
-            cand --concurrency 'Workloads restarted at the same time'
-            cand --timeout 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m'
-            cand --output 'Print the plan or the result as JSON (shape in README "proxy-reset")'
+        &'kyma-mesh;completions'= {
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use (default: the current context)'
-            cand --dry-run 'Print the plan and change nothing'
-            cand --wait 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
-            cand --missing-sidecars 'Also restart pods that should have a sidecar (by the injector''s namespace and pod selectors) and have none'
-            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-            cand -q 'Nothing on stderr but errors'
-            cand --quiet 'Nothing on stderr but errors'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'kyma-mesh;check'= {
-            cand --wait 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)'
-            cand --output 'Output format'
-            cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
-            cand --context 'The kubeconfig context to use (default: the current context)'
-            cand --pre 'Only what install needs before anything is installed (the install preflight without the configuration)'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand -q 'Nothing on stderr but errors'
@@ -331,24 +331,26 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         }
         &'kyma-mesh;help'= {
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-            cand completions 'Print a shell completion script'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
             cand upgrade 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
+            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
+            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
             cand gateway 'Fix and investigate the ingress gateway (seed: "Can''t access Console UI or other endpoints")'
             cand injection 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
-            cand version 'Print kyma-mesh''s version and the istioctl it would use'
-            cand proxy-reset 'Restart workloads whose Istio sidecar is not the installed Istio''s version'
-            cand check 'Diagnose the mesh: seed 000''s troubleshooting guide as checks, linkerd-style'
+            cand version 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
+            cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;help;render'= {
         }
-        &'kyma-mesh;help;completions'= {
-        }
         &'kyma-mesh;help;install'= {
         }
         &'kyma-mesh;help;upgrade'= {
+        }
+        &'kyma-mesh;help;proxy-reset'= {
+        }
+        &'kyma-mesh;help;check'= {
         }
         &'kyma-mesh;help;gateway'= {
             cand restart 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
@@ -373,9 +375,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         }
         &'kyma-mesh;help;version'= {
         }
-        &'kyma-mesh;help;proxy-reset'= {
-        }
-        &'kyma-mesh;help;check'= {
+        &'kyma-mesh;help;completions'= {
         }
         &'kyma-mesh;help;help'= {
         }

@@ -31,15 +31,15 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s q -l quiet -d 'Noth
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "upgrade" -d 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "gateway" -d 'Fix and investigate the ingress gateway (seed: "Can\'t access Console UI or other endpoints")'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "injection" -d 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "uninstall" -d 'Remove Istio and everything kyma-mesh added to the cluster'
-complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "version" -d 'Print kyma-mesh\'s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c kyma-mesh -n "__fish_kyma_mesh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -l profile -d 'Kyma\'s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
 cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
@@ -58,12 +58,6 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s v -l verb
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand render" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s q -l quiet -d 'Nothing on stderr but errors'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l profile -d 'Kyma\'s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]' -r -f -a "local\t'Minikube or k3d: small requests, one replica, NodePort gateway on ports 80/443'
 cluster\t'Any real cluster: LoadBalancer gateway, HPA 1-5'
 production\t'The cluster profile with increased resources and HPA for all components'"
@@ -102,6 +96,31 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s n -l namespace -d 'Only pods in this namespace (repeatable; default: all namespaces)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-namespace -d 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l concurrency -d 'Workloads restarted at the same time' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l output -d 'Print the plan or the result as JSON (shape in README "proxy-reset")' -r -f -a "json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l dry-run -d 'Print the plan and change nothing'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l wait -d 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l missing-sidecars -d 'Also restart pods that should have a sidecar (by the injector\'s namespace and pod selectors) and have none'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l wait -d 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l pre -d 'Only what install needs before anything is installed (the install preflight without the configuration)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand gateway; and not __fish_seen_subcommand_from restart debug help" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
@@ -197,42 +216,23 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s n -l namespace -d 'Only pods in this namespace (repeatable; default: all namespaces)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-namespace -d 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l concurrency -d 'Workloads restarted at the same time' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l output -d 'Print the plan or the result as JSON (shape in README "proxy-reset")' -r -f -a "json\t''"
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l dry-run -d 'Print the plan and change nothing'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l wait -d 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l missing-sidecars -d 'Also restart pods that should have a sidecar (by the injector\'s namespace and pod selectors) and have none'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l quiet -d 'Nothing on stderr but errors'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l wait -d 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l output -d 'Output format' -r -f -a "table\t''
-json\t''"
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l pre -d 'Only what install needs before anything is installed (the install preflight without the configuration)'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s q -l quiet -d 'Nothing on stderr but errors'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s V -l version -d 'Print version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "completions" -d 'Print a shell completion script'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "upgrade" -d 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "gateway" -d 'Fix and investigate the ingress gateway (seed: "Can\'t access Console UI or other endpoints")'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "injection" -d 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "uninstall" -d 'Remove Istio and everything kyma-mesh added to the cluster'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "version" -d 'Print kyma-mesh\'s version and the istioctl it would use'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render completions install upgrade gateway injection uninstall version proxy-reset check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s q -l quiet -d 'Nothing on stderr but errors'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "render" -d 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "install" -d 'Install Istio with Kyma\'s configuration: preflight, istioctl, Kyma\'s patches, readiness'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "upgrade" -d 'Upgrade Istio by one minor (or a patch) and move every sidecar with it'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "proxy-reset" -d 'Restart workloads whose Istio sidecar is not the installed Istio\'s version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "check" -d 'Diagnose the mesh: seed 000\'s troubleshooting guide as checks, linkerd-style'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "gateway" -d 'Fix and investigate the ingress gateway (seed: "Can\'t access Console UI or other endpoints")'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "injection" -d 'Sidecar injection of a namespace or a Deployment: switch it, or see who gets sidecars and why'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "uninstall" -d 'Remove Istio and everything kyma-mesh added to the cluster'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "version" -d 'Print kyma-mesh\'s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and not __fish_seen_subcommand_from render install upgrade proxy-reset check gateway injection uninstall version completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from gateway" -f -a "restart" -d 'Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from gateway" -f -a "debug" -d 'Switch the gateway\'s istio-proxy image between the distroless and the debug flavour'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand help; and __fish_seen_subcommand_from injection" -f -a "enable" -d 'Switch sidecar injection for a namespace or a Deployment'

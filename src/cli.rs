@@ -60,15 +60,15 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Render(RenderArgs),
-    Completions(CompletionsArgs),
     Install(InstallArgs),
     Upgrade(UpgradeArgs),
+    ProxyReset(ProxyResetArgs),
+    Check(CheckArgs),
     Gateway(GatewayArgs),
     Injection(InjectionArgs),
     Uninstall(UninstallArgs),
     Version(VersionArgs),
-    ProxyReset(ProxyResetArgs),
-    Check(CheckArgs),
+    Completions(CompletionsArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
@@ -263,7 +263,8 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Print kyma-mesh's version and the istioctl it would use.
+/// Print kyma-mesh's version, the istioctl it would use and, when the cluster answers, its
+/// control plane, recorded profile and data plane per sidecar version.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -4,7 +4,18 @@ use crate::util::{invalid, kyma_mesh, success};
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["render", "install", "completions", "version"] {
+    for cmd in [
+        "render",
+        "install",
+        "upgrade",
+        "proxy-reset",
+        "check",
+        "gateway",
+        "injection",
+        "uninstall",
+        "version",
+        "completions",
+    ] {
         let help = success(kyma_mesh().args([cmd, "--help"]));
         assert!(
             help.contains("Examples:"),
