@@ -261,7 +261,28 @@ pub async fn verify(
         })
         .collect();
     let planned: BTreeSet<&WorkloadRef> = plan.workloads.iter().map(|w| &w.workload).collect();
-    let rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
+    // A finished rollout can still show an old pod for a moment (its deletion is graceful,
+    // or the old ReplicaSet is scaled down after the new one is available): while a pod the
+    // plan restarted is still there and the deadline allows, look again rather than blame the
+    // injector.
+    let restarted_uids: BTreeSet<&str> = plan
+        .workloads
+        .iter()
+        .filter(|w| w.action == WorkloadAction::Rollout)
+        .filter(|w| !reverted.contains(&w.workload) && !failed.contains_key(&w.workload))
+        .filter(|w| !unfinished.iter().any(|(u, _)| u == &w.workload))
+        .flat_map(|w| w.pods.iter().map(|(_, uid)| uid.as_str()))
+        .collect();
+    let mut rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
+    while Instant::now() < deadline
+        && rescan
+            .pods
+            .iter()
+            .any(|p| restarted_uids.contains(p.uid.as_str()))
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
+    }
     let mut still = Vec::new();
     for p in &rescan.pods {
         let Some(w) = p.target.workload() else {
