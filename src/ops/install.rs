@@ -391,16 +391,41 @@ fn validate_locally(
     local: &crate::config::RenderRequest,
     req: &InstallRequest,
 ) -> Result<(), InstallError> {
-    // Cluster overrides come first and a recorded profile may replace the default: either can
-    // make a schema-level problem go away, so only structural ones are final here.
-    let cluster_may_add = req.from_configmap.is_some()
-        || req.config.files.is_empty()
-        || !req.config.profile_given
-        || req.upgrade.is_some();
+    use crate::config::{InjectionMode, Profile};
+    // Cluster overrides come first and can make a schema-level problem go away, so with them
+    // only structural problems (syntax, a bad --set) are final here.
+    let cluster_may_add = req.from_configmap.is_some() || req.config.files.is_empty();
     match render::validate_quietly(local) {
-        Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),
-        Err(e) => Err(e.into()),
         Ok(_) => Ok(()),
+        Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),
+        // The recorded profile or injection mode may replace the default: the input is invalid
+        // for certain only when it is invalid with every profile and mode it could meet.
+        Err(e @ ConfigError::Invalid(_))
+            if !req.config.profile_given || !req.config.injection_given =>
+        {
+            let profiles = if req.config.profile_given {
+                vec![local.profile]
+            } else {
+                vec![Profile::Local, Profile::Cluster, Profile::Production]
+            };
+            let modes = if req.config.injection_given {
+                vec![local.injection]
+            } else {
+                vec![InjectionMode::Default, InjectionMode::OptIn]
+            };
+            for profile in profiles {
+                for &injection in &modes {
+                    let mut other = local.clone();
+                    other.profile = profile;
+                    other.injection = injection;
+                    if render::validate_quietly(&other).is_ok() {
+                        return Ok(());
+                    }
+                }
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

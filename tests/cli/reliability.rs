@@ -880,3 +880,24 @@ fn sigterm_during_proxy_reset_exits_143_and_a_rerun_finishes() {
         assert!(!first.contains(&name), "{name} restarted twice");
     }
 }
+
+/// A misspelt field is invalid whatever profile the record may hold, so it is reported (exit
+/// 2) before the first request, even with an unreachable context and no --profile.
+#[test]
+fn an_unknown_field_is_reported_before_the_network_without_profile() {
+    let c = Cluster::new();
+    let f = Files::new(&[(
+        "typo.yaml",
+        "kind: IstioOperator\nspec:\n  components:\n    pilott: {}\n",
+    )]);
+    let file = f.path("typo.yaml").display().to_string();
+    let run = c.run(&["--context", "unreachable", "install", "-o", &file]);
+    run.expect_code(2)
+        .expect_stderr("typo.yaml:4:5")
+        .expect_stderr("did you mean `pilot`?");
+    assert!(
+        !run.stderr.contains("cluster answers"),
+        "no request was made: {}",
+        run.stderr
+    );
+}
