@@ -92,7 +92,17 @@ pub async fn write(cluster: &Cluster, record: &Record) -> Result<(), ClusterErro
         .await
 }
 
-/// The current time in RFC 3339 (UTC), as the record and kubectl's restartedAt use.
+/// A `kubectl.kubernetes.io/restartedAt` value: RFC 3339 with nanoseconds. kubectl writes whole
+/// seconds, so two restarts within one second (an `injection --restart` right before a
+/// `proxy-reset`) would write the same template and restart nothing; a finer value never
+/// collides.
+pub fn restart_stamp() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.9fZ")
+        .to_string()
+}
+
+/// The current time in RFC 3339 (UTC), to the second, for the record.
 pub fn now_rfc3339() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -102,6 +112,14 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restart_stamps_parse_as_rfc3339_and_never_repeat_within_a_second() {
+        let a = restart_stamp();
+        let b = restart_stamp();
+        assert!(a.parse::<jiff::Timestamp>().is_ok(), "{a}");
+        assert_ne!(a, b, "two restarts in a row write different templates");
+    }
 
     #[test]
     fn round_trips_through_its_configmap() {

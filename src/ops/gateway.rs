@@ -148,7 +148,7 @@ pub async fn restart(req: &RestartRequest, ui: &Ui) -> Result<RestartSummary, Ga
         .map_err(GatewayError::Connect)?;
     let d = read_gateway(&cluster).await?;
     let old_pods = pod_names(&cluster, &d).await?;
-    let at = record::now_rfc3339();
+    let at = record::restart_stamp();
     if req.dry_run {
         let plan = format!(
             "# kyma-mesh gateway restart --dry-run: nothing was changed.\n\

@@ -65,7 +65,7 @@ pub async fn restart(
     plan: &RestartPlan,
     progress: &Progress,
 ) -> Result<Vec<Workload>, RestartFailed> {
-    let at = record::now_rfc3339();
+    let at = record::restart_stamp();
     let mut done = Vec::new();
     for w in plan.workloads.keys() {
         let step = progress.step(format!("rollout restart of {w}"));

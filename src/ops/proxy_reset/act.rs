@@ -274,7 +274,9 @@ pub async fn verify(
         .flat_map(|w| w.pods.iter().map(|(_, uid)| uid.as_str()))
         .collect();
     let mut rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
-    while Instant::now() < deadline
+    // Bounded: a pod that stays is reported below, not waited for until the deadline.
+    let patience = deadline.min(Instant::now() + std::time::Duration::from_secs(10));
+    while Instant::now() < patience
         && rescan
             .pods
             .iter()

@@ -9,7 +9,7 @@ use super::{
     plan, scan, verify,
 };
 use crate::cluster::ClusterError;
-use crate::cluster::record::now_rfc3339;
+use crate::cluster::record::restart_stamp;
 use crate::ops::install::Target;
 use crate::ops::signal::{self, Signal};
 use crate::ui::Ui;
@@ -102,7 +102,7 @@ pub async fn run(req: &Request, ui: &Ui) -> Result<RunResult, RunError> {
             String::new()
         }
     ));
-    let plan = plan(scanned, now_rfc3339());
+    let plan = plan(scanned, restart_stamp());
     if req.dry_run {
         return Ok(RunResult {
             plan,
