@@ -30,16 +30,28 @@ pub async fn wait_available(
     name: &str,
     deadline: Instant,
 ) -> Result<(), ClusterError> {
+    wait_deployment(cluster, namespace, name, is_available, "", deadline).await
+}
+
+/// Waits until `condition` holds for Deployment `namespace/name` (kube-runtime's
+/// `await_condition`); on timeout says which pods hold it up. `what` prefixes the object in
+/// messages (`the rollout of `).
+pub async fn wait_deployment(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    condition: fn(Option<&Deployment>) -> bool,
+    what: &str,
+    deadline: Instant,
+) -> Result<(), ClusterError> {
     let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
-    let wait = await_condition(api.clone(), name, is_available);
+    let wait = await_condition(api.clone(), name, condition);
+    let what = format!("{what}Deployment {namespace}/{name}");
     match tokio::time::timeout_at(deadline, wait).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(source)) => Err(ClusterError::Watch {
-            what: format!("Deployment {namespace}/{name}"),
-            source,
-        }),
+        Ok(Err(source)) => Err(ClusterError::Watch { what, source }),
         Err(_) => Err(ClusterError::NotAvailable {
-            what: format!("Deployment {namespace}/{name}"),
+            what,
             why: why_not_ready(cluster, &api, namespace, name).await,
         }),
     }

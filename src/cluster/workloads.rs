@@ -7,7 +7,6 @@ use std::fmt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
-use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -93,16 +92,10 @@ pub async fn get_deployment(
 /// replica runs it and is available, and no pod of an older template is left
 /// (`status.replicas` counts old and new pods).
 pub fn rollout_complete(d: Option<&Deployment>) -> bool {
-    let Some(d) = d else { return false };
-    let Some(status) = &d.status else {
-        return false;
-    };
-    let want = d.spec.replicas.unwrap_or(1);
-    let updated = status.updated_replicas.unwrap_or(0);
-    status.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0)
-        && updated >= want
-        && status.available_replicas.unwrap_or(0) >= want
-        && status.replicas.unwrap_or(0) <= updated
+    super::readiness::is_available(d)
+        && d.and_then(|d| d.status.as_ref()).is_some_and(|status| {
+            status.replicas.unwrap_or(0) <= status.updated_replicas.unwrap_or(0)
+        })
 }
 
 /// Waits until the Deployment's rollout is complete; on timeout says which pods hold it up.
@@ -112,19 +105,15 @@ pub async fn wait_rollout(
     name: &str,
     deadline: Instant,
 ) -> Result<(), ClusterError> {
-    let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
-    let wait = await_condition(api.clone(), name, rollout_complete);
-    match tokio::time::timeout_at(deadline, wait).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(source)) => Err(ClusterError::Watch {
-            what: format!("the rollout of Deployment {namespace}/{name}"),
-            source,
-        }),
-        Err(_) => Err(ClusterError::NotAvailable {
-            what: format!("the rollout of Deployment {namespace}/{name}"),
-            why: super::readiness::why_not_ready(cluster, &api, namespace, name).await,
-        }),
-    }
+    super::readiness::wait_deployment(
+        cluster,
+        namespace,
+        name,
+        rollout_complete,
+        "the rollout of ",
+        deadline,
+    )
+    .await
 }
 
 /// The pods a Deployment selects, sorted by name.

@@ -112,19 +112,29 @@ pub fn checks<'a>(with_config: bool) -> Vec<Category<Preflight<'a>>> {
 
 fn cluster_answers<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        match p.cluster.server_version().await {
-            Ok(v) => {
-                let f = Finding::ok(format!(
-                    "Kubernetes {} at {}",
-                    v.git_version, p.cluster.server
-                ));
-                p.server = Some(v);
-                f
-            }
-            Err(e) => Finding::error(e.to_string())
-                .hint("check --kubeconfig and --context, and that the cluster is running"),
-        }
+        let (finding, server) = server_answers(&p.cluster).await;
+        p.server = server;
+        finding
     })
+}
+
+/// The first request, shared by the preflight and `check`: the server's version proves the
+/// cluster answers.
+pub async fn server_answers(cluster: &Cluster) -> (Finding, Option<Info>) {
+    match cluster.server_version().await {
+        Ok(v) => (
+            Finding::ok(format!(
+                "Kubernetes {} at {}",
+                v.git_version, cluster.server
+            )),
+            Some(v),
+        ),
+        Err(e) => (
+            Finding::error(e.to_string())
+                .hint("check --kubeconfig and --context, and that the cluster is running"),
+            None,
+        ),
+    }
 }
 
 fn permissions<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {

@@ -25,18 +25,9 @@ pub fn category() -> Category<Ctx> {
 
 fn reachable<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        match c.cluster.server_version().await {
-            Ok(v) => {
-                let f = Finding::ok(format!(
-                    "Kubernetes {} at {}",
-                    v.git_version, c.cluster.server
-                ));
-                c.server = Some(v);
-                f
-            }
-            Err(e) => Finding::error(e.to_string())
-                .hint("check --kubeconfig and --context, and that the cluster is running"),
-        }
+        let (finding, server) = crate::ops::preflight::server_answers(&c.cluster).await;
+        c.server = server;
+        finding
     })
 }
 
