@@ -978,7 +978,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__upgrade)
-            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --canary --wave-size --finish --rollback --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1021,10 @@ _kyma__mesh() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wave-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -87,11 +87,15 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l set -d '
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l timeout -d 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l concurrency -d 'Workloads restarted at the same time by the proxy reset' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l wave-size -d 'With --canary: restart N namespaces at a time (kyma-system first), verifying each wave before the next' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l dry-run -d 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l skip-proxy-reset -d 'Do not restart workloads after the control plane moved (run proxy-reset yourself)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l canary -d 'Install the new version as its own revision beside the running control plane, move the `default` tag to it and restart the workloads onto it; the old control plane stays'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l finish -d 'Complete a canary upgrade: remove the old revision (refused while a pod still uses it)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l rollback -d 'Undo a canary upgrade: the `default` tag, the gateways and the workloads back to the old revision, then the new revision removed'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -703,11 +703,24 @@ pub enum CheckOutput {
 /// against the record are shown first); wait until every istiod pod runs the new version;
 /// then proxy-reset --wait, so every workload gets the new sidecar; and a summary of the
 /// control plane and data plane before and after, with what needs a manual restart.
+///
+/// With --canary the upgrade is revision-based and every step can be undone: the new version
+/// is installed as revision <major>-<minor>-<patch> beside the running control plane, the
+/// `default` revision tag moves to it (new pods get its sidecar), and workloads are restarted
+/// onto it (kyma-system first, in waves with --wave-size), while the old control plane keeps
+/// running. Then --finish removes the old revision once no pod uses it, or --rollback moves the
+/// tag, the gateways and the workloads back and removes the new revision.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   # istioctl 1.28 on PATH, a cluster on 1.27: upgrade with the recorded configuration
   kyma-mesh upgrade
+
+  # Canary: 1.28 beside 1.27, workloads moved three namespaces at a time
+  kyma-mesh upgrade --canary --wave-size 3
+  kyma-mesh check                  # both revisions, and which pods use which
+  kyma-mesh upgrade --finish       # remove 1.27 (refused while a pod still uses it)
+  kyma-mesh upgrade --rollback     # or: back to 1.27, 1.28 removed
 
   # With a new override (the changes against the record are shown before anything runs)
   kyma-mesh upgrade -o overrides.yaml --istioctl ~/istio-1.28.0/bin/istioctl
@@ -731,6 +744,21 @@ pub struct UpgradeArgs {
     /// Workloads restarted at the same time by the proxy reset
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=200))]
     pub concurrency: u16,
+    /// Install the new version as its own revision beside the running control plane, move the
+    /// `default` tag to it and restart the workloads onto it; the old control plane stays
+    #[arg(long, conflicts_with_all = ["finish", "rollback", "skip_proxy_reset"])]
+    pub canary: bool,
+    /// With --canary: restart N namespaces at a time (kyma-system first), verifying each wave
+    /// before the next
+    #[arg(long, value_name = "N", requires = "canary", value_parser = clap::value_parser!(u16).range(1..))]
+    pub wave_size: Option<u16>,
+    /// Complete a canary upgrade: remove the old revision (refused while a pod still uses it)
+    #[arg(long, conflicts_with_all = ["rollback", "dry_run", "skip_proxy_reset"])]
+    pub finish: bool,
+    /// Undo a canary upgrade: the `default` tag, the gateways and the workloads back to the old
+    /// revision, then the new revision removed
+    #[arg(long, conflicts_with_all = ["dry_run", "skip_proxy_reset"])]
+    pub rollback: bool,
 }
 
 /// `NS/NAME`, both parts non-empty.

@@ -81,6 +81,8 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
                 .is_some_and(|i| i.is_invalid_input())
             || e.downcast_ref::<ops::upgrade::UpgradeError>()
                 .is_some_and(|u| u.is_invalid_input())
+            || e.downcast_ref::<ops::canary::CanaryError>()
+                .is_some_and(|c| c.is_invalid_input())
     });
     if invalid {
         exit::INVALID_INPUT

@@ -21,13 +21,31 @@ pub async fn list(
     gvk: &Gvk,
     namespace: Option<&str>,
 ) -> Result<Vec<Value>, ClusterError> {
+    list_selected(cluster, gvk, namespace, "").await
+}
+
+/// As [`list`], only the objects a label selector matches.
+pub async fn list_selected(
+    cluster: &Cluster,
+    gvk: &Gvk,
+    namespace: Option<&str>,
+    selector: &str,
+) -> Result<Vec<Value>, ClusterError> {
     let api = cluster.dynamic(gvk, namespace);
+    let labelled = if selector.is_empty() {
+        String::new()
+    } else {
+        format!(" {selector}")
+    };
     let what = match namespace {
-        Some(ns) => format!("listing {}s in {ns}", gvk.kind),
-        None => format!("listing {}s", gvk.kind),
+        Some(ns) => format!("listing {}s{labelled} in {ns}", gvk.kind),
+        None => format!("listing {}s{labelled}", gvk.kind),
     };
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(PAGE);
+    if !selector.is_empty() {
+        params = params.labels(selector);
+    }
     loop {
         let page = api.list(&params).await.map_err(ClusterError::api(&what))?;
         out.extend(

@@ -10,6 +10,7 @@ pub mod pods;
 pub mod readiness;
 pub mod record;
 pub mod retry;
+pub mod revisions;
 pub mod secrets;
 pub mod webhooks;
 pub mod workloads;
@@ -91,6 +92,9 @@ pub enum ClusterError {
     /// A workload did not become available before the deadline.
     #[error("{what} is not available in time: {why}")]
     NotAvailable { what: String, why: String },
+    /// An object kyma-mesh wrote holds something it cannot read back.
+    #[error("{what} cannot be read: {problem}")]
+    Malformed { what: String, problem: String },
 }
 
 impl ClusterError {
@@ -479,6 +483,19 @@ pub mod kinds {
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");
+    pub const SERVICE_ACCOUNT: Gvk = Gvk::new("", "v1", "ServiceAccount", "serviceaccounts");
+    pub const HPA: Gvk = Gvk::new(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+    );
+    pub const PDB: Gvk = Gvk::new(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+    );
     pub const MUTATING_WEBHOOK: Gvk = Gvk::new(
         "admissionregistration.k8s.io",
         "v1",
@@ -520,27 +537,14 @@ pub mod kinds {
     );
 }
 
-/// The installed Istio version: the tag of istiod's `discovery` image, without a flavour
-/// suffix (`1.28.0-distroless` -> `1.28.0`). `None` when istiod is not installed.
+/// The installed Istio version: the tag of the active control plane's `discovery` image (the
+/// revision the `default` tag names, else `istiod`), without a flavour suffix
+/// (`1.28.0-distroless` -> `1.28.0`). `None` when no istiod is installed.
 pub async fn installed_istio_version(cluster: &Cluster) -> Result<Option<String>, ClusterError> {
-    let Some(d) = cluster
-        .get_opt(&kinds::DEPLOYMENT, Some(ISTIO_NAMESPACE), "istiod")
+    Ok(revisions::Revisions::read(cluster)
         .await?
-    else {
-        return Ok(None);
-    };
-    let v = serde_json::to_value(&d).unwrap_or_default();
-    let containers = v["spec"]["template"]["spec"]["containers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let image = containers
-        .iter()
-        .find(|c| c["name"] == "discovery")
-        .or(containers.first())
-        .and_then(|c| c["image"].as_str())
-        .unwrap_or_default();
-    Ok(image_tag(image).map(|t| strip_flavour(&t).to_string()))
+        .active()
+        .and_then(|c| c.version.clone()))
 }
 
 /// The tag of an image reference (`docker.io/istio/pilot:1.28.0` -> `1.28.0`), ignoring a

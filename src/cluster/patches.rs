@@ -74,6 +74,17 @@ pub enum Outcome {
     Skipped(String),
 }
 
+impl Outcome {
+    /// As the progress lines say it.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Applied => "applied".into(),
+            Outcome::Unchanged => "unchanged".into(),
+            Outcome::Skipped(why) => format!("skipped, {why}"),
+        }
+    }
+}
+
 /// Applies one patch, unless its fields already hold.
 pub async fn apply_patch(cluster: &Cluster, patch: &Patch) -> Result<Outcome, ClusterError> {
     match &patch.kind {

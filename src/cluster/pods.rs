@@ -556,40 +556,6 @@ pub async fn injector_webhooks(cluster: &Cluster) -> Result<Vec<InjectorWebhook>
     Ok(out)
 }
 
-/// The image of istiod's `discovery` container (the first container otherwise); `None` when
-/// istiod is not installed.
-pub async fn istiod_image(cluster: &Cluster) -> Result<Option<String>, ClusterError> {
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct D {
-        spec: DSpec,
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct DSpec {
-        template: DTemplate,
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct DTemplate {
-        spec: PodSpec,
-    }
-    let d: Option<D> = get_json(
-        cluster,
-        WorkloadKind::Deployment.path(super::ISTIO_NAMESPACE),
-        "istiod",
-        "reading Deployment istio-system/istiod".into(),
-    )
-    .await?;
-    Ok(d.and_then(|d| {
-        let cs = d.spec.template.spec.containers;
-        cs.iter()
-            .find(|c| c.name == "discovery")
-            .or(cs.first())
-            .map(|c| c.image.clone())
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,85 @@ pub async fn write(cluster: &Cluster, record: &Record) -> Result<(), ClusterErro
 /// seconds, so two restarts within one second (an `injection --restart` right before a
 /// `proxy-reset`) would write the same template and restart nothing; a finer value never
 /// collides.
+/// The state of an unfinished canary upgrade, beside the record: what `--rollback` puts back
+/// and what `--finish` removes. Absent when no canary is under way.
+pub const CANARY_NAME: &str = "kyma-mesh-canary";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CanaryPhase {
+    /// The new revision is being installed; the `default` tag has not moved.
+    Installing,
+    /// The `default` tag names the new revision; workloads are moving.
+    Tagged,
+    /// Every wave was restarted and verified.
+    Moved,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Canary {
+    pub from_revision: String,
+    pub from_version: String,
+    pub to_revision: String,
+    pub to_version: String,
+    pub started_at: String,
+    pub phase: CanaryPhase,
+    /// The old revision injects namespaces without a label (its tag needs
+    /// `--auto-inject-namespaces` when it comes back).
+    pub from_auto_inject: bool,
+    /// The record as it was before (its ConfigMap), restored by `--rollback`.
+    pub previous_record: Option<Value>,
+    /// The gateway Deployments as they were: `{namespace, name, labels, template}`. istioctl
+    /// upgrades gateways in place, so `--rollback` must put them back itself.
+    pub gateways: Vec<Value>,
+}
+
+pub async fn read_canary(cluster: &Cluster) -> Result<Option<Canary>, ClusterError> {
+    let Some(cm) = cluster
+        .get_opt(&CONFIG_MAP, Some(ISTIO_NAMESPACE), CANARY_NAME)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let v = serde_json::to_value(&cm).unwrap_or_default();
+    let text = v["data"]["state.json"].as_str().unwrap_or_default();
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| ClusterError::Malformed {
+            what: format!("ConfigMap {ISTIO_NAMESPACE}/{CANARY_NAME} key state.json"),
+            problem: e.to_string(),
+        })
+}
+
+pub async fn write_canary(cluster: &Cluster, state: &Canary) -> Result<(), ClusterError> {
+    let text = serde_json::to_string_pretty(state).unwrap_or_default();
+    cluster
+        .apply(
+            &CONFIG_MAP,
+            Some(ISTIO_NAMESPACE),
+            CANARY_NAME,
+            &json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": CANARY_NAME,
+                    "namespace": ISTIO_NAMESPACE,
+                    "labels": {"app.kubernetes.io/managed-by": "kyma-mesh"},
+                },
+                "data": {"state.json": text},
+            }),
+        )
+        .await
+}
+
+pub async fn delete_canary(cluster: &Cluster) -> Result<(), ClusterError> {
+    cluster
+        .delete_opt(&CONFIG_MAP, Some(ISTIO_NAMESPACE), CANARY_NAME)
+        .await
+        .map(|_| ())
+}
+
 pub fn restart_stamp() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S%.9fZ")

@@ -51,7 +51,8 @@ interruptible!(
     crate::ops::upgrade::UpgradeError,
     crate::ops::proxy_reset::run::RunError,
     crate::ops::gateway::GatewayError,
-    crate::ops::uninstall::UninstallError
+    crate::ops::uninstall::UninstallError,
+    crate::ops::canary::CanaryError
 );
 
 /// Runs one ops call on its own runtime, the same way for every command. An interruption is

@@ -20,10 +20,25 @@ pub fn enabled_ingress_gateways(operator: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether namespaces without an injection label get sidecars
+/// (`values.sidecarInjectorWebhook.enableNamespacesByDefault`, Kyma's default mode).
+pub fn injects_by_default(operator: &Value) -> bool {
+    operator["spec"]["values"]["sidecarInjectorWebhook"]["enableNamespacesByDefault"]
+        .as_bool()
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn injection_by_default_only_when_set() {
+        let on = json!({"spec": {"values": {"sidecarInjectorWebhook": {"enableNamespacesByDefault": true}}}});
+        assert!(injects_by_default(&on));
+        assert!(!injects_by_default(&json!({"spec": {}})));
+    }
 
     #[test]
     fn only_enabled_gateways_with_their_namespace() {

@@ -120,15 +120,7 @@ impl Args {
     }
 }
 
-/// The verbs of the coming commands (`uninstall`, canary `upgrade`), unit-tested here so their
-/// command lines are right before anything runs them.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "uninstall and canary upgrades call these; remove this once they do"
-    )
-)]
+/// The verbs of canary upgrades: revisions and revision tags.
 impl Args {
     /// `install -f FILE --revision R -y`: a canary control plane next to the current one.
     pub fn install_revision(file: &Path, revision: &str) -> Self {
@@ -148,9 +140,11 @@ impl Args {
     }
 
     /// `tag set default --revision R --overwrite -y`: make R the revision that injects into
-    /// namespaces labelled `istio-injection=enabled`.
-    pub fn tag_set_default(revision: &str) -> Self {
-        Self::of([
+    /// namespaces labelled `istio-injection=enabled`. `auto_inject` adds
+    /// `--auto-inject-namespaces`: without it, namespaces with no label (Kyma's default mode
+    /// injects them) lose injection.
+    pub fn tag_set_default(revision: &str, auto_inject: bool) -> Self {
+        let mut args = Self::of([
             "tag",
             "set",
             "default",
@@ -158,24 +152,32 @@ impl Args {
             revision,
             "--overwrite",
             "-y",
-        ])
+        ]);
+        if auto_inject {
+            args.0.push("--auto-inject-namespaces".into());
+        }
+        args
     }
+}
 
-    /// `tag list -o json`: `[{"tag", "revision", "namespaces"}]`. With no tags at all istioctl
-    /// prints a sentence instead of `[]`.
-    pub fn tag_list() -> Self {
-        Self::of(["tag", "list", "-o", "json"])
-    }
-
-    /// `tag remove TAG -y`
-    pub fn tag_remove(tag: &str) -> Self {
-        Self::of(["tag", "remove", tag, "-y"])
+/// `install -f FILE -y`, with `--revision R` for a revisioned control plane.
+fn install_args(file: &Path, revision: Option<&str>) -> Args {
+    match revision {
+        Some(r) => Args::install_revision(file, r),
+        None => Args::install(file),
     }
 }
 
 /// The exact command [`install`] runs, for `--dry-run` and logs (join with [`shell_join`]).
-pub fn install_command_line(istioctl: &Path, file: &Path, opts: &InstallOptions) -> Vec<String> {
-    Args::install(file).on_cluster(opts).command_line(istioctl)
+pub fn install_command_line(
+    istioctl: &Path,
+    file: &Path,
+    revision: Option<&str>,
+    opts: &InstallOptions,
+) -> Vec<String> {
+    install_args(file, revision)
+        .on_cluster(opts)
+        .command_line(istioctl)
 }
 
 /// The exact command [`uninstall`] runs.
@@ -193,6 +195,25 @@ pub async fn uninstall(
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
     let args = Args::uninstall_purge().on_cluster(opts);
+    run(
+        istioctl,
+        args.as_slice(),
+        &opts.run_options(),
+        on_line,
+        cancel,
+    )
+    .await
+}
+
+/// Run one of the [`Args`] verbs (revisions, tags) against the cluster `opts` names.
+pub async fn run_args(
+    istioctl: &Path,
+    args: Args,
+    opts: &ClusterOptions,
+    on_line: impl FnMut(OutputLine),
+    cancel: impl Future<Output = Signal>,
+) -> Result<RunReport, IstioctlError> {
+    let args = args.on_cluster(opts);
     run(
         istioctl,
         args.as_slice(),
@@ -230,11 +251,12 @@ pub fn shell_join<S: AsRef<str>>(args: &[S]) -> String {
 pub async fn install(
     istioctl: &Path,
     file: &Path,
+    revision: Option<&str>,
     opts: &InstallOptions,
     on_line: impl FnMut(OutputLine),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
-    let args = Args::install(file).on_cluster(opts);
+    let args = install_args(file, revision).on_cluster(opts);
     run(
         istioctl,
         args.as_slice(),
@@ -288,6 +310,7 @@ mod tests {
         let line = install_command_line(
             Path::new("/usr/bin/istioctl"),
             Path::new("/tmp/kyma-mesh-x/kyma-istio-operator.yaml"),
+            None,
             &opts,
         );
         assert_eq!(
@@ -346,7 +369,7 @@ mod tests {
             ["uninstall", "--revision", "1-27-3", "-y"]
         );
         assert_eq!(
-            text(Args::tag_set_default("1-28-0")),
+            text(Args::tag_set_default("1-28-0", false)),
             [
                 "tag",
                 "set",
@@ -357,10 +380,9 @@ mod tests {
                 "-y"
             ]
         );
-        assert_eq!(text(Args::tag_list()), ["tag", "list", "-o", "json"]);
         assert_eq!(
-            text(Args::tag_remove("canary")),
-            ["tag", "remove", "canary", "-y"]
+            text(Args::tag_set_default("default", true)).last().unwrap(),
+            "--auto-inject-namespaces"
         );
         assert_eq!(
             text(Args::client_version()),
@@ -390,16 +412,12 @@ mod tests {
                 "--dry-run"
             ]
         );
-        assert_eq!(
-            text(Args::tag_list().on_cluster(&ClusterOptions::default())),
-            ["tag", "list", "-o", "json"]
-        );
         // An argument that looks like a flag stays one argument; nothing goes through a shell.
-        let odd = Args::tag_remove("--all; rm -rf /").on_cluster(&opts);
+        let odd = Args::uninstall_revision("--all; rm -rf /").on_cluster(&opts);
         assert_eq!(odd.as_slice()[2], OsString::from("--all; rm -rf /"));
         assert_eq!(
             shell_join(&odd.command_line(Path::new("istioctl"))),
-            "istioctl tag remove '--all; rm -rf /' -y --kubeconfig /k --context c --dry-run"
+            "istioctl uninstall --revision '--all; rm -rf /' -y --kubeconfig /k --context c --dry-run"
         );
     }
 
@@ -498,6 +516,7 @@ mod process_tests {
         let report = install(
             &istioctl,
             rendered.path(),
+            None,
             &opts,
             |l| seen.push(l),
             std::future::pending(),
@@ -505,7 +524,7 @@ mod process_tests {
         .await
         .unwrap();
         let argv = fs::read_to_string(dir.path().join("argv")).unwrap();
-        let expected: Vec<String> = install_command_line(&istioctl, rendered.path(), &opts)
+        let expected: Vec<String> = install_command_line(&istioctl, rendered.path(), None, &opts)
             .into_iter()
             .skip(1)
             .collect();
@@ -541,6 +560,7 @@ mod process_tests {
         let err = install(
             &istioctl,
             Path::new("/nonexistent.yaml"),
+            None,
             &opts,
             |_| {},
             std::future::pending(),
@@ -586,6 +606,7 @@ mod process_tests {
         let result = install(
             &istioctl,
             rendered.path(),
+            None,
             &InstallOptions::default(),
             |_| {},
             cancel,

@@ -40,23 +40,14 @@ use crate::version;
 pub use crate::version::{IstioVersion, MIN_SUPPORTED, ParseVersionError};
 
 pub use command::{
-    InstallOptions, client_version, install, install_command_line, shell_join, shell_quote,
-    uninstall, uninstall_command_line,
+    Args, ClusterOptions, InstallOptions, client_version, install, install_command_line, run_args,
+    shell_join, shell_quote, uninstall, uninstall_command_line,
 };
 pub use error::IstioctlError;
 pub use locate::{LocateSource, Located, locate};
 pub use output::{OutputLine, Stream};
 pub use process::{RunReport, Signal, interrupted};
 pub use rendered::RenderedFile;
-/// The runner and command lines the coming commands (uninstall, canary upgrades) build on.
-#[expect(
-    unused_imports,
-    reason = "uninstall and canary upgrades use these; remove this once they do"
-)]
-pub(crate) use {
-    command::{Args, ClusterOptions},
-    process::{RunOptions, run},
-};
 
 /// Environment variable naming the istioctl binary, consulted when `--istioctl` is not given.
 pub const ENV_VAR: &str = "ISTIOCTL";

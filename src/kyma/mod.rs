@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::cluster::kinds::{DESTINATION_RULE, NAMESPACE, PEER_AUTHENTICATION};
 use crate::cluster::patches::{Patch, PatchKind};
 use crate::cluster::webhooks::Tuning;
-use crate::cluster::{Gvk, ISTIO_NAMESPACE};
+use crate::cluster::{Gvk, ISTIO_NAMESPACE, revisions};
 use crate::config::{InjectionMode, Profile};
 
 /// Namespaces kept out of the mesh (seed 000: "excluding the istio-system and kube-system").
@@ -18,11 +18,17 @@ pub const OPT_IN_NAMESPACE: &str = "kyma-system";
 pub const INJECTOR_SUFFIX: &str = "sidecar-injector.istio.io";
 /// Kyma's injector webhook timeout (Istio's default is 30s, longer than most clients wait).
 pub const WEBHOOK_TIMEOUT_SECONDS: i64 = 10;
-/// The injector configurations Kyma tunes: (name, required).
-pub const INJECTOR_CONFIGS: [(&str, bool); 2] = [
-    ("istio-sidecar-injector", true),
-    ("istio-revision-tag-default", false),
-];
+/// The injector configurations Kyma tunes for the control plane of `revision`: (name,
+/// required). A revision's own injector is required; the `default` revision's (still there
+/// during a canary upgrade) and the `default` tag's are tuned where they exist.
+pub fn injector_configs(revision: &str) -> Vec<(String, bool)> {
+    let mut out = vec![(revisions::injector_name(revision), true)];
+    if revision != revisions::DEFAULT {
+        out.push((revisions::injector_name(revisions::DEFAULT), false));
+    }
+    out.push((revisions::DEFAULT_TAG_WEBHOOK.to_string(), false));
+    out
+}
 
 /// The ingress gateway seed 000's troubleshooting section is about, and its proxy container.
 pub const GATEWAY: &str = "istio-ingressgateway";
@@ -94,8 +100,9 @@ fn disable_mtls(name: &str, host: &str, title: &str) -> Patch {
     )
 }
 
-/// Every patch for this profile and injection mode, in the order they are applied.
-pub fn post_install(profile: Profile, injection: InjectionMode) -> Vec<Patch> {
+/// Every patch for this profile, injection mode and control-plane revision, in the order
+/// they are applied.
+pub fn post_install(profile: Profile, injection: InjectionMode, revision: &str) -> Vec<Patch> {
     let mut out = vec![
         apply(
             PEER_AUTHENTICATION,
@@ -122,11 +129,17 @@ pub fn post_install(profile: Profile, injection: InjectionMode) -> Vec<Patch> {
             "no mTLS towards the ingress gateway (local)",
         ));
     }
-    for (config, required) in INJECTOR_CONFIGS {
-        let what = if required { "injector" } else { "revision-tag" };
+    for (config, required) in injector_configs(revision) {
+        let what = if config == revisions::DEFAULT_TAG_WEBHOOK {
+            "revision-tag".to_string()
+        } else if required {
+            "injector".to_string()
+        } else {
+            "default revision's injector".to_string()
+        };
         out.push(Patch {
             title: format!("{what} webhooks: 10s timeout, Gardener's kube-system excluded"),
-            kind: PatchKind::WebhookTuning(webhook_tuning(config, !required)),
+            kind: PatchKind::WebhookTuning(webhook_tuning(&config, !required)),
         });
     }
     for ns in EXCLUDED_NAMESPACES {
@@ -152,9 +165,13 @@ mod tests {
 
     #[test]
     fn local_adds_the_gateway_rule_and_opt_in_labels_kyma_system() {
-        let cluster = post_install(Profile::Cluster, InjectionMode::Default);
-        let local = post_install(Profile::Local, InjectionMode::Default);
-        let opt_in = post_install(Profile::Production, InjectionMode::OptIn);
+        let cluster = post_install(Profile::Cluster, InjectionMode::Default, revisions::DEFAULT);
+        let local = post_install(Profile::Local, InjectionMode::Default, revisions::DEFAULT);
+        let opt_in = post_install(
+            Profile::Production,
+            InjectionMode::OptIn,
+            revisions::DEFAULT,
+        );
         let targets = |p: &[Patch]| p.iter().map(Patch::target).collect::<Vec<_>>();
         assert_eq!(
             targets(&cluster),
@@ -172,6 +189,24 @@ mod tests {
                 .contains(&"DestinationRule istio-system/istio-ingressgateway".to_string())
         );
         assert_eq!(targets(&opt_in).last().unwrap(), "Namespace kyma-system");
+        // a canary revision: its own injector is required, the default revision's is tuned
+        // while it is there
+        let canary = post_install(Profile::Cluster, InjectionMode::Default, "1-28-0");
+        let hooks: Vec<_> = canary
+            .iter()
+            .filter_map(|p| match &p.kind {
+                PatchKind::WebhookTuning(t) => Some((t.config.as_str(), t.optional)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            hooks,
+            [
+                ("istio-sidecar-injector-1-28-0", false),
+                ("istio-sidecar-injector", true),
+                ("istio-revision-tag-default", true)
+            ]
+        );
         let PatchKind::Apply { object, .. } = &opt_in.last().unwrap().kind else {
             panic!("namespace label is an apply")
         };
@@ -180,7 +215,7 @@ mod tests {
 
     #[test]
     fn peer_authentication_is_strict_and_rules_disable_tls() {
-        let p = post_install(Profile::Local, InjectionMode::Default);
+        let p = post_install(Profile::Local, InjectionMode::Default, revisions::DEFAULT);
         assert_eq!(p[0].plan()["spec"]["mtls"]["mode"], "STRICT");
         assert_eq!(
             p[1].plan()["spec"]["host"],

@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
+use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::workloads::{self, INJECT};
 use crate::cluster::{Cluster, ClusterError, namespaces};
-use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_CONFIGS, INJECTOR_SUFFIX};
+use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
 use crate::ops::install::Target;
 use crate::ops::workloads::{self as restarts, RestartFailed, RestartPlan};
 use crate::ui::Ui;
@@ -83,8 +84,13 @@ pub async fn injector(cluster: &Cluster) -> Result<Injector, ClusterError> {
         installed: false,
         enable_namespaces_by_default: false,
     };
-    for (config, _) in INJECTOR_CONFIGS {
-        let Some(wh) = cluster.get_opt(&MUTATING_WEBHOOK, None, config).await? else {
+    let revision = Revisions::read(cluster)
+        .await?
+        .active()
+        .map(|c| c.revision.clone())
+        .unwrap_or_else(|| revisions::DEFAULT.to_string());
+    for (config, _) in injector_configs(&revision) {
+        let Some(wh) = cluster.get_opt(&MUTATING_WEBHOOK, None, &config).await? else {
             continue;
         };
         let v = serde_json::to_value(wh).unwrap_or_default();

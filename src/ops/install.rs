@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use crate::cluster::patches::{self, Outcome, Patch};
 use crate::cluster::record::{self, Record};
+use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{self, Cluster, ClusterError, readiness};
 use crate::config::{ConfigError, Rendered, components};
 use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
@@ -48,6 +49,9 @@ pub struct InstallRequest {
 pub struct UpgradeMode {
     /// The configuration is the recorded one (no diff to show).
     pub reused: bool,
+    /// `upgrade --canary`: install the target as its own revision beside the running control
+    /// plane (the caller moves the `default` tag and the data plane afterwards).
+    pub canary: bool,
 }
 
 /// How an install failed; each message says what state the cluster is in and what to do.
@@ -92,6 +96,14 @@ pub enum InstallError {
     InstalledVersion(#[source] Box<ClusterError>),
     #[error("writing the record: {0}")]
     Record(#[source] Box<ClusterError>),
+    /// The control planes on the cluster rule this install out (an unfinished canary, a
+    /// revisioned control plane an in-place upgrade would duplicate); nothing was changed.
+    #[error("{0}")]
+    Revisions(String),
+    #[error("reading the control-plane revisions: {0}")]
+    ReadRevisions(#[source] Box<ClusterError>),
+    #[error(transparent)]
+    Canary(Box<crate::ops::canary::CanaryError>),
     #[error("interrupted by {} {during}: {state}", .signal.name())]
     Interrupted {
         signal: Signal,
@@ -133,6 +145,12 @@ impl InstallError {
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub version: String,
+    /// The control-plane revision installed (`default` without `--revision`).
+    pub revision: String,
+    /// The IstioOperator injects namespaces without a label (Kyma's default mode): a revision
+    /// tag must be set with `--auto-inject-namespaces`.
+    pub auto_inject: bool,
+    pub istioctl: PathBuf,
     /// The control plane's version before the run (`None`: none was installed).
     pub before: Option<String>,
     /// The profile in force (given, or kept from the record).
@@ -187,13 +205,19 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         .as_ref()
         .map(|(_, v)| v.to_string())
         .unwrap_or_default();
-    if let (Some(UpgradeMode { reused: false }), Some(rec)) = (&req.upgrade, &pre.recorded) {
+    if let (Some(UpgradeMode { reused: false, .. }), Some(rec)) = (&req.upgrade, &pre.recorded) {
         show_changes(rec, &rendered, &progress);
     }
+    let canary = req.upgrade.as_ref().is_some_and(|u| u.canary);
+    let revs = Revisions::read(&cluster)
+        .await
+        .map_err(|e| InstallError::ReadRevisions(Box::new(e)))?;
+    let revision = choose_revision(&revs, &target, canary)?;
 
     let plan = Plan::new(
         &rendered,
-        istioctl_path,
+        istioctl_path.clone(),
+        (revision != revisions::DEFAULT).then(|| revision.clone()),
         InstallOptions {
             kubeconfig: req.target.kubeconfig.clone(),
             context: req.target.context.clone(),
@@ -201,7 +225,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
         },
-        kyma::post_install(profile, injection),
+        kyma::post_install(profile, injection, &revision),
     )
     .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
 
@@ -211,6 +235,8 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         progress.line(&format!("{OK} dry run: nothing was changed"));
         return Ok(Summary {
             before,
+            revision,
+            istioctl: istioctl_path,
             profile: profile.to_string(),
             dry_run: true,
             elapsed: started.elapsed(),
@@ -218,6 +244,18 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         });
     }
 
+    if canary {
+        // Before istioctl moves the gateways in place: what --rollback puts back.
+        crate::ops::canary::prepare(
+            &cluster,
+            &revs,
+            (&revision, &target),
+            recorded.as_ref(),
+            &progress,
+        )
+        .await
+        .map_err(|e| InstallError::Canary(Box::new(e)))?;
+    }
     run_istioctl(&plan, deadline, &progress).await?;
     let done = RefCell::new(Done::default());
     let work = async {
@@ -229,9 +267,9 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         {
             counts.removed = remove_left_over(&cluster, old, profile, injection, &progress).await?;
         }
-        wait_ready(&cluster, &plan.operator, deadline, &progress).await?;
-        if before.as_deref() != Some(target.as_str()) {
-            wait_converged(&cluster, &target, deadline, &progress).await?;
+        wait_ready(&cluster, &plan.operator, &revision, deadline, &progress).await?;
+        if before.as_deref() != Some(target.as_str()) || canary {
+            wait_converged(&cluster, &target, &revision, deadline, &progress).await?;
         }
         done.borrow_mut().ready = true;
         let version = write_record(
@@ -240,6 +278,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             (profile, injection),
             &rendered,
             &plan,
+            &revision,
             &progress,
         )
         .await?;
@@ -256,6 +295,9 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     Ok(Summary {
         version,
         before,
+        auto_inject: components::injects_by_default(&plan.operator),
+        revision,
+        istioctl: istioctl_path,
         profile: profile.to_string(),
         counts,
         elapsed: started.elapsed(),
@@ -286,12 +328,12 @@ async fn remove_left_over(
     injection: crate::config::InjectionMode,
     progress: &Progress,
 ) -> Result<usize, InstallError> {
-    let keep: Vec<String> = kyma::post_install(new, injection)
+    let keep: Vec<String> = kyma::post_install(new, injection, revisions::DEFAULT)
         .iter()
         .map(Patch::target)
         .collect();
     let mut removed = 0;
-    for patch in kyma::post_install(old, injection) {
+    for patch in kyma::post_install(old, injection, revisions::DEFAULT) {
         let patches::PatchKind::Apply {
             gvk,
             namespace,
@@ -359,14 +401,21 @@ fn show_changes(rec: &Record, rendered: &Rendered, progress: &Progress) {
 async fn wait_converged(
     cluster: &Cluster,
     target: &str,
+    revision: &str,
     deadline: Instant,
     progress: &Progress,
 ) -> Result<(), InstallError> {
     let step = progress.long_step(format!("istiod pods on {target}"));
+    // Only this revision's pods: during a canary the old control plane keeps its version.
+    let selector = if revision == revisions::DEFAULT {
+        "app=istiod".to_string()
+    } else {
+        format!("app=istiod,{}={revision}", revisions::REV_LABEL)
+    };
     match readiness::wait_pods_on_version(
         cluster,
         cluster::ISTIO_NAMESPACE,
-        "app=istiod",
+        &selector,
         "discovery",
         target,
         deadline,
@@ -381,6 +430,63 @@ async fn wait_converged(
             step.fail("not converged");
             Err(InstallError::NotReady(Box::new(e)))
         }
+    }
+}
+
+/// The revision to install, or why none may be: an unfinished canary (two control planes)
+/// must be finished or rolled back first; a revisioned control plane is reconciled under its
+/// revision, and moves to another version only by a canary (its name carries the version).
+fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<String, InstallError> {
+    let planes = || {
+        revs.control_planes
+            .iter()
+            .map(|c| {
+                let tagged = if revs.default_tag.as_deref() == Some(c.revision.as_str()) {
+                    ", the default tag's"
+                } else {
+                    ""
+                };
+                format!(
+                    "revision {} (Istio {}{tagged})",
+                    c.revision,
+                    c.version.as_deref().unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let unfinished = || {
+        InstallError::Revisions(format!(
+            "{} control planes are installed: {}. A canary upgrade is unfinished: complete it with `kyma-mesh upgrade --finish`, or go back with `kyma-mesh upgrade --rollback`. Nothing was changed.",
+            revs.control_planes.len(),
+            planes()
+        ))
+    };
+    if canary {
+        let revision = revisions::revision_name(target);
+        if revs
+            .control_planes
+            .iter()
+            .filter(|c| c.revision != revision)
+            .count()
+            > 1
+        {
+            return Err(unfinished());
+        }
+        return Ok(revision);
+    }
+    if revs.control_planes.len() > 1 {
+        return Err(unfinished());
+    }
+    match revs.active() {
+        None => Ok(revisions::DEFAULT.to_string()),
+        Some(a) if a.revision == revisions::DEFAULT => Ok(a.revision.clone()),
+        Some(a) if a.version.as_deref() == Some(target) => Ok(a.revision.clone()),
+        Some(a) => Err(InstallError::Revisions(format!(
+            "the control plane is revision {} (Istio {}): installing Istio {target} in place would put a second control plane beside it. Upgrade it with `kyma-mesh upgrade --canary`. Nothing was changed.",
+            a.revision,
+            a.version.as_deref().unwrap_or("?")
+        ))),
     }
 }
 
@@ -494,7 +600,10 @@ async fn run_istioctl(
     progress: &Progress,
 ) -> Result<(), InstallError> {
     let file = RenderedFile::write(&plan.operator_yaml).map_err(InstallError::RenderedFile)?;
-    let step = progress.long_step("istioctl install");
+    let step = progress.long_step(match &plan.revision {
+        Some(r) => format!("istioctl install --revision {r}"),
+        None => "istioctl install".into(),
+    });
     let remaining = deadline.saturating_duration_since(Instant::now());
     let opts = InstallOptions {
         timeout: remaining,
@@ -505,6 +614,7 @@ async fn run_istioctl(
     let result = istioctl::install(
         &plan.istioctl,
         file.path(),
+        plan.revision.as_deref(),
         &opts,
         on_line,
         signal::interrupted(),
@@ -535,7 +645,7 @@ async fn run_istioctl(
     }
 }
 
-fn on_istioctl_line(step: &Step, line: OutputLine) {
+pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {
     step.trace(&format!("istioctl: {}", line.text.trim_end()));
     let text = line.text.trim();
     if text.is_empty() {
@@ -653,10 +763,14 @@ async fn apply_patches_tracked(
 pub async fn wait_ready(
     cluster: &Cluster,
     operator: &serde_json::Value,
+    revision: &str,
     deadline: Instant,
     progress: &Progress,
 ) -> Result<(), InstallError> {
-    let mut deployments = vec![(cluster::ISTIO_NAMESPACE.to_string(), "istiod".to_string())];
+    let mut deployments = vec![(
+        cluster::ISTIO_NAMESPACE.to_string(),
+        revisions::istiod_name(revision),
+    )];
     deployments.extend(components::enabled_ingress_gateways(operator));
     for (ns, name) in deployments {
         let step = progress.long_step(format!("{name} ready"));
@@ -677,11 +791,15 @@ async fn write_record(
     (profile, injection): (crate::config::Profile, crate::config::InjectionMode),
     rendered: &Rendered,
     plan: &Plan,
+    revision: &str,
     progress: &Progress,
 ) -> Result<String, InstallError> {
-    let version = cluster::installed_istio_version(cluster)
+    // The version of the revision just installed (during a canary, not yet the active one).
+    let version = Revisions::read(cluster)
         .await
         .map_err(|e| InstallError::InstalledVersion(Box::new(e)))?
+        .get(revision)
+        .and_then(|c| c.version.clone())
         .unwrap_or_default();
     let step = progress.step("record");
     let rec = Record {

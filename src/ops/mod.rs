@@ -2,6 +2,7 @@
 //! arguments into a request and calls one function here. Phases and checks are shared, so
 //! `upgrade` and `check` run the very steps `install` runs.
 
+pub mod canary;
 pub mod check;
 pub mod checks;
 pub mod gateway;

@@ -12,6 +12,9 @@ use crate::ui;
 pub struct Plan {
     pub sources: Vec<String>,
     pub istioctl: PathBuf,
+    /// The control-plane revision istioctl installs (`--revision`, `spec.revision`); `None` for
+    /// the default revision.
+    pub revision: Option<String>,
     pub options: InstallOptions,
     pub operator: serde_json::Value,
     pub operator_yaml: String,
@@ -24,10 +27,14 @@ impl Plan {
     pub fn new(
         rendered: &Rendered,
         istioctl: PathBuf,
+        revision: Option<String>,
         options: InstallOptions,
         patches: Vec<Patch>,
     ) -> anyhow::Result<Plan> {
-        let operator = rendered.to_json();
+        let mut operator = rendered.to_json();
+        if let Some(r) = &revision {
+            operator["spec"]["revision"] = serde_json::json!(r);
+        }
         let operator_yaml = ui::to_yaml(&operator)?;
         let mut overrides_yaml = String::new();
         for doc in &rendered.overrides {
@@ -37,6 +44,7 @@ impl Plan {
         Ok(Plan {
             sources: rendered.sources.clone(),
             istioctl,
+            revision,
             options,
             operator,
             operator_yaml,
@@ -52,6 +60,7 @@ impl Plan {
         let cmd = istioctl::shell_join(&istioctl::install_command_line(
             &self.istioctl,
             &file,
+            self.revision.as_deref(),
             &self.options,
         ));
         let mut s =

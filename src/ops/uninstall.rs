@@ -14,10 +14,10 @@ use crate::cluster::kinds::{
     PEER_AUTHENTICATION, VIRTUAL_SERVICE,
 };
 use crate::cluster::patches::PatchKind;
-use crate::cluster::workloads;
 use crate::cluster::{
     Cluster, ClusterError, FIELD_MANAGER, Gvk, ISTIO_NAMESPACE, namespaces, record,
 };
+use crate::cluster::{revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
@@ -200,7 +200,7 @@ fn managers(v: &Value) -> Vec<String> {
 
 /// The objects Kyma's patches create (every profile and mode), as (kind, namespace, name).
 fn patch_objects() -> Vec<Owned> {
-    kyma::post_install(Profile::Local, InjectionMode::OptIn)
+    kyma::post_install(Profile::Local, InjectionMode::OptIn, revisions::DEFAULT)
         .into_iter()
         .filter_map(|p| match p.kind {
             PatchKind::Apply {

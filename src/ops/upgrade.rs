@@ -20,6 +20,8 @@ pub enum UpgradeError {
     Install(Box<InstallError>),
     #[error("the control plane was upgraded, but restarting the workloads failed: {0}")]
     ProxyReset(#[source] Box<RunError>),
+    #[error(transparent)]
+    Canary(Box<crate::ops::canary::CanaryError>),
 }
 
 impl UpgradeError {
@@ -27,12 +29,14 @@ impl UpgradeError {
         match self {
             UpgradeError::Install(e) => e.is_invalid_input(),
             UpgradeError::ProxyReset(e) => e.is_invalid_input(),
+            UpgradeError::Canary(e) => e.is_invalid_input(),
         }
     }
     pub fn interrupted(&self) -> Option<u8> {
         match self {
             UpgradeError::Install(e) => e.interrupted(),
             UpgradeError::ProxyReset(e) => e.interrupted(),
+            UpgradeError::Canary(e) => e.interrupted(),
         }
     }
 }
@@ -47,7 +51,10 @@ pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, Up
     let c = &req.install.config;
     let reused = c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
     let mut ireq = req.install.clone();
-    ireq.upgrade = Some(UpgradeMode { reused });
+    ireq.upgrade = Some(UpgradeMode {
+        reused,
+        canary: false,
+    });
     let summary = install::install(&ireq, ui)
         .await
         .map_err(|e| UpgradeError::Install(Box::new(e)))?;

@@ -4,6 +4,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod bad_input;
+mod canary;
 mod check;
 mod gateway;
 mod help;

@@ -82,7 +82,7 @@ fn reference() -> Vec<Value> {
 
 /// 10% of kyma-mesh's requests fail: 500, 503, 429 (Retry-After), 409 on patches, dropped
 /// connections; every request waits 2-12 ms.
-fn ten_percent(seed: u64) -> Faults {
+pub(crate) fn ten_percent(seed: u64) -> Faults {
     Faults {
         seed,
         ..Faults::none()

@@ -2,11 +2,13 @@
 //! kyma-mesh applied, named by field), the injector webhooks and their tuning, conflicting and
 //! stale injector configurations.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK, NAMESPACE};
 use crate::cluster::patches::PatchKind;
-use crate::cluster::{ISTIO_NAMESPACE, record, webhooks};
+use crate::cluster::{ISTIO_NAMESPACE, record, revisions, webhooks};
 use crate::kyma;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
@@ -25,6 +27,12 @@ pub fn category() -> Category<Ctx> {
         checks: vec![
             Check::new(NS, "istio-system namespace exists", namespace).needs(&[API_REACHABLE]),
             Check::new(ISTIOD, "istiod is available", istiod).needs(&[NS]),
+            Check::new(
+                "revisions",
+                "one control-plane revision, or a canary upgrade under way",
+                revisions_in_use,
+            )
+            .needs(&[ISTIOD]),
             Check::new(
                 RECORD,
                 "kyma-mesh's record matches the control plane",
@@ -72,10 +80,18 @@ fn namespace<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 fn istiod<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let d = match c.get(&DEPLOYMENT, Some(ISTIO_NAMESPACE), "istiod").await {
+        // The active control plane's Deployment: `istiod`, or `istiod-<revision>`.
+        let name = match c.revisions().await {
+            Ok(r) => r
+                .active()
+                .map(|a| a.deployment.clone())
+                .unwrap_or_else(|| "istiod".into()),
+            Err(e) => return Finding::error(e),
+        };
+        let d = match c.get(&DEPLOYMENT, Some(ISTIO_NAMESPACE), &name).await {
             Ok(Some(d)) => d,
             Ok(None) => {
-                return Finding::error("Deployment istio-system/istiod does not exist")
+                return Finding::error(format!("Deployment istio-system/{name} does not exist"))
                     .hint("kyma-mesh install");
             }
             Err(e) => return Finding::error(e),
@@ -92,11 +108,100 @@ fn istiod<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Finding::error(format!(
                 "istiod {version}: 0/{want} replicas available; no new pod gets a sidecar while istiod is down"
             ))
-            .detail(["see why: kubectl -n istio-system describe deployment istiod".to_string()])
+            .detail([format!(
+                "see why: kubectl -n istio-system describe deployment {name}"
+            )])
             .hint("kyma-mesh install (it waits for istiod and says what is missing)")
         } else {
             Finding::ok(format!("istiod {version}, {available}/{want} available"))
         }
+    })
+}
+
+/// Which revision each namespace and pod uses; two control planes are a canary upgrade
+/// left unfinished (a warning naming the command that finishes it).
+fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let revs = match c.revisions().await {
+            Ok(r) => r,
+            Err(e) => return Finding::error(e),
+        };
+        let state = match record::read_canary(&c.cluster).await {
+            Ok(s) => s,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        let pods = match c.pods().await {
+            Ok(p) => p,
+            Err(e) => return Finding::error(e),
+        };
+        // revision -> namespace -> pods
+        let mut by_rev: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        // Injected pods only: gateways carry their proxy without the injector.
+        for p in pods.iter().filter(|p| !p.deleting) {
+            if let Some(rev) = revisions::pod_revision(&p.annotations) {
+                *by_rev
+                    .entry(rev)
+                    .or_default()
+                    .entry(p.namespace.clone())
+                    .or_default() += 1;
+            }
+        }
+        let count = |rev: &str| by_rev.get(rev).map_or(0, |m| m.values().sum::<usize>());
+        let planes: Vec<String> = revs
+            .control_planes
+            .iter()
+            .map(|cp| {
+                let tag = if revs.default_tag.as_deref() == Some(cp.revision.as_str()) {
+                    ", default tag"
+                } else {
+                    ""
+                };
+                format!(
+                    "revision {} (Istio {}{tag}): {}",
+                    cp.revision,
+                    cp.version.as_deref().unwrap_or("?"),
+                    plural(count(&cp.revision), "pod", "pods")
+                )
+            })
+            .collect();
+        let detail = by_rev.iter().map(|(rev, nss)| {
+            let list: Vec<String> = nss.iter().map(|(ns, n)| format!("{ns} {n}")).collect();
+            format!("revision {rev}: {}", list.join(", "))
+        });
+        if revs.control_planes.len() <= 1 && state.is_none() {
+            return Finding::ok(planes.join("; ")).detail(capped(detail, 20));
+        }
+        let detail = capped(detail, 20);
+        let Some(state) = state else {
+            return Finding::warning(format!(
+                "{} control planes, not from a kyma-mesh canary: {}",
+                revs.control_planes.len(),
+                planes.join("; ")
+            ))
+            .detail(detail)
+            .hint("remove the revision no pod uses with `istioctl uninstall --revision <REVISION> -y`");
+        };
+        let message = format!(
+            "canary upgrade {} -> {} unfinished (started {}): {}",
+            state.from_version,
+            state.to_version,
+            state.started_at,
+            planes.join("; ")
+        );
+        let hint = if revs.default_tag.as_deref() != Some(state.to_revision.as_str()) {
+            "the default tag has not moved yet: `kyma-mesh upgrade --canary` continues, `kyma-mesh upgrade --rollback` goes back".to_string()
+        } else if count(&state.from_revision) > 0 {
+            format!(
+                "restart what still uses revision {} with `kyma-mesh proxy-reset --wait`, then `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
+                state.from_revision
+            )
+        } else {
+            format!(
+                "no pod uses revision {} any more: `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
+                state.from_revision
+            )
+        };
+        Finding::warning(message).detail(detail).hint(hint)
     })
 }
 
@@ -170,7 +275,7 @@ fn drift<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             crate::ops::preflight::parse_injection(&rec.sidecar_injection).unwrap_or_default();
         let mut problems = Vec::new();
         let mut compared = 0;
-        for patch in kyma::post_install(profile, injection) {
+        for patch in kyma::post_install(profile, injection, revisions::DEFAULT) {
             let PatchKind::Apply {
                 gvk,
                 namespace,
@@ -214,7 +319,12 @@ fn injector_webhooks<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
         let mut problems = Vec::new();
         let mut tuned = 0;
-        for (config, required) in kyma::INJECTOR_CONFIGS {
+        let revision = match c.active_revision().await {
+            Ok(r) => r,
+            Err(e) => return Finding::error(e),
+        };
+        for (config, required) in kyma::injector_configs(&revision) {
+            let config = config.as_str();
             let live = match c.get(&MUTATING_WEBHOOK, None, config).await {
                 Ok(Some(v)) => v,
                 Ok(None) if required => {

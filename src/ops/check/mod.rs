@@ -19,6 +19,7 @@ use tokio::time::Instant;
 
 use crate::cluster::inventory::{self, Namespace, Pod};
 use crate::cluster::record::{self, Record};
+use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{self, Cluster, ClusterError};
 use crate::ops::checks::{self, Category, Observer, Report};
 use crate::ops::install::Target;
@@ -117,7 +118,7 @@ pub struct Ctx {
     pub now: i64,
     /// The server's version, learnt by the first check.
     pub server: Option<k8s_openapi::apimachinery::pkg::version::Info>,
-    istio_version: Cached<Option<String>>,
+    revisions: Cached<Arc<Revisions>>,
     record: Cached<Option<Arc<Record>>>,
     pods: Cached<Arc<Vec<Pod>>>,
     namespaces: Cached<Arc<Vec<Namespace>>>,
@@ -129,20 +130,39 @@ impl Ctx {
             cluster,
             now: jiff::Timestamp::now().as_second(),
             server: None,
-            istio_version: None,
+            revisions: None,
             record: None,
             pods: None,
             namespaces: None,
         }
     }
 
-    /// The control plane's version (istiod's image tag), `None` without istiod.
+    /// The active control plane's version (istiod's image tag), `None` without istiod.
     pub async fn istio_version(&mut self) -> Result<Option<String>, String> {
-        if self.istio_version.is_none() {
-            let r = cluster::installed_istio_version(&self.cluster).await;
-            self.istio_version = Some(r.map_err(|e| e.to_string()));
+        Ok(self
+            .revisions()
+            .await?
+            .active()
+            .and_then(|c| c.version.clone()))
+    }
+
+    /// The control planes and the `default` tag.
+    pub async fn revisions(&mut self) -> Result<Arc<Revisions>, String> {
+        if self.revisions.is_none() {
+            let r = Revisions::read(&self.cluster).await;
+            self.revisions = Some(r.map(Arc::new).map_err(|e| e.to_string()));
         }
-        cached(&self.istio_version)
+        cached(&self.revisions)
+    }
+
+    /// The active control plane's revision (`default` when none is installed).
+    pub async fn active_revision(&mut self) -> Result<String, String> {
+        Ok(self
+            .revisions()
+            .await?
+            .active()
+            .map(|c| c.revision.clone())
+            .unwrap_or_else(|| revisions::DEFAULT.to_string()))
     }
 
     pub async fn record(&mut self) -> Result<Option<Arc<Record>>, String> {

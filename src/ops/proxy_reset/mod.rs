@@ -31,7 +31,7 @@ use crate::cluster::pods::WorkloadKind;
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyResetError {
     #[error(
-        "istiod is not installed (no Deployment istio-system/istiod): there is no Istio version to compare sidecars with; install Istio first with 'kyma-mesh install'"
+        "istiod is not installed (no Deployment istio-system/istiod, nor one of a revision): there is no Istio version to compare sidecars with; install Istio first with 'kyma-mesh install'"
     )]
     NoIstiod,
     #[error(

@@ -14,6 +14,7 @@ use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target, Wor
 use crate::cluster::pods::{
     self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodPage, WorkloadKind,
 };
+use crate::cluster::revisions::Revisions;
 use crate::cluster::{Cluster, ClusterError};
 
 /// Relists after expired continue tokens before giving up (each relist makes progress, so this
@@ -52,11 +53,14 @@ pub struct ScanReport {
     pub elapsed: Duration,
 }
 
-/// The image every sidecar should run, from the running istiod.
+/// The image every sidecar should run, from the active control plane (the revision the
+/// `default` tag names, else `istiod`): during a canary upgrade, the new one.
 pub async fn expected_image(cluster: &Cluster) -> Result<Expected, ProxyResetError> {
-    let image = pods::istiod_image(cluster)
+    let image = Revisions::read(cluster)
         .await
         .map_err(ProxyResetError::Istiod)?
+        .active()
+        .and_then(|c| c.image.clone())
         .ok_or(ProxyResetError::NoIstiod)?;
     Expected::parse(&image).ok_or(ProxyResetError::IstiodImage { image })
 }

@@ -1,0 +1,708 @@
+//! Canary (revision-based) upgrades, Istio's model since 1.6: the target is installed as its
+//! own revision beside the running control plane, the `default` tag moves to it, workloads
+//! follow by restart (in waves if asked), and the old revision goes only when no pod uses it.
+//!
+//! * [`start`] (`upgrade --canary`): install's phases in canary mode (which call [`prepare`]
+//!   before istioctl), then the tag, then proxy-reset's machinery wave by wave.
+//! * [`rollback`]: the tag back, the gateways back, the workloads back, the new revision out.
+//! * [`finish`]: refused while a pod uses the old revision; otherwise the old revision out.
+//!
+//! What a later step needs (old revision and version, the gateways istioctl upgrades in place,
+//! the record before) lives in `istio-system/kyma-mesh-canary`, so each step can run in a new
+//! process and every step is safe to run again.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::cluster::kinds::{
+    CONFIG_MAP, DEPLOYMENT, HPA, MUTATING_WEBHOOK, PDB, SERVICE, SERVICE_ACCOUNT,
+};
+use crate::cluster::patches::{self, Patch, PatchKind};
+use crate::cluster::record::{self, Canary, CanaryPhase, Record};
+use crate::cluster::revisions::{self, Revisions};
+use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
+use crate::istioctl::{self, Args, ClusterOptions, IstioctlError};
+use crate::kyma;
+use crate::ops::install::{self, Summary, Target, UpgradeMode};
+use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
+use crate::ops::proxy_reset::{ProxyResetError, ScanOptions};
+use crate::ops::signal::{self, Signal};
+use crate::ops::upgrade::{UpgradeError, UpgradeRequest};
+use crate::ui::Ui;
+use crate::ui::progress::{OK, Progress, WARN};
+use crate::util::fmt_duration;
+
+/// The gateways istioctl installs with a revision and upgrades in place.
+const GATEWAY_SELECTOR: &str = "operator.istio.io/component in (IngressGateways,EgressGateways)";
+/// Pods named in a refusal; the rest are counted.
+const SHOWN_PODS: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CanaryError {
+    #[error(transparent)]
+    Connect(Box<ClusterError>),
+    #[error(transparent)]
+    Cluster(Box<ClusterError>),
+    #[error(
+        "no canary upgrade is in progress (ConfigMap {ISTIO_NAMESPACE}/{} does not exist): nothing to {action}; `kyma-mesh upgrade --canary` starts one",
+        record::CANARY_NAME
+    )]
+    NoCanary { action: &'static str },
+    #[error(
+        "a canary upgrade to Istio {version} (revision {revision}) is in progress: complete it with `kyma-mesh upgrade --finish`, or go back with `kyma-mesh upgrade --rollback`, before starting another. Nothing was changed."
+    )]
+    OtherInProgress { revision: String, version: String },
+    #[error(
+        "the default tag does not name revision {to} yet, so workloads have not moved to it: run `kyma-mesh upgrade --canary` again to complete the move, or go back with `kyma-mesh upgrade --rollback`. Nothing was changed."
+    )]
+    NotMoved { to: String },
+    #[error(
+        "{} still use revision {revision} (Istio {version}); nothing was removed:{}\nRestart them with `kyma-mesh proxy-reset --wait` (delete pods that have no controller), then run `kyma-mesh upgrade --finish` again.",
+        plural_pods(.total), list(.pods, *.total)
+    )]
+    PodsLeft {
+        revision: String,
+        version: String,
+        pods: Vec<String>,
+        total: usize,
+    },
+    #[error(transparent)]
+    Locate(IstioctlError),
+    #[error("{what}: {source}")]
+    Istioctl {
+        what: String,
+        #[source]
+        source: IstioctlError,
+    },
+    #[error("{0}")]
+    Scan(#[source] ProxyResetError),
+    #[error(transparent)]
+    Reset(Box<RunError>),
+    #[error("interrupted by {} {during}", .signal.name())]
+    Interrupted { signal: Signal, during: String },
+}
+
+fn plural_pods(n: &usize) -> String {
+    if *n == 1 {
+        "1 pod".into()
+    } else {
+        format!("{n} pods")
+    }
+}
+
+fn list(items: &[String], total: usize) -> String {
+    let mut s: String = items.iter().map(|i| format!("\n  {i}")).collect();
+    if total > items.len() {
+        s.push_str(&format!("\n  ... and {} more", total - items.len()));
+    }
+    s
+}
+
+impl From<ClusterError> for CanaryError {
+    fn from(e: ClusterError) -> Self {
+        CanaryError::Cluster(Box::new(e))
+    }
+}
+
+impl CanaryError {
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            CanaryError::Connect(c) => c.is_invalid_input(),
+            CanaryError::Reset(e) => e.is_invalid_input(),
+            _ => false,
+        }
+    }
+
+    pub fn interrupted(&self) -> Option<u8> {
+        match self {
+            CanaryError::Interrupted { signal, .. } => Some(signal.exit_code()),
+            CanaryError::Reset(e) => e.interrupted(),
+            _ => None,
+        }
+    }
+}
+
+/// One wave of the data plane's move: its namespaces (empty: all) and what proxy-reset did.
+pub struct Wave {
+    pub namespaces: Vec<String>,
+    pub result: RunResult,
+}
+
+pub struct CanarySummary {
+    pub install: Summary,
+    /// The old revision and version (`None` when the control plane already was the target).
+    pub from: Option<(String, String)>,
+    pub waves: Vec<Wave>,
+    /// The waves planned; fewer ran when one did not verify.
+    pub planned_waves: usize,
+}
+
+impl CanarySummary {
+    /// A wave did not verify: the run stopped there.
+    pub fn stopped(&self) -> bool {
+        self.waves.last().is_some_and(|w| w.result.failed())
+    }
+}
+
+/// Before istioctl installs the canary: refuses a second canary, and saves what `--rollback`
+/// needs (the old revision, the gateways as they are, the record). A re-run of the same
+/// canary keeps what the first run saved.
+pub async fn prepare(
+    cluster: &Cluster,
+    revs: &Revisions,
+    (revision, target): (&str, &str),
+    recorded: Option<&Record>,
+    progress: &Progress,
+) -> Result<(), CanaryError> {
+    if let Some(state) = record::read_canary(cluster).await? {
+        if state.to_revision == revision {
+            progress.line(&format!(
+                "{OK} continuing the canary upgrade {} -> {} started at {}",
+                state.from_version, state.to_version, state.started_at
+            ));
+            return Ok(());
+        }
+        return Err(CanaryError::OtherInProgress {
+            revision: state.to_revision,
+            version: state.to_version,
+        });
+    }
+    let Some(from) = revs.active() else {
+        return Ok(()); // the version gate refuses a cluster without Istio before this
+    };
+    if from.revision == revision {
+        return Ok(()); // the control plane already is this revision: a reconcile
+    }
+    let step = progress.step("canary state (what --rollback puts back)");
+    let gateways = inventory::list_selected(
+        cluster,
+        &DEPLOYMENT,
+        None,
+        &format!(
+            "{GATEWAY_SELECTOR},{}={}",
+            revisions::REV_LABEL,
+            from.revision
+        ),
+    )
+    .await?
+    .iter()
+    .map(|d| {
+        json!({
+            "namespace": d["metadata"]["namespace"],
+            "name": d["metadata"]["name"],
+            "labels": d["metadata"]["labels"],
+            "template": d["spec"]["template"],
+        })
+    })
+    .collect::<Vec<_>>();
+    let state = Canary {
+        from_revision: from.revision.clone(),
+        from_version: from.version.clone().unwrap_or_default(),
+        to_revision: revision.to_string(),
+        to_version: target.to_string(),
+        started_at: record::now_rfc3339(),
+        phase: CanaryPhase::Installing,
+        from_auto_inject: recorded.is_none_or(|r| r.sidecar_injection != "opt-in"),
+        previous_record: recorded.map(Record::to_configmap),
+        gateways,
+    };
+    record::write_canary(cluster, &state).await?;
+    step.ok(&format!(
+        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {} gateway(s)",
+        record::CANARY_NAME,
+        state.from_revision,
+        state.from_version,
+        state.gateways.len()
+    ));
+    Ok(())
+}
+
+/// `upgrade --canary`: the target beside the old control plane, the `default` tag moved to
+/// it, then the data plane, `kyma-system` first, wave by wave.
+pub async fn start(
+    req: &UpgradeRequest,
+    wave_size: Option<usize>,
+    ui: &Ui,
+) -> Result<CanarySummary, UpgradeError> {
+    let c = &req.install.config;
+    let reused = c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
+    let mut ireq = req.install.clone();
+    ireq.upgrade = Some(UpgradeMode {
+        reused,
+        canary: true,
+    });
+    let summary = install::install(&ireq, ui)
+        .await
+        .map_err(|e| UpgradeError::Install(Box::new(e)))?;
+    let wrap = |e: CanaryError| UpgradeError::Canary(Box::new(e));
+    let mut out = CanarySummary {
+        install: summary,
+        from: None,
+        waves: Vec::new(),
+        planned_waves: 0,
+    };
+    if out.install.dry_run {
+        return Ok(out);
+    }
+    let deadline = Instant::now() + req.install.timeout;
+    let progress = Progress::new(ui);
+    let cluster = crate::ops::connect(&req.install.target, ui)
+        .await
+        .map_err(|e| wrap(CanaryError::Connect(Box::new(e))))?;
+    let Some(mut state) = record::read_canary(&cluster)
+        .await
+        .map_err(|e| wrap(e.into()))?
+    else {
+        progress.line(&format!(
+            "{OK} the control plane already is revision {}: nothing to move",
+            out.install.revision
+        ));
+        return Ok(out);
+    };
+    out.from = Some((state.from_revision.clone(), state.from_version.clone()));
+
+    let tag = TagMove {
+        istioctl: &out.install.istioctl,
+        target: &req.install.target,
+        revision: &state.to_revision,
+        auto_inject: out.install.auto_inject,
+    };
+    tag.run(&cluster, deadline, &progress).await.map_err(wrap)?;
+    state.phase = CanaryPhase::Tagged;
+    record::write_canary(&cluster, &state)
+        .await
+        .map_err(|e| wrap(e.into()))?;
+
+    let waves = plan_waves(&cluster, wave_size).await.map_err(wrap)?;
+    out.planned_waves = waves.len();
+    for (i, namespaces) in waves.into_iter().enumerate() {
+        if out.planned_waves > 1 {
+            progress.line(&format!(
+                "wave {} of {}: {}",
+                i + 1,
+                out.planned_waves,
+                namespaces.join(", ")
+            ));
+        }
+        let result = reset::run(
+            &reset::Request {
+                target: req.install.target.clone(),
+                scan: ScanOptions {
+                    namespaces: namespaces.clone(),
+                    ..ScanOptions::default()
+                },
+                concurrency: req.concurrency,
+                dry_run: false,
+                wait: true,
+                timeout: deadline.saturating_duration_since(Instant::now()),
+            },
+            ui,
+        )
+        .await
+        .map_err(|e| UpgradeError::ProxyReset(Box::new(e)))?;
+        let failed = result.failed();
+        out.waves.push(Wave { namespaces, result });
+        if failed {
+            return Ok(out);
+        }
+    }
+    state.phase = CanaryPhase::Moved;
+    record::write_canary(&cluster, &state)
+        .await
+        .map_err(|e| wrap(e.into()))?;
+    Ok(out)
+}
+
+/// The namespaces of each wave, `kyma-system` first: one wave of every namespace without a
+/// wave size, else the namespaces with outdated sidecars in groups of that size.
+async fn plan_waves(
+    cluster: &Cluster,
+    wave_size: Option<usize>,
+) -> Result<Vec<Vec<String>>, CanaryError> {
+    let Some(size) = wave_size else {
+        return Ok(vec![Vec::new()]);
+    };
+    let scanned = crate::ops::proxy_reset::scan(cluster, &ScanOptions::default())
+        .await
+        .map_err(CanaryError::Scan)?;
+    let found: BTreeSet<&str> = scanned.pods.iter().map(|p| p.namespace.as_str()).collect();
+    let mut namespaces: Vec<String> = found.iter().map(|n| n.to_string()).collect();
+    namespaces.sort_by_key(|n| n != kyma::OPT_IN_NAMESPACE);
+    Ok(namespaces
+        .chunks(size.max(1))
+        .map(<[String]>::to_vec)
+        .collect())
+}
+
+/// Moving the `default` tag: istioctl's `tag set`, then Kyma's tuning of the tag's webhooks
+/// (istioctl writes them anew).
+struct TagMove<'a> {
+    istioctl: &'a Path,
+    target: &'a Target,
+    revision: &'a str,
+    auto_inject: bool,
+}
+
+impl TagMove<'_> {
+    async fn run(
+        &self,
+        cluster: &Cluster,
+        deadline: Instant,
+        progress: &Progress,
+    ) -> Result<(), CanaryError> {
+        run_istioctl(
+            progress,
+            format!("istioctl tag set default --revision {}", self.revision),
+            self.istioctl,
+            Args::tag_set_default(self.revision, self.auto_inject),
+            self.target,
+            deadline,
+        )
+        .await?;
+        let tuning = kyma::webhook_tuning(revisions::DEFAULT_TAG_WEBHOOK, false);
+        let step = progress.step(format!(
+            "revision-tag webhooks: 10s timeout, Gardener's kube-system excluded ({})",
+            tuning.config
+        ));
+        let patch = Patch {
+            title: "revision-tag webhooks".into(),
+            kind: PatchKind::WebhookTuning(tuning),
+        };
+        match patches::apply_patch(cluster, &patch).await {
+            Ok(o) => {
+                step.ok(&o.describe());
+                Ok(())
+            }
+            Err(e) => {
+                step.fail("failed");
+                Err(e.into())
+            }
+        }
+    }
+}
+
+async fn run_istioctl(
+    progress: &Progress,
+    title: String,
+    istioctl: &Path,
+    args: Args,
+    target: &Target,
+    deadline: Instant,
+) -> Result<(), CanaryError> {
+    let step = progress.long_step(title.clone());
+    let opts = ClusterOptions {
+        kubeconfig: target.kubeconfig.clone(),
+        context: target.context.clone(),
+        timeout: deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1)),
+        ..ClusterOptions::default()
+    };
+    let result = istioctl::run_args(
+        istioctl,
+        args,
+        &opts,
+        |line| install::on_istioctl_line(&step, line),
+        signal::interrupted(),
+    )
+    .await;
+    match result {
+        Ok(r) => {
+            step.ok(&format!("done in {}", fmt_duration(r.duration)));
+            Ok(())
+        }
+        Err(IstioctlError::Cancelled { signal }) => {
+            step.fail("interrupted");
+            Err(CanaryError::Interrupted {
+                signal,
+                during: format!(
+                    "during `{title}`: run the same kyma-mesh command again, each step is safe to repeat"
+                ),
+            })
+        }
+        Err(source) => {
+            step.fail("failed");
+            Err(CanaryError::Istioctl {
+                what: title,
+                source,
+            })
+        }
+    }
+}
+
+/// `--finish` and `--rollback`: which cluster and istioctl, and the limits.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: Target,
+    pub istioctl: Option<PathBuf>,
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+pub struct FinishSummary {
+    pub state: Canary,
+    pub elapsed: Duration,
+}
+
+/// `upgrade --finish`: the old revision goes once no pod uses it.
+pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError> {
+    let started = Instant::now();
+    let deadline = started + req.timeout;
+    let progress = Progress::new(ui);
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
+    let state = record::read_canary(&cluster)
+        .await?
+        .ok_or(CanaryError::NoCanary { action: "finish" })?;
+    let revs = Revisions::read(&cluster).await?;
+    if revs.default_tag.as_deref() != Some(state.to_revision.as_str())
+        || state.phase == CanaryPhase::Installing
+    {
+        return Err(CanaryError::NotMoved {
+            to: state.to_revision,
+        });
+    }
+    let located = istioctl::locate(req.istioctl.as_deref()).map_err(CanaryError::Locate)?;
+    let step = progress.long_step(format!("pods on revision {}", state.from_revision));
+    let left = pods_on(&cluster, &state.from_revision).await?;
+    if !left.is_empty() {
+        step.fail(&format!("{} left", left.len()));
+        return Err(CanaryError::PodsLeft {
+            revision: state.from_revision,
+            version: state.from_version,
+            total: left.len(),
+            pods: left.into_iter().take(SHOWN_PODS).collect(),
+        });
+    }
+    step.ok("none");
+    if revs.get(&state.from_revision).is_some() {
+        run_istioctl(
+            &progress,
+            format!("istioctl uninstall --revision {}", state.from_revision),
+            &located.path,
+            Args::uninstall_revision(&state.from_revision),
+            &req.target,
+            deadline,
+        )
+        .await?;
+    }
+    remove_injector(&cluster, &state.from_revision, &progress).await?;
+    let step = progress.step("canary state");
+    record::delete_canary(&cluster).await?;
+    step.ok(&format!(
+        "removed; the record {ISTIO_NAMESPACE}/{} holds Istio {}",
+        record::NAME,
+        state.to_version
+    ));
+    Ok(FinishSummary {
+        state,
+        elapsed: started.elapsed(),
+    })
+}
+
+pub struct RollbackSummary {
+    pub state: Canary,
+    pub gateways: usize,
+    pub reset: Option<RunResult>,
+    /// The new revision was removed (not when pods still use it).
+    pub removed: bool,
+    pub elapsed: Duration,
+}
+
+/// `upgrade --rollback`: the tag back to the old revision, the gateways back as they were,
+/// the workloads restarted onto the old revision, then the new revision removed.
+pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryError> {
+    let started = Instant::now();
+    let deadline = started + req.timeout;
+    let progress = Progress::new(ui);
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
+    let state = record::read_canary(&cluster)
+        .await?
+        .ok_or(CanaryError::NoCanary {
+            action: "roll back",
+        })?;
+    let located = istioctl::locate(req.istioctl.as_deref()).map_err(CanaryError::Locate)?;
+    let revs = Revisions::read(&cluster).await?;
+    if revs.default_tag.as_deref() != Some(state.from_revision.as_str())
+        && revs.get(&state.from_revision).is_some()
+        && (revs.default_tag.is_some() || state.phase != CanaryPhase::Installing)
+    {
+        TagMove {
+            istioctl: &located.path,
+            target: &req.target,
+            revision: &state.from_revision,
+            auto_inject: state.from_auto_inject,
+        }
+        .run(&cluster, deadline, &progress)
+        .await?;
+    }
+    let gateways = restore_gateways(&cluster, &state, deadline, &progress).await?;
+    let reset = reset::run(
+        &reset::Request {
+            target: req.target.clone(),
+            scan: ScanOptions::default(),
+            concurrency: req.concurrency,
+            dry_run: false,
+            wait: true,
+            timeout: deadline.saturating_duration_since(Instant::now()),
+        },
+        ui,
+    )
+    .await
+    .map_err(|e| CanaryError::Reset(Box::new(e)))?;
+    let left = pods_on(&cluster, &state.to_revision).await?;
+    if reset.failed() || !left.is_empty() {
+        if !left.is_empty() {
+            progress.line(&format!(
+                "{WARN} {} still on revision {}: it stays installed",
+                plural_pods(&left.len()),
+                state.to_revision
+            ));
+        }
+        return Ok(RollbackSummary {
+            state,
+            gateways,
+            reset: Some(reset),
+            removed: false,
+            elapsed: started.elapsed(),
+        });
+    }
+    if revs.get(&state.to_revision).is_some() {
+        run_istioctl(
+            &progress,
+            format!("istioctl uninstall --revision {}", state.to_revision),
+            &located.path,
+            Args::uninstall_revision(&state.to_revision),
+            &req.target,
+            deadline,
+        )
+        .await?;
+    }
+    remove_injector(&cluster, &state.to_revision, &progress).await?;
+    let step = progress.step("record and canary state");
+    if let Some(previous) = &state.previous_record {
+        cluster
+            .apply(&CONFIG_MAP, Some(ISTIO_NAMESPACE), record::NAME, previous)
+            .await?;
+    }
+    record::delete_canary(&cluster).await?;
+    step.ok(&format!(
+        "the record holds Istio {} again; canary state removed",
+        state.from_version
+    ));
+    Ok(RollbackSummary {
+        state,
+        gateways,
+        reset: Some(reset),
+        removed: true,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Puts each gateway Deployment back as it was before the canary (istioctl upgraded it in
+/// place), and relabels the gateway objects of the new revision so that uninstalling it
+/// leaves them.
+async fn restore_gateways(
+    cluster: &Cluster,
+    state: &Canary,
+    deadline: Instant,
+    progress: &Progress,
+) -> Result<usize, CanaryError> {
+    let selector = format!(
+        "{GATEWAY_SELECTOR},{}={}",
+        revisions::REV_LABEL,
+        state.to_revision
+    );
+    let relabel = json!({"metadata": {"labels": {revisions::REV_LABEL: state.from_revision}}});
+    for gvk in [SERVICE, SERVICE_ACCOUNT, HPA, PDB] {
+        for o in inventory::list_selected(cluster, &gvk, None, &selector).await? {
+            let ns = o["metadata"]["namespace"].as_str();
+            let name = o["metadata"]["name"].as_str().unwrap_or_default();
+            cluster.merge_patch(&gvk, ns, name, &relabel).await?;
+        }
+    }
+    let mut restored = 0;
+    for g in &state.gateways {
+        let (Some(ns), Some(name)) = (g["namespace"].as_str(), g["name"].as_str()) else {
+            continue;
+        };
+        let step = progress.long_step(format!(
+            "gateway {ns}/{name} back to {}",
+            state.from_version
+        ));
+        // A merge patch replaces the container lists whole: image and env as they were.
+        let patch =
+            json!({"metadata": {"labels": g["labels"]}, "spec": {"template": g["template"]}});
+        let result = async {
+            if cluster.get_opt(&DEPLOYMENT, Some(ns), name).await?.is_none() {
+                cluster
+                    .apply(
+                        &DEPLOYMENT,
+                        Some(ns),
+                        name,
+                        &json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                                "metadata": {"name": name, "namespace": ns, "labels": g["labels"]},
+                                "spec": {"selector": {"matchLabels": g["template"]["metadata"]["labels"]},
+                                         "template": g["template"]}}),
+                    )
+                    .await?;
+            } else {
+                cluster
+                    .merge_patch(&DEPLOYMENT, Some(ns), name, &patch)
+                    .await?;
+            }
+            workloads::wait_rollout(cluster, ns, name, deadline).await
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                step.ok("rolled out");
+                restored += 1;
+            }
+            Err(e) => {
+                step.fail("failed");
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(restored)
+}
+
+/// `ns/pod (Kind/owner)` of every pod whose sidecar the revision injected.
+async fn pods_on(cluster: &Cluster, revision: &str) -> Result<Vec<String>, CanaryError> {
+    let mut out: Vec<String> = inventory::pods(cluster)
+        .await?
+        .iter()
+        .filter(|p| p.has_sidecar() && !p.deleting)
+        .filter(|p| revisions::pod_revision(&p.annotations).as_deref() == Some(revision))
+        .map(|p| match &p.owner {
+            Some((kind, name)) => format!("{} ({kind}/{name})", p.id()),
+            None => format!("{} (no controller)", p.id()),
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// istioctl removes a revision's injector itself; one left behind would send pods to a
+/// control plane that is gone.
+async fn remove_injector(
+    cluster: &Cluster,
+    revision: &str,
+    progress: &Progress,
+) -> Result<(), CanaryError> {
+    let name = revisions::injector_name(revision);
+    if cluster.delete_opt(&MUTATING_WEBHOOK, None, &name).await? {
+        progress.line(&format!(
+            "{OK} MutatingWebhookConfiguration {name} removed (istioctl had left it)"
+        ));
+    }
+    Ok(())
+}
