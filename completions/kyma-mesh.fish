@@ -68,11 +68,16 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l set -d '
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l from-configmap -d 'Take overrides from this ConfigMap\'s kyma_istio_operator key (before any -o files)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l timeout -d 'How long the whole install may take (e.g. 90s, 10m, 1h)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l parallel -d 'Clusters worked on at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l dry-run -d 'Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l fix -d 'Delete stale sidecar-injector webhook configurations found by the preflight'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l all-contexts -d 'Run on every context of the kubeconfig'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -88,6 +93,9 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l istioctl
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l timeout -d 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l concurrency -d 'Workloads restarted at the same time by the proxy reset' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l wave-size -d 'With --canary: restart N namespaces at a time (kyma-system first), verifying each wave before the next' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l parallel -d 'Clusters worked on at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l skip-validation -d 'Do not check the result against Istio\'s API (for fields newer than kyma-mesh knows)'
@@ -96,6 +104,8 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l skip-pro
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l canary -d 'Install the new version as its own revision beside the running control plane, move the `default` tag to it and restart the workloads onto it; the old control plane stays'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l finish -d 'Complete a canary upgrade: remove the old revision (refused while a pod still uses it)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l rollback -d 'Undo a canary upgrade: the `default` tag, the gateways and the workloads back to the old revision, then the new revision removed'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l all-contexts -d 'Run on every context of the kubeconfig'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -105,11 +115,16 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l excl
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l concurrency -d 'Workloads restarted at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l output -d 'Print the plan or the result as JSON (shape in README "proxy-reset")' -r -f -a "json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l parallel -d 'Clusters worked on at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l dry-run -d 'Print the plan and change nothing'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l wait -d 'Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l missing-sidecars -d 'Also restart pods that should have a sidecar (by the injector\'s namespace and pod selectors) and have none'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l all-contexts -d 'Run on every context of the kubeconfig'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -118,9 +133,14 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l wait -d 'R
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l parallel -d 'Clusters worked on at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l pre -d 'Only what install needs before anything is installed (the install preflight without the configuration)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l all-contexts -d 'Run on every context of the kubeconfig'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -214,8 +234,13 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand uninstall" -s V -l v
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l output -d 'Output format (default: human-readable lines)' -r -f -a "yaml\t''
 json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l parallel -d 'Clusters worked on at the same time' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l context -d 'The kubeconfig context to use (default: the current context)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l all-contexts -d 'Run on every context of the kubeconfig'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s q -l quiet -d 'Nothing on stderr but errors'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand version" -s h -l help -d 'Print help'

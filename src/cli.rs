@@ -21,7 +21,7 @@ without surprises, and validates the result against Istio's API before anything 
 Data goes to stdout; progress and logs go to stderr.
 Exit codes: 0 success, 1 the operation failed, 2 invalid input or usage.";
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "kyma-mesh",
     version,
@@ -57,7 +57,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     Render(RenderArgs),
     Install(InstallArgs),
@@ -226,7 +226,7 @@ impl GlobalArgs {
 ///
 /// Needs no cluster. Use it to review what install would give istioctl, or to feed istioctl
 /// yourself.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # Kyma's production profile with an override file
@@ -251,7 +251,7 @@ pub struct RenderArgs {
 /// Print a shell completion script.
 ///
 /// The scripts are also shipped in the repository's completions/ directory.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   kyma-mesh completions bash > /etc/bash_completion.d/kyma-mesh
@@ -265,17 +265,80 @@ pub struct CompletionsArgs {
 
 /// Print kyma-mesh's version, the istioctl it would use and, when the cluster answers, its
 /// control plane, recorded profile and data plane per sidecar version.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   kyma-mesh version
-  kyma-mesh version --istioctl ~/istio-1.28.0/bin/istioctl --output json")]
+  kyma-mesh version --istioctl ~/istio-1.28.0/bin/istioctl --output json
+  kyma-mesh version --all-contexts    # every cluster's control-plane version in one table")]
 pub struct VersionArgs {
     #[command(flatten)]
     pub istioctl: IstioctlArg,
     /// Output format (default: human-readable lines)
     #[arg(long, value_enum)]
     pub output: Option<OutputFormat>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Running one command on several clusters of the kubeconfig (install, upgrade, proxy-reset,
+/// check, version).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Fleet")]
+pub struct FleetArgs {
+    /// Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each
+    /// cluster's lines are prefixed with its context, then one summary table
+    #[arg(
+        long,
+        value_name = "CONTEXT,...",
+        value_delimiter = ',',
+        conflicts_with = "all_contexts"
+    )]
+    pub contexts: Vec<String>,
+    /// Run on every context of the kubeconfig
+    #[arg(long)]
+    pub all_contexts: bool,
+    /// With --all-contexts: leave this context out (repeatable)
+    #[arg(long, value_name = "CONTEXT", requires = "all_contexts")]
+    pub exclude_context: Vec<String>,
+    /// Clusters worked on at the same time
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// After the first cluster that fails, start no other (those running finish); without it
+    /// a failed cluster never stops the others
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+impl FleetArgs {
+    /// A fleet run was asked for.
+    pub fn active(&self) -> bool {
+        !self.contexts.is_empty() || self.all_contexts
+    }
+}
+
+impl Command {
+    /// The fleet flags of the commands that take them.
+    pub fn fleet_mut(&mut self) -> Option<&mut FleetArgs> {
+        match self {
+            Command::Install(a) => Some(&mut a.fleet),
+            Command::Upgrade(a) => Some(&mut a.fleet),
+            Command::ProxyReset(a) => Some(&mut a.fleet),
+            Command::Check(a) => Some(&mut a.fleet),
+            Command::Version(a) => Some(&mut a.fleet),
+            _ => None,
+        }
+    }
+
+    /// The command prints JSON on stdout (a fleet run then prints one JSON list).
+    pub fn json_output(&self) -> bool {
+        match self {
+            Command::Check(a) => a.output == CheckOutput::Json,
+            Command::ProxyReset(a) => a.output.is_some(),
+            Command::Version(a) => a.output == Some(OutputFormat::Json),
+            _ => false,
+        }
+    }
 }
 
 /// Which istioctl to run.
@@ -296,7 +359,7 @@ pub struct IstioctlArg {
 ///
 /// With no -o and no --from-configmap, overrides are read from the ConfigMaps labelled
 /// installer=overrides,component=istio in kyma-installer, as Kyma's installer did.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # Minikube or k3d
@@ -325,6 +388,8 @@ pub struct InstallArgs {
     /// Delete stale sidecar-injector webhook configurations found by the preflight
     #[arg(long)]
     pub fix: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// Flags whose next argument is their value (so `--set -v=6` is not a verbosity).
@@ -415,7 +480,7 @@ pub fn normalize_verbosity(
 /// listed as "restart manually" with the command to run. Pods with
 /// sidecar.istio.io/proxyImage are skipped; pods or workloads annotated
 /// kyma-mesh.kyma-project.io/proxy-reset: "false" are reported as skipped.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # What would be restarted, as JSON
@@ -455,6 +520,8 @@ pub struct ProxyResetArgs {
     /// Print the plan or the result as JSON (shape in README "proxy-reset")
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output: Option<JsonOutput>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -467,7 +534,7 @@ pub enum JsonOutput {
 /// A 503 from every endpoint usually means the gateway holds a stale configuration: `restart`
 /// makes it re-read it. If that does not help, `debug enable` switches the gateway to Istio's
 /// debug image (the distroless one has no shell) and prints the commands to investigate.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # The seed's fix for a 503, as a rolling restart (the gateway keeps serving)
@@ -481,7 +548,7 @@ pub struct GatewayArgs {
     pub command: GatewayCommand,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum GatewayCommand {
     Restart(GatewayRestartArgs),
     Debug(GatewayDebugArgs),
@@ -492,7 +559,7 @@ pub enum GatewayCommand {
 /// The pods are replaced one by one under the Deployment's rolling-update strategy, instead of
 /// the seed's `kubectl delete pod -l app=istio-ingressgateway`, which drops every connection at
 /// once.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   kyma-mesh gateway restart
@@ -518,7 +585,7 @@ pub struct GatewayRestartArgs {
 /// image is in place the Deployment carries the annotation
 /// kyma-mesh.kyma-project.io/debug-image (the replaced image); `kyma-mesh install` and
 /// `upgrade` put the distroless image back too.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   kyma-mesh gateway debug enable
@@ -551,7 +618,7 @@ pub enum Toggle {
 /// afterwards: the pods that must be restarted for it are listed, and --restart restarts
 /// their workloads. kube-system and istio-system are kept out of the mesh by Kyma on purpose;
 /// changing them needs --force.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # Who gets sidecars, and why
@@ -568,7 +635,7 @@ pub struct InjectionArgs {
     pub command: InjectionCommand,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum InjectionCommand {
     Enable(InjectionChangeArgs),
     Disable(InjectionChangeArgs),
@@ -576,7 +643,7 @@ pub enum InjectionCommand {
 }
 
 /// Switch sidecar injection for a namespace or a Deployment.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["namespace", "deployment"])))]
 #[command(after_help = "\
 Examples:
@@ -603,7 +670,7 @@ pub struct InjectionChangeArgs {
 }
 
 /// Effective sidecar injection per namespace, and why.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   kyma-mesh injection status
@@ -627,7 +694,7 @@ pub struct InjectionStatusArgs {
 /// Refuses while Istio resources exist that kyma-mesh did not create (VirtualServices,
 /// DestinationRules, Gateways, AuthorizationPolicies, PeerAuthentications, EnvoyFilters): they
 /// are listed; --force deletes them with the CRDs.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # See what would be removed
@@ -659,7 +726,7 @@ pub struct UninstallArgs {
 /// what was found and a hint: the command that fixes it. Every check runs even when an earlier
 /// one failed, unless it depends on it (then it is skipped). Exit code 1 when any check has an
 /// error, 0 otherwise (warnings included). Secret contents are never printed.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # Everything, as a table
@@ -672,7 +739,10 @@ Examples:
   kyma-mesh check --wait 5m
 
   # For scripts: the errors' ids and hints
-  kyma-mesh check --output json | jq '.categories[].checks[] | select(.result == \"error\") | {id, hint}'")]
+  kyma-mesh check --output json | jq '.categories[].checks[] | select(.result == \"error\") | {id, hint}'
+
+  # One view of a fleet: every context of the kubeconfig, then one summary table
+  kyma-mesh check --all-contexts --exclude-context dev")]
 pub struct CheckArgs {
     /// Only what install needs before anything is installed (the install preflight without
     /// the configuration)
@@ -686,6 +756,8 @@ pub struct CheckArgs {
     pub output: CheckOutput,
     #[command(flatten)]
     pub istioctl: IstioctlArg,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -710,7 +782,7 @@ pub enum CheckOutput {
 /// onto it (kyma-system first, in waves with --wave-size), while the old control plane keeps
 /// running. Then --finish removes the old revision once no pod uses it, or --rollback moves the
 /// tag, the gateways and the workloads back and removes the new revision.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
   # istioctl 1.28 on PATH, a cluster on 1.27: upgrade with the recorded configuration
@@ -721,6 +793,9 @@ Examples:
   kyma-mesh check                  # both revisions, and which pods use which
   kyma-mesh upgrade --finish       # remove 1.27 (refused while a pod still uses it)
   kyma-mesh upgrade --rollback     # or: back to 1.27, 1.28 removed
+
+  # Three clusters, two at a time; a failed one does not stop the others
+  kyma-mesh upgrade --contexts eu1,us1,ap1 --parallel 2
 
   # With a new override (the changes against the record are shown before anything runs)
   kyma-mesh upgrade -o overrides.yaml --istioctl ~/istio-1.28.0/bin/istioctl
@@ -759,6 +834,8 @@ pub struct UpgradeArgs {
     /// revision, then the new revision removed
     #[arg(long, conflicts_with_all = ["dry_run", "skip_proxy_reset"])]
     pub rollback: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// `NS/NAME`, both parts non-empty.

@@ -211,23 +211,7 @@ impl Cluster {
             context: context.map(str::to_string),
             ..Default::default()
         };
-        if let Some(path) = kubeconfig
-            && !path.exists()
-        {
-            return Err(ClusterError::KubeconfigMissing {
-                path: path.display().to_string(),
-                origin: "--kubeconfig",
-            });
-        }
-        if kubeconfig.is_none()
-            && let Some(env) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty())
-            && !std::env::split_paths(&env).any(|p| p.exists())
-        {
-            return Err(ClusterError::KubeconfigMissing {
-                path: env.to_string_lossy().into_owned(),
-                origin: "$KUBECONFIG",
-            });
-        }
+        kubeconfig_exists(kubeconfig)?;
         let mut config = match (kubeconfig, context) {
             // The one place that infers a configuration (clippy.toml).
             #[allow(clippy::disallowed_methods)]
@@ -235,27 +219,7 @@ impl Cluster {
                 .await
                 .map_err(|source| ClusterError::NoKubeconfig { source })?,
             _ => {
-                let (kc, file) = match kubeconfig {
-                    Some(path) => (
-                        Kubeconfig::read_from(path).map_err(|source| {
-                            ClusterError::KubeconfigUnreadable {
-                                path: path.display().to_string(),
-                                source,
-                            }
-                        })?,
-                        format!("kubeconfig {}", path.display()),
-                    ),
-                    None => (
-                        Kubeconfig::read().map_err(|source| {
-                            ClusterError::KubeconfigUnreadable {
-                                path: std::env::var("KUBECONFIG")
-                                    .unwrap_or_else(|_| "~/.kube/config".into()),
-                                source,
-                            }
-                        })?,
-                        "the kubeconfig".to_string(),
-                    ),
-                };
+                let (kc, file) = read_kubeconfig(kubeconfig)?;
                 if let Some(c) = context
                     && !kc.contexts.iter().any(|n| n.name == c)
                 {
@@ -422,6 +386,55 @@ impl Cluster {
             }
         }
     }
+}
+
+fn kubeconfig_exists(kubeconfig: Option<&Path>) -> Result<(), ClusterError> {
+    if let Some(path) = kubeconfig
+        && !path.exists()
+    {
+        return Err(ClusterError::KubeconfigMissing {
+            path: path.display().to_string(),
+            origin: "--kubeconfig",
+        });
+    }
+    if kubeconfig.is_none()
+        && let Some(env) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty())
+        && !std::env::split_paths(&env).any(|p| p.exists())
+    {
+        return Err(ClusterError::KubeconfigMissing {
+            path: env.to_string_lossy().into_owned(),
+            origin: "$KUBECONFIG",
+        });
+    }
+    Ok(())
+}
+
+/// The kubeconfig `--kubeconfig` names, else `$KUBECONFIG`'s files merged, else
+/// `~/.kube/config`; and how messages name it.
+fn read_kubeconfig(kubeconfig: Option<&Path>) -> Result<(Kubeconfig, String), ClusterError> {
+    Ok(match kubeconfig {
+        Some(path) => (
+            Kubeconfig::read_from(path).map_err(|source| ClusterError::KubeconfigUnreadable {
+                path: path.display().to_string(),
+                source,
+            })?,
+            format!("kubeconfig {}", path.display()),
+        ),
+        None => (
+            Kubeconfig::read().map_err(|source| ClusterError::KubeconfigUnreadable {
+                path: std::env::var("KUBECONFIG").unwrap_or_else(|_| "~/.kube/config".into()),
+                source,
+            })?,
+            "the kubeconfig".to_string(),
+        ),
+    })
+}
+
+/// The kubeconfig's contexts, in file order, and how messages name the file (fleet runs).
+pub fn context_names(kubeconfig: Option<&Path>) -> Result<(Vec<String>, String), ClusterError> {
+    kubeconfig_exists(kubeconfig)?;
+    let (kc, file) = read_kubeconfig(kubeconfig)?;
+    Ok((kc.contexts.into_iter().map(|c| c.name).collect(), file))
 }
 
 /// A kind kyma-mesh touches: group, version, kind and plural, known without discovery.

@@ -34,6 +34,13 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<Exi
         CheckOutput::Json => ui::to_json(&report)?,
     };
     ui::print(&text)?;
+    for r in report.errors() {
+        ui::fleet::needs_a_hand(format!("{}: {}", r.description, r.message));
+    }
+    let warnings = report.count(Status::Warning);
+    if warnings > 0 {
+        ui::fleet::needs_a_hand(format!("{warnings} warning(s)"));
+    }
     Ok(if report.count(Status::Error) > 0 {
         ExitCode::from(crate::exit::FAILURE)
     } else {

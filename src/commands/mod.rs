@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod fleet;
 pub mod gateway;
 pub mod injection;
 pub mod install;
@@ -17,7 +18,10 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::ui::Ui;
 
-pub fn dispatch(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
+pub fn dispatch(mut cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
+    if cli.command.fleet_mut().is_some_and(|f| f.active()) {
+        return fleet::run(cli, ui);
+    }
     match cli.command {
         Command::Render(args) => render::run(&args, ui),
         Command::Install(args) => install::run(&args, &cli.global, ui),

@@ -25,6 +25,10 @@ pub fn run(args: &ProxyResetArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Resul
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
+    result
+        .needs_a_hand()
+        .into_iter()
+        .for_each(ui::fleet::needs_a_hand);
     if args.output.is_some() {
         let doc = output::document(
             &result.plan,

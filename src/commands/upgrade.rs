@@ -39,10 +39,12 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     let i = &s.install;
-    let before = i.before.as_deref().unwrap_or("none");
+    let moved = match i.before.as_deref() {
+        Some(b) if b == i.version => format!("Istio {b} (reconciled)"),
+        b => format!("Istio {} -> {}", b.unwrap_or("none"), i.version),
+    };
     ui.info(&format!(
-        "control plane: Istio {before} -> {} (profile {}) in {}: {} patches applied, {} unchanged, {} skipped",
-        i.version,
+        "control plane: {moved} (profile {}) in {}: {} patches applied, {} unchanged, {} skipped",
         i.profile,
         fmt_duration(i.elapsed),
         i.counts.applied,
@@ -54,6 +56,10 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     };
     ui::print(&ui::proxy_reset::text(reset))?;
+    reset
+        .needs_a_hand()
+        .into_iter()
+        .for_each(ui::fleet::needs_a_hand);
     if reset.failed() {
         Ok(ExitCode::from(crate::exit::FAILURE))
     } else {
@@ -76,6 +82,10 @@ fn canary_start(
     }
     for w in &s.waves {
         ui::print(&ui::proxy_reset::text(&w.result))?;
+        w.result
+            .needs_a_hand()
+            .into_iter()
+            .for_each(ui::fleet::needs_a_hand);
     }
     let Some((from_rev, from_version)) = &s.from else {
         ui.info(&format!(
@@ -104,6 +114,9 @@ fn canary_start(
         ));
         return Ok(ExitCode::from(crate::exit::FAILURE));
     }
+    ui::fleet::needs_a_hand(format!(
+        "canary: `kyma-mesh upgrade --finish` removes Istio {from_version}"
+    ));
     ui.info(&format!(
         "data plane: moved to {} in {} wave(s). When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
         i.revision,

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // the one place that prints
 
 pub mod checks;
+pub mod fleet;
 pub mod progress;
 pub mod proxy_reset;
 
@@ -34,26 +35,29 @@ impl Ui {
 
     pub fn warn(&self, msg: &str) {
         if !self.quiet() {
-            eprintln!("warning: {msg}");
+            fleet::stderr(&format!("warning: {msg}"));
         }
     }
 
     pub fn info(&self, msg: &str) {
         if !self.quiet() {
-            eprintln!("{msg}");
+            fleet::stderr(msg);
         }
     }
 
     /// `-v` detail.
     pub fn debug(&self, msg: &str) {
         if self.verbosity > 0 {
-            eprintln!("{msg}");
+            fleet::stderr(msg);
         }
     }
 
     /// Errors always print, even with -q: `error: <message>` and its causes, no debug dump.
+    /// In a fleet run the message is also what the summary says needs a hand.
     pub fn error(&self, err: &anyhow::Error) {
-        eprintln!("{}", error_chain(err));
+        let text = error_chain(err);
+        fleet::stderr(&text);
+        fleet::needs_a_hand(err.to_string().lines().next().unwrap_or_default());
     }
 }
 
@@ -89,6 +93,9 @@ pub fn error_chain(err: &anyhow::Error) -> String {
 /// Writes data to stdout. A closed pipe (`kyma-mesh version | head -0`) ends the output
 /// quietly, as ripgrep does: the reader has all it wanted.
 pub fn print(text: &str) -> anyhow::Result<()> {
+    if fleet::capture(text) {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

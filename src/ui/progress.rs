@@ -7,6 +7,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Ui;
+
+/// stderr, through the fleet sink (a context prefix in a fleet run).
+macro_rules! say {
+    ($($t:tt)*) => { super::fleet::stderr(&format!($($t)*)) };
+}
 use crate::util::fmt_duration;
 
 /// The marks linkerd's `check` uses: done, warning, failed.
@@ -33,7 +38,8 @@ impl Progress {
     pub fn new(ui: &Ui) -> Progress {
         let mode = if ui.quiet() {
             Mode::Quiet
-        } else if std::io::stderr().is_terminal()
+        } else if !super::fleet::active()
+            && std::io::stderr().is_terminal()
             && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
         {
             Mode::Tty
@@ -79,7 +85,7 @@ impl Progress {
             }
             Mode::Plain => {
                 if announce {
-                    eprintln!("{} {title}...", timestamp());
+                    say!("{} {title}...", timestamp());
                 }
                 None
             }
@@ -111,7 +117,7 @@ impl Progress {
                 Some(bar)
             }
             Mode::Plain => {
-                eprintln!("{} {title} ({total})...", timestamp());
+                say!("{} {title} ({total})...", timestamp());
                 None
             }
             Mode::Quiet => None,
@@ -126,8 +132,8 @@ impl Progress {
     pub fn line(&self, text: &str) {
         match self.mode {
             Mode::Quiet => {}
-            Mode::Plain => eprintln!("{} {text}", timestamp()),
-            Mode::Tty => eprintln!("{text}"),
+            Mode::Plain => say!("{} {text}", timestamp()),
+            Mode::Tty => say!("{text}"),
         }
     }
 }
@@ -146,7 +152,7 @@ impl Step {
     pub fn update(&self, detail: &str) {
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.set_message(format!("{}: {detail}", self.title)),
-            (None, Mode::Plain) if self.verbose => eprintln!("{}   {detail}", timestamp()),
+            (None, Mode::Plain) if self.verbose => say!("{}   {detail}", timestamp()),
             _ => {}
         }
     }
@@ -158,7 +164,7 @@ impl Step {
         }
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.println(format!("    {text}")),
-            (None, Mode::Plain) => eprintln!("{}     {text}", timestamp()),
+            (None, Mode::Plain) => say!("{}     {text}", timestamp()),
             _ => {}
         }
     }
@@ -168,7 +174,7 @@ impl Step {
         let line = format!("  {mark} {text}");
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.println(line),
-            (None, Mode::Plain) => eprintln!("{} {line}", timestamp()),
+            (None, Mode::Plain) => say!("{} {line}", timestamp()),
             _ => {}
         }
     }
@@ -195,9 +201,9 @@ impl Step {
         match (self.bar.take(), self.mode) {
             (Some(bar), _) => {
                 bar.finish_and_clear();
-                eprintln!("{text}");
+                say!("{text}");
             }
-            (None, Mode::Plain) => eprintln!("{} {text}", timestamp()),
+            (None, Mode::Plain) => say!("{} {text}", timestamp()),
             _ => {}
         }
     }
@@ -226,7 +232,7 @@ impl Counter {
                 bar.println(line);
                 bar.inc(1);
             }
-            (None, Mode::Plain) => eprintln!("{} {line}", timestamp()),
+            (None, Mode::Plain) => say!("{} {line}", timestamp()),
             _ => {}
         }
     }

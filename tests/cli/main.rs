@@ -6,6 +6,7 @@
 mod bad_input;
 mod canary;
 mod check;
+mod fleet;
 mod gateway;
 mod help;
 mod injection;

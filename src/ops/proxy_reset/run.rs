@@ -69,6 +69,40 @@ impl RunResult {
     }
 }
 
+impl RunResult {
+    /// What a person must do, one line each (a fleet summary's last column).
+    pub fn needs_a_hand(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let manual = self.plan.manual().count();
+        if manual > 0 {
+            out.push(format!("{manual} pod(s) to restart manually"));
+        }
+        if self.plan.lookup_failures() > 0 {
+            out.push(format!(
+                "{} owner lookup(s) failed",
+                self.plan.lookup_failures()
+            ));
+        }
+        if let Some(r) = &self.report {
+            let failed = r.failed().count();
+            if failed > 0 {
+                out.push(format!("{failed} restart(s) failed"));
+            }
+        }
+        if let Some(v) = &self.verification
+            && !v.ok()
+        {
+            out.push(format!(
+                "{} pod(s) still outdated, {} rollout(s) unfinished, {} reverted",
+                v.still_outdated.len(),
+                v.unfinished.len(),
+                v.reverted.len()
+            ));
+        }
+        out
+    }
+}
+
 pub async fn run(req: &Request, ui: &Ui) -> Result<RunResult, RunError> {
     let deadline = Instant::now() + req.timeout;
     let progress = Progress::new(ui);
