@@ -14,8 +14,12 @@ use crate::ui::Ui;
 #[serde(rename_all = "camelCase")]
 pub struct ClusterVersions {
     pub server: String,
-    /// `None`: no istiod in istio-system.
+    /// The active control plane's version (the `default` tag's revision); `None`: no istiod.
     pub control_plane: Option<String>,
+    /// Every control-plane revision (two during a canary upgrade).
+    pub revisions: Vec<cluster::revisions::ControlPlane>,
+    /// The revision the `default` tag names, if the tag exists.
+    pub default_tag: Option<String>,
     /// The profile and injection mode the last install recorded.
     pub profile: Option<String>,
     pub sidecar_injection: Option<String>,
@@ -31,7 +35,8 @@ pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersion
     let look = async {
         let cluster = crate::ops::connect(target, ui).await?;
         cluster.server_version().await?;
-        let control_plane = cluster::installed_istio_version(&cluster).await?;
+        let revs = cluster::revisions::Revisions::read(&cluster).await?;
+        let control_plane = revs.active().and_then(|c| c.version.clone());
         let rec = record::read(&cluster).await?;
         let mut data_plane = BTreeMap::new();
         for pod in inventory::pods(&cluster).await? {
@@ -45,6 +50,8 @@ pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersion
         Ok::<_, ClusterError>(ClusterVersions {
             server: cluster.server.clone(),
             control_plane,
+            revisions: revs.control_planes,
+            default_tag: revs.default_tag,
             profile: rec.as_ref().map(|r| r.profile.clone()),
             sidecar_injection: rec.map(|r| r.sidecar_injection),
             data_plane,

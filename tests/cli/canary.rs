@@ -162,7 +162,16 @@ fn canary_then_finish_takes_the_cluster_from_127_to_128() {
     app(&c, "late", "newcomer", 1);
     assert_eq!(versions(&c, "late"), ["1.28.0"]);
 
-    // check shows the unfinished canary, with the command that finishes it
+    // version names both revisions
+    let version = c.run(&["version"]);
+    version
+        .expect_success()
+        .expect_stdout("revisions: 1-28-0 (Istio 1.28.0, default tag), default (Istio 1.27.3)");
+    // check shows the unfinished canary, with the command that finishes it, and who uses what
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "pinned", "labels": {"istio.io/rev": "1-28-0"}}}))
+        .unwrap();
     let check = c.run(&["check", "--output", "json"]);
     let report: Value = serde_json::from_str(&check.stdout).unwrap();
     let rev = report["categories"]
@@ -324,6 +333,23 @@ fn waves_move_kyma_system_first_and_survive_injected_faults() {
     for ns in ["kyma-system", "shop", "web"] {
         assert_eq!(versions(&c, ns), ["1.28.0"], "{ns}");
     }
+}
+
+#[test]
+fn canary_dry_run_shows_the_revisioned_install_and_changes_nothing() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install"]).expect_success();
+    let run = with_istioctl(&c, "1.28.0", &["upgrade", "--canary", "--dry-run"]);
+    run.expect_success()
+        .expect_stdout("--revision 1-28-0 -y")
+        .expect_stdout("revision: 1-28-0")
+        .expect_stdout("MutatingWebhookConfiguration istio-sidecar-injector-1-28-0")
+        .expect_no_writes();
+    assert!(
+        c.sim
+            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
+            .is_none()
+    );
 }
 
 #[test]

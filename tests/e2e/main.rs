@@ -1,5 +1,6 @@
 //! End-to-end: the user's journey (check --pre, install, check, a second install, injection,
-//! upgrade, proxy-reset, gateway restart, uninstall) as scenarios shared by two grounds: kube-sim
+//! upgrade, proxy-reset, gateway restart, uninstall; and the canary journey) as scenarios shared
+//! by two grounds: kube-sim
 //! with fake-istioctl (every `cargo test`) and a real cluster with real istioctl (on request:
 //! README "Testing against a real cluster").
 
@@ -28,4 +29,23 @@ fn journey_on_a_real_cluster() {
     };
     eprintln!("e2e on {}", g.name());
     Journey::new(&g).all();
+}
+
+#[test]
+fn canary_journey_on_kube_sim() {
+    let g = Ground::kube_sim();
+    Journey::new(&g).canary();
+}
+
+/// As [`journey_on_a_real_cluster`]; both need a cluster of their own time, so run them with
+/// `--test-threads 1`.
+#[test]
+#[ignore = "needs a real cluster: set KYMA_MESH_E2E_CONTEXT (README \"Testing against a real cluster\")"]
+fn canary_journey_on_a_real_cluster() {
+    let Some(g) = Ground::real_from_env() else {
+        eprintln!("SKIPPED: set KYMA_MESH_E2E_CONTEXT to a kind, k3d or minikube context");
+        return;
+    };
+    eprintln!("e2e canary on {}", g.name());
+    Journey::new(&g).canary();
 }

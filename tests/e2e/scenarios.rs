@@ -100,6 +100,53 @@ impl<'g> Journey<'g> {
         self.uninstall_leaves_no_istio_objects();
     }
 
+    /// The canary journey: install, a workload, `upgrade --canary` (two control planes),
+    /// `--rollback`, `--canary` again, `--finish`, uninstall.
+    pub fn canary(&mut self) {
+        self.install_leaves_the_seeds_configuration();
+        self.injection_enable_gives_the_workload_a_sidecar();
+        if !self.g.can_upgrade() {
+            eprintln!("SKIPPED: canary (set ISTIOCTL_FROM and ISTIOCTL_TO to two adjacent minors)");
+            self.uninstall_leaves_no_istio_objects();
+            return;
+        }
+        let old = sidecar_images(self.g, &self.ns);
+        self.istioctl = Istioctl::To;
+        self.run(&["upgrade", "--canary"]).expect_success();
+        assert_eq!(istiods(self.g).len(), 2, "two control planes side by side");
+        let moved = sidecar_images(self.g, &self.ns);
+        assert!(
+            moved.iter().all(|i| !old.contains(i)),
+            "the workload moved: {old:?} -> {moved:?}"
+        );
+        let check = self.run(&["check", "--output", "json"]);
+        let revisions = check.json()["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["checks"].as_array().cloned().unwrap_or_default())
+            .find(|c| c["id"] == "revisions")
+            .expect("a revisions check");
+        assert_eq!(revisions["result"], "warning", "{revisions}");
+
+        self.run(&["upgrade", "--rollback"]).expect_success();
+        assert_eq!(istiods(self.g), ["istiod"], "the canary revision is gone");
+        self.g
+            .eventually("the workload back on the old sidecar", || {
+                sidecar_images(self.g, &self.ns) == old
+            });
+
+        self.run(&["upgrade", "--canary"]).expect_success();
+        self.run(&["upgrade", "--finish"]).expect_success();
+        let left = istiods(self.g);
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(
+            left[0].starts_with("istiod-"),
+            "only the new revision: {left:?}"
+        );
+        self.uninstall_leaves_no_istio_objects();
+    }
+
     pub fn check_pre_passes(&self) {
         self.run(&["check", "--pre"]).expect_success();
     }
@@ -389,6 +436,21 @@ fn names(items: &[Value]) -> Vec<String> {
         .iter()
         .filter_map(|i| i["metadata"]["name"].as_str().map(String::from))
         .collect()
+}
+
+/// The istiod Deployments (one per control-plane revision).
+fn istiods(g: &Ground) -> Vec<String> {
+    let mut n = names(&g.list("deployment", Some("istio-system"), Some("app=istiod")));
+    n.sort();
+    n
+}
+
+/// The distinct sidecar images of the live pods in a namespace.
+fn sidecar_images(g: &Ground, ns: &str) -> Vec<String> {
+    let mut images: Vec<String> = live_pods(g, ns).iter().filter_map(proxy_image).collect();
+    images.sort();
+    images.dedup();
+    images
 }
 
 fn istiod_image(g: &Ground) -> String {

@@ -164,10 +164,30 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                 )
             })
             .collect();
-        let detail = by_rev.iter().map(|(rev, nss)| {
-            let list: Vec<String> = nss.iter().map(|(ns, n)| format!("{ns} {n}")).collect();
-            format!("revision {rev}: {}", list.join(", "))
-        });
+        // Namespaces pinned to a revision by label stay there whatever the default tag says.
+        let pinned: Vec<String> = match c.namespaces().await {
+            Ok(nss) => nss
+                .iter()
+                .filter_map(|n| {
+                    let rev = n.labels.get(revisions::REV_LABEL)?;
+                    (rev != revisions::DEFAULT).then(|| {
+                        format!(
+                            "namespace {} is pinned to revision {rev} (label {}={rev})",
+                            n.name,
+                            revisions::REV_LABEL
+                        )
+                    })
+                })
+                .collect(),
+            Err(e) => return Finding::error(e),
+        };
+        let detail = by_rev
+            .iter()
+            .map(|(rev, nss)| {
+                let list: Vec<String> = nss.iter().map(|(ns, n)| format!("{ns} {n}")).collect();
+                format!("revision {rev}: {}", list.join(", "))
+            })
+            .chain(pinned);
         if revs.control_planes.len() <= 1 && state.is_none() {
             return Finding::ok(planes.join("; ")).detail(capped(detail, 20));
         }
