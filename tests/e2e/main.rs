@@ -1,8 +1,7 @@
 //! End-to-end: the user's journey (check --pre, install, check, a second install, injection,
 //! upgrade, proxy-reset, gateway restart, uninstall; and the canary journey) as scenarios shared
-//! by two grounds: kube-sim
-//! with fake-istioctl (every `cargo test`) and a real cluster with real istioctl (on request:
-//! README "Testing against a real cluster").
+//! by two grounds: kube-sim with fake-istioctl (every `cargo test`) and a real cluster with real
+//! istioctl (on request: README "Testing against a real cluster").
 
 // Tests drive processes (kyma-mesh, kubectl); the product's boundary lints are not for them.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
