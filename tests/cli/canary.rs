@@ -321,6 +321,58 @@ fn rollback_returns_every_pod_and_the_gateway_to_the_old_revision() {
 }
 
 #[test]
+fn a_canary_that_failed_half_way_rolls_back_cleanly() {
+    let c = cluster_on_127();
+    let mut cmd = c.kyma_mesh();
+    let args = ["upgrade", "--canary"];
+    cmd.env("FAKE_ISTIOCTL_VERSION", "1.28.0")
+        .env("FAKE_ISTIOCTL_FAIL", "partial:install")
+        .args(args);
+    c.run_cmd(&mut cmd, &args)
+        .expect_code(1)
+        .expect_stderr("Ingress gateways encountered an error");
+    // istioctl got as far as the new istiod; the tag and the workloads did not move
+    assert!(
+        c.sim
+            .get("deployments", Some("istio-system"), "istiod-1-28-0")
+            .is_some()
+    );
+    assert!(webhook(&c, "istio-revision-tag-default").is_none());
+    assert_eq!(versions(&c, "shop"), ["1.27.3"]);
+    let state = c.get("configmaps", Some("istio-system"), "kyma-mesh-canary");
+    assert!(
+        state["data"]["state.json"]
+            .as_str()
+            .unwrap()
+            .contains("\"phase\": \"installing\"")
+    );
+    // --finish refuses: nothing has moved yet
+    with_istioctl(&c, "1.28.0", &["upgrade", "--finish"])
+        .expect_code(1)
+        .expect_stderr("the default tag does not name revision 1-28-0 yet");
+
+    with_istioctl(&c, "1.28.0", &["upgrade", "--rollback"]).expect_success();
+    assert!(
+        c.sim
+            .get("deployments", Some("istio-system"), "istiod-1-28-0")
+            .is_none()
+    );
+    assert!(webhook(&c, "istio-sidecar-injector-1-28-0").is_none());
+    assert!(
+        webhook(&c, "istio-revision-tag-default").is_none(),
+        "no tag was set, none is left"
+    );
+    assert!(
+        c.sim
+            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
+            .is_none()
+    );
+    assert_eq!(versions(&c, "shop"), ["1.27.3"]);
+    // a plain install works again: one control plane
+    with_istioctl(&c, "1.27.3", &["install"]).expect_success();
+}
+
+#[test]
 fn waves_move_kyma_system_first_and_survive_injected_faults() {
     let c = cluster_on_127();
     c.sim.set_faults(crate::reliability::ten_percent(7));
