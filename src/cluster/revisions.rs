@@ -78,6 +78,29 @@ impl Revisions {
         }
     }
 
+    /// `revision 1-28-0 (Istio 1.28.0, default tag)`, as every message names a control plane.
+    pub fn describe(&self, cp: &ControlPlane) -> String {
+        let tag = if self.default_tag.as_deref() == Some(cp.revision.as_str()) {
+            ", default tag"
+        } else {
+            ""
+        };
+        format!(
+            "revision {} (Istio {}{tag})",
+            cp.revision,
+            cp.version.as_deref().unwrap_or("?")
+        )
+    }
+
+    /// Every control plane described, joined with `sep`.
+    pub fn describe_all(&self, sep: &str) -> String {
+        self.control_planes
+            .iter()
+            .map(|cp| self.describe(cp))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     pub fn get(&self, revision: &str) -> Option<&ControlPlane> {
         self.control_planes.iter().find(|c| c.revision == revision)
     }
@@ -170,6 +193,10 @@ mod tests {
             json!({"metadata": {"labels": {"istio.io/rev": "1-28-0", "istio.io/tag": "default"}}});
         let tagged = Revisions::from_objects(&deployments, Some(&tag));
         assert_eq!(tagged.active().unwrap().revision, "1-28-0");
+        assert_eq!(
+            tagged.describe_all("; "),
+            "revision 1-28-0 (Istio 1.28.0, default tag); revision default (Istio 1.27.3)"
+        );
         // after the old revision is gone, the only control plane is the active one
         let only =
             Revisions::from_objects(&[istiod("istiod-1-28-0", Some("1-28-0"), "1.28.0")], None);

@@ -82,26 +82,10 @@ pub fn run(args: &VersionArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
                             .unwrap_or_else(|| "no Istio installed".into()),
                         c.server
                     ));
-                    if c.revisions.len() > 1 {
-                        let revs: Vec<String> = c
-                            .revisions
-                            .iter()
-                            .map(|r| {
-                                let tag = if c.default_tag.as_deref() == Some(r.revision.as_str()) {
-                                    ", default tag"
-                                } else {
-                                    ""
-                                };
-                                format!(
-                                    "{} (Istio {}{tag})",
-                                    r.revision,
-                                    r.version.as_deref().unwrap_or("?")
-                                )
-                            })
-                            .collect();
+                    if c.revisions.control_planes.len() > 1 {
                         out.push_str(&format!(
                             "revisions: {} (a canary upgrade: `kyma-mesh upgrade --finish` or `kyma-mesh upgrade --rollback` ends it)\n",
-                            revs.join(", ")
+                            c.revisions.describe_all(", ")
                         ));
                     }
                     if let Some(p) = &c.profile {

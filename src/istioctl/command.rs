@@ -194,18 +194,10 @@ pub async fn uninstall(
     on_line: impl FnMut(OutputLine),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
-    let args = Args::uninstall_purge().on_cluster(opts);
-    run(
-        istioctl,
-        args.as_slice(),
-        &opts.run_options(),
-        on_line,
-        cancel,
-    )
-    .await
+    run_args(istioctl, Args::uninstall_purge(), opts, on_line, cancel).await
 }
 
-/// Run one of the [`Args`] verbs (revisions, tags) against the cluster `opts` names.
+/// Run one of the [`Args`] verbs against the cluster `opts` names.
 pub async fn run_args(
     istioctl: &Path,
     args: Args,
@@ -256,11 +248,10 @@ pub async fn install(
     on_line: impl FnMut(OutputLine),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
-    let args = install_args(file, revision).on_cluster(opts);
-    run(
+    run_args(
         istioctl,
-        args.as_slice(),
-        &opts.run_options(),
+        install_args(file, revision),
+        opts,
         on_line,
         cancel,
     )

@@ -27,7 +27,7 @@ use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
 use crate::istioctl::{self, Args, ClusterOptions, IstioctlError};
 use crate::kyma;
-use crate::ops::install::{self, Summary, Target, UpgradeMode};
+use crate::ops::install::{self, Summary, Target};
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
 use crate::ops::proxy_reset::{ProxyResetError, ScanOptions};
 use crate::ops::signal::{self, Signal};
@@ -228,14 +228,7 @@ pub async fn start(
     wave_size: Option<usize>,
     ui: &Ui,
 ) -> Result<CanarySummary, UpgradeError> {
-    let c = &req.install.config;
-    let reused = c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
-    let mut ireq = req.install.clone();
-    ireq.upgrade = Some(UpgradeMode {
-        reused,
-        canary: true,
-    });
-    let summary = install::install(&ireq, ui)
+    let summary = install::install(&req.install_request(true), ui)
         .await
         .map_err(|e| UpgradeError::Install(Box::new(e)))?;
     let wrap = |e: CanaryError| UpgradeError::Canary(Box::new(e));
@@ -443,6 +436,35 @@ pub struct Request {
     pub concurrency: usize,
 }
 
+/// What `--finish` and `--rollback` start from.
+struct Opened {
+    started: Instant,
+    deadline: Instant,
+    progress: Progress,
+    cluster: Cluster,
+    state: Canary,
+    revs: Revisions,
+}
+
+async fn open(req: &Request, ui: &Ui, action: &'static str) -> Result<Opened, CanaryError> {
+    let started = Instant::now();
+    let cluster = crate::ops::connect(&req.target, ui)
+        .await
+        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
+    let state = record::read_canary(&cluster)
+        .await?
+        .ok_or(CanaryError::NoCanary { action })?;
+    let revs = Revisions::read(&cluster).await?;
+    Ok(Opened {
+        started,
+        deadline: started + req.timeout,
+        progress: Progress::new(ui),
+        cluster,
+        state,
+        revs,
+    })
+}
+
 pub struct FinishSummary {
     pub state: Canary,
     pub elapsed: Duration,
@@ -450,16 +472,14 @@ pub struct FinishSummary {
 
 /// `upgrade --finish`: the old revision goes once no pod uses it.
 pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError> {
-    let started = Instant::now();
-    let deadline = started + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
-        .await
-        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
-    let state = record::read_canary(&cluster)
-        .await?
-        .ok_or(CanaryError::NoCanary { action: "finish" })?;
-    let revs = Revisions::read(&cluster).await?;
+    let Opened {
+        started,
+        deadline,
+        progress,
+        cluster,
+        state,
+        revs,
+    } = open(req, ui, "finish").await?;
     if revs.default_tag.as_deref() != Some(state.to_revision.as_str())
         || state.phase == CanaryPhase::Installing
     {
@@ -517,19 +537,15 @@ pub struct RollbackSummary {
 /// `upgrade --rollback`: the tag back to the old revision, the gateways back as they were,
 /// the workloads restarted onto the old revision, then the new revision removed.
 pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryError> {
-    let started = Instant::now();
-    let deadline = started + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
-        .await
-        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
-    let state = record::read_canary(&cluster)
-        .await?
-        .ok_or(CanaryError::NoCanary {
-            action: "roll back",
-        })?;
+    let Opened {
+        started,
+        deadline,
+        progress,
+        cluster,
+        state,
+        revs,
+    } = open(req, ui, "roll back").await?;
     let located = istioctl::locate(req.istioctl.as_deref()).map_err(CanaryError::Locate)?;
-    let revs = Revisions::read(&cluster).await?;
     if revs.default_tag.as_deref() != Some(state.from_revision.as_str())
         && revs.get(&state.from_revision).is_some()
         && (revs.default_tag.is_some() || state.phase != CanaryPhase::Installing)

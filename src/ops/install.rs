@@ -437,29 +437,11 @@ async fn wait_converged(
 /// must be finished or rolled back first; a revisioned control plane is reconciled under its
 /// revision, and moves to another version only by a canary (its name carries the version).
 fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<String, InstallError> {
-    let planes = || {
-        revs.control_planes
-            .iter()
-            .map(|c| {
-                let tagged = if revs.default_tag.as_deref() == Some(c.revision.as_str()) {
-                    ", the default tag's"
-                } else {
-                    ""
-                };
-                format!(
-                    "revision {} (Istio {}{tagged})",
-                    c.revision,
-                    c.version.as_deref().unwrap_or("?")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" and ")
-    };
     let unfinished = || {
         InstallError::Revisions(format!(
             "{} control planes are installed: {}. A canary upgrade is unfinished: complete it with `kyma-mesh upgrade --finish`, or go back with `kyma-mesh upgrade --rollback`. Nothing was changed.",
             revs.control_planes.len(),
-            planes()
+            revs.describe_all(" and ")
         ))
     };
     if canary {
@@ -483,9 +465,8 @@ fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<Strin
         Some(a) if a.revision == revisions::DEFAULT => Ok(a.revision.clone()),
         Some(a) if a.version.as_deref() == Some(target) => Ok(a.revision.clone()),
         Some(a) => Err(InstallError::Revisions(format!(
-            "the control plane is revision {} (Istio {}): installing Istio {target} in place would put a second control plane beside it. Upgrade it with `kyma-mesh upgrade --canary`. Nothing was changed.",
-            a.revision,
-            a.version.as_deref().unwrap_or("?")
+            "the control plane is {}: installing Istio {target} in place would put a second control plane beside it. Upgrade it with `kyma-mesh upgrade --canary`. Nothing was changed.",
+            revs.describe(a)
         ))),
     }
 }

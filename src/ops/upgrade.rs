@@ -41,6 +41,20 @@ impl UpgradeError {
     }
 }
 
+impl UpgradeRequest {
+    /// install's request in upgrade mode: the recorded configuration is reused when no new one
+    /// is given.
+    pub fn install_request(&self, canary: bool) -> InstallRequest {
+        let c = &self.install.config;
+        let reused =
+            c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
+        InstallRequest {
+            upgrade: Some(UpgradeMode { reused, canary }),
+            ..self.install.clone()
+        }
+    }
+}
+
 pub struct UpgradeSummary {
     pub install: install::Summary,
     /// `None` with `--skip-proxy-reset` or `--dry-run`.
@@ -48,14 +62,7 @@ pub struct UpgradeSummary {
 }
 
 pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, UpgradeError> {
-    let c = &req.install.config;
-    let reused = c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
-    let mut ireq = req.install.clone();
-    ireq.upgrade = Some(UpgradeMode {
-        reused,
-        canary: false,
-    });
-    let summary = install::install(&ireq, ui)
+    let summary = install::install(&req.install_request(false), ui)
         .await
         .map_err(|e| UpgradeError::Install(Box::new(e)))?;
     if summary.dry_run || req.skip_proxy_reset {

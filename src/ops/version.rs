@@ -16,10 +16,8 @@ pub struct ClusterVersions {
     pub server: String,
     /// The active control plane's version (the `default` tag's revision); `None`: no istiod.
     pub control_plane: Option<String>,
-    /// Every control-plane revision (two during a canary upgrade).
-    pub revisions: Vec<cluster::revisions::ControlPlane>,
-    /// The revision the `default` tag names, if the tag exists.
-    pub default_tag: Option<String>,
+    /// Every control-plane revision (two during a canary upgrade) and the `default` tag's.
+    pub revisions: cluster::revisions::Revisions,
     /// The profile and injection mode the last install recorded.
     pub profile: Option<String>,
     pub sidecar_injection: Option<String>,
@@ -50,8 +48,7 @@ pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersion
         Ok::<_, ClusterError>(ClusterVersions {
             server: cluster.server.clone(),
             control_plane,
-            revisions: revs.control_planes,
-            default_tag: revs.default_tag,
+            revisions: revs,
             profile: rec.as_ref().map(|r| r.profile.clone()),
             sidecar_injection: rec.map(|r| r.sidecar_injection),
             data_plane,

@@ -164,9 +164,9 @@ fn canary_then_finish_takes_the_cluster_from_127_to_128() {
 
     // version names both revisions
     let version = c.run(&["version"]);
-    version
-        .expect_success()
-        .expect_stdout("revisions: 1-28-0 (Istio 1.28.0, default tag), default (Istio 1.27.3)");
+    version.expect_success().expect_stdout(
+        "revisions: revision 1-28-0 (Istio 1.28.0, default tag), revision default (Istio 1.27.3)",
+    );
     // check shows the unfinished canary, with the command that finishes it, and who uses what
     c.sim
         .put(json!({"apiVersion": "v1", "kind": "Namespace",

@@ -151,15 +151,9 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             .control_planes
             .iter()
             .map(|cp| {
-                let tag = if revs.default_tag.as_deref() == Some(cp.revision.as_str()) {
-                    ", default tag"
-                } else {
-                    ""
-                };
                 format!(
-                    "revision {} (Istio {}{tag}): {}",
-                    cp.revision,
-                    cp.version.as_deref().unwrap_or("?"),
+                    "{}: {}",
+                    revs.describe(cp),
                     plural(count(&cp.revision), "pod", "pods")
                 )
             })
