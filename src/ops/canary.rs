@@ -500,18 +500,13 @@ pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError
         });
     }
     step.ok("none");
-    if revs.get(&state.from_revision).is_some() {
-        run_istioctl(
-            &progress,
-            format!("istioctl uninstall --revision {}", state.from_revision),
-            &located.path,
-            Args::uninstall_revision(&state.from_revision),
-            &req.target,
-            deadline,
-        )
-        .await?;
+    RevisionRemoval {
+        istioctl: &located.path,
+        target: &req.target,
+        revision: &state.from_revision,
     }
-    remove_injector(&cluster, &state.from_revision, &progress).await?;
+    .run(&cluster, &revs, deadline, &progress)
+    .await?;
     let step = progress.step("canary state");
     record::delete_canary(&cluster).await?;
     step.ok(&format!(
@@ -590,18 +585,13 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
             elapsed: started.elapsed(),
         });
     }
-    if revs.get(&state.to_revision).is_some() {
-        run_istioctl(
-            &progress,
-            format!("istioctl uninstall --revision {}", state.to_revision),
-            &located.path,
-            Args::uninstall_revision(&state.to_revision),
-            &req.target,
-            deadline,
-        )
-        .await?;
+    RevisionRemoval {
+        istioctl: &located.path,
+        target: &req.target,
+        revision: &state.to_revision,
     }
-    remove_injector(&cluster, &state.to_revision, &progress).await?;
+    .run(&cluster, &revs, deadline, &progress)
+    .await?;
     let step = progress.step("record and canary state");
     if let Some(previous) = &state.previous_record {
         cluster
@@ -707,18 +697,39 @@ async fn pods_on(cluster: &Cluster, revision: &str) -> Result<Vec<String>, Canar
     Ok(out)
 }
 
-/// istioctl removes a revision's injector itself; one left behind would send pods to a
-/// control plane that is gone.
-async fn remove_injector(
-    cluster: &Cluster,
-    revision: &str,
-    progress: &Progress,
-) -> Result<(), CanaryError> {
-    let name = revisions::injector_name(revision);
-    if cluster.delete_opt(&MUTATING_WEBHOOK, None, &name).await? {
-        progress.line(&format!(
-            "{OK} MutatingWebhookConfiguration {name} removed (istioctl had left it)"
-        ));
+/// `istioctl uninstall --revision R` (when R is still there), then R's injector webhook if
+/// istioctl left it: one left behind would send pods to a control plane that is gone.
+struct RevisionRemoval<'a> {
+    istioctl: &'a Path,
+    target: &'a Target,
+    revision: &'a str,
+}
+
+impl RevisionRemoval<'_> {
+    async fn run(
+        &self,
+        cluster: &Cluster,
+        revs: &Revisions,
+        deadline: Instant,
+        progress: &Progress,
+    ) -> Result<(), CanaryError> {
+        if revs.get(self.revision).is_some() {
+            run_istioctl(
+                progress,
+                format!("istioctl uninstall --revision {}", self.revision),
+                self.istioctl,
+                Args::uninstall_revision(self.revision),
+                self.target,
+                deadline,
+            )
+            .await?;
+        }
+        let name = revisions::injector_name(self.revision);
+        if cluster.delete_opt(&MUTATING_WEBHOOK, None, &name).await? {
+            progress.line(&format!(
+                "{OK} MutatingWebhookConfiguration {name} removed (istioctl had left it)"
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
