@@ -28,6 +28,9 @@ pub struct Entry {
     pub needs_a_hand: Vec<String>,
     /// The command's own JSON output (`--output json`), else its text.
     pub output: serde_json::Value,
+    /// The cluster answered the first look (so no version means no Istio).
+    #[serde(skip)]
+    pub answered: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -174,6 +177,7 @@ fn skipped(context: &str) -> Entry {
                 .into(),
         ],
         output: serde_json::Value::Null,
+        answered: false,
     }
 }
 
@@ -193,9 +197,13 @@ fn one(cli: &Cli, context: &str, ui: &Ui) -> Entry {
         istio: Versions::default(),
         needs_a_hand: Vec::new(),
         output: serde_json::Value::Null,
+        answered: false,
     };
     match control_plane(&target, ui) {
-        Ok(v) => entry.istio.before = v,
+        Ok(v) => {
+            entry.istio.before = v;
+            entry.answered = true;
+        }
         Err((code, why)) => {
             ui.error(&anyhow::anyhow!("{why}"));
             entry.exit_code = code;
@@ -291,13 +299,14 @@ fn summary(entries: &[Entry]) -> String {
                 (Some(b), Some(a)) if a != b => format!("{b} -> {a}"),
                 (None, Some(a)) => format!("none -> {a}"),
                 (Some(b), _) => b.clone(),
-                (None, None) if e.result == "ok" => "none".into(),
+                (None, None) if e.answered => "none".into(),
                 (None, None) => "?".into(),
             };
+            // The whole text is in the cluster's lines above and in the JSON.
             let hand = match e.needs_a_hand.as_slice() {
                 [] => "-".to_string(),
-                [one] => one.clone(),
-                [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+                [one] => shorten(one),
+                [first, rest @ ..] => format!("{} (+{} more)", shorten(first), rest.len()),
             };
             [e.context.clone(), istio, e.result.to_string(), hand]
         })
@@ -307,6 +316,15 @@ fn summary(entries: &[Entry]) -> String {
         &rows,
     ));
     out
+}
+
+fn shorten(note: &str) -> String {
+    const MAX: usize = 90;
+    if note.chars().count() <= MAX {
+        return note.to_string();
+    }
+    let cut: String = note.chars().take(MAX - 3).collect();
+    format!("{}...", cut.trim_end())
 }
 
 /// Left-aligned columns two spaces apart, the last one unpadded (as kubectl's tables).
@@ -382,6 +400,7 @@ mod tests {
             },
             needs_a_hand: hand.iter().map(|s| s.to_string()).collect(),
             output: serde_json::Value::Null,
+            answered: r != "unreachable",
         };
         let t = summary(&[
             e("east", "ok", Some("1.27.3"), Some("1.28.0"), &[]),
@@ -401,6 +420,7 @@ mod tests {
              west-long  1.28.0            failed       x (+1 more)\n\
              down       ?                 unreachable  cannot reach\n"
         );
+        assert_eq!(shorten(&"x".repeat(200)), format!("{}...", "x".repeat(87)));
         assert_eq!(exit_code_of(ExitCode::from(2)), 2);
         assert_eq!(exit_code_of(ExitCode::SUCCESS), 0);
     }

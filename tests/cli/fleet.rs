@@ -223,3 +223,67 @@ fn fleet_flags_are_checked_before_any_cluster_is_touched() {
         .expect_code(2)
         .expect_stderr("--contexts");
 }
+
+/// SIGTERM during a fleet run: every running cluster stops its istioctl and says so, no
+/// further cluster starts, the summary still comes, and the exit code is 143.
+#[test]
+fn sigterm_stops_the_running_clusters_and_starts_no_other() {
+    use std::time::{Duration, Instant};
+    let f = Fleet::new();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
+    for (k, v) in f.east.kyma_mesh().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let child = cmd
+        .env("KUBECONFIG", f.kubeconfig())
+        .env("FAKE_ISTIOCTL_VERSION", "1.28.0")
+        .env("FAKE_ISTIOCTL_FAIL", "hang:install")
+        .args([
+            "install",
+            "--contexts",
+            "east,north,west",
+            "--parallel",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let installs = || {
+        f.east
+            .istioctl_calls()
+            .iter()
+            .filter(|c| c.args.first().map(String::as_str) == Some("install"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while installs() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "two istioctl installs never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stdout}\n{stderr}");
+    for ctx in ["east", "north"] {
+        assert_eq!(row(&stdout, ctx)[1..3], ["none", "interrupted"], "{stdout}");
+        assert!(
+            stderr.contains(&format!("[{ctx}] error: interrupted by SIGTERM")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(row(&stdout, "west")[1..3], ["?", "not run"], "{stdout}");
+    assert_eq!(installs(), 2, "west was never started");
+}
