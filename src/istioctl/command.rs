@@ -580,19 +580,22 @@ mod process_tests {
         });
     }
 
-    /// The only test that signals the test process (the signals reach every listener in it).
+    /// The only test that signals the test process: the signal stays latched for the whole
+    /// process, so no other unit test may listen through `interrupted()`.
     #[tokio::test]
-    async fn sigint_and_sigterm_stop_istioctl_and_the_rendered_file_goes() {
+    async fn a_signal_is_latched_and_stops_istioctl_and_the_rendered_file_goes() {
         let signal = interrupted();
         raise_later(libc::SIGINT, Duration::from_millis(50));
         let got = tokio::time::timeout(Duration::from_secs(5), signal).await;
         assert_eq!(got, Ok(Signal::Interrupt));
+        // A later SIGTERM changes nothing: the first signal decides.
+        raise_later(libc::SIGTERM, Duration::from_millis(10));
+        tokio::time::sleep(Duration::from_millis(100)).await;
 
+        // A phase that starts after the signal (nothing was listening in between) ends at once.
         let (dir, istioctl) = fake("echo $$ > \"$(dirname \"$0\")/pid\"\nexec sleep 30");
         let parent = tempfile::tempdir().unwrap();
         let rendered = RenderedFile::write_in(parent.path(), "kind: IstioOperator\n").unwrap();
-        let cancel = interrupted();
-        raise_later(libc::SIGTERM, Duration::from_millis(300));
         let started = Instant::now();
         let result = install(
             &istioctl,
@@ -600,7 +603,7 @@ mod process_tests {
             None,
             &InstallOptions::default(),
             |_| {},
-            cancel,
+            interrupted(),
         )
         .await;
         drop(rendered);
@@ -608,7 +611,7 @@ mod process_tests {
             matches!(
                 result,
                 Err(IstioctlError::Cancelled {
-                    signal: Signal::Terminate
+                    signal: Signal::Interrupt
                 })
             ),
             "{result:?}"
@@ -617,9 +620,10 @@ mod process_tests {
         assert_eq!(
             fs::read_dir(parent.path()).unwrap().count(),
             0,
-            "the rendered IstioOperator is removed after a SIGTERM"
+            "the rendered IstioOperator is removed after a signal"
         );
-        let pid = fs::read_to_string(dir.path().join("pid")).unwrap();
-        assert!(!alive(&pid), "istioctl outlived the SIGTERM");
+        if let Ok(pid) = fs::read_to_string(dir.path().join("pid")) {
+            assert!(!alive(&pid), "istioctl outlived the signal");
+        }
     }
 }

@@ -108,42 +108,89 @@ impl fmt::Display for Signal {
 /// Resolves when kyma-mesh receives SIGINT or SIGTERM, with which one: the `cancel` future for
 /// [`run`], and for any phase that must end cleanly when asked to.
 ///
-/// The handlers are installed when this is *called* (not when first polled), so a signal that
-/// arrives in between is not lost. Call it inside the tokio runtime. Once installed, tokio keeps
-/// them for the life of the process: from then on these signals no longer end kyma-mesh by
-/// themselves, so every later phase must listen through this function too.
+/// The first call installs the handlers, on a thread of their own that lives as long as the
+/// process; from then on a signal is latched, so one that arrives between two phases (when
+/// nothing is listening) ends the next phase at once instead of being lost, and every runtime
+/// (each cluster of a fleet has its own) sees it. Once installed, SIGINT and SIGTERM no longer
+/// end kyma-mesh by themselves: every phase that can take long must listen through this.
 pub fn interrupted() -> impl Future<Output = Signal> + Send + 'static {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let int = signal(SignalKind::interrupt());
-        let term = signal(SignalKind::terminate());
-        async move {
+    let mut latch = latch();
+    async move {
+        loop {
+            if let Some(s) = *latch.borrow_and_update() {
+                return s;
+            }
+            if latch.changed().await.is_err() {
+                // No handler could be installed: nothing will arrive.
+                return std::future::pending().await;
+            }
+        }
+    }
+}
+
+fn latch() -> tokio::sync::watch::Receiver<Option<Signal>> {
+    static LATCH: std::sync::OnceLock<tokio::sync::watch::Receiver<Option<Signal>>> =
+        std::sync::OnceLock::new();
+    LATCH
+        .get_or_init(|| {
+            let (tx, rx) = tokio::sync::watch::channel(None);
+            let (ready, installed) = std::sync::mpsc::channel::<()>();
+            let spawned = std::thread::Builder::new()
+                .name("kyma-mesh-signals".into())
+                .spawn(move || listen(tx, ready));
+            if spawned.is_ok() {
+                // Return only once the handlers are in place: a signal right after this call
+                // is then latched, not lost.
+                let _ = installed.recv();
+            }
+            rx
+        })
+        .clone()
+}
+
+fn listen(tx: tokio::sync::watch::Sender<Option<Signal>>, ready: std::sync::mpsc::Sender<()>) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
             // A handler that could not be installed never fires; the other one still does.
-            let wait = |s: io::Result<tokio::signal::unix::Signal>| async move {
-                if let Ok(mut s) = s
-                    && s.recv().await.is_some()
-                {
-                    return;
+            let mut int = signal(SignalKind::interrupt()).ok();
+            let mut term = signal(SignalKind::terminate()).ok();
+            let _ = ready.send(());
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+                match s {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
                 }
-                // No handler, or the runtime is shutting down: nothing arrived.
-                std::future::pending::<()>().await
-            };
-            tokio::select! {
-                () = wait(int) => Signal::Interrupt,
-                () = wait(term) => Signal::Terminate,
+            }
+            loop {
+                let got = tokio::select! {
+                    Some(()) = recv(&mut int) => Signal::Interrupt,
+                    Some(()) = recv(&mut term) => Signal::Terminate,
+                    else => return,
+                };
+                // The first signal decides the exit code; later ones change nothing.
+                if tx.borrow().is_none() {
+                    tx.send_replace(Some(got));
+                }
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            match tokio::signal::ctrl_c().await {
-                Ok(()) => Signal::Interrupt,
-                Err(_) => std::future::pending().await,
+        #[cfg(not(unix))]
+        {
+            let _ = ready.send(());
+            if tokio::signal::ctrl_c().await.is_ok() {
+                tx.send_replace(Some(Signal::Interrupt));
             }
+            // Keep the sender alive: receivers stay latched, not closed.
+            std::future::pending::<()>().await
         }
-    }
+    });
 }
 
 /// Aborts the pipe readers on every exit path, so none outlives the run.
