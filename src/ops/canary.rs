@@ -296,7 +296,17 @@ pub async fn start(
             ui,
         )
         .await
-        .map_err(|e| UpgradeError::ProxyReset(Box::new(e)))?;
+        .map_err(|e| match e {
+            RunError::Interrupted { signal, .. } => wrap(CanaryError::Interrupted {
+                signal,
+                during: format!(
+                    "while moving wave {} of {}: the old control plane still runs; run `kyma-mesh upgrade --canary` again to go on, or `kyma-mesh upgrade --rollback`",
+                    i + 1,
+                    out.planned_waves
+                ),
+            }),
+            e => UpgradeError::ProxyReset(Box::new(e)),
+        })?;
         let failed = result.failed();
         out.waves.push(Wave { namespaces, result });
         if failed {

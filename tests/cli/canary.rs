@@ -428,3 +428,80 @@ fn canary_flags_are_checked_before_anything_runs() {
             .expect_no_writes();
     }
 }
+
+/// SIGTERM while a wave moves: exit 143 naming the wave and both ways on; the old control
+/// plane still runs, and `--canary` again moves what is left.
+#[test]
+fn sigterm_during_a_wave_exits_143_and_a_rerun_goes_on() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Duration;
+    let c = cluster_on_127();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
+    for (k, v) in c.kyma_mesh().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
+        .env("FAKE_ISTIOCTL_VERSION", "1.28.0")
+        .args(["upgrade", "--canary", "--wave-size", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("istioctl tag set default") {
+            // from here on every pod scan of kyma-mesh's is slow: the wave is still under way
+            // when the signal comes
+            c.sim.set_faults(
+                testkit::Faults::none().with_rule(
+                    testkit::FaultRule::new(
+                        Some("list"),
+                        Some("pods"),
+                        1.0,
+                        testkit::Fault::Delay(Duration::from_secs(2)),
+                    )
+                    .agent("kyma-mesh/"),
+                ),
+            );
+        }
+        if line.contains("wave 1 of 3") {
+            break;
+        }
+    }
+    assert!(seen.contains("wave 1 of 3"), "{seen}");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for line in lines {
+        seen.push_str(&line.unwrap());
+        seen.push('\n');
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{seen}");
+    assert!(
+        seen.contains("interrupted by SIGTERM while moving wave 1 of 3"),
+        "{seen}"
+    );
+    assert!(seen.contains("kyma-mesh upgrade --rollback"), "{seen}");
+    c.sim.clear_faults();
+    assert!(
+        c.sim
+            .get("deployments", Some("istio-system"), "istiod")
+            .is_some()
+    );
+    with_istioctl(&c, "1.28.0", &["upgrade", "--canary"])
+        .expect_success()
+        .expect_stderr("continuing the canary upgrade 1.27.3 -> 1.28.0");
+    for ns in ["kyma-system", "shop", "web"] {
+        assert_eq!(versions(&c, ns), ["1.28.0"], "{ns}");
+    }
+}
