@@ -180,6 +180,29 @@ fn check_a_fleet_as_json_with_an_unreachable_cluster() {
     )
     .expect_success();
 
+    // proxy-reset's own JSON document per cluster
+    let run = f.run(
+        "1.28.0",
+        &[
+            "proxy-reset",
+            "--dry-run",
+            "--all-contexts",
+            "--exclude-context",
+            "down",
+            "--output",
+            "json",
+        ],
+    );
+    run.expect_success();
+    let list: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    for e in list.as_array().unwrap() {
+        assert_eq!(
+            e["output"]["expectedImage"], "docker.io/istio/proxyv2:1.28.0",
+            "{e}"
+        );
+    }
+
     // --fail-fast: after the first failure no other cluster starts
     let run = f.run(
         "1.28.0",
