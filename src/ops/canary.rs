@@ -282,17 +282,12 @@ pub async fn start(
             ));
         }
         let result = reset::run(
-            &reset::Request {
-                target: req.install.target.clone(),
-                scan: ScanOptions {
-                    namespaces: namespaces.clone(),
-                    ..ScanOptions::default()
-                },
-                concurrency: req.concurrency,
-                dry_run: false,
-                wait: true,
-                timeout: deadline.saturating_duration_since(Instant::now()),
-            },
+            &reset::Request::verified(
+                req.install.target.clone(),
+                namespaces.clone(),
+                req.concurrency,
+                deadline.saturating_duration_since(Instant::now()),
+            ),
             ui,
         )
         .await
@@ -566,14 +561,12 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
     }
     let gateways = restore_gateways(&cluster, &state, deadline, &progress).await?;
     let reset = reset::run(
-        &reset::Request {
-            target: req.target.clone(),
-            scan: ScanOptions::default(),
-            concurrency: req.concurrency,
-            dry_run: false,
-            wait: true,
-            timeout: deadline.saturating_duration_since(Instant::now()),
-        },
+        &reset::Request::verified(
+            req.target.clone(),
+            Vec::new(),
+            req.concurrency,
+            deadline.saturating_duration_since(Instant::now()),
+        ),
         ui,
     )
     .await

@@ -3,7 +3,6 @@
 //! plane must converge), then proxy-reset's machinery moves every sidecar.
 
 use crate::ops::install::{self, InstallError, InstallRequest, UpgradeMode};
-use crate::ops::proxy_reset::ScanOptions;
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
 use crate::ui::Ui;
 
@@ -74,14 +73,12 @@ pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, Up
     // The control plane has converged (install waited for every istiod pod on the target):
     // now every sidecar moves, kyma-system first, verified.
     let reset = reset::run(
-        &reset::Request {
-            target: req.install.target.clone(),
-            scan: ScanOptions::default(),
-            concurrency: req.concurrency,
-            dry_run: false,
-            wait: true,
-            timeout: req.install.timeout,
-        },
+        &reset::Request::verified(
+            req.install.target.clone(),
+            Vec::new(),
+            req.concurrency,
+            req.install.timeout,
+        ),
         ui,
     )
     .await

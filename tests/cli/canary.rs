@@ -66,6 +66,11 @@ fn gateway_image(c: &Cluster) -> String {
         .to_string()
 }
 
+/// The object does not exist (any more).
+fn gone(c: &Cluster, resource: &str, ns: &str, name: &str) -> bool {
+    c.sim.get(resource, Some(ns), name).is_none()
+}
+
 fn webhook(c: &Cluster, name: &str) -> Option<Value> {
     c.sim.get("mutatingwebhookconfigurations", None, name)
 }
@@ -225,17 +230,9 @@ fn canary_then_finish_takes_the_cluster_from_127_to_128() {
         .expect_success()
         .expect_stderr("istioctl uninstall --revision default")
         .expect_stderr("Istio 1.27.3 (revision default) removed");
-    assert!(
-        c.sim
-            .get("deployments", Some("istio-system"), "istiod")
-            .is_none()
-    );
+    assert!(gone(&c, "deployments", "istio-system", "istiod"));
     assert!(webhook(&c, "istio-sidecar-injector").is_none());
-    assert!(
-        c.sim
-            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
-            .is_none()
-    );
+    assert!(gone(&c, "configmaps", "istio-system", "kyma-mesh-canary"));
     assert!(
         c.sim
             .get("deployments", Some("istio-system"), "istio-ingressgateway")
@@ -250,11 +247,7 @@ fn canary_then_finish_takes_the_cluster_from_127_to_128() {
     with_istioctl(&c, "1.28.0", &["install"])
         .expect_success()
         .expect_stderr("istioctl install --revision 1-28-0");
-    assert!(
-        c.sim
-            .get("deployments", Some("istio-system"), "istiod")
-            .is_none()
-    );
+    assert!(gone(&c, "deployments", "istio-system", "istiod"));
     // and an in-place upgrade of a revisioned control plane is refused with the way to go
     with_istioctl(&c, "1.28.1", &["upgrade"])
         .expect_code(1)
@@ -293,17 +286,9 @@ fn rollback_returns_every_pod_and_the_gateway_to_the_old_revision() {
         "default",
         "the gateway Service survived the removal of 1-28-0"
     );
-    assert!(
-        c.sim
-            .get("deployments", Some("istio-system"), "istiod-1-28-0")
-            .is_none()
-    );
+    assert!(gone(&c, "deployments", "istio-system", "istiod-1-28-0"));
     assert!(webhook(&c, "istio-sidecar-injector-1-28-0").is_none());
-    assert!(
-        c.sim
-            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
-            .is_none()
-    );
+    assert!(gone(&c, "configmaps", "istio-system", "kyma-mesh-canary"));
     let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
     assert_eq!(rec["data"]["istio-version"], "1.27.3");
     // new pods go to the old revision again
@@ -352,21 +337,13 @@ fn a_canary_that_failed_half_way_rolls_back_cleanly() {
         .expect_stderr("the default tag does not name revision 1-28-0 yet");
 
     with_istioctl(&c, "1.28.0", &["upgrade", "--rollback"]).expect_success();
-    assert!(
-        c.sim
-            .get("deployments", Some("istio-system"), "istiod-1-28-0")
-            .is_none()
-    );
+    assert!(gone(&c, "deployments", "istio-system", "istiod-1-28-0"));
     assert!(webhook(&c, "istio-sidecar-injector-1-28-0").is_none());
     assert!(
         webhook(&c, "istio-revision-tag-default").is_none(),
         "no tag was set, none is left"
     );
-    assert!(
-        c.sim
-            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
-            .is_none()
-    );
+    assert!(gone(&c, "configmaps", "istio-system", "kyma-mesh-canary"));
     assert_eq!(versions(&c, "shop"), ["1.27.3"]);
     // a plain install works again: one control plane
     with_istioctl(&c, "1.27.3", &["install"]).expect_success();
@@ -397,11 +374,7 @@ fn canary_dry_run_shows_the_revisioned_install_and_changes_nothing() {
         .expect_stdout("revision: 1-28-0")
         .expect_stdout("MutatingWebhookConfiguration istio-sidecar-injector-1-28-0")
         .expect_no_writes();
-    assert!(
-        c.sim
-            .get("configmaps", Some("istio-system"), "kyma-mesh-canary")
-            .is_none()
-    );
+    assert!(gone(&c, "configmaps", "istio-system", "kyma-mesh-canary"));
 }
 
 #[test]

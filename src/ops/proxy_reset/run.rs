@@ -26,6 +26,29 @@ pub struct Request {
     pub timeout: Duration,
 }
 
+impl Request {
+    /// A verified restart of every outdated workload in these namespaces (empty: all), as
+    /// `upgrade` and its canary steps move the data plane.
+    pub fn verified(
+        target: Target,
+        namespaces: Vec<String>,
+        concurrency: usize,
+        timeout: Duration,
+    ) -> Request {
+        Request {
+            target,
+            scan: ScanOptions {
+                namespaces,
+                ..ScanOptions::default()
+            },
+            concurrency,
+            dry_run: false,
+            wait: true,
+            timeout,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
