@@ -554,10 +554,7 @@ pub mod kinds {
 /// revision the `default` tag names, else `istiod`), without a flavour suffix
 /// (`1.28.0-distroless` -> `1.28.0`). `None` when no istiod is installed.
 pub async fn installed_istio_version(cluster: &Cluster) -> Result<Option<String>, ClusterError> {
-    Ok(revisions::Revisions::read(cluster)
-        .await?
-        .active()
-        .and_then(|c| c.version.clone()))
+    Ok(revisions::Revisions::read(cluster).await?.active_version())
 }
 
 /// The tag of an image reference (`docker.io/istio/pilot:1.28.0` -> `1.28.0`), ignoring a

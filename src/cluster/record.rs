@@ -92,10 +92,6 @@ pub async fn write(cluster: &Cluster, record: &Record) -> Result<(), ClusterErro
         .await
 }
 
-/// A `kubectl.kubernetes.io/restartedAt` value: RFC 3339 with nanoseconds. kubectl writes whole
-/// seconds, so two restarts within one second (an `injection --restart` right before a
-/// `proxy-reset`) would write the same template and restart nothing; a finer value never
-/// collides.
 /// The state of an unfinished canary upgrade, beside the record: what `--rollback` puts back
 /// and what `--finish` removes. Absent when no canary is under way.
 pub const CANARY_NAME: &str = "kyma-mesh-canary";
@@ -175,6 +171,10 @@ pub async fn delete_canary(cluster: &Cluster) -> Result<(), ClusterError> {
         .map(|_| ())
 }
 
+/// A `kubectl.kubernetes.io/restartedAt` value: RFC 3339 with nanoseconds. kubectl writes whole
+/// seconds, so two restarts within one second (an `injection --restart` right before a
+/// `proxy-reset`) would write the same template and restart nothing; a finer value never
+/// collides.
 pub fn restart_stamp() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S%.9fZ")

@@ -117,6 +117,16 @@ impl Revisions {
                 _ => None,
             })
     }
+
+    /// The active control plane's version (`None`: no istiod).
+    pub fn active_version(&self) -> Option<String> {
+        self.active().and_then(|c| c.version.clone())
+    }
+
+    /// The active control plane's revision, `default` when none is installed.
+    pub fn active_revision(&self) -> &str {
+        self.active().map_or(DEFAULT, |c| c.revision.as_str())
+    }
 }
 
 /// The revision name of a version, as Istio's docs write it: `1.28.0` -> `1-28-0`.

@@ -107,11 +107,7 @@ fn choose(
     if out.is_empty() {
         return Err(crate::InvalidInput(format!(
             "no context left to run on: {file} has {}",
-            if available.is_empty() {
-                "none".to_string()
-            } else {
-                available.join(", ")
-            }
+            listed(available)
         )));
     }
     Ok(out)
@@ -120,12 +116,16 @@ fn choose(
 fn unknown(flag: &str, name: &str, available: &[String], file: &str) -> crate::InvalidInput {
     crate::InvalidInput(format!(
         "{flag}: context {name:?} is not in {file}; it has {}",
-        if available.is_empty() {
-            "none".to_string()
-        } else {
-            available.join(", ")
-        }
+        listed(available)
     ))
+}
+
+fn listed(available: &[String]) -> String {
+    if available.is_empty() {
+        "none".to_string()
+    } else {
+        available.join(", ")
+    }
 }
 
 fn run_all(cli: &Cli, contexts: &[String], fleet: &FleetArgs, ui: &Ui) -> Vec<Entry> {
@@ -249,12 +249,8 @@ fn control_plane(target: &Target, ui: &Ui) -> Result<Option<String>, (u8, String
     let rt = crate::ops::runtime().map_err(|e| (crate::exit::FAILURE, e.to_string()))?;
     let r = rt.block_on(async {
         let cluster = crate::ops::connect(target, &quiet).await.map_err(|e| {
-            let code = if e.is_invalid_input() {
-                crate::exit::INVALID_INPUT
-            } else {
-                crate::exit::FAILURE
-            };
-            (code, e.to_string())
+            let e = anyhow::Error::new(e);
+            (crate::exit_code_for(&e), e.to_string())
         })?;
         crate::cluster::installed_istio_version(&cluster)
             .await

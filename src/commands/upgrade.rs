@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{GlobalArgs, UpgradeArgs};
 use crate::ops::canary;
 use crate::ops::install::InstallRequest;
+use crate::ops::proxy_reset::run::RunResult;
 use crate::ops::upgrade::{self, UpgradeRequest};
 use crate::ui::{self, Ui};
 use crate::util::fmt_duration;
@@ -55,16 +56,21 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         ui.info("data plane: not restarted (--skip-proxy-reset); run `kyma-mesh proxy-reset --wait` to move the sidecars");
         return Ok(ExitCode::SUCCESS);
     };
-    ui::print(&ui::proxy_reset::text(reset))?;
-    reset
-        .needs_a_hand()
-        .into_iter()
-        .for_each(ui::fleet::needs_a_hand);
+    show_reset(reset)?;
     if reset.failed() {
         Ok(ExitCode::from(crate::exit::FAILURE))
     } else {
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// What proxy-reset did, on stdout, and (in a fleet run) what of it needs a hand.
+fn show_reset(r: &RunResult) -> anyhow::Result<()> {
+    ui::print(&ui::proxy_reset::text(r))?;
+    r.needs_a_hand()
+        .into_iter()
+        .for_each(ui::fleet::needs_a_hand);
+    Ok(())
 }
 
 fn canary_start(
@@ -81,11 +87,7 @@ fn canary_start(
         return Ok(ExitCode::SUCCESS);
     }
     for w in &s.waves {
-        ui::print(&ui::proxy_reset::text(&w.result))?;
-        w.result
-            .needs_a_hand()
-            .into_iter()
-            .for_each(ui::fleet::needs_a_hand);
+        show_reset(&w.result)?;
     }
     let Some((from_rev, from_version)) = &s.from else {
         ui.info(&format!(
@@ -156,7 +158,7 @@ fn finish_or_rollback(
         Err(code) => return Ok(code),
     };
     if let Some(r) = &s.reset {
-        ui::print(&ui::proxy_reset::text(r))?;
+        show_reset(r)?;
     }
     if !s.removed {
         ui.error(&anyhow::anyhow!(

@@ -55,6 +55,21 @@ pub fn webhook_tuning(config: &str, optional: bool) -> Tuning {
     }
 }
 
+/// Kyma's tuning of one injector configuration as a patch; `required`: it must exist.
+pub fn webhook_patch(config: &str, required: bool) -> Patch {
+    let what = if config == revisions::DEFAULT_TAG_WEBHOOK {
+        "revision-tag"
+    } else if required {
+        "injector"
+    } else {
+        "default revision's injector"
+    };
+    Patch {
+        title: format!("{what} webhooks: 10s timeout, Gardener's kube-system excluded"),
+        kind: PatchKind::WebhookTuning(webhook_tuning(config, !required)),
+    }
+}
+
 fn apply(gvk: Gvk, namespace: Option<&str>, name: &str, object: Value, title: &str) -> Patch {
     Patch {
         title: title.into(),
@@ -129,19 +144,11 @@ pub fn post_install(profile: Profile, injection: InjectionMode, revision: &str) 
             "no mTLS towards the ingress gateway (local)",
         ));
     }
-    for (config, required) in injector_configs(revision) {
-        let what = if config == revisions::DEFAULT_TAG_WEBHOOK {
-            "revision-tag".to_string()
-        } else if required {
-            "injector".to_string()
-        } else {
-            "default revision's injector".to_string()
-        };
-        out.push(Patch {
-            title: format!("{what} webhooks: 10s timeout, Gardener's kube-system excluded"),
-            kind: PatchKind::WebhookTuning(webhook_tuning(&config, !required)),
-        });
-    }
+    out.extend(
+        injector_configs(revision)
+            .iter()
+            .map(|(config, required)| webhook_patch(config, *required)),
+    );
     for ns in EXCLUDED_NAMESPACES {
         out.push(namespace_label(
             ns,

@@ -21,7 +21,6 @@ use tokio::time::Instant;
 use crate::cluster::kinds::{
     CONFIG_MAP, DEPLOYMENT, HPA, MUTATING_WEBHOOK, PDB, SERVICE, SERVICE_ACCOUNT,
 };
-use crate::cluster::patches::{self, Patch, PatchKind};
 use crate::cluster::record::{self, Canary, CanaryPhase, Record};
 use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
@@ -34,7 +33,7 @@ use crate::ops::signal::{self, Signal};
 use crate::ops::upgrade::{UpgradeError, UpgradeRequest};
 use crate::ui::Ui;
 use crate::ui::progress::{OK, Progress, WARN};
-use crate::util::fmt_duration;
+use crate::util::{capped, fmt_duration, indented, plural};
 
 /// The gateways istioctl installs with a revision and upgrades in place.
 const GATEWAY_SELECTOR: &str = "operator.istio.io/component in (IngressGateways,EgressGateways)";
@@ -62,13 +61,12 @@ pub enum CanaryError {
     NotMoved { to: String },
     #[error(
         "{} still use revision {revision} (Istio {version}); nothing was removed:{}\nRestart them with `kyma-mesh proxy-reset --wait` (delete pods that have no controller), then run `kyma-mesh upgrade --finish` again.",
-        plural_pods(.total), list(.pods, *.total)
+        plural(.pods.len(), "pod", "pods"), indented(&capped(.pods.clone(), SHOWN_PODS))
     )]
     PodsLeft {
         revision: String,
         version: String,
         pods: Vec<String>,
-        total: usize,
     },
     #[error(transparent)]
     Locate(IstioctlError),
@@ -81,25 +79,11 @@ pub enum CanaryError {
     #[error("{0}")]
     Scan(#[source] ProxyResetError),
     #[error(transparent)]
+    Patch(Box<install::InstallError>),
+    #[error(transparent)]
     Reset(Box<RunError>),
     #[error("interrupted by {} {during}", .signal.name())]
     Interrupted { signal: Signal, during: String },
-}
-
-fn plural_pods(n: &usize) -> String {
-    if *n == 1 {
-        "1 pod".into()
-    } else {
-        format!("{n} pods")
-    }
-}
-
-fn list(items: &[String], total: usize) -> String {
-    let mut s: String = items.iter().map(|i| format!("\n  {i}")).collect();
-    if total > items.len() {
-        s.push_str(&format!("\n  ... and {} more", total - items.len()));
-    }
-    s
 }
 
 impl From<ClusterError> for CanaryError {
@@ -361,25 +345,11 @@ impl TagMove<'_> {
             deadline,
         )
         .await?;
-        let tuning = kyma::webhook_tuning(revisions::DEFAULT_TAG_WEBHOOK, false);
-        let step = progress.step(format!(
-            "revision-tag webhooks: 10s timeout, Gardener's kube-system excluded ({})",
-            tuning.config
-        ));
-        let patch = Patch {
-            title: "revision-tag webhooks".into(),
-            kind: PatchKind::WebhookTuning(tuning),
-        };
-        match patches::apply_patch(cluster, &patch).await {
-            Ok(o) => {
-                step.ok(&o.describe());
-                Ok(())
-            }
-            Err(e) => {
-                step.fail("failed");
-                Err(e.into())
-            }
-        }
+        let tag = kyma::webhook_patch(revisions::DEFAULT_TAG_WEBHOOK, true);
+        install::apply_patches(cluster, &[tag], progress)
+            .await
+            .map(|_| ())
+            .map_err(|e| CanaryError::Patch(Box::new(e)))
     }
 }
 
@@ -500,8 +470,7 @@ pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError
         return Err(CanaryError::PodsLeft {
             revision: state.from_revision,
             version: state.from_version,
-            total: left.len(),
-            pods: left.into_iter().take(SHOWN_PODS).collect(),
+            pods: left,
         });
     }
     step.ok("none");
@@ -576,7 +545,7 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
         if !left.is_empty() {
             progress.line(&format!(
                 "{WARN} {} still on revision {}: it stays installed",
-                plural_pods(&left.len()),
+                plural(left.len(), "pod", "pods"),
                 state.to_revision
             ));
         }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::cluster::kinds::{DEPLOYMENT, SERVICE};
+use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{self, Cluster, ClusterError, ISTIO_NAMESPACE, record};
 use crate::kyma::{DEBUG_IMAGE_ANNOTATION, GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
@@ -387,17 +388,14 @@ async fn strategic_patch(cluster: &Cluster, patch: &Value) -> Result<(), Cluster
 }
 
 async fn istiod_is_distroless(cluster: &Cluster) -> Result<bool, GatewayError> {
-    let d = workloads::get_deployment(cluster, ISTIO_NAMESPACE, "istiod")
+    // The active control plane's image (`istiod`, or `istiod-<revision>` after a canary).
+    let image = Revisions::read(cluster)
         .await
-        .map_err(GatewayError::Read)?;
-    let image = d
-        .as_ref()
-        .and_then(|d| d.spec.template.spec.as_ref())
-        .and_then(|s| s.containers.first())
-        .and_then(|c| c.image.clone())
-        .unwrap_or_default();
+        .map_err(GatewayError::Read)?
+        .active()
+        .and_then(|c| c.image.clone());
     // Kyma's profiles set values.global.variant: distroless; without istiod, assume them.
-    Ok(d.is_none() || image.ends_with("-distroless"))
+    Ok(image.is_none_or(|i| i.ends_with("-distroless")))
 }
 
 fn proxy_image_of_pod(p: &k8s_openapi::api::core::v1::Pod) -> Option<String> {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
-use crate::cluster::revisions::{self, Revisions};
+use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, INJECT};
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
@@ -84,12 +84,8 @@ pub async fn injector(cluster: &Cluster) -> Result<Injector, ClusterError> {
         installed: false,
         enable_namespaces_by_default: false,
     };
-    let revision = Revisions::read(cluster)
-        .await?
-        .active()
-        .map(|c| c.revision.clone())
-        .unwrap_or_else(|| revisions::DEFAULT.to_string());
-    for (config, _) in injector_configs(&revision) {
+    let revs = Revisions::read(cluster).await?;
+    for (config, _) in injector_configs(revs.active_revision()) {
         let Some(wh) = cluster.get_opt(&MUTATING_WEBHOOK, None, &config).await? else {
             continue;
         };

@@ -65,7 +65,7 @@ pub enum InstallError {
     Connect(Box<ClusterError>),
     /// `failed` names the checks; `detail` says what the progress lines did not (everything
     /// with `-q`, only the hints otherwise).
-    #[error("preflight failed ({}), nothing was changed{}", .failed.join(", "), list(.detail))]
+    #[error("preflight failed ({}), nothing was changed{}", .failed.join(", "), crate::util::indented(.detail))]
     Preflight {
         failed: Vec<String>,
         detail: Vec<String>,
@@ -110,10 +110,6 @@ pub enum InstallError {
         during: &'static str,
         state: String,
     },
-}
-
-fn list(items: &[String]) -> String {
-    items.iter().map(|i| format!("\n  {i}")).collect()
 }
 
 impl From<ConfigError> for InstallError {
@@ -209,9 +205,13 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
         show_changes(rec, &rendered, &progress);
     }
     let canary = req.upgrade.as_ref().is_some_and(|u| u.canary);
-    let revs = Revisions::read(&cluster)
-        .await
-        .map_err(|e| InstallError::ReadRevisions(Box::new(e)))?;
+    // Read by the version gate; a preflight that passed has run it.
+    let revs = match pre.revisions.take() {
+        Some(r) => r,
+        None => Revisions::read(&cluster)
+            .await
+            .map_err(|e| InstallError::ReadRevisions(Box::new(e)))?,
+    };
     let revision = choose_revision(&revs, &target, canary)?;
 
     let plan = Plan::new(
@@ -685,8 +685,8 @@ impl Done {
     }
 }
 
-/// Applies every patch, each only where its fields differ.
-#[allow(dead_code)] // for the commands that need no report of an interruption (upgrade, check)
+/// Applies every patch, each only where its fields differ (for steps that need no report of
+/// an interruption, such as the canary's tag webhooks).
 pub async fn apply_patches(
     cluster: &Cluster,
     list: &[Patch],
@@ -715,17 +715,13 @@ async fn apply_patches_tracked(
             }
         }
         match result {
-            Ok(Outcome::Applied) => {
-                counts.applied += 1;
-                step.ok("applied");
-            }
-            Ok(Outcome::Unchanged) => {
-                counts.unchanged += 1;
-                step.ok("unchanged");
-            }
-            Ok(Outcome::Skipped(why)) => {
-                counts.skipped += 1;
-                step.ok(&format!("skipped, {why}"));
+            Ok(outcome) => {
+                match outcome {
+                    Outcome::Applied => counts.applied += 1,
+                    Outcome::Unchanged => counts.unchanged += 1,
+                    Outcome::Skipped(_) => counts.skipped += 1,
+                }
+                step.ok(&outcome.describe());
             }
             Err(source) => {
                 step.fail("failed");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use k8s_openapi::apimachinery::pkg::version::Info;
 
 use crate::cluster::record::{self, Record};
+use crate::cluster::revisions::Revisions;
 use crate::cluster::webhooks::{self, Stale};
 use crate::cluster::{self, Cluster, ClusterError, access};
 use crate::config::tree::SourceKind;
@@ -39,6 +40,8 @@ pub struct Preflight<'a> {
     pub upgrade: bool,
     /// The control plane's version before anything changes, and what the gate decided.
     pub installed: Option<IstioVersion>,
+    /// The control planes the version gate read (install chooses the revision from them).
+    pub revisions: Option<Revisions>,
     pub gate: Option<Gate>,
     /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
     pub profile_given: bool,
@@ -66,6 +69,7 @@ impl<'a> Preflight<'a> {
             stale: Vec::new(),
             upgrade: false,
             installed: None,
+            revisions: None,
             gate: None,
             profile_given: true,
             injection_given: true,
@@ -187,19 +191,24 @@ fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         let Some((_, target)) = p.istioctl.clone() else {
             return Finding::error("no istioctl to compare with");
         };
-        let installed = match cluster::installed_istio_version(&p.cluster).await {
-            Ok(None) => None,
-            Ok(Some(tag)) => match tag.parse::<IstioVersion>() {
+        let revs = match Revisions::read(&p.cluster).await {
+            Ok(r) => r,
+            Err(e) => return Finding::error(e.to_string()),
+        };
+        let installed = match revs.active_version() {
+            None => None,
+            Some(tag) => match tag.parse::<IstioVersion>() {
                 Ok(v) => Some(v),
                 Err(_) => {
+                    let name = revs.active().map_or("istiod", |c| c.deployment.as_str());
                     return Finding::error(format!(
-                        "istio-system/istiod runs an image tagged {tag:?}, which is not an Istio version"
+                        "istio-system/{name} runs an image tagged {tag:?}, which is not an Istio version"
                     ))
                     .hint("check the discovery image of the istiod Deployment: its tag must be an Istio version");
                 }
             },
-            Err(e) => return Finding::error(e.to_string()),
         };
+        p.revisions = Some(revs);
         let gate = version::gate(installed.as_ref(), &target);
         let finding = match (&gate, p.upgrade) {
             (Gate::Fresh, true) => {

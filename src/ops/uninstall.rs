@@ -62,7 +62,7 @@ pub enum UninstallError {
     Inventory(#[source] ClusterError),
     #[error(
         "{} Istio resource(s) exist that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
-        .0.len(), list(.0)
+        .0.len(), crate::util::indented(.0)
     )]
     UserResources(Vec<String>),
     #[error(
@@ -86,10 +86,6 @@ pub enum UninstallError {
         done: Vec<String>,
         not_done: Vec<String>,
     },
-}
-
-fn list(items: &[String]) -> String {
-    items.iter().map(|i| format!("\n  {i}")).collect()
 }
 
 fn or_nothing(items: &[String]) -> String {

@@ -34,7 +34,7 @@ pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersion
         let cluster = crate::ops::connect(target, ui).await?;
         cluster.server_version().await?;
         let revs = cluster::revisions::Revisions::read(&cluster).await?;
-        let control_plane = revs.active().and_then(|c| c.version.clone());
+        let control_plane = revs.active_version();
         let rec = record::read(&cluster).await?;
         let mut data_plane = BTreeMap::new();
         for pod in inventory::pods(&cluster).await? {

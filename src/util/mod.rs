@@ -2,5 +2,7 @@
 //! people read and type them.
 
 pub mod duration;
+pub mod text;
 
 pub use duration::{fmt_duration, parse_duration};
+pub use text::{capped, indented, plural};

@@ -333,11 +333,11 @@ fn injector_webhooks<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
         let mut problems = Vec::new();
         let mut tuned = 0;
-        let revision = match c.active_revision().await {
+        let revs = match c.revisions().await {
             Ok(r) => r,
             Err(e) => return Finding::error(e),
         };
-        for (config, required) in kyma::injector_configs(&revision) {
+        for (config, required) in kyma::injector_configs(revs.active_revision()) {
             let config = config.as_str();
             let live = match c.get(&MUTATING_WEBHOOK, None, config).await {
                 Ok(Some(v)) => v,

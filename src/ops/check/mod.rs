@@ -19,7 +19,7 @@ use tokio::time::Instant;
 
 use crate::cluster::inventory::{self, Namespace, Pod};
 use crate::cluster::record::{self, Record};
-use crate::cluster::revisions::{self, Revisions};
+use crate::cluster::revisions::Revisions;
 use crate::cluster::{self, Cluster, ClusterError};
 use crate::ops::checks::{self, Category, Observer, Report};
 use crate::ops::install::Target;
@@ -139,11 +139,7 @@ impl Ctx {
 
     /// The active control plane's version (istiod's image tag), `None` without istiod.
     pub async fn istio_version(&mut self) -> Result<Option<String>, String> {
-        Ok(self
-            .revisions()
-            .await?
-            .active()
-            .and_then(|c| c.version.clone()))
+        Ok(self.revisions().await?.active_version())
     }
 
     /// The control planes and the `default` tag.
@@ -153,16 +149,6 @@ impl Ctx {
             self.revisions = Some(r.map(Arc::new).map_err(|e| e.to_string()));
         }
         cached(&self.revisions)
-    }
-
-    /// The active control plane's revision (`default` when none is installed).
-    pub async fn active_revision(&mut self) -> Result<String, String> {
-        Ok(self
-            .revisions()
-            .await?
-            .active()
-            .map(|c| c.revision.clone())
-            .unwrap_or_else(|| revisions::DEFAULT.to_string()))
     }
 
     pub async fn record(&mut self) -> Result<Option<Arc<Record>>, String> {
@@ -255,16 +241,4 @@ pub fn should_have_sidecar(pod: &Pod, ns_injected: bool) -> bool {
             == Some("true")
 }
 
-/// Lines for a list, the first `max` of them and a count of the rest.
-pub fn capped(lines: impl IntoIterator<Item = String>, max: usize) -> Vec<String> {
-    let all: Vec<String> = lines.into_iter().collect();
-    let mut out: Vec<String> = all.iter().take(max).cloned().collect();
-    if all.len() > max {
-        out.push(format!("... and {} more", all.len() - max));
-    }
-    out
-}
-
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::util::{capped, plural};
