@@ -409,13 +409,7 @@ fn sigterm_during_a_wave_exits_143_and_a_rerun_goes_on() {
     use std::io::{BufRead, BufReader};
     use std::time::Duration;
     let c = cluster_on_127();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in c.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = c.kyma_mesh_process();
     let mut child = cmd
         .env("FAKE_ISTIOCTL_VERSION", "1.28.0")
         .args(["upgrade", "--canary", "--wave-size", "1"])

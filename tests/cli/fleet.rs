@@ -253,13 +253,7 @@ fn fleet_flags_are_checked_before_any_cluster_is_touched() {
 fn sigterm_stops_the_running_clusters_and_starts_no_other() {
     use std::time::{Duration, Instant};
     let f = Fleet::new();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in f.east.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = f.east.kyma_mesh_process();
     let child = cmd
         .env("KUBECONFIG", f.kubeconfig())
         .env("FAKE_ISTIOCTL_VERSION", "1.28.0")

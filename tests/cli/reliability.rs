@@ -166,13 +166,7 @@ fn a_write_outage_ends_in_one_clear_error_and_a_rerun_finishes() {
 
 /// Spawns kyma-mesh with the harness' environment; stderr lines arrive on the channel.
 fn spawn(c: &Cluster, args: &[&str]) -> (std::process::Child, mpsc::Receiver<String>) {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in c.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = c.kyma_mesh_process();
     let mut child = cmd
         .args(args)
         .current_dir(util::repo())
@@ -738,13 +732,7 @@ fn proxy_reset_under_ten_percent_faults_restarts_each_workload_exactly_once() {
 }
 
 fn spawn_install(c: &Cluster, fail: &str) -> std::process::Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in c.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = c.kyma_mesh_process();
     cmd.arg("install")
         .env("FAKE_ISTIOCTL_FAIL", fail)
         .stderr(Stdio::piped())
@@ -824,13 +812,7 @@ fn sigterm_during_proxy_reset_exits_143_and_a_rerun_finishes() {
     }));
     c.sim
         .set_faults(Faults::none().with_latency(Duration::from_millis(150), Duration::ZERO));
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in c.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = c.kyma_mesh_process();
     let child = cmd
         .args(["proxy-reset", "--concurrency", "1"])
         .stderr(Stdio::piped())

@@ -247,13 +247,7 @@ fn a_failing_istioctl_leaves_kyma_meshs_objects_in_place() {
 #[test]
 fn an_interrupted_uninstall_says_what_was_done_and_what_was_not() {
     let c = cluster();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
-    for (k, v) in c.kyma_mesh().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = c.kyma_mesh_process();
     cmd.args(["uninstall", "--force"]);
     let child = cmd
         .env("FAKE_ISTIOCTL_FAIL", "hang")

@@ -111,6 +111,19 @@ impl Cluster {
         cmd
     }
 
+    /// As [`Cluster::kyma_mesh`], as a plain process to spawn (for tests that signal it or
+    /// read its output while it runs).
+    pub fn kyma_mesh_process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
+        for (k, v) in self.kyma_mesh().get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd
+    }
+
     pub fn istioctl_calls(&self) -> Vec<testkit::IstioctlCall> {
         testkit::read_istioctl_calls(self.record.path())
     }
