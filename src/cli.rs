@@ -214,8 +214,8 @@ impl GlobalArgs {
         }
     }
 
-    pub fn target(&self) -> crate::ops::install::Target {
-        crate::ops::install::Target {
+    pub fn target(&self) -> crate::ops::Target {
+        crate::ops::Target {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
         }

@@ -24,28 +24,56 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit codes (README "Exit codes"): 0 success, 1 the operation failed, 2 invalid input.
-pub mod exit {
-    pub const FAILURE: u8 = 1;
-    pub const INVALID_INPUT: u8 = 2;
-    /// 128 + SIGINT, as shells report a Ctrl-C.
-    pub const INTERRUPTED: u8 = 130;
-    /// 128 + SIGTERM.
-    pub const TERMINATED: u8 = 143;
+use ops::error::ErrorKind;
+pub(crate) use ops::error::InvalidInput;
+
+/// How the process ends, and the one mapping to exit codes (README "Exit codes"; uv's
+/// `ExitStatus` is the model): 0 success, 1 the operation failed, 2 invalid input, 128 + the
+/// signal number for an interruption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExitStatus {
+    #[default]
+    Success,
+    Failure,
+    Invalid,
+    Interrupted(istioctl::Signal),
 }
 
-/// Invalid input that is not configuration: a malformed flag value, a bad NS/NAME.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidInput(pub String);
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Invalid => 2,
+            ExitStatus::Interrupted(signal) => signal.exit_code(),
+        }
+    }
+}
 
-/// Parses the arguments, runs the command, prints errors and maps them to exit codes.
+impl From<ErrorKind> for ExitStatus {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Invalid => ExitStatus::Invalid,
+            ErrorKind::Failed => ExitStatus::Failure,
+            ErrorKind::Interrupted(signal) => ExitStatus::Interrupted(signal),
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s.code())
+    }
+}
+
+/// Parses the arguments, runs the command, prints its data and errors, and ends with its
+/// exit status.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = match cli::normalize_verbosity(args) {
         Ok(a) => a,
         Err(msg) => {
-            ui::Ui::new(0).error(&anyhow::Error::new(InvalidInput(msg)));
-            return ExitCode::from(exit::INVALID_INPUT);
+            ui::Ui::new(0).error(&InvalidInput(msg));
+            return ExitStatus::Invalid.into();
         }
     };
     let cli = match cli::Cli::try_parse_from(args) {
@@ -57,36 +85,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     let ui = ui::Ui::new(cli.global.verbosity());
-    match commands::dispatch(cli, &ui) {
-        Ok(code) => code,
-        Err(err) => {
-            ui.error(&err);
-            ExitCode::from(exit_code_for(&err))
-        }
-    }
-}
-
-/// Invalid input anywhere in the chain means exit 2; everything else failed the operation.
-pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let invalid = err.chain().any(|e| {
-        e.is::<config::ConfigError>()
-            || e.is::<InvalidInput>()
-            || e.downcast_ref::<cluster::ClusterError>()
-                .is_some_and(|c| c.is_invalid_input())
-            || e.downcast_ref::<ops::install::InstallError>()
-                .is_some_and(|i| i.is_invalid_input())
-            || e.downcast_ref::<ops::proxy_reset::run::RunError>()
-                .is_some_and(|r| r.is_invalid_input())
-            || e.downcast_ref::<ops::check::CheckError>()
-                .is_some_and(|i| i.is_invalid_input())
-            || e.downcast_ref::<ops::upgrade::UpgradeError>()
-                .is_some_and(|u| u.is_invalid_input())
-            || e.downcast_ref::<ops::canary::CanaryError>()
-                .is_some_and(|c| c.is_invalid_input())
-    });
-    if invalid {
-        exit::INVALID_INPUT
-    } else {
-        exit::FAILURE
-    }
+    let result = commands::dispatch(cli, &ui);
+    commands::finish(&result, &ui, true).into()
 }

@@ -1,14 +1,14 @@
 //! `kyma-mesh completions <shell>`: clap_complete's scripts, on stdout.
 
-use std::process::ExitCode;
-
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
+use crate::ops::error::OpError;
 
-pub fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
-    crate::ui::print(&script(args.shell))?;
-    Ok(ExitCode::SUCCESS)
+use super::Done;
+
+pub fn run(args: &CompletionsArgs) -> Result<Done, OpError> {
+    Ok(Done::data(script(args.shell)))
 }
 
 /// The script for `shell`, as shipped in `completions/`.

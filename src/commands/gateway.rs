@@ -1,16 +1,15 @@
 //! `kyma-mesh gateway restart|debug`: flags in, `ops::gateway` out.
 
-use std::process::ExitCode;
-use std::time::Duration;
-
 use crate::cli::{GatewayArgs, GatewayCommand, GlobalArgs, Toggle};
+use crate::ops::error::OpError;
+use crate::ops::events::Events;
 use crate::ops::gateway::{self, DebugRequest, RestartRequest};
-use crate::ui::{self, Ui};
 use crate::util::fmt_duration;
 
-pub fn run(args: &GatewayArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    let rt = crate::ops::runtime()?;
-    let result = match &args.command {
+use super::Done;
+
+pub fn run(args: &GatewayArgs, global: &GlobalArgs, events: &dyn Events) -> Result<Done, OpError> {
+    match &args.command {
         GatewayCommand::Restart(a) => {
             let req = RestartRequest {
                 target: global.target(),
@@ -18,24 +17,20 @@ pub fn run(args: &GatewayArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
                 timeout: a.timeout,
                 dry_run: a.dry_run,
             };
-            rt.block_on(gateway::restart(&req, ui)).map(|s| {
-                let mut msg = String::new();
-                if !s.dry_run {
-                    msg = if s.waited {
-                        format!(
-                            "Ingress gateway restarted in {}: pods {} replaced by {}.",
-                            fmt_duration(s.elapsed),
-                            list(&s.old_pods),
-                            list(&s.new_pods)
-                        )
-                    } else {
-                        format!(
-                            "Ingress gateway restart requested: its {} pods are replaced one by one (--wait waits for it).",
-                            s.old_pods.len()
-                        )
-                    };
-                }
-                (s.stdout, msg)
+            let s = super::block_on(async { Ok(gateway::restart(&req, events).await?) })?;
+            let done = Done::data(s.stdout);
+            Ok(match (s.dry_run, s.waited) {
+                (true, _) => done,
+                (false, true) => done.closing(format!(
+                    "Ingress gateway restarted in {}: pods {} replaced by {}.",
+                    fmt_duration(s.elapsed),
+                    list(&s.old_pods),
+                    list(&s.new_pods)
+                )),
+                (false, false) => done.closing(format!(
+                    "Ingress gateway restart requested: its {} pods are replaced one by one (--wait waits for it).",
+                    s.old_pods.len()
+                )),
             })
         }
         GatewayCommand::Debug(a) => {
@@ -46,32 +41,14 @@ pub fn run(args: &GatewayArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
                 timeout: a.timeout,
                 dry_run: a.dry_run,
             };
-            rt.block_on(gateway::debug(&req, ui)).map(|s| {
-                let msg = match (s.dry_run, s.changed) {
-                    (true, _) => String::new(),
-                    (false, true) => format!("Ingress gateway image: {} -> {}.", s.from, s.to),
-                    (false, false) => String::new(),
-                };
-                (s.stdout, msg)
+            let s = super::block_on(async { Ok(gateway::debug(&req, events).await?) })?;
+            let done = Done::data(s.stdout);
+            Ok(if !s.dry_run && s.changed {
+                done.closing(format!("Ingress gateway image: {} -> {}.", s.from, s.to))
+            } else {
+                done
             })
         }
-    };
-    rt.shutdown_timeout(Duration::from_millis(100));
-    match result {
-        Ok((stdout, msg)) => {
-            if !msg.is_empty() {
-                ui.info(&msg);
-            }
-            ui::print(&stdout)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => match super::Interruptible::interrupted(&e) {
-            Some(code) => {
-                ui.error(&e.into());
-                Ok(ExitCode::from(code))
-            }
-            None => Err(e.into()),
-        },
     }
 }
 

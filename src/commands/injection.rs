@@ -1,41 +1,48 @@
 //! `kyma-mesh injection enable|disable|status`: flags in, `ops::injection` out.
 
-use std::process::ExitCode;
-use std::time::Duration;
-
 use crate::cli::{GlobalArgs, InjectionArgs, InjectionChangeArgs, InjectionCommand};
+use crate::ops::error::{InvalidInput, OpError};
+use crate::ops::events::Events;
 use crate::ops::injection::{self, ChangeRequest, Subject};
-use crate::ui::{self, Ui};
+use crate::ui;
 
-pub fn run(args: &InjectionArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    let rt = crate::ops::runtime()?;
-    let result = match &args.command {
-        InjectionCommand::Enable(a) => change(&rt, a, true, global, ui),
-        InjectionCommand::Disable(a) => change(&rt, a, false, global, ui),
+use super::Done;
+
+pub fn run(
+    args: &InjectionArgs,
+    global: &GlobalArgs,
+    events: &dyn Events,
+) -> Result<Done, OpError> {
+    match &args.command {
+        InjectionCommand::Enable(a) => change(a, true, global, events),
+        InjectionCommand::Disable(a) => change(a, false, global, events),
         InjectionCommand::Status(a) => {
-            let status = rt.block_on(injection::status(
-                &global.target(),
-                a.namespace.as_deref(),
-                ui,
-            ))?;
-            let text = match a.output {
-                Some(format) => ui::format_value(&status, format.into())?,
-                None => injection::status_table(&status),
-            };
-            ui::print(&text).map(|()| ExitCode::SUCCESS)
+            let target = global.target();
+            let status = super::block_on(async {
+                Ok(injection::status(&target, a.namespace.as_deref(), events).await?)
+            })?;
+            match a.output {
+                Some(format) => {
+                    let value = serde_json::to_value(&status).map_err(|cause| {
+                        crate::ops::error::OutputError::Json {
+                            what: "injection status",
+                            cause,
+                        }
+                    })?;
+                    Done::document("injection status", value, format.into())
+                }
+                None => Ok(Done::data(ui::injection::status_table(&status))),
+            }
         }
-    };
-    rt.shutdown_timeout(Duration::from_millis(100));
-    result
+    }
 }
 
 fn change(
-    rt: &tokio::runtime::Runtime,
     a: &InjectionChangeArgs,
     enable: bool,
     global: &GlobalArgs,
-    ui: &Ui,
-) -> anyhow::Result<ExitCode> {
+    events: &dyn Events,
+) -> Result<Done, OpError> {
     let subject = match (&a.namespace, &a.deployment) {
         (_, Some((namespace, name))) => Subject::Deployment {
             namespace: namespace.clone(),
@@ -44,9 +51,7 @@ fn change(
         (Some(ns), None) => Subject::Namespace(ns.clone()),
         // clap's group makes one of them required.
         (None, None) => {
-            return Err(
-                crate::InvalidInput("pass --namespace NS or --deployment NS/NAME".into()).into(),
-            );
+            return Err(InvalidInput("pass --namespace NS or --deployment NS/NAME".into()).into());
         }
     };
     let req = ChangeRequest {
@@ -57,15 +62,16 @@ fn change(
         force: a.force,
         dry_run: a.dry_run,
     };
-    let s = rt.block_on(injection::change(&req, ui))?;
-    let would = if a.dry_run { "would be " } else { "" };
-    match &s.change {
-        Some(c) if a.dry_run => ui.info(&format!("dry run, nothing was changed: {c}")),
-        Some(c) => ui.info(c),
-        None => ui.info("nothing to change: the setting is already in place"),
-    }
+    let s = super::block_on(async { Ok(injection::change(&req, events).await?) })?;
+    let mut done = Done::default();
+    done = match &s.change {
+        Some(c) if a.dry_run => done.closing(format!("dry run, nothing was changed: {c}")),
+        Some(c) => done.closing(c.clone()),
+        None => done.closing("nothing to change: the setting is already in place"),
+    };
     if s.rolls_out {
-        ui.info(&format!(
+        let would = if a.dry_run { "would be " } else { "" };
+        done = done.closing(format!(
             "The Deployment's pod template {}changed, so it {}rolls out its pods with the new setting.",
             would,
             if a.dry_run { "would " } else { "" }
@@ -84,7 +90,7 @@ fn change(
         if !s.restarted && !a.dry_run && !s.plan.workloads.is_empty() {
             text.push_str("\nRun the same command with --restart to restart them.");
         }
-        ui.info(&text);
+        done = done.closing(text);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(done)
 }

@@ -1,13 +1,14 @@
 //! `kyma-mesh install`: flags in, `ops::install` out.
 
-use std::process::ExitCode;
-
 use crate::cli::{GlobalArgs, InstallArgs};
+use crate::ops::error::OpError;
+use crate::ops::events::Events;
 use crate::ops::install::{self, InstallRequest};
-use crate::ui::Ui;
 use crate::util::fmt_duration;
 
-pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+use super::Done;
+
+pub fn run(args: &InstallArgs, global: &GlobalArgs, events: &dyn Events) -> Result<Done, OpError> {
     args.config.check_format_typo(None)?;
     let req = InstallRequest {
         config: args.config.source(),
@@ -19,20 +20,17 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         fix: args.fix,
         upgrade: None,
     };
-    match super::block_on(ui, install::install(&req, ui))? {
-        Err(code) => Ok(code),
-        Ok(s) if s.dry_run => Ok(ExitCode::SUCCESS),
-        Ok(s) => {
-            ui.info(&format!(
-                "Istio {} installed with profile {} in {}: {} patches applied, {} unchanged, {} skipped.",
-                s.version,
-                s.profile,
-                fmt_duration(s.elapsed),
-                s.counts.applied,
-                s.counts.unchanged,
-                s.counts.skipped
-            ));
-            Ok(ExitCode::SUCCESS)
-        }
+    let s = super::block_on(async { Ok(install::install(&req, events).await?) })?;
+    if let Some(plan) = s.plan {
+        return Ok(Done::data(plan));
     }
+    Ok(Done::default().closing(format!(
+        "Istio {} installed with profile {} in {}: {} patches applied, {} unchanged, {} skipped.",
+        s.version,
+        s.profile,
+        fmt_duration(s.elapsed),
+        s.counts.applied,
+        s.counts.unchanged,
+        s.counts.skipped
+    )))
 }

@@ -1,5 +1,7 @@
-//! One module per subcommand: each turns its parsed arguments into a request for `ops` and
-//! returns the process exit code or an error (mapped to an exit code in `lib.rs`).
+//! One module per subcommand (cargo's `src/bin/cargo/commands/`): each parses its
+//! arguments into a request, calls one `ops` function and hands what it returns to `ui`,
+//! which renders it into a [`Done`]. Printing it and the exit status are decided here, once,
+//! for a single cluster and for every cluster of a fleet alike.
 
 pub mod check;
 pub mod completions;
@@ -13,12 +15,81 @@ pub mod uninstall;
 pub mod upgrade;
 pub mod version;
 
-use std::process::ExitCode;
-
+use crate::ExitStatus;
 use crate::cli::{Cli, Command};
-use crate::ui::Ui;
+use crate::ops::error::OpError;
+use crate::ui::{self, Ui};
 
-pub fn dispatch(mut cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
+/// What a command hands back once its work is over: its data as `ui` rendered it, and what
+/// to say about it. The work's own progress has already gone to the events receiver.
+#[derive(Debug, Default)]
+pub struct Done {
+    /// Data for stdout (YAML, JSON, a table, a report).
+    pub stdout: String,
+    /// The same data as a document, when the command was asked for JSON: a fleet embeds it
+    /// in its own list.
+    pub json: Option<serde_json::Value>,
+    /// Closing lines on stderr: what was done, in a sentence.
+    pub closing: Vec<String>,
+    /// What still needs a hand (a fleet summary's last column).
+    pub needs_a_hand: Vec<String>,
+    /// The work ended but failed in part (a check with errors, a workload that did not
+    /// restart): exit 1. Each line is said as an error; the report may already say why.
+    pub failed: bool,
+    pub errors: Vec<String>,
+    /// The exit status, when it is not simply success or `failed` (a fleet's worst).
+    pub exit: Option<ExitStatus>,
+}
+
+impl Done {
+    pub fn data(stdout: String) -> Done {
+        Done {
+            stdout,
+            ..Done::default()
+        }
+    }
+
+    /// A document on stdout, as JSON or YAML.
+    pub fn document(
+        what: &'static str,
+        value: serde_json::Value,
+        format: ui::Format,
+    ) -> Result<Done, OpError> {
+        Ok(Done {
+            stdout: ui::format_value(what, &value, format)?,
+            json: (format == ui::Format::Json).then_some(value),
+            ..Done::default()
+        })
+    }
+
+    pub fn closing(mut self, line: impl Into<String>) -> Done {
+        self.closing.push(line.into());
+        self
+    }
+
+    /// A failure found by the work: said as an error, exit 1, and needs a hand in a fleet.
+    pub fn fail(mut self, error: impl Into<String>) -> Done {
+        let error = error.into();
+        self.needs_a_hand
+            .push(error.lines().next().unwrap_or_default().to_string());
+        self.errors.push(error);
+        self.failed = true;
+        self
+    }
+
+    pub fn status(&self) -> ExitStatus {
+        if let Some(s) = self.exit {
+            return s;
+        }
+        if self.failed {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        }
+    }
+}
+
+pub fn dispatch(mut cli: Cli, ui: &Ui) -> Result<Done, OpError> {
     if cli.command.fleet_mut().is_some_and(|f| f.active()) {
         return fleet::run(cli, ui);
     }
@@ -36,49 +107,40 @@ pub fn dispatch(mut cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// An ops error that may be an interruption (SIGINT/SIGTERM: exit 130/143).
-pub(crate) trait Interruptible: std::error::Error + Send + Sync + 'static {
-    fn interrupted(&self) -> Option<u8>;
-}
-
-macro_rules! interruptible {
-    ($($t:ty),*) => {$(
-        impl Interruptible for $t {
-            fn interrupted(&self) -> Option<u8> {
-                <$t>::interrupted(self)
+/// Says what a command hands back (its data on stdout when `print` is set, its closing lines,
+/// its errors) and gives its exit status: the one place a result becomes an exit status, for
+/// a single cluster and for each cluster of a fleet.
+pub fn finish(result: &Result<Done, OpError>, ui: &Ui, print: bool) -> ExitStatus {
+    match result {
+        Ok(done) => {
+            if print && let Err(e) = ui::print(&done.stdout) {
+                ui.error(&e);
+                return ExitStatus::Failure;
             }
+            for line in &done.closing {
+                crate::ops::events::Events::message(ui, crate::ops::events::Level::Info, line);
+            }
+            for e in &done.errors {
+                ui.error_text(e);
+            }
+            done.status()
         }
-    )*};
+        Err(e) => {
+            ui.error(e);
+            e.kind().into()
+        }
+    }
 }
-interruptible!(
-    crate::ops::install::InstallError,
-    crate::ops::upgrade::UpgradeError,
-    crate::ops::proxy_reset::run::RunError,
-    crate::ops::gateway::GatewayError,
-    crate::ops::uninstall::UninstallError,
-    crate::ops::canary::CanaryError
-);
 
-/// Runs one ops call on its own runtime, the same way for every command. An interruption is
-/// said here and becomes its exit code (`Ok(Err(code))`); any other error goes up to `lib.rs`.
-pub(crate) fn block_on<T, E: Interruptible>(
-    ui: &Ui,
-    work: impl std::future::Future<Output = Result<T, E>>,
-) -> anyhow::Result<Result<T, ExitCode>> {
-    let rt = crate::ops::runtime()?;
+/// Runs one ops call on its own runtime, the same way for every command.
+pub(crate) fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, OpError>>,
+) -> Result<T, OpError> {
+    let rt = crate::ops::runtime().map_err(OpError::Runtime)?;
     let result = rt.block_on(work);
     // Do not wait for a stuck watch or request after an interrupt or a timeout.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    match result {
-        Ok(v) => Ok(Ok(v)),
-        Err(e) => match e.interrupted() {
-            Some(code) => {
-                ui.error(&anyhow::Error::new(e));
-                Ok(Err(ExitCode::from(code)))
-            }
-            None => Err(e.into()),
-        },
-    }
+    result
 }
 
 #[cfg(test)]

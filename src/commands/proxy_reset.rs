@@ -1,13 +1,19 @@
 //! `kyma-mesh proxy-reset`: flags in, `ops::proxy_reset::run` out.
 
-use std::process::ExitCode;
-
 use crate::cli::{GlobalArgs, ProxyResetArgs};
+use crate::ops::error::OpError;
+use crate::ops::events::Events;
 use crate::ops::proxy_reset::run::{self, Request};
 use crate::ops::proxy_reset::{ScanOptions, output};
-use crate::ui::{self, Ui};
+use crate::ui;
 
-pub fn run(args: &ProxyResetArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+use super::Done;
+
+pub fn run(
+    args: &ProxyResetArgs,
+    global: &GlobalArgs,
+    events: &dyn Events,
+) -> Result<Done, OpError> {
     let req = Request {
         target: global.target(),
         scan: ScanOptions {
@@ -21,27 +27,23 @@ pub fn run(args: &ProxyResetArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Resul
         wait: args.wait,
         timeout: args.timeout,
     };
-    let result = match super::block_on(ui, run::run(&req, ui))? {
-        Ok(r) => r,
-        Err(code) => return Ok(code),
-    };
-    result
-        .needs_a_hand()
-        .into_iter()
-        .for_each(ui::fleet::needs_a_hand);
-    if args.output.is_some() {
+    let result = super::block_on(async { Ok(run::run(&req, events).await?) })?;
+    let mut done = if args.output.is_some() {
         let doc = output::document(
             &result.plan,
             result.report.as_ref(),
             result.verification.as_ref(),
         );
-        ui::print(&ui::to_json(&doc)?)?;
+        let value =
+            serde_json::to_value(&doc).map_err(|cause| crate::ops::error::OutputError::Json {
+                what: "proxy-reset report",
+                cause,
+            })?;
+        Done::document("proxy-reset report", value, ui::Format::Json)?
     } else {
-        ui::print(&ui::proxy_reset::text(&result))?;
-    }
-    if result.failed() {
-        Ok(ExitCode::from(crate::exit::FAILURE))
-    } else {
-        Ok(ExitCode::SUCCESS)
-    }
+        Done::data(ui::proxy_reset::text(&result))
+    };
+    done.needs_a_hand = result.needs_a_hand();
+    done.failed = result.failed();
+    Ok(done)
 }

@@ -1,13 +1,18 @@
 //! `kyma-mesh uninstall`: flags in, `ops::uninstall` out.
 
-use std::process::ExitCode;
-
 use crate::cli::{GlobalArgs, UninstallArgs};
+use crate::ops::error::OpError;
+use crate::ops::events::Events;
 use crate::ops::uninstall::{self, UninstallRequest};
-use crate::ui::{self, Ui};
 use crate::util::fmt_duration;
 
-pub fn run(args: &UninstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+use super::Done;
+
+pub fn run(
+    args: &UninstallArgs,
+    global: &GlobalArgs,
+    events: &dyn Events,
+) -> Result<Done, OpError> {
     let req = UninstallRequest {
         target: global.target(),
         istioctl: args.istioctl.path.clone(),
@@ -16,21 +21,15 @@ pub fn run(args: &UninstallArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result
         dry_run: args.dry_run,
         timeout: args.timeout,
     };
-    match super::block_on(ui, uninstall::uninstall(&req, ui))? {
-        Err(code) => Ok(code),
-        Ok(s) if s.dry_run => {
-            ui::print(&s.stdout)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(s) => {
-            ui.info(&format!(
-                "Istio uninstalled in {}: {} kyma-mesh objects deleted, {} namespace labels removed, {} workloads restarted without sidecars.",
-                fmt_duration(s.elapsed),
-                s.deleted,
-                s.labels_removed,
-                s.restarted.len()
-            ));
-            Ok(ExitCode::SUCCESS)
-        }
+    let s = super::block_on(async { Ok(uninstall::uninstall(&req, events).await?) })?;
+    if s.dry_run {
+        return Ok(Done::data(s.stdout));
     }
+    Ok(Done::default().closing(format!(
+        "Istio uninstalled in {}: {} kyma-mesh objects deleted, {} namespace labels removed, {} workloads restarted without sidecars.",
+        fmt_duration(s.elapsed),
+        s.deleted,
+        s.labels_removed,
+        s.restarted.len()
+    )))
 }

@@ -1,19 +1,21 @@
 //! `kyma-mesh upgrade`: flags in, `ops::upgrade` (in place) or `ops::canary` (`--canary`,
 //! `--finish`, `--rollback`) out, and the before -> after summary.
 
-use std::process::ExitCode;
-
 use crate::cli::{GlobalArgs, UpgradeArgs};
 use crate::ops::canary;
+use crate::ops::error::OpError;
+use crate::ops::events::Events;
 use crate::ops::install::InstallRequest;
 use crate::ops::proxy_reset::run::RunResult;
 use crate::ops::upgrade::{self, UpgradeRequest};
-use crate::ui::{self, Ui};
+use crate::ui;
 use crate::util::fmt_duration;
 
-pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+use super::Done;
+
+pub fn run(args: &UpgradeArgs, global: &GlobalArgs, events: &dyn Events) -> Result<Done, OpError> {
     if args.finish || args.rollback {
-        return finish_or_rollback(args, global, ui);
+        return finish_or_rollback(args, global, events);
     }
     let req = UpgradeRequest {
         install: InstallRequest {
@@ -30,75 +32,65 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
         concurrency: args.concurrency.into(),
     };
     if args.canary {
-        return canary_start(&req, args.wave_size.map(usize::from), ui);
+        return canary_start(&req, args.wave_size.map(usize::from), events);
     }
-    let s = match super::block_on(ui, upgrade::upgrade(&req, ui))? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    if s.install.dry_run {
-        return Ok(ExitCode::SUCCESS);
-    }
+    let s = super::block_on(async { Ok(upgrade::upgrade(&req, events).await?) })?;
     let i = &s.install;
+    if let Some(plan) = &i.plan {
+        return Ok(Done::data(plan.clone()));
+    }
     let moved = match i.before.as_deref() {
         Some(b) if b == i.version => format!("Istio {b} (reconciled)"),
         b => format!("Istio {} -> {}", b.unwrap_or("none"), i.version),
     };
-    ui.info(&format!(
+    let line = format!(
         "control plane: {moved} (profile {}) in {}: {} patches applied, {} unchanged, {} skipped",
         i.profile,
         fmt_duration(i.elapsed),
         i.counts.applied,
         i.counts.unchanged,
         i.counts.skipped
-    ));
+    );
     let Some(reset) = &s.reset else {
-        ui.info("data plane: not restarted (--skip-proxy-reset); run `kyma-mesh proxy-reset --wait` to move the sidecars");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Done::default().closing(line).closing(
+            "data plane: not restarted (--skip-proxy-reset); run `kyma-mesh proxy-reset --wait` to move the sidecars",
+        ));
     };
-    show_reset(reset)?;
-    if reset.failed() {
-        Ok(ExitCode::from(crate::exit::FAILURE))
-    } else {
-        Ok(ExitCode::SUCCESS)
-    }
+    let mut done = Done::default().closing(line);
+    add_reset(&mut done, reset);
+    Ok(done)
 }
 
-/// What proxy-reset did, on stdout, and (in a fleet run) what of it needs a hand.
-fn show_reset(r: &RunResult) -> anyhow::Result<()> {
-    ui::print(&ui::proxy_reset::text(r))?;
-    r.needs_a_hand()
-        .into_iter()
-        .for_each(ui::fleet::needs_a_hand);
-    Ok(())
+/// What proxy-reset did, on stdout, and what of it needs a hand.
+fn add_reset(done: &mut Done, r: &RunResult) {
+    done.stdout.push_str(&ui::proxy_reset::text(r));
+    done.needs_a_hand.extend(r.needs_a_hand());
+    done.failed |= r.failed();
 }
 
 fn canary_start(
     req: &UpgradeRequest,
     wave_size: Option<usize>,
-    ui: &Ui,
-) -> anyhow::Result<ExitCode> {
-    let s = match super::block_on(ui, canary::start(req, wave_size, ui))? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    events: &dyn Events,
+) -> Result<Done, OpError> {
+    let s = super::block_on(async { Ok(canary::start(req, wave_size, events).await?) })?;
     let i = &s.install;
-    if i.dry_run {
-        return Ok(ExitCode::SUCCESS);
+    if let Some(plan) = &i.plan {
+        return Ok(Done::data(plan.clone()));
     }
+    let mut done = Done::default();
     for w in &s.waves {
-        show_reset(&w.result)?;
+        add_reset(&mut done, &w.result);
     }
     let Some((from_rev, from_version)) = &s.from else {
-        ui.info(&format!(
+        return Ok(done.closing(format!(
             "control plane: Istio {} (revision {}) reconciled in {}; nothing to move",
             i.version,
             i.revision,
             fmt_duration(i.elapsed)
-        ));
-        return Ok(ExitCode::SUCCESS);
+        )));
     };
-    ui.info(&format!(
+    done = done.closing(format!(
         "canary: Istio {} (revision {}) runs beside Istio {from_version} (revision {from_rev}); the default tag names {}",
         i.version, i.revision, i.revision
     ));
@@ -108,30 +100,28 @@ fn canary_start(
             .last()
             .map(|w| w.namespaces.join(", "))
             .unwrap_or_default();
-        ui.error(&anyhow::anyhow!(
+        return Ok(done.fail(format!(
             "wave {} of {} ({}) did not verify (see above); the later waves were not started. The old control plane still runs: fix what is named and run `kyma-mesh upgrade --canary` again to go on, or go back with `kyma-mesh upgrade --rollback`",
             s.waves.len(),
             s.planned_waves,
             if wave.is_empty() { "every namespace".to_string() } else { wave }
-        ));
-        return Ok(ExitCode::from(crate::exit::FAILURE));
+        )));
     }
-    ui::fleet::needs_a_hand(format!(
+    done.needs_a_hand.push(format!(
         "canary: `kyma-mesh upgrade --finish` removes Istio {from_version}"
     ));
-    ui.info(&format!(
+    Ok(done.closing(format!(
         "data plane: moved to {} in {} wave(s). When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
         i.revision,
         s.waves.len()
-    ));
-    Ok(ExitCode::SUCCESS)
+    )))
 }
 
 fn finish_or_rollback(
     args: &UpgradeArgs,
     global: &GlobalArgs,
-    ui: &Ui,
-) -> anyhow::Result<ExitCode> {
+    events: &dyn Events,
+) -> Result<Done, OpError> {
     let req = canary::Request {
         target: global.target(),
         istioctl: args.istioctl.path.clone(),
@@ -139,38 +129,31 @@ fn finish_or_rollback(
         concurrency: args.concurrency.into(),
     };
     if args.finish {
-        let s = match super::block_on(ui, canary::finish(&req, ui))? {
-            Ok(s) => s,
-            Err(code) => return Ok(code),
-        };
-        ui.info(&format!(
+        let s = super::block_on(async { Ok(canary::finish(&req, events).await?) })?;
+        return Ok(Done::default().closing(format!(
             "canary finished in {}: Istio {} (revision {}) removed; Istio {} (revision {}) is the only control plane",
             fmt_duration(s.elapsed),
             s.state.from_version,
             s.state.from_revision,
             s.state.to_version,
             s.state.to_revision
-        ));
-        return Ok(ExitCode::SUCCESS);
+        )));
     }
-    let s = match super::block_on(ui, canary::rollback(&req, ui))? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let s = super::block_on(async { Ok(canary::rollback(&req, events).await?) })?;
+    let mut done = Done::default();
     if let Some(r) = &s.reset {
-        show_reset(r)?;
+        add_reset(&mut done, r);
     }
     if !s.removed {
-        ui.error(&anyhow::anyhow!(
+        return Ok(done.fail(format!(
             "the default tag and {} gateway(s) are back on Istio {} (revision {}), but some workloads did not move back (see above), so revision {} stays installed. Fix what is named, then run `kyma-mesh upgrade --rollback` again",
             s.gateways,
             s.state.from_version,
             s.state.from_revision,
             s.state.to_revision
-        ));
-        return Ok(ExitCode::from(crate::exit::FAILURE));
+        )));
     }
-    ui.info(&format!(
+    Ok(done.closing(format!(
         "rolled back in {}: Istio {} (revision {}) injects again, {} gateway(s) restored, Istio {} (revision {}) removed",
         fmt_duration(s.elapsed),
         s.state.from_version,
@@ -178,6 +161,5 @@ fn finish_or_rollback(
         s.gateways,
         s.state.to_version,
         s.state.to_revision
-    ));
-    Ok(ExitCode::SUCCESS)
+    )))
 }

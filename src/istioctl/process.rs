@@ -691,8 +691,8 @@ mod tests {
 
     #[test]
     fn signals_and_their_exit_codes() {
-        assert_eq!(Signal::Interrupt.exit_code(), crate::exit::INTERRUPTED);
-        assert_eq!(Signal::Terminate.exit_code(), crate::exit::TERMINATED);
+        assert_eq!(Signal::Interrupt.exit_code(), 130);
+        assert_eq!(Signal::Terminate.exit_code(), 143);
         assert_eq!(Signal::Terminate.name(), "SIGTERM");
         assert_eq!(Signal::Interrupt.to_string(), "SIGINT");
         assert_eq!(Signal::Terminate.to_string(), "SIGTERM");

@@ -21,22 +21,23 @@ use tokio::time::Instant;
 use crate::cluster::kinds::{
     CONFIG_MAP, DEPLOYMENT, HPA, MUTATING_WEBHOOK, PDB, SERVICE, SERVICE_ACCOUNT,
 };
-use crate::cluster::record::{self, Canary, CanaryPhase, Record};
+use crate::cluster::record::{self, Canary, CanaryPhase};
 use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
 use crate::istioctl::{self, Args, ClusterOptions, IstioctlError};
 use crate::kyma;
-use crate::ops::install::{self, Summary, Target};
+use crate::ops::Target;
+use crate::ops::canary_state::GATEWAY_SELECTOR;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::{Events, Mark};
+use crate::ops::install::{self, Summary};
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
 use crate::ops::proxy_reset::{ProxyResetError, ScanOptions};
 use crate::ops::signal::{self, Signal};
-use crate::ops::upgrade::{UpgradeError, UpgradeRequest};
-use crate::ui::Ui;
-use crate::ui::progress::{OK, Progress, WARN};
+use crate::ops::upgrade::UpgradeRequest;
 use crate::util::{capped, fmt_duration, indented, plural};
 
 /// The gateways istioctl installs with a revision and upgrades in place.
-const GATEWAY_SELECTOR: &str = "operator.istio.io/component in (IngressGateways,EgressGateways)";
 /// Pods named in a refusal; the rest are counted.
 const SHOWN_PODS: usize = 20;
 
@@ -52,10 +53,6 @@ pub enum CanaryError {
     )]
     NoCanary { action: &'static str },
     #[error(
-        "a canary upgrade to Istio {version} (revision {revision}) is in progress: complete it with `kyma-mesh upgrade --finish`, or go back with `kyma-mesh upgrade --rollback`, before starting another. Nothing was changed."
-    )]
-    OtherInProgress { revision: String, version: String },
-    #[error(
         "the default tag does not name revision {to} yet, so workloads have not moved to it: run `kyma-mesh upgrade --canary` again to complete the move, or go back with `kyma-mesh upgrade --rollback`. Nothing was changed."
     )]
     NotMoved { to: String },
@@ -70,16 +67,13 @@ pub enum CanaryError {
     },
     #[error(transparent)]
     Locate(IstioctlError),
-    #[error("{what}: {source}")]
-    Istioctl {
-        what: String,
-        #[source]
-        source: IstioctlError,
-    },
+    #[error("{what}: {cause}")]
+    Istioctl { what: String, cause: IstioctlError },
     #[error("{0}")]
-    Scan(#[source] ProxyResetError),
+    Scan(ProxyResetError),
+    /// install's phases, run in canary mode (`upgrade --canary`) or for the tag's webhooks.
     #[error(transparent)]
-    Patch(Box<install::InstallError>),
+    Install(Box<install::InstallError>),
     #[error(transparent)]
     Reset(Box<RunError>),
     #[error("interrupted by {} {during}", .signal.name())]
@@ -93,19 +87,19 @@ impl From<ClusterError> for CanaryError {
 }
 
 impl CanaryError {
-    pub fn is_invalid_input(&self) -> bool {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            CanaryError::Connect(c) => c.is_invalid_input(),
-            CanaryError::Reset(e) => e.is_invalid_input(),
-            _ => false,
-        }
-    }
-
-    pub fn interrupted(&self) -> Option<u8> {
-        match self {
-            CanaryError::Interrupted { signal, .. } => Some(signal.exit_code()),
-            CanaryError::Reset(e) => e.interrupted(),
-            _ => None,
+            CanaryError::Connect(c) => cluster_kind(c),
+            CanaryError::Install(e) => e.kind(),
+            CanaryError::Reset(e) => e.kind(),
+            CanaryError::Interrupted { signal, .. } => ErrorKind::Interrupted(*signal),
+            CanaryError::Cluster(_)
+            | CanaryError::NoCanary { .. }
+            | CanaryError::NotMoved { .. }
+            | CanaryError::PodsLeft { .. }
+            | CanaryError::Locate(_)
+            | CanaryError::Istioctl { .. }
+            | CanaryError::Scan(_) => ErrorKind::Failed,
         }
     }
 }
@@ -132,90 +126,16 @@ impl CanarySummary {
     }
 }
 
-/// Before istioctl installs the canary: refuses a second canary, and saves what `--rollback`
-/// needs (the old revision, the gateways as they are, the record). A re-run of the same
-/// canary keeps what the first run saved.
-pub async fn prepare(
-    cluster: &Cluster,
-    revs: &Revisions,
-    (revision, target): (&str, &str),
-    recorded: Option<&Record>,
-    progress: &Progress,
-) -> Result<(), CanaryError> {
-    if let Some(state) = record::read_canary(cluster).await? {
-        if state.to_revision == revision {
-            progress.line(&format!(
-                "{OK} continuing the canary upgrade {} -> {} started at {}",
-                state.from_version, state.to_version, state.started_at
-            ));
-            return Ok(());
-        }
-        return Err(CanaryError::OtherInProgress {
-            revision: state.to_revision,
-            version: state.to_version,
-        });
-    }
-    let Some(from) = revs.active() else {
-        return Ok(()); // the version gate refuses a cluster without Istio before this
-    };
-    if from.revision == revision {
-        return Ok(()); // the control plane already is this revision: a reconcile
-    }
-    let step = progress.step("canary state (what --rollback puts back)");
-    let gateways = inventory::list_selected(
-        cluster,
-        &DEPLOYMENT,
-        None,
-        &format!(
-            "{GATEWAY_SELECTOR},{}={}",
-            revisions::REV_LABEL,
-            from.revision
-        ),
-    )
-    .await?
-    .iter()
-    .map(|d| {
-        json!({
-            "namespace": d["metadata"]["namespace"],
-            "name": d["metadata"]["name"],
-            "labels": d["metadata"]["labels"],
-            "template": d["spec"]["template"],
-        })
-    })
-    .collect::<Vec<_>>();
-    let state = Canary {
-        from_revision: from.revision.clone(),
-        from_version: from.version.clone().unwrap_or_default(),
-        to_revision: revision.to_string(),
-        to_version: target.to_string(),
-        started_at: record::now_rfc3339(),
-        phase: CanaryPhase::Installing,
-        from_auto_inject: recorded.is_none_or(|r| r.sidecar_injection != "opt-in"),
-        previous_record: recorded.map(Record::to_configmap),
-        gateways,
-    };
-    record::write_canary(cluster, &state).await?;
-    step.ok(&format!(
-        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {} gateway(s)",
-        record::CANARY_NAME,
-        state.from_revision,
-        state.from_version,
-        state.gateways.len()
-    ));
-    Ok(())
-}
-
 /// `upgrade --canary`: the target beside the old control plane, the `default` tag moved to
 /// it, then the data plane, `kyma-system` first, wave by wave.
 pub async fn start(
     req: &UpgradeRequest,
     wave_size: Option<usize>,
-    ui: &Ui,
-) -> Result<CanarySummary, UpgradeError> {
-    let summary = install::install(&req.install_request(true), ui)
+    events: &dyn Events,
+) -> Result<CanarySummary, CanaryError> {
+    let summary = install::install(&req.install_request(true), events)
         .await
-        .map_err(|e| UpgradeError::Install(Box::new(e)))?;
-    let wrap = |e: CanaryError| UpgradeError::Canary(Box::new(e));
+        .map_err(|e| CanaryError::Install(Box::new(e)))?;
     let mut out = CanarySummary {
         install: summary,
         from: None,
@@ -226,18 +146,17 @@ pub async fn start(
         return Ok(out);
     }
     let deadline = Instant::now() + req.install.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.install.target, ui)
+    let cluster = crate::ops::connect(&req.install.target, events)
         .await
-        .map_err(|e| wrap(CanaryError::Connect(Box::new(e))))?;
-    let Some(mut state) = record::read_canary(&cluster)
-        .await
-        .map_err(|e| wrap(e.into()))?
-    else {
-        progress.line(&format!(
-            "{OK} the control plane already is revision {}: nothing to move",
-            out.install.revision
-        ));
+        .map_err(|e| CanaryError::Connect(Box::new(e)))?;
+    let Some(mut state) = record::read_canary(&cluster).await? else {
+        events.note(
+            Mark::Ok,
+            &format!(
+                "the control plane already is revision {}: nothing to move",
+                out.install.revision
+            ),
+        );
         return Ok(out);
     };
     out.from = Some((state.from_revision.clone(), state.from_version.clone()));
@@ -248,17 +167,15 @@ pub async fn start(
         revision: &state.to_revision,
         auto_inject: out.install.auto_inject,
     };
-    tag.run(&cluster, deadline, &progress).await.map_err(wrap)?;
+    tag.run(&cluster, deadline, events).await?;
     state.phase = CanaryPhase::Tagged;
-    record::write_canary(&cluster, &state)
-        .await
-        .map_err(|e| wrap(e.into()))?;
+    record::write_canary(&cluster, &state).await?;
 
-    let waves = plan_waves(&cluster, wave_size).await.map_err(wrap)?;
+    let waves = plan_waves(&cluster, wave_size).await?;
     out.planned_waves = waves.len();
     for (i, namespaces) in waves.into_iter().enumerate() {
         if out.planned_waves > 1 {
-            progress.line(&format!(
+            events.plain(&format!(
                 "wave {} of {}: {}",
                 i + 1,
                 out.planned_waves,
@@ -272,19 +189,19 @@ pub async fn start(
                 req.concurrency,
                 deadline.saturating_duration_since(Instant::now()),
             ),
-            ui,
+            events,
         )
         .await
         .map_err(|e| match e {
-            RunError::Interrupted { signal, .. } => wrap(CanaryError::Interrupted {
+            RunError::Interrupted { signal, .. } => CanaryError::Interrupted {
                 signal,
                 during: format!(
                     "while moving wave {} of {}: the old control plane still runs; run `kyma-mesh upgrade --canary` again to go on, or `kyma-mesh upgrade --rollback`",
                     i + 1,
                     out.planned_waves
                 ),
-            }),
-            e => UpgradeError::ProxyReset(Box::new(e)),
+            },
+            e => CanaryError::Reset(Box::new(e)),
         })?;
         let failed = result.failed();
         out.waves.push(Wave { namespaces, result });
@@ -293,9 +210,7 @@ pub async fn start(
         }
     }
     state.phase = CanaryPhase::Moved;
-    record::write_canary(&cluster, &state)
-        .await
-        .map_err(|e| wrap(e.into()))?;
+    record::write_canary(&cluster, &state).await?;
     Ok(out)
 }
 
@@ -334,10 +249,10 @@ impl TagMove<'_> {
         &self,
         cluster: &Cluster,
         deadline: Instant,
-        progress: &Progress,
+        events: &dyn Events,
     ) -> Result<(), CanaryError> {
         run_istioctl(
-            progress,
+            events,
             format!("istioctl tag set default --revision {}", self.revision),
             self.istioctl,
             Args::tag_set_default(self.revision, self.auto_inject),
@@ -346,22 +261,22 @@ impl TagMove<'_> {
         )
         .await?;
         let tag = kyma::webhook_patch(revisions::DEFAULT_TAG_WEBHOOK, true);
-        install::apply_patches(cluster, &[tag], progress)
+        install::apply_patches(cluster, &[tag], events)
             .await
             .map(|_| ())
-            .map_err(|e| CanaryError::Patch(Box::new(e)))
+            .map_err(|e| CanaryError::Install(Box::new(e)))
     }
 }
 
 async fn run_istioctl(
-    progress: &Progress,
+    events: &dyn Events,
     title: String,
     istioctl: &Path,
     args: Args,
     target: &Target,
     deadline: Instant,
 ) -> Result<(), CanaryError> {
-    let step = progress.long_step(title.clone());
+    let step = events.long_step(title.clone());
     let opts = ClusterOptions {
         kubeconfig: target.kubeconfig.clone(),
         context: target.context.clone(),
@@ -396,7 +311,7 @@ async fn run_istioctl(
             step.fail("failed");
             Err(CanaryError::Istioctl {
                 what: title,
-                source,
+                cause: source,
             })
         }
     }
@@ -415,15 +330,18 @@ pub struct Request {
 struct Opened {
     started: Instant,
     deadline: Instant,
-    progress: Progress,
     cluster: Cluster,
     state: Canary,
     revs: Revisions,
 }
 
-async fn open(req: &Request, ui: &Ui, action: &'static str) -> Result<Opened, CanaryError> {
+async fn open(
+    req: &Request,
+    events: &dyn Events,
+    action: &'static str,
+) -> Result<Opened, CanaryError> {
     let started = Instant::now();
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(|e| CanaryError::Connect(Box::new(e)))?;
     let state = record::read_canary(&cluster)
@@ -433,7 +351,6 @@ async fn open(req: &Request, ui: &Ui, action: &'static str) -> Result<Opened, Ca
     Ok(Opened {
         started,
         deadline: started + req.timeout,
-        progress: Progress::new(ui),
         cluster,
         state,
         revs,
@@ -446,15 +363,14 @@ pub struct FinishSummary {
 }
 
 /// `upgrade --finish`: the old revision goes once no pod uses it.
-pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError> {
+pub async fn finish(req: &Request, events: &dyn Events) -> Result<FinishSummary, CanaryError> {
     let Opened {
         started,
         deadline,
-        progress,
         cluster,
         state,
         revs,
-    } = open(req, ui, "finish").await?;
+    } = open(req, events, "finish").await?;
     if revs.default_tag.as_deref() != Some(state.to_revision.as_str())
         || state.phase == CanaryPhase::Installing
     {
@@ -463,7 +379,7 @@ pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError
         });
     }
     let located = istioctl::locate(req.istioctl.as_deref()).map_err(CanaryError::Locate)?;
-    let step = progress.long_step(format!("pods on revision {}", state.from_revision));
+    let step = events.long_step(format!("pods on revision {}", state.from_revision));
     let left = pods_on(&cluster, &state.from_revision).await?;
     if !left.is_empty() {
         step.fail(&format!("{} left", left.len()));
@@ -479,9 +395,9 @@ pub async fn finish(req: &Request, ui: &Ui) -> Result<FinishSummary, CanaryError
         target: &req.target,
         revision: &state.from_revision,
     }
-    .run(&cluster, &revs, deadline, &progress)
+    .run(&cluster, &revs, deadline, events)
     .await?;
-    let step = progress.step("canary state");
+    let step = events.step("canary state");
     record::delete_canary(&cluster).await?;
     step.ok(&format!(
         "removed; the record {ISTIO_NAMESPACE}/{} holds Istio {}",
@@ -505,15 +421,14 @@ pub struct RollbackSummary {
 
 /// `upgrade --rollback`: the tag back to the old revision, the gateways back as they were,
 /// the workloads restarted onto the old revision, then the new revision removed.
-pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryError> {
+pub async fn rollback(req: &Request, events: &dyn Events) -> Result<RollbackSummary, CanaryError> {
     let Opened {
         started,
         deadline,
-        progress,
         cluster,
         state,
         revs,
-    } = open(req, ui, "roll back").await?;
+    } = open(req, events, "roll back").await?;
     let located = istioctl::locate(req.istioctl.as_deref()).map_err(CanaryError::Locate)?;
     if revs.default_tag.as_deref() != Some(state.from_revision.as_str())
         && revs.get(&state.from_revision).is_some()
@@ -525,10 +440,10 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
             revision: &state.from_revision,
             auto_inject: state.from_auto_inject,
         }
-        .run(&cluster, deadline, &progress)
+        .run(&cluster, deadline, events)
         .await?;
     }
-    let gateways = restore_gateways(&cluster, &state, deadline, &progress).await?;
+    let gateways = restore_gateways(&cluster, &state, deadline, events).await?;
     let reset = reset::run(
         &reset::Request::verified(
             req.target.clone(),
@@ -536,18 +451,21 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
             req.concurrency,
             deadline.saturating_duration_since(Instant::now()),
         ),
-        ui,
+        events,
     )
     .await
     .map_err(|e| CanaryError::Reset(Box::new(e)))?;
     let left = pods_on(&cluster, &state.to_revision).await?;
     if reset.failed() || !left.is_empty() {
         if !left.is_empty() {
-            progress.line(&format!(
-                "{WARN} {} still on revision {}: it stays installed",
-                plural(left.len(), "pod", "pods"),
-                state.to_revision
-            ));
+            events.note(
+                Mark::Warn,
+                &format!(
+                    "{} still on revision {}: it stays installed",
+                    plural(left.len(), "pod", "pods"),
+                    state.to_revision
+                ),
+            );
         }
         return Ok(RollbackSummary {
             state,
@@ -562,9 +480,9 @@ pub async fn rollback(req: &Request, ui: &Ui) -> Result<RollbackSummary, CanaryE
         target: &req.target,
         revision: &state.to_revision,
     }
-    .run(&cluster, &revs, deadline, &progress)
+    .run(&cluster, &revs, deadline, events)
     .await?;
-    let step = progress.step("record and canary state");
+    let step = events.step("record and canary state");
     if let Some(previous) = &state.previous_record {
         cluster
             .apply(&CONFIG_MAP, Some(ISTIO_NAMESPACE), record::NAME, previous)
@@ -591,7 +509,7 @@ async fn restore_gateways(
     cluster: &Cluster,
     state: &Canary,
     deadline: Instant,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<usize, CanaryError> {
     let selector = format!(
         "{GATEWAY_SELECTOR},{}={}",
@@ -611,7 +529,7 @@ async fn restore_gateways(
         let (Some(ns), Some(name)) = (g["namespace"].as_str(), g["name"].as_str()) else {
             continue;
         };
-        let step = progress.long_step(format!(
+        let step = events.long_step(format!(
             "gateway {ns}/{name} back to {}",
             state.from_version
         ));
@@ -683,11 +601,11 @@ impl RevisionRemoval<'_> {
         cluster: &Cluster,
         revs: &Revisions,
         deadline: Instant,
-        progress: &Progress,
+        events: &dyn Events,
     ) -> Result<(), CanaryError> {
         if revs.get(self.revision).is_some() {
             run_istioctl(
-                progress,
+                events,
                 format!("istioctl uninstall --revision {}", self.revision),
                 self.istioctl,
                 Args::uninstall_revision(self.revision),
@@ -698,9 +616,10 @@ impl RevisionRemoval<'_> {
         }
         let name = revisions::injector_name(self.revision);
         if cluster.delete_opt(&MUTATING_WEBHOOK, None, &name).await? {
-            progress.line(&format!(
-                "{OK} MutatingWebhookConfiguration {name} removed (istioctl had left it)"
-            ));
+            events.note(
+                Mark::Ok,
+                &format!("MutatingWebhookConfiguration {name} removed (istioctl had left it)"),
+            );
         }
         Ok(())
     }

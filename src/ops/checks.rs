@@ -9,6 +9,8 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+use crate::ops::events::{Events, Mark, Step};
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What one check found.
@@ -20,6 +22,17 @@ pub enum Status {
     Error,
     /// Not run: a check it needs failed.
     Skipped,
+}
+
+impl Status {
+    pub fn mark(self) -> Mark {
+        match self {
+            Status::Ok => Mark::Ok,
+            Status::Warning => Mark::Warn,
+            Status::Error => Mark::Fail,
+            Status::Skipped => Mark::Skip,
+        }
+    }
 }
 
 /// A check's verdict: a status, one line of message, optional detail lines and a hint (the
@@ -142,6 +155,45 @@ pub trait Observer {
     fn category(&mut self, _category: &str) {}
     fn started(&mut self, _check: &str, _long: bool) {}
     fn finished(&mut self, result: &CheckResult);
+}
+
+/// Shows each check as a step of the events receiver; warnings and errors keep their detail
+/// on screen.
+pub struct EventsObserver<'a> {
+    events: &'a dyn Events,
+    current: Option<Step>,
+}
+
+impl<'a> EventsObserver<'a> {
+    pub fn new(events: &'a dyn Events) -> Self {
+        EventsObserver {
+            events,
+            current: None,
+        }
+    }
+}
+
+impl Observer for EventsObserver<'_> {
+    fn started(&mut self, check: &str, long: bool) {
+        self.current = Some(if long {
+            self.events.long_step(check)
+        } else {
+            self.events.step(check)
+        });
+    }
+
+    fn finished(&mut self, r: &CheckResult) {
+        let step = self
+            .current
+            .take()
+            .unwrap_or_else(|| self.events.step(r.description));
+        if r.result != Status::Ok {
+            for line in &r.detail {
+                step.sub(Mark::Plain, line);
+            }
+        }
+        step.finish(r.result.mark(), &r.message);
+    }
 }
 
 /// Runs every check in order. A check whose `needs` failed (error or skipped) is skipped with

@@ -15,10 +15,10 @@ use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{self, Cluster, ClusterError, ISTIO_NAMESPACE, record};
 use crate::kyma::{DEBUG_IMAGE_ANNOTATION, GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
-use crate::ops::install::Target;
+use crate::ops::Target;
+use crate::ops::error::{ErrorKind, OutputError, cluster_kind};
+use crate::ops::events::{Events, Mark};
 use crate::ops::signal::{self, Signal};
-use crate::ui::progress::{OK, Progress};
-use crate::ui::{self, Ui};
 
 #[derive(Debug, Clone)]
 pub struct RestartRequest {
@@ -39,14 +39,16 @@ pub struct DebugRequest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
+    #[error(transparent)]
+    Plan(#[from] OutputError),
     #[error("{0}")]
-    Connect(#[source] ClusterError),
+    Connect(ClusterError),
     #[error(
         "Deployment {ISTIO_NAMESPACE}/{GATEWAY} does not exist: is Istio installed with its ingress gateway? (kyma-mesh install)"
     )]
     NotInstalled,
     #[error("reading the ingress gateway: {0}")]
-    Read(#[source] ClusterError),
+    Read(ClusterError),
     #[error("Deployment {ISTIO_NAMESPACE}/{GATEWAY} has no {GATEWAY_CONTAINER} container")]
     NoProxyContainer,
     #[error(
@@ -54,27 +56,28 @@ pub enum GatewayError {
     )]
     NoTag { image: String },
     #[error("restarting the ingress gateway: {0}; nothing was changed")]
-    Restart(#[source] ClusterError),
-    #[error("switching the ingress gateway to {image}: {source}; nothing was changed")]
-    SwitchImage {
-        image: String,
-        #[source]
-        source: ClusterError,
-    },
-    #[error("{source}. The change was made; the Deployment keeps rolling out on its own.")]
-    Rollout {
-        #[source]
-        source: ClusterError,
-    },
+    Restart(ClusterError),
+    #[error("switching the ingress gateway to {image}: {cause}; nothing was changed")]
+    SwitchImage { image: String, cause: ClusterError },
+    #[error("{cause}. The change was made; the Deployment keeps rolling out on its own.")]
+    Rollout { cause: ClusterError },
     #[error("interrupted by {} {state}", .signal.name())]
     Interrupted { signal: Signal, state: &'static str },
 }
 
 impl GatewayError {
-    pub fn interrupted(&self) -> Option<u8> {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            GatewayError::Interrupted { signal, .. } => Some(signal.exit_code()),
-            _ => None,
+            GatewayError::Connect(c) => cluster_kind(c),
+            GatewayError::Interrupted { signal, .. } => ErrorKind::Interrupted(*signal),
+            GatewayError::Plan(_)
+            | GatewayError::NotInstalled
+            | GatewayError::Read(_)
+            | GatewayError::NoProxyContainer
+            | GatewayError::NoTag { .. }
+            | GatewayError::Restart(_)
+            | GatewayError::SwitchImage { .. }
+            | GatewayError::Rollout { .. } => ErrorKind::Failed,
         }
     }
 }
@@ -118,10 +121,10 @@ async fn pod_names(cluster: &Cluster, d: &Deployment) -> Result<Vec<String>, Gat
 async fn wait_rollout(
     cluster: &Cluster,
     deadline: Instant,
-    progress: &Progress,
+    events: &dyn Events,
     state: &'static str,
 ) -> Result<(), GatewayError> {
-    let step = progress.long_step(format!("rollout of Deployment {ISTIO_NAMESPACE}/{GATEWAY}"));
+    let step = events.long_step(format!("rollout of Deployment {ISTIO_NAMESPACE}/{GATEWAY}"));
     tokio::select! {
         r = workloads::wait_rollout(cluster, ISTIO_NAMESPACE, GATEWAY, deadline) => match r {
             Ok(()) => {
@@ -130,7 +133,7 @@ async fn wait_rollout(
             }
             Err(source) => {
                 step.fail("not complete");
-                Err(GatewayError::Rollout { source })
+                Err(GatewayError::Rollout { cause: source })
             }
         },
         sig = signal::interrupted() => {
@@ -140,11 +143,13 @@ async fn wait_rollout(
     }
 }
 
-pub async fn restart(req: &RestartRequest, ui: &Ui) -> Result<RestartSummary, GatewayError> {
+pub async fn restart(
+    req: &RestartRequest,
+    events: &dyn Events,
+) -> Result<RestartSummary, GatewayError> {
     let started = Instant::now();
     let deadline = started + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(GatewayError::Connect)?;
     let d = read_gateway(&cluster).await?;
@@ -157,7 +162,7 @@ pub async fn restart(req: &RestartRequest, ui: &Ui) -> Result<RestartSummary, Ga
              # its {} pods are replaced one by one under its rolling-update strategy.\n\
              # JSON merge patch:\n{}",
             old_pods.len(),
-            ui::to_yaml(&workloads::restart_patch(&at)).unwrap_or_default()
+            patch_yaml(&workloads::restart_patch(&at))?
         );
         return Ok(RestartSummary {
             stdout: plan,
@@ -167,7 +172,7 @@ pub async fn restart(req: &RestartRequest, ui: &Ui) -> Result<RestartSummary, Ga
             ..Default::default()
         });
     }
-    let step = progress.step(format!(
+    let step = events.step(format!(
         "rollout restart of Deployment {ISTIO_NAMESPACE}/{GATEWAY}"
     ));
     if let Err(e) = workloads::restart(&cluster, &gateway(), &at).await {
@@ -179,7 +184,7 @@ pub async fn restart(req: &RestartRequest, ui: &Ui) -> Result<RestartSummary, Ga
         wait_rollout(
             &cluster,
             deadline,
-            &progress,
+            events,
             "while waiting for the rollout: the restart was requested and the Deployment completes it on its own.",
         )
         .await?;
@@ -266,36 +271,15 @@ pub struct DebugSummary {
     pub stdout: String,
 }
 
-pub async fn debug(req: &DebugRequest, ui: &Ui) -> Result<DebugSummary, GatewayError> {
+pub async fn debug(req: &DebugRequest, events: &dyn Events) -> Result<DebugSummary, GatewayError> {
     let deadline = Instant::now() + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(GatewayError::Connect)?;
     let d = read_gateway(&cluster).await?;
     let current = proxy_image(&d).ok_or(GatewayError::NoProxyContainer)?;
     let recorded = annotation(&d);
-    // The target image and the annotation the Deployment carries afterwards.
-    let (to, note) = if req.enable {
-        if is_debug_image(&current) {
-            (current.clone(), recorded.clone())
-        } else {
-            let to = debug_image(&current).ok_or_else(|| GatewayError::NoTag {
-                image: current.clone(),
-            })?;
-            (to, Some(current.clone()))
-        }
-    } else if !is_debug_image(&current) {
-        (current.clone(), None)
-    } else if let Some(original) = recorded.clone().filter(|o| !is_debug_image(o)) {
-        (original, None)
-    } else {
-        let distroless = istiod_is_distroless(&cluster).await?;
-        let to = non_debug_image(&current, distroless).ok_or_else(|| GatewayError::NoTag {
-            image: current.clone(),
-        })?;
-        (to, None)
-    };
+    let (to, note) = debug_target(&cluster, req.enable, &current, recorded.clone()).await?;
     let image_changes = to != current;
     let changes = image_changes || note != recorded;
     let mut summary = DebugSummary {
@@ -306,70 +290,122 @@ pub async fn debug(req: &DebugRequest, ui: &Ui) -> Result<DebugSummary, GatewayE
         stdout: String::new(),
     };
     if req.dry_run {
-        let text = if changes {
+        summary.stdout = if changes {
             format!(
                 "# kyma-mesh gateway debug {} --dry-run: nothing was changed.\n\
                  # Deployment {ISTIO_NAMESPACE}/{GATEWAY}, container {GATEWAY_CONTAINER}: {current} -> {to}\n\
                  # Strategic merge patch:\n{}",
                 if req.enable { "enable" } else { "disable" },
-                ui::to_yaml(&image_patch(&to, note.as_deref())).unwrap_or_default()
+                patch_yaml(&image_patch(&to, note.as_deref()))?
             )
         } else {
             format!("# nothing to change: the gateway runs {current}\n")
         };
-        summary.stdout = text;
         return Ok(summary);
     }
     if changes {
-        let step = progress.step(format!(
-            "{GATEWAY_CONTAINER} image of Deployment {ISTIO_NAMESPACE}/{GATEWAY}"
-        ));
-        let patch = image_patch(&to, note.as_deref());
-        if let Err(source) = strategic_patch(&cluster, &patch).await {
-            step.fail("failed");
-            return Err(GatewayError::SwitchImage { image: to, source });
-        }
-        step.ok(&if image_changes {
-            format!("{current} -> {to}")
-        } else {
-            "annotation updated".into()
-        });
+        switch_image(&cluster, (&current, &to), note.as_deref(), events).await?;
         if image_changes && req.wait {
             wait_rollout(
                 &cluster,
                 deadline,
-                &progress,
+                events,
                 "while waiting for the rollout: the image was switched and the Deployment completes the rollout on its own.",
             )
             .await?;
         }
     } else {
-        progress.line(&format!(
-            "{OK} the gateway already runs {current}: nothing to change"
-        ));
-    }
-    if req.enable {
-        let d = read_gateway(&cluster).await?;
-        let pods = workloads::deployment_pods(&cluster, &d)
-            .await
-            .map_err(GatewayError::Read)?;
-        let pod = pods
-            .iter()
-            .find(|p| proxy_image_of_pod(p).as_deref() == Some(to.as_str()))
-            .or(pods.first());
-        let service = cluster
-            .get_opt(&SERVICE, Some(ISTIO_NAMESPACE), GATEWAY)
-            .await
-            .map_err(GatewayError::Read)?
-            .map(|s| serde_json::to_value(s).unwrap_or_default());
-        summary.stdout = investigation(
-            &req.target,
-            pod.and_then(|p| p.metadata.name.as_deref()),
-            pod.is_some_and(|p| has_container(p, "ingress-sds")),
-            service.as_ref(),
+        events.note(
+            Mark::Ok,
+            &format!("the gateway already runs {current}: nothing to change"),
         );
     }
+    if req.enable {
+        summary.stdout = investigation_of(&cluster, &req.target, &to).await?;
+    }
     Ok(summary)
+}
+
+/// The image the gateway gets and the annotation it carries afterwards (the image to go back
+/// to, while the debug image runs).
+async fn debug_target(
+    cluster: &Cluster,
+    enable: bool,
+    current: &str,
+    recorded: Option<String>,
+) -> Result<(String, Option<String>), GatewayError> {
+    let no_tag = || GatewayError::NoTag {
+        image: current.to_string(),
+    };
+    if enable {
+        if is_debug_image(current) {
+            return Ok((current.to_string(), recorded));
+        }
+        let to = debug_image(current).ok_or_else(no_tag)?;
+        return Ok((to, Some(current.to_string())));
+    }
+    if !is_debug_image(current) {
+        return Ok((current.to_string(), None));
+    }
+    if let Some(original) = recorded.filter(|o| !is_debug_image(o)) {
+        return Ok((original, None));
+    }
+    let distroless = istiod_is_distroless(cluster).await?;
+    let to = non_debug_image(current, distroless).ok_or_else(no_tag)?;
+    Ok((to, None))
+}
+
+async fn switch_image(
+    cluster: &Cluster,
+    (current, to): (&str, &str),
+    note: Option<&str>,
+    events: &dyn Events,
+) -> Result<(), GatewayError> {
+    let step = events.step(format!(
+        "{GATEWAY_CONTAINER} image of Deployment {ISTIO_NAMESPACE}/{GATEWAY}"
+    ));
+    let patch = image_patch(to, note);
+    if let Err(source) = strategic_patch(cluster, &patch).await {
+        step.fail("failed");
+        return Err(GatewayError::SwitchImage {
+            image: to.to_string(),
+            cause: source,
+        });
+    }
+    step.ok(&if current != to {
+        format!("{current} -> {to}")
+    } else {
+        "annotation updated".into()
+    });
+    Ok(())
+}
+
+/// The investigation commands for the pod that runs the debug image (Kyma's troubleshooting
+/// guide's), on stdout.
+async fn investigation_of(
+    cluster: &Cluster,
+    target: &Target,
+    to: &str,
+) -> Result<String, GatewayError> {
+    let d = read_gateway(cluster).await?;
+    let pods = workloads::deployment_pods(cluster, &d)
+        .await
+        .map_err(GatewayError::Read)?;
+    let pod = pods
+        .iter()
+        .find(|p| proxy_image_of_pod(p).as_deref() == Some(to))
+        .or(pods.first());
+    let service = cluster
+        .get_opt(&SERVICE, Some(ISTIO_NAMESPACE), GATEWAY)
+        .await
+        .map_err(GatewayError::Read)?
+        .map(|s| serde_json::to_value(s).unwrap_or_default());
+    Ok(investigation(
+        target,
+        pod.and_then(|p| p.metadata.name.as_deref()),
+        pod.is_some_and(|p| has_container(p, "ingress-sds")),
+        service.as_ref(),
+    ))
 }
 
 async fn strategic_patch(cluster: &Cluster, patch: &Value) -> Result<(), ClusterError> {
@@ -477,6 +513,14 @@ pub fn investigation(
         "#\n# When done, switch back to the distroless image:\nkyma-mesh gateway debug disable\n",
     );
     s
+}
+
+/// A patch as the dry run shows it.
+fn patch_yaml(patch: &serde_json::Value) -> Result<String, OutputError> {
+    crate::util::serialize::to_yaml(patch).map_err(|cause| OutputError::Yaml {
+        what: "patch",
+        cause,
+    })
 }
 
 #[cfg(test)]

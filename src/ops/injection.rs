@@ -14,10 +14,10 @@ use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, INJECT};
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
-use crate::ops::install::Target;
+use crate::ops::Target;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::Events;
 use crate::ops::workloads::{self as restarts, RestartFailed, RestartPlan};
-use crate::ui::Ui;
-use crate::ui::progress::Progress;
 
 pub const LABEL: &str = "istio-injection";
 pub const REV_LABEL: &str = "istio.io/rev";
@@ -42,22 +42,32 @@ pub struct ChangeRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum InjectionError {
     #[error("{0}")]
-    Connect(#[source] ClusterError),
+    Connect(ClusterError),
     #[error("{0}")]
-    Protected(#[source] crate::InvalidInput),
+    Protected(crate::InvalidInput),
     #[error("{what} does not exist; nothing was changed")]
     NotFound { what: String },
     #[error("reading the cluster: {0}")]
-    Read(#[source] ClusterError),
+    Read(ClusterError),
     #[error("{0}; nothing was changed")]
-    Write(#[source] ClusterError),
+    Write(ClusterError),
     #[error(
-        "{source}\nThe injection change was made; restart the remaining workloads again with --restart."
+        "{cause}\nThe injection change was made; restart the remaining workloads again with --restart."
     )]
-    Restart {
-        #[source]
-        source: RestartFailed,
-    },
+    Restart { cause: RestartFailed },
+}
+
+impl InjectionError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            InjectionError::Connect(c) => cluster_kind(c),
+            InjectionError::Protected(_) => ErrorKind::Invalid,
+            InjectionError::NotFound { .. }
+            | InjectionError::Read(_)
+            | InjectionError::Write(_)
+            | InjectionError::Restart { .. } => ErrorKind::Failed,
+        }
+    }
 }
 
 /// The injector as installed: whether it exists and whether namespaces without a label get
@@ -214,9 +224,9 @@ pub struct DeploymentOverride {
 pub async fn status(
     target: &Target,
     namespace: Option<&str>,
-    ui: &Ui,
+    events: &dyn Events,
 ) -> Result<Status, InjectionError> {
-    let cluster = crate::ops::connect(target, ui)
+    let cluster = crate::ops::connect(target, events)
         .await
         .map_err(InjectionError::Connect)?;
     let injector = injector(&cluster).await.map_err(InjectionError::Read)?;
@@ -294,77 +304,6 @@ pub async fn status(
     })
 }
 
-/// The table `injection status` prints.
-pub fn status_table(s: &Status) -> String {
-    let mut rows = vec![[
-        "NAMESPACE".to_string(),
-        "INJECTION".into(),
-        "PODS".into(),
-        "SIDECARS".into(),
-        "RESTART".into(),
-        "WHY".into(),
-    ]];
-    for ns in &s.namespaces {
-        rows.push([
-            ns.name.clone(),
-            if ns.injection { "enabled" } else { "disabled" }.into(),
-            ns.pods.to_string(),
-            ns.pods_with_sidecar.to_string(),
-            ns.restart_needed.len().to_string(),
-            ns.reason.clone(),
-        ]);
-    }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = format!(
-        "Sidecar injector: {}\n\n",
-        match s.mode {
-            "default" =>
-                "installed, namespaces without a label are injected (enableNamespacesByDefault: true)",
-            "opt-in" => "installed, only labelled namespaces are injected (opt-in mode)",
-            _ => "not installed: no pod gets a sidecar",
-        }
-    );
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 5 {
-                    c.clone()
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
-            .collect();
-        out.push_str(line.join("   ").trim_end());
-        out.push('\n');
-    }
-    for ns in &s.namespaces {
-        for d in &ns.deployment_overrides {
-            out.push_str(&format!(
-                "\nDeployment {}/{}: {}",
-                ns.name, d.name, d.reason
-            ));
-        }
-        if !ns.restart_needed.is_empty() {
-            out.push_str(&format!(
-                "\nNamespace {}: restart for the current setting to apply: {}",
-                ns.name,
-                ns.restart_needed.join(", ")
-            ));
-        }
-    }
-    if s.namespaces
-        .iter()
-        .any(|n| !n.deployment_overrides.is_empty() || !n.restart_needed.is_empty())
-    {
-        out.push('\n');
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------------
 // enable / disable
 // ---------------------------------------------------------------------------------------------
@@ -381,7 +320,10 @@ pub struct ChangeSummary {
     pub rolls_out: bool,
 }
 
-pub async fn change(req: &ChangeRequest, ui: &Ui) -> Result<ChangeSummary, InjectionError> {
+pub async fn change(
+    req: &ChangeRequest,
+    events: &dyn Events,
+) -> Result<ChangeSummary, InjectionError> {
     let namespace = match &req.subject {
         Subject::Namespace(ns) => ns,
         Subject::Deployment { namespace, .. } => namespace,
@@ -391,7 +333,7 @@ pub async fn change(req: &ChangeRequest, ui: &Ui) -> Result<ChangeSummary, Injec
             "Kyma keeps {namespace} out of the mesh on purpose (its label {LABEL}=disabled is one of Kyma's post-install patches); pass --force to change its injection anyway. Nothing was changed."
         ))));
     }
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(InjectionError::Connect)?;
     let injector = injector(&cluster).await.map_err(InjectionError::Read)?;
@@ -402,21 +344,20 @@ pub async fn change(req: &ChangeRequest, ui: &Ui) -> Result<ChangeSummary, Injec
             what: format!("Namespace {namespace}"),
         })?;
     if !injector.installed {
-        ui.warn("no sidecar injector is installed: no pod gets a sidecar until Istio is installed (kyma-mesh install)");
+        events.warn("no sidecar injector is installed: no pod gets a sidecar until Istio is installed (kyma-mesh install)");
     }
-    let progress = Progress::new(ui);
     let mut summary = match &req.subject {
         Subject::Namespace(name) => {
-            change_namespace(&cluster, req, name, &ns, injector, ui).await?
+            change_namespace(&cluster, req, name, &ns, injector, events).await?
         }
         Subject::Deployment { namespace, name } => {
-            change_deployment(&cluster, req, namespace, name, &ns, injector, ui).await?
+            change_deployment(&cluster, req, namespace, name, &ns, injector, events).await?
         }
     };
     if req.restart && !req.dry_run && !summary.plan.workloads.is_empty() {
-        restarts::restart(&cluster, &summary.plan, &progress)
+        restarts::restart(&cluster, &summary.plan, events)
             .await
-            .map_err(|source| InjectionError::Restart { source })?;
+            .map_err(|cause| InjectionError::Restart { cause })?;
         summary.restarted = true;
     }
     Ok(summary)
@@ -428,7 +369,7 @@ async fn change_namespace(
     name: &str,
     ns: &Namespace,
     injector: Injector,
-    ui: &Ui,
+    events: &dyn Events,
 ) -> Result<ChangeSummary, InjectionError> {
     let before = labels_of(ns);
     let value = if req.enable { "enabled" } else { "disabled" };
@@ -466,13 +407,13 @@ async fn change_namespace(
         } else {
             format!("sidecar injection is now on for every pod of namespace {name}")
         };
-        ui.warn(&format!(
+        events.warn(&format!(
             "{text}: each gets one at its next restart ({meshed} of its {} pods run without one now).",
             pods.len()
         ));
     }
     if was && !will {
-        ui.warn(&format!(
+        events.warn(&format!(
             "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
         ));
     }
@@ -490,7 +431,7 @@ async fn change_deployment(
     name: &str,
     ns: &Namespace,
     injector: Injector,
-    ui: &Ui,
+    events: &dyn Events,
 ) -> Result<ChangeSummary, InjectionError> {
     let d = workloads::get_deployment(cluster, namespace, name)
         .await
@@ -528,7 +469,7 @@ async fn change_deployment(
             changes.push(format!("label {INJECT}=\"true\" set (opt-in mode)"));
         }
         if !namespace_injection(&ns_labels, injector).0 && labelled_ns {
-            ui.warn(&format!(
+            events.warn(&format!(
                 "namespace {namespace} has injection disabled ({}): its pods get no sidecar whatever the Deployment says; enable it with kyma-mesh injection enable --namespace {namespace}",
                 namespace_injection(&ns_labels, injector).1
             ));
@@ -560,7 +501,7 @@ async fn change_deployment(
                 .map_err(InjectionError::Write)?;
         }
         if !req.enable {
-            ui.warn(&format!(
+            events.warn(&format!(
                 "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\")"
             ));
         }

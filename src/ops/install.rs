@@ -14,22 +14,16 @@ use crate::cluster::{self, Cluster, ClusterError, readiness};
 use crate::config::{ConfigError, Rendered, components};
 use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
 use crate::kyma;
-use crate::ops::checks::{self, Status};
+use crate::ops::Target;
+use crate::ops::canary_state::{self, CanaryStateError};
+use crate::ops::checks::{self, EventsObserver, Status};
+use crate::ops::error::{ErrorKind, OutputError, cluster_kind};
+use crate::ops::events::{Events, Mark, Step};
 use crate::ops::plan::Plan;
 use crate::ops::preflight::{self, Preflight};
 use crate::ops::render::{self, ConfigSource};
 use crate::ops::signal::{self, Signal};
-use crate::ui::checks::ProgressObserver;
-use crate::ui::progress::{OK, Progress, Step, WARN};
-use crate::ui::{self, Ui};
 use crate::util::fmt_duration;
-
-/// Which cluster, as the global flags say.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
-}
 
 #[derive(Debug, Clone)]
 pub struct InstallRequest {
@@ -60,7 +54,7 @@ pub enum InstallError {
     #[error(transparent)]
     Config(Box<ConfigError>),
     #[error(transparent)]
-    Input(#[from] crate::InvalidInput),
+    Render(#[from] render::RenderError),
     #[error(transparent)]
     Connect(Box<ClusterError>),
     /// `failed` names the checks; `detail` says what the progress lines did not (everything
@@ -71,39 +65,34 @@ pub enum InstallError {
         detail: Vec<String>,
     },
     #[error("writing the IstioOperator for istioctl: {0}")]
-    RenderedFile(#[source] IstioctlError),
-    #[error("{source}\nNo Kyma patches were applied.")]
-    Istioctl {
-        #[source]
-        source: IstioctlError,
-    },
+    RenderedFile(IstioctlError),
+    #[error("{cause}\nNo Kyma patches were applied.")]
+    Istioctl { cause: IstioctlError },
     #[error(
-        "{source}. The cluster may hold a partial Istio installation and no Kyma patches were applied: run install again with a longer --timeout."
+        "{cause}. The cluster may hold a partial Istio installation and no Kyma patches were applied: run install again with a longer --timeout."
     )]
-    IstioctlTimedOut {
-        #[source]
-        source: IstioctlError,
-    },
-    #[error("applying Kyma's post-install patch {title:?}: {source}")]
+    IstioctlTimedOut { cause: IstioctlError },
+    #[error("applying Kyma's post-install patch {title:?}: {cause}")]
     Patch {
         title: String,
-        #[source]
-        source: Box<ClusterError>,
+        cause: Box<ClusterError>,
     },
     #[error("{0}")]
-    NotReady(#[source] Box<ClusterError>),
+    NotReady(Box<ClusterError>),
     #[error("reading the installed Istio version: {0}")]
-    InstalledVersion(#[source] Box<ClusterError>),
+    InstalledVersion(Box<ClusterError>),
     #[error("writing the record: {0}")]
-    Record(#[source] Box<ClusterError>),
+    Record(Box<ClusterError>),
     /// The control planes on the cluster rule this install out (an unfinished canary, a
     /// revisioned control plane an in-place upgrade would duplicate); nothing was changed.
     #[error("{0}")]
     Revisions(String),
     #[error("reading the control-plane revisions: {0}")]
-    ReadRevisions(#[source] Box<ClusterError>),
+    ReadRevisions(Box<ClusterError>),
     #[error(transparent)]
-    Canary(Box<crate::ops::canary::CanaryError>),
+    CanaryState(Box<CanaryStateError>),
+    #[error(transparent)]
+    Plan(#[from] OutputError),
     #[error("interrupted by {} {during}: {state}", .signal.name())]
     Interrupted {
         signal: Signal,
@@ -119,20 +108,28 @@ impl From<ConfigError> for InstallError {
 }
 
 impl InstallError {
-    /// Bad flags, files or kubeconfig: exit 2.
-    pub fn is_invalid_input(&self) -> bool {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            InstallError::Config(_) | InstallError::Input(_) => true,
-            InstallError::Connect(c) => c.is_invalid_input(),
-            _ => false,
-        }
-    }
-
-    /// The exit code for an interruption, if this is one.
-    pub fn interrupted(&self) -> Option<u8> {
-        match self {
-            InstallError::Interrupted { signal, .. } => Some(signal.exit_code()),
-            _ => None,
+            InstallError::Config(_) => ErrorKind::Invalid,
+            InstallError::Render(e) => e.kind(),
+            InstallError::Connect(c) => cluster_kind(c),
+            InstallError::CanaryState(c) => match c.as_ref() {
+                CanaryStateError::OtherInProgress { .. } | CanaryStateError::Cluster(_) => {
+                    ErrorKind::Failed
+                }
+            },
+            InstallError::Interrupted { signal, .. } => ErrorKind::Interrupted(*signal),
+            InstallError::Preflight { .. }
+            | InstallError::RenderedFile(_)
+            | InstallError::Istioctl { .. }
+            | InstallError::IstioctlTimedOut { .. }
+            | InstallError::Patch { .. }
+            | InstallError::NotReady(_)
+            | InstallError::InstalledVersion(_)
+            | InstallError::Record(_)
+            | InstallError::Revisions(_)
+            | InstallError::ReadRevisions(_)
+            | InstallError::Plan(_) => ErrorKind::Failed,
         }
     }
 }
@@ -154,6 +151,8 @@ pub struct Summary {
     pub counts: Counts,
     pub elapsed: Duration,
     pub dry_run: bool,
+    /// `--dry-run`: the plan, as YAML with comments.
+    pub plan: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -165,59 +164,134 @@ pub struct Counts {
     pub removed: usize,
 }
 
-pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallError> {
+/// What the preflight settled, for the phases after it.
+struct Settled {
+    rendered: Rendered,
+    istioctl: PathBuf,
+    /// The istioctl's (the target's) version.
+    target: String,
+    /// The control plane's version before the run.
+    before: Option<String>,
+    profile: crate::config::Profile,
+    injection: crate::config::InjectionMode,
+    recorded: Option<Record>,
+    revisions: Revisions,
+}
+
+/// The phases, in order: validate locally, connect, preflight, plan, (dry run: stop), the
+/// canary's saved state (canary mode), istioctl, then Kyma's phases after it.
+pub async fn install(req: &InstallRequest, events: &dyn Events) -> Result<Summary, InstallError> {
     let started = Instant::now();
     let deadline = started + req.timeout;
-    let progress = Progress::new(ui);
-
     // Everything that needs no cluster is checked before the first request: exit 2, no network.
     let local = render::prepare(&req.config)?;
     validate_locally(&local, req)?;
-
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(|e| InstallError::Connect(Box::new(e)))?;
-    let mut pre = Preflight::new(ui, cluster.clone());
-    pre.istioctl_flag = req.istioctl.clone();
-    pre.config = Some(local);
-    pre.from_configmap = req.from_configmap.clone();
-    pre.fix = req.fix;
-    pre.dry_run = req.dry_run;
-    pre.upgrade = req.upgrade.is_some();
-    pre.profile_given = req.config.profile_given;
-    pre.injection_given = req.config.injection_given;
-    pre.reuse_recorded = req.upgrade.as_ref().is_some_and(|u| u.reused);
-    let (rendered, istioctl_path) = run_preflight(&mut pre, &progress).await?;
-    let before = pre.installed.as_ref().map(|v| v.to_string());
-    // The profile and injection mode in force: given, or kept from the record.
-    let (profile, injection) = pre
+    let settled = preflight_phase(req, &cluster, local, events).await?;
+    let canary = req.upgrade.as_ref().is_some_and(|u| u.canary);
+    let revision = choose_revision(&settled.revisions, &settled.target, canary)?;
+    let plan = plan_phase(req, &settled, &revision, deadline)?;
+    let mut summary = Summary {
+        before: settled.before.clone(),
+        revision: revision.clone(),
+        istioctl: settled.istioctl.clone(),
+        profile: settled.profile.to_string(),
+        auto_inject: components::injects_by_default(&plan.operator),
+        ..Summary::default()
+    };
+    if req.dry_run {
+        summary.plan = Some(plan.to_yaml()?);
+        summary.dry_run = true;
+        summary.elapsed = started.elapsed();
+        events.note(Mark::Ok, "dry run: nothing was changed");
+        return Ok(summary);
+    }
+    if canary {
+        let at = (revision.as_str(), settled.target.as_str());
+        canary_state::prepare(
+            &cluster,
+            &settled.revisions,
+            at,
+            settled.recorded.as_ref(),
+            events,
+        )
+        .await
+        .map_err(|e| InstallError::CanaryState(Box::new(e)))?;
+    }
+    run_istioctl(&plan, deadline, events).await?;
+    let (counts, version) =
+        after_istioctl(req, &cluster, &settled, &plan, deadline, events).await?;
+    summary.counts = counts;
+    summary.version = version;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// The preflight, and what it settled: the configuration in force, istioctl, the versions.
+async fn preflight_phase(
+    req: &InstallRequest,
+    cluster: &Cluster,
+    local: crate::config::RenderRequest,
+    events: &dyn Events,
+) -> Result<Settled, InstallError> {
+    let input = preflight::Input {
+        istioctl_flag: req.istioctl.clone(),
+        config: Some(local),
+        from_configmap: req.from_configmap.clone(),
+        fix: req.fix,
+        dry_run: req.dry_run,
+        upgrade: req.upgrade.is_some(),
+        profile_given: req.config.profile_given,
+        injection_given: req.config.injection_given,
+        reuse_recorded: req.upgrade.as_ref().is_some_and(|u| u.reused),
+    };
+    let mut pre = Preflight::new(events, cluster.clone(), input);
+    let (rendered, istioctl) = run_preflight(&mut pre, events).await?;
+    let learnt = pre.learnt;
+    let (profile, injection) = learnt
         .config
         .as_ref()
         .map(|c| (c.profile, c.injection))
         .unwrap_or((req.config.profile, req.config.injection));
-    let recorded = pre.recorded.clone();
-    let target = pre
-        .istioctl
-        .as_ref()
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default();
-    if let (Some(UpgradeMode { reused: false, .. }), Some(rec)) = (&req.upgrade, &pre.recorded) {
-        show_changes(rec, &rendered, &progress);
+    if let (Some(UpgradeMode { reused: false, .. }), Some(rec)) = (&req.upgrade, &learnt.recorded) {
+        show_changes(rec, &rendered, events);
     }
-    let canary = req.upgrade.as_ref().is_some_and(|u| u.canary);
     // Read by the version gate; a preflight that passed has run it.
-    let revs = match pre.revisions.take() {
+    let revisions = match learnt.revisions {
         Some(r) => r,
-        None => Revisions::read(&cluster)
+        None => Revisions::read(cluster)
             .await
             .map_err(|e| InstallError::ReadRevisions(Box::new(e)))?,
     };
-    let revision = choose_revision(&revs, &target, canary)?;
+    Ok(Settled {
+        rendered,
+        istioctl,
+        target: learnt
+            .istioctl
+            .as_ref()
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default(),
+        before: learnt.installed.as_ref().map(|v| v.to_string()),
+        profile,
+        injection,
+        recorded: learnt.recorded,
+        revisions,
+    })
+}
 
-    let plan = Plan::new(
-        &rendered,
-        istioctl_path.clone(),
-        (revision != revisions::DEFAULT).then(|| revision.clone()),
+/// What istioctl and the patches will do, decided before anything runs.
+fn plan_phase(
+    req: &InstallRequest,
+    settled: &Settled,
+    revision: &str,
+    deadline: Instant,
+) -> Result<Plan, InstallError> {
+    Ok(Plan::new(
+        &settled.rendered,
+        settled.istioctl.clone(),
+        (revision != revisions::DEFAULT).then(|| revision.to_string()),
         InstallOptions {
             kubeconfig: req.target.kubeconfig.clone(),
             context: req.target.context.clone(),
@@ -225,84 +299,58 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
             configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
         },
-        kyma::post_install(profile, injection, &revision),
-    )
-    .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
+        kyma::post_install(settled.profile, settled.injection, revision),
+    )?)
+}
 
-    if req.dry_run {
-        ui::print(&plan.to_yaml())
-            .map_err(|e| InstallError::Input(crate::InvalidInput(e.to_string())))?;
-        progress.line(&format!("{OK} dry run: nothing was changed"));
-        return Ok(Summary {
-            before,
-            revision,
-            istioctl: istioctl_path,
-            profile: profile.to_string(),
-            dry_run: true,
-            elapsed: started.elapsed(),
-            ..Summary::default()
-        });
-    }
-
-    if canary {
-        // Before istioctl moves the gateways in place: what --rollback puts back.
-        crate::ops::canary::prepare(
-            &cluster,
-            &revs,
-            (&revision, &target),
-            recorded.as_ref(),
-            &progress,
-        )
-        .await
-        .map_err(|e| InstallError::Canary(Box::new(e)))?;
-    }
-    run_istioctl(&plan, deadline, &progress).await?;
+/// Kyma's phases after istioctl: patches, the previous profile's left-overs, readiness,
+/// convergence, the record. An interruption says how far they got.
+async fn after_istioctl(
+    req: &InstallRequest,
+    cluster: &Cluster,
+    settled: &Settled,
+    plan: &Plan,
+    deadline: Instant,
+    events: &dyn Events,
+) -> Result<(Counts, String), InstallError> {
+    let (profile, injection) = (settled.profile, settled.injection);
+    let revision = plan.revision.as_deref().unwrap_or(revisions::DEFAULT);
+    let canary = req.upgrade.as_ref().is_some_and(|u| u.canary);
     let done = RefCell::new(Done::default());
     let work = async {
-        let mut counts = apply_patches_tracked(&cluster, &plan.patches, &progress, &done).await?;
-        if let Some(old) = recorded
+        let mut counts = apply_patches_tracked(cluster, &plan.patches, events, &done).await?;
+        if let Some(old) = settled
+            .recorded
             .as_ref()
             .and_then(|r| preflight::parse_profile(&r.profile))
             .filter(|old| *old != profile)
         {
-            counts.removed = remove_left_over(&cluster, old, profile, injection, &progress).await?;
+            counts.removed = remove_left_over(cluster, old, profile, injection, events).await?;
         }
-        wait_ready(&cluster, &plan.operator, &revision, deadline, &progress).await?;
-        if before.as_deref() != Some(target.as_str()) || canary {
-            wait_converged(&cluster, &target, &revision, deadline, &progress).await?;
+        wait_ready(cluster, &plan.operator, revision, deadline, events).await?;
+        if settled.before.as_deref() != Some(settled.target.as_str()) || canary {
+            wait_converged(cluster, &settled.target, revision, deadline, events).await?;
         }
         done.borrow_mut().ready = true;
         let version = write_record(
-            &cluster,
+            cluster,
             req,
             (profile, injection),
-            &rendered,
-            &plan,
-            &revision,
-            &progress,
+            &settled.rendered,
+            plan,
+            events,
         )
         .await?;
         Ok::<_, InstallError>((counts, version))
     };
-    let (counts, version) = tokio::select! {
-        r = work => r?,
-        sig = signal::interrupted() => return Err(InstallError::Interrupted {
+    tokio::select! {
+        r = work => r,
+        sig = signal::interrupted() => Err(InstallError::Interrupted {
             signal: sig,
             during: "after istioctl install",
             state: done.borrow().describe(&plan.patches),
         }),
-    };
-    Ok(Summary {
-        version,
-        before,
-        auto_inject: components::injects_by_default(&plan.operator),
-        revision,
-        istioctl: istioctl_path,
-        profile: profile.to_string(),
-        counts,
-        elapsed: started.elapsed(),
-        dry_run: false,
-    })
+    }
 }
 
 /// The `--set` values the record keeps: the ones given, or (reused) the recorded ones, which
@@ -326,7 +374,7 @@ async fn remove_left_over(
     old: crate::config::Profile,
     new: crate::config::Profile,
     injection: crate::config::InjectionMode,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<usize, InstallError> {
     let keep: Vec<String> = kyma::post_install(new, injection, revisions::DEFAULT)
         .iter()
@@ -347,7 +395,7 @@ async fn remove_left_over(
         if keep.contains(&patch.target()) {
             continue;
         }
-        let step = progress.step(format!("profile {old} -> {new}: remove {}", patch.target()));
+        let step = events.step(format!("profile {old} -> {new}: remove {}", patch.target()));
         match cluster.delete_opt(gvk, namespace.as_deref(), name).await {
             Ok(true) => {
                 removed += 1;
@@ -358,7 +406,7 @@ async fn remove_left_over(
                 step.fail("failed");
                 return Err(InstallError::Patch {
                     title: format!("removing {}", patch.target()),
-                    source: Box::new(source),
+                    cause: Box::new(source),
                 });
             }
         }
@@ -368,31 +416,35 @@ async fn remove_left_over(
 
 /// What the new configuration changes against the recorded one, leaf by leaf, before
 /// anything runs.
-fn show_changes(rec: &Record, rendered: &Rendered, progress: &Progress) {
+fn show_changes(rec: &Record, rendered: &Rendered, events: &dyn Events) {
     let Ok(recorded) = serde_saphyr::from_str::<serde_json::Value>(&rec.merged_yaml) else {
-        progress.line(&format!(
-            "{WARN} the recorded IstioOperator cannot be read; no comparison with the last install"
-        ));
+        events.note(
+            Mark::Warn,
+            "the recorded IstioOperator cannot be read; no comparison with the last install",
+        );
         return;
     };
     let changes = crate::config::diff::leaf_changes(&recorded, &rendered.to_json());
     if changes.is_empty() {
-        progress.line(&format!(
-            "{OK} configuration: no change against the install recorded at {}",
-            rec.installed_at
-        ));
+        events.note(
+            Mark::Ok,
+            &format!(
+                "configuration: no change against the install recorded at {}",
+                rec.installed_at
+            ),
+        );
         return;
     }
-    progress.line(&format!(
+    events.plain(&format!(
         "configuration changes against the install recorded at {} ({}):",
         rec.installed_at,
         changes.len()
     ));
     for c in changes.iter().take(40) {
-        progress.line(&format!("  {c}"));
+        events.plain(&format!("  {c}"));
     }
     if changes.len() > 40 {
-        progress.line(&format!("  ... and {} more", changes.len() - 40));
+        events.plain(&format!("  ... and {} more", changes.len() - 40));
     }
 }
 
@@ -403,9 +455,9 @@ async fn wait_converged(
     target: &str,
     revision: &str,
     deadline: Instant,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<(), InstallError> {
-    let step = progress.long_step(format!("istiod pods on {target}"));
+    let step = events.long_step(format!("istiod pods on {target}"));
     // Only this revision's pods: during a canary the old control plane keeps its version.
     let selector = if revision == revisions::DEFAULT {
         "app=istiod".to_string()
@@ -519,17 +571,17 @@ fn validate_locally(
 /// Runs the preflight checks; every failure is reported, then the run stops before any change.
 async fn run_preflight(
     pre: &mut Preflight<'_>,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<(Rendered, PathBuf), InstallError> {
     let list = preflight::checks(true);
-    let report = checks::run(&list, pre, &mut ProgressObserver::new(progress)).await;
-    if let Some(e) = pre.config_error.take() {
+    let report = checks::run(&list, pre, &mut EventsObserver::new(events)).await;
+    if let Some(e) = pre.learnt.config_error.take() {
         return Err(e.into());
     }
     if !report.success {
         // The progress lines said each failure and its detail; the error adds the hints. With
         // -q nothing was said, so the error says it all.
-        let shown = progress.shown();
+        let shown = events.shown();
         let failed: Vec<_> = report
             .results()
             .filter(|r| r.result == Status::Error)
@@ -558,7 +610,7 @@ async fn run_preflight(
             detail,
         });
     }
-    match (pre.rendered.take(), pre.istioctl.clone()) {
+    match (pre.learnt.rendered.take(), pre.learnt.istioctl.clone()) {
         (Some(r), Some((located, _))) => Ok((r, located.path)),
         // Unreachable while the runner reports success only when every check passed.
         _ => Err(InstallError::Preflight {
@@ -578,10 +630,10 @@ fn readiness_timeout_args(remaining: Duration) -> Vec<String> {
 async fn run_istioctl(
     plan: &Plan,
     deadline: Instant,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<(), InstallError> {
     let file = RenderedFile::write(&plan.operator_yaml).map_err(InstallError::RenderedFile)?;
-    let step = progress.long_step(match &plan.revision {
+    let step = events.long_step(match &plan.revision {
         Some(r) => format!("istioctl install --revision {r}"),
         None => "istioctl install".into(),
     });
@@ -617,11 +669,11 @@ async fn run_istioctl(
         }
         Err(source @ IstioctlError::TimedOut { .. }) => {
             step.fail("timed out");
-            Err(InstallError::IstioctlTimedOut { source })
+            Err(InstallError::IstioctlTimedOut { cause: source })
         }
         Err(source) => {
             step.fail("failed");
-            Err(InstallError::Istioctl { source })
+            Err(InstallError::Istioctl { cause: source })
         }
     }
 }
@@ -634,9 +686,9 @@ pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {
     }
     // istioctl marks finished components with ✔ and problems with ✘ / "Error".
     if let Some(done) = text.strip_prefix('✔') {
-        step.sub(OK, done.trim());
+        step.sub(Mark::Ok, done.trim());
     } else if line.stream == Stream::Stderr || text.starts_with('✘') {
-        step.sub(WARN, text.trim_start_matches('✘').trim());
+        step.sub(Mark::Warn, text.trim_start_matches('✘').trim());
     } else {
         step.update(text);
     }
@@ -690,21 +742,21 @@ impl Done {
 pub async fn apply_patches(
     cluster: &Cluster,
     list: &[Patch],
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<Counts, InstallError> {
-    apply_patches_tracked(cluster, list, progress, &RefCell::default()).await
+    apply_patches_tracked(cluster, list, events, &RefCell::default()).await
 }
 
 /// As `apply_patches`, noting in `done` how far it got.
 async fn apply_patches_tracked(
     cluster: &Cluster,
     list: &[Patch],
-    progress: &Progress,
+    events: &dyn Events,
     done: &RefCell<Done>,
 ) -> Result<Counts, InstallError> {
     let mut counts = Counts::default();
     for patch in list {
-        let step = progress.step(format!("{} ({})", patch.title, patch.target()));
+        let step = events.step(format!("{} ({})", patch.title, patch.target()));
         done.borrow_mut().in_flight = true;
         let result = patches::apply_patch(cluster, patch).await;
         {
@@ -727,7 +779,7 @@ async fn apply_patches_tracked(
                 step.fail("failed");
                 return Err(InstallError::Patch {
                     title: patch.title.clone(),
-                    source: Box::new(source),
+                    cause: Box::new(source),
                 });
             }
         }
@@ -742,7 +794,7 @@ pub async fn wait_ready(
     operator: &serde_json::Value,
     revision: &str,
     deadline: Instant,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<(), InstallError> {
     let mut deployments = vec![(
         cluster::ISTIO_NAMESPACE.to_string(),
@@ -750,7 +802,7 @@ pub async fn wait_ready(
     )];
     deployments.extend(components::enabled_ingress_gateways(operator));
     for (ns, name) in deployments {
-        let step = progress.long_step(format!("{name} ready"));
+        let step = events.long_step(format!("{name} ready"));
         match readiness::wait_available(cluster, &ns, &name, deadline).await {
             Ok(()) => step.ok("available"),
             Err(e) => {
@@ -768,9 +820,9 @@ async fn write_record(
     (profile, injection): (crate::config::Profile, crate::config::InjectionMode),
     rendered: &Rendered,
     plan: &Plan,
-    revision: &str,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<String, InstallError> {
+    let revision = plan.revision.as_deref().unwrap_or(revisions::DEFAULT);
     // The version of the revision just installed (during a canary, not yet the active one).
     let version = Revisions::read(cluster)
         .await
@@ -778,7 +830,7 @@ async fn write_record(
         .get(revision)
         .and_then(|c| c.version.clone())
         .unwrap_or_default();
-    let step = progress.step("record");
+    let step = events.step("record");
     let rec = Record {
         profile: profile.to_string(),
         sidecar_injection: injection.to_string(),

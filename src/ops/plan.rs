@@ -7,7 +7,8 @@ use crate::cluster::patches::Patch;
 use crate::cluster::{self, record};
 use crate::config::Rendered;
 use crate::istioctl::{self, InstallOptions, RenderedFile};
-use crate::ui;
+use crate::ops::error::OutputError;
+use crate::util::serialize::to_yaml;
 
 pub struct Plan {
     pub sources: Vec<String>,
@@ -30,16 +31,19 @@ impl Plan {
         revision: Option<String>,
         options: InstallOptions,
         patches: Vec<Patch>,
-    ) -> anyhow::Result<Plan> {
+    ) -> Result<Plan, OutputError> {
         let mut operator = rendered.to_json();
         if let Some(r) = &revision {
             operator["spec"]["revision"] = serde_json::json!(r);
         }
-        let operator_yaml = ui::to_yaml(&operator)?;
+        let yaml = |what, v: &serde_json::Value| {
+            to_yaml(v).map_err(|cause| OutputError::Yaml { what, cause })
+        };
+        let operator_yaml = yaml("IstioOperator", &operator)?;
         let mut overrides_yaml = String::new();
         for doc in &rendered.overrides {
             overrides_yaml.push_str("---\n");
-            overrides_yaml.push_str(&ui::to_yaml(doc)?);
+            overrides_yaml.push_str(&yaml("overrides", doc)?);
         }
         Ok(Plan {
             sources: rendered.sources.clone(),
@@ -55,7 +59,7 @@ impl Plan {
 
     /// The plan as one YAML stream with comments: sources, the istioctl command, the
     /// IstioOperator, then every patch.
-    pub fn to_yaml(&self) -> String {
+    pub fn to_yaml(&self) -> Result<String, OutputError> {
         let file = Path::new("<private temporary directory>").join(RenderedFile::FILE_NAME);
         let cmd = istioctl::shell_join(&istioctl::install_command_line(
             &self.istioctl,
@@ -84,13 +88,17 @@ impl Plan {
                 p.title,
                 p.target()
             ));
-            s.push_str(&ui::to_yaml(&p.plan()).unwrap_or_default());
+            let patch = to_yaml(&p.plan()).map_err(|cause| OutputError::Yaml {
+                what: "post-install patch",
+                cause,
+            })?;
+            s.push_str(&patch);
         }
         s.push_str(&format!(
             "#\n# 3. Wait for istiod and the ingress gateway; record the result in ConfigMap {}/{}.\n",
             cluster::ISTIO_NAMESPACE,
             record::NAME
         ));
-        s
+        Ok(s)
     }
 }

@@ -14,14 +14,13 @@ use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
+use crate::ops::events::Events;
 use crate::ops::render;
-use crate::ui::Ui;
 use crate::version::{self, Gate};
 
-/// What the preflight reads and what it learns, for the phases after it.
-pub struct Preflight<'a> {
-    pub ui: &'a Ui,
-    pub cluster: Cluster,
+/// What the preflight is asked to check, decided by the command before it runs.
+#[derive(Debug, Clone)]
+pub struct Input {
     pub istioctl_flag: Option<PathBuf>,
     /// The local configuration; `None` when only the cluster is checked (`check --pre`).
     pub config: Option<RenderRequest>,
@@ -29,52 +28,67 @@ pub struct Preflight<'a> {
     /// Delete stale webhooks (`--fix`), unless `dry_run`.
     pub fix: bool,
     pub dry_run: bool,
-    // Learnt:
-    pub server: Option<Info>,
-    pub istioctl: Option<(Located, IstioVersion)>,
-    pub rendered: Option<Rendered>,
-    /// Invalid configuration ends the run with exit 2, whatever else failed.
-    pub config_error: Option<ConfigError>,
-    pub stale: Vec<Stale>,
     /// `upgrade` refuses a cluster without Istio; `install` installs it.
     pub upgrade: bool,
-    /// The control plane's version before anything changes, and what the gate decided.
-    pub installed: Option<IstioVersion>,
-    /// The control planes the version gate read (install chooses the revision from them).
-    pub revisions: Option<Revisions>,
-    pub gate: Option<Gate>,
     /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
     pub profile_given: bool,
     pub injection_given: bool,
     /// `upgrade` without -o/--set: the recorded overrides and sets are the configuration.
     pub reuse_recorded: bool,
-    /// The last install's record, read from the cluster.
-    pub recorded: Option<Record>,
 }
 
-impl<'a> Preflight<'a> {
-    pub fn new(ui: &'a Ui, cluster: Cluster) -> Self {
-        Preflight {
-            ui,
-            cluster,
+impl Default for Input {
+    fn default() -> Self {
+        Input {
             istioctl_flag: None,
             config: None,
             from_configmap: None,
             fix: false,
             dry_run: false,
-            server: None,
-            istioctl: None,
-            rendered: None,
-            config_error: None,
-            stale: Vec::new(),
             upgrade: false,
-            installed: None,
-            revisions: None,
-            gate: None,
             profile_given: true,
             injection_given: true,
             reuse_recorded: false,
-            recorded: None,
+        }
+    }
+}
+
+/// What the preflight learns, for the phases after it.
+#[derive(Default)]
+pub struct Learnt {
+    pub server: Option<Info>,
+    /// The configuration in force: the given one, with the recorded profile and injection
+    /// mode kept where none was given.
+    pub config: Option<RenderRequest>,
+    pub istioctl: Option<(Located, IstioVersion)>,
+    pub rendered: Option<Rendered>,
+    /// Invalid configuration ends the run with exit 2, whatever else failed.
+    pub config_error: Option<ConfigError>,
+    pub stale: Vec<Stale>,
+    /// The control plane's version before anything changes, and what the gate decided.
+    pub installed: Option<IstioVersion>,
+    /// The control planes the version gate read (install chooses the revision from them).
+    pub revisions: Option<Revisions>,
+    pub gate: Option<Gate>,
+    /// The last install's record, read from the cluster.
+    pub recorded: Option<Record>,
+}
+
+/// The checks' context: what they read, what they were asked, what they learn.
+pub struct Preflight<'a> {
+    pub events: &'a dyn Events,
+    pub cluster: Cluster,
+    pub input: Input,
+    pub learnt: Learnt,
+}
+
+impl<'a> Preflight<'a> {
+    pub fn new(events: &'a dyn Events, cluster: Cluster, input: Input) -> Self {
+        Preflight {
+            events,
+            cluster,
+            input,
+            learnt: Learnt::default(),
         }
     }
 }
@@ -117,7 +131,7 @@ pub fn checks<'a>(with_config: bool) -> Vec<Category<Preflight<'a>>> {
 fn cluster_answers<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
         let (finding, server) = server_answers(&p.cluster).await;
-        p.server = server;
+        p.learnt.server = server;
         finding
     })
 }
@@ -158,7 +172,7 @@ fn permissions<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
 
 fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let located = match istioctl::locate(p.istioctl_flag.as_deref()) {
+        let located = match istioctl::locate(p.input.istioctl_flag.as_deref()) {
             Ok(l) => l,
             Err(e) => return Finding::error(e.to_string()),
         };
@@ -170,6 +184,7 @@ fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             return Finding::error(e.to_string());
         }
         let note = p
+            .learnt
             .server
             .as_ref()
             .and_then(|s| version::parse_k8s_minor(&s.minor))
@@ -178,7 +193,7 @@ fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             Some(n) => Finding::warning(format!("{version} at {located}; {n}")),
             None => Finding::ok(format!("{version} at {located}")),
         };
-        p.istioctl = Some((located, version));
+        p.learnt.istioctl = Some((located, version));
         f
     })
 }
@@ -188,7 +203,7 @@ fn istioctl_usable<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
 /// refused before a change, naming the way forward.
 fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let Some((_, target)) = p.istioctl.clone() else {
+        let Some((_, target)) = p.learnt.istioctl.clone() else {
             return Finding::error("no istioctl to compare with");
         };
         let revs = match Revisions::read(&p.cluster).await {
@@ -208,9 +223,9 @@ fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 }
             },
         };
-        p.revisions = Some(revs);
+        p.learnt.revisions = Some(revs);
         let gate = version::gate(installed.as_ref(), &target);
-        let finding = match (&gate, p.upgrade) {
+        let finding = match (&gate, p.input.upgrade) {
             (Gate::Fresh, true) => {
                 Finding::error("no Istio is installed: there is nothing to upgrade")
                     .hint("kyma-mesh install")
@@ -224,8 +239,8 @@ fn istio_version<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             }
             (Gate::Refused(r), _) => Finding::error(r.to_string()),
         };
-        p.installed = installed;
-        p.gate = Some(gate);
+        p.learnt.installed = installed;
+        p.learnt.gate = Some(gate);
         finding
     })
 }
@@ -238,7 +253,7 @@ fn last_install<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                     "Istio {} with profile {} ({} injection), recorded at {}",
                     rec.istio_version, rec.profile, rec.sidecar_injection, rec.installed_at
                 ));
-                p.recorded = Some(rec);
+                p.learnt.recorded = Some(rec);
                 f
             }
             Ok(None) => Finding::ok(format!(
@@ -253,14 +268,14 @@ fn last_install<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
 
 fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let Some(mut req) = p.config.clone() else {
+        let Some(mut req) = p.input.config.clone() else {
             return Finding::ok("not needed");
         };
         let mut notes = Vec::new();
-        if let Some(rec) = &p.recorded {
+        if let Some(rec) = &p.learnt.recorded {
             let recorded_profile = parse_profile(&rec.profile);
             match recorded_profile {
-                Some(old) if !p.profile_given => {
+                Some(old) if !p.input.profile_given => {
                     req.profile = old;
                     notes.push(format!("keeping the recorded profile {old}"));
                 }
@@ -271,16 +286,16 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             }
             let recorded_injection = parse_injection(&rec.sidecar_injection);
             match recorded_injection {
-                Some(old) if !p.injection_given && old != req.injection => {
+                Some(old) if !p.input.injection_given && old != req.injection => {
                     req.injection = old;
                     notes.push(format!("keeping the recorded {old} injection"));
                 }
-                Some(old) if p.injection_given && old != req.injection => {
+                Some(old) if p.input.injection_given && old != req.injection => {
                     notes.push(format!("changing injection {old} -> {}", req.injection));
                 }
                 _ => {}
             }
-            if p.reuse_recorded {
+            if p.input.reuse_recorded {
                 if !rec.overrides_yaml.trim().is_empty() {
                     req.overrides.push(OverrideInput::Text {
                         source: SourceKind::ConfigMap(format!(
@@ -299,27 +314,27 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 ));
             }
         }
-        let extra = if p.reuse_recorded && p.recorded.is_some() {
+        let extra = if p.input.reuse_recorded && p.learnt.recorded.is_some() {
             Vec::new()
         } else {
-            match cluster_overrides(&p.cluster, &req, p.from_configmap.as_ref()).await {
+            match cluster_overrides(&p.cluster, &req, p.input.from_configmap.as_ref()).await {
                 Ok(x) => x,
                 Err(e) => return Finding::error(e.to_string()),
             }
         };
-        p.config = Some(req.clone());
-        match render::render(&req, extra, p.ui) {
+        p.learnt.config = Some(req.clone());
+        match render::render(&req, extra, p.events) {
             Ok(r) => {
                 let mut summary = render::summarize_sources(&r);
                 if !notes.is_empty() {
                     summary = format!("{summary}; {}", notes.join("; "));
                 }
                 let f = Finding::ok(summary);
-                p.rendered = Some(r);
+                p.learnt.rendered = Some(r);
                 f
             }
             Err(e) => {
-                p.config_error = Some(e);
+                p.learnt.config_error = Some(e);
                 Finding::error("invalid")
             }
         }
@@ -357,7 +372,7 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         if stale.is_empty() {
             return Finding::ok("none");
         }
-        if p.fix && !p.dry_run {
+        if p.input.fix && !p.input.dry_run {
             for s in &stale {
                 if let Err(e) = webhooks::delete(&p.cluster, &s.config).await {
                     return Finding::error(e.to_string());
@@ -379,7 +394,7 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             .iter()
             .map(|s| format!("kubectl delete mutatingwebhookconfiguration {}", s.config))
             .collect();
-        let finding = if p.dry_run {
+        let finding = if p.input.dry_run {
             Finding::warning(format!("{} found; --fix would delete them", stale.len()))
         } else {
             Finding::error(format!(
@@ -387,7 +402,7 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 stale.len()
             ))
         };
-        p.stale = stale;
+        p.learnt.stale = stale;
         finding.detail(detail).hint(format!(
             "run install again with --fix, or:\n{}",
             fix.join("\n")

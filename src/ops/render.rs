@@ -8,7 +8,8 @@ use crate::config::tree::SourceKind;
 use crate::config::{
     self, ConfigError, InjectionMode, OverrideInput, Profile, RenderRequest, Rendered,
 };
-use crate::ui::Ui;
+use crate::ops::error::ErrorKind;
+use crate::ops::events::Events;
 
 /// Where the configuration comes from, as the user gave it.
 #[derive(Debug, Clone)]
@@ -27,9 +28,35 @@ pub struct ConfigSource {
 /// Said whenever validation is skipped, by every command that renders.
 pub const SKIP_VALIDATION_WARNING: &str = "--skip-validation: the IstioOperator is NOT checked against Istio's API; istioctl may reject it, or ignore misspelt fields without a word";
 
+/// The overrides on stdin (`-o -`) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("-o - (stdin) can be given only once")]
+    StdinTwice,
+    #[error("{}", stdin_problem(.0))]
+    Stdin(std::io::Error),
+}
+
+fn stdin_problem(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::InvalidData {
+        "<stdin>: not UTF-8: the overrides given with -o - must be UTF-8 text".into()
+    } else {
+        format!("<stdin>: cannot be read (-o -): {e}")
+    }
+}
+
+impl RenderError {
+    /// Unreadable input is the user's to fix, like a malformed file.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RenderError::StdinTwice | RenderError::Stdin(_) => ErrorKind::Invalid,
+        }
+    }
+}
+
 /// The local part of a render (files and `--set`), with stdin read once so the request can be
 /// rendered again with overrides found in the cluster.
-pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput> {
+pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, RenderError> {
     let mut req = RenderRequest::new(src.profile);
     req.injection = src.injection;
     req.sets = src.sets.clone();
@@ -38,14 +65,14 @@ pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput>
     for path in &src.files {
         if path.as_os_str() == "-" {
             if stdin_used {
-                return Err(crate::InvalidInput(
-                    "-o - (stdin) can be given only once".into(),
-                ));
+                return Err(RenderError::StdinTwice);
             }
             stdin_used = true;
             let mut text = String::new();
-            // A read error is reported by render as the file's, with its name.
-            let _ = std::io::stdin().read_to_string(&mut text);
+            // Not UTF-8, or not readable: said as such, never read as an empty file.
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(RenderError::Stdin)?;
             req.overrides.push(OverrideInput::Text {
                 source: SourceKind::File("<stdin>".into()),
                 text,
@@ -62,7 +89,7 @@ pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput>
 pub fn render(
     req: &RenderRequest,
     cluster_overrides: Vec<OverrideInput>,
-    ui: &Ui,
+    events: &dyn Events,
 ) -> Result<Rendered, ConfigError> {
     let mut req = req.clone();
     let mut inputs = cluster_overrides;
@@ -70,13 +97,13 @@ pub fn render(
     req.overrides = inputs;
     let rendered = config::render(&req)?;
     if req.skip_validation {
-        ui.warn(SKIP_VALIDATION_WARNING);
+        events.warn(SKIP_VALIDATION_WARNING);
     }
     for w in &rendered.warnings {
-        ui.warn(&w.to_string());
+        events.warn(&w.to_string());
     }
     for s in &rendered.sources {
-        ui.debug(&format!("source: {s}"));
+        events.debug(&format!("source: {s}"));
     }
     Ok(rendered)
 }

@@ -21,12 +21,12 @@ use crate::cluster::{revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
+use crate::ops::Target;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::{Events, Mark};
 use crate::ops::injection::LABEL;
-use crate::ops::install::Target;
 use crate::ops::signal::{self, Signal};
 use crate::ops::workloads::{self as restarts, RestartPlan};
-use crate::ui::Ui;
-use crate::ui::progress::{OK, Progress, WARN};
 use crate::util::fmt_duration;
 
 /// The Istio kinds whose objects a user may have created.
@@ -55,30 +55,26 @@ pub struct UninstallRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum UninstallError {
     #[error("{0}")]
-    Connect(#[source] ClusterError),
+    Connect(ClusterError),
     #[error("{0}")]
-    Istioctl(#[source] IstioctlError),
+    Istioctl(IstioctlError),
     #[error("reading the cluster: {0}; nothing was changed")]
-    Inventory(#[source] ClusterError),
+    Inventory(ClusterError),
     #[error(
         "{} Istio resource(s) exist that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
         .0.len(), crate::util::indented(.0)
     )]
     UserResources(Vec<String>),
     #[error(
-        "{source}\nNothing of kyma-mesh's own objects was removed yet; the cluster may hold a partially removed Istio: run kyma-mesh uninstall again."
+        "{cause}\nNothing of kyma-mesh's own objects was removed yet; the cluster may hold a partially removed Istio: run kyma-mesh uninstall again."
     )]
-    IstioctlFailed {
-        #[source]
-        source: IstioctlError,
-    },
-    #[error("{what}: {source}\nDone: {}. Not done: {}. Run kyma-mesh uninstall again to finish.", .done.join(", "), .not_done.join(", "))]
+    IstioctlFailed { cause: IstioctlError },
+    #[error("{what}: {cause}\nDone: {}. Not done: {}. Run kyma-mesh uninstall again to finish.", .done.join(", "), .not_done.join(", "))]
     Step {
         what: String,
         done: Vec<String>,
         not_done: Vec<String>,
-        #[source]
-        source: ClusterError,
+        cause: ClusterError,
     },
     #[error("interrupted by {}. Done: {}. Not done: {}. Run kyma-mesh uninstall again to finish.", .signal.name(), or_nothing(.done), or_nothing(.not_done))]
     Interrupted {
@@ -97,10 +93,15 @@ fn or_nothing(items: &[String]) -> String {
 }
 
 impl UninstallError {
-    pub fn interrupted(&self) -> Option<u8> {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            UninstallError::Interrupted { signal, .. } => Some(signal.exit_code()),
-            _ => None,
+            UninstallError::Connect(c) => cluster_kind(c),
+            UninstallError::Interrupted { signal, .. } => ErrorKind::Interrupted(*signal),
+            UninstallError::Istioctl(_)
+            | UninstallError::Inventory(_)
+            | UninstallError::UserResources(_)
+            | UninstallError::IstioctlFailed { .. }
+            | UninstallError::Step { .. } => ErrorKind::Failed,
         }
     }
 }
@@ -303,11 +304,30 @@ async fn sidecar_workloads(cluster: &Cluster) -> Result<RestartPlan, ClusterErro
     restarts::plan(cluster, &with).await
 }
 
-pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, UninstallError> {
+/// The steps after the inventory, in order; an error or an interruption names what is done
+/// and what is not.
+const STEPS: [&str; 4] = [
+    "istioctl uninstall --purge",
+    "delete kyma-mesh's objects",
+    "remove kyma-mesh's namespace labels",
+    "restart workloads with sidecars",
+];
+
+fn step_names(no_restart: bool) -> Vec<String> {
+    let mut all: Vec<String> = STEPS.iter().map(|s| s.to_string()).collect();
+    if no_restart {
+        all[3] = "list workloads with sidecars".into();
+    }
+    all
+}
+
+pub async fn uninstall(
+    req: &UninstallRequest,
+    events: &dyn Events,
+) -> Result<Summary, UninstallError> {
     let started = Instant::now();
     let deadline = started + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(UninstallError::Connect)?;
     let located = istioctl::locate(req.istioctl.as_deref()).map_err(UninstallError::Istioctl)?;
@@ -317,12 +337,60 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
         timeout: req.timeout,
         ..ClusterOptions::default()
     };
+    let plan = take_inventory(&cluster, req.force, events).await?;
+    let plan = Plan {
+        istioctl: istioctl::uninstall_command_line(&located.path, &options),
+        ..plan
+    };
+    if req.dry_run {
+        return Ok(Summary {
+            dry_run: true,
+            stdout: plan.to_text(req.no_restart),
+            elapsed: started.elapsed(),
+            ..Default::default()
+        });
+    }
+    let mut sig = Box::pin(signal::interrupted());
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let opts = ClusterOptions {
+        timeout: remaining,
+        ..options
+    };
+    run_istioctl(&located.path, &opts, req.no_restart, &mut sig, events).await?;
+    let mut summary = remove_own(&cluster, &plan, req.no_restart, &mut sig, events).await?;
+    if !summary.remaining.is_empty() {
+        events.note(
+            Mark::Warn,
+            &format!(
+                "{} still run sidecars{}:",
+                summary.remaining.len(),
+                if req.no_restart {
+                    " (--no-restart)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        for r in &summary.remaining {
+            events.plain(&format!("    {r}"));
+        }
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
 
-    let step = progress.step("inventory");
-    let (mut owned, user_resources) = inventory(&cluster)
+/// What there is to remove, and the user's own Istio resources (which stop the uninstall
+/// unless `--force`).
+async fn take_inventory(
+    cluster: &Cluster,
+    force: bool,
+    events: &dyn Events,
+) -> Result<Plan, UninstallError> {
+    let step = events.step("inventory");
+    let (mut owned, user_resources) = inventory(cluster)
         .await
         .map_err(UninstallError::Inventory)?;
-    if !user_resources.is_empty() && !req.force {
+    if !user_resources.is_empty() && !force {
         step.fail(&format!(
             "{} Istio resources of yours",
             user_resources.len()
@@ -341,17 +409,17 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
             name: record::NAME.into(),
         });
     }
-    let labels = own_labels(&cluster)
+    let labels = own_labels(cluster)
         .await
         .map_err(UninstallError::Inventory)?;
-    let restarts_now = sidecar_workloads(&cluster)
+    let restarts = sidecar_workloads(cluster)
         .await
         .map_err(UninstallError::Inventory)?;
     step.ok(&format!(
         "{} own objects, {} labels, {} pods with sidecars{}",
         owned.len(),
         labels.len(),
-        restarts_now.pod_count(),
+        restarts.pod_count(),
         if user_resources.is_empty() {
             String::new()
         } else {
@@ -361,83 +429,65 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
             )
         }
     ));
-    let plan = Plan {
-        istioctl: istioctl::uninstall_command_line(&located.path, &options),
+    Ok(Plan {
+        istioctl: Vec::new(),
         user_resources,
         owned,
         labels,
-        restarts: restarts_now,
-    };
-    if req.dry_run {
-        return Ok(Summary {
-            dry_run: true,
-            stdout: plan.to_text(req.no_restart),
-            elapsed: started.elapsed(),
-            ..Default::default()
-        });
-    }
+        restarts,
+    })
+}
 
-    let mut sig = Box::pin(signal::interrupted());
-    let mut done: Vec<String> = Vec::new();
-    let all_steps = [
-        "istioctl uninstall --purge",
-        "delete kyma-mesh's objects",
-        "remove kyma-mesh's namespace labels",
-        if req.no_restart {
-            "list workloads with sidecars"
-        } else {
-            "restart workloads with sidecars"
-        },
-    ];
-    let not_done = |done: &[String]| -> Vec<String> {
-        all_steps[done.len()..]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+/// Step 1: `istioctl uninstall --purge`.
+async fn run_istioctl(
+    istioctl: &std::path::Path,
+    opts: &ClusterOptions,
+    no_restart: bool,
+    sig: &mut std::pin::Pin<Box<impl std::future::Future<Output = signal::Signal>>>,
+    events: &dyn Events,
+) -> Result<(), UninstallError> {
+    let step = events.long_step(STEPS[0]);
+    let on_line = |line: OutputLine| {
+        let t = line.text.trim();
+        if let Some(ok) = t.strip_prefix('✔') {
+            step.sub(Mark::Ok, ok.trim());
+        } else if !t.is_empty() {
+            step.update(t);
+        }
     };
-
-    // 1. istioctl
-    let step = progress.long_step("istioctl uninstall --purge");
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    let opts = ClusterOptions {
-        timeout: remaining,
-        ..options
-    };
-    let result = istioctl::uninstall(
-        &located.path,
-        &opts,
-        |line: OutputLine| {
-            let t = line.text.trim();
-            if let Some(ok) = t.strip_prefix('✔') {
-                step.sub(OK, ok.trim());
-            } else if !t.is_empty() {
-                step.update(t);
-            }
-        },
-        &mut sig,
-    )
-    .await;
-    match result {
-        Ok(r) => step.ok(&format!("done in {}", fmt_duration(r.duration))),
+    match istioctl::uninstall(istioctl, opts, on_line, sig).await {
+        Ok(r) => {
+            step.ok(&format!("done in {}", fmt_duration(r.duration)));
+            Ok(())
+        }
         Err(IstioctlError::Cancelled { signal }) => {
             step.fail("interrupted");
-            return Err(UninstallError::Interrupted {
+            Err(UninstallError::Interrupted {
                 signal,
-                done,
-                not_done: not_done(&[]),
-            });
+                done: Vec::new(),
+                not_done: step_names(no_restart),
+            })
         }
         Err(source) => {
             step.fail("failed");
-            return Err(UninstallError::IstioctlFailed { source });
+            Err(UninstallError::IstioctlFailed { cause: source })
         }
     }
-    done.push(all_steps[0].into());
+}
 
-    // 2.-4. kyma-mesh's own changes; each step can be interrupted between requests.
+/// Steps 2-4: kyma-mesh's own objects and labels, then the workloads that still run sidecars.
+/// Each can be interrupted between requests.
+async fn remove_own(
+    cluster: &Cluster,
+    plan: &Plan,
+    no_restart: bool,
+    sig: &mut std::pin::Pin<Box<impl std::future::Future<Output = signal::Signal>>>,
+    events: &dyn Events,
+) -> Result<Summary, UninstallError> {
+    let names = step_names(no_restart);
     let mut summary = Summary::default();
     let work = async {
-        let step = progress.step("kyma-mesh's objects");
+        let step = events.step("kyma-mesh's objects");
         for o in &plan.owned {
             if cluster
                 .delete_opt(&o.gvk, o.namespace.as_deref(), &o.name)
@@ -452,68 +502,52 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
             summary.deleted,
             plan.owned.len() - summary.deleted
         ));
-        let step = progress.step("kyma-mesh's namespace labels");
+        let step = events.step("kyma-mesh's namespace labels");
         for (ns, _) in &plan.labels {
-            namespaces::set_label(&cluster, ns, LABEL, None)
+            namespaces::set_label(cluster, ns, LABEL, None)
                 .await
                 .map_err(|e| (2, format!("removing label {LABEL} of Namespace {ns}"), e))?;
             summary.labels_removed += 1;
         }
         step.ok(&format!("{} removed", summary.labels_removed));
         // Re-read: istioctl removed the gateways, and pods may have come and gone.
-        let now = sidecar_workloads(&cluster)
+        let now = sidecar_workloads(cluster)
             .await
             .map_err(|e| (3, "listing the pods with sidecars".to_string(), e))?;
-        if !req.no_restart {
-            restarts::restart(&cluster, &now, &progress)
+        if no_restart {
+            summary.remaining = now.lines();
+        } else {
+            restarts::restart(cluster, &now, events)
                 .await
-                .map_err(|e| (3, e.to_string(), e.source))?;
+                .map_err(|e| (3, e.to_string(), e.cause))?;
             summary.restarted = now.workloads.keys().map(ToString::to_string).collect();
             summary.remaining = now
                 .manual
                 .iter()
                 .map(|(pod, why)| format!("pod {pod}: {why}"))
                 .collect();
-        } else {
-            summary.remaining = now.lines();
         }
         Ok::<_, (usize, String, ClusterError)>(())
     };
     let outcome = tokio::select! {
         r = work => r,
-        s = &mut sig => {
+        s = sig => {
             // Steps 2-4 are quick; which one was cut short is not tracked finer than this.
             return Err(UninstallError::Interrupted {
                 signal: s,
-                done,
-                not_done: all_steps[1..].iter().map(|s| format!("{s} (possibly in part)")).collect(),
+                done: names[..1].to_vec(),
+                not_done: names[1..].iter().map(|s| format!("{s} (possibly in part)")).collect(),
             });
         }
     };
-    if let Err((failed, what, source)) = outcome {
-        let done: Vec<String> = all_steps[..failed].iter().map(|s| s.to_string()).collect();
+    if let Err((failed, what, cause)) = outcome {
         return Err(UninstallError::Step {
-            not_done: not_done(&done),
+            not_done: names[failed..].to_vec(),
             what,
-            done,
-            source,
+            done: names[..failed].to_vec(),
+            cause,
         });
     }
-    if !summary.remaining.is_empty() {
-        progress.line(&format!(
-            "{WARN} {} still run sidecars{}:",
-            summary.remaining.len(),
-            if req.no_restart {
-                " (--no-restart)"
-            } else {
-                ""
-            }
-        ));
-        for r in &summary.remaining {
-            progress.line(&format!("    {r}"));
-        }
-    }
-    summary.elapsed = started.elapsed();
     Ok(summary)
 }
 

@@ -2,9 +2,10 @@
 //! Istio; the recorded configuration is reused unless a new one is given; the new control
 //! plane must converge), then proxy-reset's machinery moves every sidecar.
 
+use crate::ops::error::ErrorKind;
+use crate::ops::events::Events;
 use crate::ops::install::{self, InstallError, InstallRequest, UpgradeMode};
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
-use crate::ui::Ui;
 
 #[derive(Debug, Clone)]
 pub struct UpgradeRequest {
@@ -18,24 +19,14 @@ pub enum UpgradeError {
     #[error(transparent)]
     Install(Box<InstallError>),
     #[error("the control plane was upgraded, but restarting the workloads failed: {0}")]
-    ProxyReset(#[source] Box<RunError>),
-    #[error(transparent)]
-    Canary(Box<crate::ops::canary::CanaryError>),
+    ProxyReset(Box<RunError>),
 }
 
 impl UpgradeError {
-    pub fn is_invalid_input(&self) -> bool {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            UpgradeError::Install(e) => e.is_invalid_input(),
-            UpgradeError::ProxyReset(e) => e.is_invalid_input(),
-            UpgradeError::Canary(e) => e.is_invalid_input(),
-        }
-    }
-    pub fn interrupted(&self) -> Option<u8> {
-        match self {
-            UpgradeError::Install(e) => e.interrupted(),
-            UpgradeError::ProxyReset(e) => e.interrupted(),
-            UpgradeError::Canary(e) => e.interrupted(),
+            UpgradeError::Install(e) => e.kind(),
+            UpgradeError::ProxyReset(e) => e.kind(),
         }
     }
 }
@@ -60,8 +51,11 @@ pub struct UpgradeSummary {
     pub reset: Option<RunResult>,
 }
 
-pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, UpgradeError> {
-    let summary = install::install(&req.install_request(false), ui)
+pub async fn upgrade(
+    req: &UpgradeRequest,
+    events: &dyn Events,
+) -> Result<UpgradeSummary, UpgradeError> {
+    let summary = install::install(&req.install_request(false), events)
         .await
         .map_err(|e| UpgradeError::Install(Box::new(e)))?;
     if summary.dry_run || req.skip_proxy_reset {
@@ -79,7 +73,7 @@ pub async fn upgrade(req: &UpgradeRequest, ui: &Ui) -> Result<UpgradeSummary, Up
             req.concurrency,
             req.install.timeout,
         ),
-        ui,
+        events,
     )
     .await
     .map_err(|e| UpgradeError::ProxyReset(Box::new(e)))?;

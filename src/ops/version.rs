@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cluster::{self, ClusterError, inventory, record};
-use crate::ops::install::Target;
-use crate::ui::Ui;
+use crate::istioctl::{self, IstioVersion, IstioctlError, Located};
+use crate::ops::Target;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::Events;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,9 +31,33 @@ pub struct ClusterVersions {
 /// quick look, not a wait.
 const QUICK: Duration = Duration::from_secs(5);
 
-pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersions, String> {
+/// Why the cluster's versions could not be read (`version` then says so and exits 0: the
+/// tool's own version is its main answer).
+#[derive(Debug, thiserror::Error)]
+pub enum VersionError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("no answer within {}", crate::util::fmt_duration(*.0))]
+    NoAnswer(Duration),
+    #[error("cannot reach the cluster: {0}")]
+    Unreachable(ClusterError),
+}
+
+impl VersionError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            VersionError::Cluster(c) => cluster_kind(c),
+            VersionError::NoAnswer(_) | VersionError::Unreachable(_) => ErrorKind::Failed,
+        }
+    }
+}
+
+pub async fn cluster_versions(
+    target: &Target,
+    events: &dyn Events,
+) -> Result<ClusterVersions, VersionError> {
     let look = async {
-        let cluster = crate::ops::connect(target, ui).await?;
+        let cluster = crate::ops::connect(target, events).await?;
         cluster.server_version().await?;
         let revs = cluster::revisions::Revisions::read(&cluster).await?;
         let control_plane = revs.active_version();
@@ -55,11 +81,48 @@ pub async fn cluster_versions(target: &Target, ui: &Ui) -> Result<ClusterVersion
         })
     };
     match tokio::time::timeout(QUICK, look).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!(
-            "no answer within {}",
-            crate::util::fmt_duration(QUICK)
-        )),
+        Ok(r) => Ok(r?),
+        Err(_) => Err(VersionError::NoAnswer(QUICK)),
     }
+}
+
+/// Everything `version` reports: the tool, the istioctl it would use, and the cluster.
+/// Absences (no istioctl, no cluster) are information here, not failures.
+pub struct VersionReport {
+    pub own: &'static str,
+    pub istioctl: Result<Located, IstioctlError>,
+    /// `None` when istioctl was not found.
+    pub istioctl_version: Option<Result<IstioVersion, IstioctlError>>,
+    pub cluster: Result<ClusterVersions, VersionError>,
+}
+
+pub async fn report(
+    istioctl_flag: Option<&std::path::Path>,
+    target: &Target,
+    events: &dyn Events,
+) -> VersionReport {
+    let located = istioctl::locate(istioctl_flag);
+    let istioctl_version = match &located {
+        Ok(loc) => Some(istioctl::client_version(&loc.path).await),
+        Err(_) => None,
+    };
+    VersionReport {
+        own: env!("CARGO_PKG_VERSION"),
+        istioctl: located,
+        istioctl_version,
+        cluster: cluster_versions(target, events).await,
+    }
+}
+
+/// The active control plane's version (`None`: no Istio): a fleet's look before and after
+/// its command. A kubeconfig that cannot be used is the user's input; a cluster that does not
+/// answer is unreachable.
+pub async fn active_version(
+    target: &Target,
+    events: &dyn Events,
+) -> Result<Option<String>, VersionError> {
+    let cluster = crate::ops::connect(target, events).await?;
+    cluster::installed_istio_version(&cluster)
+        .await
+        .map_err(VersionError::Unreachable)
 }

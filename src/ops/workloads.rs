@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use crate::cluster::workloads::{self, Owners, PodOwner, Workload};
 use crate::cluster::{Cluster, ClusterError, record};
-use crate::ui::progress::Progress;
+use crate::ops::events::Events;
 
 /// Which workloads to restart for which pods.
 #[derive(Debug, Clone, Default)]
@@ -63,12 +63,12 @@ pub async fn plan(cluster: &Cluster, pods: &[&Pod]) -> Result<RestartPlan, Clust
 pub async fn restart(
     cluster: &Cluster,
     plan: &RestartPlan,
-    progress: &Progress,
+    events: &dyn Events,
 ) -> Result<Vec<Workload>, RestartFailed> {
     let at = record::restart_stamp();
     let mut done = Vec::new();
     for w in plan.workloads.keys() {
-        let step = progress.step(format!("rollout restart of {w}"));
+        let step = events.step(format!("rollout restart of {w}"));
         match workloads::restart(cluster, w, &at).await {
             Ok(()) => {
                 step.ok("requested");
@@ -79,7 +79,7 @@ pub async fn restart(
                 return Err(RestartFailed {
                     workload: w.clone(),
                     done,
-                    source,
+                    cause: source,
                 });
             }
         }
@@ -88,10 +88,9 @@ pub async fn restart(
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("restarting {workload}: {source}{}", if .done.is_empty() { String::new() } else { format!(" (already restarted: {})", .done.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) })]
+#[error("restarting {workload}: {cause}{}", if .done.is_empty() { String::new() } else { format!(" (already restarted: {})", .done.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) })]
 pub struct RestartFailed {
     pub workload: Workload,
     pub done: Vec<Workload>,
-    #[source]
-    pub source: ClusterError,
+    pub cause: ClusterError,
 }

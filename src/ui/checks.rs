@@ -1,59 +1,12 @@
 //! Renderers for the check runner's results (`ops::checks`): live progress lines for
 //! preflights, linkerd's table for `kyma-mesh check`, and JSON. All three read the same results.
 
-use crate::ops::checks::{CheckResult, Observer, Report, Status};
+use crate::ops::checks::{Report, Status};
 
-use super::progress::{FAIL, OK, Progress, Step, WARN};
+use super::progress::{FAIL, OK};
 
 pub fn mark(status: Status) -> &'static str {
-    match status {
-        Status::Ok => OK,
-        Status::Warning => WARN,
-        Status::Error | Status::Skipped => FAIL,
-    }
-}
-
-/// Shows each check as a progress step (spinner on a terminal, a timestamped line otherwise);
-/// warnings and errors keep their detail and hint on screen.
-pub struct ProgressObserver<'a> {
-    progress: &'a Progress,
-    current: Option<Step>,
-}
-
-impl<'a> ProgressObserver<'a> {
-    pub fn new(progress: &'a Progress) -> Self {
-        ProgressObserver {
-            progress,
-            current: None,
-        }
-    }
-}
-
-impl Observer for ProgressObserver<'_> {
-    fn started(&mut self, check: &str, long: bool) {
-        self.current = Some(if long {
-            self.progress.long_step(check)
-        } else {
-            self.progress.step(check)
-        });
-    }
-
-    fn finished(&mut self, r: &CheckResult) {
-        let step = self
-            .current
-            .take()
-            .unwrap_or_else(|| self.progress.step(r.description));
-        if r.result != Status::Ok {
-            for line in &r.detail {
-                step.sub(" ", line);
-            }
-        }
-        match r.result {
-            Status::Ok => step.ok(&r.message),
-            Status::Warning => step.warn(&r.message),
-            Status::Error | Status::Skipped => step.fail(&r.message),
-        }
-    }
+    super::progress::mark(status.mark())
 }
 
 /// linkerd's layout: a heading per category, a line per check, and under each problem its

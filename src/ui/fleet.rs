@@ -1,103 +1,133 @@
-//! One cluster of a fleet run, as the rest of `ui` sees it: the context prefixed to every
-//! stderr line, stdout kept for the summary (one JSON list, or one block per cluster), and the
-//! notes of what needs a hand.
-//!
-//! Each cluster runs its command on its own thread (the runtime's main future is polled
-//! there), so the sink is thread-local: the commands print as they always do and need not know
-//! they are part of a fleet.
+//! A fleet run's summary: each cluster's own output under its name, then one table (context,
+//! Istio before -> after, result, what needs a hand).
 
-use std::cell::RefCell;
-use std::sync::{Arc, Mutex};
+use crate::ops::fleet::Entry;
 
-#[derive(Debug, Default)]
-pub struct Sink {
-    prefix: String,
-    stdout: Mutex<String>,
-    notes: Mutex<Vec<String>>,
-}
-
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Sink>>> = const { RefCell::new(None) };
-}
-
-impl Sink {
-    pub fn new(context: &str) -> Arc<Sink> {
-        Arc::new(Sink {
-            prefix: format!("[{context}] "),
-            ..Sink::default()
-        })
-    }
-
-    pub fn stdout(&self) -> String {
-        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    pub fn notes(&self) -> Vec<String> {
-        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
-    }
-}
-
-/// Makes `sink` this thread's until the guard drops.
-pub fn enter(sink: Arc<Sink>) -> Guard {
-    CURRENT.with(|c| *c.borrow_mut() = Some(sink));
-    Guard(())
-}
-
-pub struct Guard(());
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        CURRENT.with(|c| *c.borrow_mut() = None);
-    }
-}
-
-pub(super) fn current() -> Option<Arc<Sink>> {
-    CURRENT.with(|c| c.borrow().clone())
-}
-
-/// Writes one message to stderr, each line prefixed with the context in a fleet run.
-pub(super) fn stderr(text: &str) {
-    #[allow(clippy::print_stderr)] // ui is the one place that prints
-    match current() {
-        Some(s) if text.is_empty() => eprintln!("{}", s.prefix.trim_end()),
-        Some(s) => {
-            let mut out = String::new();
-            for line in text.lines() {
-                out.push_str(&s.prefix);
-                out.push_str(line);
+/// Each cluster's own output under its name, then the table.
+pub fn summary(entries: &[Entry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        if let serde_json::Value::String(text) = &e.output
+            && !text.trim().is_empty()
+        {
+            out.push_str(&format!("== {} ==\n{}", e.context, text));
+            if !text.ends_with('\n') {
                 out.push('\n');
             }
-            eprint!("{out}");
+            out.push('\n');
         }
-        None => eprintln!("{text}"),
     }
+    let rows: Vec<[String; 4]> = entries
+        .iter()
+        .map(|e| {
+            let istio = match (&e.istio.before, &e.istio.after) {
+                (Some(b), Some(a)) if a != b => format!("{b} -> {a}"),
+                (None, Some(a)) => format!("none -> {a}"),
+                (Some(b), _) => b.clone(),
+                (None, None) if e.answered => "none".into(),
+                (None, None) => "?".into(),
+            };
+            // The whole text is in the cluster's lines above and in the JSON.
+            let hand = match e.needs_a_hand.as_slice() {
+                [] => "-".to_string(),
+                [one] => shorten(one),
+                [first, rest @ ..] => format!("{} (+{} more)", shorten(first), rest.len()),
+            };
+            [
+                e.context.clone(),
+                istio,
+                e.result.as_str().to_string(),
+                hand,
+            ]
+        })
+        .collect();
+    out.push_str(&columns(
+        ["CONTEXT", "ISTIO", "RESULT", "NEEDS A HAND"],
+        &rows,
+    ));
+    out
 }
 
-/// Keeps stdout for the summary; `false` outside a fleet run.
-pub(super) fn capture(text: &str) -> bool {
-    match current() {
-        Some(s) => {
-            if let Ok(mut out) = s.stdout.lock() {
-                out.push_str(text);
+pub(crate) fn shorten(note: &str) -> String {
+    const MAX: usize = 90;
+    if note.chars().count() <= MAX {
+        return note.to_string();
+    }
+    let cut: String = note.chars().take(MAX - 3).collect();
+    format!("{}...", cut.trim_end())
+}
+
+/// Left-aligned columns two spaces apart, the last one unpadded (as kubectl's tables).
+fn columns(header: [&str; 4], rows: &[[String; 4]]) -> String {
+    let mut width = header.map(str::len);
+    for r in rows {
+        for (w, cell) in width.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i == 3 {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = width[i]));
             }
-            true
         }
-        None => false,
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header);
+    for r in rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
     }
+    out
 }
 
-/// Something on this cluster needs a hand (for the summary's last column); nothing outside a
-/// fleet run, where the command's own output says it.
-pub fn needs_a_hand(note: impl Into<String>) {
-    if let Some(s) = current()
-        && let Ok(mut notes) = s.notes.lock()
-    {
-        notes.push(note.into());
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ExitStatus;
+    use crate::ops::fleet::{FleetResult, Versions};
 
-/// Whether this thread works for a fleet (progress then never draws spinners: several
-/// clusters share the terminal).
-pub fn active() -> bool {
-    current().is_some()
+    #[test]
+    fn the_summary_lines_up_and_says_what_needs_a_hand() {
+        let e = |c: &str, r: FleetResult, b: Option<&str>, a: Option<&str>, hand: &[&str]| Entry {
+            context: c.into(),
+            result: r,
+            exit_code: 0,
+            istio: Versions {
+                before: b.map(String::from),
+                after: a.map(String::from),
+            },
+            needs_a_hand: hand.iter().map(|s| s.to_string()).collect(),
+            output: serde_json::Value::Null,
+            answered: r != FleetResult::Unreachable,
+            status: ExitStatus::Success,
+        };
+        let t = summary(&[
+            e("east", FleetResult::Ok, Some("1.27.3"), Some("1.28.0"), &[]),
+            e(
+                "west-long",
+                FleetResult::Failed,
+                Some("1.28.0"),
+                Some("1.28.0"),
+                &["x", "y"],
+            ),
+            e(
+                "down",
+                FleetResult::Unreachable,
+                None,
+                None,
+                &["cannot reach"],
+            ),
+        ]);
+        assert_eq!(
+            t,
+            "CONTEXT    ISTIO             RESULT       NEEDS A HAND\n\
+             east       1.27.3 -> 1.28.0  ok           -\n\
+             west-long  1.28.0            failed       x (+1 more)\n\
+             down       ?                 unreachable  cannot reach\n"
+        );
+        assert_eq!(shorten(&"x".repeat(200)), format!("{}...", "x".repeat(87)));
+    }
 }

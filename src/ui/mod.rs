@@ -1,15 +1,23 @@
-//! What the user sees: messages on stderr (shaped by -q/-v), data on stdout, output formats.
-//! Takes plain values (a verbosity, a format), never the command line.
+//! What the user sees: ops' events on stderr (shaped by -q/-v, a context prefix in a fleet),
+//! the commands' data on stdout, output formats. Sits above `ops`: it may read ops' result
+//! types and implements `ops::events::Events`; ops never imports it.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // the one place that prints
 
 pub mod checks;
 pub mod fleet;
+pub mod injection;
 pub mod progress;
 pub mod proxy_reset;
+pub mod version;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
+
+use crate::ops::error::OutputError;
+use crate::util::serialize;
+use progress::Mode;
 
 /// How data on stdout is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,107 +26,147 @@ pub enum Format {
     Json,
 }
 
-/// Stderr reporting: -1 quiet (errors only), 0 normal, 1 `-v`, 2 and more `-vv`.
+/// Where stderr lines go: the terminal, each line prefixed with the context in a fleet run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Out {
+    prefix: Option<Arc<str>>,
+}
+
+impl Out {
+    fn say(&self, text: &str) {
+        match &self.prefix {
+            Some(p) if text.is_empty() => eprintln!("{}", p.trim_end()),
+            Some(p) => {
+                let mut out = String::new();
+                for line in text.lines() {
+                    out.push_str(p);
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                eprint!("{out}");
+            }
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
+/// The terminal, as ops' events receiver and as the printer of errors.
+/// Verbosity: -1 quiet (errors only), 0 normal, 1 `-v`, 2 and more `-vv`.
 #[derive(Debug, Clone)]
 pub struct Ui {
     pub verbosity: i8,
+    mode: Mode,
+    out: Out,
 }
 
 impl Ui {
     pub fn new(verbosity: i8) -> Self {
-        Ui { verbosity }
+        let mode = if verbosity < 0 {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal()
+            && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
+        {
+            Mode::Tty
+        } else {
+            Mode::Plain
+        };
+        Ui {
+            verbosity,
+            mode,
+            out: Out::default(),
+        }
+    }
+
+    /// One cluster of a fleet run: every stderr line prefixed with `[context] `, and never a
+    /// spinner (several clusters share the terminal).
+    pub fn for_context(verbosity: i8, context: &str) -> Self {
+        Ui {
+            verbosity,
+            mode: if verbosity < 0 {
+                Mode::Quiet
+            } else {
+                Mode::Plain
+            },
+            out: Out {
+                prefix: Some(format!("[{context}] ").into()),
+            },
+        }
+    }
+
+    /// The same terminal, saying no more than `max` allows (`version` reports a cluster that
+    /// is not there once, not as retries).
+    pub fn capped(&self, max: i8) -> Ui {
+        Ui {
+            verbosity: self.verbosity.min(max),
+            ..self.clone()
+        }
     }
 
     pub fn quiet(&self) -> bool {
         self.verbosity < 0
     }
 
-    pub fn warn(&self, msg: &str) {
-        if !self.quiet() {
-            fleet::stderr(&format!("warning: {msg}"));
-        }
-    }
-
-    pub fn info(&self, msg: &str) {
-        if !self.quiet() {
-            fleet::stderr(msg);
-        }
-    }
-
-    /// `-v` detail.
-    pub fn debug(&self, msg: &str) {
-        if self.verbosity > 0 {
-            fleet::stderr(msg);
-        }
-    }
-
     /// Errors always print, even with -q: `error: <message>` and its causes, no debug dump.
-    /// In a fleet run the message is also what the summary says needs a hand.
-    pub fn error(&self, err: &anyhow::Error) {
-        let text = error_chain(err);
-        fleet::stderr(&text);
-        fleet::needs_a_hand(err.to_string().lines().next().unwrap_or_default());
+    pub fn error(&self, err: &(dyn std::error::Error + 'static)) {
+        self.out.say(&error_chain(err));
+    }
+
+    /// A failure that is a finding, not an error value (a canary wave that did not verify).
+    pub fn error_text(&self, text: &str) {
+        self.out.say(&format!("error: {text}"));
     }
 }
 
-/// The one error-chain formatter: `error: <message>`, then each cause not already said.
-///
-/// A cause is skipped when its text is part of what was printed (thiserror variants often embed
-/// their source). kube's own errors are never printed: their `Display` embeds Rust structures
-/// (`ErrorResponse { .. }`), and every cluster error already says the API's words.
-pub fn error_chain(err: &anyhow::Error) -> String {
+/// The one error-chain formatter: `error: <message>`, then each cause the message does not
+/// say itself. Errors in kyma-mesh either say their cause in their message or expose it as
+/// `source()`, never both (ARCHITECTURE.md, checked by a test), so no text is compared here.
+/// kube's own errors are never printed: their `Display` embeds Rust structures, and every
+/// cluster error already says the API's words.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = format!("error: {err}");
-    let mut said = err.to_string();
-    // Cluster errors say their innermost cause themselves; what lies below them is kube's.
-    if err.downcast_ref::<crate::cluster::ClusterError>().is_some() {
+    if err.is::<crate::cluster::ClusterError>() {
         return out;
     }
-    for cause in err.chain().skip(1) {
-        if cause.downcast_ref::<kube::Error>().is_some() {
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        if c.is::<kube::Error>() {
             break;
         }
-        let text = cause.to_string();
-        if said.contains(&text) {
-            continue;
-        }
-        out.push_str(&format!("\n  caused by: {text}"));
-        said.push_str(&text);
-        if cause.is::<crate::cluster::ClusterError>() {
+        out.push_str(&format!("\n  caused by: {c}"));
+        // A cluster error says the API's words itself; below it lies kube's.
+        if c.is::<crate::cluster::ClusterError>() {
             break;
         }
+        cause = c.source();
     }
     out
 }
 
 /// Writes data to stdout. A closed pipe (`kyma-mesh version | head -0`) ends the output
 /// quietly, as ripgrep does: the reader has all it wanted.
-pub fn print(text: &str) -> anyhow::Result<()> {
-    if fleet::capture(text) {
-        return Ok(());
-    }
+pub fn print(text: &str) -> Result<(), OutputError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        other => other.map_err(OutputError::Write),
     }
 }
 
-pub fn to_yaml<T: Serialize>(v: &T) -> anyhow::Result<String> {
-    let mut opts = serde_saphyr::SerializerOptions::default();
-    // Long single-line strings (overlay paths) stay on one line instead of folding at 80.
-    opts.folded_wrap_chars = 100_000;
-    Ok(serde_saphyr::to_string_with_options(v, opts)?)
+pub fn to_yaml<T: Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
+    serialize::to_yaml(v).map_err(|cause| OutputError::Yaml { what, cause })
 }
 
-pub fn to_json<T: Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(v)?;
-    s.push('\n');
-    Ok(s)
+pub fn to_json<T: Serialize + ?Sized>(what: &'static str, v: &T) -> Result<String, OutputError> {
+    serialize::to_json(v).map_err(|cause| OutputError::Json { what, cause })
 }
 
-pub fn format_value<T: Serialize>(v: &T, format: Format) -> anyhow::Result<String> {
+pub fn format_value<T: Serialize>(
+    what: &'static str,
+    v: &T,
+    format: Format,
+) -> Result<String, OutputError> {
     match format {
-        Format::Yaml => to_yaml(v),
-        Format::Json => to_json(v),
+        Format::Yaml => to_yaml(what, v),
+        Format::Json => to_json(what, v),
     }
 }

@@ -1,77 +1,52 @@
-//! Progress of long work on stderr: a spinner per step on a terminal, plain timestamped lines
-//! when stderr is not a terminal (CI logs), nothing with `-q`.
+//! The terminal's side of ops' events: a spinner per step on a terminal, plain timestamped
+//! lines when stderr is not a terminal (CI logs) or several clusters share it (a fleet), and
+//! nothing with `-q`.
 
-use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Ui;
-
-/// stderr, through the fleet sink (a context prefix in a fleet run).
-macro_rules! say {
-    ($($t:tt)*) => { super::fleet::stderr(&format!($($t)*)) };
-}
+use crate::ops::events::{CounterSink, Events, Level, Mark, StepSink};
 use crate::util::fmt_duration;
 
-/// The marks linkerd's `check` uses: done, warning, failed.
+use super::{Out, Ui};
+
+/// The marks linkerd's `check` uses: done, warning, failed; and one of ours for skipped.
 pub const OK: &str = "√";
 pub const WARN: &str = "‼";
 pub const FAIL: &str = "×";
+pub const SKIP: &str = "-";
+
+pub fn mark(m: Mark) -> &'static str {
+    match m {
+        Mark::Ok => OK,
+        Mark::Warn => WARN,
+        Mark::Fail => FAIL,
+        Mark::Skip => SKIP,
+        Mark::Plain => " ",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Quiet,
     Plain,
     Tty,
 }
 
-#[derive(Debug, Clone)]
-pub struct Progress {
-    mode: Mode,
-    verbose: bool,
-    /// `-vv`: every line of a child process too.
-    trace: bool,
-}
-
-impl Progress {
-    pub fn new(ui: &Ui) -> Progress {
-        let mode = if ui.quiet() {
-            Mode::Quiet
-        } else if !super::fleet::active()
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
-        {
-            Mode::Tty
-        } else {
-            Mode::Plain
-        };
-        Progress {
-            mode,
-            verbose: ui.verbosity > 0,
-            trace: ui.verbosity > 1,
+impl Events for Ui {
+    fn message(&self, level: Level, text: &str) {
+        match level {
+            Level::Info if !self.quiet() => self.out.say(text),
+            Level::Warn if !self.quiet() => self.out.say(&format!("warning: {text}")),
+            Level::Debug if self.verbosity > 0 => self.out.say(text),
+            _ => {}
         }
     }
 
-    /// Whether steps reach the screen (everything but `-q`): a closing error need not repeat
-    /// what they said.
-    pub fn shown(&self) -> bool {
-        self.mode != Mode::Quiet
-    }
-
-    /// Starts a quick step; finish it with `ok`, `warn` or `fail`. In plain mode only the
-    /// result is printed (the start too with -v).
-    pub fn step(&self, title: impl Into<String>) -> Step {
-        self.start(title.into(), self.verbose)
-    }
-
-    /// Starts a step that may take a while: plain mode announces it, so a CI log shows what
-    /// is being waited for.
-    pub fn long_step(&self, title: impl Into<String>) -> Step {
-        self.start(title.into(), true)
-    }
-
-    fn start(&self, title: String, announce: bool) -> Step {
+    fn start(&self, title: &str, long: bool) -> Box<dyn StepSink> {
+        let announce = long || self.verbosity > 0;
         let bar = match self.mode {
             Mode::Tty => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -79,31 +54,30 @@ impl Progress {
                     ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
-                bar.set_message(title.clone());
+                bar.set_message(title.to_string());
                 bar.enable_steady_tick(Duration::from_millis(100));
                 Some(bar)
             }
             Mode::Plain => {
                 if announce {
-                    say!("{} {title}...", timestamp());
+                    self.out.say(&format!("{} {title}...", timestamp()));
                 }
                 None
             }
             Mode::Quiet => None,
         };
-        Step {
-            title,
+        Box::new(Step {
+            title: title.to_string(),
             bar,
             mode: self.mode,
-            verbose: self.verbose,
-            trace: self.trace,
+            verbose: self.verbosity > 0,
+            trace: self.verbosity > 1,
             started: Instant::now(),
-        }
+            out: self.out.clone(),
+        })
     }
 
-    /// A bar counting `total` items (workloads) on a terminal; a plain line per item otherwise.
-    pub fn counter(&self, title: impl Into<String>, total: u64) -> Counter {
-        let title = title.into();
+    fn start_counter(&self, title: &str, total: u64) -> Box<dyn CounterSink> {
         let bar = match self.mode {
             Mode::Tty => {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -112,87 +86,93 @@ impl Progress {
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
                         .progress_chars("=> "),
                 );
-                bar.set_message(title.clone());
+                bar.set_message(title.to_string());
                 bar.enable_steady_tick(Duration::from_millis(200));
                 Some(bar)
             }
             Mode::Plain => {
-                say!("{} {title} ({total})...", timestamp());
+                self.out
+                    .say(&format!("{} {title} ({total})...", timestamp()));
                 None
             }
             Mode::Quiet => None,
         };
-        Counter {
+        Box::new(Counter {
             bar,
             mode: self.mode,
+            out: self.out.clone(),
+        })
+    }
+
+    fn line(&self, m: Option<Mark>, text: &str) {
+        let text = match m {
+            Some(m) => format!("{} {text}", mark(m)),
+            None => text.to_string(),
+        };
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Plain => self.out.say(&format!("{} {text}", timestamp())),
+            Mode::Tty => self.out.say(&text),
         }
     }
 
-    /// A line of its own (a sub-result, a note).
-    pub fn line(&self, text: &str) {
-        match self.mode {
-            Mode::Quiet => {}
-            Mode::Plain => say!("{} {text}", timestamp()),
-            Mode::Tty => say!("{text}"),
-        }
+    fn shown(&self) -> bool {
+        self.mode != Mode::Quiet
+    }
+
+    fn verbosity(&self) -> i8 {
+        self.verbosity
+    }
+
+    fn shared(&self) -> Arc<dyn Events> {
+        Arc::new(self.clone())
     }
 }
 
-pub struct Step {
+struct Step {
     title: String,
     bar: Option<ProgressBar>,
     mode: Mode,
     verbose: bool,
     trace: bool,
     started: Instant,
+    out: Out,
 }
 
-impl Step {
-    /// Shows what the step is doing now (e.g. istioctl's latest line).
-    pub fn update(&self, detail: &str) {
+impl StepSink for Step {
+    fn update(&self, detail: &str) {
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.set_message(format!("{}: {detail}", self.title)),
-            (None, Mode::Plain) if self.verbose => say!("{}   {detail}", timestamp()),
+            (None, Mode::Plain) if self.verbose => {
+                self.out.say(&format!("{}   {detail}", timestamp()))
+            }
             _ => {}
         }
     }
 
-    /// A line kept only at `-vv` (istioctl's every output line).
-    pub fn trace(&self, text: &str) {
+    fn trace(&self, text: &str) {
         if !self.trace {
             return;
         }
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.println(format!("    {text}")),
-            (None, Mode::Plain) => say!("{}     {text}", timestamp()),
+            (None, Mode::Plain) => self.out.say(&format!("{}     {text}", timestamp())),
             _ => {}
         }
     }
 
-    /// A finished part of the step, kept on screen (`  √ Istiod installed`).
-    pub fn sub(&self, mark: &str, text: &str) {
-        let line = format!("  {mark} {text}");
+    fn sub(&self, m: Mark, text: &str) {
+        let line = format!("  {} {text}", mark(m));
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.println(line),
-            (None, Mode::Plain) => say!("{} {line}", timestamp()),
+            (None, Mode::Plain) => self.out.say(&format!("{} {line}", timestamp())),
             _ => {}
         }
     }
 
-    pub fn ok(self, result: &str) {
-        self.finish(OK, result);
-    }
-
-    pub fn warn(self, result: &str) {
-        self.finish(WARN, result);
-    }
-
-    pub fn fail(self, result: &str) {
-        self.finish(FAIL, result);
-    }
-
-    fn finish(mut self, mark: &str, result: &str) {
+    fn finish(&mut self, m: Mark, result: &str) {
         let took = fmt_duration(self.started.elapsed());
+        let mark = mark(m);
         let text = if result.is_empty() {
             format!("{mark} {} ({took})", self.title)
         } else {
@@ -201,9 +181,9 @@ impl Step {
         match (self.bar.take(), self.mode) {
             (Some(bar), _) => {
                 bar.finish_and_clear();
-                say!("{text}");
+                self.out.say(&text);
             }
-            (None, Mode::Plain) => say!("{} {text}", timestamp()),
+            (None, Mode::Plain) => self.out.say(&format!("{} {text}", timestamp())),
             _ => {}
         }
     }
@@ -217,27 +197,26 @@ impl Drop for Step {
     }
 }
 
-/// See [`Progress::counter`].
-pub struct Counter {
+struct Counter {
     bar: Option<ProgressBar>,
     mode: Mode,
+    out: Out,
 }
 
-impl Counter {
-    /// One item done; `line` is kept on screen (`  √ Deployment shop/orders`).
-    pub fn done(&self, mark: &str, line: &str) {
-        let line = format!("  {mark} {line}");
+impl CounterSink for Counter {
+    fn done(&self, m: Mark, line: &str) {
+        let line = format!("  {} {line}", mark(m));
         match (&self.bar, self.mode) {
             (Some(bar), _) => {
                 bar.println(line);
                 bar.inc(1);
             }
-            (None, Mode::Plain) => say!("{} {line}", timestamp()),
+            (None, Mode::Plain) => self.out.say(&format!("{} {line}", timestamp())),
             _ => {}
         }
     }
 
-    pub fn finish(mut self) {
+    fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

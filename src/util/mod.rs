@@ -2,6 +2,7 @@
 //! people read and type them.
 
 pub mod duration;
+pub mod serialize;
 pub mod text;
 
 pub use duration::{fmt_duration, parse_duration};

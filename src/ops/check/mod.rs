@@ -21,10 +21,11 @@ use crate::cluster::inventory::{self, Namespace, Pod};
 use crate::cluster::record::{self, Record};
 use crate::cluster::revisions::Revisions;
 use crate::cluster::{self, Cluster, ClusterError};
+use crate::ops::Target;
 use crate::ops::checks::{self, Category, Observer, Report};
-use crate::ops::install::Target;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::Events;
 use crate::ops::preflight::{self, Preflight};
-use crate::ui::Ui;
 
 pub use kubernetes_api::API_REACHABLE;
 /// Most checks mean nothing without Istio: they wait for this one.
@@ -47,9 +48,9 @@ pub enum CheckError {
 }
 
 impl CheckError {
-    pub fn is_invalid_input(&self) -> bool {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            CheckError::Connect(e) => e.is_invalid_input(),
+            CheckError::Connect(e) => cluster_kind(e),
         }
     }
 }
@@ -61,15 +62,15 @@ const RETRY_EVERY: Duration = Duration::from_secs(2);
 /// `on_retry` hears about each failed run that will be retried.
 pub async fn check(
     req: &CheckRequest,
-    ui: &Ui,
+    events: &dyn Events,
     on_retry: &mut dyn FnMut(&Report, Duration),
 ) -> Result<Report, CheckError> {
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(CheckError::Connect)?;
     let deadline = req.wait.map(|w| Instant::now() + w);
     loop {
-        let report = run_once(req, ui, &cluster).await;
+        let report = run_once(req, events, &cluster).await;
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match left {
             Some(left) if !report.success && !left.is_zero() => {
@@ -86,10 +87,13 @@ impl Observer for Quiet {
     fn finished(&mut self, _: &checks::CheckResult) {}
 }
 
-async fn run_once(req: &CheckRequest, ui: &Ui, cluster: &Cluster) -> Report {
+async fn run_once(req: &CheckRequest, events: &dyn Events, cluster: &Cluster) -> Report {
     if req.pre {
-        let mut pre = Preflight::new(ui, cluster.clone());
-        pre.istioctl_flag = req.istioctl.clone();
+        let input = preflight::Input {
+            istioctl_flag: req.istioctl.clone(),
+            ..preflight::Input::default()
+        };
+        let mut pre = Preflight::new(events, cluster.clone(), input);
         return checks::run(&preflight::checks(false), &mut pre, &mut Quiet).await;
     }
     let mut ctx = Ctx::new(cluster.clone());

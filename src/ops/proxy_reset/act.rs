@@ -68,7 +68,7 @@ pub async fn execute(
     cluster: &Cluster,
     plan: &Plan,
     opts: &ActOptions,
-    progress: &(dyn Fn(&WorkloadOutcome) + Sync),
+    on_done: &(dyn Fn(&WorkloadOutcome) + Sync),
 ) -> ResetReport {
     let started = std::time::Instant::now();
     let (kyma, rest): (Vec<&WorkloadPlan>, Vec<&WorkloadPlan>) = plan
@@ -91,7 +91,7 @@ pub async fn execute(
                         pods: w.pods.len(),
                         outcome,
                     };
-                    progress(&o);
+                    on_done(&o);
                     (i, o)
                 })
                 .buffer_unordered(opts.concurrency.max(1))

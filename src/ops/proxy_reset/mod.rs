@@ -39,11 +39,11 @@ pub enum ProxyResetError {
     )]
     IstiodImage { image: String },
     #[error("reading istiod's image: {0}")]
-    Istiod(#[source] ClusterError),
+    Istiod(ClusterError),
     #[error("scanning pods: {0}")]
-    List(#[source] ClusterError),
+    List(ClusterError),
     #[error("reading the injector's configuration for --missing-sidecars: {0}")]
-    Injection(#[source] ClusterError),
+    Injection(ClusterError),
 }
 
 /// A workload kyma-mesh acts on.

@@ -1,4 +1,4 @@
-//! The `proxy-reset` command's sequence: scan, plan, act, verify, with progress on stderr.
+//! The `proxy-reset` command's sequence: scan, plan, act, verify, with events on stderr.
 
 use std::time::Duration;
 
@@ -10,10 +10,10 @@ use super::{
 };
 use crate::cluster::ClusterError;
 use crate::cluster::record::restart_stamp;
-use crate::ops::install::Target;
+use crate::ops::Target;
+use crate::ops::error::{ErrorKind, cluster_kind};
+use crate::ops::events::{Events, Mark};
 use crate::ops::signal::{self, Signal};
-use crate::ui::Ui;
-use crate::ui::progress::{FAIL, OK, Progress};
 use crate::util::fmt_duration;
 
 #[derive(Debug, Clone)]
@@ -63,14 +63,11 @@ pub enum RunError {
 }
 
 impl RunError {
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(self, RunError::Connect(c) if c.is_invalid_input())
-    }
-
-    pub fn interrupted(&self) -> Option<u8> {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            RunError::Interrupted { signal, .. } => Some(signal.exit_code()),
-            _ => None,
+            RunError::Connect(c) => cluster_kind(c),
+            RunError::Reset(_) => ErrorKind::Failed,
+            RunError::Interrupted { signal, .. } => ErrorKind::Interrupted(*signal),
         }
     }
 }
@@ -126,14 +123,13 @@ impl RunResult {
     }
 }
 
-pub async fn run(req: &Request, ui: &Ui) -> Result<RunResult, RunError> {
+pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunError> {
     let deadline = Instant::now() + req.timeout;
-    let progress = Progress::new(ui);
-    let cluster = crate::ops::connect(&req.target, ui)
+    let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(RunError::Connect)?;
 
-    let step = progress.long_step("Scanning pods");
+    let step = events.long_step("Scanning pods");
     let scanned = tokio::select! {
         r = scan(&cluster, &req.scan) => r,
         s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while scanning; nothing was changed" }),
@@ -175,28 +171,30 @@ pub async fn run(req: &Request, ui: &Ui) -> Result<RunResult, RunError> {
         });
     }
 
-    let counter = progress.counter("Restarting workloads", plan.workloads.len() as u64);
+    let counter = events.counter("Restarting workloads", plan.workloads.len() as u64);
     let opts = ActOptions {
         concurrency: req.concurrency,
         deadline,
     };
     let on_done = |o: &super::WorkloadOutcome| match &o.outcome {
-        Outcome::Restarted => counter.done(OK, &format!("{} ({})", o.workload, o.action.name())),
-        Outcome::Failed { error } => counter.done(FAIL, &format!("{}: {error}", o.workload)),
+        Outcome::Restarted => {
+            counter.done(Mark::Ok, &format!("{} ({})", o.workload, o.action.name()))
+        }
+        Outcome::Failed { error } => counter.done(Mark::Fail, &format!("{}: {error}", o.workload)),
     };
     let report = tokio::select! {
         r = execute(&cluster, &plan, &opts, &on_done) => r,
         s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while restarting workloads; run proxy-reset again to finish (restarted workloads are not outdated any more)" }),
     };
     counter.finish();
-    progress.line(&format!(
+    events.plain(&format!(
         "Restarted {} of {} workloads in {}",
         report.restarted(),
         plan.workloads.len(),
         fmt_duration(report.elapsed)
     ));
     let verification = if req.wait {
-        let step = progress.long_step("Waiting for the rollouts, then scanning again");
+        let step = events.long_step("Waiting for the rollouts, then scanning again");
         let v = tokio::select! {
             r = verify(&cluster, &plan, &report, &req.scan, req.concurrency, deadline) => r?,
             s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while waiting for the rollouts" }),
