@@ -24,7 +24,6 @@ use kube::{Client, Config};
 
 /// The field manager of every write kyma-mesh makes (server-side apply).
 pub const FIELD_MANAGER: &str = "kyma-mesh";
-pub const ISTIO_NAMESPACE: &str = "istio-system";
 
 /// What can fail at the cluster boundary: one variant per failed operation.
 #[derive(Debug, thiserror::Error)]

@@ -23,9 +23,10 @@ use crate::cluster::kinds::{
 };
 use crate::cluster::record::{self, Canary, CanaryPhase, Record};
 use crate::cluster::revisions::{self, Revisions};
-use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
+use crate::cluster::{Cluster, ClusterError, inventory, workloads};
 use crate::istioctl::{self, Args, ClusterOptions, IstioctlError};
 use crate::kyma;
+use crate::names::{self, ISTIO_NAMESPACE};
 use crate::ops::install::{self, Summary, Target};
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
 use crate::ops::proxy_reset::{ProxyResetError, ScanOptions};
@@ -166,11 +167,7 @@ pub async fn prepare(
         cluster,
         &DEPLOYMENT,
         None,
-        &format!(
-            "{GATEWAY_SELECTOR},{}={}",
-            revisions::REV_LABEL,
-            from.revision
-        ),
+        &format!("{GATEWAY_SELECTOR},{}={}", names::REV_LABEL, from.revision),
     )
     .await?
     .iter()
@@ -595,10 +592,10 @@ async fn restore_gateways(
 ) -> Result<usize, CanaryError> {
     let selector = format!(
         "{GATEWAY_SELECTOR},{}={}",
-        revisions::REV_LABEL,
+        names::REV_LABEL,
         state.to_revision
     );
-    let relabel = json!({"metadata": {"labels": {revisions::REV_LABEL: state.from_revision}}});
+    let relabel = json!({"metadata": {"labels": {names::REV_LABEL: state.from_revision}}});
     for gvk in [SERVICE, SERVICE_ACCOUNT, HPA, PDB] {
         for o in inventory::list_selected(cluster, &gvk, None, &selector).await? {
             let ns = o["metadata"]["namespace"].as_str();

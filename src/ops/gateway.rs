@@ -13,8 +13,9 @@ use tokio::time::Instant;
 use crate::cluster::kinds::{DEPLOYMENT, SERVICE};
 use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
-use crate::cluster::{self, Cluster, ClusterError, ISTIO_NAMESPACE, record};
-use crate::kyma::{DEBUG_IMAGE_ANNOTATION, GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
+use crate::cluster::{self, Cluster, ClusterError, record};
+use crate::kyma::{GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
+use crate::names::{DEBUG_IMAGE_ANNOTATION, ISTIO_NAMESPACE};
 use crate::ops::install::Target;
 use crate::ops::signal::{self, Signal};
 use crate::ui::progress::{OK, Progress};
@@ -469,7 +470,9 @@ pub fn investigation(
             "{kubectl} logs -n {ns} {pod} -c {GATEWAY_CONTAINER} | grep -iE 'sds|secret|cert'\n#\n"
         ));
     }
-    s.push_str("# 3. The certificate Secrets must exist in istio-system and hold a proper certificate and key:\n");
+    s.push_str(&format!(
+        "# 3. The certificate Secrets must exist in {ns} and hold a proper certificate and key:\n"
+    ));
     for secret in GATEWAY_SECRETS {
         s.push_str(&format!("{kubectl} get secrets -n {ns} {secret} -oyaml\n"));
     }

@@ -11,16 +11,15 @@ use serde_json::json;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use crate::cluster::revisions::Revisions;
-use crate::cluster::workloads::{self, INJECT};
+use crate::cluster::workloads;
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
+// `LABEL`: the namespace switch this command flips.
+use crate::names::{INJECT, INJECTION_LABEL as LABEL, REV_LABEL};
 use crate::ops::install::Target;
 use crate::ops::workloads::{self as restarts, RestartFailed, RestartPlan};
 use crate::ui::Ui;
 use crate::ui::progress::Progress;
-
-pub const LABEL: &str = "istio-injection";
-pub const REV_LABEL: &str = "istio.io/rev";
 
 /// What to switch.
 #[derive(Debug, Clone)]

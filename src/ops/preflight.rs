@@ -13,6 +13,7 @@ use crate::config::tree::SourceKind;
 use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, IstioVersion, Located};
+use crate::names;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::render;
 use crate::ui::Ui;
@@ -243,7 +244,7 @@ fn last_install<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             }
             Ok(None) => Finding::ok(format!(
                 "none recorded in {}/{}",
-                cluster::ISTIO_NAMESPACE,
+                names::ISTIO_NAMESPACE,
                 record::NAME
             )),
             Err(e) => Finding::error(e.to_string()),
@@ -285,7 +286,7 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                     req.overrides.push(OverrideInput::Text {
                         source: SourceKind::ConfigMap(format!(
                             "{}/{} [overrides.yaml]",
-                            cluster::ISTIO_NAMESPACE,
+                            names::ISTIO_NAMESPACE,
                             record::NAME
                         )),
                         text: rec.overrides_yaml.clone(),

@@ -14,14 +14,12 @@ use crate::cluster::kinds::{
     PEER_AUTHENTICATION, VIRTUAL_SERVICE,
 };
 use crate::cluster::patches::PatchKind;
-use crate::cluster::{
-    Cluster, ClusterError, FIELD_MANAGER, Gvk, ISTIO_NAMESPACE, namespaces, record,
-};
+use crate::cluster::{Cluster, ClusterError, FIELD_MANAGER, Gvk, namespaces, record};
 use crate::cluster::{revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
-use crate::ops::injection::LABEL;
+use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, OWNING_RESOURCE_LABEL};
 use crate::ops::install::Target;
 use crate::ops::signal::{self, Signal};
 use crate::ops::workloads::{self as restarts, RestartPlan};
@@ -40,7 +38,6 @@ pub const USER_KINDS: [Gvk; 6] = [
 ];
 
 /// istioctl labels what it installs so.
-const ISTIOCTL_LABEL: &str = "install.operator.istio.io/owning-resource";
 
 #[derive(Debug, Clone)]
 pub struct UninstallRequest {
@@ -153,7 +150,7 @@ impl Plan {
             s.push_str("#    (none)\n");
         }
         for (ns, v) in &self.labels {
-            s.push_str(&format!("#    Namespace {ns}: {LABEL}={v}\n"));
+            s.push_str(&format!("#    Namespace {ns}: {INJECTION_LABEL}={v}\n"));
         }
         s.push_str(&format!(
             "#\n# 4. Workloads still running sidecars, {}:\n",
@@ -231,7 +228,7 @@ async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), Clust
             let v = serde_json::to_value(&item).unwrap_or_default();
             let ns = item.metadata.namespace.clone();
             let name = item.metadata.name.clone().unwrap_or_default();
-            if v["metadata"]["labels"][ISTIOCTL_LABEL].is_string() {
+            if v["metadata"]["labels"][OWNING_RESOURCE_LABEL].is_string() {
                 continue;
             }
             let by = managers(&v);
@@ -281,7 +278,7 @@ async fn own_labels(cluster: &Cluster) -> Result<Vec<(String, String)>, ClusterE
     let mut out = Vec::new();
     for (ns, value) in wanted {
         if let Some(n) = namespaces::get(cluster, ns).await?
-            && namespaces::label(&n, LABEL) == Some(value)
+            && namespaces::label(&n, INJECTION_LABEL) == Some(value)
         {
             out.push((ns.to_string(), value.to_string()));
         }
@@ -454,9 +451,15 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
         ));
         let step = progress.step("kyma-mesh's namespace labels");
         for (ns, _) in &plan.labels {
-            namespaces::set_label(&cluster, ns, LABEL, None)
+            namespaces::set_label(&cluster, ns, INJECTION_LABEL, None)
                 .await
-                .map_err(|e| (2, format!("removing label {LABEL} of Namespace {ns}"), e))?;
+                .map_err(|e| {
+                    (
+                        2,
+                        format!("removing label {INJECTION_LABEL} of Namespace {ns}"),
+                        e,
+                    )
+                })?;
             summary.labels_removed += 1;
         }
         step.ok(&format!("{} removed", summary.labels_removed));

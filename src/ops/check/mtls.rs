@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 
+use crate::cluster::FIELD_MANAGER;
 use crate::cluster::inventory::Pod;
 use crate::cluster::kinds::{DESTINATION_RULE, PEER_AUTHENTICATION};
-use crate::cluster::{FIELD_MANAGER, ISTIO_NAMESPACE};
 use crate::kyma::EXCLUDED_NAMESPACES;
+use crate::names::{APP_LABEL, APP_NAME_LABEL, ISTIO_NAMESPACE};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
 use super::{Ctx, ISTIO_NS, capped, namespace_injected, plural};
@@ -161,8 +162,8 @@ fn remedies(pod: &Pod) -> String {
     let ns = &pod.namespace;
     let app = pod
         .labels
-        .get("app")
-        .or(pod.labels.get("app.kubernetes.io/name"))
+        .get(APP_LABEL)
+        .or(pod.labels.get(APP_NAME_LABEL))
         .cloned()
         .unwrap_or_else(|| "SERVICE".into());
     format!(

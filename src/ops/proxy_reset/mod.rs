@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::cluster::ClusterError;
 use crate::cluster::pods::WorkloadKind;
+use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyResetError {
@@ -202,7 +203,7 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
             _ => continue,
         };
         let key = (
-            w.namespace != "kyma-system",
+            w.namespace != KYMA_SYSTEM,
             w.namespace.clone(),
             w.name.clone(),
             w.kind,
