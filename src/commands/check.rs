@@ -7,7 +7,7 @@ use crate::cli::{CheckArgs, CheckOutput, GlobalArgs};
 use crate::ops::check::{self, CheckRequest};
 use crate::ops::checks::Status;
 use crate::ui::{self, Ui};
-use crate::util::fmt_duration;
+use crate::util::{fmt_duration, plural};
 
 pub fn run(args: &CheckArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let req = CheckRequest {
@@ -39,7 +39,7 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<Exi
     }
     let warnings = report.count(Status::Warning);
     if warnings > 0 {
-        ui::fleet::needs_a_hand(format!("{warnings} warning(s)"));
+        ui::fleet::needs_a_hand(plural(warnings, "warning", "warnings"));
     }
     Ok(if report.count(Status::Error) > 0 {
         ExitCode::from(crate::exit::FAILURE)

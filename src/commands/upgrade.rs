@@ -9,7 +9,7 @@ use crate::ops::install::InstallRequest;
 use crate::ops::proxy_reset::run::RunResult;
 use crate::ops::upgrade::{self, UpgradeRequest};
 use crate::ui::{self, Ui};
-use crate::util::fmt_duration;
+use crate::util::{fmt_duration, plural};
 
 pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     if args.finish || args.rollback {
@@ -120,9 +120,9 @@ fn canary_start(
         "canary: `kyma-mesh upgrade --finish` removes Istio {from_version}"
     ));
     ui.info(&format!(
-        "data plane: moved to {} in {} wave(s). When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
+        "data plane: moved to {} in {}. When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
         i.revision,
-        s.waves.len()
+        plural(s.waves.len(), "wave", "waves")
     ));
     Ok(ExitCode::SUCCESS)
 }
@@ -162,8 +162,8 @@ fn finish_or_rollback(
     }
     if !s.removed {
         ui.error(&anyhow::anyhow!(
-            "the default tag and {} gateway(s) are back on Istio {} (revision {}), but some workloads did not move back (see above), so revision {} stays installed. Fix what is named, then run `kyma-mesh upgrade --rollback` again",
-            s.gateways,
+            "the default tag and {} are back on Istio {} (revision {}), but some workloads did not move back (see above), so revision {} stays installed. Fix what is named, then run `kyma-mesh upgrade --rollback` again",
+            plural(s.gateways, "gateway", "gateways"),
             s.state.from_version,
             s.state.from_revision,
             s.state.to_revision
@@ -171,11 +171,11 @@ fn finish_or_rollback(
         return Ok(ExitCode::from(crate::exit::FAILURE));
     }
     ui.info(&format!(
-        "rolled back in {}: Istio {} (revision {}) injects again, {} gateway(s) restored, Istio {} (revision {}) removed",
+        "rolled back in {}: Istio {} (revision {}) injects again, {} restored, Istio {} (revision {}) removed",
         fmt_duration(s.elapsed),
         s.state.from_version,
         s.state.from_revision,
-        s.gateways,
+        plural(s.gateways, "gateway", "gateways"),
         s.state.to_version,
         s.state.to_revision
     ));

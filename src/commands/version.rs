@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cli::{GlobalArgs, VersionArgs};
 use crate::istioctl;
 use crate::ui::{self, Ui};
+use crate::util::plural;
 
 pub fn run(args: &VersionArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let own = env!("CARGO_PKG_VERSION");
@@ -101,8 +102,8 @@ pub fn run(args: &VersionArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
                         .map(|(v, n)| format!("{v} ({n})"))
                         .collect();
                     out.push_str(&format!(
-                        "data plane: {total} pod{} with a sidecar{}{}\n",
-                        if total == 1 { "" } else { "s" },
+                        "data plane: {} with a sidecar{}{}\n",
+                        plural(total, "pod", "pods"),
                         if by.is_empty() { "" } else { ": " },
                         by.join(", ")
                     ));

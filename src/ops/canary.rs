@@ -193,11 +193,11 @@ pub async fn prepare(
     };
     record::write_canary(cluster, &state).await?;
     step.ok(&format!(
-        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {} gateway(s)",
+        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {}",
         record::CANARY_NAME,
         state.from_revision,
         state.from_version,
-        state.gateways.len()
+        plural(state.gateways.len(), "gateway", "gateways")
     ));
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::names;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::render;
 use crate::ui::Ui;
+use crate::util::plural;
 use crate::version::{self, Gate};
 
 /// What the preflight reads and what it learns, for the phases after it.
@@ -294,9 +295,8 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 }
                 req.sets = rec.sets.clone();
                 notes.push(format!(
-                    "reusing the recorded overrides and {} --set value{}",
-                    rec.sets.len(),
-                    if rec.sets.len() == 1 { "" } else { "s" }
+                    "reusing the recorded overrides and {}",
+                    plural(rec.sets.len(), "--set value", "--set values")
                 ));
             }
         }

@@ -58,8 +58,8 @@ pub enum UninstallError {
     #[error("reading the cluster: {0}; nothing was changed")]
     Inventory(#[source] ClusterError),
     #[error(
-        "{} Istio resource(s) exist that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
-        .0.len(), crate::util::indented(.0)
+        "{} that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
+        crate::util::plural(.0.len(), "Istio resource exists", "Istio resources exist"), crate::util::indented(.0)
     )]
     UserResources(Vec<String>),
     #[error(

@@ -2,6 +2,7 @@
 //! preflights, linkerd's table for `kyma-mesh check`, and JSON. All three read the same results.
 
 use crate::ops::checks::{CheckResult, Observer, Report, Status};
+use crate::util::plural;
 
 use super::progress::{FAIL, OK, Progress, Step, WARN};
 
@@ -90,18 +91,17 @@ pub fn table(report: &Report) -> String {
     let (errors, warnings) = (report.count(Status::Error), report.count(Status::Warning));
     let verdict = match (errors, warnings) {
         (0, 0) => format!("Status check results are {OK}"),
-        (0, w) => format!("Status check results are {OK} ({w} warning{})", plural(w)),
+        (0, w) => format!(
+            "Status check results are {OK} ({})",
+            plural(w, "warning", "warnings")
+        ),
         (e, w) => format!(
-            "Status check results are {FAIL} ({e} error{}, {w} warning{})",
-            plural(e),
-            plural(w)
+            "Status check results are {FAIL} ({}, {})",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings")
         ),
     };
     s.push_str(&verdict);
     s.push('\n');
     s
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
