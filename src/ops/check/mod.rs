@@ -238,3 +238,25 @@ pub fn should_have_sidecar(pod: &Pod, ns_injected: bool) -> bool {
 }
 
 pub use crate::util::{capped, plural};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelt `needs` id would silently never skip: every list a command runs is checked.
+    #[test]
+    fn every_need_names_a_check_that_runs_before_it() {
+        assert_eq!(
+            checks::id_problems(&categories()),
+            Vec::<String>::new(),
+            "check"
+        );
+        for with_config in [true, false] {
+            assert_eq!(
+                checks::id_problems(&preflight::checks(with_config)),
+                Vec::<String>::new(),
+                "preflight (with configuration: {with_config})"
+            );
+        }
+    }
+}
