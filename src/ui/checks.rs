@@ -4,13 +4,23 @@
 use crate::ops::checks::{CheckResult, Observer, Report, Status};
 use crate::util::plural;
 
-use super::progress::{FAIL, OK, Progress, Step, WARN};
+use super::progress::{FAIL, OK, Progress, SKIP, Step, WARN};
 
 pub fn mark(status: Status) -> &'static str {
     match status {
         Status::Ok => OK,
         Status::Warning => WARN,
-        Status::Error | Status::Skipped => FAIL,
+        Status::Error => FAIL,
+        Status::Skipped => SKIP,
+    }
+}
+
+/// A result's message as shown: a skipped check says so even when its message does not.
+fn message(r: &CheckResult) -> String {
+    match r.result {
+        Status::Skipped if r.message.is_empty() => "skipped".into(),
+        Status::Skipped if !r.message.starts_with("skipped") => format!("skipped: {}", r.message),
+        _ => r.message.clone(),
     }
 }
 
@@ -52,7 +62,8 @@ impl Observer for ProgressObserver<'_> {
         match r.result {
             Status::Ok => step.ok(&r.message),
             Status::Warning => step.warn(&r.message),
-            Status::Error | Status::Skipped => step.fail(&r.message),
+            Status::Error => step.fail(&r.message),
+            Status::Skipped => step.skip(&message(r)),
         }
     }
 }
@@ -68,8 +79,9 @@ pub fn table(report: &Report) -> String {
         s.push('\n');
         for r in &cat.checks {
             s.push_str(&format!("{} {}", mark(r.result), r.description));
-            if !r.message.is_empty() {
-                s.push_str(&format!(": {}", r.message));
+            let message = message(r);
+            if !message.is_empty() {
+                s.push_str(&format!(": {message}"));
             }
             s.push('\n');
             // An ok check's detail is information (the VirtualServices it read); a problem's
@@ -104,4 +116,45 @@ pub fn table(report: &Report) -> String {
     s.push_str(&verdict);
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::checks::CategoryResult;
+
+    fn result(id: &'static str, result: Status, message: &str) -> CheckResult {
+        CheckResult {
+            id,
+            description: id,
+            result,
+            message: message.into(),
+            detail: Vec::new(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn a_skipped_check_has_its_own_mark_and_says_skipped() {
+        let report = Report {
+            success: false,
+            categories: vec![CategoryResult {
+                id: "c",
+                title: "c",
+                checks: vec![
+                    result("a", Status::Error, "broken"),
+                    result("b", Status::Skipped, "skipped: needs a"),
+                    result("d", Status::Skipped, "nothing to compare"),
+                ],
+            }],
+        };
+        let t = table(&report);
+        assert!(t.contains(&format!("{FAIL} a: broken\n")), "{t}");
+        assert!(t.contains(&format!("{SKIP} b: skipped: needs a\n")), "{t}");
+        assert!(
+            t.contains(&format!("{SKIP} d: skipped: nothing to compare\n")),
+            "{t}"
+        );
+        assert!(t.contains("(1 error, 0 warnings)"), "{t}");
+    }
 }

@@ -14,10 +14,11 @@ macro_rules! say {
 }
 use crate::util::fmt_duration;
 
-/// The marks linkerd's `check` uses: done, warning, failed.
+/// The marks linkerd's `check` uses: done, warning, failed; and ours for a check not run.
 pub const OK: &str = "√";
 pub const WARN: &str = "‼";
 pub const FAIL: &str = "×";
+pub const SKIP: &str = "○";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -189,6 +190,10 @@ impl Step {
 
     pub fn fail(self, result: &str) {
         self.finish(FAIL, result);
+    }
+
+    pub fn skip(self, result: &str) {
+        self.finish(SKIP, result);
     }
 
     fn finish(mut self, mark: &str, result: &str) {

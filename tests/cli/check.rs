@@ -11,6 +11,7 @@ use crate::util::Cluster;
 const OK: &str = "√";
 const WARN: &str = "‼";
 const FAIL: &str = "×";
+const SKIP: &str = "○";
 
 fn installed() -> Cluster {
     let c = Cluster::new();
@@ -359,7 +360,7 @@ fn an_unreachable_cluster_fails_and_skips_the_rest() {
     );
     expect(
         &r.stdout,
-        FAIL,
+        SKIP,
         "istio-system namespace exists",
         "skipped: needs api-reachable",
         None,
@@ -388,7 +389,7 @@ fn without_istio_one_error_and_dependents_skipped() {
     );
     expect(
         &t,
-        FAIL,
+        SKIP,
         "mesh-wide mTLS is STRICT",
         "skipped: needs istio-namespace",
         None,
@@ -487,7 +488,7 @@ fn istiod_missing_is_an_error_and_skips_the_data_plane() {
     );
     expect(
         &t,
-        FAIL,
+        SKIP,
         "sidecars run the control plane's version",
         "skipped: needs istiod",
         None,
@@ -511,7 +512,7 @@ fn no_record_warns() {
     );
     expect(
         &t,
-        FAIL,
+        SKIP,
         "Kyma's configuration is as kyma-mesh applied it",
         "skipped: no record to compare with",
         None,
@@ -712,7 +713,7 @@ fn a_missing_gateway_is_an_error() {
     );
     expect(
         &t,
-        FAIL,
+        SKIP,
         "ingress gateway runs the distroless image",
         "skipped: needs gateway-pods",
         None,
