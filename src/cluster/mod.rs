@@ -319,7 +319,7 @@ impl Cluster {
     }
 
     /// Server-side apply with kyma-mesh's field manager, forcing ownership of the fields it sets
-    /// (they are kyma-mesh's by design: the seed's post-install configuration).
+    /// (they are kyma-mesh's by design: Kyma's post-install configuration).
     pub async fn apply(
         &self,
         gvk: &Gvk,

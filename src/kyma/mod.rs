@@ -1,5 +1,5 @@
-//! Kyma's decisions, as data: the post-install patches seed 000 lists ("Kyma-specific
-//! configuration") and the namespaces they concern. Nothing here talks to a cluster; the
+//! Kyma's decisions, as data: the post-install patches Kyma's Service Mesh documentation lists
+//! ("Kyma-specific configuration") and the namespaces they concern. Nothing here talks to a cluster; the
 //! generic machinery that applies a patch is `cluster::patches`.
 
 use serde_json::{Value, json};
@@ -11,9 +11,11 @@ use crate::cluster::{Gvk, revisions};
 use crate::config::{InjectionMode, Profile};
 use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, KUBE_SYSTEM, KYMA_SYSTEM};
 
-/// Namespaces kept out of the mesh (seed 000: "excluding the istio-system and kube-system").
+/// Namespaces kept out of the mesh (Kyma's Service Mesh documentation, "Kyma-specific
+/// configuration": "excluding the istio-system and kube-system").
 pub const EXCLUDED_NAMESPACES: [&str; 2] = [ISTIO_NAMESPACE, KUBE_SYSTEM];
-/// The namespace seed 004's opt-in mode still injects.
+/// The namespace the opt-in mode still injects (Kyma's "Istio sidecars in Kyma and why you want
+/// them").
 pub const OPT_IN_NAMESPACE: &str = KYMA_SYSTEM;
 /// Istio's injector webhooks all end so (`rev.namespace.`, `object.`, ...).
 pub const INJECTOR_SUFFIX: &str = "sidecar-injector.istio.io";
@@ -31,13 +33,16 @@ pub fn injector_configs(revision: &str) -> Vec<(String, bool)> {
     out
 }
 
-/// The ingress gateway seed 000's troubleshooting section is about, and its proxy container.
+/// The ingress gateway Kyma's Service Mesh troubleshooting guide is about, and its proxy
+/// container.
 pub const GATEWAY: &str = "istio-ingressgateway";
 pub const GATEWAY_CONTAINER: &str = "istio-proxy";
-/// The Secrets Kyma's gateway serves its certificates from (seed 000, "Can't access Console UI").
+/// The Secrets Kyma's gateway serves its certificates from (Kyma's troubleshooting guide,
+/// "Can't access Console UI or other endpoints").
 pub const GATEWAY_SECRETS: [&str; 2] = ["kyma-gateway-certs", "app-connector-certs"];
 
-/// Seed 000: "patched to exclude Gardener resources in the kube-system namespace".
+/// Kyma's Service Mesh documentation, "Kyma-specific configuration": "patched to exclude
+/// Gardener resources in the kube-system namespace".
 pub fn gardener_expression() -> Value {
     json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": [KUBE_SYSTEM]})
 }

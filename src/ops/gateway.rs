@@ -1,8 +1,9 @@
-//! `gateway restart` and `gateway debug enable|disable`: seed 000's "Can't access Console UI or
-//! other endpoints" (503), done safely. The seed deletes every gateway pod at once; a rolling
-//! restart replaces them one by one under the Deployment's strategy, so the gateway keeps
-//! serving while it re-reads its configuration. The seed's investigation swaps the distroless
-//! image for one with a shell by hand; `debug enable` does that, and `disable` undoes it.
+//! `gateway restart` and `gateway debug enable|disable`: "Can't access Console UI or other
+//! endpoints" (503) of Kyma's Service Mesh troubleshooting guide, done safely. The guide
+//! deletes every gateway pod at once; a rolling restart replaces them one by one under the
+//! Deployment's strategy, so the gateway keeps serving while it re-reads its configuration. The
+//! guide's investigation swaps the distroless image for one with a shell by hand; `debug
+//! enable` does that, and `disable` undoes it.
 
 use std::time::Duration;
 
@@ -415,7 +416,7 @@ fn has_container(p: &k8s_openapi::api::core::v1::Pod, name: &str) -> bool {
         .is_some_and(|s| s.containers.iter().any(|c| c.name == name))
 }
 
-/// The seed's investigation steps as commands to paste, with the pod name and the user's
+/// The troubleshooting guide's investigation steps as commands to paste, with the pod name and the user's
 /// kubeconfig and context filled in.
 pub fn investigation(
     target: &Target,
@@ -436,7 +437,7 @@ pub fn investigation(
     let pod = pod.unwrap_or("<no gateway pod found>");
     let ns = ISTIO_NAMESPACE;
     let mut s = format!(
-        "# The ingress gateway runs the debug image. The seed's investigation, for pod {pod}:\n#\n"
+        "# The ingress gateway runs the debug image. The investigation of Kyma's troubleshooting guide, for pod {pod}:\n#\n"
     );
     let ports: Vec<String> = service
         .and_then(|s| s["spec"]["ports"].as_array())
@@ -464,7 +465,7 @@ pub fn investigation(
         s.push_str(&format!("{kubectl} logs -n {ns} {pod} -c ingress-sds\n#\n"));
     } else {
         s.push_str(
-            "#    (the seed's ingress-sds container is gone since Istio 1.7: SDS runs in istio-proxy)\n",
+            "#    (the guide's ingress-sds container is gone since Istio 1.7: SDS runs in istio-proxy)\n",
         );
         s.push_str(&format!(
             "{kubectl} logs -n {ns} {pod} -c {GATEWAY_CONTAINER} | grep -iE 'sds|secret|cert'\n#\n"

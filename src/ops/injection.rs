@@ -1,7 +1,8 @@
-//! `injection enable|disable|status`: seed 000's "Issues with Istio sidecar injection". Who gets
-//! a sidecar is decided when a pod is created, from the namespace label `istio-injection`, the
-//! injector's default (`enableNamespacesByDefault`, visible as its `auto.` webhook) and the
-//! pod's `sidecar.istio.io/inject`; so every change names the pods that must be re-created.
+//! `injection enable|disable|status`: "Issues with Istio sidecar injection" of Kyma's Service
+//! Mesh troubleshooting guide. Who gets a sidecar is decided when a pod is created, from the
+//! namespace label `istio-injection`, the injector's default (`enableNamespacesByDefault`,
+//! visible as its `auto.` webhook) and the pod's `sidecar.istio.io/inject`; so every change
+//! names the pods that must be re-created.
 
 use std::collections::BTreeMap;
 
@@ -472,7 +473,7 @@ async fn change_namespace(
     }
     if was && !will {
         ui.warn(&format!(
-            "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
+            "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (Kyma's troubleshooting guide: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
         ));
     }
     let stale = out_of_step(&pods, &after, injector);
@@ -560,7 +561,7 @@ async fn change_deployment(
         }
         if !req.enable {
             ui.warn(&format!(
-                "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\")"
+                "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (Kyma's troubleshooting guide: \"Connection refused errors\")"
             ));
         }
     } else {

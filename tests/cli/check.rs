@@ -1025,7 +1025,7 @@ fn a_missing_peer_authentication_is_an_error() {
 }
 
 #[test]
-fn opted_out_pods_in_meshed_namespaces_get_the_seeds_remedies() {
+fn opted_out_pods_in_meshed_namespaces_get_the_troubleshooting_remedies() {
     let c = installed();
     c.sim.put(namespace("shop", json!({}))).unwrap();
     c.sim

@@ -1,5 +1,6 @@
-//! data-plane: seed 000's "Incompatible Istio sidecar version". Sidecars on another version
-//! than the control plane, counted by version, and the pods proxy-reset cannot restart.
+//! data-plane: "Incompatible Istio sidecar version after Kyma upgrade" of Kyma's Service Mesh
+//! troubleshooting guide. Sidecars on another version than the control plane, counted by
+//! version, and the pods proxy-reset cannot restart.
 
 use std::collections::BTreeMap;
 

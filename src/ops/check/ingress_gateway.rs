@@ -1,6 +1,6 @@
-//! ingress-gateway: seed 000's "Can't access Console UI or other endpoints" (503) as checks:
-//! the gateway's pods, its Service, the distroless image, the VirtualServices and their
-//! Gateways, the certificate Secrets, and the Istio root certificate.
+//! ingress-gateway: "Can't access Console UI or other endpoints" (503) of Kyma's Service Mesh
+//! troubleshooting guide as checks: the gateway's pods, its Service, the distroless image, the
+//! VirtualServices and their Gateways, the certificate Secrets, and the Istio root certificate.
 
 use std::collections::BTreeSet;
 

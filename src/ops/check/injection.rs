@@ -1,5 +1,6 @@
-//! sidecar-injection: seed 000's "Issues with Istio sidecar injection". Namespaces and
-//! Deployments that turned injection off, and pods that should carry a sidecar but do not.
+//! sidecar-injection: "Issues with Istio sidecar injection" of Kyma's Service Mesh
+//! troubleshooting guide. Namespaces and Deployments that turned injection off, and pods that
+//! should carry a sidecar but do not.
 
 use crate::cluster::kinds::DEPLOYMENT;
 use crate::kyma::{EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};

@@ -1,4 +1,4 @@
-//! `kyma-mesh check`: seed 000's troubleshooting guide as checks for the one runner
+//! `kyma-mesh check`: Kyma's Service Mesh troubleshooting guide as checks for the one runner
 //! (`ops::checks`), in linkerd's style. One file per category; every check reads the cluster
 //! through `cluster::` and shares what it read through [`Ctx`], so the pods are listed once.
 

@@ -1,6 +1,6 @@
-//! mtls: seed 000's "Connection refused errors". Mesh-wide STRICT mTLS, the API server's
-//! DestinationRule, and the pods that cannot take part (no sidecar in a meshed namespace),
-//! with the seed's two remedies as YAML to apply.
+//! mtls: "Connection refused errors" of Kyma's Service Mesh troubleshooting guide. Mesh-wide
+//! STRICT mTLS, the API server's DestinationRule, and the pods that cannot take part (no
+//! sidecar in a meshed namespace), with the guide's two remedies as YAML to apply.
 
 use serde_json::Value;
 
@@ -73,7 +73,7 @@ fn strict<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             }
             Err(e) => return Finding::error(e),
         };
-        // Narrower PeerAuthentications are the seed's remedy; list them so nobody is surprised.
+        // Narrower PeerAuthentications are the troubleshooting guide's remedy; list them so nobody is surprised.
         let others: Vec<String> = c
             .list(&PEER_AUTHENTICATION)
             .await
@@ -157,7 +157,7 @@ pub fn workload_of(pod: &Pod) -> String {
     }
 }
 
-/// Seed 000's two remedies, for one sidecar-less workload, as YAML to apply.
+/// The troubleshooting guide's two remedies ("Connection refused errors"), for one sidecar-less workload, as YAML to apply.
 fn remedies(pod: &Pod) -> String {
     let ns = &pod.namespace;
     let app = pod

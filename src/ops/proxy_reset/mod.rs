@@ -1,6 +1,6 @@
 //! `proxy-reset`: find the pods whose sidecar is not the installed Istio's, restart their
-//! workloads once each, and verify (README "proxy-reset"; seed 000 "Incompatible Istio
-//! sidecar version after Kyma upgrade").
+//! workloads once each, and verify (README "proxy-reset"; Kyma's Service Mesh
+//! troubleshooting guide, "Incompatible Istio sidecar version after Kyma upgrade").
 //!
 //! The API, used by `proxy-reset`, `upgrade`, `check` and `injection --restart`:
 //! [`scan`] -> [`ScanReport`]; [`plan`] -> [`Plan`]; [`execute`] -> [`ResetReport`];
