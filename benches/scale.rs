@@ -1,7 +1,8 @@
-//! `cargo bench --bench scale`: kyma-mesh against the seed's own recipes, side by side, on
-//! kube-sim with a fixed latency per request (README "Performance").
+//! `cargo bench --bench scale`: kyma-mesh against the recipes of Kyma's Service Mesh
+//! troubleshooting guide ("Incompatible Istio sidecar version after Kyma upgrade"), side by
+//! side, on kube-sim with a fixed latency per request (README "Performance").
 //!
-//! * Scan: seed 000's `kubectl get pods -A -o json | jq ...` against
+//! * Scan: the guide's `kubectl get pods -A -o json | jq ...` against
 //!   `kyma-mesh proxy-reset --dry-run --output json`, and a bare client that only fetches
 //!   every page (the floor).
 //! * Restart: one `kubectl rollout restart` process per workload (Kyma's `istio-proxy-reset`
@@ -67,7 +68,9 @@ fn main() {
     };
     for tool in ["kubectl", "jq", "bash"] {
         if which(tool).is_none() {
-            eprintln!("{tool} is not on PATH: the seed's recipes need kubectl, jq and bash");
+            eprintln!(
+                "{tool} is not on PATH: the troubleshooting guide's recipes need kubectl, jq and bash"
+            );
             std::process::exit(2);
         }
     }
@@ -300,7 +303,7 @@ impl ScanRow {
 
 fn scan(n: usize) -> ScanRow {
     let t0 = Instant::now();
-    // Every owner kind, 30% outdated, ~13 KB pods; the cases where seed 000's recipe is wrong
+    // Every owner kind, 30% outdated, ~13 KB pods; the cases where the guide's recipe is wrong
     // by construction (native sidecars, the other flavour, custom proxy images, opt-outs) are
     // off, so both must report exactly the generator's outdated pods.
     let sim = sim_with_latency(KubeSim::builder().generate(GenOptions {
@@ -329,14 +332,14 @@ fn scan(n: usize) -> ScanRow {
         .rsplit_once(':')
         .map(|(repo, _)| repo.to_string())
         .expect("proxy image has a tag");
-    // Seed 000 step 1: the installed version, from istiod (not timed: the scan is step 2).
+    // The guide's step 1: the installed version, from istiod (not timed: the scan is step 2).
     let version = String::from_utf8(
         must(
             run(Command::new("bash")
                 .arg("-c")
                 .arg(r#"set -o pipefail; kubectl get deployment istiod -n istio-system -o json | jq '.spec.template.spec.containers | .[].image' | sed 's/[^:"]*[:]//' | sed 's/["]//g'"#)
                 .env("KUBECONFIG", &kc)),
-            "seed 000 step 1",
+            "the troubleshooting guide's step 1",
         )
         .stdout,
     )
@@ -420,7 +423,7 @@ fn scan(n: usize) -> ScanRow {
     row
 }
 
-/// Seed 000 step 2, as two processes joined by a pipe (so each one's peak RSS is its own),
+/// The troubleshooting guide's step 2, as two processes joined by a pipe (so each one's peak RSS is its own),
 /// with the recipe's broken output template fixed to `name/namespace`, as its text says.
 fn recipe(kc: &Path, prefix: &str, version: &str) -> (Duration, Usage, Usage, BTreeSet<String>) {
     let filter = format!(
@@ -879,7 +882,7 @@ fn table(m: &Machine, scans: &[ScanRow], r: &RestartRow, render: &RenderRow) -> 
     );
     let _ = writeln!(
         s,
-        "**Scan** (seed 000: `kubectl get pods -A -o json | jq ...` vs `kyma-mesh proxy-reset --dry-run --output json`; medians; peak RSS per process)\n"
+        "**Scan** (troubleshooting guide: `kubectl get pods -A -o json | jq ...` vs `kyma-mesh proxy-reset --dry-run --output json`; medians; peak RSS per process)\n"
     );
     let _ = writeln!(
         s,

@@ -529,7 +529,7 @@ pub enum JsonOutput {
     Json,
 }
 
-/// Fix and investigate the ingress gateway (seed: "Can't access Console UI or other endpoints").
+/// Fix and investigate the ingress gateway (Kyma's troubleshooting guide: "Can't access Console UI or other endpoints").
 ///
 /// A 503 from every endpoint usually means the gateway holds a stale configuration: `restart`
 /// makes it re-read it. If that does not help, `debug enable` switches the gateway to Istio's
@@ -537,7 +537,7 @@ pub enum JsonOutput {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
-  # The seed's fix for a 503, as a rolling restart (the gateway keeps serving)
+  # The troubleshooting guide's fix for a 503, as a rolling restart (the gateway keeps serving)
   kyma-mesh gateway restart --wait
 
   # Investigate: debug image, then the printed commands, then back to distroless
@@ -557,8 +557,8 @@ pub enum GatewayCommand {
 /// Rolling restart of the istio-ingressgateway Deployment, as `kubectl rollout restart` does.
 ///
 /// The pods are replaced one by one under the Deployment's rolling-update strategy, instead of
-/// the seed's `kubectl delete pod -l app=istio-ingressgateway`, which drops every connection at
-/// once.
+/// the troubleshooting guide's `kubectl delete pod -l app=istio-ingressgateway`, which drops
+/// every connection at once.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "\
 Examples:
@@ -580,8 +580,8 @@ pub struct GatewayRestartArgs {
 /// Switch the gateway's istio-proxy image between the distroless and the debug flavour.
 ///
 /// `enable` swaps `...proxyv2:<tag>-distroless` for `...proxyv2:<tag>-debug` (which has a shell
-/// and netstat), waits for the rollout and prints the seed's investigation commands with the
-/// pod name filled in. `disable` restores the image the gateway had before. While the debug
+/// and netstat), waits for the rollout and prints the troubleshooting guide's investigation
+/// commands with the pod name filled in. `disable` restores the image the gateway had before. While the debug
 /// image is in place the Deployment carries the annotation
 /// kyma-mesh.kyma-project.io/debug-image (the replaced image); `kyma-mesh install` and
 /// `upgrade` put the distroless image back too.
@@ -719,11 +719,11 @@ pub struct UninstallArgs {
     pub timeout: Duration,
 }
 
-/// Diagnose the mesh: seed 000's troubleshooting guide as checks, linkerd-style.
+/// Diagnose the mesh: Kyma's Service Mesh troubleshooting guide as checks, linkerd-style.
 ///
 /// Categories: kubernetes-api, control-plane, ingress-gateway, mtls, sidecar-injection,
-/// data-plane. Each check prints √ (ok), ‼ (warning) or × (error); every problem is followed by
-/// what was found and a hint: the command that fixes it. Every check runs even when an earlier
+/// data-plane. Each check prints √ (ok), ‼ (warning), × (error) or ○ (skipped); every problem is
+/// followed by what was found and a hint: the command that fixes it. Every check runs even when an earlier
 /// one failed, unless it depends on it (then it is skipped). Exit code 1 when any check has an
 /// error, 0 otherwise (warnings included). Secret contents are never printed.
 #[derive(Debug, Clone, Args)]

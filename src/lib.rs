@@ -14,6 +14,7 @@ pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod istioctl;
 pub(crate) mod kyma;
+pub(crate) mod names;
 pub(crate) mod ops;
 pub(crate) mod ui;
 pub(crate) mod util;

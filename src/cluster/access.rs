@@ -8,6 +8,7 @@ use k8s_openapi::api::authorization::v1::{
 use kube::api::{Api, PostParams};
 
 use super::{Cluster, ClusterError};
+use crate::names::ISTIO_NAMESPACE;
 
 /// One permission: a verb on a resource (in a namespace, or cluster-wide).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +47,7 @@ const fn need(
     }
 }
 
-const IS: Option<&str> = Some("istio-system");
+const IS: Option<&str> = Some(ISTIO_NAMESPACE);
 
 /// What `install` (istioctl's part and kyma-mesh's patches) needs.
 pub fn install_needs() -> Vec<Need> {

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::kinds::{NAMESPACE, POD};
 use super::{Cluster, ClusterError, Gvk};
+use crate::names::{INJECT, SIDECAR_STATUS};
 
 /// Page size of every list: big enough to be quick, small enough to keep replies bounded.
 const PAGE: u32 = 500;
@@ -107,7 +108,7 @@ pub struct Pod {
 
 impl Pod {
     pub fn has_sidecar(&self) -> bool {
-        self.proxy_image.is_some() || self.annotations.contains_key("sidecar.istio.io/status")
+        self.proxy_image.is_some() || self.annotations.contains_key(SIDECAR_STATUS)
     }
 
     /// `ns/name`.
@@ -117,15 +118,8 @@ impl Pod {
 
     /// The pod's own opt-out (annotation or label `sidecar.istio.io/inject: "false"`).
     pub fn opted_out(&self) -> bool {
-        self.annotations
-            .get("sidecar.istio.io/inject")
-            .map(String::as_str)
-            == Some("false")
-            || self
-                .labels
-                .get("sidecar.istio.io/inject")
-                .map(String::as_str)
-                == Some("false")
+        self.annotations.get(INJECT).map(String::as_str) == Some("false")
+            || self.labels.get(INJECT).map(String::as_str) == Some("false")
     }
 }
 

@@ -24,7 +24,6 @@ use kube::{Client, Config};
 
 /// The field manager of every write kyma-mesh makes (server-side apply).
 pub const FIELD_MANAGER: &str = "kyma-mesh";
-pub const ISTIO_NAMESPACE: &str = "istio-system";
 
 /// What can fail at the cluster boundary: one variant per failed operation.
 #[derive(Debug, thiserror::Error)]
@@ -320,7 +319,7 @@ impl Cluster {
     }
 
     /// Server-side apply with kyma-mesh's field manager, forcing ownership of the fields it sets
-    /// (they are kyma-mesh's by design: the seed's post-install configuration).
+    /// (they are kyma-mesh's by design: Kyma's post-install configuration).
     pub async fn apply(
         &self,
         gvk: &Gvk,

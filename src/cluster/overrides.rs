@@ -8,8 +8,8 @@ use super::{Cluster, ClusterError};
 use crate::config::OverrideInput;
 use crate::config::overrides::OPERATOR_KEY;
 use crate::config::tree::SourceKind;
+use crate::names::KYMA_INSTALLER;
 
-pub const INSTALLER_NAMESPACE: &str = "kyma-installer";
 pub const INSTALLER_SELECTOR: &str = "installer=overrides,component=istio";
 
 /// `--from-configmap NS/NAME`: that ConfigMap's `kyma_istio_operator`.
@@ -34,7 +34,7 @@ pub async fn from_configmap(
 
 /// The labelled ConfigMaps of `kyma-installer`, by name (a missing namespace means none).
 pub async fn labelled(cluster: &Cluster) -> Result<Vec<(String, OverrideInput)>, ClusterError> {
-    let api: Api<ConfigMap> = Api::namespaced(cluster.client.clone(), INSTALLER_NAMESPACE);
+    let api: Api<ConfigMap> = Api::namespaced(cluster.client.clone(), KYMA_INSTALLER);
     let list = match api
         .list(&ListParams::default().labels(INSTALLER_SELECTOR))
         .await
@@ -43,7 +43,7 @@ pub async fn labelled(cluster: &Cluster) -> Result<Vec<(String, OverrideInput)>,
         Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
         Err(e) => {
             return Err(ClusterError::Api {
-                what: format!("listing ConfigMaps {INSTALLER_SELECTOR} in {INSTALLER_NAMESPACE}"),
+                what: format!("listing ConfigMaps {INSTALLER_SELECTOR} in {KYMA_INSTALLER}"),
                 source: e,
             });
         }
@@ -52,7 +52,7 @@ pub async fn labelled(cluster: &Cluster) -> Result<Vec<(String, OverrideInput)>,
         .iter()
         .filter_map(|cm| {
             let name = cm.metadata.name.clone()?;
-            to_input(cm, INSTALLER_NAMESPACE, &name).map(|i| (name, i))
+            to_input(cm, KYMA_INSTALLER, &name).map(|i| (name, i))
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -28,7 +28,7 @@ pub enum PatchKind {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Patch {
-    /// What the patch does, in the seed's words.
+    /// What the patch does, in the words of Kyma's Service Mesh documentation.
     pub title: String,
     pub kind: PatchKind,
 }

@@ -14,13 +14,10 @@ use serde::de::IgnoredAny;
 use serde_json::json;
 
 use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, kinds};
+use crate::names::RESTARTED_AT;
 
 /// Pods per list page, as kubectl's default chunk size.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
-/// The annotation kubectl's `rollout restart` sets on a pod template.
-pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
-/// The opt-out annotation, on a pod or its workload.
-pub const PROXY_RESET: &str = "kyma-mesh.kyma-project.io/proxy-reset";
 
 /// The annotations the decisions read; all others are skipped while parsing (some, like
 /// `kubectl.kubernetes.io/last-applied-configuration`, are large).

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::kinds::CONFIG_MAP;
-use super::{Cluster, ClusterError, ISTIO_NAMESPACE};
+use super::{Cluster, ClusterError};
+use crate::names::{ISTIO_NAMESPACE, MANAGED_BY_LABEL};
 
 pub const NAME: &str = "kyma-mesh-config";
 
@@ -32,7 +33,7 @@ impl Record {
             "metadata": {
                 "name": NAME,
                 "namespace": ISTIO_NAMESPACE,
-                "labels": {"app.kubernetes.io/managed-by": "kyma-mesh"},
+                "labels": {MANAGED_BY_LABEL: "kyma-mesh"},
             },
             "data": {
                 "profile": self.profile,
@@ -156,7 +157,7 @@ pub async fn write_canary(cluster: &Cluster, state: &Canary) -> Result<(), Clust
                 "metadata": {
                     "name": CANARY_NAME,
                     "namespace": ISTIO_NAMESPACE,
-                    "labels": {"app.kubernetes.io/managed-by": "kyma-mesh"},
+                    "labels": {MANAGED_BY_LABEL: "kyma-mesh"},
                 },
                 "data": {"state.json": text},
             }),

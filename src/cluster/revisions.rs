@@ -9,13 +9,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
-use super::{Cluster, ClusterError, ISTIO_NAMESPACE, image_tag, inventory, strip_flavour};
+use super::{Cluster, ClusterError, image_tag, inventory, strip_flavour};
+use crate::names::{APP_LABEL, ISTIO_NAMESPACE, REV_LABEL, SIDECAR_STATUS};
 
 /// The revision of an install without `--revision`.
 pub const DEFAULT: &str = "default";
 /// The webhook configuration of the `default` revision tag.
 pub const DEFAULT_TAG_WEBHOOK: &str = "istio-revision-tag-default";
-pub const REV_LABEL: &str = "istio.io/rev";
 
 /// One control plane: its revision, its istiod Deployment and the version it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,7 +49,7 @@ impl Revisions {
     pub fn from_objects(deployments: &[Value], default_tag: Option<&Value>) -> Revisions {
         let mut control_planes: Vec<ControlPlane> = deployments
             .iter()
-            .filter(|d| d["metadata"]["labels"]["app"] == "istiod")
+            .filter(|d| d["metadata"]["labels"][APP_LABEL] == "istiod")
             .map(|d| {
                 let image = discovery_image(d);
                 ControlPlane {
@@ -158,7 +158,7 @@ pub fn pod_revision(annotations: &std::collections::BTreeMap<String, String>) ->
     if let Some(r) = annotations.get(REV_LABEL).filter(|r| !r.is_empty()) {
         return Some(r.clone());
     }
-    let status: Value = serde_json::from_str(annotations.get("sidecar.istio.io/status")?).ok()?;
+    let status: Value = serde_json::from_str(annotations.get(SIDECAR_STATUS)?).ok()?;
     status["revision"].as_str().map(str::to_string)
 }
 

@@ -12,13 +12,7 @@ use tokio::time::Instant;
 
 use super::kinds::{DAEMON_SET, DEPLOYMENT, STATEFUL_SET};
 use super::{Cluster, ClusterError, Gvk};
-
-/// The pod-template annotation `kubectl rollout restart` sets (RFC 3339).
-pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
-/// Istio's injection opt-out/opt-in on a pod (annotation, or label in newer Istio).
-pub const INJECT: &str = "sidecar.istio.io/inject";
-/// The injector's mark on every pod it gave a sidecar.
-pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
+use crate::names::{RESTARTED_AT, SIDECAR_STATUS};
 
 /// A workload whose pods can be restarted by changing its template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

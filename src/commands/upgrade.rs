@@ -9,7 +9,7 @@ use crate::ops::install::InstallRequest;
 use crate::ops::proxy_reset::run::RunResult;
 use crate::ops::upgrade::{self, UpgradeRequest};
 use crate::ui;
-use crate::util::fmt_duration;
+use crate::util::{fmt_duration, plural};
 
 use super::Done;
 
@@ -158,7 +158,7 @@ fn finish_or_rollback(
         fmt_duration(s.elapsed),
         s.state.from_version,
         s.state.from_revision,
-        s.gateways,
+        plural(s.gateways, "gateway", "gateways"),
         s.state.to_version,
         s.state.to_revision
     )))

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-/// The namespace Istio installs into unless a component says otherwise.
-pub const ISTIO_NAMESPACE: &str = "istio-system";
+// The namespace Istio installs into unless a component says otherwise.
+use crate::names::ISTIO_NAMESPACE;
 
 /// `(namespace, name)` of every enabled ingress gateway, in IstioOperator order.
 pub fn enabled_ingress_gateways(operator: &Value) -> Vec<(String, String)> {

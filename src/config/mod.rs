@@ -25,6 +25,8 @@ pub use profile::{InjectionMode, Profile};
 use tree::{Node, SourceKind};
 pub use validate::{Problem, Severity};
 
+use crate::util::plural;
+
 /// Everything that can be wrong with the user's configuration. All of it is invalid input
 /// (exit code 2), and every variant names where the problem is.
 #[derive(Debug, thiserror::Error)]
@@ -56,9 +58,8 @@ fn render_problems(problems: &[Problem]) -> String {
         .filter(|p| p.severity == Severity::Error)
         .collect();
     let mut s = format!(
-        "the IstioOperator is invalid ({} error{}):",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
+        "the IstioOperator is invalid ({}):",
+        plural(errors.len(), "error", "errors")
     );
     for p in errors {
         s.push_str("\n  ");

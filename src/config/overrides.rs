@@ -387,9 +387,9 @@ mod tests {
     }
 
     #[test]
-    fn seed_example_shape_is_accepted() {
+    fn kyma_documentation_example_shape_is_accepted() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-operator-overrides\n  namespace: kyma-installer\n  labels:\n    installer: overrides\n    component: istio\n    kyma-project.io/installation: \"\"\ndata:\n  kyma_istio_operator: |-\n    apiVersion: install.istio.io/v1alpha1\n    kind: IstioOperator\n    metadata:\n      namespace: istio-system\n      name: example-istiooperator\n    spec:\n      components:\n        pilot:\n          k8s:\n            hpaSpec:\n              minReplicas: 2\n";
-        let o = parse_override(text, file("seed.yaml")).unwrap();
+        let o = parse_override(text, file("example.yaml")).unwrap();
         assert_eq!(
             o[0].doc.to_json()["metadata"],
             json!({"namespace": "istio-system", "name": "example-istiooperator"})

@@ -57,7 +57,8 @@ impl fmt::Display for Profile {
     }
 }
 
-/// Who gets a sidecar (seed 000: everyone by default; seed 004: opt-in, kyma-system only).
+/// Who gets a sidecar (Kyma's Service Mesh documentation: everyone by default; Kyma's "Istio
+/// sidecars in Kyma and why you want them": opt-in, kyma-system only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InjectionMode {
     /// Every namespace but istio-system and kube-system gets sidecars.

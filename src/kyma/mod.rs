@@ -1,5 +1,5 @@
-//! Kyma's decisions, as data: the post-install patches seed 000 lists ("Kyma-specific
-//! configuration") and the namespaces they concern. Nothing here talks to a cluster; the
+//! Kyma's decisions, as data: the post-install patches Kyma's Service Mesh documentation lists
+//! ("Kyma-specific configuration") and the namespaces they concern. Nothing here talks to a cluster; the
 //! generic machinery that applies a patch is `cluster::patches`.
 
 use serde_json::{Value, json};
@@ -7,13 +7,16 @@ use serde_json::{Value, json};
 use crate::cluster::kinds::{DESTINATION_RULE, NAMESPACE, PEER_AUTHENTICATION};
 use crate::cluster::patches::{Patch, PatchKind};
 use crate::cluster::webhooks::Tuning;
-use crate::cluster::{Gvk, ISTIO_NAMESPACE, revisions};
+use crate::cluster::{Gvk, revisions};
 use crate::config::{InjectionMode, Profile};
+use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, KUBE_SYSTEM, KYMA_SYSTEM};
 
-/// Namespaces kept out of the mesh (seed 000: "excluding the istio-system and kube-system").
-pub const EXCLUDED_NAMESPACES: [&str; 2] = ["istio-system", "kube-system"];
-/// The namespace seed 004's opt-in mode still injects.
-pub const OPT_IN_NAMESPACE: &str = "kyma-system";
+/// Namespaces kept out of the mesh (Kyma's Service Mesh documentation, "Kyma-specific
+/// configuration": "excluding the istio-system and kube-system").
+pub const EXCLUDED_NAMESPACES: [&str; 2] = [ISTIO_NAMESPACE, KUBE_SYSTEM];
+/// The namespace the opt-in mode still injects (Kyma's "Istio sidecars in Kyma and why you want
+/// them").
+pub const OPT_IN_NAMESPACE: &str = KYMA_SYSTEM;
 /// Istio's injector webhooks all end so (`rev.namespace.`, `object.`, ...).
 pub const INJECTOR_SUFFIX: &str = "sidecar-injector.istio.io";
 /// Kyma's injector webhook timeout (Istio's default is 30s, longer than most clients wait).
@@ -30,18 +33,18 @@ pub fn injector_configs(revision: &str) -> Vec<(String, bool)> {
     out
 }
 
-/// The ingress gateway seed 000's troubleshooting section is about, and its proxy container.
+/// The ingress gateway Kyma's Service Mesh troubleshooting guide is about, and its proxy
+/// container.
 pub const GATEWAY: &str = "istio-ingressgateway";
 pub const GATEWAY_CONTAINER: &str = "istio-proxy";
-/// The Secrets Kyma's gateway serves its certificates from (seed 000, "Can't access Console UI").
+/// The Secrets Kyma's gateway serves its certificates from (Kyma's troubleshooting guide,
+/// "Can't access Console UI or other endpoints").
 pub const GATEWAY_SECRETS: [&str; 2] = ["kyma-gateway-certs", "app-connector-certs"];
-/// On the gateway Deployment while `gateway debug enable` is in effect: the image it replaced,
-/// so `disable` restores exactly that and `check` can warn.
-pub const DEBUG_IMAGE_ANNOTATION: &str = "kyma-mesh.kyma-project.io/debug-image";
 
-/// Seed 000: "patched to exclude Gardener resources in the kube-system namespace".
+/// Kyma's Service Mesh documentation, "Kyma-specific configuration": "patched to exclude
+/// Gardener resources in the kube-system namespace".
 pub fn gardener_expression() -> Value {
-    json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": ["kube-system"]})
+    json!({"key": "gardener.cloud/purpose", "operator": "NotIn", "values": [KUBE_SYSTEM]})
 }
 
 /// Kyma's tuning of one injector webhook configuration.
@@ -93,7 +96,7 @@ fn namespace_label(ns: &str, value: &str, title: &str) -> Patch {
             object: json!({
                 "apiVersion": "v1",
                 "kind": "Namespace",
-                "metadata": {"name": ns, "labels": {"istio-injection": value}},
+                "metadata": {"name": ns, "labels": {INJECTION_LABEL: value}},
             }),
             only_if_exists: true,
         },

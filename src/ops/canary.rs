@@ -23,9 +23,10 @@ use crate::cluster::kinds::{
 };
 use crate::cluster::record::{self, Canary, CanaryPhase};
 use crate::cluster::revisions::{self, Revisions};
-use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory, workloads};
+use crate::cluster::{Cluster, ClusterError, inventory, workloads};
 use crate::istioctl::{self, Args, ClusterOptions, IstioctlError};
 use crate::kyma;
+use crate::names::{self, ISTIO_NAMESPACE};
 use crate::ops::Target;
 use crate::ops::canary_state::GATEWAY_SELECTOR;
 use crate::ops::error::{ErrorKind, cluster_kind};
@@ -513,10 +514,10 @@ async fn restore_gateways(
 ) -> Result<usize, CanaryError> {
     let selector = format!(
         "{GATEWAY_SELECTOR},{}={}",
-        revisions::REV_LABEL,
+        names::REV_LABEL,
         state.to_revision
     );
-    let relabel = json!({"metadata": {"labels": {revisions::REV_LABEL: state.from_revision}}});
+    let relabel = json!({"metadata": {"labels": {names::REV_LABEL: state.from_revision}}});
     for gvk in [SERVICE, SERVICE_ACCOUNT, HPA, PDB] {
         for o in inventory::list_selected(cluster, &gvk, None, &selector).await? {
             let ns = o["metadata"]["namespace"].as_str();

@@ -7,9 +7,11 @@ use serde_json::json;
 
 use crate::cluster::kinds::DEPLOYMENT;
 use crate::cluster::record::{self, Canary, CanaryPhase, Record};
-use crate::cluster::revisions::{self, Revisions};
-use crate::cluster::{Cluster, ClusterError, ISTIO_NAMESPACE, inventory};
+use crate::cluster::revisions::Revisions;
+use crate::cluster::{Cluster, ClusterError, inventory};
+use crate::names::{self, ISTIO_NAMESPACE};
 use crate::ops::events::{Events, Mark};
+use crate::util::plural;
 
 /// The gateways istioctl upgrades in place: what `--rollback` restores.
 pub const GATEWAY_SELECTOR: &str =
@@ -62,11 +64,7 @@ pub async fn prepare(
         cluster,
         &DEPLOYMENT,
         None,
-        &format!(
-            "{GATEWAY_SELECTOR},{}={}",
-            revisions::REV_LABEL,
-            from.revision
-        ),
+        &format!("{GATEWAY_SELECTOR},{}={}", names::REV_LABEL, from.revision),
     )
     .await?
     .iter()
@@ -92,11 +90,11 @@ pub async fn prepare(
     };
     record::write_canary(cluster, &state).await?;
     step.ok(&format!(
-        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {} gateway(s)",
+        "{ISTIO_NAMESPACE}/{}: revision {} (Istio {}), {}",
         record::CANARY_NAME,
         state.from_revision,
         state.from_version,
-        state.gateways.len()
+        plural(state.gateways.len(), "gateway", "gateways")
     ));
     Ok(())
 }

@@ -252,9 +252,57 @@ pub async fn run<C: Send>(
     }
 }
 
+/// What is wrong with the ids of a list of checks: a `needs` that names no check run before it
+/// (a typo would mean "never skipped"; the runner knows only earlier failures) and an id used
+/// twice. Empty when the list is sound; the tests run it over every list the commands run.
+#[cfg(test)]
+pub fn id_problems<C>(categories: &[Category<C>]) -> Vec<String> {
+    let mut before: Vec<&str> = Vec::new();
+    let mut problems = Vec::new();
+    for check in categories.iter().flat_map(|c| &c.checks) {
+        for need in check.needs {
+            if !before.contains(need) {
+                problems.push(format!(
+                    "{} needs {need}, which does not run before it",
+                    check.id
+                ));
+            }
+        }
+        if before.contains(&check.id) {
+            problems.push(format!("{} is used twice", check.id));
+        }
+        before.push(check.id);
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_problems_finds_a_misspelt_need_and_a_repeated_id() {
+        let cats = vec![Category {
+            id: "a",
+            title: "A",
+            checks: vec![
+                Check::new("one", "first", ok),
+                Check::new("two", "needs one", ok).needs(&["one"]),
+                Check::new("three", "misspelt", ok).needs(&["onee"]),
+                Check::new("four", "needs a later one", ok).needs(&["five"]),
+                Check::new("five", "last", ok),
+                Check::new("one", "again", ok),
+            ],
+        }];
+        assert_eq!(
+            id_problems(&cats),
+            [
+                "three needs onee, which does not run before it",
+                "four needs five, which does not run before it",
+                "one is used twice",
+            ]
+        );
+    }
 
     #[derive(Default)]
     struct Ctx {

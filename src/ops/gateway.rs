@@ -1,8 +1,9 @@
-//! `gateway restart` and `gateway debug enable|disable`: seed 000's "Can't access Console UI or
-//! other endpoints" (503), done safely. The seed deletes every gateway pod at once; a rolling
-//! restart replaces them one by one under the Deployment's strategy, so the gateway keeps
-//! serving while it re-reads its configuration. The seed's investigation swaps the distroless
-//! image for one with a shell by hand; `debug enable` does that, and `disable` undoes it.
+//! `gateway restart` and `gateway debug enable|disable`: "Can't access Console UI or other
+//! endpoints" (503) of Kyma's Service Mesh troubleshooting guide, done safely. The guide
+//! deletes every gateway pod at once; a rolling restart replaces them one by one under the
+//! Deployment's strategy, so the gateway keeps serving while it re-reads its configuration. The
+//! guide's investigation swaps the distroless image for one with a shell by hand; `debug
+//! enable` does that, and `disable` undoes it.
 
 use std::time::Duration;
 
@@ -13,8 +14,9 @@ use tokio::time::Instant;
 use crate::cluster::kinds::{DEPLOYMENT, SERVICE};
 use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
-use crate::cluster::{self, Cluster, ClusterError, ISTIO_NAMESPACE, record};
-use crate::kyma::{DEBUG_IMAGE_ANNOTATION, GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
+use crate::cluster::{self, Cluster, ClusterError, record};
+use crate::kyma::{GATEWAY, GATEWAY_CONTAINER, GATEWAY_SECRETS};
+use crate::names::{DEBUG_IMAGE_ANNOTATION, ISTIO_NAMESPACE};
 use crate::ops::Target;
 use crate::ops::error::{ErrorKind, OutputError, cluster_kind};
 use crate::ops::events::{Events, Mark};
@@ -450,7 +452,7 @@ fn has_container(p: &k8s_openapi::api::core::v1::Pod, name: &str) -> bool {
         .is_some_and(|s| s.containers.iter().any(|c| c.name == name))
 }
 
-/// The seed's investigation steps as commands to paste, with the pod name and the user's
+/// The troubleshooting guide's investigation steps as commands to paste, with the pod name and the user's
 /// kubeconfig and context filled in.
 pub fn investigation(
     target: &Target,
@@ -471,7 +473,7 @@ pub fn investigation(
     let pod = pod.unwrap_or("<no gateway pod found>");
     let ns = ISTIO_NAMESPACE;
     let mut s = format!(
-        "# The ingress gateway runs the debug image. The seed's investigation, for pod {pod}:\n#\n"
+        "# The ingress gateway runs the debug image. The investigation of Kyma's troubleshooting guide, for pod {pod}:\n#\n"
     );
     let ports: Vec<String> = service
         .and_then(|s| s["spec"]["ports"].as_array())
@@ -499,13 +501,15 @@ pub fn investigation(
         s.push_str(&format!("{kubectl} logs -n {ns} {pod} -c ingress-sds\n#\n"));
     } else {
         s.push_str(
-            "#    (the seed's ingress-sds container is gone since Istio 1.7: SDS runs in istio-proxy)\n",
+            "#    (the guide's ingress-sds container is gone since Istio 1.7: SDS runs in istio-proxy)\n",
         );
         s.push_str(&format!(
             "{kubectl} logs -n {ns} {pod} -c {GATEWAY_CONTAINER} | grep -iE 'sds|secret|cert'\n#\n"
         ));
     }
-    s.push_str("# 3. The certificate Secrets must exist in istio-system and hold a proper certificate and key:\n");
+    s.push_str(&format!(
+        "# 3. The certificate Secrets must exist in {ns} and hold a proper certificate and key:\n"
+    ));
     for secret in GATEWAY_SECRETS {
         s.push_str(&format!("{kubectl} get secrets -n {ns} {secret} -oyaml\n"));
     }

@@ -1,7 +1,8 @@
-//! `injection enable|disable|status`: seed 000's "Issues with Istio sidecar injection". Who gets
-//! a sidecar is decided when a pod is created, from the namespace label `istio-injection`, the
-//! injector's default (`enableNamespacesByDefault`, visible as its `auto.` webhook) and the
-//! pod's `sidecar.istio.io/inject`; so every change names the pods that must be re-created.
+//! `injection enable|disable|status`: "Issues with Istio sidecar injection" of Kyma's Service
+//! Mesh troubleshooting guide. Who gets a sidecar is decided when a pod is created, from the
+//! namespace label `istio-injection`, the injector's default (`enableNamespacesByDefault`,
+//! visible as its `auto.` webhook) and the pod's `sidecar.istio.io/inject`; so every change
+//! names the pods that must be re-created.
 
 use std::collections::BTreeMap;
 
@@ -11,16 +12,15 @@ use serde_json::json;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use crate::cluster::revisions::Revisions;
-use crate::cluster::workloads::{self, INJECT};
+use crate::cluster::workloads;
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
+// `LABEL`: the namespace switch this command flips.
+use crate::names::{INJECT, INJECTION_LABEL as LABEL, REV_LABEL};
 use crate::ops::Target;
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::Events;
 use crate::ops::workloads::{self as restarts, RestartFailed, RestartPlan};
-
-pub const LABEL: &str = "istio-injection";
-pub const REV_LABEL: &str = "istio.io/rev";
 
 /// What to switch.
 #[derive(Debug, Clone)]
@@ -414,7 +414,7 @@ async fn change_namespace(
     }
     if was && !will {
         events.warn(&format!(
-            "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
+            "pods of namespace {name} restarted without a sidecar cannot reach meshed services while mTLS is STRICT (Kyma's troubleshooting guide: \"Connection refused errors\"): give their callers a DestinationRule with TLS disabled, or them a PERMISSIVE PeerAuthentication"
         ));
     }
     let stale = out_of_step(&pods, &after, injector);
@@ -502,7 +502,7 @@ async fn change_deployment(
         }
         if !req.enable {
             events.warn(&format!(
-                "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (seed: \"Connection refused errors\")"
+                "pods of Deployment {namespace}/{name} without a sidecar cannot reach meshed services while mTLS is STRICT (Kyma's troubleshooting guide: \"Connection refused errors\")"
             ));
         }
     } else {

@@ -10,10 +10,11 @@ use tokio::time::Instant;
 use crate::cluster::patches::{self, Outcome, Patch};
 use crate::cluster::record::{self, Record};
 use crate::cluster::revisions::{self, Revisions};
-use crate::cluster::{self, Cluster, ClusterError, readiness};
+use crate::cluster::{Cluster, ClusterError, readiness};
 use crate::config::{ConfigError, Rendered, components};
 use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
 use crate::kyma;
+use crate::names;
 use crate::ops::Target;
 use crate::ops::canary_state::{self, CanaryStateError};
 use crate::ops::checks::{self, EventsObserver, Status};
@@ -460,13 +461,17 @@ async fn wait_converged(
     let step = events.long_step(format!("istiod pods on {target}"));
     // Only this revision's pods: during a canary the old control plane keeps its version.
     let selector = if revision == revisions::DEFAULT {
-        "app=istiod".to_string()
+        format!("{}=istiod", names::APP_LABEL)
     } else {
-        format!("app=istiod,{}={revision}", revisions::REV_LABEL)
+        format!(
+            "{}=istiod,{}={revision}",
+            names::APP_LABEL,
+            names::REV_LABEL
+        )
     };
     match readiness::wait_pods_on_version(
         cluster,
-        cluster::ISTIO_NAMESPACE,
+        names::ISTIO_NAMESPACE,
         &selector,
         "discovery",
         target,
@@ -726,7 +731,7 @@ impl Done {
         }
         not_done.push(format!(
             "the record {}/{}",
-            cluster::ISTIO_NAMESPACE,
+            names::ISTIO_NAMESPACE,
             record::NAME
         ));
         format!(
@@ -797,7 +802,7 @@ pub async fn wait_ready(
     events: &dyn Events,
 ) -> Result<(), InstallError> {
     let mut deployments = vec![(
-        cluster::ISTIO_NAMESPACE.to_string(),
+        names::ISTIO_NAMESPACE.to_string(),
         revisions::istiod_name(revision),
     )];
     deployments.extend(components::enabled_ingress_gateways(operator));
@@ -845,6 +850,6 @@ async fn write_record(
         step.fail("failed");
         return Err(InstallError::Record(Box::new(e)));
     }
-    step.ok(&format!("{}/{}", cluster::ISTIO_NAMESPACE, record::NAME));
+    step.ok(&format!("{}/{}", names::ISTIO_NAMESPACE, record::NAME));
     Ok(version)
 }

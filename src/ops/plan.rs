@@ -7,6 +7,7 @@ use crate::cluster::patches::Patch;
 use crate::cluster::{self, record};
 use crate::config::Rendered;
 use crate::istioctl::{self, InstallOptions, RenderedFile};
+use crate::names;
 use crate::ops::error::OutputError;
 use crate::util::serialize::to_yaml;
 
@@ -96,7 +97,7 @@ impl Plan {
         }
         s.push_str(&format!(
             "#\n# 3. Wait for istiod and the ingress gateway; record the result in ConfigMap {}/{}.\n",
-            cluster::ISTIO_NAMESPACE,
+            names::ISTIO_NAMESPACE,
             record::NAME
         ));
         Ok(s)

@@ -13,9 +13,11 @@ use crate::config::tree::SourceKind;
 use crate::config::{ConfigError, OverrideInput, RenderRequest, Rendered};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, IstioVersion, Located};
+use crate::names;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::events::Events;
 use crate::ops::render;
+use crate::util::plural;
 use crate::version::{self, Gate};
 
 /// What the preflight is asked to check, decided by the command before it runs.
@@ -258,7 +260,7 @@ fn last_install<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             }
             Ok(None) => Finding::ok(format!(
                 "none recorded in {}/{}",
-                cluster::ISTIO_NAMESPACE,
+                names::ISTIO_NAMESPACE,
                 record::NAME
             )),
             Err(e) => Finding::error(e.to_string()),
@@ -300,7 +302,7 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                     req.overrides.push(OverrideInput::Text {
                         source: SourceKind::ConfigMap(format!(
                             "{}/{} [overrides.yaml]",
-                            cluster::ISTIO_NAMESPACE,
+                            names::ISTIO_NAMESPACE,
                             record::NAME
                         )),
                         text: rec.overrides_yaml.clone(),
@@ -308,9 +310,8 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 }
                 req.sets = rec.sets.clone();
                 notes.push(format!(
-                    "reusing the recorded overrides and {} --set value{}",
-                    rec.sets.len(),
-                    if rec.sets.len() == 1 { "" } else { "s" }
+                    "reusing the recorded overrides and {}",
+                    plural(rec.sets.len(), "--set value", "--set values")
                 ));
             }
         }

@@ -14,17 +14,15 @@ use crate::cluster::kinds::{
     PEER_AUTHENTICATION, VIRTUAL_SERVICE,
 };
 use crate::cluster::patches::PatchKind;
-use crate::cluster::{
-    Cluster, ClusterError, FIELD_MANAGER, Gvk, ISTIO_NAMESPACE, namespaces, record,
-};
+use crate::cluster::{Cluster, ClusterError, FIELD_MANAGER, Gvk, namespaces, record};
 use crate::cluster::{revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
+use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, OWNING_RESOURCE_LABEL};
 use crate::ops::Target;
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::{Events, Mark};
-use crate::ops::injection::LABEL;
 use crate::ops::signal::{self, Signal};
 use crate::ops::workloads::{self as restarts, RestartPlan};
 use crate::util::fmt_duration;
@@ -40,7 +38,6 @@ pub const USER_KINDS: [Gvk; 6] = [
 ];
 
 /// istioctl labels what it installs so.
-const ISTIOCTL_LABEL: &str = "install.operator.istio.io/owning-resource";
 
 #[derive(Debug, Clone)]
 pub struct UninstallRequest {
@@ -61,8 +58,8 @@ pub enum UninstallError {
     #[error("reading the cluster: {0}; nothing was changed")]
     Inventory(ClusterError),
     #[error(
-        "{} Istio resource(s) exist that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
-        .0.len(), crate::util::indented(.0)
+        "{} that kyma-mesh did not create; uninstalling deletes them with Istio's CRDs:{}\nNothing was changed. Delete them first, or pass --force to delete them with Istio.",
+        crate::util::plural(.0.len(), "Istio resource exists", "Istio resources exist"), crate::util::indented(.0)
     )]
     UserResources(Vec<String>),
     #[error(
@@ -154,7 +151,7 @@ impl Plan {
             s.push_str("#    (none)\n");
         }
         for (ns, v) in &self.labels {
-            s.push_str(&format!("#    Namespace {ns}: {LABEL}={v}\n"));
+            s.push_str(&format!("#    Namespace {ns}: {INJECTION_LABEL}={v}\n"));
         }
         s.push_str(&format!(
             "#\n# 4. Workloads still running sidecars, {}:\n",
@@ -232,7 +229,7 @@ async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), Clust
             let v = serde_json::to_value(&item).unwrap_or_default();
             let ns = item.metadata.namespace.clone();
             let name = item.metadata.name.clone().unwrap_or_default();
-            if v["metadata"]["labels"][ISTIOCTL_LABEL].is_string() {
+            if v["metadata"]["labels"][OWNING_RESOURCE_LABEL].is_string() {
                 continue;
             }
             let by = managers(&v);
@@ -282,7 +279,7 @@ async fn own_labels(cluster: &Cluster) -> Result<Vec<(String, String)>, ClusterE
     let mut out = Vec::new();
     for (ns, value) in wanted {
         if let Some(n) = namespaces::get(cluster, ns).await?
-            && namespaces::label(&n, LABEL) == Some(value)
+            && namespaces::label(&n, INJECTION_LABEL) == Some(value)
         {
             out.push((ns.to_string(), value.to_string()));
         }
@@ -504,9 +501,15 @@ async fn remove_own(
         ));
         let step = events.step("kyma-mesh's namespace labels");
         for (ns, _) in &plan.labels {
-            namespaces::set_label(cluster, ns, LABEL, None)
+            namespaces::set_label(cluster, ns, INJECTION_LABEL, None)
                 .await
-                .map_err(|e| (2, format!("removing label {LABEL} of Namespace {ns}"), e))?;
+                .map_err(|e| {
+                    (
+                        2,
+                        format!("removing label {INJECTION_LABEL} of Namespace {ns}"),
+                        e,
+                    )
+                })?;
             summary.labels_removed += 1;
         }
         step.ok(&format!("{} removed", summary.labels_removed));

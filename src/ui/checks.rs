@@ -1,12 +1,22 @@
 //! Renderers for the check runner's results (`ops::checks`): live progress lines for
 //! preflights, linkerd's table for `kyma-mesh check`, and JSON. All three read the same results.
 
-use crate::ops::checks::{Report, Status};
+use crate::ops::checks::{CheckResult, Report, Status};
+use crate::util::plural;
 
 use super::progress::{FAIL, OK};
 
 pub fn mark(status: Status) -> &'static str {
     super::progress::mark(status.mark())
+}
+
+/// A result's message as shown: a skipped check says so even when its message does not.
+pub fn message(r: &CheckResult) -> String {
+    match r.result {
+        Status::Skipped if r.message.is_empty() => "skipped".into(),
+        Status::Skipped if !r.message.starts_with("skipped") => format!("skipped: {}", r.message),
+        _ => r.message.clone(),
+    }
 }
 
 /// linkerd's layout: a heading per category, a line per check, and under each problem its
@@ -20,8 +30,9 @@ pub fn table(report: &Report) -> String {
         s.push('\n');
         for r in &cat.checks {
             s.push_str(&format!("{} {}", mark(r.result), r.description));
-            if !r.message.is_empty() {
-                s.push_str(&format!(": {}", r.message));
+            let message = message(r);
+            if !message.is_empty() {
+                s.push_str(&format!(": {message}"));
             }
             s.push('\n');
             // An ok check's detail is information (the VirtualServices it read); a problem's
@@ -43,11 +54,14 @@ pub fn table(report: &Report) -> String {
     let (errors, warnings) = (report.count(Status::Error), report.count(Status::Warning));
     let verdict = match (errors, warnings) {
         (0, 0) => format!("Status check results are {OK}"),
-        (0, w) => format!("Status check results are {OK} ({w} warning{})", plural(w)),
+        (0, w) => format!(
+            "Status check results are {OK} ({})",
+            plural(w, "warning", "warnings")
+        ),
         (e, w) => format!(
-            "Status check results are {FAIL} ({e} error{}, {w} warning{})",
-            plural(e),
-            plural(w)
+            "Status check results are {FAIL} ({}, {})",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings")
         ),
     };
     s.push_str(&verdict);
@@ -55,6 +69,44 @@ pub fn table(report: &Report) -> String {
     s
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::checks::CategoryResult;
+    use crate::ui::progress::SKIP;
+
+    fn result(id: &'static str, result: Status, message: &str) -> CheckResult {
+        CheckResult {
+            id,
+            description: id,
+            result,
+            message: message.into(),
+            detail: Vec::new(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn a_skipped_check_has_its_own_mark_and_says_skipped() {
+        let report = Report {
+            success: false,
+            categories: vec![CategoryResult {
+                id: "c",
+                title: "c",
+                checks: vec![
+                    result("a", Status::Error, "broken"),
+                    result("b", Status::Skipped, "skipped: needs a"),
+                    result("d", Status::Skipped, "nothing to compare"),
+                ],
+            }],
+        };
+        let t = table(&report);
+        assert!(t.contains(&format!("{FAIL} a: broken\n")), "{t}");
+        assert!(t.contains(&format!("{SKIP} b: skipped: needs a\n")), "{t}");
+        assert!(
+            t.contains(&format!("{SKIP} d: skipped: nothing to compare\n")),
+            "{t}"
+        );
+        assert!(t.contains("(1 error, 0 warnings)"), "{t}");
+    }
 }

@@ -16,7 +16,7 @@ use super::{Out, Ui};
 pub const OK: &str = "√";
 pub const WARN: &str = "‼";
 pub const FAIL: &str = "×";
-pub const SKIP: &str = "-";
+pub const SKIP: &str = "○";
 
 pub fn mark(m: Mark) -> &'static str {
     match m {

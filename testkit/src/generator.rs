@@ -31,7 +31,7 @@ pub struct GenOptions {
     /// `values.sidecarInjectorWebhook.enableNamespacesByDefault` (Kyma: true).
     pub enable_namespaces_by_default: bool,
     /// Fraction of meshed pods whose proxy is a native sidecar (an init container with
-    /// `restartPolicy: Always`; the seed's `jq` recipe does not see those).
+    /// `restartPolicy: Always`; the `jq` recipe of Kyma's troubleshooting guide does not see those).
     pub native_sidecar_fraction: f64,
     /// Fraction of up-to-date meshed workloads whose proxy is the installed version in the
     /// other flavour (`1.28.0` instead of `1.28.0-distroless` or the reverse): not outdated.

@@ -358,7 +358,7 @@ fn waves_move_kyma_system_first_and_survive_injected_faults() {
         .expect_stderr("wave 1 of 3: kyma-system")
         .expect_stderr("wave 2 of 3: shop")
         .expect_stderr("wave 3 of 3: web")
-        .expect_stderr("in 3 wave(s)");
+        .expect_stderr("in 3 waves");
     for ns in ["kyma-system", "shop", "web"] {
         assert_eq!(versions(&c, ns), ["1.28.0"], "{ns}");
     }

@@ -12,7 +12,7 @@ const OK: &str = "√";
 const WARN: &str = "‼";
 const FAIL: &str = "×";
 /// A check not run because one it needs failed: its own mark, never an error's.
-const SKIP: &str = "-";
+const SKIP: &str = "○";
 
 fn installed() -> Cluster {
     let c = Cluster::new();
@@ -1026,7 +1026,7 @@ fn a_missing_peer_authentication_is_an_error() {
 }
 
 #[test]
-fn opted_out_pods_in_meshed_namespaces_get_the_seeds_remedies() {
+fn opted_out_pods_in_meshed_namespaces_get_the_troubleshooting_remedies() {
     let c = installed();
     c.sim.put(namespace("shop", json!({}))).unwrap();
     c.sim

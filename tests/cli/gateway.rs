@@ -61,7 +61,7 @@ fn restart_rolls_the_gateway_pods_instead_of_deleting_them() {
     assert_eq!(mine[0].name.as_deref(), Some("istio-ingressgateway"));
     assert!(
         !c.sim.writes().iter().any(|w| w.method == "DELETE"),
-        "no pod deleted (the seed's kubectl delete pod is what this replaces)"
+        "no pod deleted (the troubleshooting guide's kubectl delete pod is what this replaces)"
     );
     let err = stderr(&out);
     assert!(err.contains("new pods ready, old pods gone"), "{err}");
@@ -136,7 +136,7 @@ fn debug_enable_swaps_to_the_debug_image_prints_the_commands_and_disable_swaps_b
         pod_images.split(' ').all(|i| i.ends_with("-debug")),
         "{pod_images}"
     );
-    // The seed's commands, with a real pod name, ready to paste.
+    // The troubleshooting guide's commands, with a real pod name, ready to paste.
     let stdout = String::from_utf8(out.stdout).unwrap();
     let pods = pod_names(&c, "istio-system", GW);
     let pod = pods

@@ -63,7 +63,7 @@ fn enabling_a_disabled_namespace_warns_lists_the_pods_and_restarts_them_on_reque
     assert_eq!(ns_label(&c, "legacy"), "enabled");
     assert!(
         err.contains("removing istio-injection=disabled from namespace legacy injects sidecars into all of its pods"),
-        "the seed's warning: {err}"
+        "the troubleshooting guide's warning: {err}"
     );
     assert!(
         err.contains(&format!("Deployment legacy/old (legacy/{})", old_pods[0])),

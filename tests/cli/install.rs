@@ -21,7 +21,7 @@ fn install_ok(c: &Cluster, args: &[&str]) -> std::process::Output {
     out
 }
 
-/// Every field the seed's post-install configuration names, read back from the cluster.
+/// Every field Kyma's post-install configuration ("Kyma-specific configuration") names, read back from the cluster.
 fn assert_patched(c: &Cluster, local: bool) {
     let pa = c.get(
         "peerauthentications.security.istio.io",
@@ -113,7 +113,7 @@ fn assert_patched(c: &Cluster, local: bool) {
 }
 
 #[test]
-fn fresh_install_for_each_profile_leaves_the_seeds_configuration() {
+fn fresh_install_for_each_profile_leaves_kyma_specific_configuration() {
     for profile in ["local", "cluster", "production"] {
         let c = Cluster::new();
         let out = install_ok(&c, &["--profile", profile]);

@@ -3,6 +3,7 @@
 // Tests drive processes (kyma-mesh, kubectl, jq); the product's boundary lints are not for them.
 #![allow(clippy::disallowed_methods)]
 
+mod architecture;
 mod bad_input;
 mod canary;
 mod check;

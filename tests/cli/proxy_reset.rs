@@ -465,11 +465,11 @@ fn a_controller_that_removes_restarted_at_is_named() {
 }
 
 #[test]
-fn the_seeds_jq_recipe_and_dry_run_agree_on_the_outdated_pods() {
+fn the_troubleshooting_guides_jq_recipe_and_dry_run_agree_on_the_outdated_pods() {
     let c = Cluster::with(KubeSim::builder().generate(GenOptions {
         pods: 400,
         outdated_fraction: 0.3,
-        // What the seed's recipe cannot see by design (native sidecars are init containers,
+        // What the guide's recipe cannot see by design (native sidecars are init containers,
         // the other image flavour and custom images match its prefix test differently, opt-outs
         // it ignores) is left out, so both must find exactly the same pods.
         native_sidecar_fraction: 0.0,
@@ -479,7 +479,8 @@ fn the_seeds_jq_recipe_and_dry_run_agree_on_the_outdated_pods() {
         ..Default::default()
     }));
     let kc = c.sim.kubeconfig_path().display().to_string();
-    // Seed 000, "Incompatible Istio sidecar version after Kyma upgrade", steps 1 and 2, with
+    // Kyma's troubleshooting guide, "Incompatible Istio sidecar version after Kyma upgrade",
+    // steps 1 and 2, with
     // the recipe's broken output template fixed to `name/namespace` as its text says.
     let script = r#"
 set -euo pipefail

@@ -29,7 +29,7 @@ fn default_profile_is_cluster() {
 }
 
 #[test]
-fn seed_values_are_in_every_profile() {
+fn kyma_specific_configuration_is_in_every_profile() {
     for profile in ["local", "cluster", "production"] {
         let io = render_json(&["--profile", profile]);
         assert_eq!(io["apiVersion"], "install.istio.io/v1alpha1");
@@ -445,13 +445,13 @@ fn unknown_patch_directive() {
 }
 
 #[test]
-fn seed_example_with_removed_policy_component_is_explained() {
+fn kyma_documentation_example_with_removed_policy_component_is_explained() {
     let err = invalid(
         kyma_mesh()
             .args(["render", "-o"])
-            .arg(fixture("seed-override.yaml")),
+            .arg(fixture("kyma-docs-override.yaml")),
     );
-    assert!(err.contains("seed-override.yaml:21:9"), "{err}");
+    assert!(err.contains("kyma-docs-override.yaml:21:9"), "{err}");
     assert!(err.contains("policy"), "{err}");
     assert!(
         err.contains("1.8"),

@@ -90,7 +90,7 @@ impl<'g> Journey<'g> {
     /// Every step, in the order a user takes them.
     pub fn all(&mut self) {
         self.check_pre_passes();
-        self.install_leaves_the_seeds_configuration();
+        self.install_leaves_kyma_specific_configuration();
         self.check_passes();
         self.second_install_changes_nothing();
         self.injection_enable_gives_the_workload_a_sidecar();
@@ -103,7 +103,7 @@ impl<'g> Journey<'g> {
     /// The canary journey: install, a workload, `upgrade --canary` (two control planes),
     /// `--rollback`, `--canary` again, `--finish`, uninstall.
     pub fn canary(&mut self) {
-        self.install_leaves_the_seeds_configuration();
+        self.install_leaves_kyma_specific_configuration();
         self.injection_enable_gives_the_workload_a_sidecar();
         if !self.g.can_upgrade() {
             eprintln!("SKIPPED: canary (set ISTIOCTL_FROM and ISTIOCTL_TO to two adjacent minors)");
@@ -151,10 +151,10 @@ impl<'g> Journey<'g> {
         self.run(&["check", "--pre"]).expect_success();
     }
 
-    pub fn install_leaves_the_seeds_configuration(&self) {
+    pub fn install_leaves_kyma_specific_configuration(&self) {
         self.run(&["install", "--profile", "local"])
             .expect_success();
-        assert_seed_configuration(self.g);
+        assert_kyma_specific_configuration(self.g);
     }
 
     pub fn check_passes(&self) {
@@ -207,7 +207,7 @@ impl<'g> Journey<'g> {
                 .collect();
             assert!(again.is_empty(), "a second install rewrote {again:?}");
         }
-        assert_seed_configuration(self.g);
+        assert_kyma_specific_configuration(self.g);
     }
 
     /// A namespace that opted out, with nginx in it: no sidecar until `injection enable
@@ -259,7 +259,7 @@ impl<'g> Journey<'g> {
             rec["data"]["profile"], "local",
             "the recorded profile is kept"
         );
-        assert_seed_configuration(self.g);
+        assert_kyma_specific_configuration(self.g);
     }
 
     pub fn proxy_reset_leaves_nothing_outdated(&self) {
@@ -357,8 +357,8 @@ const ISTIO_KINDS: [&str; 6] = [
     "envoyfilters.networking.istio.io",
 ];
 
-/// The seed's post-install configuration, read back with kubectl.
-fn assert_seed_configuration(g: &Ground) {
+/// Kyma's post-install configuration ("Kyma-specific configuration"), read back with kubectl.
+fn assert_kyma_specific_configuration(g: &Ground) {
     let pa = g.must_get(
         "peerauthentications.security.istio.io",
         Some("istio-system"),

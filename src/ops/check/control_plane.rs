@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK, NAMESPACE};
 use crate::cluster::patches::PatchKind;
-use crate::cluster::{ISTIO_NAMESPACE, record, revisions, webhooks};
+use crate::cluster::{record, revisions, webhooks};
 use crate::kyma;
+use crate::names::{self, ISTIO_NAMESPACE};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
 use super::{API_REACHABLE, Ctx, capped, plural};
@@ -163,12 +164,12 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(nss) => nss
                 .iter()
                 .filter_map(|n| {
-                    let rev = n.labels.get(revisions::REV_LABEL)?;
+                    let rev = n.labels.get(names::REV_LABEL)?;
                     (rev != revisions::DEFAULT).then(|| {
                         format!(
                             "namespace {} is pinned to revision {rev} (label {}={rev})",
                             n.name,
-                            revisions::REV_LABEL
+                            names::REV_LABEL
                         )
                     })
                 })

@@ -1,10 +1,12 @@
-//! data-plane: seed 000's "Incompatible Istio sidecar version". Sidecars on another version
-//! than the control plane, counted by version, and the pods proxy-reset cannot restart.
+//! data-plane: "Incompatible Istio sidecar version after Kyma upgrade" of Kyma's Service Mesh
+//! troubleshooting guide. Sidecars on another version than the control plane, counted by
+//! version, and the pods proxy-reset cannot restart.
 
 use std::collections::BTreeMap;
 
 use crate::cluster::image_tag;
 use crate::cluster::inventory::Pod;
+use crate::names::{PROXY_IMAGE, SIDECAR_STATUS};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::version::strip_flavour;
 
@@ -38,9 +40,7 @@ pub fn category() -> Category<Ctx> {
 /// (`sidecar.istio.io/proxyImage`) are not compared.
 fn proxy_version(p: &Pod) -> Option<String> {
     // Injected pods only: a gateway's istio-proxy is the gateway, upgraded by install.
-    if !p.annotations.contains_key("sidecar.istio.io/status")
-        || p.annotations.contains_key("sidecar.istio.io/proxyImage")
-    {
+    if !p.annotations.contains_key(SIDECAR_STATUS) || p.annotations.contains_key(PROXY_IMAGE) {
         return None;
     }
     let tag = image_tag(p.proxy_image.as_deref()?)?;

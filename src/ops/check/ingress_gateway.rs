@@ -1,6 +1,6 @@
-//! ingress-gateway: seed 000's "Can't access Console UI or other endpoints" (503) as checks:
-//! the gateway's pods, its Service, the distroless image, the VirtualServices and their
-//! Gateways, the certificate Secrets, and the Istio root certificate.
+//! ingress-gateway: "Can't access Console UI or other endpoints" (503) of Kyma's Service Mesh
+//! troubleshooting guide as checks: the gateway's pods, its Service, the distroless image, the
+//! VirtualServices and their Gateways, the certificate Secrets, and the Istio root certificate.
 
 use std::collections::BTreeSet;
 
@@ -8,13 +8,14 @@ use serde_json::Value;
 
 use crate::cluster::inventory;
 use crate::cluster::kinds::{CONFIG_MAP, DEPLOYMENT, GATEWAY, SERVICE, VIRTUAL_SERVICE};
-use crate::cluster::{ISTIO_NAMESPACE, image_tag, secrets};
+use crate::cluster::{image_tag, secrets};
+use crate::kyma::GATEWAY as GATEWAY_NAME;
+use crate::names::{APP_LABEL, ISTIO_NAMESPACE};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
 use super::certs::{self, CertInfo, CertProblem, Expiry};
 use super::{Ctx, ISTIO_NS, capped, plural};
 
-pub const GATEWAY_NAME: &str = "istio-ingressgateway";
 const PODS: &str = "gateway-pods";
 const RESTART: &str = "kyma-mesh gateway restart";
 
@@ -75,13 +76,16 @@ fn pods<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             }
             Err(e) => return Finding::error(e),
         }
-        let pods =
-            match inventory::pods_selected(&c.cluster, ISTIO_NAMESPACE, "app=istio-ingressgateway")
-                .await
-            {
-                Ok(p) => p,
-                Err(e) => return Finding::error(e.to_string()),
-            };
+        let pods = match inventory::pods_selected(
+            &c.cluster,
+            ISTIO_NAMESPACE,
+            &format!("{APP_LABEL}={GATEWAY_NAME}"),
+        )
+        .await
+        {
+            Ok(p) => p,
+            Err(e) => return Finding::error(e.to_string()),
+        };
         let pods: Vec<_> = pods.into_iter().filter(|p| !p.deleting).collect();
         let ready = pods.iter().filter(|p| p.ready).count();
         let not_ready: Vec<String> = pods

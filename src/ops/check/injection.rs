@@ -1,8 +1,10 @@
-//! sidecar-injection: seed 000's "Issues with Istio sidecar injection". Namespaces and
-//! Deployments that turned injection off, and pods that should carry a sidecar but do not.
+//! sidecar-injection: "Issues with Istio sidecar injection" of Kyma's Service Mesh
+//! troubleshooting guide. Namespaces and Deployments that turned injection off, and pods that
+//! should carry a sidecar but do not.
 
 use crate::cluster::kinds::DEPLOYMENT;
 use crate::kyma::{EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
+use crate::names::{INJECT, INJECTION_LABEL};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
 use super::mtls::workload_of;
@@ -47,7 +49,7 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             .iter()
             .filter(|n| EXCLUDED_NAMESPACES.contains(&n.name.as_str()))
         {
-            if ns.labels.get("istio-injection").map(String::as_str) != Some("disabled") {
+            if ns.labels.get(INJECTION_LABEL).map(String::as_str) != Some("disabled") {
                 kyma_drift.push(format!(
                     "{} lacks istio-injection=disabled, which Kyma sets to keep it out of the mesh",
                     ns.name
@@ -56,7 +58,7 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
         }
         if !by_default
             && let Some(ns) = namespaces.iter().find(|n| n.name == OPT_IN_NAMESPACE)
-            && ns.labels.get("istio-injection").map(String::as_str) != Some("enabled")
+            && ns.labels.get(INJECTION_LABEL).map(String::as_str) != Some("enabled")
         {
             kyma_drift.push(format!(
                 "{OPT_IN_NAMESPACE} lacks istio-injection=enabled, which the opt-in mode sets"
@@ -70,7 +72,7 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
         let disabled: Vec<(&str, usize)> = namespaces
             .iter()
             .filter(|n| !EXCLUDED_NAMESPACES.contains(&n.name.as_str()))
-            .filter(|n| n.labels.get("istio-injection").map(String::as_str) == Some("disabled"))
+            .filter(|n| n.labels.get(INJECTION_LABEL).map(String::as_str) == Some("disabled"))
             .map(|n| {
                 let count = pods
                     .iter()
@@ -121,8 +123,7 @@ fn deployments<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             .filter(|d| {
                 let ns = d["metadata"]["namespace"].as_str().unwrap_or_default();
                 !EXCLUDED_NAMESPACES.contains(&ns)
-                    && d["spec"]["template"]["metadata"]["annotations"]["sidecar.istio.io/inject"]
-                        == "false"
+                    && d["spec"]["template"]["metadata"]["annotations"][INJECT] == "false"
             })
             .map(|d| {
                 format!(

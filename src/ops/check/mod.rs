@@ -1,4 +1,4 @@
-//! `kyma-mesh check`: seed 000's troubleshooting guide as checks for the one runner
+//! `kyma-mesh check`: Kyma's Service Mesh troubleshooting guide as checks for the one runner
 //! (`ops::checks`), in linkerd's style. One file per category; every check reads the cluster
 //! through `cluster::` and shares what it read through [`Ctx`], so the pods are listed once.
 
@@ -21,6 +21,7 @@ use crate::cluster::inventory::{self, Namespace, Pod};
 use crate::cluster::record::{self, Record};
 use crate::cluster::revisions::Revisions;
 use crate::cluster::{self, Cluster, ClusterError};
+use crate::names::{INJECT, INJECTION_LABEL, KUBE_NODE_LEASE, KUBE_PUBLIC, KUBE_SYSTEM, REV_LABEL};
 use crate::ops::Target;
 use crate::ops::checks::{self, Category, Observer, Report};
 use crate::ops::error::{ErrorKind, cluster_kind};
@@ -217,14 +218,14 @@ fn cached<T: Clone>(c: &Cached<T>) -> Result<T, String> {
 }
 
 /// Namespaces Kubernetes keeps for itself: never injected by default.
-const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+const SYSTEM_NAMESPACES: [&str; 3] = [KUBE_SYSTEM, KUBE_PUBLIC, KUBE_NODE_LEASE];
 
 /// Whether pods created in this namespace get a sidecar, and why.
 pub fn namespace_injected(ns: &Namespace, by_default: bool) -> (bool, &'static str) {
-    match ns.labels.get("istio-injection").map(String::as_str) {
+    match ns.labels.get(INJECTION_LABEL).map(String::as_str) {
         Some("enabled") => (true, "label istio-injection=enabled"),
         Some(_) => (false, "label istio-injection=disabled"),
-        None if ns.labels.contains_key("istio.io/rev") => (true, "label istio.io/rev"),
+        None if ns.labels.contains_key(REV_LABEL) => (true, "label istio.io/rev"),
         None if SYSTEM_NAMESPACES.contains(&ns.name.as_str()) => (false, "system namespace"),
         None if by_default => (true, "injection by default"),
         None => (false, "opt-in mode, no label"),
@@ -237,12 +238,29 @@ pub fn should_have_sidecar(pod: &Pod, ns_injected: bool) -> bool {
     if pod.host_network || pod.opted_out() {
         return false;
     }
-    ns_injected
-        || pod
-            .labels
-            .get("sidecar.istio.io/inject")
-            .map(String::as_str)
-            == Some("true")
+    ns_injected || pod.labels.get(INJECT).map(String::as_str) == Some("true")
 }
 
 pub use crate::util::{capped, plural};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelt `needs` id would silently never skip: every list a command runs is checked.
+    #[test]
+    fn every_need_names_a_check_that_runs_before_it() {
+        assert_eq!(
+            checks::id_problems(&categories()),
+            Vec::<String>::new(),
+            "check"
+        );
+        for with_config in [true, false] {
+            assert_eq!(
+                checks::id_problems(&preflight::checks(with_config)),
+                Vec::<String>::new(),
+                "preflight (with configuration: {with_config})"
+            );
+        }
+    }
+}

@@ -1,13 +1,14 @@
-//! mtls: seed 000's "Connection refused errors". Mesh-wide STRICT mTLS, the API server's
-//! DestinationRule, and the pods that cannot take part (no sidecar in a meshed namespace),
-//! with the seed's two remedies as YAML to apply.
+//! mtls: "Connection refused errors" of Kyma's Service Mesh troubleshooting guide. Mesh-wide
+//! STRICT mTLS, the API server's DestinationRule, and the pods that cannot take part (no
+//! sidecar in a meshed namespace), with the guide's two remedies as YAML to apply.
 
 use serde_json::Value;
 
+use crate::cluster::FIELD_MANAGER;
 use crate::cluster::inventory::Pod;
 use crate::cluster::kinds::{DESTINATION_RULE, PEER_AUTHENTICATION};
-use crate::cluster::{FIELD_MANAGER, ISTIO_NAMESPACE};
 use crate::kyma::EXCLUDED_NAMESPACES;
+use crate::names::{APP_LABEL, APP_NAME_LABEL, ISTIO_NAMESPACE};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
 use super::{Ctx, ISTIO_NS, capped, namespace_injected, plural};
@@ -72,7 +73,7 @@ fn strict<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             }
             Err(e) => return Finding::error(e),
         };
-        // Narrower PeerAuthentications are the seed's remedy; list them so nobody is surprised.
+        // Narrower PeerAuthentications are the troubleshooting guide's remedy; list them so nobody is surprised.
         let others: Vec<String> = c
             .list(&PEER_AUTHENTICATION)
             .await
@@ -156,13 +157,13 @@ pub fn workload_of(pod: &Pod) -> String {
     }
 }
 
-/// Seed 000's two remedies, for one sidecar-less workload, as YAML to apply.
+/// The troubleshooting guide's two remedies ("Connection refused errors"), for one sidecar-less workload, as YAML to apply.
 fn remedies(pod: &Pod) -> String {
     let ns = &pod.namespace;
     let app = pod
         .labels
-        .get("app")
-        .or(pod.labels.get("app.kubernetes.io/name"))
+        .get(APP_LABEL)
+        .or(pod.labels.get(APP_NAME_LABEL))
         .cloned()
         .unwrap_or_else(|| "SERVICE".into());
     format!(

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use super::scan::{ScanOptions, scan_for};
 use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan, WorkloadRef};
 use crate::cluster::Cluster;
-use crate::cluster::pods::{self, Deleted, RESTARTED_AT, WorkloadKind};
+use crate::cluster::pods::{self, Deleted, WorkloadKind};
+use crate::names::{KYMA_SYSTEM, RESTARTED_AT};
 
 #[derive(Debug, Clone)]
 pub struct ActOptions {
@@ -74,7 +75,7 @@ pub async fn execute(
     let (kyma, rest): (Vec<&WorkloadPlan>, Vec<&WorkloadPlan>) = plan
         .workloads
         .iter()
-        .partition(|w| w.workload.namespace == "kyma-system");
+        .partition(|w| w.workload.namespace == KYMA_SYSTEM);
     let mut outcomes = Vec::with_capacity(plan.workloads.len());
     for group in [kyma, rest] {
         let done: Vec<(usize, WorkloadOutcome)> =

@@ -1,6 +1,6 @@
 //! `proxy-reset`: find the pods whose sidecar is not the installed Istio's, restart their
-//! workloads once each, and verify (README "proxy-reset"; seed 000 "Incompatible Istio
-//! sidecar version after Kyma upgrade").
+//! workloads once each, and verify (README "proxy-reset"; Kyma's Service Mesh
+//! troubleshooting guide, "Incompatible Istio sidecar version after Kyma upgrade").
 //!
 //! The API, used by `proxy-reset`, `upgrade`, `check` and `injection --restart`:
 //! [`scan`] -> [`ScanReport`]; [`plan`] -> [`Plan`]; [`execute`] -> [`ResetReport`];
@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::cluster::ClusterError;
 use crate::cluster::pods::WorkloadKind;
+use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyResetError {
@@ -202,7 +203,7 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
             _ => continue,
         };
         let key = (
-            w.namespace != "kyma-system",
+            w.namespace != KYMA_SYSTEM,
             w.namespace.clone(),
             w.name.clone(),
             w.kind,

@@ -14,7 +14,7 @@ use crate::ops::Target;
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::{Events, Mark};
 use crate::ops::signal::{self, Signal};
-use crate::util::fmt_duration;
+use crate::util::{fmt_duration, plural};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -95,27 +95,30 @@ impl RunResult {
         let mut out = Vec::new();
         let manual = self.plan.manual().count();
         if manual > 0 {
-            out.push(format!("{manual} pod(s) to restart manually"));
+            out.push(format!(
+                "{} to restart manually",
+                plural(manual, "pod", "pods")
+            ));
         }
         if self.plan.lookup_failures() > 0 {
             out.push(format!(
-                "{} owner lookup(s) failed",
-                self.plan.lookup_failures()
+                "{} failed",
+                plural(self.plan.lookup_failures(), "owner lookup", "owner lookups")
             ));
         }
         if let Some(r) = &self.report {
             let failed = r.failed().count();
             if failed > 0 {
-                out.push(format!("{failed} restart(s) failed"));
+                out.push(format!("{} failed", plural(failed, "restart", "restarts")));
             }
         }
         if let Some(v) = &self.verification
             && !v.ok()
         {
             out.push(format!(
-                "{} pod(s) still outdated, {} rollout(s) unfinished, {} reverted",
-                v.still_outdated.len(),
-                v.unfinished.len(),
+                "{} still outdated, {} unfinished, {} reverted",
+                plural(v.still_outdated.len(), "pod", "pods"),
+                plural(v.unfinished.len(), "rollout", "rollouts"),
                 v.reverted.len()
             ));
         }

@@ -16,6 +16,7 @@ use crate::cluster::pods::{
 };
 use crate::cluster::revisions::Revisions;
 use crate::cluster::{Cluster, ClusterError};
+use crate::names::{self, INJECT, ISTIO_NAMESPACE, KUBE_SYSTEM};
 
 /// Relists after expired continue tokens before giving up (each relist makes progress, so this
 /// is only reached when tokens expire faster than a page is decided).
@@ -180,14 +181,14 @@ impl Injection {
 
     fn should_inject(&self, pod: &Pod) -> bool {
         let ns = pod.metadata.namespace.as_str();
-        if matches!(ns, "kube-system" | "istio-system") || pod.spec.host_network {
+        if matches!(ns, KUBE_SYSTEM | ISTIO_NAMESPACE) || pod.spec.host_network {
             return false;
         }
         if pod.metadata.annotations.inject.as_deref() == Some("false")
             || pod
                 .metadata
                 .labels
-                .get("sidecar.istio.io/inject")
+                .get(INJECT)
                 .is_some_and(|v| v == "false")
         {
             return false;
@@ -318,7 +319,7 @@ impl State {
             Some("namespace excluded by --exclude-namespace".to_string())
         } else if pod.metadata.annotations.opted_out() {
             self.counts.opted_out += 1;
-            Some(format!("pod annotated {}: \"false\"", pods::PROXY_RESET))
+            Some(format!("pod annotated {}: \"false\"", names::PROXY_RESET))
         } else {
             None
         };
@@ -383,7 +384,7 @@ impl State {
                 let why = format!(
                     "{kind} {ns}/{} annotated {}: \"false\"",
                     owner.name,
-                    pods::PROXY_RESET
+                    names::PROXY_RESET
                 );
                 return finding(p, chain, Target::Skip { why }, false);
             }
@@ -430,7 +431,7 @@ impl State {
                                         why: format!(
                                             "Deployment {ns}/{} annotated {}: \"false\"",
                                             up.name,
-                                            pods::PROXY_RESET
+                                            names::PROXY_RESET
                                         ),
                                     }
                                 }

@@ -393,7 +393,7 @@ fn delete_pod_and_deployment() {
 }
 
 #[test]
-fn seed_jq_recipe_finds_the_outdated_pods() {
+fn troubleshooting_guide_jq_recipe_finds_the_outdated_pods() {
     if !require("kubectl") || !require("jq") {
         return;
     }
@@ -435,7 +435,7 @@ fn seed_jq_recipe_finds_the_outdated_pods() {
         .chain(false_alarms.iter().cloned())
         .collect();
     assert!(!expected.is_empty());
-    // The seed's recipe (its output format fixed to name/namespace, as the text describes it).
+    // Kyma's troubleshooting guide's recipe (its output format fixed to name/namespace, as the text describes it).
     let script = r#"
 set -euo pipefail
 export KYMA_ISTIO_VERSION=$(kubectl get deployment istiod -n istio-system -o json | jq '.spec.template.spec.containers | .[].image' | sed 's/[^:"]*[:]//' | sed 's/["]//g')
