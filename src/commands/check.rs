@@ -8,7 +8,7 @@ use crate::ops::checks::Status;
 use crate::ops::error::OpError;
 use crate::ops::events::Events;
 use crate::ui;
-use crate::util::fmt_duration;
+use crate::util::{fmt_duration, plural};
 
 use super::Done;
 
@@ -47,7 +47,8 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs, events: &dyn Events) -> Result
     }
     let warnings = report.count(Status::Warning);
     if warnings > 0 {
-        done.needs_a_hand.push(format!("{warnings} warning(s)"));
+        done.needs_a_hand
+            .push(plural(warnings, "warning", "warnings"));
     }
     done.failed = report.count(Status::Error) > 0;
     Ok(done)

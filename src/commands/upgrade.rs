@@ -111,9 +111,9 @@ fn canary_start(
         "canary: `kyma-mesh upgrade --finish` removes Istio {from_version}"
     ));
     Ok(done.closing(format!(
-        "data plane: moved to {} in {} wave(s). When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
+        "data plane: moved to {} in {}. When satisfied, remove Istio {from_version} with `kyma-mesh upgrade --finish`; to go back, `kyma-mesh upgrade --rollback`",
         i.revision,
-        s.waves.len()
+        plural(s.waves.len(), "wave", "waves")
     )))
 }
 
@@ -146,15 +146,15 @@ fn finish_or_rollback(
     }
     if !s.removed {
         return Ok(done.fail(format!(
-            "the default tag and {} gateway(s) are back on Istio {} (revision {}), but some workloads did not move back (see above), so revision {} stays installed. Fix what is named, then run `kyma-mesh upgrade --rollback` again",
-            s.gateways,
+            "the default tag and {} are back on Istio {} (revision {}), but some workloads did not move back (see above), so revision {} stays installed. Fix what is named, then run `kyma-mesh upgrade --rollback` again",
+            plural(s.gateways, "gateway", "gateways"),
             s.state.from_version,
             s.state.from_revision,
             s.state.to_revision
         )));
     }
     Ok(done.closing(format!(
-        "rolled back in {}: Istio {} (revision {}) injects again, {} gateway(s) restored, Istio {} (revision {}) removed",
+        "rolled back in {}: Istio {} (revision {}) injects again, {} restored, Istio {} (revision {}) removed",
         fmt_duration(s.elapsed),
         s.state.from_version,
         s.state.from_revision,

@@ -174,12 +174,29 @@ pub async fn start(
 
     let waves = plan_waves(&cluster, wave_size).await?;
     out.planned_waves = waves.len();
+    out.waves = move_waves(req, waves, deadline, events).await?;
+    if !out.stopped() {
+        state.phase = CanaryPhase::Moved;
+        record::write_canary(&cluster, &state).await?;
+    }
+    Ok(out)
+}
+
+/// The data plane's move, wave by wave, each verified; a wave that does not verify stops the
+/// move there.
+async fn move_waves(
+    req: &UpgradeRequest,
+    waves: Vec<Vec<String>>,
+    deadline: Instant,
+    events: &dyn Events,
+) -> Result<Vec<Wave>, CanaryError> {
+    let planned = waves.len();
+    let mut done = Vec::new();
     for (i, namespaces) in waves.into_iter().enumerate() {
-        if out.planned_waves > 1 {
+        if planned > 1 {
             events.plain(&format!(
-                "wave {} of {}: {}",
+                "wave {} of {planned}: {}",
                 i + 1,
-                out.planned_waves,
                 namespaces.join(", ")
             ));
         }
@@ -197,22 +214,19 @@ pub async fn start(
             RunError::Interrupted { signal, .. } => CanaryError::Interrupted {
                 signal,
                 during: format!(
-                    "while moving wave {} of {}: the old control plane still runs; run `kyma-mesh upgrade --canary` again to go on, or `kyma-mesh upgrade --rollback`",
+                    "while moving wave {} of {planned}: the old control plane still runs; run `kyma-mesh upgrade --canary` again to go on, or `kyma-mesh upgrade --rollback`",
                     i + 1,
-                    out.planned_waves
                 ),
             },
             e => CanaryError::Reset(Box::new(e)),
         })?;
         let failed = result.failed();
-        out.waves.push(Wave { namespaces, result });
+        done.push(Wave { namespaces, result });
         if failed {
-            return Ok(out);
+            break;
         }
     }
-    state.phase = CanaryPhase::Moved;
-    record::write_canary(&cluster, &state).await?;
-    Ok(out)
+    Ok(done)
 }
 
 /// The namespaces of each wave, `kyma-system` first: one wave of every namespace without a

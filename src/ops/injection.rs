@@ -260,29 +260,10 @@ pub async fn status(
             .filter(|p| p.metadata.namespace.as_deref() == Some(&name))
             .cloned()
             .collect();
-        let overrides = deployments
+        let in_ns = deployments
             .iter()
-            .filter(|d| d.metadata.namespace.as_deref() == Some(&name))
-            .filter_map(|d| {
-                let v = serde_json::to_value(d).ok()?;
-                let meta: kube::api::ObjectMeta =
-                    serde_json::from_value(v["spec"]["template"]["metadata"].clone()).ok()?;
-                let setting = pod_setting(&meta)?;
-                let wants = pod_wants_sidecar(&meta, &labels, injector);
-                // Only overrides that change the namespace's outcome are worth naming.
-                if wants == injection {
-                    return None;
-                }
-                Some(DeploymentOverride {
-                    name: d.metadata.name.clone().unwrap_or_default(),
-                    reason: format!(
-                        "{INJECT}: {setting:?} on the pod template: {}",
-                        if wants { "sidecar" } else { "no sidecar" }
-                    ),
-                    inject: setting,
-                })
-            })
-            .collect();
+            .filter(|d| d.metadata.namespace.as_deref() == Some(&name));
+        let overrides = deployment_overrides(in_ns, &labels, injector, injection);
         out.push(NamespaceStatus {
             injection,
             reason,
@@ -302,6 +283,35 @@ pub async fn status(
         mode: injector.mode(),
         namespaces: out,
     })
+}
+
+/// The Deployments whose pod template overrides the namespace's setting; only overrides that
+/// change the namespace's outcome are worth naming.
+fn deployment_overrides<'a>(
+    deployments: impl Iterator<Item = &'a kube::api::DynamicObject>,
+    labels: &BTreeMap<String, String>,
+    injector: Injector,
+    injection: bool,
+) -> Vec<DeploymentOverride> {
+    deployments
+        .filter_map(|d| {
+            let meta: kube::api::ObjectMeta =
+                serde_json::from_value(d.data["spec"]["template"]["metadata"].clone()).ok()?;
+            let setting = pod_setting(&meta)?;
+            let wants = pod_wants_sidecar(&meta, labels, injector);
+            if wants == injection {
+                return None;
+            }
+            Some(DeploymentOverride {
+                name: d.metadata.name.clone().unwrap_or_default(),
+                reason: format!(
+                    "{INJECT}: {setting:?} on the pod template: {}",
+                    if wants { "sidecar" } else { "no sidecar" }
+                ),
+                inject: setting,
+            })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,6 +434,45 @@ async fn change_namespace(
     Ok(summary)
 }
 
+/// The pod-template metadata patch that turns a Deployment's injection on or off, given its
+/// `sidecar.istio.io/inject` annotation and label, and what it says.
+fn template_change(
+    enable: bool,
+    (annotation, label): (Option<&str>, Option<&str>),
+    injector: Injector,
+    labelled_ns: bool,
+) -> (serde_json::Map<String, serde_json::Value>, Vec<String>) {
+    let mut patch = serde_json::Map::new();
+    let mut changes = Vec::new();
+    if enable {
+        if annotation == Some("false") {
+            patch.insert("annotations".into(), json!({INJECT: null}));
+            changes.push(format!("annotation {INJECT}=\"false\" removed"));
+        }
+        if label == Some("false") {
+            patch.insert("labels".into(), json!({INJECT: null}));
+            changes.push(format!("label {INJECT}=\"false\" removed"));
+        }
+        // Opt-in mode: Istio's object webhook selects pods labelled "true".
+        if injector.installed
+            && !labelled_ns
+            && !injector.enable_namespaces_by_default
+            && label != Some("true")
+        {
+            patch.insert("labels".into(), json!({INJECT: "true"}));
+            changes.push(format!("label {INJECT}=\"true\" set (opt-in mode)"));
+        }
+    } else if annotation != Some("false") {
+        patch.insert("annotations".into(), json!({INJECT: "false"}));
+        changes.push(format!("annotation {INJECT}=\"false\" set"));
+        if label == Some("true") {
+            patch.insert("labels".into(), json!({INJECT: null}));
+            changes.push(format!("label {INJECT}=\"true\" removed"));
+        }
+    }
+    (patch, changes)
+}
+
 async fn change_deployment(
     cluster: &Cluster,
     req: &ChangeRequest,
@@ -448,39 +497,13 @@ async fn change_deployment(
         .cloned();
     let label = meta.labels.as_ref().and_then(|l| l.get(INJECT)).cloned();
     let labelled_ns = ns_labels.contains_key(LABEL) || ns_labels.contains_key(REV_LABEL);
-    let mut patch_meta = serde_json::Map::new();
-    let mut changes = Vec::new();
-    if req.enable {
-        if annotation.as_deref() == Some("false") {
-            patch_meta.insert("annotations".into(), json!({INJECT: null}));
-            changes.push(format!("annotation {INJECT}=\"false\" removed"));
-        }
-        if label.as_deref() == Some("false") {
-            patch_meta.insert("labels".into(), json!({INJECT: null}));
-            changes.push(format!("label {INJECT}=\"false\" removed"));
-        }
-        // Opt-in mode: Istio's object webhook selects pods labelled "true".
-        if injector.installed
-            && !labelled_ns
-            && !injector.enable_namespaces_by_default
-            && label.as_deref() != Some("true")
-        {
-            patch_meta.insert("labels".into(), json!({INJECT: "true"}));
-            changes.push(format!("label {INJECT}=\"true\" set (opt-in mode)"));
-        }
-        if !namespace_injection(&ns_labels, injector).0 && labelled_ns {
-            events.warn(&format!(
-                "namespace {namespace} has injection disabled ({}): its pods get no sidecar whatever the Deployment says; enable it with kyma-mesh injection enable --namespace {namespace}",
-                namespace_injection(&ns_labels, injector).1
-            ));
-        }
-    } else if annotation.as_deref() != Some("false") {
-        patch_meta.insert("annotations".into(), json!({INJECT: "false"}));
-        changes.push(format!("annotation {INJECT}=\"false\" set"));
-        if label.as_deref() == Some("true") {
-            patch_meta.insert("labels".into(), json!({INJECT: null}));
-            changes.push(format!("label {INJECT}=\"true\" removed"));
-        }
+    let current = (annotation.as_deref(), label.as_deref());
+    let (patch_meta, changes) = template_change(req.enable, current, injector, labelled_ns);
+    if req.enable && !namespace_injection(&ns_labels, injector).0 && labelled_ns {
+        events.warn(&format!(
+            "namespace {namespace} has injection disabled ({}): its pods get no sidecar whatever the Deployment says; enable it with kyma-mesh injection enable --namespace {namespace}",
+            namespace_injection(&ns_labels, injector).1
+        ));
     }
     let mut summary = ChangeSummary::default();
     if !changes.is_empty() {

@@ -135,18 +135,12 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(p) => p,
             Err(e) => return Finding::error(e),
         };
-        // revision -> namespace -> pods
-        let mut by_rev: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-        // Injected pods only: gateways carry their proxy without the injector.
-        for p in pods.iter().filter(|p| !p.deleting) {
-            if let Some(rev) = revisions::pod_revision(&p.annotations) {
-                *by_rev
-                    .entry(rev)
-                    .or_default()
-                    .entry(p.namespace.clone())
-                    .or_default() += 1;
-            }
-        }
+        let by_rev = pods_by_revision(pods.iter().filter(|p| !p.deleting).map(|p| {
+            (
+                revisions::pod_revision(&p.annotations),
+                p.namespace.as_str(),
+            )
+        }));
         let count = |rev: &str| by_rev.get(rev).map_or(0, |m| m.values().sum::<usize>());
         let planes: Vec<String> = revs
             .control_planes
@@ -159,21 +153,8 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                 )
             })
             .collect();
-        // Namespaces pinned to a revision by label stay there whatever the default tag says.
-        let pinned: Vec<String> = match c.namespaces().await {
-            Ok(nss) => nss
-                .iter()
-                .filter_map(|n| {
-                    let rev = n.labels.get(names::REV_LABEL)?;
-                    (rev != revisions::DEFAULT).then(|| {
-                        format!(
-                            "namespace {} is pinned to revision {rev} (label {}={rev})",
-                            n.name,
-                            names::REV_LABEL
-                        )
-                    })
-                })
-                .collect(),
+        let pinned = match c.namespaces().await {
+            Ok(nss) => pinned_namespaces(&nss),
             Err(e) => return Finding::error(e),
         };
         let detail = by_rev
@@ -203,21 +184,60 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             state.started_at,
             planes.join("; ")
         );
-        let hint = if revs.default_tag.as_deref() != Some(state.to_revision.as_str()) {
-            "the default tag has not moved yet: `kyma-mesh upgrade --canary` continues, `kyma-mesh upgrade --rollback` goes back".to_string()
-        } else if count(&state.from_revision) > 0 {
-            format!(
-                "restart what still uses revision {} with `kyma-mesh proxy-reset --wait`, then `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
-                state.from_revision
-            )
-        } else {
-            format!(
-                "no pod uses revision {} any more: `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
-                state.from_revision
-            )
-        };
+        let hint = canary_hint(&revs, &state, count(&state.from_revision));
         Finding::warning(message).detail(detail).hint(hint)
     })
+}
+
+/// Revision -> namespace -> injected pods. Injected pods only: gateways carry their proxy
+/// without the injector.
+fn pods_by_revision<'a>(
+    pods: impl Iterator<Item = (Option<String>, &'a str)>,
+) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let mut by_rev: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (rev, namespace) in pods {
+        if let Some(rev) = rev {
+            *by_rev
+                .entry(rev)
+                .or_default()
+                .entry(namespace.to_string())
+                .or_default() += 1;
+        }
+    }
+    by_rev
+}
+
+/// Namespaces pinned to a revision by label stay there whatever the default tag says.
+fn pinned_namespaces(nss: &[crate::cluster::inventory::Namespace]) -> Vec<String> {
+    nss.iter()
+        .filter_map(|n| {
+            let rev = n.labels.get(names::REV_LABEL)?;
+            (rev != revisions::DEFAULT).then(|| {
+                format!(
+                    "namespace {} is pinned to revision {rev} (label {}={rev})",
+                    n.name,
+                    names::REV_LABEL
+                )
+            })
+        })
+        .collect()
+}
+
+/// What to do next in an unfinished canary, by how far it got.
+fn canary_hint(revs: &revisions::Revisions, state: &record::Canary, on_old: usize) -> String {
+    if revs.default_tag.as_deref() != Some(state.to_revision.as_str()) {
+        "the default tag has not moved yet: `kyma-mesh upgrade --canary` continues, `kyma-mesh upgrade --rollback` goes back".to_string()
+    } else if on_old > 0 {
+        format!(
+            "restart what still uses revision {} with `kyma-mesh proxy-reset --wait`, then `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
+            state.from_revision
+        )
+    } else {
+        format!(
+            "no pod uses revision {} any more: `kyma-mesh upgrade --finish` removes it; `kyma-mesh upgrade --rollback` goes back",
+            state.from_revision
+        )
+    }
 }
 
 fn record_matches<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {

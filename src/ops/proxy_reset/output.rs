@@ -105,61 +105,10 @@ pub fn document(
         .iter()
         .map(|p| {
             *actions.entry(p.target.action_name()).or_insert(0) += 1;
-            let (reason, command) = match &p.target {
-                super::Target::Rollout { .. } => (None, None),
-                super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
-                    (Some(why.clone()), None)
-                }
-                super::Target::RestartManually { why, command } => {
-                    (Some(why.clone()), Some(command.clone()))
-                }
-            };
-            PodOut {
-                namespace: p.namespace.clone(),
-                name: p.name.clone(),
-                problem: p.problem,
-                current_image: p.current_image.clone(),
-                expected_image: plan.expected.image.clone(),
-                owner_chain: p
-                    .owner_chain
-                    .iter()
-                    .map(|l| format!("{}/{}", l.kind, l.name))
-                    .collect(),
-                action: p.target.action_name(),
-                workload: p.target.workload().cloned(),
-                reason,
-                command,
-            }
+            pod_out(p, &plan.expected.image)
         })
         .collect();
-    let outcomes: BTreeMap<&WorkloadRef, &Outcome> = report
-        .map(|r| {
-            r.outcomes
-                .iter()
-                .map(|o| (&o.workload, &o.outcome))
-                .collect()
-        })
-        .unwrap_or_default();
-    let workloads = plan
-        .workloads
-        .iter()
-        .map(|w| {
-            let outcome = outcomes.get(&w.workload);
-            WorkloadOut {
-                workload: w.workload.clone(),
-                action: w.action.name(),
-                pods: w.pods.iter().map(|(n, _)| n.clone()).collect(),
-                result: outcome.map(|o| match o {
-                    Outcome::Restarted => "restarted",
-                    Outcome::Failed { .. } => "failed",
-                }),
-                error: outcome.and_then(|o| match o {
-                    Outcome::Failed { error } => Some(error.clone()),
-                    Outcome::Restarted => None,
-                }),
-            }
-        })
-        .collect();
+    let workloads = workloads_out(plan, report);
     Document {
         api_version: API_VERSION,
         kind: if report.is_some() {
@@ -184,4 +133,62 @@ pub fn document(
         after_wait: verification.map(|v| v.rescan.counts.clone()),
         reverted: verification.map(|v| v.reverted.clone()),
     }
+}
+
+fn pod_out(p: &super::PodFinding, expected_image: &str) -> PodOut {
+    let (reason, command) = match &p.target {
+        super::Target::Rollout { .. } => (None, None),
+        super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
+            (Some(why.clone()), None)
+        }
+        super::Target::RestartManually { why, command } => {
+            (Some(why.clone()), Some(command.clone()))
+        }
+    };
+    PodOut {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+        problem: p.problem,
+        current_image: p.current_image.clone(),
+        expected_image: expected_image.to_string(),
+        owner_chain: p
+            .owner_chain
+            .iter()
+            .map(|l| format!("{}/{}", l.kind, l.name))
+            .collect(),
+        action: p.target.action_name(),
+        workload: p.target.workload().cloned(),
+        reason,
+        command,
+    }
+}
+
+fn workloads_out(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
+    let outcomes: BTreeMap<&WorkloadRef, &Outcome> = report
+        .map(|r| {
+            r.outcomes
+                .iter()
+                .map(|o| (&o.workload, &o.outcome))
+                .collect()
+        })
+        .unwrap_or_default();
+    plan.workloads
+        .iter()
+        .map(|w| {
+            let outcome = outcomes.get(&w.workload);
+            WorkloadOut {
+                workload: w.workload.clone(),
+                action: w.action.name(),
+                pods: w.pods.iter().map(|(n, _)| n.clone()).collect(),
+                result: outcome.map(|o| match o {
+                    Outcome::Restarted => "restarted",
+                    Outcome::Failed { .. } => "failed",
+                }),
+                error: outcome.and_then(|o| match o {
+                    Outcome::Failed { error } => Some(error.clone()),
+                    Outcome::Restarted => None,
+                }),
+            }
+        })
+        .collect()
 }

@@ -8,8 +8,8 @@ use super::{
     ActOptions, Outcome, Plan, ProxyResetError, ResetReport, ScanOptions, Verification, execute,
     plan, scan, verify,
 };
-use crate::cluster::ClusterError;
 use crate::cluster::record::restart_stamp;
+use crate::cluster::{Cluster, ClusterError};
 use crate::ops::Target;
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::{Events, Mark};
@@ -126,15 +126,51 @@ impl RunResult {
     }
 }
 
+/// The phases: scan, plan, (dry run: stop), restart, and with `--wait` verify.
 pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunError> {
     let deadline = Instant::now() + req.timeout;
     let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(RunError::Connect)?;
+    let plan = plan(
+        scan_phase(&cluster, &req.scan, events).await?,
+        restart_stamp(),
+    );
+    if req.dry_run {
+        return Ok(RunResult {
+            plan,
+            report: None,
+            verification: None,
+        });
+    }
+    if plan.workloads.is_empty() {
+        return Ok(RunResult {
+            plan,
+            report: Some(ResetReport::default()),
+            verification: None,
+        });
+    }
+    let report = restart_phase(&cluster, &plan, req.concurrency, deadline, events).await?;
+    let verification = if req.wait {
+        Some(verify_phase(&cluster, &plan, &report, req, deadline, events).await?)
+    } else {
+        None
+    };
+    Ok(RunResult {
+        plan,
+        report: Some(report),
+        verification,
+    })
+}
 
+async fn scan_phase(
+    cluster: &Cluster,
+    opts: &ScanOptions,
+    events: &dyn Events,
+) -> Result<super::ScanReport, RunError> {
     let step = events.long_step("Scanning pods");
     let scanned = tokio::select! {
-        r = scan(&cluster, &req.scan) => r,
+        r = scan(cluster, opts) => r,
         s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while scanning; nothing was changed" }),
     };
     let scanned = match scanned {
@@ -152,31 +188,25 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
         c.meshed,
         c.current,
         c.outdated,
-        if req.scan.missing_sidecars {
+        if opts.missing_sidecars {
             format!(", {} missing a sidecar", c.missing_sidecar)
         } else {
             String::new()
         }
     ));
-    let plan = plan(scanned, restart_stamp());
-    if req.dry_run {
-        return Ok(RunResult {
-            plan,
-            report: None,
-            verification: None,
-        });
-    }
-    if plan.workloads.is_empty() {
-        return Ok(RunResult {
-            plan,
-            report: Some(ResetReport::default()),
-            verification: None,
-        });
-    }
+    Ok(scanned)
+}
 
+async fn restart_phase(
+    cluster: &Cluster,
+    plan: &Plan,
+    concurrency: usize,
+    deadline: Instant,
+    events: &dyn Events,
+) -> Result<ResetReport, RunError> {
     let counter = events.counter("Restarting workloads", plan.workloads.len() as u64);
     let opts = ActOptions {
-        concurrency: req.concurrency,
+        concurrency,
         deadline,
     };
     let on_done = |o: &super::WorkloadOutcome| match &o.outcome {
@@ -186,7 +216,7 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
         Outcome::Failed { error } => counter.done(Mark::Fail, &format!("{}: {error}", o.workload)),
     };
     let report = tokio::select! {
-        r = execute(&cluster, &plan, &opts, &on_done) => r,
+        r = execute(cluster, plan, &opts, &on_done) => r,
         s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while restarting workloads; run proxy-reset again to finish (restarted workloads are not outdated any more)" }),
     };
     counter.finish();
@@ -196,29 +226,31 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
         plan.workloads.len(),
         fmt_duration(report.elapsed)
     ));
-    let verification = if req.wait {
-        let step = events.long_step("Waiting for the rollouts, then scanning again");
-        let v = tokio::select! {
-            r = verify(&cluster, &plan, &report, &req.scan, req.concurrency, deadline) => r?,
-            s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while waiting for the rollouts" }),
-        };
-        if v.ok() {
-            step.ok("no restarted workload has an outdated pod");
-        } else {
-            step.fail(&format!(
-                "{} pods still outdated, {} rollouts unfinished, {} reverted",
-                v.still_outdated.len(),
-                v.unfinished.len(),
-                v.reverted.len()
-            ));
-        }
-        Some(v)
-    } else {
-        None
+    Ok(report)
+}
+
+async fn verify_phase(
+    cluster: &Cluster,
+    plan: &Plan,
+    report: &ResetReport,
+    req: &Request,
+    deadline: Instant,
+    events: &dyn Events,
+) -> Result<Verification, RunError> {
+    let step = events.long_step("Waiting for the rollouts, then scanning again");
+    let v = tokio::select! {
+        r = verify(cluster, plan, report, &req.scan, req.concurrency, deadline) => r?,
+        s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while waiting for the rollouts" }),
     };
-    Ok(RunResult {
-        plan,
-        report: Some(report),
-        verification,
-    })
+    if v.ok() {
+        step.ok("no restarted workload has an outdated pod");
+    } else {
+        step.fail(&format!(
+            "{} pods still outdated, {} rollouts unfinished, {} reverted",
+            v.still_outdated.len(),
+            v.unfinished.len(),
+            v.reverted.len()
+        ));
+    }
+    Ok(v)
 }
