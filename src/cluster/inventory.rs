@@ -10,7 +10,7 @@ use kube::api::ListParams;
 use serde_json::Value;
 
 use super::kinds::{NAMESPACE, POD};
-use super::{Cluster, ClusterError, Gvk};
+use super::{Cluster, ClusterError, Gvk, Listing};
 
 /// Page size of every list: big enough to be quick, small enough to keep replies bounded.
 const PAGE: u32 = 500;
@@ -32,22 +32,19 @@ pub async fn list_selected(
     selector: &str,
 ) -> Result<Vec<Value>, ClusterError> {
     let api = cluster.dynamic(gvk, namespace);
-    let labelled = if selector.is_empty() {
-        String::new()
-    } else {
-        format!(" {selector}")
-    };
-    let what = match namespace {
-        Some(ns) => format!("listing {}s{labelled} in {ns}", gvk.kind),
-        None => format!("listing {}s{labelled}", gvk.kind),
-    };
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(PAGE);
     if !selector.is_empty() {
         params = params.labels(selector);
     }
     loop {
-        let page = api.list(&params).await.map_err(ClusterError::api(&what))?;
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|error| ClusterError::List {
+                listing: Listing::of(gvk, namespace).selected(selector),
+                error: Box::new(error),
+            })?;
         out.extend(
             page.items
                 .into_iter()
@@ -181,9 +178,10 @@ pub async fn pods_selected(
     let list = api
         .list(&ListParams::default().labels(selector))
         .await
-        .map_err(ClusterError::api(format!(
-            "listing pods {selector} in {namespace}"
-        )))?;
+        .map_err(|error| ClusterError::List {
+            listing: Listing::of(&POD, Some(namespace)).selected(selector),
+            error: Box::new(error),
+        })?;
     Ok(list
         .items
         .into_iter()

@@ -1,4 +1,6 @@
-//! Workloads: the rollout restart kubectl does (a pod-template annotation), waiting for a
+//! Workloads: the one model of a workload kyma-mesh restarts or names ([`WorkloadKind`],
+//! [`Workload`], and [`WorkloadObject`], a workload read as small as a restart decision
+//! needs), the one rollout restart kubectl does (a pod-template annotation), waiting for a
 //! rollout to finish, the pods of a namespace and the workload that owns each pod.
 
 use std::collections::BTreeMap;
@@ -6,12 +8,16 @@ use std::fmt;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::kinds::{DAEMON_SET, DEPLOYMENT, STATEFUL_SET};
-use super::{Cluster, ClusterError, Gvk};
+use super::kinds::{
+    CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, REPLICATION_CONTROLLER, STATEFUL_SET,
+};
+use super::pods::Meta;
+use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, Listing, ObjectRef};
 
 /// The pod-template annotation `kubectl rollout restart` sets (RFC 3339).
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -20,35 +26,218 @@ pub const INJECT: &str = "sidecar.istio.io/inject";
 /// The injector's mark on every pod it gave a sidecar.
 pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
 
-/// A workload whose pods can be restarted by changing its template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The kinds that own pods and that kyma-mesh knows how to restart (or to name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,
     DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
 }
 
 impl WorkloadKind {
+    /// The known kind for an owner reference (`apps/v1` `ReplicaSet`); other groups' kinds of
+    /// the same name (an Argo `Rollout`'s are its own kind) are not these.
+    pub fn of(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        Some(match (group, kind) {
+            ("apps", "Deployment") => WorkloadKind::Deployment,
+            ("apps", "StatefulSet") => WorkloadKind::StatefulSet,
+            ("apps", "DaemonSet") => WorkloadKind::DaemonSet,
+            ("apps", "ReplicaSet") => WorkloadKind::ReplicaSet,
+            ("", "ReplicationController") => WorkloadKind::ReplicationController,
+            ("batch", "Job") => WorkloadKind::Job,
+            ("batch", "CronJob") => WorkloadKind::CronJob,
+            _ => return None,
+        })
+    }
+
     pub fn gvk(self) -> Gvk {
         match self {
             WorkloadKind::Deployment => DEPLOYMENT,
             WorkloadKind::StatefulSet => STATEFUL_SET,
             WorkloadKind::DaemonSet => DAEMON_SET,
+            WorkloadKind::ReplicaSet => REPLICA_SET,
+            WorkloadKind::ReplicationController => REPLICATION_CONTROLLER,
+            WorkloadKind::Job => JOB,
+            WorkloadKind::CronJob => CRON_JOB,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.gvk().kind
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A workload kyma-mesh acts on (or names): `Deployment shop/orders`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Workload {
     pub kind: WorkloadKind,
     pub namespace: String,
     pub name: String,
 }
 
+impl Workload {
+    pub fn new(kind: WorkloadKind, namespace: &str, name: &str) -> Workload {
+        Workload {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn object(&self) -> ObjectRef {
+        self.kind.gvk().object(Some(&self.namespace), &self.name)
+    }
+}
+
 impl fmt::Display for Workload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {}/{}", self.kind, self.namespace, self.name)
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
     }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Strategy {
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct TemplateMeta {
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Template {
+    pub metadata: TemplateMeta,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadSpec {
+    pub replicas: Option<i64>,
+    /// StatefulSet and DaemonSet.
+    pub update_strategy: Strategy,
+    pub template: Template,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadStatus {
+    pub observed_generation: i64,
+    pub replicas: i64,
+    pub updated_replicas: i64,
+    pub ready_replicas: i64,
+    pub available_replicas: i64,
+    pub current_revision: String,
+    pub update_revision: String,
+    pub desired_number_scheduled: i64,
+    pub updated_number_scheduled: i64,
+    pub number_ready: i64,
+    pub number_available: i64,
+}
+
+/// A workload object (any of [`WorkloadKind`]) as far as restarting it is concerned, decoded
+/// from the API's JSON into these few fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkloadObject {
+    pub metadata: Meta,
+    pub spec: WorkloadSpec,
+    pub status: WorkloadStatus,
+}
+
+impl WorkloadObject {
+    /// `OnDelete`: a template change restarts nothing; pods must be deleted.
+    pub fn is_on_delete(&self) -> bool {
+        self.spec.update_strategy.type_.as_deref() == Some("OnDelete")
+    }
+
+    fn desired(&self) -> i64 {
+        self.spec.replicas.unwrap_or(1)
+    }
+
+    /// The rollout after a template change is complete: the controller saw the change, every
+    /// pod is updated and available, and no old pod is left.
+    pub fn rollout_complete(&self, kind: WorkloadKind) -> bool {
+        let s = &self.status;
+        if s.observed_generation < self.metadata.generation {
+            return false;
+        }
+        match kind {
+            WorkloadKind::Deployment => {
+                s.updated_replicas >= self.desired()
+                    && s.available_replicas >= self.desired()
+                    && s.replicas <= self.desired()
+            }
+            WorkloadKind::StatefulSet => {
+                s.updated_replicas >= self.desired()
+                    && s.ready_replicas >= self.desired()
+                    && (s.update_revision.is_empty() || s.current_revision == s.update_revision)
+            }
+            WorkloadKind::DaemonSet => {
+                s.updated_number_scheduled >= s.desired_number_scheduled
+                    && s.number_available >= s.desired_number_scheduled
+            }
+            _ => self.all_ready(kind),
+        }
+    }
+
+    /// Every desired pod is ready (after deleting one pod: its replacement is).
+    pub fn all_ready(&self, kind: WorkloadKind) -> bool {
+        let s = &self.status;
+        match kind {
+            WorkloadKind::DaemonSet => s.number_ready >= s.desired_number_scheduled,
+            _ => s.ready_replicas >= self.desired(),
+        }
+    }
+
+    /// Why the rollout is not complete, in the controller's numbers.
+    pub fn progress(&self, kind: WorkloadKind) -> String {
+        let s = &self.status;
+        match kind {
+            WorkloadKind::DaemonSet => format!(
+                "{} of {} pods updated, {} available",
+                s.updated_number_scheduled, s.desired_number_scheduled, s.number_available
+            ),
+            _ => format!(
+                "{} of {} pods updated, {} ready",
+                s.updated_replicas,
+                self.desired(),
+                s.ready_replicas
+            ),
+        }
+    }
+
+    /// The pod template's `restartedAt`, if set.
+    pub fn restarted_at(&self) -> Option<&str> {
+        self.spec
+            .template
+            .metadata
+            .annotations
+            .get(RESTARTED_AT)
+            .map(String::as_str)
+    }
+}
+
+/// One workload, decoded small; `None` when it does not exist.
+pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<WorkloadObject>, ClusterError> {
+    cluster
+        .get_as(&w.kind.gvk(), Some(&w.namespace), &w.name)
+        .await
 }
 
 /// Who restarts a pod.
@@ -60,17 +249,24 @@ pub enum PodOwner {
     Manual(String),
 }
 
-/// Patches the pod template's `restartedAt` annotation, which makes the controller replace the
-/// pods one by one under the workload's own rolling-update rules.
+/// `kubectl rollout restart`, the one restart path: patches the pod template's `restartedAt`
+/// annotation, which makes the controller replace the pods under the workload's own
+/// rolling-update rules. A JSON merge patch of one annotation, with the same time for every
+/// workload of a run, so a retried or repeated patch changes nothing more.
 pub async fn restart(cluster: &Cluster, w: &Workload, at: &str) -> Result<(), ClusterError> {
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..Default::default()
+    };
     cluster
-        .merge_patch(
-            &w.kind.gvk(),
-            Some(&w.namespace),
-            &w.name,
-            &restart_patch(at),
-        )
+        .dynamic(&w.kind.gvk(), Some(&w.namespace))
+        .patch(&w.name, &params, &Patch::Merge(restart_patch(at)))
         .await
+        .map(|_| ())
+        .map_err(|error| ClusterError::Restart {
+            object: w.object(),
+            error: Box::new(error),
+        })
 }
 
 pub fn restart_patch(at: &str) -> Value {
@@ -83,9 +279,10 @@ pub async fn get_deployment(
     name: &str,
 ) -> Result<Option<Deployment>, ClusterError> {
     let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
-    api.get_opt(name).await.map_err(ClusterError::api(format!(
-        "reading Deployment {namespace}/{name}"
-    )))
+    api.get_opt(name).await.map_err(|error| ClusterError::Get {
+        object: DEPLOYMENT.object(Some(namespace), name),
+        error: Box::new(error),
+    })
 }
 
 /// A rollout is complete when the controller has seen the latest template, every desired
@@ -135,10 +332,10 @@ pub async fn deployment_pods(cluster: &Cluster, d: &Deployment) -> Result<Vec<Po
     let mut pods = api
         .list(&ListParams::default().labels(&selector))
         .await
-        .map_err(ClusterError::api(format!(
-            "listing the pods of Deployment {namespace}/{}",
-            d.metadata.name.as_deref().unwrap_or("?")
-        )))?
+        .map_err(|error| ClusterError::List {
+            listing: Listing::of(&super::kinds::POD, Some(namespace)).selected(&selector),
+            error: Box::new(error),
+        })?
         .items;
     pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(pods)
@@ -159,7 +356,10 @@ pub async fn list_pods(
         let page = api
             .list(&params)
             .await
-            .map_err(ClusterError::api("listing pods"))?;
+            .map_err(|error| ClusterError::List {
+                listing: Listing::of(&super::kinds::POD, namespace),
+                error: Box::new(error),
+            })?;
         out.extend(page.items);
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),
@@ -220,10 +420,10 @@ impl Owners {
                     let rs = api
                         .get_opt(&owner.1)
                         .await
-                        .map_err(ClusterError::api(format!(
-                            "reading ReplicaSet {namespace}/{}",
-                            owner.1
-                        )))?;
+                        .map_err(|error| ClusterError::Get {
+                            object: REPLICA_SET.object(Some(&namespace), &owner.1),
+                            error: Box::new(error),
+                        })?;
                     let parent =
                         rs.and_then(|rs| controller(rs.metadata.owner_references.as_deref()));
                     self.replica_sets.insert(key.clone(), parent);
@@ -286,6 +486,26 @@ mod tests {
                 ..Default::default()
             }),
         }
+    }
+
+    #[test]
+    fn owner_kinds_are_known_only_in_their_group() {
+        assert_eq!(
+            WorkloadKind::of("apps/v1", "ReplicaSet"),
+            Some(WorkloadKind::ReplicaSet)
+        );
+        assert_eq!(WorkloadKind::of("argoproj.io/v1alpha1", "Rollout"), None);
+        assert_eq!(WorkloadKind::of("example.com/v1", "Deployment"), None);
+        assert_eq!(
+            WorkloadKind::of("v1", "ReplicationController"),
+            Some(WorkloadKind::ReplicationController)
+        );
+        assert_eq!(
+            WorkloadKind::ReplicationController
+                .gvk()
+                .url_path(Some("a")),
+            "/api/v1/namespaces/a/replicationcontrollers"
+        );
     }
 
     #[test]

@@ -382,9 +382,10 @@ async fn strategic_patch(cluster: &Cluster, patch: &Value) -> Result<(), Cluster
         .patch(GATEWAY, &params, &kube::api::Patch::Strategic(patch))
         .await
         .map(|_| ())
-        .map_err(ClusterError::api(format!(
-            "patching Deployment {ISTIO_NAMESPACE}/{GATEWAY}"
-        )))
+        .map_err(|error| ClusterError::Patch {
+            object: DEPLOYMENT.object(Some(ISTIO_NAMESPACE), GATEWAY),
+            error: Box::new(error),
+        })
 }
 
 async fn istiod_is_distroless(cluster: &Cluster) -> Result<bool, GatewayError> {

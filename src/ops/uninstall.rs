@@ -467,7 +467,7 @@ pub async fn uninstall(req: &UninstallRequest, ui: &Ui) -> Result<Summary, Unins
         if !req.no_restart {
             restarts::restart(&cluster, &now, &progress)
                 .await
-                .map_err(|e| (3, e.to_string(), e.source))?;
+                .map_err(|e| (3, e.step(), e.error))?;
             summary.restarted = now.workloads.keys().map(ToString::to_string).collect();
             summary.remaining = now
                 .manual

@@ -79,7 +79,7 @@ pub async fn restart(
                 return Err(RestartFailed {
                     workload: w.clone(),
                     done,
-                    source,
+                    error: source,
                 });
             }
         }
@@ -87,11 +87,27 @@ pub async fn restart(
     Ok(done)
 }
 
+/// The cluster error names the workload and the API's answer; this adds what was done.
 #[derive(Debug, thiserror::Error)]
-#[error("restarting {workload}: {source}{}", if .done.is_empty() { String::new() } else { format!(" (already restarted: {})", .done.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) })]
+#[error("{error}{}", already(.done))]
 pub struct RestartFailed {
     pub workload: Workload,
     pub done: Vec<Workload>,
-    #[source]
-    pub source: ClusterError,
+    pub error: ClusterError,
+}
+
+impl RestartFailed {
+    /// The restart step and what it had done, for a message that adds the error itself.
+    pub fn step(&self) -> String {
+        format!("rollout restarts{}", already(&self.done))
+    }
+}
+
+fn already(done: &[Workload]) -> String {
+    if done.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = done.iter().map(ToString::to_string).collect();
+        format!(" (already restarted: {})", names.join(", "))
+    }
 }

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use super::image::Expected;
-use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target, WorkloadRef};
+use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target};
 use crate::cluster::pods::{
-    self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodPage, WorkloadKind,
+    self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodPage,
 };
 use crate::cluster::revisions::Revisions;
+use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError};
 
 /// Relists after expired continue tokens before giving up (each relist makes progress, so this
@@ -340,7 +341,8 @@ impl State {
         todo.dedup();
         let results: Vec<(OwnerKey, Looked)> = futures::stream::iter(todo)
             .map(|k| async move {
-                let looked = match pods::get_workload(cluster, k.1, &k.0, &k.2).await {
+                let w = Workload::new(k.1, &k.0, &k.2);
+                let looked = match workloads::get(cluster, &w).await {
                     Ok(Some(w)) => Looked::Found {
                         on_delete: w.is_on_delete(),
                         opted_out: w.metadata.annotations.opted_out(),
@@ -359,135 +361,123 @@ impl State {
 
     fn decide(&mut self, p: Pending) -> PodFinding {
         let mut chain = chain_start(&p);
-        let ns = p.namespace.clone();
-        let pod = p.name.clone();
         let Some(owner) = p.owner.clone() else {
             let target = Target::RestartManually {
                 why: "a bare pod: no controller re-creates it".into(),
                 command: format!(
-                    "kubectl delete pod -n {ns} {pod}, then create it again from its manifest"
+                    "kubectl delete pod -n {} {}, then create it again from its manifest",
+                    p.namespace, p.name
                 ),
             };
             return finding(p, chain, target, false);
         };
         let Some(kind) = WorkloadKind::of(&owner.api_version, &owner.kind) else {
-            let target = manual_unknown(&ns, &pod, &owner);
+            let target = manual_unknown(&p.namespace, &p.name, &owner);
             return finding(p, chain, target, false);
         };
-        let key = (ns.clone(), kind, owner.name.clone());
-        let (next, on_delete) = match self.owners.get(&key).cloned() {
+        let this = Workload::new(kind, &p.namespace, &owner.name);
+        let target = match self.owner_of(&this) {
+            Err(skip) => Err(skip),
+            Ok((next, on_delete)) => match kind {
+                WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
+                    self.replica_set_target(this, next, &mut chain, &p.name)
+                }
+                WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => {
+                    Ok(Target::DeletePod {
+                        workload: this,
+                        why: "updateStrategy OnDelete: a template change restarts nothing".into(),
+                    })
+                }
+                WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
+                    Ok(Target::Rollout { workload: this })
+                }
+                WorkloadKind::Job | WorkloadKind::CronJob => {
+                    Ok(job_target(&p.namespace, &p.name, next, &mut chain))
+                }
+            },
+        };
+        match target {
+            Ok(target) => finding(p, chain, target, false),
+            Err((target, lookup_failed)) => finding(p, chain, target, lookup_failed),
+        }
+    }
+
+    /// What the lookup of `w` found: its own owner and whether it updates `OnDelete`; or the
+    /// skip that ends the decision (with `true` when the lookup failed: the scan is then
+    /// incomplete).
+    fn owner_of(&mut self, w: &Workload) -> Result<(Option<OwnerReference>, bool), (Target, bool)> {
+        let key = (w.namespace.clone(), w.kind, w.name.clone());
+        let skip = |why: String, failed: bool| Err((Target::Skip { why }, failed));
+        match self.owners.get(&key) {
             Some(Looked::Found {
                 opted_out: true, ..
             }) => {
                 self.counts.opted_out += 1;
-                let why = format!(
-                    "{kind} {ns}/{} annotated {}: \"false\"",
-                    owner.name,
-                    pods::PROXY_RESET
-                );
-                return finding(p, chain, Target::Skip { why }, false);
+                skip(
+                    format!("{w} annotated {}: \"false\"", pods::PROXY_RESET),
+                    false,
+                )
             }
             Some(Looked::Found {
-                owner: next,
-                on_delete,
-                ..
-            }) => (next, on_delete),
-            Some(Looked::Missing) => {
-                let why = format!("its {kind} {ns}/{} no longer exists", owner.name);
-                return finding(p, chain, Target::Skip { why }, false);
-            }
-            Some(Looked::Failed(e)) => {
-                let why = format!("its owner could not be read: {e}");
-                return finding(p, chain, Target::Skip { why }, true);
-            }
-            None => {
-                let why = "its owner could not be read: not looked up".into();
-                return finding(p, chain, Target::Skip { why }, true);
-            }
-        };
-        let this = WorkloadRef {
-            kind,
-            namespace: ns.clone(),
-            name: owner.name.clone(),
-        };
-        let target = match kind {
-            WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => match next {
-                None => Target::DeletePod {
-                    workload: this,
-                    why: format!("{kind} without an owner"),
-                },
-                Some(up) => {
-                    chain.push(link(&up));
-                    match WorkloadKind::of(&up.api_version, &up.kind) {
-                        Some(WorkloadKind::Deployment) if kind == WorkloadKind::ReplicaSet => {
-                            let dkey = (ns.clone(), WorkloadKind::Deployment, up.name.clone());
-                            match self.owners.get(&dkey) {
-                                Some(Looked::Found {
-                                    opted_out: true, ..
-                                }) => {
-                                    self.counts.opted_out += 1;
-                                    Target::Skip {
-                                        why: format!(
-                                            "Deployment {ns}/{} annotated {}: \"false\"",
-                                            up.name,
-                                            pods::PROXY_RESET
-                                        ),
-                                    }
-                                }
-                                Some(Looked::Found { .. }) => Target::Rollout {
-                                    workload: WorkloadRef {
-                                        kind: WorkloadKind::Deployment,
-                                        namespace: ns.clone(),
-                                        name: up.name.clone(),
-                                    },
-                                },
-                                Some(Looked::Missing) => Target::Skip {
-                                    why: format!(
-                                        "its Deployment {ns}/{} no longer exists",
-                                        up.name
-                                    ),
-                                },
-                                Some(Looked::Failed(e)) => {
-                                    let why = format!("its owner could not be read: {e}");
-                                    return finding(p, chain, Target::Skip { why }, true);
-                                }
-                                None => {
-                                    let why = "its owner could not be read: not looked up".into();
-                                    return finding(p, chain, Target::Skip { why }, true);
-                                }
-                            }
-                        }
-                        _ => manual_unknown(&ns, &pod, &up),
-                    }
-                }
-            },
-            WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => Target::DeletePod {
+                owner, on_delete, ..
+            }) => Ok((owner.clone(), *on_delete)),
+            Some(Looked::Missing) => skip(format!("its {w} no longer exists"), false),
+            Some(Looked::Failed(e)) => skip(format!("its owner could not be read: {e}"), true),
+            None => skip("its owner could not be read: not looked up".into(), true),
+        }
+    }
+
+    /// A ReplicaSet (or ReplicationController): its Deployment's rollout; without an owner,
+    /// its pods deleted one at a time; under any other owner, a manual restart.
+    fn replica_set_target(
+        &mut self,
+        this: Workload,
+        next: Option<OwnerReference>,
+        chain: &mut Vec<OwnerLink>,
+        pod: &str,
+    ) -> Result<Target, (Target, bool)> {
+        let Some(up) = next else {
+            return Ok(Target::DeletePod {
+                why: format!("{} without an owner", this.kind),
                 workload: this,
-                why: "updateStrategy OnDelete: a template change restarts nothing".into(),
-            },
-            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
-                Target::Rollout { workload: this }
-            }
-            WorkloadKind::Job | WorkloadKind::CronJob => {
-                let cron = next.filter(|n| n.kind == "CronJob");
-                if let Some(c) = &cron {
-                    chain.push(link(c));
-                }
-                Target::RestartManually {
-                    why: match &cron {
-                        Some(c) => format!(
-                            "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
-                            c.name
-                        ),
-                        None => "a Job's pod: restarting it would run the Job again".into(),
-                    },
-                    command: format!(
-                        "kubectl delete pod -n {ns} {pod} (the Job starts a replacement, counted against its backoffLimit), or let the Job finish"
-                    ),
-                }
-            }
+            });
         };
-        finding(p, chain, target, false)
+        chain.push(link(&up));
+        match WorkloadKind::of(&up.api_version, &up.kind) {
+            Some(WorkloadKind::Deployment) if this.kind == WorkloadKind::ReplicaSet => {
+                let deployment = Workload::new(WorkloadKind::Deployment, &this.namespace, &up.name);
+                self.owner_of(&deployment)?;
+                Ok(Target::Rollout {
+                    workload: deployment,
+                })
+            }
+            _ => Ok(manual_unknown(&this.namespace, pod, &up)),
+        }
+    }
+}
+
+/// A Job's pod (of a CronJob's Job, or of a Job alone): restarting it runs the Job again.
+fn job_target(
+    ns: &str,
+    pod: &str,
+    next: Option<OwnerReference>,
+    chain: &mut Vec<OwnerLink>,
+) -> Target {
+    let cron = next.filter(|n| n.kind == "CronJob");
+    if let Some(c) = &cron {
+        chain.push(link(c));
+    }
+    Target::RestartManually {
+        why: match &cron {
+            Some(c) => format!(
+                "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
+                c.name
+            ),
+            None => "a Job's pod: restarting it would run the Job again".into(),
+        },
+        command: format!(
+            "kubectl delete pod -n {ns} {pod} (the Job starts a replacement, counted against its backoffLimit), or let the Job finish"
+        ),
     }
 }
 
