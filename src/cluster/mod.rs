@@ -5,6 +5,7 @@ pub mod access;
 pub mod inventory;
 pub mod namespaces;
 pub mod overrides;
+pub mod owners;
 pub mod patches;
 pub mod pods;
 pub mod readiness;

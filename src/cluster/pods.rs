@@ -188,6 +188,107 @@ pub fn is_expired(e: &ClusterError) -> bool {
     e.status_code() == Some(410)
 }
 
+/// List restarts after expired continue tokens before giving up (each relist makes progress,
+/// so this is only reached when tokens expire faster than a page is used).
+const MAX_RELISTS: usize = 20;
+
+/// The one paged pod scan: every pod of the scopes (namespaces, or all), page by page, each
+/// decoded into the minimal [`Pod`] and handed out once. The next page is requested as soon as
+/// a page arrives, so it is on the way while the caller works on this one; an expired continue
+/// token starts the scope's list again, and pods already handed out (by uid) are passed over.
+/// What it keeps per pod is a 64-bit hash of its uid: its memory is flat in the number of pods
+/// but for those 8 bytes.
+pub struct PodScan {
+    cluster: Cluster,
+    scopes: std::collections::VecDeque<Option<String>>,
+    scope: Option<Option<String>>,
+    limit: u32,
+    next: Option<tokio::task::JoinHandle<Result<PodPage, ClusterError>>>,
+    seen: std::collections::HashSet<u64>,
+    /// Pages fetched and list restarts, for the report.
+    pub pages: usize,
+    pub relists: usize,
+}
+
+impl PodScan {
+    /// All namespaces when `namespaces` is empty.
+    pub fn new(cluster: &Cluster, namespaces: &[String], limit: u32) -> PodScan {
+        let scopes = if namespaces.is_empty() {
+            vec![None]
+        } else {
+            namespaces.iter().cloned().map(Some).collect()
+        };
+        PodScan {
+            cluster: cluster.clone(),
+            scopes: scopes.into(),
+            scope: None,
+            limit: limit.max(1),
+            next: None,
+            seen: std::collections::HashSet::new(),
+            pages: 0,
+            relists: 0,
+        }
+    }
+
+    fn fetch(&mut self, token: Option<String>) {
+        let cluster = self.cluster.clone();
+        let scope = self.scope.clone().flatten();
+        let limit = self.limit;
+        self.pages += 1;
+        self.next = Some(tokio::spawn(async move {
+            list_pods_page(&cluster, scope.as_deref(), limit, token.as_deref()).await
+        }));
+    }
+
+    /// The next page's pods not handed out before; `None` when every scope is done.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<Pod>, ClusterError>> {
+        loop {
+            let Some(task) = self.next.take() else {
+                self.scope = Some(self.scopes.pop_front()?);
+                self.fetch(None);
+                continue;
+            };
+            let page = match task.await {
+                Ok(Ok(page)) => page,
+                Ok(Err(e)) if is_expired(&e) && self.relists < MAX_RELISTS => {
+                    self.relists += 1;
+                    self.fetch(None);
+                    continue;
+                }
+                Ok(Err(e)) => return Some(Err(e)),
+                // The task panicked or was cancelled: the runtime is going down.
+                Err(_) => return None,
+            };
+            match page.next() {
+                Some(token) => self.fetch(Some(token.to_string())),
+                None => self.scope = None,
+            }
+            let fresh = page
+                .items
+                .into_iter()
+                .filter(|p| self.seen.insert(uid_hash(&p.metadata.uid)))
+                .collect();
+            return Some(Ok(fresh));
+        }
+    }
+}
+
+impl Drop for PodScan {
+    fn drop(&mut self) {
+        if let Some(task) = self.next.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A uid's 64-bit hash (SipHash with fixed keys: the same in every run).
+fn uid_hash(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    uid.hash(&mut h);
+    h.finish()
+}
+
 /// One pod; `None` when it does not exist.
 pub async fn get_pod(
     cluster: &Cluster,
