@@ -208,6 +208,14 @@ pub struct OwnerResolver {
     scopes: Vec<Option<String>>,
     wanted: HashMap<WorkloadKind, HashSet<Key>>,
     lists: HashMap<WorkloadKind, JoinHandle<Result<Index, ClusterError>>>,
+    error: Option<ClusterError>,
+}
+
+/// What [`OwnerResolver::resolve`] found: each owner's lookup, and the first failed request
+/// (for callers that stop at any failure; the lookups say `Failed` for each owner it hit).
+pub struct Resolved {
+    pub lookups: HashMap<Workload, Lookup>,
+    pub error: Option<ClusterError>,
 }
 
 impl OwnerResolver {
@@ -217,6 +225,7 @@ impl OwnerResolver {
             scopes,
             wanted: HashMap::new(),
             lists: HashMap::new(),
+            error: None,
         }
     }
 
@@ -243,7 +252,7 @@ impl OwnerResolver {
     }
 
     /// Resolves every wanted owner, and the Deployments of the wanted ReplicaSets.
-    pub async fn resolve(mut self) -> HashMap<Workload, Lookup> {
+    pub async fn resolve(mut self) -> Resolved {
         let mut out = HashMap::new();
         let first: Vec<WorkloadKind> = self.wanted.keys().copied().collect();
         for kind in first {
@@ -273,7 +282,10 @@ impl OwnerResolver {
         for (_, task) in self.lists.drain() {
             task.abort();
         }
-        out
+        Resolved {
+            lookups: out,
+            error: self.error,
+        }
     }
 
     async fn resolve_kind(&mut self, kind: WorkloadKind, out: &mut HashMap<Workload, Lookup>) {
@@ -286,23 +298,36 @@ impl OwnerResolver {
         let task = self.lists.remove(&kind);
         let Some(task) = task else {
             let cluster = &self.cluster;
-            let got: Vec<(Workload, Lookup)> = futures::stream::iter(workloads)
-                .map(|w| async move {
-                    let l = match get(cluster, &w).await {
-                        Ok(Some(f)) => Lookup::Found(f),
-                        Ok(None) => Lookup::Missing,
-                        Err(e) => Lookup::Failed(e.to_string()),
-                    };
-                    (w, l)
-                })
-                .buffer_unordered(FEW)
-                .collect()
-                .await;
-            out.extend(got);
+            let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
+                futures::stream::iter(workloads)
+                    .map(|w| async move {
+                        let r = get(cluster, &w).await;
+                        (w, r)
+                    })
+                    .buffer_unordered(FEW)
+                    .collect()
+                    .await;
+            for (w, r) in got {
+                let l = match r {
+                    Ok(Some(f)) => Lookup::Found(f),
+                    Ok(None) => Lookup::Missing,
+                    Err(e) => {
+                        let l = Lookup::Failed(e.to_string());
+                        self.error.get_or_insert(e);
+                        l
+                    }
+                };
+                out.insert(w, l);
+            }
             return;
         };
         let listed = match task.await {
-            Ok(r) => r.map_err(|e| e.to_string()),
+            Ok(Ok(index)) => Ok(index),
+            Ok(Err(e)) => {
+                let text = e.to_string();
+                self.error.get_or_insert(e);
+                Err(text)
+            }
             Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
         };
         for w in workloads {

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use kube::api::{DeleteParams, ListParams, Preconditions};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::kinds::{self, POD};
 use super::{Cluster, ClusterError, Listing};
@@ -26,9 +25,12 @@ pub const PROXY_RESET: &str = "kyma-mesh.kyma-project.io/proxy-reset";
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct Annotations {
-    /// Present on every injected pod; its (long) value is not needed.
+    /// Present on every injected pod; of its (long) value only the revision is kept.
     #[serde(rename = "sidecar.istio.io/status")]
-    pub sidecar_status: Option<IgnoredAny>,
+    pub sidecar_status: Option<SidecarStatus>,
+    /// The revision a pod asks for (`istio.io/rev`).
+    #[serde(rename = "istio.io/rev")]
+    pub rev: Option<String>,
     #[serde(rename = "sidecar.istio.io/proxyImage")]
     pub proxy_image: Option<String>,
     #[serde(rename = "sidecar.istio.io/inject")]
@@ -40,6 +42,36 @@ pub struct Annotations {
 impl Annotations {
     pub fn opted_out(&self) -> bool {
         self.proxy_reset.as_deref() == Some("false")
+    }
+
+    /// The control plane's revision that injected the sidecar: `istio.io/rev`, else the one
+    /// the injector recorded in its status.
+    pub fn revision(&self) -> Option<String> {
+        self.rev
+            .clone()
+            .filter(|r| !r.is_empty())
+            .or_else(|| self.sidecar_status.as_ref()?.revision.clone())
+    }
+}
+
+/// The injector's status annotation, a JSON document in a string; only its revision is kept.
+#[derive(Debug, Default, Clone)]
+pub struct SidecarStatus {
+    pub revision: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for SidecarStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Doc {
+            revision: Option<String>,
+        }
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        // A value that is not the injector's JSON still marks an injected pod.
+        let revision = serde_json::from_str::<Doc>(&text)
+            .ok()
+            .and_then(|d| d.revision);
+        Ok(SidecarStatus { revision })
     }
 }
 
@@ -67,6 +99,20 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The labels and the injection annotation as an `ObjectMeta`: what Istio's injector reads
+    /// of a pod, in the shape the injection decisions take (shared with pod templates).
+    pub fn injection_meta(&self) -> kube::api::ObjectMeta {
+        kube::api::ObjectMeta {
+            labels: Some(self.labels.clone()),
+            annotations: self.annotations.inject.as_ref().map(|v| {
+                [("sidecar.istio.io/inject".to_string(), v.clone())]
+                    .into_iter()
+                    .collect()
+            }),
+            ..Default::default()
+        }
+    }
+
     /// The managing owner: the `controller: true` reference, else the first (a pod with two
     /// owner references and no controller flag is rare; the first is what kubectl shows).
     pub fn controller(&self) -> Option<&OwnerReference> {
@@ -180,6 +226,27 @@ pub async fn list_pods_page(
         .list(&lp)
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
     cluster.client.request::<PodPage>(req).await.map_err(failed)
+}
+
+/// The pods of `namespace` a label selector matches, in one request (a workload's pods: few).
+pub async fn list_selected(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &str,
+) -> Result<Vec<Pod>, ClusterError> {
+    let failed = |error| ClusterError::List {
+        listing: Listing::of(&POD, Some(namespace)).selected(selector),
+        error: Box::new(error),
+    };
+    let req = kube::core::Request::new(POD.url_path(Some(namespace)))
+        .list(&ListParams::default().labels(selector))
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    cluster
+        .client
+        .request::<PodPage>(req)
+        .await
+        .map(|p| p.items)
+        .map_err(failed)
 }
 
 /// Whether an error is the API's "continue token expired" (410 Gone, reason Expired): the list
@@ -399,6 +466,23 @@ pub async fn injector_webhooks(cluster: &Cluster) -> Result<Vec<InjectorWebhook>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_injecting_revision_comes_from_istio_io_rev_else_the_status() {
+        let a: Annotations = serde_json::from_str(
+            r#"{"sidecar.istio.io/status": "{\"revision\":\"1-28-0\",\"containers\":[\"istio-proxy\"]}"}"#,
+        )
+        .unwrap();
+        assert_eq!(a.revision().as_deref(), Some("1-28-0"));
+        let a: Annotations = serde_json::from_str(
+            r#"{"sidecar.istio.io/status": "{\"revision\":\"1-28-0\"}", "istio.io/rev": "default"}"#,
+        )
+        .unwrap();
+        assert_eq!(a.revision().as_deref(), Some("default"));
+        let a: Annotations =
+            serde_json::from_str(r#"{"sidecar.istio.io/status": "not json"}"#).unwrap();
+        assert!(a.sidecar_status.is_some() && a.revision().is_none());
+    }
 
     #[test]
     fn a_pod_decodes_to_its_few_fields_and_finds_a_native_sidecar() {

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{Api, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -16,15 +15,14 @@ use tokio::time::Instant;
 use super::kinds::{
     CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, REPLICATION_CONTROLLER, STATEFUL_SET,
 };
-use super::pods::Meta;
-use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, Listing, ObjectRef};
+use super::owners::{Lookup, OwnerResolver};
+use super::pods::{DEFAULT_PAGE_SIZE, Meta, Pod, PodScan};
+use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, ObjectRef};
 
 /// The pod-template annotation `kubectl rollout restart` sets (RFC 3339).
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// Istio's injection opt-out/opt-in on a pod (annotation, or label in newer Istio).
 pub const INJECT: &str = "sidecar.istio.io/inject";
-/// The injector's mark on every pod it gave a sidecar.
-pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
 
 /// The kinds that own pods and that kyma-mesh knows how to restart (or to name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -313,7 +311,7 @@ pub async fn wait_rollout(
     .await
 }
 
-/// The pods a Deployment selects, sorted by name.
+/// The pods a Deployment selects, sorted by name (minimal records).
 pub async fn deployment_pods(cluster: &Cluster, d: &Deployment) -> Result<Vec<Pod>, ClusterError> {
     let namespace = d.metadata.namespace.as_deref().unwrap_or("default");
     let selector = d
@@ -328,43 +326,22 @@ pub async fn deployment_pods(cluster: &Cluster, d: &Deployment) -> Result<Vec<Po
                 .join(",")
         })
         .unwrap_or_default();
-    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
-    let mut pods = api
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(|error| ClusterError::List {
-            listing: Listing::of(&super::kinds::POD, Some(namespace)).selected(&selector),
-            error: Box::new(error),
-        })?
-        .items;
+    let mut pods = super::pods::list_selected(cluster, namespace, &selector).await?;
     pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(pods)
 }
 
-/// Every pod of a namespace (or of all), page by page, sorted by namespace and name.
+/// Every pod of a namespace (or of all), through the one paged scan, as minimal records,
+/// sorted by namespace and name.
 pub async fn list_pods(
     cluster: &Cluster,
     namespace: Option<&str>,
 ) -> Result<Vec<Pod>, ClusterError> {
-    let api: Api<Pod> = match namespace {
-        Some(ns) => Api::namespaced(cluster.client.clone(), ns),
-        None => Api::all(cluster.client.clone()),
-    };
+    let namespaces: Vec<String> = namespace.map(str::to_string).into_iter().collect();
+    let mut scan = PodScan::new(cluster, &namespaces, DEFAULT_PAGE_SIZE);
     let mut out = Vec::new();
-    let mut params = ListParams::default().limit(500);
-    loop {
-        let page = api
-            .list(&params)
-            .await
-            .map_err(|error| ClusterError::List {
-                listing: Listing::of(&super::kinds::POD, namespace),
-                error: Box::new(error),
-            })?;
-        out.extend(page.items);
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
-            None => break,
-        }
+    while let Some(page) = scan.next_page().await {
+        out.extend(page?);
     }
     out.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
@@ -375,86 +352,75 @@ pub async fn list_pods(
 /// Whether the pod got Istio's sidecar: the injector's status annotation. (An `istio-proxy`
 /// container alone is no sign: gateways run it as their main container.)
 pub fn has_sidecar(pod: &Pod) -> bool {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key(SIDECAR_STATUS))
+    pod.metadata.annotations.sidecar_status.is_some()
 }
 
 pub fn pod_name(pod: &Pod) -> String {
-    format!(
-        "{}/{}",
-        pod.metadata.namespace.as_deref().unwrap_or("?"),
-        pod.metadata.name.as_deref().unwrap_or("?")
-    )
+    format!("{}/{}", pod.metadata.namespace, pod.metadata.name)
 }
 
-/// Resolves pod owners, reading each ReplicaSet once.
-#[derive(Default)]
-pub struct Owners {
-    replica_sets: BTreeMap<(String, String), Option<(String, String)>>,
-}
-
-impl Owners {
-    /// ReplicaSet of a Deployment -> the Deployment; StatefulSet and DaemonSet -> themselves;
-    /// anything else has to be restarted by hand.
-    pub async fn of(&mut self, cluster: &Cluster, pod: &Pod) -> Result<PodOwner, ClusterError> {
-        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-        let Some(owner) = controller(pod.metadata.owner_references.as_deref()) else {
-            return Ok(PodOwner::Manual("a bare pod (no owner)".into()));
-        };
-        let workload = |kind, name: &str| {
-            PodOwner::Workload(Workload {
-                kind,
-                namespace: namespace.clone(),
-                name: name.to_string(),
-            })
-        };
-        match owner.0.as_str() {
-            "StatefulSet" => Ok(workload(WorkloadKind::StatefulSet, &owner.1)),
-            "DaemonSet" => Ok(workload(WorkloadKind::DaemonSet, &owner.1)),
-            "ReplicaSet" => {
-                let key = (namespace.clone(), owner.1.clone());
-                if !self.replica_sets.contains_key(&key) {
-                    let api: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), &namespace);
-                    let rs = api
-                        .get_opt(&owner.1)
-                        .await
-                        .map_err(|error| ClusterError::Get {
-                            object: REPLICA_SET.object(Some(&namespace), &owner.1),
-                            error: Box::new(error),
-                        })?;
-                    let parent =
-                        rs.and_then(|rs| controller(rs.metadata.owner_references.as_deref()));
-                    self.replica_sets.insert(key.clone(), parent);
-                }
-                match self.replica_sets.get(&key).cloned().flatten() {
-                    Some((kind, name)) if kind == "Deployment" => {
-                        Ok(workload(WorkloadKind::Deployment, &name))
-                    }
-                    Some((kind, name)) => Ok(PodOwner::Manual(format!(
-                        "ReplicaSet {} owned by {kind} {name}",
-                        owner.1
-                    ))),
-                    None => Ok(PodOwner::Manual(format!(
-                        "ReplicaSet {} without a Deployment",
-                        owner.1
-                    ))),
-                }
-            }
-            kind => Ok(PodOwner::Manual(format!("{kind} {}", owner.1))),
+/// Who restarts each pod: ReplicaSet of a Deployment -> the Deployment; StatefulSet and
+/// DaemonSet -> themselves; anything else has to be restarted by hand. The owners are
+/// resolved by an [`OwnerResolver`] (lists, or a few GETs); the first failed lookup fails the
+/// whole answer.
+pub async fn pod_owners(cluster: &Cluster, pods: &[&Pod]) -> Result<Vec<PodOwner>, ClusterError> {
+    // One namespace: its lists; several: cluster-wide lists.
+    let first = pods.first().map(|p| p.metadata.namespace.clone());
+    let scope = first.filter(|ns| pods.iter().all(|p| &p.metadata.namespace == ns));
+    let mut resolver = OwnerResolver::new(cluster, vec![scope]);
+    for pod in pods {
+        if let Some(o) = pod.metadata.controller()
+            && let Some(kind @ WorkloadKind::ReplicaSet) = WorkloadKind::of(&o.api_version, &o.kind)
+        {
+            resolver.want(&Workload::new(kind, &pod.metadata.namespace, &o.name));
         }
     }
+    let resolved = resolver.resolve().await;
+    if let Some(e) = resolved.error {
+        return Err(e);
+    }
+    Ok(pods
+        .iter()
+        .map(|pod| owner_of(pod, &resolved.lookups))
+        .collect())
 }
 
-fn controller(
-    refs: Option<&[k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference]>,
-) -> Option<(String, String)> {
-    let refs = refs?;
-    refs.iter()
-        .find(|r| r.controller == Some(true))
-        .or(refs.first())
-        .map(|r| (r.kind.clone(), r.name.clone()))
+fn owner_of(pod: &Pod, lookups: &std::collections::HashMap<Workload, Lookup>) -> PodOwner {
+    let namespace = &pod.metadata.namespace;
+    let Some(owner) = pod.metadata.controller() else {
+        return PodOwner::Manual("a bare pod (no owner)".into());
+    };
+    match WorkloadKind::of(&owner.api_version, &owner.kind) {
+        Some(kind @ (WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)) => {
+            PodOwner::Workload(Workload::new(kind, namespace, &owner.name))
+        }
+        Some(WorkloadKind::ReplicaSet) => {
+            let rs = Workload::new(WorkloadKind::ReplicaSet, namespace, &owner.name);
+            match lookups.get(&rs) {
+                Some(Lookup::Found(f)) => match &f.owner {
+                    Some(up)
+                        if WorkloadKind::of(&up.api_version, &up.kind)
+                            == Some(WorkloadKind::Deployment) =>
+                    {
+                        PodOwner::Workload(Workload::new(
+                            WorkloadKind::Deployment,
+                            namespace,
+                            &up.name,
+                        ))
+                    }
+                    Some(up) => PodOwner::Manual(format!(
+                        "ReplicaSet {} owned by {} {}",
+                        owner.name, up.kind, up.name
+                    )),
+                    None => {
+                        PodOwner::Manual(format!("ReplicaSet {} without a Deployment", owner.name))
+                    }
+                },
+                _ => PodOwner::Manual(format!("ReplicaSet {} without a Deployment", owner.name)),
+            }
+        }
+        _ => PodOwner::Manual(format!("{} {}", owner.kind, owner.name)),
+    }
 }
 
 #[cfg(test)]

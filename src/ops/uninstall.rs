@@ -295,7 +295,7 @@ async fn sidecar_workloads(cluster: &Cluster) -> Result<RestartPlan, ClusterErro
     let with: Vec<_> = pods
         .iter()
         .filter(|p| {
-            p.metadata.namespace.as_deref() != Some(ISTIO_NAMESPACE)
+            p.metadata.namespace != ISTIO_NAMESPACE
                 && p.metadata.deletion_timestamp.is_none()
                 && workloads::has_sidecar(p)
         })

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
-
-use crate::cluster::workloads::{self, Owners, PodOwner, Workload};
+use crate::cluster::pods::Pod;
+use crate::cluster::workloads::{self, PodOwner, Workload};
 use crate::cluster::{Cluster, ClusterError, record};
 use crate::ui::progress::Progress;
 
@@ -45,13 +44,13 @@ impl RestartPlan {
     }
 }
 
-/// Resolves the owners of `pods` (each ReplicaSet read once).
+/// Resolves the owners of `pods` (in lists, or a few GETs: `cluster::owners`).
 pub async fn plan(cluster: &Cluster, pods: &[&Pod]) -> Result<RestartPlan, ClusterError> {
-    let mut owners = Owners::default();
+    let owners = workloads::pod_owners(cluster, pods).await?;
     let mut plan = RestartPlan::default();
-    for pod in pods {
+    for (pod, owner) in pods.iter().zip(owners) {
         let name = workloads::pod_name(pod);
-        match owners.of(cluster, pod).await? {
+        match owner {
             PodOwner::Workload(w) => plan.workloads.entry(w).or_default().push(name),
             PodOwner::Manual(why) => plan.manual.push((name, why)),
         }

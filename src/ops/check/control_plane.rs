@@ -138,7 +138,7 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
         let mut by_rev: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         // Injected pods only: gateways carry their proxy without the injector.
         for p in pods.iter().filter(|p| !p.deleting) {
-            if let Some(rev) = revisions::pod_revision(&p.annotations) {
+            if let Some(rev) = p.revision.clone() {
                 *by_rev
                     .entry(rev)
                     .or_default()

@@ -114,7 +114,7 @@ pub async fn scan_for(
     }
     state.counts.pages = pods.pages;
     state.counts.relists = pods.relists;
-    let owners = resolver.resolve().await;
+    let owners = resolver.resolve().await.lookups;
     for p in pending {
         let f = state.decide(&owners, p);
         state.findings.push(f);
