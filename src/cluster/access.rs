@@ -105,29 +105,32 @@ pub fn install_needs() -> Vec<Need> {
 /// The needs the API server does not grant. Reviews run concurrently: they are ~40 requests.
 pub async fn missing(cluster: &Cluster, needs: &[Need]) -> Result<Vec<Need>, ClusterError> {
     let api: Api<SelfSubjectAccessReview> = Api::all(cluster.client.clone());
-    let reviews =
-        needs.iter().map(|n| {
-            let api = api.clone();
-            async move {
-                let review = SelfSubjectAccessReview {
-                    spec: SelfSubjectAccessReviewSpec {
-                        resource_attributes: Some(ResourceAttributes {
-                            verb: Some(n.verb.into()),
-                            group: Some(n.group.into()),
-                            resource: Some(n.resource.into()),
-                            namespace: n.namespace.map(str::to_string),
-                            ..Default::default()
-                        }),
+    let reviews = needs.iter().map(|n| {
+        let api = api.clone();
+        async move {
+            let review = SelfSubjectAccessReview {
+                spec: SelfSubjectAccessReviewSpec {
+                    resource_attributes: Some(ResourceAttributes {
+                        verb: Some(n.verb.into()),
+                        group: Some(n.group.into()),
+                        resource: Some(n.resource.into()),
+                        namespace: n.namespace.map(str::to_string),
                         ..Default::default()
-                    },
+                    }),
                     ..Default::default()
-                };
-                let answer = api.create(&PostParams::default(), &review).await.map_err(
-                    ClusterError::api(format!("asking whether the caller may {n}")),
-                )?;
-                Ok::<_, ClusterError>(answer.status.map(|s| s.allowed).unwrap_or(false))
-            }
-        });
+                },
+                ..Default::default()
+            };
+            let answer = api
+                .create(&PostParams::default(), &review)
+                .await
+                .map_err(|error| ClusterError::Review {
+                    action: n.to_string(),
+                    error: Box::new(error),
+                })?;
+            Ok::<_, ClusterError>(answer.status.map(|s| s.allowed).unwrap_or(false))
+        }
+    });
     let answers = join_all(reviews).await;
     let mut out = Vec::new();
     for (n, allowed) in needs.iter().zip(answers) {

@@ -1,16 +1,16 @@
 //! Read-only listings for `check`: any kind as JSON (paged), and the pod facts the mesh checks
 //! need (sidecar, proxy image, owner), decoded from the few fields that matter.
 //!
-//! The pod scan is deliberately small and behind [`pods`]; `proxy-reset`'s scan can replace it
-//! without touching the checks.
+//! [`pods`] reads through the one paged pod scan (`pods::PodScan`, the minimal records
+//! `proxy-reset` uses) and keeps a small record per pod: never the pods' JSON.
 
 use std::collections::BTreeMap;
 
 use kube::api::ListParams;
 use serde_json::Value;
 
-use super::kinds::{NAMESPACE, POD};
-use super::{Cluster, ClusterError, Gvk};
+use super::kinds::NAMESPACE;
+use super::{Cluster, ClusterError, Gvk, Listing};
 use crate::names::{INJECT, SIDECAR_STATUS};
 
 /// Page size of every list: big enough to be quick, small enough to keep replies bounded.
@@ -33,22 +33,19 @@ pub async fn list_selected(
     selector: &str,
 ) -> Result<Vec<Value>, ClusterError> {
     let api = cluster.dynamic(gvk, namespace);
-    let labelled = if selector.is_empty() {
-        String::new()
-    } else {
-        format!(" {selector}")
-    };
-    let what = match namespace {
-        Some(ns) => format!("listing {}s{labelled} in {ns}", gvk.kind),
-        None => format!("listing {}s{labelled}", gvk.kind),
-    };
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(PAGE);
     if !selector.is_empty() {
         params = params.labels(selector);
     }
     loop {
-        let page = api.list(&params).await.map_err(ClusterError::api(&what))?;
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|error| ClusterError::List {
+                listing: Listing::of(gvk, namespace).selected(selector),
+                error: Box::new(error),
+            })?;
         out.extend(
             page.items
                 .into_iter()
@@ -95,7 +92,12 @@ pub struct Pod {
     pub namespace: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    /// The annotations the checks read: `sidecar.istio.io/status` (its long value replaced by
+    /// the empty string: [`Pod::revision`] is what it said), `sidecar.istio.io/proxyImage`,
+    /// `sidecar.istio.io/inject`, `istio.io/rev`.
     pub annotations: BTreeMap<String, String>,
+    /// The control plane's revision that injected the sidecar.
+    pub revision: Option<String>,
     /// The controlling owner: (kind, name).
     pub owner: Option<(String, String)>,
     /// The `istio-proxy` container's image (also as a native-sidecar init container).
@@ -123,46 +125,59 @@ impl Pod {
     }
 }
 
-fn decode_pod(v: &Value) -> Pod {
-    let meta = &v["metadata"];
-    let proxy_image = ["containers", "initContainers"]
-        .iter()
-        .flat_map(|k| v["spec"][k].as_array().into_iter().flatten())
-        .find(|c| c["name"] == "istio-proxy")
-        .and_then(|c| c["image"].as_str())
-        .map(str::to_string);
-    let owner = meta["ownerReferences"]
-        .as_array()
+impl From<super::pods::Pod> for Pod {
+    fn from(p: super::pods::Pod) -> Pod {
+        let proxy_image = p.proxy().map(|c| c.image.clone());
+        let ready = p
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        let m = p.metadata;
+        let a = &m.annotations;
+        let revision = a.revision();
+        let annotations = [
+            (
+                "sidecar.istio.io/status",
+                a.sidecar_status.as_ref().map(|_| String::new()),
+            ),
+            ("sidecar.istio.io/proxyImage", a.proxy_image.clone()),
+            ("sidecar.istio.io/inject", a.inject.clone()),
+            ("istio.io/rev", a.rev.clone()),
+        ]
         .into_iter()
-        .flatten()
-        .find(|o| o["controller"].as_bool().unwrap_or(true))
-        .and_then(|o| Some((o["kind"].as_str()?.into(), o["name"].as_str()?.into())));
-    let ready = v["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|c| c["type"] == "Ready" && c["status"] == "True");
-    Pod {
-        namespace: meta["namespace"].as_str().unwrap_or_default().into(),
-        name: meta["name"].as_str().unwrap_or_default().into(),
-        labels: string_map(&meta["labels"]),
-        annotations: string_map(&meta["annotations"]),
-        owner,
-        proxy_image,
-        running: v["status"]["phase"] == "Running",
-        ready,
-        deleting: !meta["deletionTimestamp"].is_null(),
-        host_network: v["spec"]["hostNetwork"].as_bool().unwrap_or(false),
+        .filter_map(|(k, v)| Some((k.to_string(), v?)))
+        .collect();
+        // The controller, else (no reference says `controller`) the first.
+        let owner = m
+            .owner_references
+            .iter()
+            .find(|o| o.controller != Some(false))
+            .map(|o| (o.kind.clone(), o.name.clone()));
+        Pod {
+            namespace: m.namespace,
+            name: m.name,
+            labels: m.labels,
+            annotations,
+            revision,
+            owner,
+            proxy_image,
+            running: p.status.phase == "Running",
+            ready,
+            deleting: m.deletion_timestamp.is_some(),
+            host_network: p.spec.host_network,
+        }
     }
 }
 
-/// Every pod of the cluster.
+/// Every pod of the cluster, through the one paged pod scan.
 pub async fn pods(cluster: &Cluster) -> Result<Vec<Pod>, ClusterError> {
-    Ok(list(cluster, &POD, None)
-        .await?
-        .iter()
-        .map(decode_pod)
-        .collect())
+    let mut scan = super::pods::PodScan::new(cluster, &[], super::pods::DEFAULT_PAGE_SIZE);
+    let mut out = Vec::new();
+    while let Some(page) = scan.next_page().await {
+        out.extend(page?.into_iter().map(Pod::from));
+    }
+    Ok(out)
 }
 
 /// The pods of one namespace matching a label selector.
@@ -171,17 +186,10 @@ pub async fn pods_selected(
     namespace: &str,
     selector: &str,
 ) -> Result<Vec<Pod>, ClusterError> {
-    let api = cluster.dynamic(&POD, Some(namespace));
-    let list = api
-        .list(&ListParams::default().labels(selector))
-        .await
-        .map_err(ClusterError::api(format!(
-            "listing pods {selector} in {namespace}"
-        )))?;
-    Ok(list
-        .items
+    Ok(super::pods::list_selected(cluster, namespace, selector)
+        .await?
         .into_iter()
-        .map(|o| decode_pod(&serde_json::to_value(o).unwrap_or(Value::Null)))
+        .map(Pod::from)
         .collect())
 }
 
@@ -189,6 +197,10 @@ pub async fn pods_selected(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn decode_pod(v: &Value) -> Pod {
+        Pod::from(serde_json::from_value::<crate::cluster::pods::Pod>(v.clone()).unwrap())
+    }
 
     #[test]
     fn decodes_sidecar_owner_and_readiness() {

@@ -5,6 +5,7 @@ pub mod access;
 pub mod inventory;
 pub mod namespaces;
 pub mod overrides;
+pub mod owners;
 pub mod patches;
 pub mod pods;
 pub mod readiness;
@@ -25,15 +26,21 @@ use kube::{Client, Config};
 /// The field manager of every write kyma-mesh makes (server-side apply).
 pub const FIELD_MANAGER: &str = "kyma-mesh";
 
-/// What can fail at the cluster boundary: one variant per failed operation.
+/// What can fail at the cluster boundary: one variant per failed operation, each naming the
+/// object (or the listing) it failed on.
+///
+/// Every message ends with the API server's own words (`describe_kube_error`), so the
+/// `kube::Error` is kept as a plain field (`error`, for [`ClusterError::status_code`]) and not
+/// returned by `source()`: a message either says its cause or chains it, never both (the
+/// standard library's guideline), and kube's own `Display` (which embeds the `Status`
+/// structure) never reaches a user through a chain printer.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// The kubeconfig file cannot be read or parsed.
-    #[error("cannot read kubeconfig {path}: {}", innermost(.source))]
+    #[error("cannot read kubeconfig {path}: {}", innermost(.error))]
     KubeconfigUnreadable {
         path: String,
-        #[source]
-        source: kube::config::KubeconfigError,
+        error: kube::config::KubeconfigError,
     },
     /// `--context` names a context the kubeconfig does not have.
     #[error("context {context:?} is not in {file}; {}", list_contexts(.available))]
@@ -43,12 +50,11 @@ pub enum ClusterError {
         available: Vec<String>,
     },
     /// The context exists but cannot be turned into a client configuration.
-    #[error("cannot use {}{file}: {}", .context.as_ref().map(|c| format!("context {c:?} of ")).unwrap_or_default(), innermost(.source))]
+    #[error("cannot use {}{file}: {}", .context.as_ref().map(|c| format!("context {c:?} of ")).unwrap_or_default(), innermost(.error))]
     KubeconfigUnusable {
         file: String,
         context: Option<String>,
-        #[source]
-        source: kube::config::KubeconfigError,
+        error: kube::config::KubeconfigError,
     },
     /// The kubeconfig named by `--kubeconfig` or `$KUBECONFIG` does not exist.
     #[error("the kubeconfig {path} (from {origin}) does not exist")]
@@ -62,18 +68,52 @@ pub enum ClusterError {
         source: kube::config::InferConfigError,
     },
     /// The client could not be built from a valid configuration (TLS material, proxy).
-    #[error("cannot create a client for {server}: {}", innermost(.source))]
-    Client {
-        server: String,
-        #[source]
-        source: kube::Error,
+    #[error("cannot create a client for {server}: {}", innermost(.error))]
+    Client { server: String, error: kube::Error },
+    /// The first request: `GET /version`.
+    #[error("reading the server version: {}", describe_kube_error(.error))]
+    ServerVersion { error: Box<kube::Error> },
+    /// GET of one object.
+    #[error("reading {object}: {}", describe_kube_error(.error))]
+    Get {
+        object: ObjectRef,
+        error: Box<kube::Error>,
     },
-    /// An API call failed; `what` names the verb and the object.
-    #[error("{what}: {}", describe_kube_error(.source))]
-    Api {
-        what: String,
-        #[source]
-        source: kube::Error,
+    /// A list (one page of it).
+    #[error("listing {listing}: {}", describe_kube_error(.error))]
+    List {
+        listing: Listing,
+        error: Box<kube::Error>,
+    },
+    /// Server-side apply of one object.
+    #[error("applying {object}: {}", describe_kube_error(.error))]
+    Apply {
+        object: ObjectRef,
+        error: Box<kube::Error>,
+    },
+    /// A merge or strategic-merge patch of one object.
+    #[error("patching {object}: {}", describe_kube_error(.error))]
+    Patch {
+        object: ObjectRef,
+        error: Box<kube::Error>,
+    },
+    /// The `restartedAt` patch of a workload's pod template (`kubectl rollout restart`).
+    #[error("restarting {object}: {}", describe_kube_error(.error))]
+    Restart {
+        object: ObjectRef,
+        error: Box<kube::Error>,
+    },
+    /// DELETE of one object.
+    #[error("deleting {object}: {}", describe_kube_error(.error))]
+    Delete {
+        object: ObjectRef,
+        error: Box<kube::Error>,
+    },
+    /// A SelfSubjectAccessReview (`kubectl auth can-i`).
+    #[error("asking whether the caller may {action}: {}", describe_kube_error(.error))]
+    Review {
+        action: String,
+        error: Box<kube::Error>,
     },
     /// An object the operation needs does not exist.
     #[error("{what} does not exist")]
@@ -82,11 +122,10 @@ pub enum ClusterError {
     #[error("ConfigMap {configmap} has no key {key}")]
     MissingKey { configmap: String, key: String },
     /// Watching an object for a condition failed.
-    #[error("watching {what}: {}", describe_error(.source))]
+    #[error("watching {what}: {}", describe_error(.error))]
     Watch {
         what: String,
-        #[source]
-        source: kube::runtime::wait::Error,
+        error: kube::runtime::wait::Error,
     },
     /// A workload did not become available before the deadline.
     #[error("{what} is not available in time: {why}")]
@@ -96,12 +135,69 @@ pub enum ClusterError {
     Malformed { what: String, problem: String },
 }
 
-impl ClusterError {
-    pub fn api(what: impl Into<String>) -> impl FnOnce(kube::Error) -> ClusterError {
-        let what = what.into();
-        move |source| ClusterError::Api { what, source }
+/// One object, as messages name it: `Deployment shop/orders`, `Namespace shop`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.kind, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// What a list asked for, as messages name it: `pods app=istiod in namespace istio-system`,
+/// `pods in all namespaces`, `namespaces`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// The resource (kubectl's word: `pods`, `deployments`).
+    pub resource: &'static str,
+    /// A label selector, or empty.
+    pub selector: String,
+    /// `None`: a cluster-scoped kind, or all namespaces (`all_namespaces`).
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+}
+
+impl Listing {
+    /// Objects of `gvk` in `namespace`, or in all namespaces (`None`, for a namespaced kind)
+    /// or cluster-wide (`None`, for a cluster-scoped kind).
+    pub fn of(gvk: &Gvk, namespace: Option<&str>) -> Listing {
+        Listing {
+            resource: gvk.plural,
+            selector: String::new(),
+            namespace: namespace.map(str::to_string),
+            all_namespaces: namespace.is_none() && !gvk.cluster_scoped(),
+        }
     }
 
+    pub fn selected(mut self, selector: &str) -> Listing {
+        self.selector = selector.to_string();
+        self
+    }
+}
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.resource)?;
+        if !self.selector.is_empty() {
+            write!(f, " {}", self.selector)?;
+        }
+        match &self.namespace {
+            Some(ns) => write!(f, " in namespace {ns}"),
+            None if self.all_namespaces => f.write_str(" in all namespaces"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl ClusterError {
     /// A kubeconfig the user pointed at that cannot be used is invalid input (exit 2).
     pub fn is_invalid_input(&self) -> bool {
         matches!(
@@ -114,13 +210,25 @@ impl ClusterError {
         )
     }
 
+    /// The API's error behind a failed request, if a request failed.
+    pub fn kube_error(&self) -> Option<&kube::Error> {
+        match self {
+            ClusterError::ServerVersion { error }
+            | ClusterError::Get { error, .. }
+            | ClusterError::List { error, .. }
+            | ClusterError::Apply { error, .. }
+            | ClusterError::Patch { error, .. }
+            | ClusterError::Restart { error, .. }
+            | ClusterError::Delete { error, .. }
+            | ClusterError::Review { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
     /// The HTTP status the API server answered, if it answered.
     pub fn status_code(&self) -> Option<u16> {
-        match self {
-            ClusterError::Api {
-                source: kube::Error::Api(s),
-                ..
-            } => Some(s.code),
+        match self.kube_error() {
+            Some(kube::Error::Api(s)) => Some(s.code),
             _ => None,
         }
     }
@@ -230,10 +338,10 @@ impl Cluster {
                 }
                 Config::from_custom_kubeconfig(kc, &opts)
                     .await
-                    .map_err(|source| ClusterError::KubeconfigUnusable {
+                    .map_err(|error| ClusterError::KubeconfigUnusable {
                         file,
                         context: context.map(str::to_string),
-                        source,
+                        error,
                     })?
             }
         };
@@ -245,10 +353,10 @@ impl Cluster {
             .unwrap_or_else(|| server.clone());
         // kube's own retry (429/503/504 for every method, POST included) is replaced by ours.
         config.default_retry = false;
-        let builder = kube::client::ClientBuilder::try_from(config).map_err(|source| {
+        let builder = kube::client::ClientBuilder::try_from(config).map_err(|error| {
             ClusterError::Client {
                 server: server.clone(),
-                source,
+                error,
             }
         })?;
         let layer = retry::RetryLayer::new(retry::Policy::default(), log, address);
@@ -269,7 +377,9 @@ impl Cluster {
         self.client
             .apiserver_version()
             .await
-            .map_err(ClusterError::api("reading the server version"))
+            .map_err(|error| ClusterError::ServerVersion {
+                error: Box::new(error),
+            })
     }
 
     /// An API for any kind, namespaced or cluster-wide, without discovery.
@@ -291,10 +401,10 @@ impl Cluster {
         self.dynamic(gvk, namespace)
             .get_opt(name)
             .await
-            .map_err(ClusterError::api(format!(
-                "reading {}",
-                gvk.describe(namespace, name)
-            )))
+            .map_err(|error| ClusterError::Get {
+                object: gvk.object(namespace, name),
+                error: Box::new(error),
+            })
     }
 
     /// Deletes a named object; `false` when it was already gone.
@@ -311,9 +421,9 @@ impl Cluster {
         {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(source) => Err(ClusterError::Api {
-                what: format!("deleting {}", gvk.describe(namespace, name)),
-                source,
+            Err(error) => Err(ClusterError::Delete {
+                object: gvk.object(namespace, name),
+                error: Box::new(error),
             }),
         }
     }
@@ -332,14 +442,36 @@ impl Cluster {
             .patch(name, &params, &kube::api::Patch::Apply(object))
             .await
             .map(|_| ())
-            .map_err(ClusterError::api(format!(
-                "applying {}",
-                gvk.describe(namespace, name)
-            )))
+            .map_err(|error| ClusterError::Apply {
+                object: gvk.object(namespace, name),
+                error: Box::new(error),
+            })
     }
 }
 
 impl Cluster {
+    /// GET of one object decoded into `T`, a minimal struct (serde skips every field `T` does
+    /// not name while parsing); `None` when it does not exist.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<T>, ClusterError> {
+        let failed = |error| ClusterError::Get {
+            object: gvk.object(namespace, name),
+            error: Box::new(error),
+        };
+        let req = kube::core::Request::new(gvk.url_path(namespace))
+            .get(name, &kube::api::GetParams::default())
+            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+        match self.client.request::<T>(req).await {
+            Ok(v) => Ok(Some(v)),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+            Err(error) => Err(failed(error)),
+        }
+    }
+
     /// JSON merge patch (RFC 7386: `null` removes a key) with kyma-mesh's field manager: the
     /// edits kubectl makes (`rollout restart`, `label`, `annotate`) on objects kyma-mesh does
     /// not own.
@@ -358,10 +490,10 @@ impl Cluster {
             .patch(name, &params, &kube::api::Patch::Merge(patch))
             .await
             .map(|_| ())
-            .map_err(ClusterError::api(format!(
-                "patching {}",
-                gvk.describe(namespace, name)
-            )))
+            .map_err(|error| ClusterError::Patch {
+                object: gvk.object(namespace, name),
+                error: Box::new(error),
+            })
     }
 
     /// Every object of a kind, in all namespaces (or one), page by page.
@@ -377,7 +509,10 @@ impl Cluster {
             let page = api
                 .list(&params)
                 .await
-                .map_err(ClusterError::api(format!("listing {}", gvk.plural)))?;
+                .map_err(|error| ClusterError::List {
+                    listing: Listing::of(gvk, namespace),
+                    error: Box::new(error),
+                })?;
             out.extend(page.items);
             match page.metadata.continue_.filter(|c| !c.is_empty()) {
                 Some(token) => params = params.continue_token(&token),
@@ -413,16 +548,16 @@ fn kubeconfig_exists(kubeconfig: Option<&Path>) -> Result<(), ClusterError> {
 fn read_kubeconfig(kubeconfig: Option<&Path>) -> Result<(Kubeconfig, String), ClusterError> {
     Ok(match kubeconfig {
         Some(path) => (
-            Kubeconfig::read_from(path).map_err(|source| ClusterError::KubeconfigUnreadable {
+            Kubeconfig::read_from(path).map_err(|error| ClusterError::KubeconfigUnreadable {
                 path: path.display().to_string(),
-                source,
+                error,
             })?,
             format!("kubeconfig {}", path.display()),
         ),
         None => (
-            Kubeconfig::read().map_err(|source| ClusterError::KubeconfigUnreadable {
+            Kubeconfig::read().map_err(|error| ClusterError::KubeconfigUnreadable {
                 path: std::env::var("KUBECONFIG").unwrap_or_else(|_| "~/.kube/config".into()),
-                source,
+                error,
             })?,
             "the kubeconfig".to_string(),
         ),
@@ -468,6 +603,20 @@ impl Gvk {
         }
     }
 
+    /// The collection's URL path: `/apis/apps/v1/namespaces/shop/deployments`, or without
+    /// `namespaces/..` for all namespaces and cluster-scoped kinds.
+    pub fn url_path(&self, namespace: Option<&str>) -> String {
+        let base = if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        };
+        match namespace {
+            Some(ns) => format!("{base}/namespaces/{ns}/{}", self.plural),
+            None => format!("{base}/{}", self.plural),
+        }
+    }
+
     pub fn api_resource(&self) -> ApiResource {
         ApiResource::from_gvk_with_plural(
             &GroupVersionKind::gvk(self.group, self.version, self.kind),
@@ -477,10 +626,31 @@ impl Gvk {
 
     /// `PeerAuthentication istio-system/default`.
     pub fn describe(&self, namespace: Option<&str>, name: &str) -> String {
-        match namespace {
-            Some(ns) => format!("{} {ns}/{name}", self.kind),
-            None => format!("{} {name}", self.kind),
+        self.object(namespace, name).to_string()
+    }
+
+    /// The object `name` of this kind, for messages.
+    pub fn object(&self, namespace: Option<&str>, name: &str) -> ObjectRef {
+        ObjectRef {
+            kind: self.kind,
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
         }
+    }
+
+    /// The kinds kyma-mesh lists without a namespace because they have none (messages say
+    /// "in all namespaces" for the others).
+    pub fn cluster_scoped(&self) -> bool {
+        matches!(
+            self.kind,
+            "Namespace"
+                | "Node"
+                | "MutatingWebhookConfiguration"
+                | "ValidatingWebhookConfiguration"
+                | "CustomResourceDefinition"
+                | "ClusterRole"
+                | "ClusterRoleBinding"
+        )
     }
 }
 
@@ -495,6 +665,11 @@ pub mod kinds {
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");
+    pub const REPLICA_SET: Gvk = Gvk::new("apps", "v1", "ReplicaSet", "replicasets");
+    pub const REPLICATION_CONTROLLER: Gvk =
+        Gvk::new("", "v1", "ReplicationController", "replicationcontrollers");
+    pub const JOB: Gvk = Gvk::new("batch", "v1", "Job", "jobs");
+    pub const CRON_JOB: Gvk = Gvk::new("batch", "v1", "CronJob", "cronjobs");
     pub const SERVICE_ACCOUNT: Gvk = Gvk::new("", "v1", "ServiceAccount", "serviceaccounts");
     pub const HPA: Gvk = Gvk::new(
         "autoscaling",

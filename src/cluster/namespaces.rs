@@ -5,7 +5,7 @@ use kube::api::{Api, ListParams};
 use serde_json::json;
 
 use super::kinds::NAMESPACE;
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, Listing};
 
 /// Every namespace, sorted by name.
 pub async fn list(cluster: &Cluster) -> Result<Vec<Namespace>, ClusterError> {
@@ -13,7 +13,10 @@ pub async fn list(cluster: &Cluster) -> Result<Vec<Namespace>, ClusterError> {
     let mut items = api
         .list(&ListParams::default())
         .await
-        .map_err(ClusterError::api("listing namespaces"))?
+        .map_err(|error| ClusterError::List {
+            listing: Listing::of(&NAMESPACE, None),
+            error: Box::new(error),
+        })?
         .items;
     items.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(items)
@@ -21,9 +24,10 @@ pub async fn list(cluster: &Cluster) -> Result<Vec<Namespace>, ClusterError> {
 
 pub async fn get(cluster: &Cluster, name: &str) -> Result<Option<Namespace>, ClusterError> {
     let api: Api<Namespace> = Api::all(cluster.client.clone());
-    api.get_opt(name)
-        .await
-        .map_err(ClusterError::api(format!("reading Namespace {name}")))
+    api.get_opt(name).await.map_err(|error| ClusterError::Get {
+        object: NAMESPACE.object(None, name),
+        error: Box::new(error),
+    })
 }
 
 /// A label's value, if set.

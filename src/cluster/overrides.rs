@@ -4,7 +4,8 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, ListParams};
 
-use super::{Cluster, ClusterError};
+use super::kinds::CONFIG_MAP;
+use super::{Cluster, ClusterError, Listing};
 use crate::config::OverrideInput;
 use crate::config::overrides::OPERATOR_KEY;
 use crate::config::tree::SourceKind;
@@ -22,7 +23,10 @@ pub async fn from_configmap(
     let cm = api
         .get_opt(name)
         .await
-        .map_err(ClusterError::api(format!("reading ConfigMap {ns}/{name}")))?
+        .map_err(|error| ClusterError::Get {
+            object: CONFIG_MAP.object(Some(ns), name),
+            error: Box::new(error),
+        })?
         .ok_or_else(|| ClusterError::NotFound {
             what: format!("ConfigMap {ns}/{name}"),
         })?;
@@ -41,10 +45,11 @@ pub async fn labelled(cluster: &Cluster) -> Result<Vec<(String, OverrideInput)>,
     {
         Ok(l) => l.items,
         Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
-        Err(e) => {
-            return Err(ClusterError::Api {
-                what: format!("listing ConfigMaps {INSTALLER_SELECTOR} in {KYMA_INSTALLER}"),
-                source: e,
+        Err(error) => {
+            return Err(ClusterError::List {
+                listing: Listing::of(&CONFIG_MAP, Some(KYMA_INSTALLER))
+                    .selected(INSTALLER_SELECTOR),
+                error: Box::new(error),
             });
         }
     };

@@ -1,20 +1,19 @@
-//! Pods and the workloads that own them, read as small as the data-plane decisions need.
+//! Pods, read as small as the data-plane decisions need (the workloads that own them are
+//! `workloads.rs`).
 //!
 //! Pod lists are decoded straight from the API's JSON into the minimal structs below (serde
 //! skips every other field while parsing), never into `k8s_openapi::Pod`: a real pod is several
 //! KB of JSON, and a page of 500 of them must not cost more than its few useful fields.
-//! Every write here is idempotent, so the client's retries are safe: the restart patch carries
-//! one time per run, and a pod delete names the pod's uid as a precondition.
+//! Every write here is idempotent, so the client's retries are safe: a pod delete names the
+//! pod's uid as a precondition.
 
 use std::collections::BTreeMap;
 
-use kube::api::{DeleteParams, GetParams, ListParams, Patch, PatchParams, Preconditions};
+use kube::api::{DeleteParams, ListParams, Preconditions};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
-use serde_json::json;
 
-use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, kinds};
-use crate::names::RESTARTED_AT;
+use super::kinds::{self, POD};
+use super::{Cluster, ClusterError, Listing};
 
 /// Pods per list page, as kubectl's default chunk size.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -24,9 +23,12 @@ pub const DEFAULT_PAGE_SIZE: u32 = 500;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct Annotations {
-    /// Present on every injected pod; its (long) value is not needed.
+    /// Present on every injected pod; of its (long) value only the revision is kept.
     #[serde(rename = "sidecar.istio.io/status")]
-    pub sidecar_status: Option<IgnoredAny>,
+    pub sidecar_status: Option<SidecarStatus>,
+    /// The revision a pod asks for (`istio.io/rev`).
+    #[serde(rename = "istio.io/rev")]
+    pub rev: Option<String>,
     #[serde(rename = "sidecar.istio.io/proxyImage")]
     pub proxy_image: Option<String>,
     #[serde(rename = "sidecar.istio.io/inject")]
@@ -38,6 +40,36 @@ pub struct Annotations {
 impl Annotations {
     pub fn opted_out(&self) -> bool {
         self.proxy_reset.as_deref() == Some("false")
+    }
+
+    /// The control plane's revision that injected the sidecar: `istio.io/rev`, else the one
+    /// the injector recorded in its status.
+    pub fn revision(&self) -> Option<String> {
+        self.rev
+            .clone()
+            .filter(|r| !r.is_empty())
+            .or_else(|| self.sidecar_status.as_ref()?.revision.clone())
+    }
+}
+
+/// The injector's status annotation, a JSON document in a string; only its revision is kept.
+#[derive(Debug, Default, Clone)]
+pub struct SidecarStatus {
+    pub revision: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for SidecarStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Doc {
+            revision: Option<String>,
+        }
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        // A value that is not the injector's JSON still marks an injected pod.
+        let revision = serde_json::from_str::<Doc>(&text)
+            .ok()
+            .and_then(|d| d.revision);
+        Ok(SidecarStatus { revision })
     }
 }
 
@@ -65,6 +97,20 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The labels and the injection annotation as an `ObjectMeta`: what Istio's injector reads
+    /// of a pod, in the shape the injection decisions take (shared with pod templates).
+    pub fn injection_meta(&self) -> kube::api::ObjectMeta {
+        kube::api::ObjectMeta {
+            labels: Some(self.labels.clone()),
+            annotations: self.annotations.inject.as_ref().map(|v| {
+                [(crate::names::INJECT.to_string(), v.clone())]
+                    .into_iter()
+                    .collect()
+            }),
+            ..Default::default()
+        }
+    }
+
     /// The managing owner: the `controller: true` reference, else the first (a pod with two
     /// owner references and no controller flag is rare; the first is what kubectl shows).
     pub fn controller(&self) -> Option<&OwnerReference> {
@@ -165,29 +211,40 @@ pub async fn list_pods_page(
     limit: u32,
     continue_token: Option<&str>,
 ) -> Result<PodPage, ClusterError> {
-    let path = match namespace {
-        Some(ns) => format!("/api/v1/namespaces/{ns}/pods"),
-        None => "/api/v1/pods".to_string(),
-    };
+    let path = POD.url_path(namespace);
     let mut lp = ListParams::default().limit(limit);
     if let Some(token) = continue_token {
         lp = lp.continue_token(token);
     }
-    let what = match namespace {
-        Some(ns) => format!("listing pods in namespace {ns}"),
-        None => "listing pods in all namespaces".to_string(),
+    let failed = |error| ClusterError::List {
+        listing: Listing::of(&POD, namespace),
+        error: Box::new(error),
     };
     let req = kube::core::Request::new(path)
         .list(&lp)
-        .map_err(|e| ClusterError::Api {
-            what: what.clone(),
-            source: kube::Error::BuildRequest(e),
-        })?;
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    cluster.client.request::<PodPage>(req).await.map_err(failed)
+}
+
+/// The pods of `namespace` a label selector matches, in one request (a workload's pods: few).
+pub async fn list_selected(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &str,
+) -> Result<Vec<Pod>, ClusterError> {
+    let failed = |error| ClusterError::List {
+        listing: Listing::of(&POD, Some(namespace)).selected(selector),
+        error: Box::new(error),
+    };
+    let req = kube::core::Request::new(POD.url_path(Some(namespace)))
+        .list(&ListParams::default().labels(selector))
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
     cluster
         .client
         .request::<PodPage>(req)
         .await
-        .map_err(ClusterError::api(what))
+        .map(|p| p.items)
+        .map_err(failed)
 }
 
 /// Whether an error is the API's "continue token expired" (410 Gone, reason Expired): the list
@@ -196,221 +253,105 @@ pub fn is_expired(e: &ClusterError) -> bool {
     e.status_code() == Some(410)
 }
 
-/// The kinds that own pods and that kyma-mesh knows how to restart (or to name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    ReplicaSet,
-    ReplicationController,
-    Job,
-    CronJob,
+/// List restarts after expired continue tokens before giving up (each relist makes progress,
+/// so this is only reached when tokens expire faster than a page is used).
+const MAX_RELISTS: usize = 20;
+
+/// The one paged pod scan: every pod of the scopes (namespaces, or all), page by page, each
+/// decoded into the minimal [`Pod`] and handed out once. The next page is requested as soon as
+/// a page arrives, so it is on the way while the caller works on this one; an expired continue
+/// token starts the scope's list again, and pods already handed out (by uid) are passed over.
+/// What it keeps per pod is a 64-bit hash of its uid: its memory is flat in the number of pods
+/// but for those 8 bytes.
+pub struct PodScan {
+    cluster: Cluster,
+    scopes: std::collections::VecDeque<Option<String>>,
+    scope: Option<Option<String>>,
+    limit: u32,
+    next: Option<tokio::task::JoinHandle<Result<PodPage, ClusterError>>>,
+    seen: std::collections::HashSet<u64>,
+    /// Pages fetched and list restarts, for the report.
+    pub pages: usize,
+    pub relists: usize,
 }
 
-impl WorkloadKind {
-    /// The known kind for an owner reference (`apps/v1` `ReplicaSet`); other groups' kinds of
-    /// the same name (an Argo `Rollout`'s are its own kind) are not these.
-    pub fn of(api_version: &str, kind: &str) -> Option<WorkloadKind> {
-        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        Some(match (group, kind) {
-            ("apps", "Deployment") => WorkloadKind::Deployment,
-            ("apps", "StatefulSet") => WorkloadKind::StatefulSet,
-            ("apps", "DaemonSet") => WorkloadKind::DaemonSet,
-            ("apps", "ReplicaSet") => WorkloadKind::ReplicaSet,
-            ("", "ReplicationController") => WorkloadKind::ReplicationController,
-            ("batch", "Job") => WorkloadKind::Job,
-            ("batch", "CronJob") => WorkloadKind::CronJob,
-            _ => return None,
-        })
-    }
-
-    pub fn gvk(self) -> Gvk {
-        match self {
-            WorkloadKind::Deployment => kinds::DEPLOYMENT,
-            WorkloadKind::StatefulSet => Gvk::new("apps", "v1", "StatefulSet", "statefulsets"),
-            WorkloadKind::DaemonSet => Gvk::new("apps", "v1", "DaemonSet", "daemonsets"),
-            WorkloadKind::ReplicaSet => Gvk::new("apps", "v1", "ReplicaSet", "replicasets"),
-            WorkloadKind::ReplicationController => {
-                Gvk::new("", "v1", "ReplicationController", "replicationcontrollers")
-            }
-            WorkloadKind::Job => Gvk::new("batch", "v1", "Job", "jobs"),
-            WorkloadKind::CronJob => Gvk::new("batch", "v1", "CronJob", "cronjobs"),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        self.gvk().kind
-    }
-
-    fn path(self, namespace: &str) -> String {
-        let g = self.gvk();
-        if g.group.is_empty() {
-            format!("/api/{}/namespaces/{namespace}/{}", g.version, g.plural)
+impl PodScan {
+    /// All namespaces when `namespaces` is empty.
+    pub fn new(cluster: &Cluster, namespaces: &[String], limit: u32) -> PodScan {
+        let scopes = if namespaces.is_empty() {
+            vec![None]
         } else {
-            format!(
-                "/apis/{}/{}/namespaces/{namespace}/{}",
-                g.group, g.version, g.plural
-            )
+            namespaces.iter().cloned().map(Some).collect()
+        };
+        PodScan {
+            cluster: cluster.clone(),
+            scopes: scopes.into(),
+            scope: None,
+            limit: limit.max(1),
+            next: None,
+            seen: std::collections::HashSet::new(),
+            pages: 0,
+            relists: 0,
         }
     }
-}
 
-impl std::fmt::Display for WorkloadKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct Strategy {
-    #[serde(rename = "type")]
-    pub type_: Option<String>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct TemplateMeta {
-    pub annotations: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct Template {
-    pub metadata: TemplateMeta,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WorkloadSpec {
-    pub replicas: Option<i64>,
-    /// StatefulSet and DaemonSet.
-    pub update_strategy: Strategy,
-    pub template: Template,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WorkloadStatus {
-    pub observed_generation: i64,
-    pub replicas: i64,
-    pub updated_replicas: i64,
-    pub ready_replicas: i64,
-    pub available_replicas: i64,
-    pub current_revision: String,
-    pub update_revision: String,
-    pub desired_number_scheduled: i64,
-    pub updated_number_scheduled: i64,
-    pub number_ready: i64,
-    pub number_available: i64,
-}
-
-/// A workload (any of [`WorkloadKind`]), as far as restarting it is concerned.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct Workload {
-    pub metadata: Meta,
-    pub spec: WorkloadSpec,
-    pub status: WorkloadStatus,
-}
-
-impl Workload {
-    /// `OnDelete`: a template change restarts nothing; pods must be deleted.
-    pub fn is_on_delete(&self) -> bool {
-        self.spec.update_strategy.type_.as_deref() == Some("OnDelete")
+    fn fetch(&mut self, token: Option<String>) {
+        let cluster = self.cluster.clone();
+        let scope = self.scope.clone().flatten();
+        let limit = self.limit;
+        self.pages += 1;
+        self.next = Some(tokio::spawn(async move {
+            list_pods_page(&cluster, scope.as_deref(), limit, token.as_deref()).await
+        }));
     }
 
-    fn desired(&self) -> i64 {
-        self.spec.replicas.unwrap_or(1)
-    }
-
-    /// The rollout after a template change is complete: the controller saw the change, every
-    /// pod is updated and available, and no old pod is left.
-    pub fn rollout_complete(&self, kind: WorkloadKind) -> bool {
-        let s = &self.status;
-        if s.observed_generation < self.metadata.generation {
-            return false;
-        }
-        match kind {
-            WorkloadKind::Deployment => {
-                s.updated_replicas >= self.desired()
-                    && s.available_replicas >= self.desired()
-                    && s.replicas <= self.desired()
+    /// The next page's pods not handed out before; `None` when every scope is done.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<Pod>, ClusterError>> {
+        loop {
+            let Some(task) = self.next.take() else {
+                self.scope = Some(self.scopes.pop_front()?);
+                self.fetch(None);
+                continue;
+            };
+            let page = match task.await {
+                Ok(Ok(page)) => page,
+                Ok(Err(e)) if is_expired(&e) && self.relists < MAX_RELISTS => {
+                    self.relists += 1;
+                    self.fetch(None);
+                    continue;
+                }
+                Ok(Err(e)) => return Some(Err(e)),
+                // The task panicked or was cancelled: the runtime is going down.
+                Err(_) => return None,
+            };
+            match page.next() {
+                Some(token) => self.fetch(Some(token.to_string())),
+                None => self.scope = None,
             }
-            WorkloadKind::StatefulSet => {
-                s.updated_replicas >= self.desired()
-                    && s.ready_replicas >= self.desired()
-                    && (s.update_revision.is_empty() || s.current_revision == s.update_revision)
-            }
-            WorkloadKind::DaemonSet => {
-                s.updated_number_scheduled >= s.desired_number_scheduled
-                    && s.number_available >= s.desired_number_scheduled
-            }
-            _ => self.all_ready(kind),
-        }
-    }
-
-    /// Every desired pod is ready (after deleting one pod: its replacement is).
-    pub fn all_ready(&self, kind: WorkloadKind) -> bool {
-        let s = &self.status;
-        match kind {
-            WorkloadKind::DaemonSet => s.number_ready >= s.desired_number_scheduled,
-            _ => s.ready_replicas >= self.desired(),
-        }
-    }
-
-    /// Why the rollout is not complete, in the controller's numbers.
-    pub fn progress(&self, kind: WorkloadKind) -> String {
-        let s = &self.status;
-        match kind {
-            WorkloadKind::DaemonSet => format!(
-                "{} of {} pods updated, {} available",
-                s.updated_number_scheduled, s.desired_number_scheduled, s.number_available
-            ),
-            _ => format!(
-                "{} of {} pods updated, {} ready",
-                s.updated_replicas,
-                self.desired(),
-                s.ready_replicas
-            ),
+            let fresh = page
+                .items
+                .into_iter()
+                .filter(|p| self.seen.insert(uid_hash(&p.metadata.uid)))
+                .collect();
+            return Some(Ok(fresh));
         }
     }
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(
-    cluster: &Cluster,
-    path: String,
-    name: &str,
-    what: String,
-) -> Result<Option<T>, ClusterError> {
-    let req = kube::core::Request::new(path)
-        .get(name, &GetParams::default())
-        .map_err(|e| ClusterError::Api {
-            what: what.clone(),
-            source: kube::Error::BuildRequest(e),
-        })?;
-    match cluster.client.request::<T>(req).await {
-        Ok(v) => Ok(Some(v)),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
-        Err(source) => Err(ClusterError::Api { what, source }),
+impl Drop for PodScan {
+    fn drop(&mut self) {
+        if let Some(task) = self.next.take() {
+            task.abort();
+        }
     }
 }
 
-/// One workload; `None` when it does not exist.
-pub async fn get_workload(
-    cluster: &Cluster,
-    kind: WorkloadKind,
-    namespace: &str,
-    name: &str,
-) -> Result<Option<Workload>, ClusterError> {
-    get_json(
-        cluster,
-        kind.path(namespace),
-        name,
-        format!("reading {kind} {namespace}/{name}"),
-    )
-    .await
+/// A uid's 64-bit hash (SipHash with fixed keys: the same in every run).
+fn uid_hash(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    uid.hash(&mut h);
+    h.finish()
 }
 
 /// One pod; `None` when it does not exist.
@@ -419,39 +360,7 @@ pub async fn get_pod(
     namespace: &str,
     name: &str,
 ) -> Result<Option<Pod>, ClusterError> {
-    get_json(
-        cluster,
-        format!("/api/v1/namespaces/{namespace}/pods"),
-        name,
-        format!("reading pod {namespace}/{name}"),
-    )
-    .await
-}
-
-/// `kubectl rollout restart`: sets `restartedAt` on the pod template. A strategic-merge patch of
-/// one annotation, with the same time for every workload of a run, so a retried or repeated
-/// patch changes nothing more.
-pub async fn restart(
-    cluster: &Cluster,
-    kind: WorkloadKind,
-    namespace: &str,
-    name: &str,
-    restarted_at: &str,
-) -> Result<(), ClusterError> {
-    let patch =
-        json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: restarted_at}}}}});
-    let params = PatchParams {
-        field_manager: Some(FIELD_MANAGER.to_string()),
-        ..Default::default()
-    };
-    cluster
-        .dynamic(&kind.gvk(), Some(namespace))
-        .patch(name, &params, &Patch::Strategic(patch))
-        .await
-        .map(|_| ())
-        .map_err(ClusterError::api(format!(
-            "restarting {kind} {namespace}/{name}"
-        )))
+    cluster.get_as(&POD, Some(namespace), name).await
 }
 
 /// What deleting a pod found.
@@ -481,14 +390,12 @@ pub async fn delete_pod(
     match api.delete(name, &params).await {
         Ok(_) => Ok(Deleted::Deleted),
         Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(Deleted::AlreadyGone),
-        Err(source) => Err(ClusterError::Api {
-            what: format!("deleting pod {namespace}/{name}"),
-            source,
+        Err(error) => Err(ClusterError::Delete {
+            object: POD.object(Some(namespace), name),
+            error: Box::new(error),
         }),
     }
 }
-
-const POD: Gvk = Gvk::new("", "v1", "Pod", "pods");
 
 /// A namespace's name and labels.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -505,19 +412,19 @@ struct NamespaceList {
 
 /// All namespaces (a small list: one request).
 pub async fn list_namespaces(cluster: &Cluster) -> Result<Vec<Namespace>, ClusterError> {
-    let what = "listing namespaces".to_string();
-    let req = kube::core::Request::new("/api/v1/namespaces")
+    let failed = |error| ClusterError::List {
+        listing: Listing::of(&kinds::NAMESPACE, None),
+        error: Box::new(error),
+    };
+    let req = kube::core::Request::new(kinds::NAMESPACE.url_path(None))
         .list(&ListParams::default())
-        .map_err(|e| ClusterError::Api {
-            what: what.clone(),
-            source: kube::Error::BuildRequest(e),
-        })?;
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
     cluster
         .client
         .request::<NamespaceList>(req)
         .await
         .map(|l| l.items)
-        .map_err(ClusterError::api(what))
+        .map_err(failed)
 }
 
 /// One webhook of Istio's injector: its name and selectors, as JSON label selectors.
@@ -534,9 +441,10 @@ pub async fn injector_webhooks(cluster: &Cluster) -> Result<Vec<InjectorWebhook>
         .dynamic(&kinds::MUTATING_WEBHOOK, None)
         .list(&ListParams::default())
         .await
-        .map_err(ClusterError::api(
-            "listing MutatingWebhookConfigurations".to_string(),
-        ))?;
+        .map_err(|error| ClusterError::List {
+            listing: Listing::of(&kinds::MUTATING_WEBHOOK, None),
+            error: Box::new(error),
+        })?;
     let mut out = Vec::new();
     for cfg in list.items {
         let hooks = cfg.data["webhooks"].as_array().cloned().unwrap_or_default();
@@ -558,6 +466,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_injecting_revision_comes_from_istio_io_rev_else_the_status() {
+        let a: Annotations = serde_json::from_str(
+            r#"{"sidecar.istio.io/status": "{\"revision\":\"1-28-0\",\"containers\":[\"istio-proxy\"]}"}"#,
+        )
+        .unwrap();
+        assert_eq!(a.revision().as_deref(), Some("1-28-0"));
+        let a: Annotations = serde_json::from_str(
+            r#"{"sidecar.istio.io/status": "{\"revision\":\"1-28-0\"}", "istio.io/rev": "default"}"#,
+        )
+        .unwrap();
+        assert_eq!(a.revision().as_deref(), Some("default"));
+        let a: Annotations =
+            serde_json::from_str(r#"{"sidecar.istio.io/status": "not json"}"#).unwrap();
+        assert!(a.sidecar_status.is_some() && a.revision().is_none());
+    }
+
+    #[test]
     fn a_pod_decodes_to_its_few_fields_and_finds_a_native_sidecar() {
         let text = r#"{"metadata": {"name": "a", "namespace": "shop", "uid": "u1",
             "annotations": {"sidecar.istio.io/status": "{\"x\":1}", "kubectl.kubernetes.io/last-applied-configuration": "{}"},
@@ -576,24 +501,6 @@ mod tests {
         assert_eq!(
             pod.metadata.controller().map(|o| o.kind.as_str()),
             Some("ReplicaSet")
-        );
-    }
-
-    #[test]
-    fn owner_kinds_are_known_only_in_their_group() {
-        assert_eq!(
-            WorkloadKind::of("apps/v1", "ReplicaSet"),
-            Some(WorkloadKind::ReplicaSet)
-        );
-        assert_eq!(WorkloadKind::of("argoproj.io/v1alpha1", "Rollout"), None);
-        assert_eq!(WorkloadKind::of("example.com/v1", "Deployment"), None);
-        assert_eq!(
-            WorkloadKind::of("v1", "ReplicationController"),
-            Some(WorkloadKind::ReplicationController)
-        );
-        assert_eq!(
-            WorkloadKind::ReplicationController.path("a"),
-            "/api/v1/namespaces/a/replicationcontrollers"
         );
     }
 }

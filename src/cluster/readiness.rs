@@ -6,7 +6,7 @@ use kube::api::{Api, ListParams};
 use kube::runtime::wait::await_condition;
 use tokio::time::Instant;
 
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, Listing};
 
 /// Available: the controller has seen the latest spec, and every desired replica is updated
 /// and available. (kube's `is_deployment_completed` needs the Progressing condition's reason,
@@ -49,7 +49,7 @@ pub async fn wait_deployment(
     let what = format!("{what}Deployment {namespace}/{name}");
     match tokio::time::timeout_at(deadline, wait).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(source)) => Err(ClusterError::Watch { what, source }),
+        Ok(Err(error)) => Err(ClusterError::Watch { what, error }),
         Err(_) => Err(ClusterError::NotAvailable {
             what,
             why: why_not_ready(cluster, &api, namespace, name).await,
@@ -74,7 +74,10 @@ pub async fn wait_pods_on_version(
         let list = pods
             .list(&ListParams::default().labels(selector))
             .await
-            .map_err(ClusterError::api(format!("listing {what}")))?;
+            .map_err(|error| ClusterError::List {
+                listing: Listing::of(&super::kinds::POD, Some(namespace)).selected(selector),
+                error: Box::new(error),
+            })?;
         let mut behind = Vec::new();
         for pod in &list.items {
             let name = pod.metadata.name.as_deref().unwrap_or("?");

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use super::{Cluster, ClusterError, image_tag, inventory, strip_flavour};
-use crate::names::{APP_LABEL, ISTIO_NAMESPACE, REV_LABEL, SIDECAR_STATUS};
+use crate::names::{APP_LABEL, ISTIO_NAMESPACE, REV_LABEL};
 
 /// The revision of an install without `--revision`.
 pub const DEFAULT: &str = "default";
@@ -152,16 +152,6 @@ pub fn injector_name(revision: &str) -> String {
     }
 }
 
-/// The revision a pod's sidecar was injected by: the `istio.io/rev` annotation the injector
-/// writes, else the revision in `sidecar.istio.io/status`.
-pub fn pod_revision(annotations: &std::collections::BTreeMap<String, String>) -> Option<String> {
-    if let Some(r) = annotations.get(REV_LABEL).filter(|r| !r.is_empty()) {
-        return Some(r.clone());
-    }
-    let status: Value = serde_json::from_str(annotations.get(SIDECAR_STATUS)?).ok()?;
-    status["revision"].as_str().map(str::to_string)
-}
-
 fn discovery_image(d: &Value) -> Option<String> {
     let containers = d["spec"]["template"]["spec"]["containers"].as_array()?;
     containers
@@ -225,13 +215,5 @@ mod tests {
         assert_eq!(istiod_name("1-28-0"), "istiod-1-28-0");
         assert_eq!(injector_name("default"), "istio-sidecar-injector");
         assert_eq!(injector_name("1-28-0"), "istio-sidecar-injector-1-28-0");
-        let mut a = std::collections::BTreeMap::new();
-        a.insert(
-            "sidecar.istio.io/status".to_string(),
-            r#"{"revision":"1-28-0"}"#.to_string(),
-        );
-        assert_eq!(pod_revision(&a).as_deref(), Some("1-28-0"));
-        a.insert(REV_LABEL.to_string(), "default".to_string());
-        assert_eq!(pod_revision(&a).as_deref(), Some("default"));
     }
 }

@@ -7,7 +7,7 @@ use std::fmt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, ObjectRef};
 
 pub struct SecretData {
     data: BTreeMap<String, Vec<u8>>,
@@ -39,9 +39,14 @@ pub async fn read(
     name: &str,
 ) -> Result<Option<SecretData>, ClusterError> {
     let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
-    let secret = api.get_opt(name).await.map_err(ClusterError::api(format!(
-        "reading Secret {namespace}/{name}"
-    )))?;
+    let secret = api.get_opt(name).await.map_err(|error| ClusterError::Get {
+        object: ObjectRef {
+            kind: "Secret",
+            namespace: Some(namespace.to_string()),
+            name: name.to_string(),
+        },
+        error: Box::new(error),
+    })?;
     Ok(secret.map(|s| SecretData {
         data: s
             .data

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::kinds::{MUTATING_WEBHOOK, SERVICE};
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, Listing};
 
 /// A timeout and a namespaceSelector expression for every webhook of one configuration whose
 /// name ends with `suffix`.
@@ -104,7 +104,10 @@ pub async fn find_stale(cluster: &Cluster) -> Result<Vec<Stale>, ClusterError> {
     let list = api
         .list(&Default::default())
         .await
-        .map_err(ClusterError::api("listing MutatingWebhookConfigurations"))?;
+        .map_err(|error| ClusterError::List {
+            listing: Listing::of(&MUTATING_WEBHOOK, None),
+            error: Box::new(error),
+        })?;
     let mut out = Vec::new();
     for cfg in list.items {
         let name = cfg.metadata.name.clone().unwrap_or_default();
@@ -151,9 +154,10 @@ pub async fn delete(cluster: &Cluster, config: &str) -> Result<(), ClusterError>
             kube::Error::Api(s) if s.code == 404 => Ok(()),
             e => Err(e),
         })
-        .map_err(ClusterError::api(format!(
-            "deleting MutatingWebhookConfiguration {config}"
-        )))
+        .map_err(|error| ClusterError::Delete {
+            object: MUTATING_WEBHOOK.object(None, config),
+            error: Box::new(error),
+        })
 }
 
 #[cfg(test)]

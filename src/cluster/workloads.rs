@@ -1,48 +1,237 @@
-//! Workloads: the rollout restart kubectl does (a pod-template annotation), waiting for a
+//! Workloads: the one model of a workload kyma-mesh restarts or names ([`WorkloadKind`],
+//! [`Workload`], and [`WorkloadObject`], a workload read as small as a restart decision
+//! needs), the one rollout restart kubectl does (a pod-template annotation), waiting for a
 //! rollout to finish, the pods of a namespace and the workload that owns each pod.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{Api, Patch, PatchParams};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::kinds::{DAEMON_SET, DEPLOYMENT, STATEFUL_SET};
-use super::{Cluster, ClusterError, Gvk};
-use crate::names::{RESTARTED_AT, SIDECAR_STATUS};
+use super::kinds::{
+    CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, REPLICATION_CONTROLLER, STATEFUL_SET,
+};
+use super::owners::{Lookup, OwnerResolver};
+use super::pods::{DEFAULT_PAGE_SIZE, Meta, Pod, PodScan};
+use super::{Cluster, ClusterError, FIELD_MANAGER, Gvk, ObjectRef};
+use crate::names::RESTARTED_AT;
 
-/// A workload whose pods can be restarted by changing its template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The kinds that own pods and that kyma-mesh knows how to restart (or to name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,
     DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
 }
 
 impl WorkloadKind {
+    /// The known kind for an owner reference (`apps/v1` `ReplicaSet`); other groups' kinds of
+    /// the same name (an Argo `Rollout`'s are its own kind) are not these.
+    pub fn of(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        Some(match (group, kind) {
+            ("apps", "Deployment") => WorkloadKind::Deployment,
+            ("apps", "StatefulSet") => WorkloadKind::StatefulSet,
+            ("apps", "DaemonSet") => WorkloadKind::DaemonSet,
+            ("apps", "ReplicaSet") => WorkloadKind::ReplicaSet,
+            ("", "ReplicationController") => WorkloadKind::ReplicationController,
+            ("batch", "Job") => WorkloadKind::Job,
+            ("batch", "CronJob") => WorkloadKind::CronJob,
+            _ => return None,
+        })
+    }
+
     pub fn gvk(self) -> Gvk {
         match self {
             WorkloadKind::Deployment => DEPLOYMENT,
             WorkloadKind::StatefulSet => STATEFUL_SET,
             WorkloadKind::DaemonSet => DAEMON_SET,
+            WorkloadKind::ReplicaSet => REPLICA_SET,
+            WorkloadKind::ReplicationController => REPLICATION_CONTROLLER,
+            WorkloadKind::Job => JOB,
+            WorkloadKind::CronJob => CRON_JOB,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.gvk().kind
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A workload kyma-mesh acts on (or names): `Deployment shop/orders`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Workload {
     pub kind: WorkloadKind,
     pub namespace: String,
     pub name: String,
 }
 
+impl Workload {
+    pub fn new(kind: WorkloadKind, namespace: &str, name: &str) -> Workload {
+        Workload {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn object(&self) -> ObjectRef {
+        self.kind.gvk().object(Some(&self.namespace), &self.name)
+    }
+}
+
 impl fmt::Display for Workload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {}/{}", self.kind, self.namespace, self.name)
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
     }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Strategy {
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct TemplateMeta {
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Template {
+    pub metadata: TemplateMeta,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadSpec {
+    pub replicas: Option<i64>,
+    /// StatefulSet and DaemonSet.
+    pub update_strategy: Strategy,
+    pub template: Template,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadStatus {
+    pub observed_generation: i64,
+    pub replicas: i64,
+    pub updated_replicas: i64,
+    pub ready_replicas: i64,
+    pub available_replicas: i64,
+    pub current_revision: String,
+    pub update_revision: String,
+    pub desired_number_scheduled: i64,
+    pub updated_number_scheduled: i64,
+    pub number_ready: i64,
+    pub number_available: i64,
+}
+
+/// A workload object (any of [`WorkloadKind`]) as far as restarting it is concerned, decoded
+/// from the API's JSON into these few fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkloadObject {
+    pub metadata: Meta,
+    pub spec: WorkloadSpec,
+    pub status: WorkloadStatus,
+}
+
+impl WorkloadObject {
+    /// `OnDelete`: a template change restarts nothing; pods must be deleted.
+    pub fn is_on_delete(&self) -> bool {
+        self.spec.update_strategy.type_.as_deref() == Some("OnDelete")
+    }
+
+    fn desired(&self) -> i64 {
+        self.spec.replicas.unwrap_or(1)
+    }
+
+    /// The rollout after a template change is complete: the controller saw the change, every
+    /// pod is updated and available, and no old pod is left.
+    pub fn rollout_complete(&self, kind: WorkloadKind) -> bool {
+        let s = &self.status;
+        if s.observed_generation < self.metadata.generation {
+            return false;
+        }
+        match kind {
+            WorkloadKind::Deployment => {
+                s.updated_replicas >= self.desired()
+                    && s.available_replicas >= self.desired()
+                    && s.replicas <= self.desired()
+            }
+            WorkloadKind::StatefulSet => {
+                s.updated_replicas >= self.desired()
+                    && s.ready_replicas >= self.desired()
+                    && (s.update_revision.is_empty() || s.current_revision == s.update_revision)
+            }
+            WorkloadKind::DaemonSet => {
+                s.updated_number_scheduled >= s.desired_number_scheduled
+                    && s.number_available >= s.desired_number_scheduled
+            }
+            _ => self.all_ready(kind),
+        }
+    }
+
+    /// Every desired pod is ready (after deleting one pod: its replacement is).
+    pub fn all_ready(&self, kind: WorkloadKind) -> bool {
+        let s = &self.status;
+        match kind {
+            WorkloadKind::DaemonSet => s.number_ready >= s.desired_number_scheduled,
+            _ => s.ready_replicas >= self.desired(),
+        }
+    }
+
+    /// Why the rollout is not complete, in the controller's numbers.
+    pub fn progress(&self, kind: WorkloadKind) -> String {
+        let s = &self.status;
+        match kind {
+            WorkloadKind::DaemonSet => format!(
+                "{} of {} pods updated, {} available",
+                s.updated_number_scheduled, s.desired_number_scheduled, s.number_available
+            ),
+            _ => format!(
+                "{} of {} pods updated, {} ready",
+                s.updated_replicas,
+                self.desired(),
+                s.ready_replicas
+            ),
+        }
+    }
+
+    /// The pod template's `restartedAt`, if set.
+    pub fn restarted_at(&self) -> Option<&str> {
+        self.spec
+            .template
+            .metadata
+            .annotations
+            .get(RESTARTED_AT)
+            .map(String::as_str)
+    }
+}
+
+/// One workload, decoded small; `None` when it does not exist.
+pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<WorkloadObject>, ClusterError> {
+    cluster
+        .get_as(&w.kind.gvk(), Some(&w.namespace), &w.name)
+        .await
 }
 
 /// Who restarts a pod.
@@ -54,17 +243,24 @@ pub enum PodOwner {
     Manual(String),
 }
 
-/// Patches the pod template's `restartedAt` annotation, which makes the controller replace the
-/// pods one by one under the workload's own rolling-update rules.
+/// `kubectl rollout restart`, the one restart path: patches the pod template's `restartedAt`
+/// annotation, which makes the controller replace the pods under the workload's own
+/// rolling-update rules. A JSON merge patch of one annotation, with the same time for every
+/// workload of a run, so a retried or repeated patch changes nothing more.
 pub async fn restart(cluster: &Cluster, w: &Workload, at: &str) -> Result<(), ClusterError> {
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..Default::default()
+    };
     cluster
-        .merge_patch(
-            &w.kind.gvk(),
-            Some(&w.namespace),
-            &w.name,
-            &restart_patch(at),
-        )
+        .dynamic(&w.kind.gvk(), Some(&w.namespace))
+        .patch(&w.name, &params, &Patch::Merge(restart_patch(at)))
         .await
+        .map(|_| ())
+        .map_err(|error| ClusterError::Restart {
+            object: w.object(),
+            error: Box::new(error),
+        })
 }
 
 pub fn restart_patch(at: &str) -> Value {
@@ -77,9 +273,10 @@ pub async fn get_deployment(
     name: &str,
 ) -> Result<Option<Deployment>, ClusterError> {
     let api: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
-    api.get_opt(name).await.map_err(ClusterError::api(format!(
-        "reading Deployment {namespace}/{name}"
-    )))
+    api.get_opt(name).await.map_err(|error| ClusterError::Get {
+        object: DEPLOYMENT.object(Some(namespace), name),
+        error: Box::new(error),
+    })
 }
 
 /// A rollout is complete when the controller has seen the latest template, every desired
@@ -110,7 +307,7 @@ pub async fn wait_rollout(
     .await
 }
 
-/// The pods a Deployment selects, sorted by name.
+/// The pods a Deployment selects, sorted by name (minimal records).
 pub async fn deployment_pods(cluster: &Cluster, d: &Deployment) -> Result<Vec<Pod>, ClusterError> {
     let namespace = d.metadata.namespace.as_deref().unwrap_or("default");
     let selector = d
@@ -125,40 +322,22 @@ pub async fn deployment_pods(cluster: &Cluster, d: &Deployment) -> Result<Vec<Po
                 .join(",")
         })
         .unwrap_or_default();
-    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
-    let mut pods = api
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(ClusterError::api(format!(
-            "listing the pods of Deployment {namespace}/{}",
-            d.metadata.name.as_deref().unwrap_or("?")
-        )))?
-        .items;
+    let mut pods = super::pods::list_selected(cluster, namespace, &selector).await?;
     pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(pods)
 }
 
-/// Every pod of a namespace (or of all), page by page, sorted by namespace and name.
+/// Every pod of a namespace (or of all), through the one paged scan, as minimal records,
+/// sorted by namespace and name.
 pub async fn list_pods(
     cluster: &Cluster,
     namespace: Option<&str>,
 ) -> Result<Vec<Pod>, ClusterError> {
-    let api: Api<Pod> = match namespace {
-        Some(ns) => Api::namespaced(cluster.client.clone(), ns),
-        None => Api::all(cluster.client.clone()),
-    };
+    let namespaces: Vec<String> = namespace.map(str::to_string).into_iter().collect();
+    let mut scan = PodScan::new(cluster, &namespaces, DEFAULT_PAGE_SIZE);
     let mut out = Vec::new();
-    let mut params = ListParams::default().limit(500);
-    loop {
-        let page = api
-            .list(&params)
-            .await
-            .map_err(ClusterError::api("listing pods"))?;
-        out.extend(page.items);
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
-            None => break,
-        }
+    while let Some(page) = scan.next_page().await {
+        out.extend(page?);
     }
     out.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
@@ -169,86 +348,75 @@ pub async fn list_pods(
 /// Whether the pod got Istio's sidecar: the injector's status annotation. (An `istio-proxy`
 /// container alone is no sign: gateways run it as their main container.)
 pub fn has_sidecar(pod: &Pod) -> bool {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key(SIDECAR_STATUS))
+    pod.metadata.annotations.sidecar_status.is_some()
 }
 
 pub fn pod_name(pod: &Pod) -> String {
-    format!(
-        "{}/{}",
-        pod.metadata.namespace.as_deref().unwrap_or("?"),
-        pod.metadata.name.as_deref().unwrap_or("?")
-    )
+    format!("{}/{}", pod.metadata.namespace, pod.metadata.name)
 }
 
-/// Resolves pod owners, reading each ReplicaSet once.
-#[derive(Default)]
-pub struct Owners {
-    replica_sets: BTreeMap<(String, String), Option<(String, String)>>,
-}
-
-impl Owners {
-    /// ReplicaSet of a Deployment -> the Deployment; StatefulSet and DaemonSet -> themselves;
-    /// anything else has to be restarted by hand.
-    pub async fn of(&mut self, cluster: &Cluster, pod: &Pod) -> Result<PodOwner, ClusterError> {
-        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-        let Some(owner) = controller(pod.metadata.owner_references.as_deref()) else {
-            return Ok(PodOwner::Manual("a bare pod (no owner)".into()));
-        };
-        let workload = |kind, name: &str| {
-            PodOwner::Workload(Workload {
-                kind,
-                namespace: namespace.clone(),
-                name: name.to_string(),
-            })
-        };
-        match owner.0.as_str() {
-            "StatefulSet" => Ok(workload(WorkloadKind::StatefulSet, &owner.1)),
-            "DaemonSet" => Ok(workload(WorkloadKind::DaemonSet, &owner.1)),
-            "ReplicaSet" => {
-                let key = (namespace.clone(), owner.1.clone());
-                if !self.replica_sets.contains_key(&key) {
-                    let api: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), &namespace);
-                    let rs = api
-                        .get_opt(&owner.1)
-                        .await
-                        .map_err(ClusterError::api(format!(
-                            "reading ReplicaSet {namespace}/{}",
-                            owner.1
-                        )))?;
-                    let parent =
-                        rs.and_then(|rs| controller(rs.metadata.owner_references.as_deref()));
-                    self.replica_sets.insert(key.clone(), parent);
-                }
-                match self.replica_sets.get(&key).cloned().flatten() {
-                    Some((kind, name)) if kind == "Deployment" => {
-                        Ok(workload(WorkloadKind::Deployment, &name))
-                    }
-                    Some((kind, name)) => Ok(PodOwner::Manual(format!(
-                        "ReplicaSet {} owned by {kind} {name}",
-                        owner.1
-                    ))),
-                    None => Ok(PodOwner::Manual(format!(
-                        "ReplicaSet {} without a Deployment",
-                        owner.1
-                    ))),
-                }
-            }
-            kind => Ok(PodOwner::Manual(format!("{kind} {}", owner.1))),
+/// Who restarts each pod: ReplicaSet of a Deployment -> the Deployment; StatefulSet and
+/// DaemonSet -> themselves; anything else has to be restarted by hand. The owners are
+/// resolved by an [`OwnerResolver`] (lists, or a few GETs); the first failed lookup fails the
+/// whole answer.
+pub async fn pod_owners(cluster: &Cluster, pods: &[&Pod]) -> Result<Vec<PodOwner>, ClusterError> {
+    // One namespace: its lists; several: cluster-wide lists.
+    let first = pods.first().map(|p| p.metadata.namespace.clone());
+    let scope = first.filter(|ns| pods.iter().all(|p| &p.metadata.namespace == ns));
+    let mut resolver = OwnerResolver::new(cluster, vec![scope]);
+    for pod in pods {
+        if let Some(o) = pod.metadata.controller()
+            && let Some(kind @ WorkloadKind::ReplicaSet) = WorkloadKind::of(&o.api_version, &o.kind)
+        {
+            resolver.want(&Workload::new(kind, &pod.metadata.namespace, &o.name));
         }
     }
+    let resolved = resolver.resolve().await;
+    if let Some(e) = resolved.error {
+        return Err(e);
+    }
+    Ok(pods
+        .iter()
+        .map(|pod| owner_of(pod, &resolved.lookups))
+        .collect())
 }
 
-fn controller(
-    refs: Option<&[k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference]>,
-) -> Option<(String, String)> {
-    let refs = refs?;
-    refs.iter()
-        .find(|r| r.controller == Some(true))
-        .or(refs.first())
-        .map(|r| (r.kind.clone(), r.name.clone()))
+fn owner_of(pod: &Pod, lookups: &std::collections::HashMap<Workload, Lookup>) -> PodOwner {
+    let namespace = &pod.metadata.namespace;
+    let Some(owner) = pod.metadata.controller() else {
+        return PodOwner::Manual("a bare pod (no owner)".into());
+    };
+    match WorkloadKind::of(&owner.api_version, &owner.kind) {
+        Some(kind @ (WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)) => {
+            PodOwner::Workload(Workload::new(kind, namespace, &owner.name))
+        }
+        Some(WorkloadKind::ReplicaSet) => {
+            let rs = Workload::new(WorkloadKind::ReplicaSet, namespace, &owner.name);
+            match lookups.get(&rs) {
+                Some(Lookup::Found(f)) => match &f.owner {
+                    Some(up)
+                        if WorkloadKind::of(&up.api_version, &up.kind)
+                            == Some(WorkloadKind::Deployment) =>
+                    {
+                        PodOwner::Workload(Workload::new(
+                            WorkloadKind::Deployment,
+                            namespace,
+                            &up.name,
+                        ))
+                    }
+                    Some(up) => PodOwner::Manual(format!(
+                        "ReplicaSet {} owned by {} {}",
+                        owner.name, up.kind, up.name
+                    )),
+                    None => {
+                        PodOwner::Manual(format!("ReplicaSet {} without a Deployment", owner.name))
+                    }
+                },
+                _ => PodOwner::Manual(format!("ReplicaSet {} without a Deployment", owner.name)),
+            }
+        }
+        _ => PodOwner::Manual(format!("{} {}", owner.kind, owner.name)),
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +448,26 @@ mod tests {
                 ..Default::default()
             }),
         }
+    }
+
+    #[test]
+    fn owner_kinds_are_known_only_in_their_group() {
+        assert_eq!(
+            WorkloadKind::of("apps/v1", "ReplicaSet"),
+            Some(WorkloadKind::ReplicaSet)
+        );
+        assert_eq!(WorkloadKind::of("argoproj.io/v1alpha1", "Rollout"), None);
+        assert_eq!(WorkloadKind::of("example.com/v1", "Deployment"), None);
+        assert_eq!(
+            WorkloadKind::of("v1", "ReplicationController"),
+            Some(WorkloadKind::ReplicationController)
+        );
+        assert_eq!(
+            WorkloadKind::ReplicationController
+                .gvk()
+                .url_path(Some("a")),
+            "/api/v1/namespaces/a/replicationcontrollers"
+        );
     }
 
     #[test]

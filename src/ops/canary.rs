@@ -592,7 +592,7 @@ async fn pods_on(cluster: &Cluster, revision: &str) -> Result<Vec<String>, Canar
         .await?
         .iter()
         .filter(|p| p.has_sidecar() && !p.deleting)
-        .filter(|p| revisions::pod_revision(&p.annotations).as_deref() == Some(revision))
+        .filter(|p| p.revision.as_deref() == Some(revision))
         .map(|p| match &p.owner {
             Some((kind, name)) => format!("{} ({kind}/{name})", p.id()),
             None => format!("{} (no controller)", p.id()),

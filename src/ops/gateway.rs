@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::cluster::kinds::{DEPLOYMENT, SERVICE};
+use crate::cluster::pods::Pod;
 use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{self, Cluster, ClusterError, record};
@@ -115,7 +116,7 @@ async fn pod_names(cluster: &Cluster, d: &Deployment) -> Result<Vec<String>, Gat
         .await
         .map_err(GatewayError::Read)?
         .iter()
-        .filter_map(|p| p.metadata.name.clone())
+        .map(|p| p.metadata.name.clone())
         .collect())
 }
 
@@ -404,7 +405,7 @@ async fn investigation_of(
         .map(|s| serde_json::to_value(s).unwrap_or_default());
     Ok(investigation(
         target,
-        pod.and_then(|p| p.metadata.name.as_deref()),
+        pod.map(|p| p.metadata.name.as_str()),
         pod.is_some_and(|p| has_container(p, "ingress-sds")),
         service.as_ref(),
     ))
@@ -420,9 +421,10 @@ async fn strategic_patch(cluster: &Cluster, patch: &Value) -> Result<(), Cluster
         .patch(GATEWAY, &params, &kube::api::Patch::Strategic(patch))
         .await
         .map(|_| ())
-        .map_err(ClusterError::api(format!(
-            "patching Deployment {ISTIO_NAMESPACE}/{GATEWAY}"
-        )))
+        .map_err(|error| ClusterError::Patch {
+            object: DEPLOYMENT.object(Some(ISTIO_NAMESPACE), GATEWAY),
+            error: Box::new(error),
+        })
 }
 
 async fn istiod_is_distroless(cluster: &Cluster) -> Result<bool, GatewayError> {
@@ -436,20 +438,16 @@ async fn istiod_is_distroless(cluster: &Cluster) -> Result<bool, GatewayError> {
     Ok(image.is_none_or(|i| i.ends_with("-distroless")))
 }
 
-fn proxy_image_of_pod(p: &k8s_openapi::api::core::v1::Pod) -> Option<String> {
+fn proxy_image_of_pod(p: &Pod) -> Option<String> {
     p.spec
-        .as_ref()?
         .containers
         .iter()
-        .find(|c| c.name == GATEWAY_CONTAINER)?
-        .image
-        .clone()
+        .find(|c| c.name == GATEWAY_CONTAINER)
+        .map(|c| c.image.clone())
 }
 
-fn has_container(p: &k8s_openapi::api::core::v1::Pod, name: &str) -> bool {
-    p.spec
-        .as_ref()
-        .is_some_and(|s| s.containers.iter().any(|c| c.name == name))
+fn has_container(p: &Pod, name: &str) -> bool {
+    p.spec.containers.iter().any(|c| c.name == name)
 }
 
 /// The troubleshooting guide's investigation steps as commands to paste, with the pod name and the user's

@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::Namespace;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
+use crate::cluster::pods::Pod;
 use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads;
 use crate::cluster::{Cluster, ClusterError, namespaces};
@@ -167,20 +168,18 @@ fn labels_of(ns: &Namespace) -> BTreeMap<String, String> {
 
 /// Pods of a namespace whose sidecar differs from what they would get if created now.
 fn out_of_step<'a>(
-    pods: &'a [Pod],
+    pods: impl IntoIterator<Item = &'a Pod>,
     ns_labels: &BTreeMap<String, String>,
     injector: Injector,
 ) -> Vec<&'a Pod> {
-    pods.iter()
+    pods.into_iter()
         .filter(|p| {
-            let running = p
-                .status
-                .as_ref()
-                .and_then(|s| s.phase.as_deref())
-                .is_none_or(|ph| ph == "Running" || ph == "Pending");
+            let ph = p.status.phase.as_str();
+            let running = ph.is_empty() || ph == "Running" || ph == "Pending";
             running
                 && p.metadata.deletion_timestamp.is_none()
-                && pod_wants_sidecar(&p.metadata, ns_labels, injector) != workloads::has_sidecar(p)
+                && pod_wants_sidecar(&p.metadata.injection_meta(), ns_labels, injector)
+                    != workloads::has_sidecar(p)
         })
         .collect()
 }
@@ -255,10 +254,9 @@ pub async fn status(
         let name = ns.metadata.name.clone().unwrap_or_default();
         let labels = labels_of(ns);
         let (injection, reason) = namespace_injection(&labels, injector);
-        let ns_pods: Vec<Pod> = pods
+        let ns_pods: Vec<&Pod> = pods
             .iter()
-            .filter(|p| p.metadata.namespace.as_deref() == Some(&name))
-            .cloned()
+            .filter(|p| p.metadata.namespace == name)
             .collect();
         let in_ns = deployments
             .iter()
@@ -271,9 +269,9 @@ pub async fn status(
             pods: ns_pods.len(),
             pods_with_sidecar: ns_pods.iter().filter(|p| workloads::has_sidecar(p)).count(),
             deployment_overrides: overrides,
-            restart_needed: out_of_step(&ns_pods, &labels, injector)
+            restart_needed: out_of_step(ns_pods.iter().copied(), &labels, injector)
                 .into_iter()
-                .filter_map(|p| p.metadata.name.clone())
+                .map(|p| p.metadata.name.clone())
                 .collect(),
             name,
         });
@@ -407,7 +405,8 @@ async fn change_namespace(
         let meshed = pods
             .iter()
             .filter(|p| {
-                !workloads::has_sidecar(p) && pod_wants_sidecar(&p.metadata, &after, injector)
+                !workloads::has_sidecar(p)
+                    && pod_wants_sidecar(&p.metadata.injection_meta(), &after, injector)
             })
             .count();
         let text = if before.get(LABEL).map(String::as_str) == Some("disabled") {

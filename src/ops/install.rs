@@ -12,7 +12,7 @@ use crate::cluster::record::{self, Record};
 use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{Cluster, ClusterError, readiness};
 use crate::config::{ConfigError, Rendered, components};
-use crate::istioctl::{self, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
+use crate::istioctl::{self, IstioVersion, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
 use crate::kyma;
 use crate::names;
 use crate::ops::Target;
@@ -170,9 +170,9 @@ struct Settled {
     rendered: Rendered,
     istioctl: PathBuf,
     /// The istioctl's (the target's) version.
-    target: String,
+    target: IstioVersion,
     /// The control plane's version before the run.
-    before: Option<String>,
+    before: Option<IstioVersion>,
     profile: crate::config::Profile,
     injection: crate::config::InjectionMode,
     recorded: Option<Record>,
@@ -195,7 +195,7 @@ pub async fn install(req: &InstallRequest, events: &dyn Events) -> Result<Summar
     let revision = choose_revision(&settled.revisions, &settled.target, canary)?;
     let plan = plan_phase(req, &settled, &revision, deadline)?;
     let mut summary = Summary {
-        before: settled.before.clone(),
+        before: settled.before.as_ref().map(ToString::to_string),
         revision: revision.clone(),
         istioctl: settled.istioctl.clone(),
         profile: settled.profile.to_string(),
@@ -210,7 +210,8 @@ pub async fn install(req: &InstallRequest, events: &dyn Events) -> Result<Summar
         return Ok(summary);
     }
     if canary {
-        let at = (revision.as_str(), settled.target.as_str());
+        let target = settled.target.to_string();
+        let at = (revision.as_str(), target.as_str());
         canary_state::prepare(
             &cluster,
             &settled.revisions,
@@ -272,9 +273,12 @@ async fn preflight_phase(
         target: learnt
             .istioctl
             .as_ref()
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default(),
-        before: learnt.installed.as_ref().map(|v| v.to_string()),
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| InstallError::Preflight {
+                failed: vec!["istioctl".into()],
+                detail: vec!["the preflight did not read istioctl's version".into()],
+            })?,
+        before: learnt.installed.clone(),
         profile,
         injection,
         recorded: learnt.recorded,
@@ -329,8 +333,8 @@ async fn after_istioctl(
             counts.removed = remove_left_over(cluster, old, profile, injection, events).await?;
         }
         wait_ready(cluster, &plan.operator, revision, deadline, events).await?;
-        if settled.before.as_deref() != Some(settled.target.as_str()) || canary {
-            wait_converged(cluster, &settled.target, revision, deadline, events).await?;
+        if settled.before.as_ref() != Some(&settled.target) || canary {
+            wait_converged(cluster, &settled.target.to_string(), revision, deadline, events).await?;
         }
         done.borrow_mut().ready = true;
         let version = write_record(
@@ -493,7 +497,11 @@ async fn wait_converged(
 /// The revision to install, or why none may be: an unfinished canary (two control planes)
 /// must be finished or rolled back first; a revisioned control plane is reconciled under its
 /// revision, and moves to another version only by a canary (its name carries the version).
-fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<String, InstallError> {
+fn choose_revision(
+    revs: &Revisions,
+    target: &IstioVersion,
+    canary: bool,
+) -> Result<String, InstallError> {
     let unfinished = || {
         InstallError::Revisions(format!(
             "{} control planes are installed: {}. A canary upgrade is unfinished: complete it with `kyma-mesh upgrade --finish`, or go back with `kyma-mesh upgrade --rollback`. Nothing was changed.",
@@ -502,7 +510,7 @@ fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<Strin
         ))
     };
     if canary {
-        let revision = revisions::revision_name(target);
+        let revision = revisions::revision_name(&target.to_string());
         if revs
             .control_planes
             .iter()
@@ -520,7 +528,12 @@ fn choose_revision(revs: &Revisions, target: &str, canary: bool) -> Result<Strin
     match revs.active() {
         None => Ok(revisions::DEFAULT.to_string()),
         Some(a) if a.revision == revisions::DEFAULT => Ok(a.revision.clone()),
-        Some(a) if a.version.as_deref() == Some(target) => Ok(a.revision.clone()),
+        Some(a)
+            if a.version.as_deref().and_then(|v| v.parse::<IstioVersion>().ok())
+                == Some(target.clone()) =>
+        {
+            Ok(a.revision.clone())
+        }
         Some(a) => Err(InstallError::Revisions(format!(
             "the control plane is {}: installing Istio {target} in place would put a second control plane beside it. Upgrade it with `kyma-mesh upgrade --canary`. Nothing was changed.",
             revs.describe(a)

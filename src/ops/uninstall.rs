@@ -293,7 +293,7 @@ async fn sidecar_workloads(cluster: &Cluster) -> Result<RestartPlan, ClusterErro
     let with: Vec<_> = pods
         .iter()
         .filter(|p| {
-            p.metadata.namespace.as_deref() != Some(ISTIO_NAMESPACE)
+            p.metadata.namespace != ISTIO_NAMESPACE
                 && p.metadata.deletion_timestamp.is_none()
                 && workloads::has_sidecar(p)
         })
@@ -522,7 +522,7 @@ async fn remove_own(
         } else {
             restarts::restart(cluster, &now, events)
                 .await
-                .map_err(|e| (3, e.to_string(), e.cause))?;
+                .map_err(|e| (3, e.step(), e.error))?;
             summary.restarted = now.workloads.keys().map(ToString::to_string).collect();
             summary.remaining = now
                 .manual

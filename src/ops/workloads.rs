@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
-
-use crate::cluster::workloads::{self, Owners, PodOwner, Workload};
+use crate::cluster::pods::Pod;
+use crate::cluster::workloads::{self, PodOwner, Workload};
 use crate::cluster::{Cluster, ClusterError, record};
 use crate::ops::events::Events;
 
@@ -45,13 +44,13 @@ impl RestartPlan {
     }
 }
 
-/// Resolves the owners of `pods` (each ReplicaSet read once).
+/// Resolves the owners of `pods` (in lists, or a few GETs: `cluster::owners`).
 pub async fn plan(cluster: &Cluster, pods: &[&Pod]) -> Result<RestartPlan, ClusterError> {
-    let mut owners = Owners::default();
+    let owners = workloads::pod_owners(cluster, pods).await?;
     let mut plan = RestartPlan::default();
-    for pod in pods {
+    for (pod, owner) in pods.iter().zip(owners) {
         let name = workloads::pod_name(pod);
-        match owners.of(cluster, pod).await? {
+        match owner {
             PodOwner::Workload(w) => plan.workloads.entry(w).or_default().push(name),
             PodOwner::Manual(why) => plan.manual.push((name, why)),
         }
@@ -79,7 +78,7 @@ pub async fn restart(
                 return Err(RestartFailed {
                     workload: w.clone(),
                     done,
-                    cause: source,
+                    error: source,
                 });
             }
         }
@@ -87,10 +86,27 @@ pub async fn restart(
     Ok(done)
 }
 
+/// The cluster error names the workload and the API's answer; this adds what was done.
 #[derive(Debug, thiserror::Error)]
-#[error("restarting {workload}: {cause}{}", if .done.is_empty() { String::new() } else { format!(" (already restarted: {})", .done.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) })]
+#[error("{error}{}", already(.done))]
 pub struct RestartFailed {
     pub workload: Workload,
     pub done: Vec<Workload>,
-    pub cause: ClusterError,
+    pub error: ClusterError,
+}
+
+impl RestartFailed {
+    /// The restart step and what it had done, for a message that adds the error itself.
+    pub fn step(&self) -> String {
+        format!("rollout restarts{}", already(&self.done))
+    }
+}
+
+fn already(done: &[Workload]) -> String {
+    if done.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = done.iter().map(ToString::to_string).collect();
+        format!(" (already restarted: {})", names.join(", "))
+    }
 }

@@ -113,7 +113,13 @@
 //! (PeerAuthentication MODE, DestinationRule HOST, VirtualService GATEWAYS HOSTS, ServiceEntry
 //! HOSTS LOCATION RESOLUTION, AuthorizationPolicy ACTION, the rest NAME AGE); other kinds NAME
 //! AGE. Rows carry `PartialObjectMetadata`, the object or nothing (`includeObject`); list
-//! Tables keep `continue`, so `--chunk-size` works.
+//! Tables keep `continue`, so `--chunk-size` works. With
+//! `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` (kube's
+//! `list_metadata`, client-go's metadata client) a list answers `meta.k8s.io/v1`
+//! `PartialObjectMetadataList` pages (metadata only, paged like full lists), and a get
+//! `PartialObjectMetadata`. [`KubeSim::requests`] logs every request, reads included (verb,
+//! resource, namespace, name, metadata-only, limit, continued, User-Agent), for tests that
+//! count round trips.
 //!
 //! Server-side apply (`application/apply-patch+yaml`, YAML or JSON body, `fieldManager`
 //! required, creates when absent) tracks field ownership in `managedFields` (`FieldsV1`, one
@@ -241,7 +247,7 @@ pub use generator::{
 };
 pub use patch::{json_patch, merge_patch, strategic_merge};
 pub use selector::{FieldSelector, LabelSelector};
-pub use server::WriteRecord;
+pub use server::{RequestRecord, WriteRecord};
 pub use store::{ApiError, DEFAULT_POD_GRACE};
 pub use util::Rng;
 
@@ -348,6 +354,7 @@ impl KubeSimBuilder {
             denies: Mutex::new(Vec::new()),
             writes: Mutex::new(Vec::new()),
             requests: AtomicU64::new(0),
+            request_log: Mutex::new(Vec::new()),
             server_addr: addr.to_string(),
         });
         let (tx, rx) = tokio::sync::watch::channel(false);
@@ -605,6 +612,16 @@ impl KubeSim {
     /// Requests served so far (all kinds, discovery included).
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Every request served since start (or the last [`KubeSim::clear_requests`]), reads
+    /// included, in arrival order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.request_log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.request_log).clear();
     }
 
     /// The current (global) resourceVersion.

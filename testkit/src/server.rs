@@ -69,12 +69,33 @@ impl WriteRecord {
     }
 }
 
+/// One request kube-sim served, reads included (see [`crate::KubeSim::requests`]): what a test
+/// counts to prove how many round trips an operation costs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RequestRecord {
+    pub method: String,
+    /// `get`, `list`, `watch`, `create`, `patch`, ... (`get` for discovery and `/version`).
+    pub verb: String,
+    /// The resource's group and plural; empty for discovery and `/version`.
+    pub group: String,
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    /// The client asked for `PartialObjectMetadata(List)`: metadata only.
+    pub metadata_only: bool,
+    /// The `limit` of a list, if any, and whether it continued an earlier page.
+    pub limit: Option<usize>,
+    pub continued: bool,
+    pub user_agent: String,
+}
+
 pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub faults: Mutex<FaultState>,
     pub denies: Mutex<Vec<(String, String, String)>>,
     pub writes: Mutex<Vec<WriteRecord>>,
     pub requests: AtomicU64,
+    pub request_log: Mutex<Vec<RequestRecord>>,
     pub server_addr: String,
 }
 
@@ -385,6 +406,22 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         .unwrap_or("get");
     let resource = route_info.as_ref().map(|r| RESOURCES[r.res].plural);
     let agent = header_str(header::USER_AGENT);
+    let metadata_only = table::wants_table(&accept).is_none() && wants_metadata(&accept);
+    lock(&shared.request_log).push(RequestRecord {
+        method: method.to_string(),
+        verb: verb.to_string(),
+        group: route_info
+            .as_ref()
+            .map(|r| RESOURCES[r.res].group.to_string())
+            .unwrap_or_default(),
+        resource: resource.unwrap_or_default().to_string(),
+        namespace: route_info.as_ref().and_then(|r| r.ns.clone()),
+        name: route_info.as_ref().and_then(|r| r.name.clone()),
+        metadata_only,
+        limit: q.get("limit").and_then(|l| l.parse().ok()),
+        continued: q.get("continue").is_some_and(|c| !c.is_empty()),
+        user_agent: agent.clone(),
+    });
     let (delay, decision) = lock(&shared.faults).decide_for(verb, resource, &agent);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -491,6 +528,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                             body: &body,
                             content_type: &body_type,
                             table: table::wants_table(&accept),
+                            metadata_only,
                             user_agent: &user_agent,
                         };
                         resource_request(&shared, &req, watch).await
@@ -545,7 +583,52 @@ struct Req<'a> {
     content_type: &'a str,
     /// The Table version the client asked for (`Accept: ...;as=Table;v=v1;g=meta.k8s.io`).
     table: Option<&'static str>,
+    /// `Accept: application/json;as=PartialObjectMetadata(List);g=meta.k8s.io;v=v1`.
+    metadata_only: bool,
     user_agent: &'a str,
+}
+
+/// Whether the client prefers metadata only: the first media type of `Accept` that kube-sim
+/// can serve is `application/json;as=PartialObjectMetadata` or `...List` of `meta.k8s.io`
+/// `v1` (or `v1beta1`), as kube's `list_metadata`/`get_metadata` and client-go's metadata
+/// client send. A plain JSON preference before it wins, as on a real server.
+fn wants_metadata(accept: &str) -> bool {
+    for media in accept.split(',') {
+        let mut parts = media.split(';').map(str::trim);
+        let mime = parts.next().unwrap_or_default();
+        let params: Vec<(&str, &str)> = parts.filter_map(|p| p.split_once('=')).collect();
+        let param = |k: &str| params.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        match param("as") {
+            None if mime == "application/json" || mime == "*/*" => return false,
+            Some("PartialObjectMetadata" | "PartialObjectMetadataList")
+                if mime == "application/json"
+                    && param("g") == Some("meta.k8s.io")
+                    && matches!(param("v"), Some("v1" | "v1beta1")) =>
+            {
+                return true;
+            }
+            _ => continue,
+        }
+    }
+    false
+}
+
+/// An object's metadata as a `PartialObjectMetadata` (what a metadata-only get or list item is).
+fn partial_metadata(obj: &Obj) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.value()["metadata"],
+    })
+}
+
+fn metadata_resp(kind: &str, v: &Value) -> Resp {
+    let mut r = value_resp(200, v);
+    if let Ok(h) = HeaderValue::from_str(&format!("application/json;as={kind};g=meta.k8s.io;v=v1"))
+    {
+        r.headers_mut().insert(header::CONTENT_TYPE, h);
+    }
+    r
 }
 
 /// The field manager of a write: `fieldManager`, else (not for apply, which requires it) the
@@ -640,6 +723,12 @@ async fn resource_request(
                     &table::table(rt, tv, [v.as_ref()], meta, include, true),
                 ));
             }
+            if req.metadata_only {
+                return Ok(metadata_resp(
+                    "PartialObjectMetadata",
+                    &partial_metadata(obj),
+                ));
+            }
             Ok(json_resp(200, render(obj, &api_version)))
         }
         ("GET", None) => {
@@ -670,6 +759,21 @@ async fn resource_request(
                 return Ok(table_resp(
                     tv,
                     &table::table(rt, tv, rows, meta, include, true),
+                ));
+            }
+            if req.metadata_only {
+                let mut meta = json!({"resourceVersion": page.rv.to_string()});
+                if let Some(c) = &page.cont {
+                    meta["continue"] = json!(c);
+                }
+                if let Some(n) = page.remaining {
+                    meta["remainingItemCount"] = json!(n);
+                }
+                let items: Vec<Value> = page.items.iter().map(|o| partial_metadata(o)).collect();
+                return Ok(metadata_resp(
+                    "PartialObjectMetadataList",
+                    &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                            "metadata": meta, "items": items}),
                 ));
             }
             Ok(json_resp(

@@ -202,15 +202,11 @@ fn exit_codes_come_from_one_place() {
 
 /// Architecture Invariant: an error says its cause once. A message that embeds its cause
 /// (`{0}`, `{source}`) does not also expose it as `source()`, so the error printer never
-/// compares texts. (`ClusterError` is the one exception: its message says the API's words, and
-/// its kube error stays its source for the retry layer; the printer stops there.)
+/// compares texts.
 #[test]
 fn no_error_message_repeats_its_source() {
     let mut bad = Vec::new();
     for (path, text) in sources("src") {
-        if path.ends_with("src/cluster/mod.rs") {
-            continue;
-        }
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             if !line.trim_start().starts_with("#[error(") || line.contains("transparent") {

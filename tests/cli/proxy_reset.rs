@@ -589,3 +589,77 @@ fn one_failed_workload_does_not_stop_the_others_and_exits_1() {
         "the DaemonSet was still restarted"
     );
 }
+
+/// Issue 22: a scan costs the pod pages and, per owner kind in play, its list pages (or, for a
+/// kind with at most 16 owners to look up, that many GETs), whatever the number of owners;
+/// never one GET per owner. The ReplicaSet and Deployment owners here are hundreds, so a
+/// regression to per-owner GETs fails the exact counts below.
+#[test]
+fn a_scan_costs_pod_pages_and_owner_lists_not_a_request_per_owner() {
+    let c = Cluster::with(KubeSim::builder().generate(GenOptions {
+        pods: 1600,
+        outdated_fraction: 0.6,
+        seed: 22,
+        ..Default::default()
+    }));
+    c.sim.clear_requests();
+    let run = c.run(&["proxy-reset", "--dry-run", "--output", "json"]);
+    run.expect_success();
+    let doc = json_of(&run);
+    let requests: Vec<testkit::RequestRecord> = c
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.user_agent.starts_with("kyma-mesh/"))
+        .collect();
+    let pages = |n: usize| n.div_ceil(500);
+    let count = |resource: &str, f: &dyn Fn(&testkit::RequestRecord) -> bool| {
+        requests
+            .iter()
+            .filter(|r| r.resource == resource && f(r))
+            .count()
+    };
+    let pods = c.sim.count("pods");
+    assert_eq!(
+        count("pods", &|r| r.verb == "list"),
+        pages(pods),
+        "one request per pod page"
+    );
+    assert_eq!(doc["summary"]["scanned"], pods);
+    let restarts = doc["workloads"].as_array().map_or(0, Vec::len);
+    assert!(restarts > 100, "hundreds of owners to resolve: {restarts}");
+    let mut owner_requests = 0;
+    for kind in [
+        "replicasets",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "replicationcontrollers",
+        "jobs",
+    ] {
+        // Owner lists are cluster-wide; istiod's Deployment is read in istio-system.
+        let lists = count(kind, &|r| r.verb == "list" && r.namespace.is_none());
+        let gets = count(kind, &|r| r.verb == "get" && r.name.is_some());
+        assert!(
+            (lists == pages(c.sim.count(kind)) && gets == 0) || (lists == 0 && gets <= 16),
+            "{kind}: {lists} list pages, {gets} GETs for {} objects",
+            c.sim.count(kind)
+        );
+        if kind == "replicasets" || kind == "deployments" {
+            assert_eq!((lists, gets), (pages(c.sim.count(kind)), 0), "{kind}");
+        }
+        if kind != "statefulsets" && kind != "daemonsets" {
+            assert!(
+                requests
+                    .iter()
+                    .filter(|r| r.resource == kind && r.namespace.is_none())
+                    .all(|r| r.metadata_only),
+                "{kind}: only metadata is needed"
+            );
+        }
+        owner_requests += lists + gets;
+    }
+    // Besides: the server version, istiod's Deployments, the tag's webhook.
+    let other = requests.len() - pages(pods) - owner_requests;
+    assert!(other <= 4, "{other} other requests: {requests:#?}");
+}

@@ -135,12 +135,11 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(p) => p,
             Err(e) => return Finding::error(e),
         };
-        let by_rev = pods_by_revision(pods.iter().filter(|p| !p.deleting).map(|p| {
-            (
-                revisions::pod_revision(&p.annotations),
-                p.namespace.as_str(),
-            )
-        }));
+        let by_rev = pods_by_revision(
+            pods.iter()
+                .filter(|p| !p.deleting)
+                .map(|p| (p.revision.clone(), p.namespace.as_str())),
+        );
         let count = |rev: &str| by_rev.get(rev).map_or(0, |m| m.values().sum::<usize>());
         let planes: Vec<String> = revs
             .control_planes

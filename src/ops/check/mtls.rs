@@ -261,6 +261,7 @@ mod tests {
             name: "legacy-abc-1".into(),
             labels: [("app".to_string(), "legacy".to_string())].into(),
             annotations: Default::default(),
+            revision: None,
             owner: Some(("ReplicaSet".into(), "legacy-abc".into())),
             proxy_image: None,
             running: true,

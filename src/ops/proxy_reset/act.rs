@@ -9,9 +9,10 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::scan::{ScanOptions, scan_for};
-use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan, WorkloadRef};
+use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan};
 use crate::cluster::Cluster;
-use crate::cluster::pods::{self, Deleted, WorkloadKind};
+use crate::cluster::pods::{self, Deleted};
+use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::names::{KYMA_SYSTEM, RESTARTED_AT};
 
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkloadOutcome {
-    pub workload: WorkloadRef,
+    pub workload: Workload,
     pub action: WorkloadAction,
     pub pods: usize,
     pub outcome: Outcome,
@@ -116,11 +117,9 @@ async fn act_one(
 ) -> Result<(), String> {
     let r = &w.workload;
     match w.action {
-        WorkloadAction::Rollout => {
-            pods::restart(cluster, r.kind, &r.namespace, &r.name, restarted_at)
-                .await
-                .map_err(|e| e.to_string())
-        }
+        WorkloadAction::Rollout => workloads::restart(cluster, r, restarted_at)
+            .await
+            .map_err(|e| e.to_string()),
         WorkloadAction::DeletePods => {
             // One at a time: the next pod goes only when the previous one's replacement is
             // ready, so the workload never loses more than one pod to the reset.
@@ -147,7 +146,7 @@ async fn pause(attempt: &mut u32) {
 /// a StatefulSet: the new pod of the same name is up).
 async fn wait_replaced(
     cluster: &Cluster,
-    w: &WorkloadRef,
+    w: &Workload,
     name: &str,
     uid: &str,
     deadline: Instant,
@@ -172,7 +171,7 @@ async fn wait_replaced(
             }
         };
         if gone {
-            match pods::get_workload(cluster, w.kind, &w.namespace, &w.name).await {
+            match workloads::get(cluster, w).await {
                 Ok(Some(wl)) if wl.all_ready(w.kind) => return Ok(()),
                 Ok(Some(wl)) => last = wl.progress(w.kind),
                 Ok(None) => return Err(format!("{w} was deleted while its pods were restarted")),
@@ -196,7 +195,7 @@ pub struct StillOutdated {
     pub namespace: String,
     pub name: String,
     pub current_image: Option<String>,
-    pub workload: Option<WorkloadRef>,
+    pub workload: Option<Workload>,
     pub why: String,
 }
 
@@ -204,8 +203,8 @@ pub struct StillOutdated {
 pub struct Verification {
     pub still_outdated: Vec<StillOutdated>,
     /// Rollouts that did not finish before the deadline, with the controller's numbers.
-    pub unfinished: Vec<(WorkloadRef, String)>,
-    pub reverted: Vec<WorkloadRef>,
+    pub unfinished: Vec<(Workload, String)>,
+    pub reverted: Vec<Workload>,
     pub rescan: ScanReport,
 }
 
@@ -225,13 +224,70 @@ pub async fn verify(
     concurrency: usize,
     deadline: Instant,
 ) -> Result<Verification, ProxyResetError> {
-    let rollouts: Vec<&WorkloadRef> = report
+    let (unfinished, reverted) = wait_rollouts(cluster, plan, report, concurrency, deadline).await;
+    let failed: BTreeMap<&Workload, &str> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.outcome {
+            Outcome::Failed { error } => Some((&o.workload, error.as_str())),
+            _ => None,
+        })
+        .collect();
+    // The pods of rollouts that finished: a rescan that still shows one is looked at again.
+    let restarted_uids: BTreeSet<&str> = plan
+        .workloads
+        .iter()
+        .filter(|w| w.action == WorkloadAction::Rollout)
+        .filter(|w| !reverted.contains(&w.workload) && !failed.contains_key(&w.workload))
+        .filter(|w| !unfinished.iter().any(|(u, _)| u == &w.workload))
+        .flat_map(|w| w.pods.iter().map(|(_, uid)| uid.as_str()))
+        .collect();
+    let rescan = rescan(cluster, plan, scan_opts, &restarted_uids, deadline).await?;
+    let after = After {
+        plan,
+        failed,
+        reverted: &reverted,
+        unfinished: &unfinished,
+    };
+    let still = rescan
+        .pods
+        .iter()
+        .filter_map(|p| {
+            // Manual and skipped pods are in the plan's own lists.
+            let w = p.target.workload()?;
+            Some(StillOutdated {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+                current_image: p.current_image.clone(),
+                workload: Some(w.clone()),
+                why: after.why(w, p.current_image.as_deref()),
+            })
+        })
+        .collect();
+    Ok(Verification {
+        still_outdated: still,
+        unfinished,
+        reverted: reverted.into_iter().collect(),
+        rescan,
+    })
+}
+
+/// Waits for the rollouts that were requested: those that did not finish in time (with the
+/// controller's numbers) and those whose `restartedAt` was taken away again.
+async fn wait_rollouts(
+    cluster: &Cluster,
+    plan: &Plan,
+    report: &ResetReport,
+    concurrency: usize,
+    deadline: Instant,
+) -> (Vec<(Workload, String)>, BTreeSet<Workload>) {
+    let rollouts: Vec<&Workload> = report
         .outcomes
         .iter()
         .filter(|o| o.action == WorkloadAction::Rollout && o.outcome == Outcome::Restarted)
         .map(|o| &o.workload)
         .collect();
-    let waited: Vec<(WorkloadRef, Waited)> = futures::stream::iter(rollouts)
+    let waited: Vec<(Workload, Waited)> = futures::stream::iter(rollouts)
         .map(|w| async move {
             (
                 w.clone(),
@@ -253,58 +309,58 @@ pub async fn verify(
         }
     }
     unfinished.sort();
-    let failed: BTreeMap<&WorkloadRef, &str> = report
-        .outcomes
-        .iter()
-        .filter_map(|o| match &o.outcome {
-            Outcome::Failed { error } => Some((&o.workload, error.as_str())),
-            _ => None,
-        })
-        .collect();
-    let planned: BTreeSet<&WorkloadRef> = plan.workloads.iter().map(|w| &w.workload).collect();
-    // A finished rollout can still show an old pod for a moment (its deletion is graceful,
-    // or the old ReplicaSet is scaled down after the new one is available): while a pod the
-    // plan restarted is still there and the deadline allows, look again rather than blame the
-    // injector.
-    let restarted_uids: BTreeSet<&str> = plan
-        .workloads
-        .iter()
-        .filter(|w| w.action == WorkloadAction::Rollout)
-        .filter(|w| !reverted.contains(&w.workload) && !failed.contains_key(&w.workload))
-        .filter(|w| !unfinished.iter().any(|(u, _)| u == &w.workload))
-        .flat_map(|w| w.pods.iter().map(|(_, uid)| uid.as_str()))
-        .collect();
+    (unfinished, reverted)
+}
+
+/// Scans again. A finished rollout can still show an old pod for a moment (its deletion is
+/// graceful, or the old ReplicaSet is scaled down after the new one is available): while a
+/// pod the plan restarted is still there and the deadline allows, look again rather than
+/// blame the injector.
+async fn rescan(
+    cluster: &Cluster,
+    plan: &Plan,
+    scan_opts: &ScanOptions,
+    restarted_uids: &BTreeSet<&str>,
+    deadline: Instant,
+) -> Result<ScanReport, ProxyResetError> {
     let mut rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
-    // Bounded: a pod that stays is reported below, not waited for until the deadline.
-    let patience = deadline.min(Instant::now() + std::time::Duration::from_secs(10));
+    // Bounded: a pod that stays is reported, not waited for until the deadline.
+    let patience = deadline.min(Instant::now() + Duration::from_secs(10));
     while Instant::now() < patience
         && rescan
             .pods
             .iter()
             .any(|p| restarted_uids.contains(p.uid.as_str()))
     {
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         rescan = scan_for(cluster, scan_opts, plan.expected.clone()).await?;
     }
-    let mut still = Vec::new();
-    for p in &rescan.pods {
-        let Some(w) = p.target.workload() else {
-            // Manual and skipped pods are in the plan's own lists.
-            continue;
-        };
-        let why = if let Some(e) = failed.get(w) {
+    Ok(rescan)
+}
+
+/// What the act phase did, to say why a pod is still outdated.
+struct After<'a> {
+    plan: &'a Plan,
+    failed: BTreeMap<&'a Workload, &'a str>,
+    reverted: &'a BTreeSet<Workload>,
+    unfinished: &'a [(Workload, String)],
+}
+
+impl After<'_> {
+    fn why(&self, w: &Workload, current_image: Option<&str>) -> String {
+        if let Some(e) = self.failed.get(w) {
             format!("restarting {w} failed: {e}")
-        } else if reverted.contains(w) {
+        } else if self.reverted.contains(w) {
             format!(
                 "{w}'s controller removed the {RESTARTED_AT} annotation again, undoing the restart: restart it through that controller"
             )
-        } else if let Some((_, why)) = unfinished.iter().find(|(u, _)| u == w) {
+        } else if let Some((_, why)) = self.unfinished.iter().find(|(u, _)| u == w) {
             format!("the rollout of {w} did not finish in time: {why}")
-        } else if planned.contains(w) {
-            match &p.current_image {
+        } else if self.plan.workloads.iter().any(|p| &p.workload == w) {
+            match current_image {
                 Some(image) => format!(
                     "{w} was restarted, but its new pod still runs {image}: is the sidecar injector on {}? (kubectl get mutatingwebhookconfigurations; istiod's logs)",
-                    plan.expected.version
+                    self.plan.expected.version
                 ),
                 None => format!(
                     "{w} was restarted, but its new pod still has no sidecar: check the namespace's injection label and the injector webhook"
@@ -312,21 +368,8 @@ pub async fn verify(
             }
         } else {
             format!("{w} was not in the plan: its pod appeared during the run")
-        };
-        still.push(StillOutdated {
-            namespace: p.namespace.clone(),
-            name: p.name.clone(),
-            current_image: p.current_image.clone(),
-            workload: Some(w.clone()),
-            why,
-        });
+        }
     }
-    Ok(Verification {
-        still_outdated: still,
-        unfinished,
-        reverted: reverted.into_iter().collect(),
-        rescan,
-    })
 }
 
 enum Waited {
@@ -337,23 +380,15 @@ enum Waited {
 
 async fn wait_rollout(
     cluster: &Cluster,
-    w: &WorkloadRef,
+    w: &Workload,
     restarted_at: &str,
     deadline: Instant,
 ) -> Waited {
     let mut attempt = 0;
     loop {
-        let last = match pods::get_workload(cluster, w.kind, &w.namespace, &w.name).await {
+        let last = match workloads::get(cluster, w).await {
             Ok(Some(wl)) => {
-                if wl
-                    .spec
-                    .template
-                    .metadata
-                    .annotations
-                    .get(RESTARTED_AT)
-                    .map(String::as_str)
-                    != Some(restarted_at)
-                {
+                if wl.restarted_at() != Some(restarted_at) {
                     return Waited::Reverted;
                 }
                 if wl.rollout_complete(w.kind) {

@@ -2,9 +2,10 @@
 //! workloads once each, and verify (README "proxy-reset"; Kyma's Service Mesh
 //! troubleshooting guide, "Incompatible Istio sidecar version after Kyma upgrade").
 //!
-//! The API, used by `proxy-reset`, `upgrade`, `check` and `injection --restart`:
-//! [`scan`] -> [`ScanReport`]; [`plan`] -> [`Plan`]; [`execute`] -> [`ResetReport`];
-//! [`verify`] -> [`Verification`]. [`output`] turns them into the documented JSON shape.
+//! The API: [`scan`] -> [`ScanReport`]; [`plan`] -> [`Plan`]; [`execute`] -> [`ResetReport`];
+//! [`verify`] -> [`Verification`], in that order in [`run`] (which `proxy-reset`, `upgrade`
+//! and the canary's waves call); the canary also scans alone. [`output`] turns them into the
+//! documented JSON shape.
 
 mod act;
 mod image;
@@ -13,20 +14,16 @@ pub mod run;
 mod scan;
 mod selector;
 
-pub use act::{ActOptions, Outcome, ResetReport, WorkloadOutcome, execute};
-// `upgrade`, `check` and `injection --restart` use these too.
-#[allow(unused_imports)]
-pub use act::{StillOutdated, Verification, verify};
+pub use act::{ActOptions, Outcome, ResetReport, Verification, WorkloadOutcome, execute, verify};
 pub use image::Expected;
-#[allow(unused_imports)]
-pub use scan::{ScanOptions, ScanReport, expected_image, scan, scan_for};
+pub use scan::{ScanOptions, ScanReport, scan};
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::cluster::ClusterError;
-use crate::cluster::pods::WorkloadKind;
+use crate::cluster::workloads::{Workload, WorkloadKind};
 use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,20 +42,6 @@ pub enum ProxyResetError {
     List(ClusterError),
     #[error("reading the injector's configuration for --missing-sidecars: {0}")]
     Injection(ClusterError),
-}
-
-/// A workload kyma-mesh acts on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct WorkloadRef {
-    pub kind: WorkloadKind,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl std::fmt::Display for WorkloadRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
-    }
 }
 
 /// One link of a pod's owner chain (`ReplicaSet/orders-5d9`, `Rollout/orders`).
@@ -83,10 +66,10 @@ pub enum Problem {
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Target {
     /// Patch the workload's template (`kubectl rollout restart`).
-    Rollout { workload: WorkloadRef },
+    Rollout { workload: Workload },
     /// Delete the pod and let the workload replace it: OnDelete StatefulSets and DaemonSets,
     /// ReplicaSets and ReplicationControllers without an owner. One pod at a time.
-    DeletePod { workload: WorkloadRef, why: String },
+    DeletePod { workload: Workload, why: String },
     /// Nothing kyma-mesh may restart: a Job, a CronJob, a bare pod, an unknown owner kind.
     RestartManually { why: String, command: String },
     /// Left alone on purpose (opt-out, excluded namespace), or its owner could not be read.
@@ -94,7 +77,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn workload(&self) -> Option<&WorkloadRef> {
+    pub fn workload(&self) -> Option<&Workload> {
         match self {
             Target::Rollout { workload } | Target::DeletePod { workload, .. } => Some(workload),
             _ => None,
@@ -168,7 +151,7 @@ pub struct Plan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkloadPlan {
-    pub workload: WorkloadRef,
+    pub workload: Workload,
     pub action: WorkloadAction,
     /// The pods it restarts: `(name, uid)`.
     pub pods: Vec<(String, String)>,
@@ -263,12 +246,8 @@ mod tests {
         }
     }
 
-    fn w(kind: WorkloadKind, ns: &str, name: &str) -> WorkloadRef {
-        WorkloadRef {
-            kind,
-            namespace: ns.into(),
-            name: name.into(),
-        }
+    fn w(kind: WorkloadKind, ns: &str, name: &str) -> Workload {
+        Workload::new(kind, ns, name)
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::act::{Outcome, ResetReport, StillOutdated, Verification};
-use super::{Counts, Plan, Problem, WorkloadRef};
+use super::{Counts, Plan, Problem, Workload};
 
 pub const API_VERSION: &str = "kyma-mesh.kyma-project.io/v1alpha1";
 
@@ -32,7 +32,7 @@ pub struct Document {
     pub after_wait: Option<Counts>,
     /// After `--wait`: workloads whose controller removed `restartedAt` again.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reverted: Option<Vec<WorkloadRef>>,
+    pub reverted: Option<Vec<Workload>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,7 +65,7 @@ pub struct PodOut {
     /// `rollout`, `delete-pod`, `restart-manually` or `skip`.
     pub action: &'static str,
     /// What kyma-mesh restarts for this pod (rollout and delete-pod).
-    pub workload: Option<WorkloadRef>,
+    pub workload: Option<Workload>,
     /// Why this action (OnDelete, no owner, bare pod, opt-out, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -78,7 +78,7 @@ pub struct PodOut {
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadOut {
     #[serde(flatten)]
-    pub workload: WorkloadRef,
+    pub workload: Workload,
     /// `rollout` or `delete-pods`.
     pub action: &'static str,
     /// The outdated pods it restarts.
@@ -164,7 +164,7 @@ fn pod_out(p: &super::PodFinding, expected_image: &str) -> PodOut {
 }
 
 fn workloads_out(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
-    let outcomes: BTreeMap<&WorkloadRef, &Outcome> = report
+    let outcomes: BTreeMap<&Workload, &Outcome> = report
         .map(|r| {
             r.outcomes
                 .iter()

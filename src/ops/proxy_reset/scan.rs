@@ -1,28 +1,22 @@
-//! Find: pods in pages, each decided once, owners looked up once per run.
+//! Find: pods in pages (`cluster::pods::PodScan`), each classified once; the owners of the
+//! pods that need a restart resolved in lists (`cluster::owners`), then each such pod decided.
 //!
-//! Only decisions are kept: a page's pods are dropped once decided, and the next page is
-//! fetched while the current one is decided (owner lookups included). An expired continue
-//! token starts the list again; pods already decided (by uid) are passed over.
+//! Only the pods that need a decision are kept; the others are counted and dropped with their
+//! page.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-
 use super::image::Expected;
-use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target, WorkloadRef};
+use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target};
+use crate::cluster::owners::{Lookup, OwnerResolver};
 use crate::cluster::pods::{
-    self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodPage, WorkloadKind,
+    self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodScan,
 };
 use crate::cluster::revisions::Revisions;
+use crate::cluster::workloads::{Workload, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError};
 use crate::names::{self, INJECT, ISTIO_NAMESPACE, KUBE_SYSTEM};
-
-/// Relists after expired continue tokens before giving up (each relist makes progress, so this
-/// is only reached when tokens expire faster than a page is decided).
-const MAX_RELISTS: usize = 20;
-/// Owner GETs in flight at once while deciding a page.
-const LOOKUPS_IN_FLIGHT: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -73,6 +67,9 @@ pub async fn scan(cluster: &Cluster, opts: &ScanOptions) -> Result<ScanReport, P
 }
 
 /// Scans against a given expected image (upgrade knows it before istiod moved).
+///
+/// Requests: the pod pages, plus the owners' lists or a few GETs (`cluster::owners`), which
+/// start while the pod pages still arrive; never one GET per owner.
 pub async fn scan_for(
     cluster: &Cluster,
     opts: &ScanOptions,
@@ -88,46 +85,40 @@ pub async fn scan_for(
     } else {
         None
     };
+    let scopes = if opts.namespaces.is_empty() {
+        vec![None]
+    } else {
+        opts.namespaces.iter().cloned().map(Some).collect()
+    };
     let mut state = State {
         expected,
         opts: opts.clone(),
         injection,
-        seen: HashSet::new(),
-        owners: HashMap::new(),
         findings: Vec::new(),
         counts: Counts::default(),
     };
-    let scopes: Vec<Option<&str>> = if opts.namespaces.is_empty() {
-        vec![None]
-    } else {
-        opts.namespaces.iter().map(|n| Some(n.as_str())).collect()
-    };
-    let limit = opts.page_size.max(1);
-    for scope in scopes {
-        let mut page = list(cluster, scope, limit, None, &mut state.counts).await?;
-        loop {
-            let token = page.next().map(str::to_string);
-            let items = std::mem::take(&mut page.items);
-            let fetch = async {
-                match &token {
-                    Some(t) => Some(pods::list_pods_page(cluster, scope, limit, Some(t)).await),
-                    None => None,
+    let mut resolver = OwnerResolver::new(cluster, scopes);
+    let mut pending = Vec::new();
+    let mut pods = PodScan::new(cluster, &opts.namespaces, opts.page_size);
+    while let Some(page) = pods.next_page().await {
+        for pod in page.map_err(ProxyResetError::List)? {
+            state.counts.scanned += 1;
+            if let Some(p) = state.classify(pod) {
+                if let Some(o) = &p.owner
+                    && let Some(kind) = WorkloadKind::of(&o.api_version, &o.kind)
+                {
+                    resolver.want(&Workload::new(kind, &p.namespace, &o.name));
                 }
-            };
-            let ((), next) = tokio::join!(state.decide_page(cluster, items), fetch);
-            page = match next {
-                None => break,
-                Some(Ok(p)) => {
-                    state.counts.pages += 1;
-                    p
-                }
-                Some(Err(e)) if pods::is_expired(&e) && state.counts.relists < MAX_RELISTS => {
-                    state.counts.relists += 1;
-                    list(cluster, scope, limit, None, &mut state.counts).await?
-                }
-                Some(Err(e)) => return Err(ProxyResetError::List(e)),
-            };
+                pending.push(p);
+            }
         }
+    }
+    state.counts.pages = pods.pages;
+    state.counts.relists = pods.relists;
+    let owners = resolver.resolve().await.lookups;
+    for p in pending {
+        let f = state.decide(&owners, p);
+        state.findings.push(f);
     }
     Ok(ScanReport {
         expected: state.expected,
@@ -135,19 +126,6 @@ pub async fn scan_for(
         counts: state.counts,
         elapsed: started.elapsed(),
     })
-}
-
-async fn list(
-    cluster: &Cluster,
-    scope: Option<&str>,
-    limit: u32,
-    token: Option<&str>,
-    counts: &mut Counts,
-) -> Result<PodPage, ProxyResetError> {
-    counts.pages += 1;
-    pods::list_pods_page(cluster, scope, limit, token)
-        .await
-        .map_err(ProxyResetError::List)
 }
 
 /// Who gets a sidecar: Istio's injector webhooks evaluated against namespace and pod labels,
@@ -203,20 +181,6 @@ impl Injection {
     }
 }
 
-/// An owner as the decision needs it.
-#[derive(Debug, Clone)]
-enum Looked {
-    Found {
-        owner: Option<OwnerReference>,
-        opted_out: bool,
-        on_delete: bool,
-    },
-    Missing,
-    Failed(String),
-}
-
-type OwnerKey = (String, WorkloadKind, String);
-
 /// A pod waiting for its owners to be looked up.
 struct Pending {
     namespace: String,
@@ -231,47 +195,13 @@ struct State {
     expected: Expected,
     opts: ScanOptions,
     injection: Option<Injection>,
-    seen: HashSet<String>,
-    owners: HashMap<OwnerKey, Looked>,
     findings: Vec<PodFinding>,
     counts: Counts,
 }
 
-impl State {
-    async fn decide_page(&mut self, cluster: &Cluster, items: Vec<Pod>) {
-        let mut pending = Vec::new();
-        for pod in items {
-            if !self.seen.insert(pod.metadata.uid.clone()) {
-                continue;
-            }
-            self.counts.scanned += 1;
-            if let Some(p) = self.classify(pod) {
-                pending.push(p);
-            }
-        }
-        // Owners in two rounds (ReplicaSets, then their Deployments), each owner once per run.
-        let first: Vec<OwnerKey> = pending
-            .iter()
-            .filter_map(|p| key_of(&p.namespace, p.owner.as_ref()))
-            .collect();
-        self.look_up(cluster, first).await;
-        let second: Vec<OwnerKey> = pending
-            .iter()
-            .filter_map(|p| {
-                let k = key_of(&p.namespace, p.owner.as_ref())?;
-                match self.owners.get(&k) {
-                    Some(Looked::Found { owner, .. }) => key_of(&p.namespace, owner.as_ref()),
-                    _ => None,
-                }
-            })
-            .collect();
-        self.look_up(cluster, second).await;
-        for p in pending {
-            let f = self.decide(p);
-            self.findings.push(f);
-        }
-    }
+type Owners = HashMap<Workload, Lookup>;
 
+impl State {
     /// Counts the pod, and returns it when it needs a restart (or an explicit skip).
     fn classify(&mut self, pod: Pod) -> Option<Pending> {
         let ns = pod.metadata.namespace.clone();
@@ -332,163 +262,125 @@ impl State {
         Some(pending)
     }
 
-    async fn look_up(&mut self, cluster: &Cluster, keys: Vec<OwnerKey>) {
-        let mut todo: Vec<OwnerKey> = keys
-            .into_iter()
-            .filter(|k| !self.owners.contains_key(k))
-            .collect();
-        todo.sort();
-        todo.dedup();
-        let results: Vec<(OwnerKey, Looked)> = futures::stream::iter(todo)
-            .map(|k| async move {
-                let looked = match pods::get_workload(cluster, k.1, &k.0, &k.2).await {
-                    Ok(Some(w)) => Looked::Found {
-                        on_delete: w.is_on_delete(),
-                        opted_out: w.metadata.annotations.opted_out(),
-                        owner: w.metadata.controller().cloned(),
-                    },
-                    Ok(None) => Looked::Missing,
-                    Err(e) => Looked::Failed(e.to_string()),
-                };
-                (k, looked)
-            })
-            .buffer_unordered(LOOKUPS_IN_FLIGHT)
-            .collect()
-            .await;
-        self.owners.extend(results);
-    }
-
-    fn decide(&mut self, p: Pending) -> PodFinding {
+    fn decide(&mut self, owners: &Owners, p: Pending) -> PodFinding {
         let mut chain = chain_start(&p);
-        let ns = p.namespace.clone();
-        let pod = p.name.clone();
         let Some(owner) = p.owner.clone() else {
             let target = Target::RestartManually {
                 why: "a bare pod: no controller re-creates it".into(),
                 command: format!(
-                    "kubectl delete pod -n {ns} {pod}, then create it again from its manifest"
+                    "kubectl delete pod -n {} {}, then create it again from its manifest",
+                    p.namespace, p.name
                 ),
             };
             return finding(p, chain, target, false);
         };
         let Some(kind) = WorkloadKind::of(&owner.api_version, &owner.kind) else {
-            let target = manual_unknown(&ns, &pod, &owner);
+            let target = manual_unknown(&p.namespace, &p.name, &owner);
             return finding(p, chain, target, false);
         };
-        let key = (ns.clone(), kind, owner.name.clone());
-        let (next, on_delete) = match self.owners.get(&key).cloned() {
-            Some(Looked::Found {
-                opted_out: true, ..
-            }) => {
+        let this = Workload::new(kind, &p.namespace, &owner.name);
+        let target = match self.owner_of(owners, &this) {
+            Err(skip) => Err(skip),
+            Ok((next, on_delete)) => match kind {
+                WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
+                    self.replica_set_target(owners, this, next, &mut chain, &p.name)
+                }
+                WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => {
+                    Ok(Target::DeletePod {
+                        workload: this,
+                        why: "updateStrategy OnDelete: a template change restarts nothing".into(),
+                    })
+                }
+                WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
+                    Ok(Target::Rollout { workload: this })
+                }
+                WorkloadKind::Job | WorkloadKind::CronJob => {
+                    Ok(job_target(&p.namespace, &p.name, next, &mut chain))
+                }
+            },
+        };
+        match target {
+            Ok(target) => finding(p, chain, target, false),
+            Err((target, lookup_failed)) => finding(p, chain, target, lookup_failed),
+        }
+    }
+
+    /// What the lookup of `w` found: its own owner and whether it updates `OnDelete`; or the
+    /// skip that ends the decision (with `true` when the lookup failed: the scan is then
+    /// incomplete).
+    fn owner_of(
+        &mut self,
+        owners: &Owners,
+        w: &Workload,
+    ) -> Result<(Option<OwnerReference>, bool), (Target, bool)> {
+        let skip = |why: String, failed: bool| Err((Target::Skip { why }, failed));
+        match owners.get(w) {
+            Some(Lookup::Found(f)) if f.opted_out => {
                 self.counts.opted_out += 1;
-                let why = format!(
-                    "{kind} {ns}/{} annotated {}: \"false\"",
-                    owner.name,
-                    names::PROXY_RESET
-                );
-                return finding(p, chain, Target::Skip { why }, false);
+                skip(
+                    format!("{w} annotated {}: \"false\"", crate::names::PROXY_RESET),
+                    false,
+                )
             }
-            Some(Looked::Found {
-                owner: next,
-                on_delete,
-                ..
-            }) => (next, on_delete),
-            Some(Looked::Missing) => {
-                let why = format!("its {kind} {ns}/{} no longer exists", owner.name);
-                return finding(p, chain, Target::Skip { why }, false);
-            }
-            Some(Looked::Failed(e)) => {
-                let why = format!("its owner could not be read: {e}");
-                return finding(p, chain, Target::Skip { why }, true);
-            }
-            None => {
-                let why = "its owner could not be read: not looked up".into();
-                return finding(p, chain, Target::Skip { why }, true);
-            }
-        };
-        let this = WorkloadRef {
-            kind,
-            namespace: ns.clone(),
-            name: owner.name.clone(),
-        };
-        let target = match kind {
-            WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => match next {
-                None => Target::DeletePod {
-                    workload: this,
-                    why: format!("{kind} without an owner"),
-                },
-                Some(up) => {
-                    chain.push(link(&up));
-                    match WorkloadKind::of(&up.api_version, &up.kind) {
-                        Some(WorkloadKind::Deployment) if kind == WorkloadKind::ReplicaSet => {
-                            let dkey = (ns.clone(), WorkloadKind::Deployment, up.name.clone());
-                            match self.owners.get(&dkey) {
-                                Some(Looked::Found {
-                                    opted_out: true, ..
-                                }) => {
-                                    self.counts.opted_out += 1;
-                                    Target::Skip {
-                                        why: format!(
-                                            "Deployment {ns}/{} annotated {}: \"false\"",
-                                            up.name,
-                                            names::PROXY_RESET
-                                        ),
-                                    }
-                                }
-                                Some(Looked::Found { .. }) => Target::Rollout {
-                                    workload: WorkloadRef {
-                                        kind: WorkloadKind::Deployment,
-                                        namespace: ns.clone(),
-                                        name: up.name.clone(),
-                                    },
-                                },
-                                Some(Looked::Missing) => Target::Skip {
-                                    why: format!(
-                                        "its Deployment {ns}/{} no longer exists",
-                                        up.name
-                                    ),
-                                },
-                                Some(Looked::Failed(e)) => {
-                                    let why = format!("its owner could not be read: {e}");
-                                    return finding(p, chain, Target::Skip { why }, true);
-                                }
-                                None => {
-                                    let why = "its owner could not be read: not looked up".into();
-                                    return finding(p, chain, Target::Skip { why }, true);
-                                }
-                            }
-                        }
-                        _ => manual_unknown(&ns, &pod, &up),
-                    }
-                }
-            },
-            WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => Target::DeletePod {
+            Some(Lookup::Found(f)) => Ok((f.owner.clone(), f.on_delete)),
+            Some(Lookup::Missing) => skip(format!("its {w} no longer exists"), false),
+            Some(Lookup::Failed(e)) => skip(format!("its owner could not be read: {e}"), true),
+            None => skip("its owner could not be read: not looked up".into(), true),
+        }
+    }
+
+    /// A ReplicaSet (or ReplicationController): its Deployment's rollout; without an owner,
+    /// its pods deleted one at a time; under any other owner, a manual restart.
+    fn replica_set_target(
+        &mut self,
+        owners: &Owners,
+        this: Workload,
+        next: Option<OwnerReference>,
+        chain: &mut Vec<OwnerLink>,
+        pod: &str,
+    ) -> Result<Target, (Target, bool)> {
+        let Some(up) = next else {
+            return Ok(Target::DeletePod {
+                why: format!("{} without an owner", this.kind),
                 workload: this,
-                why: "updateStrategy OnDelete: a template change restarts nothing".into(),
-            },
-            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
-                Target::Rollout { workload: this }
-            }
-            WorkloadKind::Job | WorkloadKind::CronJob => {
-                let cron = next.filter(|n| n.kind == "CronJob");
-                if let Some(c) = &cron {
-                    chain.push(link(c));
-                }
-                Target::RestartManually {
-                    why: match &cron {
-                        Some(c) => format!(
-                            "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
-                            c.name
-                        ),
-                        None => "a Job's pod: restarting it would run the Job again".into(),
-                    },
-                    command: format!(
-                        "kubectl delete pod -n {ns} {pod} (the Job starts a replacement, counted against its backoffLimit), or let the Job finish"
-                    ),
-                }
-            }
+            });
         };
-        finding(p, chain, target, false)
+        chain.push(link(&up));
+        match WorkloadKind::of(&up.api_version, &up.kind) {
+            Some(WorkloadKind::Deployment) if this.kind == WorkloadKind::ReplicaSet => {
+                let deployment = Workload::new(WorkloadKind::Deployment, &this.namespace, &up.name);
+                self.owner_of(owners, &deployment)?;
+                Ok(Target::Rollout {
+                    workload: deployment,
+                })
+            }
+            _ => Ok(manual_unknown(&this.namespace, pod, &up)),
+        }
+    }
+}
+
+/// A Job's pod (of a CronJob's Job, or of a Job alone): restarting it runs the Job again.
+fn job_target(
+    ns: &str,
+    pod: &str,
+    next: Option<OwnerReference>,
+    chain: &mut Vec<OwnerLink>,
+) -> Target {
+    let cron = next.filter(|n| n.kind == "CronJob");
+    if let Some(c) = &cron {
+        chain.push(link(c));
+    }
+    Target::RestartManually {
+        why: match &cron {
+            Some(c) => format!(
+                "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
+                c.name
+            ),
+            None => "a Job's pod: restarting it would run the Job again".into(),
+        },
+        command: format!(
+            "kubectl delete pod -n {ns} {pod} (the Job starts a replacement, counted against its backoffLimit), or let the Job finish"
+        ),
     }
 }
 
@@ -503,12 +395,6 @@ fn manual_unknown(ns: &str, pod: &str, owner: &OwnerReference) -> Target {
             owner.kind, owner.name
         ),
     }
-}
-
-fn key_of(ns: &str, owner: Option<&OwnerReference>) -> Option<OwnerKey> {
-    let o = owner?;
-    let kind = WorkloadKind::of(&o.api_version, &o.kind)?;
-    Some((ns.to_string(), kind, o.name.clone()))
 }
 
 fn link(o: &OwnerReference) -> OwnerLink {

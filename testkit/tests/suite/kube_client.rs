@@ -510,3 +510,48 @@ async fn kubeconfig_contexts() {
     let cms: Api<ConfigMap> = Api::default_namespaced(Client::try_from(bad).unwrap());
     assert!(cms.list(&ListParams::default()).await.is_err());
 }
+
+/// kube's own metadata client (`Api::list_metadata`) decodes kube-sim's
+/// `PartialObjectMetadataList` pages: owner references without the objects.
+#[tokio::test]
+async fn list_metadata_pages_owner_references() {
+    let sim = KubeSim::builder()
+        .generate(GenOptions {
+            pods: 120,
+            seed: 11,
+            ..Default::default()
+        })
+        .start()
+        .unwrap();
+    let client = client(&sim).await;
+    let api: Api<k8s_openapi::api::apps::v1::ReplicaSet> = Api::all(client);
+    let mut lp = ListParams::default().limit(3);
+    let mut seen = 0;
+    let mut owned = 0;
+    loop {
+        let page = api.list_metadata(&lp).await.unwrap();
+        seen += page.items.len();
+        owned += page
+            .items
+            .iter()
+            .filter(|m| {
+                m.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_some_and(|o| !o.is_empty())
+            })
+            .count();
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(c) => lp = lp.continue_token(&c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, sim.count("replicasets"));
+    assert!(owned > 0, "Deployments' ReplicaSets name their owner");
+    assert!(
+        sim.requests()
+            .iter()
+            .filter(|r| r.resource == "replicasets")
+            .all(|r| r.metadata_only)
+    );
+}

@@ -1070,3 +1070,100 @@ fn kubectl_delete_pods_gracefully_and_finalizers() {
     );
     assert!(sim.get("cm", Some("default"), "held").is_none());
 }
+
+/// Metadata-only lists (`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`,
+/// what kube's `list_metadata` and client-go's metadata client send): every object's
+/// metadata, exactly as kubectl reads it in full, paged as full lists are, and nothing else.
+#[test]
+fn metadata_only_lists_carry_what_kubectl_reads_and_nothing_more() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = KubeSim::builder()
+        .generate(GenOptions {
+            pods: 120,
+            seed: 11,
+            ..Default::default()
+        })
+        .start()
+        .unwrap();
+    let full: Value = serde_json::from_str(&kubectl_ok(
+        sim.kubeconfig_path(),
+        &["get", "replicasets", "-A", "-o", "json"],
+    ))
+    .unwrap();
+    let by_uid = |items: &[Value]| -> std::collections::BTreeMap<String, Value> {
+        items
+            .iter()
+            .map(|m| (m["uid"].as_str().unwrap_or_default().to_string(), m.clone()))
+            .collect()
+    };
+    let want = by_uid(
+        &full["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["metadata"].clone())
+            .collect::<Vec<_>>(),
+    );
+    assert!(want.len() > 5, "the generated cluster has ReplicaSets");
+    let accept =
+        "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+    let mut got = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let path = format!("/apis/apps/v1/replicasets?limit=4&continue={token}");
+        let (code, body) = raw_get(sim.port(), &path, &[("Accept", accept)]);
+        assert_eq!(code, 200, "{body}");
+        let list: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(list["kind"], "PartialObjectMetadataList");
+        assert_eq!(list["apiVersion"], "meta.k8s.io/v1");
+        for item in list["items"].as_array().unwrap() {
+            assert_eq!(item["kind"], "PartialObjectMetadata");
+            assert_eq!(item["apiVersion"], "meta.k8s.io/v1");
+            assert!(
+                item.get("spec").is_none() && item.get("status").is_none(),
+                "{item}"
+            );
+            got.push(item["metadata"].clone());
+        }
+        pages += 1;
+        match list["metadata"]["continue"].as_str() {
+            Some(c) if !c.is_empty() => token = c.to_string(),
+            _ => break,
+        }
+    }
+    assert!(pages > 1, "the list was paged");
+    assert!(
+        by_uid(&got) == want && got.len() == want.len(),
+        "the same objects' metadata as kubectl's full list"
+    );
+    // One object: PartialObjectMetadata; a plain JSON preference first gets the object.
+    let name = full["items"][0]["metadata"]["name"].as_str().unwrap();
+    let ns = full["items"][0]["metadata"]["namespace"].as_str().unwrap();
+    let path = format!("/apis/apps/v1/namespaces/{ns}/replicasets/{name}");
+    let one = |accept: &str| -> Value {
+        let (code, body) = raw_get(sim.port(), &path, &[("Accept", accept)]);
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let meta = one("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1");
+    assert_eq!(meta["kind"], "PartialObjectMetadata");
+    assert_eq!(meta["metadata"], full["items"][0]["metadata"]);
+    let plain =
+        one("application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1");
+    assert_eq!(plain["kind"], "ReplicaSet");
+    // The request log says which lists were metadata-only.
+    let logged: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.resource == "replicasets" && r.verb == "list")
+        .collect();
+    assert_eq!(logged.iter().filter(|r| r.metadata_only).count(), pages);
+    assert_eq!(
+        logged.iter().filter(|r| !r.metadata_only).count(),
+        1,
+        "kubectl's own list"
+    );
+}

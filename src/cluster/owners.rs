@@ -1,0 +1,345 @@
+//! The owners of pods, resolved in requests that grow with list pages, not with owners.
+//!
+//! A pod names its controller (a ReplicaSet, a StatefulSet, ...); a ReplicaSet names its
+//! Deployment. Reading each owner with its own GET costs one round trip per owner, and real
+//! clusters have many small workloads (1 to 3 replicas, up to 10 old ReplicaSets each): at a
+//! real network's latency that is slower than listing everything. So an [`OwnerResolver`]
+//! collects the owners a scan needs while the pod pages arrive and, per kind:
+//!
+//! * more than [`FEW`] owners: lists the kind (paged, metadata-only where the decision needs
+//!   only metadata), started at once in the background, while the pod pages still arrive;
+//! * at most [`FEW`]: GETs them in parallel once the pods are scanned. One round of parallel
+//!   GETs costs one round trip and carries only those objects, where a list carries every
+//!   object of the kind (a cluster-wide list of ReplicaSets is often many pages); above [`FEW`]
+//!   the GETs take several rounds and as many requests as owners, and the list wins.
+//!
+//! A ReplicaSet list starts the Deployment list with it: nearly every ReplicaSet has one.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::StreamExt;
+use kube::api::{Api, DynamicObject, ListParams};
+use serde::Deserialize;
+use tokio::task::JoinHandle;
+
+use super::pods::{self, ListMeta, OwnerReference};
+use super::workloads::{Workload, WorkloadKind, WorkloadObject};
+use super::{Cluster, ClusterError, Listing};
+
+/// Owners of one kind up to which parallel GETs are cheaper than a list (one round of GETs in
+/// flight at once).
+pub const FEW: usize = 16;
+/// Objects per owner list page.
+const PAGE: u32 = 500;
+/// List restarts after an expired continue token.
+const MAX_RELISTS: usize = 3;
+
+/// What a restart decision needs of one owner object.
+#[derive(Debug, Clone, Default)]
+pub struct OwnerFacts {
+    /// Its own controller (a ReplicaSet's Deployment, a Job's CronJob).
+    pub owner: Option<OwnerReference>,
+    /// Annotated `kyma-mesh.kyma-project.io/proxy-reset: "false"`.
+    pub opted_out: bool,
+    /// A StatefulSet or DaemonSet that updates `OnDelete`.
+    pub on_delete: bool,
+}
+
+/// What the resolver found for one owner.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Found(OwnerFacts),
+    Missing,
+    /// The request failed: the error, as the user reads it.
+    Failed(String),
+}
+
+/// `(namespace, name)`.
+type Key = (String, String);
+type Index = HashMap<Key, OwnerFacts>;
+
+/// Whether a kind's facts are all in its metadata: everything but the update strategy.
+fn metadata_suffices(kind: WorkloadKind) -> bool {
+    !matches!(kind, WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
+}
+
+fn facts_of_meta(meta: &kube::api::ObjectMeta) -> OwnerFacts {
+    let refs = meta.owner_references.as_deref().unwrap_or_default();
+    let owner = refs
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| refs.first())
+        .map(|o| OwnerReference {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            uid: String::new(),
+            controller: o.controller,
+        });
+    let opted_out = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::names::PROXY_RESET))
+        .is_some_and(|v| v == "false");
+    OwnerFacts {
+        owner,
+        opted_out,
+        on_delete: false,
+    }
+}
+
+fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
+    OwnerFacts {
+        owner: o.metadata.controller().cloned().map(|mut r| {
+            r.uid = String::new();
+            r
+        }),
+        opted_out: o.metadata.annotations.opted_out(),
+        on_delete: o.is_on_delete(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Page {
+    metadata: ListMeta,
+    items: Vec<WorkloadObject>,
+}
+
+/// One page of `kind` in `namespace` (or all): `(facts, continue token)`.
+async fn list_page(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    namespace: Option<&str>,
+    lp: &ListParams,
+) -> Result<(Vec<(Key, OwnerFacts)>, Option<String>), ClusterError> {
+    let gvk = kind.gvk();
+    let failed = |error| ClusterError::List {
+        listing: Listing::of(&gvk, namespace),
+        error: Box::new(error),
+    };
+    let key = |ns: Option<&String>, name: Option<&String>| {
+        (
+            ns.cloned().unwrap_or_default(),
+            name.cloned().unwrap_or_default(),
+        )
+    };
+    if metadata_suffices(kind) {
+        let api: Api<DynamicObject> = cluster.dynamic(&gvk, namespace);
+        let page = api.list_metadata(lp).await.map_err(failed)?;
+        let items = page
+            .items
+            .iter()
+            .map(|o| {
+                let m = &o.metadata;
+                (key(m.namespace.as_ref(), m.name.as_ref()), facts_of_meta(m))
+            })
+            .collect();
+        return Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())));
+    }
+    let req = kube::core::Request::new(gvk.url_path(namespace))
+        .list(lp)
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    let page: Page = cluster.client.request(req).await.map_err(failed)?;
+    let items = page
+        .items
+        .iter()
+        .map(|o| {
+            let m = &o.metadata;
+            (key(Some(&m.namespace), Some(&m.name)), facts_of_object(o))
+        })
+        .collect();
+    Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())))
+}
+
+/// Every object of `kind` in each scope (a namespace, or `None` for all), paged; an expired
+/// continue token starts that scope's list again.
+pub async fn list(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    scopes: &[Option<String>],
+) -> Result<Index, ClusterError> {
+    let mut index = Index::new();
+    for scope in scopes {
+        let mut relists = 0;
+        let mut lp = ListParams::default().limit(PAGE);
+        loop {
+            match list_page(cluster, kind, scope.as_deref(), &lp).await {
+                Ok((items, next)) => {
+                    index.extend(items);
+                    match next {
+                        Some(token) => lp = lp.continue_token(&token),
+                        None => break,
+                    }
+                }
+                Err(e) if pods::is_expired(&e) && relists < MAX_RELISTS => {
+                    relists += 1;
+                    lp = ListParams::default().limit(PAGE);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(index)
+}
+
+/// One owner, read alone (metadata only where that suffices); `None` when it does not exist.
+pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<OwnerFacts>, ClusterError> {
+    if !metadata_suffices(w.kind) {
+        return Ok(super::workloads::get(cluster, w)
+            .await?
+            .map(|o| facts_of_object(&o)));
+    }
+    let api: Api<DynamicObject> = cluster.dynamic(&w.kind.gvk(), Some(&w.namespace));
+    api.get_metadata_opt(&w.name)
+        .await
+        .map(|m| m.map(|m| facts_of_meta(&m.metadata)))
+        .map_err(|error| ClusterError::Get {
+            object: w.object(),
+            error: Box::new(error),
+        })
+}
+
+/// Collects the owners a scan needs and resolves them in a bounded number of requests (the
+/// module's documentation says how).
+pub struct OwnerResolver {
+    cluster: Cluster,
+    /// The scan's scopes: its namespaces, or `[None]` for all.
+    scopes: Vec<Option<String>>,
+    wanted: HashMap<WorkloadKind, HashSet<Key>>,
+    lists: HashMap<WorkloadKind, JoinHandle<Result<Index, ClusterError>>>,
+    error: Option<ClusterError>,
+}
+
+/// What [`OwnerResolver::resolve`] found: each owner's lookup, and the first failed request
+/// (for callers that stop at any failure; the lookups say `Failed` for each owner it hit).
+pub struct Resolved {
+    pub lookups: HashMap<Workload, Lookup>,
+    pub error: Option<ClusterError>,
+}
+
+impl OwnerResolver {
+    pub fn new(cluster: &Cluster, scopes: Vec<Option<String>>) -> OwnerResolver {
+        OwnerResolver {
+            cluster: cluster.clone(),
+            scopes,
+            wanted: HashMap::new(),
+            lists: HashMap::new(),
+            error: None,
+        }
+    }
+
+    /// A pod's owner the decision needs; past [`FEW`] of a kind, its list starts now.
+    pub fn want(&mut self, w: &Workload) {
+        let set = self.wanted.entry(w.kind).or_default();
+        set.insert((w.namespace.clone(), w.name.clone()));
+        if set.len() > FEW {
+            self.start(w.kind);
+            if w.kind == WorkloadKind::ReplicaSet {
+                self.start(WorkloadKind::Deployment);
+            }
+        }
+    }
+
+    fn start(&mut self, kind: WorkloadKind) {
+        if self.lists.contains_key(&kind) {
+            return;
+        }
+        let cluster = self.cluster.clone();
+        let scopes = self.scopes.clone();
+        let task = tokio::spawn(async move { list(&cluster, kind, &scopes).await });
+        self.lists.insert(kind, task);
+    }
+
+    /// Resolves every wanted owner, and the Deployments of the wanted ReplicaSets.
+    pub async fn resolve(mut self) -> Resolved {
+        let mut out = HashMap::new();
+        let first: Vec<WorkloadKind> = self.wanted.keys().copied().collect();
+        for kind in first {
+            if kind != WorkloadKind::Deployment {
+                self.resolve_kind(kind, &mut out).await;
+            }
+        }
+        // The second level: each wanted ReplicaSet's Deployment.
+        let deployments: Vec<Workload> = out
+            .iter()
+            .filter(|(w, _)| w.kind == WorkloadKind::ReplicaSet)
+            .filter_map(|(w, l)| match l {
+                Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
+                    (WorkloadKind::of(&o.api_version, &o.kind) == Some(WorkloadKind::Deployment))
+                        .then(|| Workload::new(WorkloadKind::Deployment, &w.namespace, &o.name))
+                }),
+                _ => None,
+            })
+            .collect();
+        for d in &deployments {
+            self.want(d);
+        }
+        if self.wanted.contains_key(&WorkloadKind::Deployment) {
+            self.resolve_kind(WorkloadKind::Deployment, &mut out).await;
+        }
+        // A list started for nothing (none wanted after all) is not waited for.
+        for (_, task) in self.lists.drain() {
+            task.abort();
+        }
+        Resolved {
+            lookups: out,
+            error: self.error,
+        }
+    }
+
+    async fn resolve_kind(&mut self, kind: WorkloadKind, out: &mut HashMap<Workload, Lookup>) {
+        let wanted = self.wanted.remove(&kind).unwrap_or_default();
+        let workloads = wanted.into_iter().map(|(ns, name)| Workload {
+            kind,
+            namespace: ns,
+            name,
+        });
+        let task = self.lists.remove(&kind);
+        let Some(task) = task else {
+            let cluster = &self.cluster;
+            let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
+                futures::stream::iter(workloads)
+                    .map(|w| async move {
+                        let r = get(cluster, &w).await;
+                        (w, r)
+                    })
+                    .buffer_unordered(FEW)
+                    .collect()
+                    .await;
+            for (w, r) in got {
+                let l = match r {
+                    Ok(Some(f)) => Lookup::Found(f),
+                    Ok(None) => Lookup::Missing,
+                    Err(e) => {
+                        let l = Lookup::Failed(e.to_string());
+                        self.error.get_or_insert(e);
+                        l
+                    }
+                };
+                out.insert(w, l);
+            }
+            return;
+        };
+        let listed = match task.await {
+            Ok(Ok(index)) => Ok(index),
+            Ok(Err(e)) => {
+                let text = e.to_string();
+                self.error.get_or_insert(e);
+                Err(text)
+            }
+            Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
+        };
+        for w in workloads {
+            let key = (w.namespace.clone(), w.name.clone());
+            let l = match &listed {
+                Ok(index) => index
+                    .get(&key)
+                    .cloned()
+                    .map_or(Lookup::Missing, Lookup::Found),
+                Err(e) => Lookup::Failed(e.clone()),
+            };
+            out.insert(w, l);
+        }
+    }
+}
