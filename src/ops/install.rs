@@ -12,7 +12,9 @@ use crate::cluster::record::{self, Record};
 use crate::cluster::revisions::{self, Revisions};
 use crate::cluster::{Cluster, ClusterError, readiness};
 use crate::config::{ConfigError, Rendered, components};
-use crate::istioctl::{self, IstioVersion, InstallOptions, IstioctlError, OutputLine, RenderedFile, Stream};
+use crate::istioctl::{
+    self, InstallOptions, IstioVersion, IstioctlError, OutputLine, RenderedFile, Stream,
+};
 use crate::kyma;
 use crate::names;
 use crate::ops::Target;
@@ -334,7 +336,14 @@ async fn after_istioctl(
         }
         wait_ready(cluster, &plan.operator, revision, deadline, events).await?;
         if settled.before.as_ref() != Some(&settled.target) || canary {
-            wait_converged(cluster, &settled.target.to_string(), revision, deadline, events).await?;
+            wait_converged(
+                cluster,
+                &settled.target.to_string(),
+                revision,
+                deadline,
+                events,
+            )
+            .await?;
         }
         done.borrow_mut().ready = true;
         let version = write_record(
@@ -529,7 +538,9 @@ fn choose_revision(
         None => Ok(revisions::DEFAULT.to_string()),
         Some(a) if a.revision == revisions::DEFAULT => Ok(a.revision.clone()),
         Some(a)
-            if a.version.as_deref().and_then(|v| v.parse::<IstioVersion>().ok())
+            if a.version
+                .as_deref()
+                .and_then(|v| v.parse::<IstioVersion>().ok())
                 == Some(target.clone()) =>
         {
             Ok(a.revision.clone())
