@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use crate::cluster::pods::Pod;
 use crate::cluster::revisions::Revisions;
-use crate::cluster::workloads::{self, INJECT};
+use crate::cluster::workloads::{self, INJECT, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
 use crate::ops::install::Target;
@@ -235,8 +235,7 @@ pub async fn status(
     let pods = workloads::list_pods(&cluster, namespace)
         .await
         .map_err(InjectionError::Read)?;
-    let deployments = cluster
-        .list_all(&DEPLOYMENT, namespace)
+    let deployments = workloads::list_templates(&cluster, WorkloadKind::Deployment, namespace)
         .await
         .map_err(InjectionError::Read)?;
     let mut out = Vec::new();
@@ -250,19 +249,17 @@ pub async fn status(
             .collect();
         let overrides = deployments
             .iter()
-            .filter(|d| d.metadata.namespace.as_deref() == Some(&name))
+            .filter(|d| d.namespace == name)
             .filter_map(|d| {
-                let v = serde_json::to_value(d).ok()?;
-                let meta: kube::api::ObjectMeta =
-                    serde_json::from_value(v["spec"]["template"]["metadata"].clone()).ok()?;
-                let setting = pod_setting(&meta)?;
-                let wants = pod_wants_sidecar(&meta, &labels, injector);
+                let meta = &d.template;
+                let setting = pod_setting(meta)?;
+                let wants = pod_wants_sidecar(meta, &labels, injector);
                 // Only overrides that change the namespace's outcome are worth naming.
                 if wants == injection {
                     return None;
                 }
                 Some(DeploymentOverride {
-                    name: d.metadata.name.clone().unwrap_or_default(),
+                    name: d.name.clone(),
                     reason: format!(
                         "{INJECT}: {setting:?} on the pod template: {}",
                         if wants { "sidecar" } else { "no sidecar" }
