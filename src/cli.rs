@@ -75,12 +75,14 @@ pub enum Command {
 /// and upgrade so the three always agree.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
-    /// Kyma's profile to start from [default: cluster; install and upgrade keep the profile
-    /// the last install recorded]
+    /// The defaults to start from: Kyma 1.x's profiles (local, cluster, production) or the
+    /// Kyma Istio module's default IstioOperator (module, module-evaluation) [default:
+    /// cluster; install and upgrade keep the profile the last install recorded]
     #[arg(long, value_parser = ProfileArg::parser())]
     pub profile: Option<Profile>,
     /// Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces
-    /// labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]
+    /// labelled istio-injection=enabled (opt-in, with tracing over OTLP as the later Kyma
+    /// does) [default: default (opt-in for the module profiles), or the recorded mode]
     #[arg(long, value_name = "MODE", value_parser = InjectionArg::parser())]
     pub sidecar_injection: Option<InjectionMode>,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
@@ -113,6 +115,11 @@ pub enum ProfileArg {
     Cluster,
     /// The cluster profile with increased resources and HPA for all components.
     Production,
+    /// The Kyma Istio module's defaults, Production variant: injection opt-in, OTLP tracing,
+    /// CNI, HPA 3-15.
+    Module,
+    /// The Kyma Istio module's defaults, Evaluation variant: one replica, small requests.
+    ModuleEvaluation,
 }
 
 impl ProfileArg {
@@ -128,6 +135,8 @@ impl From<ProfileArg> for Profile {
             ProfileArg::Local => Profile::Local,
             ProfileArg::Cluster => Profile::Cluster,
             ProfileArg::Production => Profile::Production,
+            ProfileArg::Module => Profile::Module,
+            ProfileArg::ModuleEvaluation => Profile::ModuleEvaluation,
         }
     }
 }
@@ -192,10 +201,13 @@ impl ConfigArgs {
     }
 
     pub fn source(&self) -> crate::ops::render::ConfigSource {
+        let profile = self.profile.unwrap_or(Profile::Cluster);
         crate::ops::render::ConfigSource {
-            profile: self.profile.unwrap_or(Profile::Cluster),
+            profile,
             profile_given: self.profile.is_some(),
-            injection: self.sidecar_injection.unwrap_or(InjectionMode::Default),
+            injection: self
+                .sidecar_injection
+                .unwrap_or(profile.default_injection()),
             injection_given: self.sidecar_injection.is_some(),
             files: self.overrides.clone(),
             sets: self.sets.clone(),

@@ -493,7 +493,7 @@ fn validate_locally(
             let profiles = if req.config.profile_given {
                 vec![local.profile]
             } else {
-                vec![Profile::Local, Profile::Cluster, Profile::Production]
+                Profile::ALL.to_vec()
             };
             let modes = if req.config.injection_given {
                 vec![local.injection]

@@ -396,9 +396,7 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
 }
 
 pub fn parse_profile(name: &str) -> Option<Profile> {
-    [Profile::Local, Profile::Cluster, Profile::Production]
-        .into_iter()
-        .find(|p| p.name() == name)
+    Profile::ALL.into_iter().find(|p| p.name() == name)
 }
 
 pub fn parse_injection(name: &str) -> Option<InjectionMode> {

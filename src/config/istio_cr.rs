@@ -1,0 +1,1385 @@
+//! The Kyma Istio module's `Istio` resource (`operator.kyma-project.io/v1alpha2`, github
+//! kyma-project/istio) as an override form, and back.
+//!
+//! In: validated as the module's CRD validates it (`config/crd/bases/
+//! operator.kyma-project.io_istios.yaml`: types, enums, minimums and maximums, patterns,
+//! required fields), then mapped field by field to the IstioOperator paths the module's
+//! `api/v1alpha2/istio_merge.go` (`MergeInto`), `compatibility_mode.go` and
+//! `internal/istiooperator/merge.go` (experimental pilot features) write. The result is an
+//! IstioOperator overlay merged like any other override, every node attributed to the `Istio`
+//! field that set it (`--explain`).
+//!
+//! Out: [`export`] turns the difference between a render and its defaults back into an `Istio`
+//! resource, naming every changed path the resource cannot express.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+use serde_json::{Map, Value, json};
+
+use super::ConfigError;
+use super::merge;
+use super::path::{Path, Step};
+use super::schema::did_you_mean;
+use super::tree::{Kind, Node, Origin, SourceKind};
+use super::validate::{Problem, Severity};
+
+pub const API_GROUP: &str = "operator.kyma-project.io";
+pub const API_VERSION: &str = "operator.kyma-project.io/v1alpha2";
+pub const KIND: &str = "Istio";
+
+/// The ingress and egress gateways the module's `IngressGateways[0]` / `EgressGateways[0]`
+/// are in its default IstioOperator (and in every kyma-mesh profile).
+pub const INGRESS: &str = "istio-ingressgateway";
+pub const EGRESS: &str = "istio-egressgateway";
+
+// ---------------------------------------------------------------------------------------------
+// The CRD's schema, as data.
+
+/// One field's type and constraints, as the CRD declares them.
+#[derive(Clone, Copy)]
+enum Ty {
+    Bool,
+    /// `type: integer` with `minimum`/`maximum`.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Str,
+    /// `enum:`.
+    Enum(&'static [&'static str]),
+    /// `pattern:` (with `minLength`/`maxLength` where the CRD has them).
+    Pattern {
+        re: &'static LazyLock<Regex>,
+        text: &'static str,
+        max_len: usize,
+    },
+    /// `x-kubernetes-int-or-string` with a pattern for the string form.
+    IntOrString {
+        re: &'static LazyLock<Regex>,
+        text: &'static str,
+    },
+    /// metav1.Duration: a Go duration string (`5s`, `1m30s`).
+    Duration,
+    List(&'static Ty),
+    /// `additionalProperties: {type: string}`.
+    StrMap,
+    Obj(&'static [Field]),
+    /// A Kubernetes type the CRD copies whole (corev1.Affinity): kept as written, checked to
+    /// be a map; the API server's deeper checks are not repeated here.
+    AnyMap,
+}
+
+#[derive(Clone, Copy)]
+struct Field {
+    name: &'static str,
+    ty: Ty,
+    required: bool,
+}
+
+const fn f(name: &'static str, ty: Ty) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+const fn req(name: &'static str, ty: Ty) -> Field {
+    Field {
+        name,
+        ty,
+        required: true,
+    }
+}
+
+static CPU_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([0-9]+m?|[0-9]\.[0-9]{1,3})$").expect("static regex"));
+static MEMORY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[0-9]+(((\.[0-9]+)?(E|P|T|G|M|k|Ei|Pi|Ti|Gi|Mi|Ki|m)?)|(e[0-9]+))$")
+        .expect("static regex")
+});
+static TRUST_DOMAIN_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9]*([a-z0-9-_]*)?(\.[a-z0-9]*([a-z0-9-_]*[a-z0-9]*)?)*$")
+        .expect("static regex")
+});
+static MAX_SURGE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9]+%?$").expect("static regex"));
+static MAX_UNAVAILABLE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^((100|[0-9]{1,2})%|[0-9]+)$").expect("static regex"));
+
+const INT32: Ty = Ty::Int {
+    min: 0,
+    max: 2_147_483_647,
+};
+const CLAIMS: Ty = Ty::Obj(&[
+    f(
+        "cpu",
+        Ty::Pattern {
+            re: &CPU_RE,
+            text: r"^([0-9]+m?|[0-9]\.[0-9]{1,3})$",
+            max_len: usize::MAX,
+        },
+    ),
+    f(
+        "memory",
+        Ty::Pattern {
+            re: &MEMORY_RE,
+            text: r"^[0-9]+(((\.[0-9]+)?(E|P|T|G|M|k|Ei|Pi|Ti|Gi|Mi|Ki|m)?)|(e[0-9]+))$",
+            max_len: usize::MAX,
+        },
+    ),
+]);
+const RESOURCES: Ty = Ty::Obj(&[f("limits", CLAIMS), f("requests", CLAIMS)]);
+const ROLLING_UPDATE: Ty = Ty::Obj(&[
+    f(
+        "maxSurge",
+        Ty::IntOrString {
+            re: &MAX_SURGE_RE,
+            text: r"^[0-9]+%?$",
+        },
+    ),
+    f(
+        "maxUnavailable",
+        Ty::IntOrString {
+            re: &MAX_UNAVAILABLE_RE,
+            text: r"^((100|[0-9]{1,2})%|[0-9]+)$",
+        },
+    ),
+]);
+const K8S: Ty = Ty::Obj(&[
+    f(
+        "hpaSpec",
+        Ty::Obj(&[f("maxReplicas", INT32), f("minReplicas", INT32)]),
+    ),
+    f("strategy", Ty::Obj(&[req("rollingUpdate", ROLLING_UPDATE)])),
+    f("resources", RESOURCES),
+]);
+const STRINGS: Ty = Ty::List(&Ty::Str);
+const AUTHORIZER: Ty = Ty::Obj(&[
+    req("name", Ty::Str),
+    f("service", Ty::Str),
+    req(
+        "port",
+        Ty::Int {
+            min: 0,
+            max: 4_294_967_295,
+        },
+    ),
+    f(
+        "headers",
+        Ty::Obj(&[
+            f(
+                "inCheck",
+                Ty::Obj(&[f("include", STRINGS), f("add", Ty::StrMap)]),
+            ),
+            f("toUpstream", Ty::Obj(&[f("onAllow", STRINGS)])),
+            f(
+                "toDownstream",
+                Ty::Obj(&[f("onAllow", STRINGS), f("onDeny", STRINGS)]),
+            ),
+        ]),
+    ),
+    f("pathPrefix", Ty::Str),
+    f("timeout", Ty::Duration),
+]);
+const XFCC: &[&str] = &[
+    "APPEND_FORWARD",
+    "SANITIZE_SET",
+    "SANITIZE",
+    "ALWAYS_FORWARD_ONLY",
+    "FORWARD_ONLY",
+];
+const CONFIG: Ty = Ty::Obj(&[
+    f(
+        "numTrustedProxies",
+        Ty::Int {
+            min: 0,
+            max: 4_294_967_295,
+        },
+    ),
+    f("forwardClientCertDetails", Ty::Enum(XFCC)),
+    f("authorizers", Ty::List(&AUTHORIZER)),
+    f(
+        "gatewayExternalTrafficPolicy",
+        Ty::Enum(&["Local", "Cluster"]),
+    ),
+    f(
+        "telemetry",
+        Ty::Obj(&[f("metrics", Ty::Obj(&[f("prometheusMerge", Ty::Bool)]))]),
+    ),
+    f(
+        "trustDomain",
+        Ty::Pattern {
+            re: &TRUST_DOMAIN_RE,
+            text: r"^[a-z0-9]*([a-z0-9-_]*)?(\.[a-z0-9]*([a-z0-9-_]*[a-z0-9]*)?)*$",
+            max_len: 255,
+        },
+    ),
+    f("enableDNSProxying", Ty::Bool),
+    f(
+        "proxyStatsMatcher",
+        Ty::Obj(&[f("inclusionRegexps", STRINGS)]),
+    ),
+]);
+const COMPONENTS: Ty = Ty::Obj(&[
+    f("pilot", Ty::Obj(&[req("k8s", K8S)])),
+    f("ingressGateway", Ty::Obj(&[req("k8s", K8S)])),
+    f(
+        "cni",
+        Ty::Obj(&[req(
+            "k8s",
+            Ty::Obj(&[f("affinity", Ty::AnyMap), f("resources", RESOURCES)]),
+        )]),
+    ),
+    f(
+        "proxy",
+        Ty::Obj(&[req("k8s", Ty::Obj(&[f("resources", RESOURCES)]))]),
+    ),
+    f(
+        "egressGateway",
+        Ty::Obj(&[f("k8s", K8S), f("enabled", Ty::Bool)]),
+    ),
+]);
+const SPEC: Ty = Ty::Obj(&[
+    f("config", CONFIG),
+    f("components", COMPONENTS),
+    f(
+        "experimental",
+        Ty::Obj(&[
+            f(
+                "pilot",
+                Ty::Obj(&[
+                    f("enableAlphaGatewayAPI", Ty::Bool),
+                    f("enableMultiNetworkDiscoverGatewayAPI", Ty::Bool),
+                ]),
+            ),
+            f("enableAmbient", Ty::Bool),
+        ]),
+    ),
+    f("compatibilityMode", Ty::Bool),
+    f("networkPoliciesEnabled", Ty::Bool),
+]);
+const ROOT: Ty = Ty::Obj(&[
+    f("apiVersion", Ty::Str),
+    f("kind", Ty::Str),
+    f("metadata", Ty::AnyMap),
+    f("spec", SPEC),
+    // Written by the module's operator; read back from a cluster, never mapped.
+    f("status", Ty::AnyMap),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Validation.
+
+struct Checker<'a> {
+    out: &'a mut Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, origin: &Origin, path: &Path, message: String) {
+        self.out.push(Problem {
+            severity: Severity::Error,
+            origin: origin.clone(),
+            path: path.clone(),
+            message,
+        });
+    }
+
+    fn check(&mut self, node: &Node, ty: &Ty, path: &mut Path) {
+        let found = node.type_name();
+        match (ty, &node.kind) {
+            (Ty::Bool, Kind::Bool(_)) | (Ty::Str, Kind::Str(_)) | (Ty::AnyMap, Kind::Map(_)) => {}
+            (Ty::Int { min, max }, Kind::Number(n)) => match n.as_i64() {
+                Some(v) if v < *min => self.error(
+                    &node.origin,
+                    path,
+                    format!("must be at least {min}, found {v}"),
+                ),
+                Some(v) if v > *max => self.error(
+                    &node.origin,
+                    path,
+                    format!("must be at most {max}, found {v}"),
+                ),
+                Some(_) => {}
+                None => self.error(
+                    &node.origin,
+                    path,
+                    format!("must be a whole number, found {n}"),
+                ),
+            },
+            (Ty::Enum(allowed), Kind::Str(s)) => {
+                if !allowed.contains(&s.as_str()) {
+                    self.error(
+                        &node.origin,
+                        path,
+                        format!(
+                            "must be one of {}, found {s:?}{}",
+                            allowed.join(", "),
+                            hint(s, allowed)
+                        ),
+                    );
+                }
+            }
+            (Ty::Pattern { re, text, max_len }, Kind::Str(s)) => {
+                if s.is_empty() && *max_len != usize::MAX {
+                    self.error(&node.origin, path, "must not be empty".into());
+                } else if s.len() > *max_len {
+                    self.error(
+                        &node.origin,
+                        path,
+                        format!("must be at most {max_len} characters, found {}", s.len()),
+                    );
+                } else if !re.is_match(s) {
+                    self.error(
+                        &node.origin,
+                        path,
+                        format!("{s:?} does not match the pattern {text}"),
+                    );
+                }
+            }
+            (Ty::IntOrString { .. }, Kind::Number(n)) => match n.as_i64() {
+                Some(v) if (0..=2_147_483_647).contains(&v) => {}
+                _ => self.error(
+                    &node.origin,
+                    path,
+                    format!("must not be negative or more than 2147483647, found {n}"),
+                ),
+            },
+            (Ty::IntOrString { re, text }, Kind::Str(s)) => {
+                if !re.is_match(s) {
+                    self.error(
+                        &node.origin,
+                        path,
+                        format!("{s:?} does not match the pattern {text} (e.g. 1, 25%)"),
+                    );
+                }
+            }
+            (Ty::Duration, Kind::Str(s)) => {
+                if let Err(m) = parse_go_duration(s) {
+                    self.error(&node.origin, path, m);
+                }
+            }
+            (Ty::List(item), Kind::Seq(items)) => {
+                for (i, it) in items.iter().enumerate() {
+                    path.push(i);
+                    self.check(it, item, path);
+                    path.pop();
+                }
+            }
+            (Ty::StrMap, Kind::Map(entries)) => {
+                for e in entries {
+                    if !matches!(e.value.kind, Kind::Str(_)) {
+                        let at = path.join(e.key.as_str());
+                        let found = e.value.type_name();
+                        self.error(
+                            &e.value.origin,
+                            &at,
+                            format!("must be a string, found a {found}"),
+                        );
+                    }
+                }
+            }
+            (Ty::Obj(fields), Kind::Map(entries)) => {
+                for e in entries {
+                    path.push(e.key.as_str());
+                    match fields.iter().find(|fd| fd.name == e.key) {
+                        Some(fd) => self.check(&e.value, &fd.ty, path),
+                        None => {
+                            let names: Vec<&str> = fields.iter().map(|fd| fd.name).collect();
+                            let mut message = "unknown field in the Istio resource".to_string();
+                            let near = did_you_mean(&e.key, &names);
+                            if let Some(best) = near.first() {
+                                message.push_str(&format!(" (did you mean {best}?)"));
+                            } else {
+                                message.push_str(&format!("; known here: {}", names.join(", ")));
+                            }
+                            self.error(&e.key_origin, path, message);
+                        }
+                    }
+                    path.pop();
+                }
+                for fd in fields.iter().filter(|fd| fd.required) {
+                    if node.get(fd.name).is_none() {
+                        let message = match fd.name {
+                            "k8s" => {
+                                "`k8s` is required here (the module's CRD): write the settings under k8s:".to_string()
+                            }
+                            _ => format!("`{}` is required (the module's CRD)", fd.name),
+                        };
+                        let at = path.join(fd.name);
+                        self.error(&node.origin, &at, message);
+                    }
+                }
+            }
+            // The API server drops nulls of optional fields; so does the module.
+            (_, Kind::Null) => {}
+            (ty, _) => {
+                let want = match ty {
+                    Ty::Bool => "a boolean (true or false)",
+                    Ty::Int { .. } => "a whole number",
+                    Ty::Str | Ty::Enum(_) | Ty::Pattern { .. } | Ty::Duration => "a string",
+                    Ty::IntOrString { .. } => "a number or a string such as 25%",
+                    Ty::List(_) => "a list",
+                    Ty::StrMap | Ty::Obj(_) | Ty::AnyMap => "a map",
+                };
+                self.error(
+                    &node.origin,
+                    path,
+                    format!("must be {want}, found a {found}"),
+                );
+            }
+        }
+    }
+}
+
+fn hint(s: &str, allowed: &[&str]) -> String {
+    match did_you_mean(s, allowed).first() {
+        Some(best) => format!(" (did you mean {best}?)"),
+        None => String::new(),
+    }
+}
+
+/// A Go duration (`metav1.Duration`): `300ms`, `5s`, `1m30s`, `1.5h`. Returns seconds.
+fn parse_go_duration(s: &str) -> Result<f64, String> {
+    let bad = || format!("{s:?} is not a duration: write e.g. 500ms, 5s or 1m30s");
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Ok(0.0);
+    }
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let (num, tail) = rest.split_at(num_end);
+        let value: f64 = num.parse().map_err(|_| bad())?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let scale = match unit {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        total += value * scale;
+        rest = tail;
+    }
+    Ok(total)
+}
+
+/// A protobuf JSON Duration (`5s`, `0.500s`) for `seconds`.
+fn proto_duration(seconds: f64) -> String {
+    let millis = (seconds * 1000.0).round() as i64;
+    if millis % 1000 == 0 {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{}.{:03}s", millis / 1000, millis % 1000)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// In: Istio -> IstioOperator overlay.
+
+/// What one `Istio` resource contributes.
+pub struct Mapped {
+    /// An IstioOperator overlay; every node is attributed to the `Istio` field that set it.
+    pub doc: Node,
+    /// Fields with no IstioOperator counterpart (said as warnings).
+    pub notes: Vec<Problem>,
+}
+
+/// Whether a parsed document is an `Istio` resource of the module's API group.
+pub fn is_istio(doc: &Node) -> bool {
+    doc.get("kind").and_then(Node::as_str) == Some(KIND)
+        && doc
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v.starts_with(&format!("{API_GROUP}/")))
+}
+
+/// Validates `doc` (an `Istio` resource) as the module's CRD does and maps it.
+pub fn to_operator(doc: &Node) -> Result<Mapped, ConfigError> {
+    let mut problems = Vec::new();
+    let api = doc.get("apiVersion");
+    if api.is_none() {
+        problems.push(Problem {
+            severity: Severity::Error,
+            origin: doc.origin.clone(),
+            path: Path::from_iter(["apiVersion"]),
+            message: format!("missing; it must be {API_VERSION:?}"),
+        });
+    }
+    if let Some(v) = api.and_then(Node::as_str)
+        && v != API_VERSION
+    {
+        problems.push(Problem {
+            severity: Severity::Error,
+            origin: api.map_or(&doc.origin, |a| &a.origin).clone(),
+            path: Path::from_iter(["apiVersion"]),
+            message: format!(
+                "the Istio resource's apiVersion must be {API_VERSION:?} (the module's only served version), found {v:?}"
+            ),
+        });
+    }
+    Checker { out: &mut problems }.check(doc, &ROOT, &mut Path::new());
+    if !problems.is_empty() {
+        problems.sort_by(|a, b| a.origin.sort_key().cmp(&b.origin.sort_key()));
+        return Err(ConfigError::InvalidIstio(problems));
+    }
+    Ok(map(doc))
+}
+
+/// Builds the overlay one fragment at a time, each merged with its own origin.
+struct Builder {
+    doc: Node,
+    outer: String,
+}
+
+impl Builder {
+    /// Merges `fragment` (a value under the IstioOperator's `spec`) as set by `field`.
+    fn put(&mut self, fragment: Value, from: &Node, field: &Path) {
+        let origin = Origin::new(
+            Arc::new(SourceKind::IstioField {
+                outer: self.outer.clone(),
+                field: field.to_string(),
+            }),
+            from.origin.line,
+            from.origin.col,
+        );
+        let overlay = Node::from_json(&json!({ "spec": fragment }), &origin);
+        // Fragments carry no `$patch` directives, so the merge cannot fail.
+        let _ = merge::merge(&mut self.doc, &overlay);
+    }
+}
+
+fn at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(node, |n, k| n.get(k))
+}
+
+fn field_path(keys: &[&str]) -> Path {
+    keys.iter().copied().collect()
+}
+
+fn map(doc: &Node) -> Mapped {
+    let outer = doc.origin.source.to_string();
+    let top = Origin::new(doc.origin.source.clone(), doc.origin.line, doc.origin.col);
+    let base = json!({"apiVersion": super::validate::API_VERSION, "kind": super::validate::KIND, "spec": {}});
+    let mut b = Builder {
+        doc: Node::from_json(&base, &top),
+        outer,
+    };
+    let mut notes = Vec::new();
+    let spec = doc.get("spec");
+    let get = |keys: &[&str]| spec.and_then(|s| at(s, keys));
+    let fp = |keys: &[&str]| {
+        let mut p = field_path(&["spec"]);
+        for k in keys {
+            p.push(*k);
+        }
+        p
+    };
+
+    // spec.config: meshConfig, as meshConfigBuilder writes it.
+    if let Some(n) = get(&["config", "numTrustedProxies"]).filter(|n| !is_null(n)) {
+        b.put(
+            json!({"meshConfig": {"defaultConfig": {"gatewayTopology": {"numTrustedProxies": n.to_json()}}}}),
+            n,
+            &fp(&["config", "numTrustedProxies"]),
+        );
+    }
+    if let Some(auths) = get(&["config", "authorizers"]) {
+        if let Kind::Seq(items) = &auths.kind {
+            for (i, a) in items.iter().enumerate() {
+                let path = fp(&["config", "authorizers"]).join(i);
+                // Appended after the default providers (kyma-traces, envoy, ...), as the module
+                // appends; merged by name, so an authorizer named like an existing provider
+                // changes that provider instead of adding a duplicate istiod would reject.
+                b.put(
+                    json!({"meshConfig": {"extensionProviders": [authorizer(a)]}}),
+                    a,
+                    &path,
+                );
+            }
+        }
+    }
+    // Always written by the module (false when unset), so an Istio resource without it turns
+    // Prometheus merge off, as on the module's clusters.
+    let pm = get(&["config", "telemetry", "metrics", "prometheusMerge"]);
+    b.put(
+        json!({"meshConfig": {"enablePrometheusMerge": pm.and_then(|n| match n.kind { Kind::Bool(v) => Some(v), _ => None }).unwrap_or(false)}}),
+        pm.unwrap_or(doc),
+        &fp(&["config", "telemetry", "metrics", "prometheusMerge"]),
+    );
+    if let Some(n) = get(&["config", "forwardClientCertDetails"]).filter(|n| !is_null(n)) {
+        b.put(
+            json!({"meshConfig": {"defaultConfig": {"gatewayTopology": {"forwardClientCertDetails": n.to_json()}}}}),
+            n,
+            &fp(&["config", "forwardClientCertDetails"]),
+        );
+    }
+    let ambient = get(&["experimental", "enableAmbient"]);
+    let ambient_on = ambient.is_some_and(|n| matches!(n.kind, Kind::Bool(true)));
+    if let (true, Some(n)) = (ambient_on, ambient) {
+        b.put(
+            json!({
+                "meshConfig": {"defaultConfig": {"proxyMetadata": {"ISTIO_META_ENABLE_HBONE": "true"}}},
+                "components": {"ztunnel": {"enabled": true}},
+                "values": {"pilot": {"env": {"PILOT_ENABLE_AMBIENT": "true"}}, "cni": {"ambient": {"enabled": true}}}
+            }),
+            n,
+            &fp(&["experimental", "enableAmbient"]),
+        );
+    }
+    if let Some(n) = get(&["config", "trustDomain"]).filter(|n| !is_null(n)) {
+        b.put(
+            json!({"meshConfig": {"trustDomain": n.to_json()}}),
+            n,
+            &fp(&["config", "trustDomain"]),
+        );
+    }
+    if let Some(n) = get(&["config", "enableDNSProxying"])
+        && let Kind::Bool(v) = n.kind
+    {
+        b.put(
+            json!({"meshConfig": {"defaultConfig": {"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": v.to_string()}}}}),
+            n,
+            &fp(&["config", "enableDNSProxying"]),
+        );
+    }
+    if let Some(n) = get(&["config", "proxyStatsMatcher", "inclusionRegexps"])
+        && matches!(&n.kind, Kind::Seq(items) if !items.is_empty())
+    {
+        b.put(
+            json!({"meshConfig": {"defaultConfig": {"proxyStatsMatcher": {"inclusionRegexps": n.to_json()}}}}),
+            n,
+            &fp(&["config", "proxyStatsMatcher", "inclusionRegexps"]),
+        );
+    }
+    if let Some(n) = get(&["config", "gatewayExternalTrafficPolicy"]).filter(|n| !is_null(n)) {
+        b.put(
+            json!({"components": {"ingressGateways": [{"name": INGRESS, "k8s": {"overlays": [{
+                "apiVersion": "v1", "kind": "Service", "name": INGRESS,
+                "patches": [{"path": "spec.externalTrafficPolicy", "value": n.to_json()}]
+            }]}}]}}),
+            n,
+            &fp(&["config", "gatewayExternalTrafficPolicy"]),
+        );
+    }
+
+    // spec.components: mergeResources.
+    for (cr, target) in [
+        ("pilot", Target::Pilot),
+        (
+            "ingressGateway",
+            Target::Gateway("ingressGateways", INGRESS),
+        ),
+        ("egressGateway", Target::Gateway("egressGateways", EGRESS)),
+    ] {
+        if let Some(k8s) = get(&["components", cr, "k8s"]) {
+            k8s_settings(&mut b, k8s, &fp(&["components", cr, "k8s"]), &target);
+        }
+    }
+    if let Some(n) = get(&["components", "egressGateway", "enabled"])
+        && let Kind::Bool(v) = n.kind
+    {
+        b.put(
+            json!({"components": {"egressGateways": [{"name": EGRESS, "enabled": v}]}}),
+            n,
+            &fp(&["components", "egressGateway", "enabled"]),
+        );
+    }
+    if let Some(res) = get(&["components", "proxy", "k8s", "resources"]) {
+        for_each_claim(res, |group, res_name, n| {
+            b.put(
+                json!({"values": {"global": {"proxy": {"resources": {group: {res_name: n.to_json()}}}}}}),
+                n,
+                &fp(&["components", "proxy", "k8s", "resources", group, res_name]),
+            );
+        });
+    }
+    if let Some(cni) = get(&["components", "cni"]) {
+        // The module replaces components.cni whole with {enabled: true} before it copies the
+        // resource's affinity and resources, so the default's namespace, overlays and the
+        // settings the resource leaves out are lost there. kyma-mesh merges instead: what the
+        // resource says wins, the rest of the chosen defaults stays.
+        b.put(
+            json!({"components": {"cni": {"enabled": true}}}),
+            cni,
+            &fp(&["components", "cni"]),
+        );
+        if let Some(aff) = at(cni, &["k8s", "affinity"]).filter(|n| !is_null(n)) {
+            b.put(
+                json!({"components": {"cni": {"k8s": {"affinity": aff.to_json()}}}}),
+                aff,
+                &fp(&["components", "cni", "k8s", "affinity"]),
+            );
+        }
+        if let Some(res) = at(cni, &["k8s", "resources"]) {
+            for_each_claim(res, |group, res_name, n| {
+                b.put(
+                    json!({"components": {"cni": {"k8s": {"resources": {group: {res_name: n.to_json()}}}}}}),
+                    n,
+                    &fp(&["components", "cni", "k8s", "resources", group, res_name]),
+                );
+            });
+        }
+    } else if let (true, Some(n)) = (ambient_on, ambient) {
+        // Ambient needs the CNI node agent (values.cni.ambient above).
+        b.put(
+            json!({"components": {"cni": {"enabled": true}}}),
+            n,
+            &fp(&["experimental", "enableAmbient"]),
+        );
+    }
+
+    // spec.experimental.pilot: internal/istiooperator/merge.go (the module's experimental
+    // build), istiod environment variables.
+    for (key, env) in [
+        ("enableAlphaGatewayAPI", "PILOT_ENABLE_ALPHA_GATEWAY_API"),
+        (
+            "enableMultiNetworkDiscoverGatewayAPI",
+            "PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API",
+        ),
+    ] {
+        if let Some(n) = get(&["experimental", "pilot", key])
+            && matches!(n.kind, Kind::Bool(true))
+        {
+            b.put(
+                json!({"components": {"pilot": {"k8s": {"env": [{"name": env, "value": "true"}]}}}}),
+                n,
+                &fp(&["experimental", "pilot", key]),
+            );
+        }
+    }
+    // spec.compatibilityMode: compatibility_mode.go's PilotCompatibilityEnvVars (its proxy
+    // metadata list is empty).
+    if let Some(n) = get(&["compatibilityMode"])
+        && matches!(n.kind, Kind::Bool(true))
+    {
+        for (name, value) in COMPATIBILITY_ENV {
+            b.put(
+                json!({"components": {"pilot": {"k8s": {"env": [{"name": name, "value": value}]}}}}),
+                n,
+                &fp(&["compatibilityMode"]),
+            );
+        }
+    }
+    if let Some(n) = get(&["networkPoliciesEnabled"])
+        && matches!(n.kind, Kind::Bool(true))
+    {
+        notes.push(Problem {
+            severity: Severity::Warning,
+            origin: n.origin.clone(),
+            path: fp(&["networkPoliciesEnabled"]),
+            message: "the module installs its NetworkPolicies itself; nothing in the IstioOperator expresses them, so kyma-mesh ignores this field".into(),
+        });
+    }
+    Mapped { doc: b.doc, notes }
+}
+
+/// `compatibility_mode.go`'s `PilotCompatibilityEnvVars`.
+pub const COMPATIBILITY_ENV: &[(&str, &str)] =
+    &[("PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE", "false")];
+
+fn is_null(n: &Node) -> bool {
+    matches!(n.kind, Kind::Null)
+}
+
+enum Target {
+    Pilot,
+    /// The list (`ingressGateways`) and the gateway's name.
+    Gateway(&'static str, &'static str),
+}
+
+impl Target {
+    fn wrap(&self, k8s: Value) -> Value {
+        match self {
+            Target::Pilot => json!({"components": {"pilot": {"k8s": k8s}}}),
+            Target::Gateway(list, name) => {
+                json!({"components": {*list: [{"name": name, "k8s": k8s}]}})
+            }
+        }
+    }
+}
+
+/// `mergeK8sConfig`: resources, HPA bounds, rolling-update strategy.
+fn k8s_settings(b: &mut Builder, k8s: &Node, path: &Path, target: &Target) {
+    if let Some(res) = k8s.get("resources") {
+        for_each_claim(res, |group, res_name, n| {
+            let p = path.join("resources").join(group).join(res_name);
+            b.put(
+                target.wrap(json!({"resources": {group: {res_name: n.to_json()}}})),
+                n,
+                &p,
+            );
+        });
+    }
+    for key in ["minReplicas", "maxReplicas"] {
+        if let Some(n) = at(k8s, &["hpaSpec", key]).filter(|n| !is_null(n)) {
+            b.put(
+                target.wrap(json!({"hpaSpec": {key: n.to_json()}})),
+                n,
+                &path.join("hpaSpec").join(key),
+            );
+        }
+    }
+    for key in ["maxSurge", "maxUnavailable"] {
+        if let Some(n) = at(k8s, &["strategy", "rollingUpdate", key]).filter(|n| !is_null(n)) {
+            b.put(
+                target.wrap(json!({"strategy": {"rollingUpdate": {key: n.to_json()}}})),
+                n,
+                &path.join("strategy").join("rollingUpdate").join(key),
+            );
+        }
+    }
+}
+
+fn for_each_claim(res: &Node, mut each: impl FnMut(&'static str, &'static str, &Node)) {
+    for group in ["limits", "requests"] {
+        for name in ["cpu", "memory"] {
+            if let Some(n) = at(res, &[group, name]).filter(|n| !is_null(n)) {
+                each(group, name, n);
+            }
+        }
+    }
+}
+
+/// One authorizer as the module writes it: an `envoyExtAuthzHttp` extension provider
+/// (protojson field names; empty strings and zero ports left out, as proto3 does).
+fn authorizer(a: &Node) -> Value {
+    let mut http = Map::new();
+    if let Some(s) = a
+        .get("service")
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        http.insert("service".into(), json!(s));
+    }
+    if let Some(p) = a.get("port").map(Node::to_json).filter(|p| p != &json!(0)) {
+        http.insert("port".into(), p);
+    }
+    if let Some(s) = a
+        .get("pathPrefix")
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        http.insert("pathPrefix".into(), json!(s));
+    }
+    if let Some(t) = a.get("timeout").and_then(Node::as_str)
+        && let Ok(secs) = parse_go_duration(t)
+    {
+        // The module keeps whole seconds only (Duration{Seconds: int64(...)}), turning 500ms
+        // into 0s; kyma-mesh keeps the milliseconds the user wrote.
+        http.insert("timeout".into(), json!(proto_duration(secs)));
+    }
+    let list = |keys: &[&str]| {
+        a.get("headers")
+            .and_then(|h| at(h, keys))
+            .map(Node::to_json)
+            .filter(|v| v.as_array().is_some_and(|x| !x.is_empty()))
+    };
+    if let Some(v) = list(&["inCheck", "include"]) {
+        http.insert("includeRequestHeadersInCheck".into(), v);
+    }
+    if let Some(v) = a
+        .get("headers")
+        .and_then(|h| at(h, &["inCheck", "add"]))
+        .map(Node::to_json)
+        .filter(|v| v.as_object().is_some_and(|x| !x.is_empty()))
+    {
+        http.insert("includeAdditionalHeadersInCheck".into(), v);
+    }
+    if let Some(v) = list(&["toUpstream", "onAllow"]) {
+        http.insert("headersToUpstreamOnAllow".into(), v);
+    }
+    if let Some(v) = list(&["toDownstream", "onAllow"]) {
+        http.insert("headersToDownstreamOnAllow".into(), v);
+    }
+    if let Some(v) = list(&["toDownstream", "onDeny"]) {
+        http.insert("headersToDownstreamOnDeny".into(), v);
+    }
+    json!({"name": a.get("name").map(Node::to_json).unwrap_or(Value::Null), "envoyExtAuthzHttp": http})
+}
+
+// ---------------------------------------------------------------------------------------------
+// Out: the difference from the defaults -> Istio.
+
+/// `render --output istio-cr`: the resource, and every changed path it cannot express.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    pub resource: Value,
+    /// One line per changed IstioOperator path (in `--set` syntax) left out.
+    pub unexpressed: Vec<String>,
+}
+
+/// The `Istio` resource expressing what `rendered` changes against `defaults` (both whole
+/// IstioOperators). Values the CRD would refuse stay out, named in `unexpressed`.
+pub fn export(defaults: &Value, rendered: &Value) -> Exported {
+    let before = &defaults["spec"];
+    let after = &rendered["spec"];
+    let mut changed: BTreeSet<String> = BTreeSet::new();
+    collect_changes("", Some(before), Some(after), &mut changed);
+    let mut cr = Map::new();
+    let mut consumed: Vec<String> = Vec::new();
+    let differs = |p: &str| {
+        changed
+            .iter()
+            .any(|c| c == p || c.starts_with(&format!("{p}.")) || c.starts_with(&format!("{p}[")))
+    };
+    let get = |v: &Value, p: &str| -> Option<Value> { lookup(v, p).cloned() };
+
+    // Scalars with a one-to-one field.
+    let scalar =
+        |cr: &mut Map<String, Value>, io: &str, crp: &[&str], consumed: &mut Vec<String>| {
+            if differs(io)
+                && let Some(v) = get(after, io)
+                && fits(crp, &v)
+            {
+                set_at(cr, crp, v);
+                consumed.push(io.to_string());
+            }
+        };
+    scalar(
+        &mut cr,
+        "meshConfig.defaultConfig.gatewayTopology.numTrustedProxies",
+        &["config", "numTrustedProxies"],
+        &mut consumed,
+    );
+    scalar(
+        &mut cr,
+        "meshConfig.defaultConfig.gatewayTopology.forwardClientCertDetails",
+        &["config", "forwardClientCertDetails"],
+        &mut consumed,
+    );
+    scalar(
+        &mut cr,
+        "meshConfig.trustDomain",
+        &["config", "trustDomain"],
+        &mut consumed,
+    );
+    scalar(
+        &mut cr,
+        "meshConfig.enablePrometheusMerge",
+        &["config", "telemetry", "metrics", "prometheusMerge"],
+        &mut consumed,
+    );
+    scalar(
+        &mut cr,
+        "meshConfig.defaultConfig.proxyStatsMatcher.inclusionRegexps",
+        &["config", "proxyStatsMatcher", "inclusionRegexps"],
+        &mut consumed,
+    );
+    let dns = "meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE";
+    if differs(dns)
+        && let Some(Value::String(s)) = get(after, dns)
+        && (s == "true" || s == "false")
+    {
+        set_at(
+            &mut cr,
+            &["config", "enableDNSProxying"],
+            json!(s == "true"),
+        );
+        consumed.push(dns.into());
+    }
+    // Authorizers: extension providers the defaults lack, holding only envoyExtAuthzHttp.
+    if let Some(Value::Array(providers)) = get(after, "meshConfig.extensionProviders") {
+        let old = get(before, "meshConfig.extensionProviders");
+        let mut auths = Vec::new();
+        for p in &providers {
+            let name = p["name"].as_str().unwrap_or_default();
+            let existed = old
+                .as_ref()
+                .and_then(Value::as_array)
+                .is_some_and(|o| o.iter().any(|x| x["name"] == p["name"]));
+            if existed {
+                continue;
+            }
+            if let Some(a) = authorizer_back(p) {
+                auths.push(a);
+                consumed.push(format!("meshConfig.extensionProviders[name:{name}]"));
+            }
+        }
+        if !auths.is_empty() {
+            set_at(&mut cr, &["config", "authorizers"], Value::Array(auths));
+        }
+    }
+    // gatewayExternalTrafficPolicy: the Service overlay the module writes.
+    let overlays = format!("components.ingressGateways[name:{INGRESS}].k8s.overlays");
+    if differs(&overlays)
+        && let Some(Value::Array(items)) = get(after, &overlays)
+    {
+        let svc = items
+            .iter()
+            .find(|o| o["kind"] == "Service" && o["name"] == INGRESS);
+        if let Some(policy) = svc.and_then(|o| traffic_policy(o))
+            && fits(&["config", "gatewayExternalTrafficPolicy"], &policy)
+        {
+            let others_same = items.iter().filter(|o| o["kind"] != "Service").count()
+                == get(before, &overlays)
+                    .and_then(|b| b.as_array().map(Vec::len))
+                    .unwrap_or(0);
+            if others_same {
+                set_at(&mut cr, &["config", "gatewayExternalTrafficPolicy"], policy);
+                consumed.push(format!("{overlays}[name:{INGRESS}]"));
+            }
+        }
+    }
+    // Components' Kubernetes settings.
+    for (io, cr_name) in [
+        ("components.pilot.k8s".to_string(), "pilot"),
+        (
+            format!("components.ingressGateways[name:{INGRESS}].k8s"),
+            "ingressGateway",
+        ),
+        (
+            format!("components.egressGateways[name:{EGRESS}].k8s"),
+            "egressGateway",
+        ),
+    ] {
+        for (sub, crp) in [
+            ("resources.limits.cpu", &["resources", "limits", "cpu"][..]),
+            (
+                "resources.limits.memory",
+                &["resources", "limits", "memory"],
+            ),
+            ("resources.requests.cpu", &["resources", "requests", "cpu"]),
+            (
+                "resources.requests.memory",
+                &["resources", "requests", "memory"],
+            ),
+            ("hpaSpec.minReplicas", &["hpaSpec", "minReplicas"]),
+            ("hpaSpec.maxReplicas", &["hpaSpec", "maxReplicas"]),
+            (
+                "strategy.rollingUpdate.maxSurge",
+                &["strategy", "rollingUpdate", "maxSurge"],
+            ),
+            (
+                "strategy.rollingUpdate.maxUnavailable",
+                &["strategy", "rollingUpdate", "maxUnavailable"],
+            ),
+        ] {
+            let mut full = vec!["components", cr_name, "k8s"];
+            full.extend_from_slice(crp);
+            scalar(&mut cr, &format!("{io}.{sub}"), &full, &mut consumed);
+        }
+    }
+    let egress_enabled = format!("components.egressGateways[name:{EGRESS}].enabled");
+    scalar(
+        &mut cr,
+        &egress_enabled,
+        &["components", "egressGateway", "enabled"],
+        &mut consumed,
+    );
+    if changed.contains(&format!("components.egressGateways[name:{EGRESS}].name")) {
+        consumed.push(format!("components.egressGateways[name:{EGRESS}].name"));
+    }
+    for group in ["limits", "requests"] {
+        for res in ["cpu", "memory"] {
+            scalar(
+                &mut cr,
+                &format!("values.global.proxy.resources.{group}.{res}"),
+                &["components", "proxy", "k8s", "resources", group, res],
+                &mut consumed,
+            );
+            scalar(
+                &mut cr,
+                &format!("components.cni.k8s.resources.{group}.{res}"),
+                &["components", "cni", "k8s", "resources", group, res],
+                &mut consumed,
+            );
+        }
+    }
+    scalar(
+        &mut cr,
+        "components.cni.k8s.affinity",
+        &["components", "cni", "k8s", "affinity"],
+        &mut consumed,
+    );
+    if differs("components.cni.enabled")
+        && get(after, "components.cni.enabled") == Some(json!(true))
+    {
+        consumed.push("components.cni.enabled".into());
+    }
+    // The Istio resource enables CNI whenever it names components.cni.
+    if get(after, "components.cni.enabled") == Some(json!(true))
+        && (differs("components.cni.enabled")
+            || cr.get("components").and_then(|c| c.get("cni")).is_some())
+    {
+        let k8s = cr
+            .get("components")
+            .and_then(|c| c.get("cni"))
+            .and_then(|c| c.get("k8s"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        set_at(&mut cr, &["components", "cni", "k8s"], k8s);
+    }
+    // The components an IstioOperator writes as required `k8s` maps.
+    for name in ["pilot", "ingressGateway", "proxy"] {
+        if let Some(c) = cr.get("components").and_then(|c| c.get(name))
+            && c.get("k8s").is_none()
+        {
+            set_at(&mut cr, &["components", name, "k8s"], json!({}));
+        }
+    }
+    // Ambient: the four values the module writes for experimental.enableAmbient.
+    let ambient = [
+        ("components.ztunnel.enabled", json!(true)),
+        ("values.pilot.env.PILOT_ENABLE_AMBIENT", json!("true")),
+        ("values.cni.ambient.enabled", json!(true)),
+        (
+            "meshConfig.defaultConfig.proxyMetadata.ISTIO_META_ENABLE_HBONE",
+            json!("true"),
+        ),
+    ];
+    if ambient
+        .iter()
+        .all(|(p, v)| differs(p) && get(after, p).as_ref() == Some(v))
+    {
+        set_at(&mut cr, &["experimental", "enableAmbient"], json!(true));
+        consumed.extend(ambient.iter().map(|(p, _)| p.to_string()));
+        if differs("components.cni.enabled") {
+            consumed.push("components.cni.enabled".into());
+        }
+    }
+    // Pilot environment the module writes for experimental.pilot and compatibilityMode.
+    let env_path = "components.pilot.k8s.env";
+    let env_value = |name: &str| -> Option<Value> {
+        get(after, env_path)?
+            .as_array()?
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+    };
+    for (name, value, crp) in [
+        (
+            "PILOT_ENABLE_ALPHA_GATEWAY_API",
+            "true",
+            &["experimental", "pilot", "enableAlphaGatewayAPI"][..],
+        ),
+        (
+            "PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API",
+            "true",
+            &[
+                "experimental",
+                "pilot",
+                "enableMultiNetworkDiscoverGatewayAPI",
+            ],
+        ),
+    ] {
+        let p = format!("{env_path}[name:{name}]");
+        if differs(&p) && env_value(name) == Some(json!(value)) {
+            set_at(&mut cr, crp, json!(true));
+            consumed.push(p);
+        }
+    }
+    let compat: Vec<String> = COMPATIBILITY_ENV
+        .iter()
+        .map(|(n, _)| format!("{env_path}[name:{n}]"))
+        .collect();
+    if COMPATIBILITY_ENV
+        .iter()
+        .zip(&compat)
+        .all(|((n, v), p)| differs(p) && env_value(n) == Some(json!(v)))
+    {
+        set_at(&mut cr, &["compatibilityMode"], json!(true));
+        consumed.extend(compat);
+    }
+
+    let unexpressed = changed
+        .iter()
+        .filter(|c| {
+            !consumed.iter().any(|p| {
+                *c == p || c.starts_with(&format!("{p}.")) || c.starts_with(&format!("{p}["))
+            })
+        })
+        .map(|c| format!("spec.{c}"))
+        .collect();
+    let mut resource = json!({
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {"name": "default", "namespace": "kyma-system"},
+    });
+    if !cr.is_empty() {
+        resource["spec"] = Value::Object(cr);
+    }
+    Exported {
+        resource,
+        unexpressed,
+    }
+}
+
+/// The changed leaf paths under `spec` (diff.rs's syntax, without `spec.`): named lists by
+/// name, a named list's item that is new or gone as its own path, other lists whole.
+fn collect_changes(
+    path: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    out: &mut BTreeSet<String>,
+) {
+    for c in super::diff::leaf_changes(
+        &json!({"x": before.cloned().unwrap_or(Value::Null)}),
+        &json!({"x": after.cloned().unwrap_or(Value::Null)}),
+    ) {
+        let p = c
+            .path
+            .strip_prefix("x.")
+            .or(c.path.strip_prefix('x'))
+            .unwrap_or(&c.path);
+        out.insert(format!("{path}{p}"));
+    }
+}
+
+/// Follows a diff-syntax path (`a.b[name:x].c`); keys holding dots are not used here.
+fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut node = v;
+    for part in split_path(path) {
+        node = match part {
+            Step::Key(k) => node.get(&k)?,
+            Step::Select { key, value } => node
+                .as_array()?
+                .iter()
+                .find(|i| i[&key] == value.as_str())?,
+            Step::Index(i) => node.get(i)?,
+        };
+    }
+    Some(node)
+}
+
+fn split_path(path: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    for seg in path.split('.') {
+        let (key, selects) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !key.is_empty() {
+            out.push(Step::Key(key.to_string()));
+        }
+        for sel in selects.split('[').filter(|s| !s.is_empty()) {
+            let sel = sel.trim_end_matches(']');
+            if let Some((k, v)) = sel.split_once(':') {
+                out.push(Step::Select {
+                    key: k.to_string(),
+                    value: v.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether `value` passes the CRD's check for the field at `cr_path` (under `spec`).
+fn fits(cr_path: &[&str], value: &Value) -> bool {
+    let mut ty = &SPEC;
+    for k in cr_path {
+        let Ty::Obj(fields) = ty else { return false };
+        let Some(fd) = fields.iter().find(|fd| fd.name == *k) else {
+            return false;
+        };
+        ty = &fd.ty;
+    }
+    let origin = Origin::new(Arc::new(SourceKind::Flag("export".into())), 0, 0);
+    let mut out = Vec::new();
+    Checker { out: &mut out }.check(&Node::from_json(value, &origin), ty, &mut Path::new());
+    out.is_empty() && !value.is_null()
+}
+
+fn traffic_policy(overlay: &Value) -> Option<Value> {
+    let patches = overlay["patches"].as_array()?;
+    if overlay["apiVersion"] != "v1" || patches.len() != 1 || overlay.as_object()?.len() != 4 {
+        return None;
+    }
+    let p = &patches[0];
+    (p["path"] == "spec.externalTrafficPolicy").then(|| p["value"].clone())
+}
+
+/// An `envoyExtAuthzHttp` provider as an authorizer; None when it holds anything the
+/// resource cannot say.
+fn authorizer_back(p: &Value) -> Option<Value> {
+    let obj = p.as_object()?;
+    if obj.len() != 2 {
+        return None;
+    }
+    let http = p.get("envoyExtAuthzHttp")?.as_object()?;
+    let mut a = Map::new();
+    a.insert("name".into(), p["name"].clone());
+    let mut headers = Map::new();
+    for (k, v) in http {
+        match k.as_str() {
+            "service" | "pathPrefix" => {
+                a.insert(k.clone(), v.clone());
+            }
+            "port" => {
+                a.insert(k.clone(), v.clone());
+            }
+            "timeout" => {
+                let s = v.as_str()?;
+                let secs: f64 = s.strip_suffix('s')?.parse().ok()?;
+                let ms = (secs * 1000.0).round() as i64;
+                a.insert(
+                    "timeout".into(),
+                    json!(if ms % 1000 == 0 {
+                        format!("{}s", ms / 1000)
+                    } else {
+                        format!("{ms}ms")
+                    }),
+                );
+            }
+            "includeRequestHeadersInCheck" => {
+                insert_at(&mut headers, &["inCheck", "include"], v.clone())
+            }
+            "includeAdditionalHeadersInCheck" => {
+                insert_at(&mut headers, &["inCheck", "add"], v.clone())
+            }
+            "headersToUpstreamOnAllow" => {
+                insert_at(&mut headers, &["toUpstream", "onAllow"], v.clone())
+            }
+            "headersToDownstreamOnAllow" => {
+                insert_at(&mut headers, &["toDownstream", "onAllow"], v.clone())
+            }
+            "headersToDownstreamOnDeny" => {
+                insert_at(&mut headers, &["toDownstream", "onDeny"], v.clone())
+            }
+            _ => return None,
+        }
+    }
+    if !a.contains_key("port") {
+        return None;
+    }
+    if !headers.is_empty() {
+        a.insert("headers".into(), Value::Object(headers));
+    }
+    let a = Value::Object(a);
+    fits(&["config", "authorizers"], &json!([a])).then_some(a)
+}
+
+fn set_at(cr: &mut Map<String, Value>, cr_path: &[&str], value: Value) {
+    let mut node = cr;
+    for k in &cr_path[..cr_path.len() - 1] {
+        node = node
+            .entry(k.to_string())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("built as maps");
+    }
+    node.insert(cr_path[cr_path.len() - 1].to_string(), value);
+}
+
+fn insert_at(m: &mut Map<String, Value>, keys: &[&str], v: Value) {
+    let inner = m
+        .entry(keys[0].to_string())
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("built as maps");
+    inner.insert(keys[1].to_string(), v);
+}
