@@ -1383,3 +1383,418 @@ fn insert_at(m: &mut Map<String, Value>, keys: &[&str], v: Value) {
         .expect("built as maps");
     inner.insert(keys[1].to_string(), v);
 }
+
+#[cfg(test)]
+mod tests {
+    //! Cases from the module's own tests (api/v1alpha2/merge_test.go,
+    //! internal/istiooperator/merge_test.go) and sample (config/samples), with the
+    //! IstioOperator values the module's code writes for them.
+    use super::*;
+    use crate::config::tree::parse_documents;
+    use crate::config::{OverrideInput, Profile, RenderRequest, render};
+
+    const HEAD: &str = "apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n  namespace: kyma-system\n";
+
+    fn cr(spec: &str) -> String {
+        let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+        format!("{HEAD}spec:\n{indented}")
+    }
+
+    /// The IstioOperator `profile` renders with the resource merged.
+    fn render_on(profile: Profile, text: &str) -> Value {
+        let mut req = RenderRequest::new(profile);
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File("istio.yaml".into()),
+            text: text.to_string(),
+        });
+        match render(&req) {
+            Ok(r) => r.to_json(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn spec_of(profile: Profile, spec: &str) -> Value {
+        render_on(profile, &cr(spec))["spec"].clone()
+    }
+
+    fn provider<'a>(spec: &'a Value, name: &str) -> &'a Value {
+        spec["meshConfig"]["extensionProviders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no provider {name}"))
+    }
+
+    fn invalid(text: &str) -> Vec<String> {
+        let src = Arc::new(SourceKind::File("istio.yaml".into()));
+        let doc = parse_documents(text, &src, 0, 0).unwrap().remove(0);
+        match to_operator(&doc) {
+            Err(ConfigError::InvalidIstio(p)) => p.iter().map(ToString::to_string).collect(),
+            Err(e) => panic!("expected a CRD finding, got {e}"),
+            Ok(_) => panic!("accepted: {text}"),
+        }
+    }
+
+    #[test]
+    fn the_modules_sample_changes_nothing_but_prometheus_merge() {
+        // config/samples/operator_v1alpha2_istio.yaml: metadata only.
+        let sample = format!(
+            "{HEAD}  labels:\n    app.kubernetes.io/name: default\n    kyma-project.io/module: istio\n"
+        );
+        let plain = render(&RenderRequest::new(Profile::Module))
+            .unwrap()
+            .to_json();
+        assert_eq!(render_on(Profile::Module, &sample), plain);
+    }
+
+    #[test]
+    fn authorizers_become_ext_authz_providers_after_the_defaults() {
+        let spec = spec_of(
+            Profile::Module,
+            "config:\n  authorizers:\n  - {name: test-authorizer, service: xauth, port: 1337}\n  - {name: second, service: xauth2, port: 1338, pathPrefix: /check, timeout: 1s}\n",
+        );
+        let names: Vec<&str> = spec["meshConfig"]["extensionProviders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "kyma-traces",
+                "envoy",
+                "stdout-json",
+                "kyma-logs",
+                "test-authorizer",
+                "second"
+            ]
+        );
+        assert_eq!(
+            provider(&spec, "test-authorizer"),
+            &json!({"name": "test-authorizer", "envoyExtAuthzHttp": {"service": "xauth", "port": 1337}})
+        );
+        assert_eq!(
+            provider(&spec, "second")["envoyExtAuthzHttp"],
+            json!({"service": "xauth2", "port": 1338, "pathPrefix": "/check", "timeout": "1s"})
+        );
+    }
+
+    #[test]
+    fn authorizer_headers_and_timeouts() {
+        let spec = spec_of(
+            Profile::Cluster,
+            "config:\n  authorizers:\n  - name: test-authorizer\n    service: xauth\n    port: 1337\n    timeout: 1m30s\n    headers:\n      inCheck:\n        include: [authorization, test]\n        add: {a: a, b: b}\n      toUpstream:\n        onAllow: [c, d]\n      toDownstream:\n        onAllow: [da, db]\n        onDeny: [dc, dd]\n",
+        );
+        assert_eq!(
+            provider(&spec, "test-authorizer")["envoyExtAuthzHttp"],
+            json!({
+                "service": "xauth", "port": 1337, "timeout": "90s",
+                "includeRequestHeadersInCheck": ["authorization", "test"],
+                "includeAdditionalHeadersInCheck": {"a": "a", "b": "b"},
+                "headersToUpstreamOnAllow": ["c", "d"],
+                "headersToDownstreamOnAllow": ["da", "db"],
+                "headersToDownstreamOnDeny": ["dc", "dd"],
+            })
+        );
+        // The module keeps whole seconds (500ms -> 0s); kyma-mesh keeps what was written.
+        let spec = spec_of(
+            Profile::Cluster,
+            "config:\n  authorizers:\n  - {name: a, service: s, port: 1, timeout: 500ms}\n",
+        );
+        assert_eq!(
+            provider(&spec, "a")["envoyExtAuthzHttp"]["timeout"],
+            "0.500s"
+        );
+    }
+
+    #[test]
+    fn gateway_topology_trust_domain_dns_and_stats() {
+        let spec = spec_of(
+            Profile::Module,
+            "config:\n  numTrustedProxies: 5\n  forwardClientCertDetails: APPEND_FORWARD\n  trustDomain: trusted.com\n  enableDNSProxying: true\n  proxyStatsMatcher:\n    inclusionRegexps: ['.*outlier_detection.*', '.*upstream_rq_retry.*']\n",
+        );
+        let dc = &spec["meshConfig"]["defaultConfig"];
+        assert_eq!(
+            dc["gatewayTopology"],
+            json!({"numTrustedProxies": 5, "forwardClientCertDetails": "APPEND_FORWARD"})
+        );
+        assert_eq!(spec["meshConfig"]["trustDomain"], "trusted.com");
+        assert_eq!(dc["proxyMetadata"]["ISTIO_META_DNS_CAPTURE"], "true");
+        // The module's own proxy metadata stays.
+        assert_eq!(dc["proxyMetadata"]["WORKLOAD_RSA_KEY_SIZE"], "3072");
+        assert_eq!(
+            dc["proxyStatsMatcher"]["inclusionRegexps"],
+            json!([".*outlier_detection.*", ".*upstream_rq_retry.*"])
+        );
+        let spec = spec_of(Profile::Module, "config:\n  enableDNSProxying: false\n");
+        assert_eq!(
+            spec["meshConfig"]["defaultConfig"]["proxyMetadata"]["ISTIO_META_DNS_CAPTURE"],
+            "false"
+        );
+        // Not set: not written; empty inclusion list: not written.
+        let spec = spec_of(
+            Profile::Module,
+            "config:\n  proxyStatsMatcher: {inclusionRegexps: []}\n",
+        );
+        let dc = &spec["meshConfig"]["defaultConfig"];
+        assert!(dc["proxyMetadata"].get("ISTIO_META_DNS_CAPTURE").is_none());
+        assert!(dc.get("proxyStatsMatcher").is_none());
+        assert!(dc.get("gatewayTopology").is_none());
+        assert_eq!(spec["meshConfig"]["trustDomain"], "cluster.local");
+    }
+
+    #[test]
+    fn prometheus_merge_is_always_written() {
+        let spec = spec_of(
+            Profile::Cluster,
+            "config:\n  telemetry:\n    metrics:\n      prometheusMerge: true\n",
+        );
+        assert_eq!(spec["meshConfig"]["enablePrometheusMerge"], true);
+        // An earlier override turning it on is undone by a resource that says nothing, as
+        // MergeInto writes the field's zero value.
+        let mut req = RenderRequest::new(Profile::Cluster);
+        req.sets.clear();
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File("on.yaml".into()),
+            text: "kind: IstioOperator\napiVersion: install.istio.io/v1alpha1\nspec:\n  meshConfig:\n    enablePrometheusMerge: true\n".into(),
+        });
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File("istio.yaml".into()),
+            text: cr("config: {}\n"),
+        });
+        assert_eq!(
+            render(&req).unwrap().to_json()["spec"]["meshConfig"]["enablePrometheusMerge"],
+            false
+        );
+    }
+
+    #[test]
+    fn external_traffic_policy_is_a_service_overlay_beside_the_deployment_one() {
+        for policy in ["Local", "Cluster"] {
+            let spec = spec_of(
+                Profile::Module,
+                &format!("config:\n  gatewayExternalTrafficPolicy: {policy}\n"),
+            );
+            let gw = &spec["components"]["ingressGateways"][0];
+            assert_eq!(gw["name"], INGRESS);
+            let overlays = gw["k8s"]["overlays"].as_array().unwrap();
+            assert_eq!(overlays.len(), 2, "{overlays:?}");
+            assert_eq!(overlays[0]["kind"], "Deployment");
+            assert_eq!(
+                overlays[1],
+                json!({"apiVersion": "v1", "kind": "Service", "name": INGRESS,
+                    "patches": [{"path": "spec.externalTrafficPolicy", "value": policy}]})
+            );
+        }
+    }
+
+    #[test]
+    fn ambient_enables_ztunnel_cni_and_hbone() {
+        let spec = spec_of(Profile::Cluster, "experimental:\n  enableAmbient: true\n");
+        assert_eq!(spec["components"]["ztunnel"]["enabled"], true);
+        assert_eq!(spec["components"]["cni"]["enabled"], true);
+        assert_eq!(
+            spec["values"]["pilot"]["env"]["PILOT_ENABLE_AMBIENT"],
+            "true"
+        );
+        assert_eq!(spec["values"]["cni"]["ambient"]["enabled"], true);
+        assert_eq!(
+            spec["meshConfig"]["defaultConfig"]["proxyMetadata"]["ISTIO_META_ENABLE_HBONE"],
+            "true"
+        );
+        let spec = spec_of(Profile::Cluster, "experimental:\n  enableAmbient: false\n");
+        assert!(spec["components"].get("ztunnel").is_none());
+    }
+
+    #[test]
+    fn component_resources_hpa_and_strategy() {
+        let spec = spec_of(
+            Profile::Module,
+            "components:\n  pilot:\n    k8s:\n      resources:\n        limits: {cpu: 500m, memory: 500Mi}\n        requests: {cpu: 250m, memory: 250Mi}\n      hpaSpec: {maxReplicas: 5, minReplicas: 2}\n  ingressGateway:\n    k8s:\n      strategy:\n        rollingUpdate: {maxUnavailable: 50%, maxSurge: 5}\n      resources:\n        requests: {cpu: 500m}\n  egressGateway:\n    enabled: true\n    k8s:\n      resources:\n        limits: {cpu: 500m, memory: 500Mi}\n",
+        );
+        let pilot = &spec["components"]["pilot"]["k8s"];
+        assert_eq!(
+            pilot["resources"],
+            json!({"limits": {"cpu": "500m", "memory": "500Mi"}, "requests": {"cpu": "250m", "memory": "250Mi"}})
+        );
+        assert_eq!(pilot["hpaSpec"]["maxReplicas"], 5);
+        assert_eq!(pilot["hpaSpec"]["minReplicas"], 2);
+        // The rest of the module's HPA stays.
+        assert_eq!(pilot["hpaSpec"]["scaleTargetRef"]["name"], "istiod");
+        let ingress = &spec["components"]["ingressGateways"][0]["k8s"];
+        assert_eq!(
+            ingress["strategy"]["rollingUpdate"],
+            json!({"maxSurge": 5, "maxUnavailable": "50%"})
+        );
+        assert_eq!(ingress["resources"]["requests"]["cpu"], "500m");
+        assert_eq!(ingress["resources"]["requests"]["memory"], "128Mi");
+        let egress = &spec["components"]["egressGateways"][0];
+        assert_eq!(egress["name"], EGRESS);
+        assert_eq!(egress["enabled"], true);
+        assert_eq!(
+            egress["k8s"]["resources"]["limits"],
+            json!({"cpu": "500m", "memory": "500Mi"})
+        );
+    }
+
+    #[test]
+    fn proxy_resources_go_to_global_proxy_values() {
+        let spec = spec_of(
+            Profile::Module,
+            "components:\n  proxy:\n    k8s:\n      resources:\n        requests: {cpu: 30m, memory: 190Mi}\n        limits: {cpu: 700m, memory: 700Mi}\n",
+        );
+        assert_eq!(
+            spec["values"]["global"]["proxy"]["resources"],
+            json!({"limits": {"cpu": "700m", "memory": "700Mi"}, "requests": {"cpu": "30m", "memory": "190Mi"}})
+        );
+    }
+
+    #[test]
+    fn cni_settings_merge_instead_of_replacing_the_component() {
+        let spec = spec_of(
+            Profile::Module,
+            "components:\n  cni:\n    k8s:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: kubernetes.io/os, operator: In, values: [linux]}\n      resources:\n        requests: {cpu: 50m, memory: 100Mi}\n",
+        );
+        let cni = &spec["components"]["cni"];
+        assert_eq!(cni["enabled"], true);
+        assert_eq!(
+            cni["k8s"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                ["nodeSelectorTerms"][0]["matchExpressions"][0]["key"],
+            "kubernetes.io/os"
+        );
+        assert_eq!(
+            cni["k8s"]["resources"]["requests"],
+            json!({"cpu": "50m", "memory": "100Mi"})
+        );
+        // What the module would drop stays: its limits, namespace, overlay, anti-affinity.
+        assert_eq!(cni["k8s"]["resources"]["limits"]["memory"], "1024Mi");
+        assert_eq!(cni["namespace"], "istio-system");
+        assert_eq!(cni["k8s"]["overlays"][0]["kind"], "DaemonSet");
+        assert!(cni["k8s"]["affinity"]["podAntiAffinity"].is_object());
+    }
+
+    #[test]
+    fn pilot_environment_for_experimental_features_and_compatibility_mode() {
+        let spec = spec_of(
+            Profile::Module,
+            "compatibilityMode: true\nexperimental:\n  pilot:\n    enableAlphaGatewayAPI: true\n    enableMultiNetworkDiscoverGatewayAPI: true\n",
+        );
+        let env = &spec["components"]["pilot"]["k8s"]["env"];
+        let names: Vec<&str> = env
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "PILOT_HTTP10",
+                "DISABLE_TRACK_REMAINING_CB_METRICS",
+                "ENABLE_DEBUG_ENDPOINT_AUTH",
+                "PILOT_ENABLE_ALPHA_GATEWAY_API",
+                "PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API",
+                "PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+            ]
+        );
+        assert_eq!(env[5]["value"], "false");
+        assert_eq!(env[3]["value"], "true");
+    }
+
+    #[test]
+    fn network_policies_are_said_not_mapped() {
+        let mut req = RenderRequest::new(Profile::Module);
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File("istio.yaml".into()),
+            text: cr("networkPoliciesEnabled: true\n"),
+        });
+        let r = render(&req).unwrap();
+        assert_eq!(r.warnings.len(), 1);
+        assert!(
+            r.warnings[0]
+                .to_string()
+                .starts_with("istio.yaml:7:27: spec.networkPoliciesEnabled: the module installs"),
+            "{}",
+            r.warnings[0]
+        );
+        assert_eq!(r.sources.last().unwrap(), "istio.yaml (Istio default)");
+    }
+
+    #[test]
+    fn every_value_names_the_istio_field_that_set_it() {
+        let mut req = RenderRequest::new(Profile::Cluster);
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File("istio.yaml".into()),
+            text: cr("config:\n  numTrustedProxies: 2\n"),
+        });
+        let r = render(&req).unwrap();
+        let path: Path = "spec.meshConfig.defaultConfig.gatewayTopology.numTrustedProxies"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            r.doc.walk(&path).node.origin.to_string(),
+            "istio.yaml:8:24 (Istio spec.config.numTrustedProxies)"
+        );
+    }
+
+    #[test]
+    fn the_crd_refuses_what_the_module_would() {
+        assert_eq!(
+            invalid(&cr(
+                "config:\n  numTrustedProxies: 4294967296\n  forwardClientCertDetails: SANITISE_SET\n  gatewayExternalTrafficPolicy: local\n  trustDomain: Example.org\n"
+            )),
+            [
+                "istio.yaml:8:24: spec.config.numTrustedProxies: must be at most 4294967295, found 4294967296",
+                "istio.yaml:9:31: spec.config.forwardClientCertDetails: must be one of APPEND_FORWARD, SANITIZE_SET, SANITIZE, ALWAYS_FORWARD_ONLY, FORWARD_ONLY, found \"SANITISE_SET\" (did you mean SANITIZE_SET?)",
+                "istio.yaml:10:35: spec.config.gatewayExternalTrafficPolicy: must be one of Local, Cluster, found \"local\" (did you mean Local?)",
+                "istio.yaml:11:18: spec.config.trustDomain: \"Example.org\" does not match the pattern ^[a-z0-9]*([a-z0-9-_]*)?(\\.[a-z0-9]*([a-z0-9-_]*[a-z0-9]*)?)*$",
+            ]
+        );
+        assert_eq!(
+            invalid(&cr(
+                "config:\n  numTrustedProxies: -1\n  trustDomain: ''\n  authorizers:\n  - {service: x, port: 80, timeout: soon}\n"
+            )),
+            [
+                "istio.yaml:8:24: spec.config.numTrustedProxies: must be at least 0, found -1",
+                "istio.yaml:9:18: spec.config.trustDomain: must not be empty",
+                "istio.yaml:11:7: spec.config.authorizers[0].name: `name` is required (the module's CRD)",
+                "istio.yaml:11:39: spec.config.authorizers[0].timeout: \"soon\" is not a duration: write e.g. 500ms, 5s or 1m30s",
+            ]
+        );
+        assert_eq!(
+            invalid(&cr(
+                "components:\n  pilot:\n    k8s:\n      hpaSpec: {minReplicas: -1}\n      resources:\n        limits: {cpu: 1.5, memory: lots}\n      strategy:\n        rollingUpdate: {maxSurge: '-1', maxUnavailable: 120%}\n  ingressGateway: {}\n  proxy:\n    k8s: {resource: {}}\nexperimentl: {}\n"
+            )),
+            [
+                "istio.yaml:10:32: spec.components.pilot.k8s.hpaSpec.minReplicas: must be at least 0, found -1",
+                "istio.yaml:12:25: spec.components.pilot.k8s.resources.limits.cpu: must be a string, found a number",
+                "istio.yaml:12:38: spec.components.pilot.k8s.resources.limits.memory: \"lots\" does not match the pattern ^[0-9]+(((\\.[0-9]+)?(E|P|T|G|M|k|Ei|Pi|Ti|Gi|Mi|Ki|m)?)|(e[0-9]+))$",
+                "istio.yaml:14:37: spec.components.pilot.k8s.strategy.rollingUpdate.maxSurge: \"-1\" does not match the pattern ^[0-9]+%?$ (e.g. 1, 25%)",
+                "istio.yaml:14:59: spec.components.pilot.k8s.strategy.rollingUpdate.maxUnavailable: \"120%\" does not match the pattern ^((100|[0-9]{1,2})%|[0-9]+)$ (e.g. 1, 25%)",
+                "istio.yaml:15:21: spec.components.ingressGateway.k8s: `k8s` is required here (the module's CRD): write the settings under k8s:",
+                "istio.yaml:17:13: spec.components.proxy.k8s.resource: unknown field in the Istio resource (did you mean resources?)",
+                "istio.yaml:18:3: spec.experimentl: unknown field in the Istio resource (did you mean experimental?)",
+            ]
+        );
+        let wrong_version = cr("{}\n").replace("v1alpha2", "v1alpha1");
+        assert_eq!(
+            invalid(&wrong_version),
+            [
+                "istio.yaml:1:13: apiVersion: the Istio resource's apiVersion must be \"operator.kyma-project.io/v1alpha2\" (the module's only served version), found \"operator.kyma-project.io/v1alpha1\""
+            ]
+        );
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1m30s").unwrap(), 90.0);
+        assert_eq!(parse_go_duration("1.5h").unwrap(), 5400.0);
+        assert_eq!(parse_go_duration("250ms").unwrap(), 0.25);
+        assert!(parse_go_duration("5").is_err());
+        assert!(parse_go_duration("5d").is_err());
+        assert_eq!(proto_duration(0.25), "0.250s");
+        assert_eq!(proto_duration(90.0), "90s");
+    }
+}
