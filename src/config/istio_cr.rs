@@ -424,10 +424,16 @@ impl Checker<'_> {
                     Ty::List(_) => "a list",
                     Ty::StrMap | Ty::Obj(_) | Ty::AnyMap => "a map",
                 };
+                let quote = match (&node.kind, want) {
+                    (Kind::Number(_) | Kind::Bool(_), "a string") => {
+                        format!("; quote it: \"{}\"", node.to_json())
+                    }
+                    _ => String::new(),
+                };
                 self.error(
                     &node.origin,
                     path,
-                    format!("must be {want}, found a {found}"),
+                    format!("must be {want}, found a {found}{quote}"),
                 );
             }
         }
@@ -1769,7 +1775,7 @@ mod tests {
             )),
             [
                 "istio.yaml:10:32: spec.components.pilot.k8s.hpaSpec.minReplicas: must be at least 0, found -1",
-                "istio.yaml:12:25: spec.components.pilot.k8s.resources.limits.cpu: must be a string, found a number",
+                "istio.yaml:12:25: spec.components.pilot.k8s.resources.limits.cpu: must be a string, found a number; quote it: \"1.5\"",
                 "istio.yaml:12:38: spec.components.pilot.k8s.resources.limits.memory: \"lots\" does not match the pattern ^[0-9]+(((\\.[0-9]+)?(E|P|T|G|M|k|Ei|Pi|Ti|Gi|Mi|Ki|m)?)|(e[0-9]+))$",
                 "istio.yaml:14:37: spec.components.pilot.k8s.strategy.rollingUpdate.maxSurge: \"-1\" does not match the pattern ^[0-9]+%?$ (e.g. 1, 25%)",
                 "istio.yaml:14:59: spec.components.pilot.k8s.strategy.rollingUpdate.maxUnavailable: \"120%\" does not match the pattern ^((100|[0-9]{1,2})%|[0-9]+)$ (e.g. 1, 25%)",
