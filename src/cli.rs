@@ -171,6 +171,19 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `render --output`: the IstioOperator as YAML or JSON, or the Kyma Istio module's `Istio`
+/// resource expressing the overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderOutput {
+    /// The merged IstioOperator as YAML
+    Yaml,
+    /// The merged IstioOperator as JSON
+    Json,
+    /// Your overrides (their difference from the profile) as the Kyma Istio module's Istio
+    /// resource; what it cannot express is named on stderr
+    IstioCr,
+}
+
 impl From<OutputFormat> for crate::ui::Format {
     fn from(f: OutputFormat) -> Self {
         match f {
@@ -248,14 +261,21 @@ Examples:
   kyma-mesh render --set components.pilot.k8s.hpaSpec.maxReplicas=3
 
   # Which source set each value
-  kyma-mesh render --profile local -o my-overrides.yaml --explain")]
+  kyma-mesh render --profile local -o my-overrides.yaml --explain
+
+  # What a Kyma Istio module Istio resource turns into, on the module's defaults
+  kyma-mesh render --profile module -o istio.yaml
+
+  # Your overrides as an Istio resource, to move them to the module
+  kyma-mesh render -o my-overrides.yaml --output istio-cr")]
 pub struct RenderArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
-    pub output: OutputFormat,
-    /// Show, for every value, the source that set it (profile, file:line:column, --set #N)
+    #[arg(long, value_enum, default_value_t = RenderOutput::Yaml)]
+    pub output: RenderOutput,
+    /// Show, for every value, the source that set it (profile, file:line:column, --set #N,
+    /// the Istio resource's field)
     #[arg(long)]
     pub explain: bool,
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::RenderArgs;
+use crate::cli::{RenderArgs, RenderOutput};
 use crate::config::explain;
 use crate::ops::render;
 use crate::ui::{self, Format, Ui};
@@ -10,8 +10,27 @@ use crate::ui::{self, Format, Ui};
 pub fn run(args: &RenderArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     args.config.check_format_typo(Some("--output"))?;
     let req = render::prepare(&args.config.source())?;
+    if args.explain && args.output == RenderOutput::IstioCr {
+        return Err(crate::InvalidInput(
+            "--explain shows where each IstioOperator value comes from; it cannot be combined with --output istio-cr".into(),
+        )
+        .into());
+    }
     let rendered = render::render(&req, Vec::new(), ui)?;
-    let format = Format::from(args.output);
+    let format = match args.output {
+        RenderOutput::Yaml => Format::Yaml,
+        RenderOutput::Json => Format::Json,
+        RenderOutput::IstioCr => {
+            let exported = render::export_istio(&req, &rendered)?;
+            for path in &exported.unexpressed {
+                ui.warn(&format!(
+                    "the Istio resource cannot express {path}; left out"
+                ));
+            }
+            ui::print(&ui::to_yaml(&exported.resource)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let text = if args.explain {
         match format {
             Format::Yaml => ui::to_yaml(&explain::Explained(&rendered.doc))?,

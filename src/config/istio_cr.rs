@@ -25,7 +25,6 @@ use super::schema::did_you_mean;
 use super::tree::{Kind, Node, Origin, SourceKind};
 use super::validate::{Problem, Severity};
 
-pub const API_GROUP: &str = "operator.kyma-project.io";
 pub const API_VERSION: &str = "operator.kyma-project.io/v1alpha2";
 pub const KIND: &str = "Istio";
 
@@ -502,15 +501,6 @@ pub struct Mapped {
     pub doc: Node,
     /// Fields with no IstioOperator counterpart (said as warnings).
     pub notes: Vec<Problem>,
-}
-
-/// Whether a parsed document is an `Istio` resource of the module's API group.
-pub fn is_istio(doc: &Node) -> bool {
-    doc.get("kind").and_then(Node::as_str) == Some(KIND)
-        && doc
-            .get("apiVersion")
-            .and_then(Node::as_str)
-            .is_some_and(|v| v.starts_with(&format!("{API_GROUP}/")))
 }
 
 /// Validates `doc` (an `Istio` resource) as the module's CRD does and maps it.
@@ -1037,6 +1027,10 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
             if others_same {
                 set_at(&mut cr, &["config", "gatewayExternalTrafficPolicy"], policy);
                 consumed.push(format!("{overlays}[name:{INGRESS}]"));
+                // With no overlays before, the diff names the new list as a whole.
+                if get(before, &overlays).is_none() {
+                    consumed.push(overlays.clone());
+                }
             }
         }
     }
@@ -1089,6 +1083,7 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
     if changed.contains(&format!("components.egressGateways[name:{EGRESS}].name")) {
         consumed.push(format!("components.egressGateways[name:{EGRESS}].name"));
     }
+    let cni_on = get(after, "components.cni.enabled") == Some(json!(true));
     for group in ["limits", "requests"] {
         for res in ["cpu", "memory"] {
             scalar(
@@ -1097,20 +1092,26 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
                 &["components", "proxy", "k8s", "resources", group, res],
                 &mut consumed,
             );
-            scalar(
-                &mut cr,
-                &format!("components.cni.k8s.resources.{group}.{res}"),
-                &["components", "cni", "k8s", "resources", group, res],
-                &mut consumed,
-            );
+            // The resource turns CNI on whenever it names it: CNI settings of a disabled CNI
+            // cannot be said.
+            if cni_on {
+                scalar(
+                    &mut cr,
+                    &format!("components.cni.k8s.resources.{group}.{res}"),
+                    &["components", "cni", "k8s", "resources", group, res],
+                    &mut consumed,
+                );
+            }
         }
     }
-    scalar(
-        &mut cr,
-        "components.cni.k8s.affinity",
-        &["components", "cni", "k8s", "affinity"],
-        &mut consumed,
-    );
+    if cni_on {
+        scalar(
+            &mut cr,
+            "components.cni.k8s.affinity",
+            &["components", "cni", "k8s", "affinity"],
+            &mut consumed,
+        );
+    }
     if differs("components.cni.enabled")
         && get(after, "components.cni.enabled") == Some(json!(true))
     {
@@ -1802,5 +1803,125 @@ mod tests {
         assert!(parse_go_duration("5d").is_err());
         assert_eq!(proto_duration(0.25), "0.250s");
         assert_eq!(proto_duration(90.0), "90s");
+    }
+
+    /// Every field the resource can say, written as an IstioOperator override.
+    const EXPRESSIBLE: &str = "apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+spec:
+  meshConfig:
+    trustDomain: example.org
+    enablePrometheusMerge: true
+    defaultConfig:
+      gatewayTopology: {numTrustedProxies: 2, forwardClientCertDetails: SANITIZE}
+      proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_ENABLE_HBONE: 'true'}
+      proxyStatsMatcher: {inclusionRegexps: ['.*outlier_detection.*']}
+    extensionProviders:
+    - name: ext-authz
+      envoyExtAuthzHttp:
+        service: ext-authz.ext-auth.svc.cluster.local
+        port: 8080
+        pathPrefix: /check
+        timeout: 2.500s
+        includeRequestHeadersInCheck: [x-ext-authz]
+        includeAdditionalHeadersInCheck: {x-added: '1'}
+        headersToUpstreamOnAllow: [x-up]
+        headersToDownstreamOnAllow: [x-down]
+        headersToDownstreamOnDeny: [x-deny]
+  components:
+    ztunnel: {enabled: true}
+    cni:
+      enabled: true
+      k8s:
+        resources: {limits: {memory: 1Gi}}
+    pilot:
+      k8s:
+        env:
+        - {name: PILOT_ENABLE_ALPHA_GATEWAY_API, value: 'true'}
+        - {name: PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE, value: 'false'}
+        resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {cpu: '2', memory: 2Gi}}
+        hpaSpec: {minReplicas: 2, maxReplicas: 4}
+        strategy: {rollingUpdate: {maxSurge: 50%, maxUnavailable: 0}}
+    ingressGateways:
+    - name: istio-ingressgateway
+      k8s:
+        hpaSpec: {minReplicas: 3, maxReplicas: 6}
+        overlays:
+        - apiVersion: v1
+          kind: Service
+          name: istio-ingressgateway
+          patches: [{path: spec.externalTrafficPolicy, value: Local}]
+    egressGateways:
+    - name: istio-egressgateway
+      enabled: true
+      k8s: {resources: {requests: {cpu: 20m}}}
+  values:
+    global:
+      proxy:
+        resources: {requests: {cpu: 30m, memory: 64Mi}}
+    pilot: {env: {PILOT_ENABLE_AMBIENT: 'true'}}
+    cni: {ambient: {enabled: true}}
+";
+
+    fn rendered(profile: Profile, name: &str, text: &str) -> crate::config::Rendered {
+        let mut req = RenderRequest::new(profile);
+        req.overrides.push(OverrideInput::Text {
+            source: SourceKind::File(name.into()),
+            text: text.to_string(),
+        });
+        render(&req).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn overrides_round_trip_through_the_istio_resource_on_every_profile() {
+        for profile in Profile::ALL {
+            let defaults = render(&RenderRequest::new(profile)).unwrap().to_json();
+            let first = rendered(profile, "o.yaml", EXPRESSIBLE).to_json();
+            let out = export(&defaults, &first);
+            assert_eq!(out.unexpressed, Vec::<String>::new(), "{profile}");
+            let text = serde_json::to_string(&out.resource).unwrap();
+            let again = rendered(profile, "istio.yaml", &text).to_json();
+            assert_eq!(again, first, "{profile}: {text}");
+            let spec = &out.resource["spec"];
+            assert_eq!(spec["experimental"]["enableAmbient"], true);
+            assert_eq!(spec["compatibilityMode"], true);
+            assert_eq!(spec["config"]["authorizers"][0]["timeout"], "2500ms");
+        }
+    }
+
+    #[test]
+    fn what_the_resource_cannot_say_is_named_one_path_each() {
+        let text = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  meshConfig:\n    accessLogFile: null\n  components:\n    pilot:\n      k8s:\n        nodeSelector: {pool: system}\n        hpaSpec: {maxReplicas: 7}\n  values:\n    global: {variant: debug}\n";
+        let defaults = render(&RenderRequest::new(Profile::Cluster))
+            .unwrap()
+            .to_json();
+        let first = rendered(Profile::Cluster, "o.yaml", text).to_json();
+        let out = export(&defaults, &first);
+        assert_eq!(
+            out.unexpressed,
+            [
+                "spec.components.pilot.k8s.nodeSelector.pool",
+                "spec.meshConfig.accessLogFile",
+                "spec.values.global.variant",
+            ]
+        );
+        assert_eq!(
+            out.resource["spec"],
+            json!({"components": {"pilot": {"k8s": {"hpaSpec": {"maxReplicas": 7}}}}})
+        );
+        // Nothing changed: a resource with no spec.
+        let same = export(&defaults, &defaults);
+        assert!(same.unexpressed.is_empty());
+        assert!(same.resource.get("spec").is_none());
+        // A value the CRD would refuse stays out (a CPU with four decimals).
+        let cpu = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  components:\n    pilot:\n      k8s:\n        resources: {requests: {cpu: '0.1234'}}\n";
+        let out = export(
+            &defaults,
+            &rendered(Profile::Cluster, "o.yaml", cpu).to_json(),
+        );
+        assert_eq!(
+            out.unexpressed,
+            ["spec.components.pilot.k8s.resources.requests.cpu"]
+        );
     }
 }

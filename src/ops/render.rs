@@ -96,3 +96,19 @@ pub fn summarize_sources(r: &Rendered) -> String {
         format!("{} + {}", r.sources[0], r.sources[1..].join(", "))
     }
 }
+
+/// `render --output istio-cr`: the `Istio` resource expressing what `rendered` changes against
+/// the request's defaults (its profile and injection mode, nothing else).
+pub fn export_istio(
+    req: &RenderRequest,
+    rendered: &Rendered,
+) -> Result<config::istio_cr::Exported, ConfigError> {
+    let mut defaults = RenderRequest::new(req.profile);
+    defaults.injection = req.injection;
+    defaults.skip_validation = true;
+    let defaults = config::render(&defaults)?;
+    Ok(config::istio_cr::export(
+        &defaults.to_json(),
+        &rendered.to_json(),
+    ))
+}
