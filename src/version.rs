@@ -196,7 +196,9 @@ const fn row(istio_minor: u64, lo: u64, hi: u64) -> K8sSupport {
 
 /// Istio's "Supported Releases" table (istio.io, `data/compatibility/supportStatus.yml`, and each
 /// release announcement's "officially supported on Kubernetes versions" note): 1.29.0 is supported
-/// on Kubernetes 1.31 to 1.35, 1.30.0 on 1.32 to 1.36. Add a row with every Istio minor.
+/// on Kubernetes 1.31 to 1.35, 1.30.0 on 1.32 to 1.36. 1.31.0 (released 2026-08-20): 1.32 to
+/// 1.36 as the project's design notes have it; its announcement was not at hand to check. Add a
+/// row with every Istio minor.
 pub const K8S_SUPPORT: &[K8sSupport] = &[
     row(24, 28, 31),
     row(25, 29, 32),
@@ -205,7 +207,47 @@ pub const K8S_SUPPORT: &[K8sSupport] = &[
     row(28, 30, 34),
     row(29, 31, 35),
     row(30, 32, 36),
+    row(31, 32, 36),
 ];
+
+// ---------------------------------------------------------------------------------------------
+// End of life
+// ---------------------------------------------------------------------------------------------
+
+/// When an Istio minor stopped getting patches. Istio supports a minor until 6 weeks after the
+/// minor two releases later (istio.io "Supported Releases"); the dates are istio.io's (1.24 to
+/// 1.27 as endoflife.date records them, 1.28 as the design notes have it) or, for 1.29, six
+/// weeks after 1.31.0 (2026-08-20). 1.30 and 1.31 have none yet: their N+2 is not out.
+pub const END_OF_LIFE: &[(Minor, jiff::civil::Date)] = &[
+    (Minor::new(1, 24), jiff::civil::date(2025, 6, 24)),
+    (Minor::new(1, 25), jiff::civil::date(2025, 9, 30)),
+    (Minor::new(1, 26), jiff::civil::date(2025, 12, 22)),
+    (Minor::new(1, 27), jiff::civil::date(2026, 3, 30)),
+    (Minor::new(1, 28), jiff::civil::date(2026, 7, 1)),
+    (Minor::new(1, 29), jiff::civil::date(2026, 10, 1)),
+];
+
+/// The day `line` reached end of life, if it has one on record.
+pub fn end_of_life_date(line: Minor) -> Option<jiff::civil::Date> {
+    END_OF_LIFE
+        .iter()
+        .find(|(m, _)| *m == line)
+        .map(|(_, d)| *d)
+}
+
+/// A warning when `installed` is past its end of life on `today` (for `check`): no more
+/// security patches, and the upgrade to take. `None` while it is supported or has no date.
+pub fn end_of_life(installed: &IstioVersion, today: jiff::civil::Date) -> Option<String> {
+    let line = installed.minor_line();
+    let eol = end_of_life_date(line)?;
+    if today <= eol {
+        return None;
+    }
+    let next = Minor::new(line.major, line.minor + 1);
+    Some(format!(
+        "Istio {line} reached end of life on {eol} and gets no more security fixes; upgrade to {next}: kyma-mesh upgrade --istioctl <istioctl {next}>"
+    ))
+}
 
 /// A warning when Istio does not support the cluster's Kubernetes minor (`1.k8s_minor`); `None`
 /// when it does, or when the matrix has no row for this Istio (newer than this kyma-mesh). Outside
@@ -509,7 +551,7 @@ mod tests {
         assert!(k8s_support(&v("1.30.1"), 31).is_some());
         assert_eq!(k8s_support(&v("1.30.1"), 36), None);
         // No row: no claim either way.
-        assert_eq!(k8s_support(&v("1.31.0"), 20), None);
+        assert_eq!(k8s_support(&v("1.32.0"), 20), None);
         assert_eq!(k8s_support(&v("2.0.0"), 20), None);
         // Every row is sane and the table is ordered, one row per minor.
         for pair in K8S_SUPPORT.windows(2) {
@@ -663,5 +705,36 @@ mod tests {
             assert!(!text.contains("kyma-mesh uninstall"), "{text}");
             assert!(text.ends_with('.'), "a full sentence: {text}");
         }
+    }
+
+    #[test]
+    fn end_of_life_is_said_after_the_date_only() {
+        let v = |s: &str| s.parse::<IstioVersion>().unwrap();
+        let day = |y, m, d| jiff::civil::date(y, m, d);
+        assert_eq!(end_of_life(&v("1.28.3"), day(2026, 7, 1)), None);
+        assert_eq!(
+            end_of_life(&v("1.28.3"), day(2026, 7, 2)).as_deref(),
+            Some(
+                "Istio 1.28 reached end of life on 2026-07-01 and gets no more security fixes; upgrade to 1.29: kyma-mesh upgrade --istioctl <istioctl 1.29>"
+            )
+        );
+        assert!(end_of_life(&v("1.24.0"), day(2026, 12, 6)).is_some());
+        // No date on record: supported as far as kyma-mesh knows.
+        assert_eq!(end_of_life(&v("1.30.2"), day(2030, 1, 1)), None);
+        assert_eq!(end_of_life(&v("1.31.0"), day(2030, 1, 1)), None);
+        // Every minor with an end of life is in the support matrix, and dates rise.
+        for pair in END_OF_LIFE.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1);
+        }
+        for (m, _) in END_OF_LIFE {
+            assert!(K8S_SUPPORT.iter().any(|r| r.istio == *m), "{m}");
+        }
+    }
+
+    #[test]
+    fn istio_1_31_has_a_row() {
+        let v: IstioVersion = "1.31.1".parse().unwrap();
+        assert_eq!(k8s_support(&v, 36), None);
+        assert!(k8s_support(&v, 31).is_some());
     }
 }
