@@ -85,9 +85,15 @@ pub struct ConfigArgs {
     /// does) [default: default (opt-in for the module profiles), or the recorded mode]
     #[arg(long, value_name = "MODE", value_parser = InjectionArg::parser())]
     pub sidecar_injection: Option<InjectionMode>,
+    /// Make Istio behave like an earlier minor (IstioOperator spec.compatibilityVersion), e.g.
+    /// 1.29 for one upgrade step; 'none' drops a recorded one [default: none, or the recorded
+    /// one]
+    #[arg(long, value_name = "1.N", value_parser = parse_compatibility_version)]
+    pub compatibility_version: Option<String>,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
-    /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
-    /// values file with istio.kyma_istio_operator. -f/--filename is istioctl's name for it
+    /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a
+    /// values file with istio.kyma_istio_operator, or the Kyma Istio module's Istio resource
+    /// (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl's name for it
     #[arg(
         short = 'o',
         long = "overrides",
@@ -222,6 +228,7 @@ impl ConfigArgs {
                 .sidecar_injection
                 .unwrap_or(profile.default_injection()),
             injection_given: self.sidecar_injection.is_some(),
+            compatibility_version: self.compatibility_version.clone(),
             files: self.overrides.clone(),
             sets: self.sets.clone(),
             skip_validation: self.skip_validation,
@@ -424,6 +431,14 @@ pub struct InstallArgs {
     pub fleet: FleetArgs,
 }
 
+/// `--compatibility-version`: `1.N` or `none`.
+fn parse_compatibility_version(s: &str) -> Result<String, String> {
+    if s == "none" {
+        return Ok(s.to_string());
+    }
+    crate::version::parse_minor(s).map(|m| m.to_string())
+}
+
 /// Flags whose next argument is their value (so `--set -v=6` is not a verbosity).
 const TAKES_VALUE: &[&str] = &[
     "--kubeconfig",
@@ -435,6 +450,7 @@ const TAKES_VALUE: &[&str] = &[
     "--set",
     "--profile",
     "--sidecar-injection",
+    "--compatibility-version",
     "--output",
     "--istioctl",
     "--from-configmap",

@@ -235,6 +235,13 @@ pub fn end_of_life_date(line: Minor) -> Option<jiff::civil::Date> {
         .map(|(_, d)| *d)
 }
 
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "check's end-of-life warning reads it; the lead wires it in"
+    )
+)]
 /// A warning when `installed` is past its end of life on `today` (for `check`): no more
 /// security patches, and the upgrade to take. `None` while it is supported or has no date.
 pub fn end_of_life(installed: &IstioVersion, today: jiff::civil::Date) -> Option<String> {
@@ -273,6 +280,100 @@ pub fn parse_k8s_minor(minor: &str) -> Option<u64> {
         .trim_end_matches(|c: char| !c.is_ascii_digit())
         .parse()
         .ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compatibility versions
+// ---------------------------------------------------------------------------------------------
+
+/// One intentional behaviour change of an Istio minor that `compatibilityVersion` set to the
+/// previous minor undoes (istio/istio `manifests/helm-profiles/compatibility-version-1.N.yaml`:
+/// the values each compatibility profile sets, listed under the release that changed them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BehaviourChange {
+    /// The minor that changed the behaviour.
+    pub since: Minor,
+    /// The setting, as Istio's compatibility profile names it.
+    pub setting: &'static str,
+    /// The value that keeps the previous behaviour.
+    pub previous: &'static str,
+}
+
+const fn change(minor: u64, setting: &'static str, previous: &'static str) -> BehaviourChange {
+    BehaviourChange {
+        since: Minor::new(1, minor),
+        setting,
+        previous,
+    }
+}
+
+/// The behaviour changes kyma-mesh knows, oldest first. 1.31's are read from the newest
+/// `compatibility-version-1.30.yaml` that could be checked; add each new minor's.
+pub const BEHAVIOUR_CHANGES: &[BehaviourChange] = &[
+    change(
+        28,
+        "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+        "false",
+    ),
+    change(29, "pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+    change(29, "cni.ambient.reconcileIptablesOnStartup", "false"),
+    change(
+        30,
+        "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+        "false",
+    ),
+    change(31, "pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+    change(
+        31,
+        "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+        "false",
+    ),
+];
+
+/// The behaviour changes an upgrade from `from` to `to` brings (minors after `from`, up to and
+/// including `to`).
+pub fn behaviour_changes(from: Minor, to: Minor) -> Vec<BehaviourChange> {
+    BEHAVIOUR_CHANGES
+        .iter()
+        .filter(|c| c.since > from && c.since <= to)
+        .copied()
+        .collect()
+}
+
+/// How many earlier minors an istioctl ships compatibility profiles for. Istio keeps each "for
+/// at least two versions" and drops it when the minor it names reaches end of life; istioctl's
+/// own list is the authority, this is the range kyma-mesh accepts before asking it.
+pub const COMPATIBILITY_MINORS: u64 = 3;
+
+/// The compatibility versions Istio `target` accepts: the [`COMPATIBILITY_MINORS`] minors before
+/// it, never older than [`MIN_SUPPORTED`]. `None` when there is none.
+pub fn compatibility_range(target: Minor) -> Option<(Minor, Minor)> {
+    let hi = target.minor.checked_sub(1)?;
+    let lo = target
+        .minor
+        .saturating_sub(COMPATIBILITY_MINORS)
+        .max(MIN_SUPPORTED.minor.saturating_sub(COMPATIBILITY_MINORS));
+    (target.major == 1 && lo <= hi).then(|| (Minor::new(1, lo), Minor::new(1, hi)))
+}
+
+/// Parses `1.N` (what `--compatibility-version` takes).
+pub fn parse_minor(text: &str) -> Result<Minor, String> {
+    let bad = || format!("{text:?} is not an Istio minor version: write it as 1.N, e.g. 1.29");
+    let (major, minor) = text.trim().split_once('.').ok_or_else(bad)?;
+    let major: u64 = major.parse().map_err(|_| bad())?;
+    let minor: u64 = minor.parse().map_err(|_| bad())?;
+    Ok(Minor::new(major, minor))
+}
+
+/// Refuses a compatibility version Istio `target` does not accept, naming the range.
+pub fn check_compatibility(version: Minor, target: Minor) -> Result<(), String> {
+    match compatibility_range(target) {
+        Some((lo, hi)) if version >= lo && version <= hi => Ok(()),
+        Some((lo, hi)) => Err(format!(
+            "compatibility version {version} is not supported by Istio {target}: it accepts {lo} to {hi}"
+        )),
+        None => Err(format!("Istio {target} accepts no compatibility version")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,5 +837,33 @@ mod tests {
         let v: IstioVersion = "1.31.1".parse().unwrap();
         assert_eq!(k8s_support(&v, 36), None);
         assert!(k8s_support(&v, 31).is_some());
+    }
+
+    #[test]
+    fn compatibility_versions() {
+        let m = |n| Minor::new(1, n);
+        assert_eq!(compatibility_range(m(31)), Some((m(28), m(30))));
+        assert_eq!(check_compatibility(m(30), m(31)), Ok(()));
+        assert_eq!(
+            check_compatibility(m(27), m(31)).unwrap_err(),
+            "compatibility version 1.27 is not supported by Istio 1.31: it accepts 1.28 to 1.30"
+        );
+        assert!(check_compatibility(m(31), m(31)).is_err());
+        assert_eq!(parse_minor("1.29"), Ok(m(29)));
+        assert!(parse_minor("1.29.1").is_err());
+        assert!(parse_minor("latest").is_err());
+        let up: Vec<&str> = behaviour_changes(m(29), m(31))
+            .iter()
+            .map(|c| c.setting)
+            .collect();
+        assert_eq!(
+            up,
+            [
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING",
+                "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+            ]
+        );
+        assert!(behaviour_changes(m(31), m(31)).is_empty());
     }
 }

@@ -149,6 +149,8 @@ pub enum OverrideInput {
 pub struct RenderRequest {
     pub profile: Profile,
     pub injection: InjectionMode,
+    /// `--compatibility-version 1.N`: IstioOperator `spec.compatibilityVersion`.
+    pub compatibility_version: Option<String>,
     pub overrides: Vec<OverrideInput>,
     pub sets: Vec<String>,
     pub skip_validation: bool,
@@ -159,6 +161,7 @@ impl RenderRequest {
         RenderRequest {
             profile,
             injection: InjectionMode::Default,
+            compatibility_version: None,
             overrides: Vec::new(),
             sets: Vec::new(),
             skip_validation: false,
@@ -192,6 +195,16 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
     if let Some(layer) = req.injection.layer(req.profile) {
         merge::merge(&mut doc, &layer)?;
         sources.push(format!("--sidecar-injection {}", req.injection));
+    }
+    if let Some(v) = &req.compatibility_version {
+        let flag = format!("--compatibility-version {v}");
+        let origin = tree::Origin::new(std::sync::Arc::new(SourceKind::Flag(flag.clone())), 0, 0);
+        let layer = Node::from_json(
+            &serde_json::json!({"spec": {"compatibilityVersion": v}}),
+            &origin,
+        );
+        merge::merge(&mut doc, &layer)?;
+        sources.push(flag);
     }
     for input in &req.overrides {
         let (source, text) = match input {

@@ -186,6 +186,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     pre.upgrade = req.upgrade.is_some();
     pre.profile_given = req.config.profile_given;
     pre.injection_given = req.config.injection_given;
+    pre.compatibility_given = req.config.compatibility_version.is_some();
     pre.reuse_recorded = req.upgrade.as_ref().is_some_and(|u| u.reused);
     let (rendered, istioctl_path) = run_preflight(&mut pre, &progress).await?;
     let before = pre.installed.as_ref().map(|v| v.to_string());
@@ -788,6 +789,10 @@ async fn write_record(
         merged_yaml: plan.operator_yaml.clone(),
         istio_version: version.clone(),
         installed_at: record::now_rfc3339(),
+        compatibility_version: rendered.to_json()["spec"]["compatibilityVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     };
     if let Err(e) = record::write(cluster, &rec).await {
         step.fail("failed");

@@ -16,7 +16,8 @@ use crate::istioctl::{self, IstioVersion, Located};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::render;
 use crate::ui::Ui;
-use crate::version::{self, Gate};
+use crate::util::text;
+use crate::version::{self, Gate, Minor};
 
 /// What the preflight reads and what it learns, for the phases after it.
 pub struct Preflight<'a> {
@@ -46,6 +47,8 @@ pub struct Preflight<'a> {
     /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
     pub profile_given: bool,
     pub injection_given: bool,
+    /// `--compatibility-version` given (`none` included); otherwise the recorded one is kept.
+    pub compatibility_given: bool,
     /// `upgrade` without -o/--set: the recorded overrides and sets are the configuration.
     pub reuse_recorded: bool,
     /// The last install's record, read from the cluster.
@@ -73,6 +76,7 @@ impl<'a> Preflight<'a> {
             gate: None,
             profile_given: true,
             injection_given: true,
+            compatibility_given: true,
             reuse_recorded: false,
             recorded: None,
         }
@@ -280,6 +284,13 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 }
                 _ => {}
             }
+            if !p.compatibility_given && !rec.compatibility_version.is_empty() {
+                req.compatibility_version = Some(rec.compatibility_version.clone());
+                notes.push(format!(
+                    "keeping the recorded compatibility version {}",
+                    rec.compatibility_version
+                ));
+            }
             if p.reuse_recorded {
                 if !rec.overrides_yaml.trim().is_empty() {
                     req.overrides.push(OverrideInput::Text {
@@ -307,6 +318,11 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 Err(e) => return Finding::error(e.to_string()),
             }
         };
+        if let Some((_, target)) = &p.istioctl
+            && let Err(e) = compatibility(p, &req, target.minor_line())
+        {
+            return e;
+        }
         p.config = Some(req.clone());
         match render::render(&req, extra, p.ui) {
             Ok(r) => {
@@ -324,6 +340,45 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
             }
         }
     })
+}
+
+/// The compatibility version against the istioctl that runs (refused outside its range, exit
+/// 2); on an upgrade to a newer minor without one, the behaviour changes it brings and the
+/// flag that keeps the old behaviour for one step.
+fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> Result<(), Finding> {
+    if let Some(v) = &req.compatibility_version {
+        let checked = version::parse_minor(v).and_then(|m| version::check_compatibility(m, target));
+        if let Err(e) = checked {
+            p.config_error = Some(ConfigError::NotAnOverride {
+                at: "--compatibility-version".into(),
+                message: format!("{e}; give another with --compatibility-version, or none"),
+            });
+            return Err(Finding::error("invalid"));
+        }
+        return Ok(());
+    }
+    let Some(from) = p.installed.as_ref().map(IstioVersion::minor_line) else {
+        return Ok(());
+    };
+    let changes = version::behaviour_changes(from, target);
+    if changes.is_empty() || from >= target {
+        return Ok(());
+    }
+    let mut lines = vec![format!(
+        "Istio {target} changes behaviour that {from} had ({}):",
+        text::plural(changes.len(), "setting", "settings")
+    )];
+    for c in &changes {
+        lines.push(format!(
+            "  {} (since {}; {from} had {})",
+            c.setting, c.since, c.previous
+        ));
+    }
+    lines.push(format!(
+        "to keep {from}'s behaviour for this step, run again with --compatibility-version {from}"
+    ));
+    p.ui.warn(&lines.join("\n"));
+    Ok(())
 }
 
 /// Cluster ConfigMaps come first: `--from-configmap`, or, with no `-o` file, the labelled ones

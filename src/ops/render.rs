@@ -18,10 +18,19 @@ pub struct ConfigSource {
     pub profile_given: bool,
     pub injection: InjectionMode,
     pub injection_given: bool,
+    /// `--compatibility-version`: `1.N`, or `none` to drop a recorded one.
+    pub compatibility_version: Option<String>,
     /// `-o` files, in order; `-` is stdin.
     pub files: Vec<PathBuf>,
     pub sets: Vec<String>,
     pub skip_validation: bool,
+}
+
+/// The newest Istio minor in kyma-mesh's support matrix.
+pub fn newest_known() -> crate::version::Minor {
+    crate::version::K8S_SUPPORT
+        .last()
+        .map_or(crate::version::MIN_SUPPORTED, |r| r.istio)
 }
 
 /// Said whenever validation is skipped, by every command that renders.
@@ -32,6 +41,17 @@ pub const SKIP_VALIDATION_WARNING: &str = "--skip-validation: the IstioOperator 
 pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput> {
     let mut req = RenderRequest::new(src.profile);
     req.injection = src.injection;
+    if let Some(v) = src
+        .compatibility_version
+        .as_deref()
+        .filter(|v| *v != "none")
+    {
+        // Against the newest Istio kyma-mesh knows; install checks again against its istioctl.
+        let minor = crate::version::parse_minor(v).map_err(crate::InvalidInput)?;
+        crate::version::check_compatibility(minor, newest_known())
+            .map_err(|e| crate::InvalidInput(format!("--compatibility-version: {e}")))?;
+        req.compatibility_version = Some(minor.to_string());
+    }
     req.sets = src.sets.clone();
     req.skip_validation = src.skip_validation;
     let mut stdin_used = false;
@@ -105,6 +125,7 @@ pub fn export_istio(
 ) -> Result<config::istio_cr::Exported, ConfigError> {
     let mut defaults = RenderRequest::new(req.profile);
     defaults.injection = req.injection;
+    defaults.compatibility_version = req.compatibility_version.clone();
     defaults.skip_validation = true;
     let defaults = config::render(&defaults)?;
     Ok(config::istio_cr::export(
