@@ -409,7 +409,10 @@ Examples:
   kyma-mesh install --profile production -o overrides.yaml
 
   # Overrides kept in the cluster
-  kyma-mesh install --from-configmap kyma-installer/istio-overrides")]
+  kyma-mesh install --from-configmap kyma-installer/istio-overrides
+
+  # The Kyma Istio module's Istio resource, on the module's defaults
+  kyma-mesh install --profile module --from-istio-cr")]
 pub struct InstallArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -418,6 +421,10 @@ pub struct InstallArgs {
     /// Take overrides from this ConfigMap's kyma_istio_operator key (before any -o files)
     #[arg(long, value_name = "NS/NAME", value_parser = parse_ns_name)]
     pub from_configmap: Option<(String, String)>,
+    /// Take overrides from the Kyma Istio module's Istio resource in the cluster (before any -o
+    /// files) [default: the one in kyma-system]
+    #[arg(long, value_name = "NS/NAME", num_args = 0..=1, value_parser = parse_ns_name)]
+    pub from_istio_cr: Option<Option<(String, String)>>,
     /// Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing
     #[arg(long)]
     pub dry_run: bool,

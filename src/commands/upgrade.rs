@@ -21,6 +21,7 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, ui: &Ui) -> anyhow::Result<E
             target: global.target(),
             istioctl: args.istioctl.path.clone(),
             from_configmap: None,
+            from_istio_cr: None,
             dry_run: args.dry_run,
             timeout: args.timeout,
             fix: false,

@@ -37,6 +37,8 @@ pub struct InstallRequest {
     pub target: Target,
     pub istioctl: Option<PathBuf>,
     pub from_configmap: Option<(String, String)>,
+    /// `--from-istio-cr`: `Some(None)` the one in kyma-system, `Some(Some(..))` a named one.
+    pub from_istio_cr: Option<Option<(String, String)>>,
     pub dry_run: bool,
     pub timeout: Duration,
     pub fix: bool,
@@ -181,6 +183,7 @@ pub async fn install(req: &InstallRequest, ui: &Ui) -> Result<Summary, InstallEr
     pre.istioctl_flag = req.istioctl.clone();
     pre.config = Some(local);
     pre.from_configmap = req.from_configmap.clone();
+    pre.from_istio_cr = req.from_istio_cr.clone();
     pre.fix = req.fix;
     pre.dry_run = req.dry_run;
     pre.upgrade = req.upgrade.is_some();
@@ -482,7 +485,8 @@ fn validate_locally(
     use crate::config::{InjectionMode, Profile};
     // Cluster overrides come first and can make a schema-level problem go away, so with them
     // only structural problems (syntax, a bad --set) are final here.
-    let cluster_may_add = req.from_configmap.is_some() || req.config.files.is_empty();
+    let cluster_may_add =
+        req.from_configmap.is_some() || req.from_istio_cr.is_some() || req.config.files.is_empty();
     match render::validate_quietly(local) {
         Ok(_) => Ok(()),
         Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),

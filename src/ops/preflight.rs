@@ -27,6 +27,8 @@ pub struct Preflight<'a> {
     /// The local configuration; `None` when only the cluster is checked (`check --pre`).
     pub config: Option<RenderRequest>,
     pub from_configmap: Option<(String, String)>,
+    /// `--from-istio-cr`: the Kyma Istio module's resource, named or the one in kyma-system.
+    pub from_istio_cr: Option<Option<(String, String)>>,
     /// Delete stale webhooks (`--fix`), unless `dry_run`.
     pub fix: bool,
     pub dry_run: bool,
@@ -63,6 +65,7 @@ impl<'a> Preflight<'a> {
             istioctl_flag: None,
             config: None,
             from_configmap: None,
+            from_istio_cr: None,
             fix: false,
             dry_run: false,
             server: None,
@@ -313,7 +316,8 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         let extra = if p.reuse_recorded && p.recorded.is_some() {
             Vec::new()
         } else {
-            match cluster_overrides(&p.cluster, &req, p.from_configmap.as_ref()).await {
+            let explicit = (p.from_configmap.as_ref(), p.from_istio_cr.as_ref());
+            match cluster_overrides(&p.cluster, &req, explicit).await {
                 Ok(x) => x,
                 Err(e) => return Finding::error(e.to_string()),
             }
@@ -386,12 +390,18 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
 async fn cluster_overrides(
     cluster: &Cluster,
     req: &RenderRequest,
-    from_configmap: Option<&(String, String)>,
+    (from_configmap, from_istio_cr): (Option<&(String, String)>, Option<&Option<(String, String)>>),
 ) -> Result<Vec<OverrideInput>, ClusterError> {
-    if let Some((ns, name)) = from_configmap {
-        return Ok(vec![
-            cluster::overrides::from_configmap(cluster, ns, name).await?,
-        ]);
+    // Named sources replace the labelled ConfigMaps; the ConfigMap merges first.
+    if from_configmap.is_some() || from_istio_cr.is_some() {
+        let mut out = Vec::new();
+        if let Some((ns, name)) = from_configmap {
+            out.push(cluster::overrides::from_configmap(cluster, ns, name).await?);
+        }
+        if let Some(which) = from_istio_cr {
+            out.push(cluster::overrides::from_istio_cr(cluster, which.as_ref()).await?);
+        }
+        return Ok(out);
     }
     if req.overrides.is_empty() {
         return Ok(cluster::overrides::labelled(cluster)

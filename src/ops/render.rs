@@ -46,10 +46,19 @@ pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, crate::InvalidInput>
         .as_deref()
         .filter(|v| *v != "none")
     {
-        // Against the newest Istio kyma-mesh knows; install checks again against its istioctl.
+        // Against every Istio kyma-mesh knows; install checks again against its istioctl.
         let minor = crate::version::parse_minor(v).map_err(crate::InvalidInput)?;
-        crate::version::check_compatibility(minor, newest_known())
-            .map_err(|e| crate::InvalidInput(format!("--compatibility-version: {e}")))?;
+        let lo = crate::version::compatibility_range(crate::version::MIN_SUPPORTED)
+            .map_or(crate::version::MIN_SUPPORTED, |r| r.0);
+        let hi = crate::version::compatibility_range(newest_known())
+            .map_or(crate::version::MIN_SUPPORTED, |r| r.1);
+        if minor < lo || minor > hi {
+            return Err(crate::InvalidInput(format!(
+                "--compatibility-version {minor}: the Istio releases kyma-mesh supports ({} to {}) accept compatibility versions {lo} to {hi}",
+                crate::version::MIN_SUPPORTED,
+                newest_known()
+            )));
+        }
         req.compatibility_version = Some(minor.to_string());
     }
     req.sets = src.sets.clone();
