@@ -69,6 +69,7 @@ pub enum Command {
     Uninstall(UninstallArgs),
     Version(VersionArgs),
     Completions(CompletionsArgs),
+    Man(ManArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
@@ -300,6 +301,20 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Print a man page (roff), generated from this command line.
+///
+/// The pages are also shipped in the repository's man/ directory.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh man | man -l -
+  kyma-mesh man render > /usr/local/share/man/man1/kyma-mesh-render.1")]
+pub struct ManArgs {
+    /// The command whose page to print (default: kyma-mesh's own page)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Print kyma-mesh's version, the istioctl it would use and, when the cluster answers, its
