@@ -593,8 +593,10 @@ fn map(doc: &Node) -> Mapped {
             &fp(&["config", "numTrustedProxies"]),
         );
     }
-    if let Some(auths) = get(&["config", "authorizers"]) {
-        if let Kind::Seq(items) = &auths.kind {
+    if let Some(auths) = get(&["config", "authorizers"])
+        && let Kind::Seq(items) = &auths.kind
+    {
+        {
             for (i, a) in items.iter().enumerate() {
                 let path = fp(&["config", "authorizers"]).join(i);
                 // Appended after the default providers (kyma-traces, envoy, ...), as the module
@@ -1017,7 +1019,7 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
         let svc = items
             .iter()
             .find(|o| o["kind"] == "Service" && o["name"] == INGRESS);
-        if let Some(policy) = svc.and_then(|o| traffic_policy(o))
+        if let Some(policy) = svc.and_then(traffic_policy)
             && fits(&["config", "gatewayExternalTrafficPolicy"], &policy)
         {
             let others_same = items.iter().filter(|o| o["kind"] != "Service").count()

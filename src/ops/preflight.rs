@@ -385,12 +385,15 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
     Ok(())
 }
 
+/// A `NAMESPACE/NAME` flag's value.
+type NsName = (String, String);
+
 /// Cluster ConfigMaps come first: `--from-configmap`, or, with no `-o` file, the labelled ones
 /// in `kyma-installer`, as Kyma's installer took them.
 async fn cluster_overrides(
     cluster: &Cluster,
     req: &RenderRequest,
-    (from_configmap, from_istio_cr): (Option<&(String, String)>, Option<&Option<(String, String)>>),
+    (from_configmap, from_istio_cr): (Option<&NsName>, Option<&Option<NsName>>),
 ) -> Result<Vec<OverrideInput>, ClusterError> {
     // Named sources replace the labelled ConfigMaps; the ConfigMap merges first.
     if from_configmap.is_some() || from_istio_cr.is_some() {
