@@ -1204,15 +1204,30 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
         consumed.extend(compat);
     }
 
-    let unexpressed = changed
+    let left: Vec<&String> = changed
         .iter()
         .filter(|c| {
             !consumed.iter().any(|p| {
                 *c == p || c.starts_with(&format!("{p}.")) || c.starts_with(&format!("{p}["))
             })
         })
-        .map(|c| format!("spec.{c}"))
         .collect();
+    // A named item added or removed whole is one path, not one per leaf: its `name` changed.
+    let whole: Vec<&str> = left
+        .iter()
+        .filter_map(|c| c.strip_suffix(".name"))
+        .filter(|p| p.ends_with(']') && p.contains("[name:"))
+        .collect();
+    let mut unexpressed: Vec<String> = Vec::new();
+    for c in left {
+        let item = whole
+            .iter()
+            .find(|w| c.starts_with(&format!("{w}.")) || c.starts_with(&format!("{w}[")));
+        let path = format!("spec.{}", item.map_or(c.as_str(), |w| *w));
+        if !unexpressed.contains(&path) {
+            unexpressed.push(path);
+        }
+    }
     let mut resource = json!({
         "apiVersion": API_VERSION,
         "kind": KIND,
