@@ -596,18 +596,29 @@ fn map(doc: &Node) -> Mapped {
     if let Some(auths) = get(&["config", "authorizers"])
         && let Kind::Seq(items) = &auths.kind
     {
-        {
-            for (i, a) in items.iter().enumerate() {
-                let path = fp(&["config", "authorizers"]).join(i);
-                // Appended after the default providers (kyma-traces, envoy, ...), as the module
-                // appends; merged by name, so an authorizer named like an existing provider
-                // changes that provider instead of adding a duplicate istiod would reject.
+        for (i, a) in items.iter().enumerate() {
+            let path = fp(&["config", "authorizers"]).join(i);
+            let name = a.get("name").map(Node::to_json).unwrap_or(Value::Null);
+            // Appended after the default providers (kyma-traces, envoy, ...), as the module
+            // appends; merged by name, so an authorizer named like an existing provider
+            // changes that provider instead of adding a duplicate istiod would reject.
+            for (key, value, node, field) in authorizer(a) {
+                let mut p = path.clone();
+                for k in field.split('.') {
+                    p.push(k);
+                }
                 b.put(
-                    json!({"meshConfig": {"extensionProviders": [authorizer(a)]}}),
-                    a,
-                    &path,
+                    json!({"meshConfig": {"extensionProviders": [{"name": name, "envoyExtAuthzHttp": {key: value}}]}}),
+                    node,
+                    &p,
                 );
             }
+            // Last, so the provider's name is the authorizer's name field's.
+            b.put(
+                json!({"meshConfig": {"extensionProviders": [{"name": name, "envoyExtAuthzHttp": {}}]}}),
+                a.get("name").unwrap_or(a),
+                &path.join("name"),
+            );
         }
     }
     // Always written by the module (false when unset), so an Istio resource without it turns
@@ -695,6 +706,19 @@ fn map(doc: &Node) -> Mapped {
             n,
             &fp(&["components", "egressGateway", "enabled"]),
         );
+    }
+    // The gateways' names come from the component the resource names.
+    for (cr, list, name) in [
+        ("ingressGateway", "ingressGateways", INGRESS),
+        ("egressGateway", "egressGateways", EGRESS),
+    ] {
+        if let Some(n) = get(&["components", cr]) {
+            b.put(
+                json!({"components": {list: [{"name": name}]}}),
+                n,
+                &fp(&["components", cr]),
+            );
+        }
     }
     if let Some(res) = get(&["components", "proxy", "k8s", "resources"]) {
         for_each_claim(res, |group, res_name, n| {
@@ -852,61 +876,69 @@ fn for_each_claim(res: &Node, mut each: impl FnMut(&'static str, &'static str, &
     }
 }
 
-/// One authorizer as the module writes it: an `envoyExtAuthzHttp` extension provider
-/// (protojson field names; empty strings and zero ports left out, as proto3 does).
-fn authorizer(a: &Node) -> Value {
-    let mut http = Map::new();
-    if let Some(s) = a
-        .get("service")
-        .and_then(Node::as_str)
-        .filter(|s| !s.is_empty())
-    {
-        http.insert("service".into(), json!(s));
+/// One authorizer as the module writes it: the `envoyExtAuthzHttp` fields of its extension
+/// provider (protojson names; empty strings and zero ports left out, as proto3 does), each with
+/// the node and the field (under the authorizer) that set it.
+fn authorizer(a: &Node) -> Vec<(&'static str, Value, &Node, &'static str)> {
+    let mut out = Vec::new();
+    for (key, field) in [("service", "service"), ("pathPrefix", "pathPrefix")] {
+        if let Some(n) = a.get(field)
+            && n.as_str().is_some_and(|s| !s.is_empty())
+        {
+            out.push((key, n.to_json(), n, field));
+        }
     }
-    if let Some(p) = a.get("port").map(Node::to_json).filter(|p| p != &json!(0)) {
-        http.insert("port".into(), p);
+    if let Some(n) = a.get("port").filter(|p| p.to_json() != json!(0)) {
+        out.push(("port", n.to_json(), n, "port"));
     }
-    if let Some(s) = a
-        .get("pathPrefix")
-        .and_then(Node::as_str)
-        .filter(|s| !s.is_empty())
-    {
-        http.insert("pathPrefix".into(), json!(s));
-    }
-    if let Some(t) = a.get("timeout").and_then(Node::as_str)
-        && let Ok(secs) = parse_go_duration(t)
+    if let Some(n) = a.get("timeout")
+        && let Some(Ok(secs)) = n.as_str().map(parse_go_duration)
     {
         // The module keeps whole seconds only (Duration{Seconds: int64(...)}), turning 500ms
         // into 0s; kyma-mesh keeps the milliseconds the user wrote.
-        http.insert("timeout".into(), json!(proto_duration(secs)));
+        out.push(("timeout", json!(proto_duration(secs)), n, "timeout"));
     }
-    let list = |keys: &[&str]| {
-        a.get("headers")
-            .and_then(|h| at(h, keys))
-            .map(Node::to_json)
-            .filter(|v| v.as_array().is_some_and(|x| !x.is_empty()))
-    };
-    if let Some(v) = list(&["inCheck", "include"]) {
-        http.insert("includeRequestHeadersInCheck".into(), v);
+    for (key, keys, field) in [
+        (
+            "includeRequestHeadersInCheck",
+            &["inCheck", "include"],
+            "headers.inCheck.include",
+        ),
+        (
+            "includeAdditionalHeadersInCheck",
+            &["inCheck", "add"],
+            "headers.inCheck.add",
+        ),
+        (
+            "headersToUpstreamOnAllow",
+            &["toUpstream", "onAllow"],
+            "headers.toUpstream.onAllow",
+        ),
+        (
+            "headersToDownstreamOnAllow",
+            &["toDownstream", "onAllow"],
+            "headers.toDownstream.onAllow",
+        ),
+        (
+            "headersToDownstreamOnDeny",
+            &["toDownstream", "onDeny"],
+            "headers.toDownstream.onDeny",
+        ),
+    ] {
+        let Some(n) = a.get("headers").and_then(|h| at(h, keys)) else {
+            continue;
+        };
+        let v = n.to_json();
+        let empty = match &v {
+            Value::Array(x) => x.is_empty(),
+            Value::Object(x) => x.is_empty(),
+            _ => true,
+        };
+        if !empty {
+            out.push((key, v, n, field));
+        }
     }
-    if let Some(v) = a
-        .get("headers")
-        .and_then(|h| at(h, &["inCheck", "add"]))
-        .map(Node::to_json)
-        .filter(|v| v.as_object().is_some_and(|x| !x.is_empty()))
-    {
-        http.insert("includeAdditionalHeadersInCheck".into(), v);
-    }
-    if let Some(v) = list(&["toUpstream", "onAllow"]) {
-        http.insert("headersToUpstreamOnAllow".into(), v);
-    }
-    if let Some(v) = list(&["toDownstream", "onAllow"]) {
-        http.insert("headersToDownstreamOnAllow".into(), v);
-    }
-    if let Some(v) = list(&["toDownstream", "onDeny"]) {
-        http.insert("headersToDownstreamOnDeny".into(), v);
-    }
-    json!({"name": a.get("name").map(Node::to_json).unwrap_or(Value::Null), "envoyExtAuthzHttp": http})
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
