@@ -277,7 +277,17 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
                 _ => {}
             }
             let recorded_injection = parse_injection(&rec.sidecar_injection);
+            // Moving between Kyma 1.x's profiles and the module's, the injection mode follows
+            // the new profile (the module's is opt-in) unless given.
+            let family_changed = p.profile_given
+                && recorded_profile.is_some_and(|old| old.is_module() != req.profile.is_module());
             match recorded_injection {
+                Some(old) if !p.injection_given && family_changed && old != req.injection => {
+                    notes.push(format!(
+                        "injection {old} -> {} with profile {}",
+                        req.injection, req.profile
+                    ));
+                }
                 Some(old) if !p.injection_given && old != req.injection => {
                     req.injection = old;
                     notes.push(format!("keeping the recorded {old} injection"));

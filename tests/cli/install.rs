@@ -916,3 +916,34 @@ fn compatibility_version_is_recorded_and_kept() {
         stderr_of(&out)
     );
 }
+
+/// Moving from a Kyma 1.x profile to the module's, the injection mode follows the new profile
+/// (opt-in) unless given; staying in the family keeps the recorded one.
+#[test]
+fn the_module_profile_brings_its_opt_in_injection() {
+    let c = Cluster::new();
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}}))
+        .unwrap();
+    install_ok(&c, &["--profile", "cluster"]);
+    let out = install_ok(&c, &["--profile", "module"]);
+    assert!(
+        stderr_of(&out).contains("injection default -> opt-in with profile module"),
+        "{}",
+        stderr_of(&out)
+    );
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert_eq!(rec["data"]["sidecar-injection"], "opt-in");
+    assert_eq!(rec["data"]["profile"], "module");
+    let ns = c.get("namespaces", None, "kyma-system");
+    assert_eq!(ns["metadata"]["labels"]["istio-injection"], "enabled");
+    // Within the family the recorded mode stays.
+    let out = install_ok(&c, &["--profile", "module-evaluation"]);
+    assert!(
+        !stderr_of(&out).contains("injection opt-in ->"),
+        "{}",
+        stderr_of(&out)
+    );
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert_eq!(rec["data"]["sidecar-injection"], "opt-in");
+}
