@@ -127,14 +127,14 @@ pub fn summarize_sources(r: &Rendered) -> String {
 }
 
 /// `render --output istio-cr`: the `Istio` resource expressing what `rendered` changes against
-/// the request's defaults (its profile and injection mode, nothing else).
+/// the request's defaults (its profile and injection mode, nothing else: a compatibility
+/// version is the user's, and the resource cannot say it).
 pub fn export_istio(
     req: &RenderRequest,
     rendered: &Rendered,
 ) -> Result<config::istio_cr::Exported, ConfigError> {
     let mut defaults = RenderRequest::new(req.profile);
     defaults.injection = req.injection;
-    defaults.compatibility_version = req.compatibility_version.clone();
     defaults.skip_validation = true;
     let defaults = config::render(&defaults)?;
     Ok(config::istio_cr::export(

@@ -252,3 +252,23 @@ fn the_shipped_example_is_the_export_of_the_operator_example() {
         b["spec"]["components"]["pilot"]["k8s"]["resources"]
     );
 }
+
+/// A compatibility version is the user's choice and the resource has no field for it: named.
+#[test]
+fn a_compatibility_version_is_named_as_left_out() {
+    let out = kyma_mesh()
+        .args([
+            "render",
+            "--compatibility-version",
+            "1.29",
+            "--output",
+            "istio-cr",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "warning: the Istio resource cannot express spec.compatibilityVersion; left out\n"
+    );
+}
