@@ -286,73 +286,150 @@ pub fn parse_k8s_minor(minor: &str) -> Option<u64> {
 // Compatibility versions
 // ---------------------------------------------------------------------------------------------
 
-/// One intentional behaviour change of an Istio minor that `compatibilityVersion` set to the
-/// previous minor undoes (istio/istio `manifests/helm-profiles/compatibility-version-1.N.yaml`:
-/// the values each compatibility profile sets, listed under the release that changed them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BehaviourChange {
-    /// The minor that changed the behaviour.
-    pub since: Minor,
-    /// The setting, as Istio's compatibility profile names it.
-    pub setting: &'static str,
-    /// The value that keeps the previous behaviour.
-    pub previous: &'static str,
-}
+/// The Istio whose compatibility profiles [`COMPATIBILITY_PROFILES`] records.
+pub const PROFILES_OF: Minor = Minor::new(1, 31);
 
-const fn change(minor: u64, setting: &'static str, previous: &'static str) -> BehaviourChange {
-    BehaviourChange {
-        since: Minor::new(1, minor),
-        setting,
-        previous,
-    }
-}
-
-/// The behaviour changes kyma-mesh knows, oldest first. 1.31's are read from the newest
-/// `compatibility-version-1.30.yaml` that could be checked; add each new minor's.
-pub const BEHAVIOUR_CHANGES: &[BehaviourChange] = &[
-    change(
-        28,
-        "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
-        "false",
+/// What each compatibility version sets in Istio 1.31 to behave like that minor: the settings
+/// whose default changed since (read from `istioctl manifest generate` with
+/// `compatibilityVersion: 1.N`, istio/istio at eed52ebb of 2026-08-27, the source of istioctl
+/// 1.31, against the same without it). Oldest first; istioctl 1.31 knows exactly these.
+pub const COMPATIBILITY_PROFILES: &[(Minor, &[(&str, &str)])] = &[
+    (
+        Minor::new(1, 25),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.ENABLE_NATIVE_SIDECARS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
     ),
-    change(29, "pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
-    change(29, "cni.ambient.reconcileIptablesOnStartup", "false"),
-    change(
-        30,
-        "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
-        "false",
+    (
+        Minor::new(1, 26),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.ENABLE_NATIVE_SIDECARS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
     ),
-    change(31, "pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
-    change(
-        31,
-        "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
-        "false",
+    (
+        Minor::new(1, 27),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 28),
+        &[
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 29),
+        &[
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+        ],
+    ),
+    (
+        Minor::new(1, 30),
+        &[
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+        ],
     ),
 ];
 
-/// The behaviour changes an upgrade from `from` to `to` brings (minors after `from`, up to and
-/// including `to`).
-pub fn behaviour_changes(from: Minor, to: Minor) -> Vec<BehaviourChange> {
-    BEHAVIOUR_CHANGES
-        .iter()
-        .filter(|c| c.since > from && c.since <= to)
-        .copied()
-        .collect()
+/// A setting whose default differs between two minors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BehaviourChange {
+    pub setting: &'static str,
+    /// The value that keeps the older minor's behaviour, when the profiles say it.
+    pub previous: Option<&'static str>,
 }
 
-/// How many earlier minors an istioctl ships compatibility profiles for. Istio keeps each "for
-/// at least two versions" and drops it when the minor it names reaches end of life; istioctl's
-/// own list is the authority, this is the range kyma-mesh accepts before asking it.
-pub const COMPATIBILITY_MINORS: u64 = 3;
+fn profile(minor: Minor) -> Option<&'static [(&'static str, &'static str)]> {
+    COMPATIBILITY_PROFILES
+        .iter()
+        .find(|(m, _)| *m == minor)
+        .map(|(_, p)| *p)
+}
 
-/// The compatibility versions Istio `target` accepts: the [`COMPATIBILITY_MINORS`] minors before
-/// it, never older than [`MIN_SUPPORTED`]. `None` when there is none.
+/// The behaviour changes an upgrade from `from` to `to` brings. Each compatibility profile
+/// lists what differs from [`PROFILES_OF`], so between two older minors the changes are the
+/// settings one profile has and the other has not. `None` when kyma-mesh has no profile for
+/// one of them (an Istio newer than [`PROFILES_OF`], or one too old): say so, don't guess.
+pub fn behaviour_changes(from: Minor, to: Minor) -> Option<Vec<BehaviourChange>> {
+    if from >= to {
+        return Some(Vec::new());
+    }
+    let old = profile(from)?;
+    let new: &[(&str, &str)] = if to == PROFILES_OF { &[] } else { profile(to)? };
+    let mut out: Vec<BehaviourChange> = old
+        .iter()
+        .filter(|s| !new.contains(s))
+        .map(|(setting, value)| BehaviourChange {
+            setting,
+            previous: Some(value),
+        })
+        .collect();
+    out.extend(
+        new.iter()
+            .filter(|s| !old.contains(s))
+            .map(|(setting, _)| BehaviourChange {
+                setting,
+                previous: None,
+            }),
+    );
+    Some(out)
+}
+
+/// How many earlier minors an istioctl accepts as compatibility versions: istioctl 1.31
+/// accepts 1.25 to 1.30 (measured as above). Istio says it drops a compatibility version when
+/// the minor it names reaches end of life; in practice it keeps more, and istioctl's own list
+/// is the authority: this is the range kyma-mesh checks before asking it.
+pub const COMPATIBILITY_MINORS: u64 = 6;
+
+/// The compatibility versions Istio `target` accepts: the [`COMPATIBILITY_MINORS`] minors
+/// before it. `None` when there is none.
 pub fn compatibility_range(target: Minor) -> Option<(Minor, Minor)> {
     let hi = target.minor.checked_sub(1)?;
-    let lo = target
-        .minor
-        .saturating_sub(COMPATIBILITY_MINORS)
-        .max(MIN_SUPPORTED.minor.saturating_sub(COMPATIBILITY_MINORS));
+    let lo = target.minor.saturating_sub(COMPATIBILITY_MINORS);
     (target.major == 1 && lo <= hi).then(|| (Minor::new(1, lo), Minor::new(1, hi)))
 }
 
@@ -842,28 +919,59 @@ mod tests {
     #[test]
     fn compatibility_versions() {
         let m = |n| Minor::new(1, n);
-        assert_eq!(compatibility_range(m(31)), Some((m(28), m(30))));
+        assert_eq!(compatibility_range(m(31)), Some((m(25), m(30))));
+        assert_eq!(compatibility_range(m(28)), Some((m(22), m(27))));
         assert_eq!(check_compatibility(m(30), m(31)), Ok(()));
         assert_eq!(
-            check_compatibility(m(27), m(31)).unwrap_err(),
-            "compatibility version 1.27 is not supported by Istio 1.31: it accepts 1.28 to 1.30"
+            check_compatibility(m(24), m(31)).unwrap_err(),
+            "compatibility version 1.24 is not supported by Istio 1.31: it accepts 1.25 to 1.30"
         );
         assert!(check_compatibility(m(31), m(31)).is_err());
         assert_eq!(parse_minor("1.29"), Ok(m(29)));
         assert!(parse_minor("1.29.1").is_err());
         assert!(parse_minor("latest").is_err());
-        let up: Vec<&str> = behaviour_changes(m(29), m(31))
-            .iter()
-            .map(|c| c.setting)
-            .collect();
+        // The profiles cover exactly what istioctl 1.31 accepts.
+        let known: Vec<Minor> = COMPATIBILITY_PROFILES.iter().map(|(v, _)| *v).collect();
+        let (lo, hi) = compatibility_range(PROFILES_OF).unwrap();
+        assert_eq!(known.first(), Some(&lo));
+        assert_eq!(known.last(), Some(&hi));
+        let names =
+            |c: Vec<BehaviourChange>| -> Vec<&str> { c.iter().map(|c| c.setting).collect() };
+        // To 1.31: the old minor's whole profile.
         assert_eq!(
-            up,
+            names(behaviour_changes(m(30), m(31)).unwrap()),
             [
-                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS",
                 "pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING",
                 "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
             ]
         );
-        assert!(behaviour_changes(m(31), m(31)).is_empty());
+        // Between older minors: what one profile has and the other not.
+        let c = behaviour_changes(m(28), m(29)).unwrap();
+        assert_eq!(
+            names(c.clone()),
+            [
+                "pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS",
+                "cni.ambient.reconcileIptablesOnStartup",
+            ]
+        );
+        assert_eq!(c[0].previous, Some("false"));
+        assert_eq!(
+            behaviour_changes(m(29), m(30)).unwrap(),
+            [
+                BehaviourChange {
+                    setting: "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                    previous: Some("false")
+                },
+                BehaviourChange {
+                    setting: "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+                    previous: None
+                },
+            ]
+        );
+        assert_eq!(behaviour_changes(m(31), m(31)), Some(Vec::new()));
+        // Unknown ground: no list rather than a wrong one.
+        assert_eq!(behaviour_changes(m(31), m(32)), None);
+        assert_eq!(behaviour_changes(m(24), m(25)), None);
     }
 }

@@ -374,8 +374,16 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
     let Some(from) = p.installed.as_ref().map(IstioVersion::minor_line) else {
         return Ok(());
     };
-    let changes = version::behaviour_changes(from, target);
-    if changes.is_empty() || from >= target {
+    if from >= target {
+        return Ok(());
+    }
+    let Some(changes) = version::behaviour_changes(from, target) else {
+        p.ui.warn(&format!(
+            "kyma-mesh does not know which behaviour Istio {target} changes since {from}; istioctl x precheck --from-version {from} says, and --compatibility-version {from} keeps {from}'s behaviour for this step"
+        ));
+        return Ok(());
+    };
+    if changes.is_empty() {
         return Ok(());
     }
     let mut lines = vec![format!(
@@ -383,10 +391,10 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
         text::plural(changes.len(), "setting", "settings")
     )];
     for c in &changes {
-        lines.push(format!(
-            "  {} (since {}; {from} had {})",
-            c.setting, c.since, c.previous
-        ));
+        lines.push(match c.previous {
+            Some(v) => format!("  {} ({from}: {v})", c.setting),
+            None => format!("  {}", c.setting),
+        });
     }
     lines.push(format!(
         "to keep {from}'s behaviour for this step, run again with --compatibility-version {from}"

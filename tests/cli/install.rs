@@ -903,15 +903,15 @@ fn compatibility_version_is_recorded_and_kept() {
     assert_eq!(recorded(&c), ("1.27".to_string(), json!("1.27")));
     install_ok(&c, &["--compatibility-version", "none"]);
     assert_eq!(recorded(&c), (String::new(), Value::Null));
-    // Outside the istioctl's range (1.28 accepts 1.25 to 1.27): refused, exit 2.
+    // Outside the istioctl's range (1.28 accepts 1.22 to 1.27): refused, exit 2.
     let out = c
         .kyma_mesh()
-        .args(["install", "--compatibility-version", "1.24"])
+        .args(["install", "--compatibility-version", "1.21"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(
-        stderr_of(&out).contains("it accepts 1.25 to 1.27"),
+        stderr_of(&out).contains("it accepts 1.22 to 1.27"),
         "{}",
         stderr_of(&out)
     );

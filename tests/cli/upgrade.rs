@@ -199,10 +199,9 @@ fn upgrade_says_the_behaviour_changes_and_carries_a_compatibility_version() {
     with_istioctl(&c, "1.27.3", &["install", "--profile", "local"]).expect_success();
     let run = with_istioctl(&c, "1.28.0", &["upgrade", "--dry-run"]);
     run.expect_success()
-        .expect_stderr("Istio 1.28 changes behaviour that 1.27 had (1 setting):")
-        .expect_stderr(
-            "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY (since 1.28; 1.27 had false)",
-        )
+        .expect_stderr("Istio 1.28 changes behaviour that 1.27 had (2 settings):")
+        .expect_stderr("  pilot.env.DISABLE_SHADOW_HOST_SUFFIX (1.27: false)")
+        .expect_stderr("  pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY (1.27: false)")
         .expect_stderr("run again with --compatibility-version 1.27");
     let run = with_istioctl(
         &c,
