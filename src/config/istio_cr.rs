@@ -957,8 +957,7 @@ pub struct Exported {
 pub fn export(defaults: &Value, rendered: &Value) -> Exported {
     let before = &defaults["spec"];
     let after = &rendered["spec"];
-    let mut changed: BTreeSet<String> = BTreeSet::new();
-    collect_changes("", Some(before), Some(after), &mut changed);
+    let changed = changed_paths(before, after);
     let mut cr = Map::new();
     let mut consumed: Vec<String> = Vec::new();
     let differs = |p: &str| {
@@ -1274,25 +1273,13 @@ pub fn export(defaults: &Value, rendered: &Value) -> Exported {
     }
 }
 
-/// The changed leaf paths under `spec` (diff.rs's syntax, without `spec.`): named lists by
-/// name, a named list's item that is new or gone as its own path, other lists whole.
-fn collect_changes(
-    path: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-    out: &mut BTreeSet<String>,
-) {
-    for c in super::diff::leaf_changes(
-        &json!({"x": before.cloned().unwrap_or(Value::Null)}),
-        &json!({"x": after.cloned().unwrap_or(Value::Null)}),
-    ) {
-        let p = c
-            .path
-            .strip_prefix("x.")
-            .or(c.path.strip_prefix('x'))
-            .unwrap_or(&c.path);
-        out.insert(format!("{path}{p}"));
-    }
+/// The changed leaf paths under `spec` (diff.rs's syntax, without `spec.`), sorted: named
+/// lists by name, other lists whole.
+fn changed_paths(before: &Value, after: &Value) -> BTreeSet<String> {
+    super::diff::leaf_changes(before, after)
+        .into_iter()
+        .map(|c| c.path)
+        .collect()
 }
 
 /// Follows a diff-syntax path (`a.b[name:x].c`); keys holding dots are not used here.
