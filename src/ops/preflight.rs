@@ -379,7 +379,7 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
     }
     let Some(changes) = version::behaviour_changes(from, target) else {
         p.ui.warn(&format!(
-            "kyma-mesh does not know which behaviour Istio {target} changes since {from}; istioctl x precheck --from-version {from} says, and --compatibility-version {from} keeps {from}'s behaviour for this step"
+            "which behaviour Istio {target} changes since {from} is not in this kyma-mesh's list; istioctl x precheck --from-version {from} says, and --compatibility-version {from} keeps {from}'s behaviour for this step"
         ));
         return Ok(());
     };
