@@ -715,6 +715,8 @@ pub mod kinds {
         "AuthorizationPolicy",
         "authorizationpolicies",
     );
+    /// The Kyma Istio module's resource (github kyma-project/istio).
+    pub const ISTIO_CR: Gvk = Gvk::new("operator.kyma-project.io", "v1alpha2", "Istio", "istios");
     // EnvoyFilter never left v1alpha3.
     pub const ENVOY_FILTER: Gvk = Gvk::new(
         "networking.istio.io",

@@ -79,7 +79,8 @@
 //! (allowed unless [`KubeSim::deny`]); networking.istio.io (v1, v1beta1, v1alpha3)
 //! destinationrules, virtualservices, gateways, serviceentries, sidecars, envoyfilters;
 //! security.istio.io (v1, v1beta1) peerauthentications, authorizationpolicies,
-//! requestauthentications.
+//! requestauthentications; operator.kyma-project.io (v1alpha2) istios, the Kyma Istio module's
+//! resource.
 //!
 //! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`, exists,
 //! `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`, `spec.nodeName`
