@@ -39,13 +39,6 @@ impl IstioVersion {
         }
     }
 
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "canary upgrades name their revision with it; remove this once they do"
-        )
-    )]
     /// The revision name for a canary control plane: `1-28-0`;
     /// a pre-release adds its identifiers, `1-29-0-beta-1`. A valid DNS label either way.
     pub fn revision(&self) -> String {
@@ -235,13 +228,6 @@ pub fn end_of_life_date(line: Minor) -> Option<jiff::civil::Date> {
         .map(|(_, d)| *d)
 }
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "check's end-of-life warning reads it; the lead wires it in"
-    )
-)]
 /// A warning when `installed` is past its end of life on `today` (for `check`): no more
 /// security patches, and the upgrade to take. `None` while it is supported or has no date.
 pub fn end_of_life(installed: &IstioVersion, today: jiff::civil::Date) -> Option<String> {
@@ -252,7 +238,7 @@ pub fn end_of_life(installed: &IstioVersion, today: jiff::civil::Date) -> Option
     }
     let next = Minor::new(line.major, line.minor + 1);
     Some(format!(
-        "Istio {line} reached end of life on {eol} and gets no more security fixes; upgrade to {next}: kyma-mesh upgrade --istioctl <istioctl {next}>"
+        "Istio {line} reached end of life on {eol} and gets no more security fixes; upgrade to {next} with `kyma-mesh upgrade --istioctl <istioctl {next}>`"
     ))
 }
 
@@ -893,7 +879,7 @@ mod tests {
         assert_eq!(
             end_of_life(&v("1.28.3"), day(2026, 7, 2)).as_deref(),
             Some(
-                "Istio 1.28 reached end of life on 2026-07-01 and gets no more security fixes; upgrade to 1.29: kyma-mesh upgrade --istioctl <istioctl 1.29>"
+                "Istio 1.28 reached end of life on 2026-07-01 and gets no more security fixes; upgrade to 1.29 with `kyma-mesh upgrade --istioctl <istioctl 1.29>`"
             )
         );
         assert!(end_of_life(&v("1.24.0"), day(2026, 12, 6)).is_some());

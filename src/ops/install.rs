@@ -523,7 +523,7 @@ fn choose_revision(
         ))
     };
     if canary {
-        let revision = revisions::revision_name(&target.to_string());
+        let revision = target.revision();
         if revs
             .control_planes
             .iter()
