@@ -218,6 +218,7 @@ pub mod istio;
 mod managed;
 mod patch;
 mod protobuf;
+pub mod realk8s;
 mod registry;
 mod selector;
 mod server;
