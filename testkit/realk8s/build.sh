@@ -35,7 +35,7 @@ key="$(
     } | sha256sum | cut -d' ' -f1
 )"
 bins=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok pilot-discovery
-    "istioctl-$ISTIO_FROM" "istioctl-$ISTIO_TO" ground-net)
+    "istioctl-$ISTIO_FROM" "istioctl-$ISTIO_TO" ground)
 if [[ -f "$out/key" && "$(cat "$out/key")" == "$key" ]]; then
     missing=0
     for b in "${bins[@]}"; do [[ -x "$bin/$b" ]] || missing=1; done

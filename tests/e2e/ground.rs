@@ -164,6 +164,17 @@ impl Ground {
         cmd
     }
 
+    /// The real ground's restricted or exec-plugin kubeconfig; `None` elsewhere.
+    pub fn kubeconfig_of(&self, who: crate::scenarios::Who) -> Option<PathBuf> {
+        match self {
+            Ground::Local { ground } => Some(match who {
+                crate::scenarios::Who::Restricted => ground.restricted.clone(),
+                crate::scenarios::Who::Exec => ground.exec.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// kubectl against this ground.
     pub fn kubectl_cmd(&self) -> Process {
         let mut cmd = Process::new("kubectl");

@@ -27,6 +27,14 @@ fn journey_on_the_real_ground() {
     Journey::new(&g).all();
 }
 
+/// What only a real API server checks: real SubjectAccessReviews for a restricted user, an exec
+/// credential plugin, every kind of workload restarted by the real controllers.
+#[test]
+fn restricted_exec_and_workloads_on_the_real_ground() {
+    let g = Ground::local();
+    Journey::new(&g).real_only();
+}
+
 #[test]
 fn canary_journey_on_the_real_ground() {
     let g = Ground::local();

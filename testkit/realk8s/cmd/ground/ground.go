@@ -231,7 +231,7 @@ func (g *ground) startEtcd(ctx context.Context) error {
 	}
 	return waitFor(ctx, "etcd", 30*time.Second, func() error {
 		if p.exited() {
-			return fmt.Errorf("etcd exited (logs/etcd.log)")
+			return fatal{fmt.Errorf("etcd exited (logs/etcd.log)")}
 		}
 		resp, err := http.Get(g.etcdURL + "/health")
 		if err != nil {
@@ -277,8 +277,8 @@ egressSelections:
   connection:
     proxyProtocol: HTTPConnect
     transport:
-      tcp:
-        url: http://%s
+      uds:
+        udsName: %s
 `, g.proxyAddr)
 	if err := os.WriteFile(g.path("egress.yaml"), []byte(egress), 0o600); err != nil {
 		return err
@@ -338,7 +338,7 @@ egressSelections:
 	}}
 	return waitFor(ctx, "kube-apiserver /readyz", 120*time.Second, func() error {
 		if p.exited() {
-			return fmt.Errorf("kube-apiserver exited (logs/kube-apiserver.log)")
+			return fatal{fmt.Errorf("kube-apiserver exited (logs/kube-apiserver.log)")}
 		}
 		resp, err := hc.Get(g.apiURL + "/readyz")
 		if err != nil {

@@ -45,8 +45,12 @@ func newIstiodRunner(g *ground) *istiodRunner {
 // serveEgressProxy listens for the API server's "cluster" egress: HTTP CONNECT to POD-IP:PORT
 // becomes a TCP connection to the pilot-discovery of that pod. Anything else is refused, as a
 // pod network without that pod would.
+//
+// A Unix socket: kube-apiserver's TCP transport for HTTP CONNECT insists on TLS (and panics
+// without a tlsConfig, which its validation lets through).
 func (r *istiodRunner) serveEgressProxy() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	sock := r.g.path("egress.sock")
+	l, err := net.Listen("unix", sock)
 	if err != nil {
 		return "", err
 	}
@@ -100,7 +104,7 @@ func (r *istiodRunner) serveEgressProxy() (string, error) {
 		go pipe(up, buf.Reader, down)
 	})}
 	go func() { _ = srv.Serve(l) }()
-	return l.Addr().String(), nil
+	return sock, nil
 }
 
 func pipe(up net.Conn, downR *bufio.Reader, down net.Conn) {

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -108,13 +109,20 @@ func up(args []string) int {
 	return 0
 }
 
-// waitFor polls cond every 200 ms until it returns nil or the timeout passes.
+// fatal marks an error that no amount of waiting mends (a process exited).
+type fatal struct{ error }
+
+// waitFor polls cond every 200 ms until it returns nil or a fatal error, or the timeout passes.
 func waitFor(ctx context.Context, what string, timeout time.Duration, cond func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		err := cond()
 		if err == nil {
 			return nil
+		}
+		var f fatal
+		if errors.As(err, &f) {
+			return fmt.Errorf("waiting for %s: %w", what, f.error)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out waiting for %s: %w", what, err)
