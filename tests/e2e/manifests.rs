@@ -22,7 +22,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn render(profile: &str, injection: &str, override_file: Option<&str>) -> Value {
+/// kyma-mesh's render, or its refusal (exit 2 and the message).
+fn render(profile: &str, injection: &str, override_file: Option<&str>) -> Result<Value, String> {
     let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("kyma-mesh"));
     cmd.current_dir(repo()).env("NO_COLOR", "1").args([
         "render",
@@ -36,12 +37,14 @@ fn render(profile: &str, injection: &str, override_file: Option<&str>) -> Value 
         cmd.args(["-o", f]);
     }
     let out = cmd.output().expect("run kyma-mesh render");
-    assert!(
-        out.status.success(),
-        "kyma-mesh render {profile}/{injection}/{override_file:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("render --output json is JSON")
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    match out.status.code() {
+        Some(0) => Ok(serde_json::from_slice(&out.stdout).expect("render --output json is JSON")),
+        Some(2) => Err(stderr),
+        other => panic!(
+            "kyma-mesh render {profile}/{injection}/{override_file:?} exited {other:?}: {stderr}"
+        ),
+    }
 }
 
 /// `istioctl manifest generate -f FILE`, the documents it prints.
@@ -111,7 +114,20 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
         "{profile} / {injection} / {}",
         override_file.unwrap_or("no override")
     );
-    let iop = render(profile, injection, override_file);
+    let iop = match render(profile, injection, override_file) {
+        Ok(iop) => iop,
+        Err(refusal) => {
+            // The examples ask for 3 istiod replicas; the local profile caps the HPA at 1, and
+            // kyma-mesh refuses before istioctl would see it. Nothing else may be refused.
+            assert!(
+                profile == "local"
+                    && override_file.is_some()
+                    && refusal.contains("is greater than maxReplicas (1)"),
+                "{case}: kyma-mesh refused the render: {refusal}"
+            );
+            return;
+        }
+    };
     let docs = manifest_generate(istioctl, &iop);
     let spec = &iop["spec"];
 

@@ -1,0 +1,127 @@
+//! kube-sim against the real kube-apiserver (testkit::realk8s): where they must agree, the same
+//! requests go to both and the answers are compared. One real ground serves this binary; it
+//! stops when the test process ends (its stdin closes).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::OnceLock;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, ListParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde_json::{Value, json};
+use testkit::KubeSim;
+use testkit::realk8s::RealGround;
+
+fn ground() -> &'static RealGround {
+    static GROUND: OnceLock<Result<RealGround, String>> = OnceLock::new();
+    GROUND
+        .get_or_init(RealGround::start)
+        .as_ref()
+        .unwrap_or_else(|e| panic!("the real ground did not start: {e}"))
+}
+
+async fn real_client() -> Client {
+    let kc = Kubeconfig::read_from(&ground().admin).expect("the ground's kubeconfig");
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("a kube config");
+    Client::try_from(config).expect("a client")
+}
+
+/// A POST to etcd's JSON gateway (plain HTTP on loopback).
+fn etcd_post(path: &str, body: &Value) -> Value {
+    let url = ground().etcd.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&url).expect("connect to etcd");
+    let body = body.to_string();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {url}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write to etcd");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read etcd's answer");
+    let (_, json_body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
+    serde_json::from_str(json_body.trim()).unwrap_or_else(|e| panic!("etcd: {e}: {resp}"))
+}
+
+/// Compacts etcd up to its current revision: every older continue token is now expired.
+fn compact_etcd() {
+    let head = etcd_post("/v3/kv/range", &json!({"key": "AA=="}));
+    let rev = head["header"]["revision"].clone();
+    etcd_post(
+        "/v3/kv/compaction",
+        &json!({"revision": rev, "physical": true}),
+    );
+}
+
+async fn make_configmaps(client: Client, ns: &str, n: usize) -> Api<ConfigMap> {
+    let api: Api<ConfigMap> = Api::namespaced(client, ns);
+    for i in 0..n {
+        let cm: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": format!("page-{i}"), "namespace": ns},
+            "data": {"i": i.to_string()}
+        }))
+        .unwrap();
+        api.create(&PostParams::default(), &cm).await.unwrap();
+    }
+    api
+}
+
+fn status(e: kube::Error) -> kube::core::Status {
+    match e {
+        kube::Error::Api(s) => *s,
+        other => panic!("expected a Status error, got {other:?}"),
+    }
+}
+
+/// A list paged across an etcd compaction: the real server answers the next page with 410
+/// Expired, as kube-sim does after `expire_continue_tokens`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_after_an_etcd_compaction_is_410_expired_on_both() {
+    let real = make_configmaps(real_client().await, "default", 5).await;
+    let first = real.list(&ListParams::default().limit(2)).await.unwrap();
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    // Writes after the first page, then a compaction past the list's revision.
+    make_configmaps(real_client().await, "kube-public", 2).await;
+    compact_etcd();
+    let real_err = status(
+        real.list(&ListParams::default().limit(2).continue_token(&token))
+            .await
+            .unwrap_err(),
+    );
+
+    let sim = KubeSim::start();
+    let simmed = make_configmaps(Client::try_from(sim.kube_config()).unwrap(), "default", 5).await;
+    let first = simmed.list(&ListParams::default().limit(2)).await.unwrap();
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    sim.expire_continue_tokens();
+    let sim_err = status(
+        simmed
+            .list(&ListParams::default().limit(2).continue_token(&token))
+            .await
+            .unwrap_err(),
+    );
+
+    assert_eq!(
+        (real_err.code, real_err.reason.as_str()),
+        (410, "Expired"),
+        "{real_err:?}"
+    );
+    assert_eq!(
+        (sim_err.code, sim_err.reason.as_str()),
+        (410, "Expired"),
+        "{sim_err:?}"
+    );
+    // Both tell the client to start a new list.
+    for e in [&real_err, &sim_err] {
+        assert!(
+            e.message
+                .contains("start a new list without the continue parameter"),
+            "{}",
+            e.message
+        );
+    }
+}
