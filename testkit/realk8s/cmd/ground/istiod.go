@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -22,7 +23,7 @@ import (
 
 // istiodRunner is the ground's "kubelet" for istiod pods: kwok simulates every other pod, but
 // for each Running istiod pod it runs the real pilot-discovery with the pod's own arguments and
-// environment, listening on a loopback address of its own (127.0.1.N). The egress proxy joins
+// environment, listening on a loopback address of its own (127.X.Y.N). The egress proxy joins
 // the pod's IP to that address, so that the API server's webhook call to the istiod Service
 // (resolved to the pod IP through its endpoints) reaches the real injector.
 type istiodRunner struct {
@@ -31,6 +32,9 @@ type istiodRunner struct {
 	pods map[types.UID]*pilot
 	byIP map[string]string // pod IP -> loopback address
 	next int
+	// 127.X.Y.: a loopback /24 of this ground's own, so that two grounds on one machine (tests
+	// run in parallel) never share a pilot-discovery address.
+	prefix string
 }
 
 type pilot struct {
@@ -39,7 +43,9 @@ type pilot struct {
 }
 
 func newIstiodRunner(g *ground) *istiodRunner {
-	return &istiodRunner{g: g, pods: map[types.UID]*pilot{}, byIP: map[string]string{}, next: 1}
+	n := mrand.IntN(254 * 254)
+	prefix := fmt.Sprintf("127.%d.%d.", 1+n/254, 1+n%254)
+	return &istiodRunner{g: g, pods: map[types.UID]*pilot{}, byIP: map[string]string{}, next: 1, prefix: prefix}
 }
 
 // serveEgressProxy listens for the API server's "cluster" egress: HTTP CONNECT to POD-IP:PORT
@@ -175,7 +181,7 @@ func (r *istiodRunner) start(pod *corev1.Pod) error {
 		return fmt.Errorf("no container named discovery")
 	}
 	r.mu.Lock()
-	addr := fmt.Sprintf("127.0.1.%d", r.next)
+	addr := fmt.Sprintf("%s%d", r.prefix, r.next)
 	r.next++
 	r.mu.Unlock()
 
