@@ -50,7 +50,7 @@ rm -f "$out/key"
 cd "$here"
 start=$(date +%s)
 # -trimpath: the same binary wherever the checkout is. Slim binaries: no DWARF, no symbol table.
-gob() { nice -n 5 go build -mod=readonly -trimpath "$@"; }
+gob() { nice -n 5 go build -mod=readonly -buildvcs=false -trimpath "$@"; }
 step() { echo "build.sh: $*" >&2; }
 
 k8s_ldflags="-s -w"
