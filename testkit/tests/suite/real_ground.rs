@@ -155,3 +155,72 @@ async fn a_cached_kind_pages_on_across_a_compaction_on_the_real_server() {
         .expect("the next page from the watch cache's snapshot");
     assert_eq!(next.items.len(), 2);
 }
+
+const IOP: &str = r#"apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  namespace: istio-system
+spec:
+  components:
+    ingressGateways:
+    - name: istio-ingressgateway
+      enabled: true
+"#;
+
+/// Every line `istioctl install -y` prints, by stream.
+fn install_output(istioctl: &std::path::Path, kubeconfig: &std::path::Path) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let iop = dir.path().join("iop.yaml");
+    std::fs::write(&iop, IOP).unwrap();
+    let out = std::process::Command::new(istioctl)
+        .args(["install", "-y", "-f"])
+        .arg(&iop)
+        .env("KUBECONFIG", kubeconfig)
+        .env("FAKE_ISTIOCTL_VERSION", "1.28.0")
+        .output()
+        .expect("run istioctl");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (text(&out.stdout), text(&out.stderr))
+}
+
+/// fake-istioctl's install speaks as the real one: nothing on stdout; on stderr the logo, a
+/// "- Processing resources for ..." line before each component and a ✔ line after it.
+#[test]
+fn install_output_goes_where_real_istioctls_goes() {
+    let real_istioctl = testkit::realk8s::istioctl(testkit::realk8s::ISTIO_FROM).unwrap();
+    let (real_out, real_err) = install_output(&real_istioctl, &ground().admin);
+    let sim = KubeSim::start();
+    let fake = std::path::PathBuf::from(env!("CARGO_BIN_EXE_fake-istioctl"));
+    let (fake_out, fake_err) = install_output(&fake, sim.kubeconfig_path());
+    for (name, out, err) in [
+        ("real", &real_out, &real_err),
+        ("fake", &fake_out, &fake_err),
+    ] {
+        assert_eq!(out.trim(), "", "{name} istioctl's stdout");
+        let lines: Vec<&str> = err
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(lines[0].starts_with("|\\"), "{name}: the logo first: {err}");
+        for component in ["Istio core", "Istiod", "Ingress gateways"] {
+            let processing = format!("- Processing resources for {component}.");
+            let at = lines
+                .iter()
+                .position(|l| *l == processing)
+                .unwrap_or_else(|| panic!("{name}: no {processing:?} in {err}"));
+            assert!(
+                lines[at..]
+                    .iter()
+                    .any(|l| l.starts_with(&format!("✔ {component} installed"))),
+                "{name}: {component} done after its progress line: {err}"
+            );
+        }
+        assert_eq!(
+            lines.last(),
+            Some(&"✔ Installation complete"),
+            "{name}: {err}"
+        );
+    }
+}
