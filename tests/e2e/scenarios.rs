@@ -555,6 +555,12 @@ impl Journey<'_> {
             .unwrap_or_default()
             .to_string();
         assert!(!expected.is_empty(), "{doc}");
+        // The bare pod has no controller to recreate it: it is the user's to restart.
+        let text = doc.to_string();
+        assert!(
+            text.contains("restart-manually") && text.contains("bare"),
+            "the bare pod is named for a manual restart: {doc}"
+        );
         // The controllers replaced what they own (the StatefulSet with OnDelete too); the bare
         // pod and the Job's pod are the user's to recreate.
         self.g
