@@ -129,6 +129,16 @@ async fn a_page_after_an_etcd_compaction_is_410_expired_on_both() {
         (410, "Expired"),
         "{sim_err:?}"
     );
+    // The real server offers a token to go on with an inconsistent list; kube-sim does not
+    // (lib.rs "What is NOT covered").
+    let inconsistent = |e: &kube::core::Status| {
+        e.metadata
+            .as_ref()
+            .and_then(|m| m.continue_.clone())
+            .is_some_and(|c| !c.is_empty())
+    };
+    assert!(inconsistent(&real_err), "{real_err:?}");
+    assert!(!inconsistent(&sim_err), "{sim_err:?}");
     for e in [&real_err, &sim_err] {
         assert!(
             e.message
