@@ -718,9 +718,15 @@ pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {
     if text.is_empty() {
         return;
     }
-    // istioctl marks finished components with ✔ and problems with ✘ / "Error".
+    // istioctl marks finished components with ✔ and problems with ✘ / "Error". It writes all
+    // of its install output to stderr, with its logo and "- Processing resources for ..."
+    // progress lines: those are neither results nor warnings.
     if let Some(done) = text.strip_prefix('✔') {
         step.sub(Mark::Ok, done.trim());
+    } else if text.starts_with("- ") {
+        step.update(text);
+    } else if text.chars().all(|c| " |/\\_".contains(c)) {
+        // the logo: traced above, nothing to show
     } else if line.stream == Stream::Stderr || text.starts_with('✘') {
         step.sub(Mark::Warn, text.trim_start_matches('✘').trim());
     } else {
