@@ -221,7 +221,7 @@ fn a_healthy_install_passes_with_exit_0() {
     expect(
         &t,
         OK,
-        "kyma-mesh is the only manager of Istio",
+        "Istio has one manager, kyma-mesh",
         "the Kyma Istio module is not installed",
         None,
     );
@@ -254,7 +254,7 @@ fn the_kyma_istio_module_beside_kyma_mesh_is_a_warning() {
     expect(
         &t,
         WARN,
-        "kyma-mesh is the only manager of Istio",
+        "Istio has one manager, kyma-mesh",
         "Deployment kyma-system/istio-controller-manager",
         Some("two managers undo each other's changes"),
     );

@@ -72,7 +72,7 @@ pub fn category() -> Category<Ctx> {
             .needs(&[ISTIOD]),
             Check::new(
                 "one-manager",
-                "kyma-mesh is the only manager of Istio",
+                "Istio has one manager, kyma-mesh",
                 one_manager,
             )
             .needs(&[API_REACHABLE]),
