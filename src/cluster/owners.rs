@@ -209,6 +209,8 @@ pub struct OwnerResolver {
     wanted: HashMap<WorkloadKind, HashSet<Key>>,
     lists: HashMap<WorkloadKind, JoinHandle<Result<Index, ClusterError>>>,
     error: Option<ClusterError>,
+    /// Also resolve the Deployments of the wanted ReplicaSets (their facts, not only names).
+    deployments: bool,
 }
 
 /// What [`OwnerResolver::resolve`] found: each owner's lookup, and the first failed request
@@ -226,7 +228,15 @@ impl OwnerResolver {
             wanted: HashMap::new(),
             lists: HashMap::new(),
             error: None,
+            deployments: true,
         }
+    }
+
+    /// Only the wanted owners: a ReplicaSet's Deployment is named by the ReplicaSet, and a
+    /// caller that needs no more than its name saves the Deployments' lookups.
+    pub fn without_deployments(mut self) -> OwnerResolver {
+        self.deployments = false;
+        self
     }
 
     /// A pod's owner the decision needs; past [`FEW`] of a kind, its list starts now.
@@ -235,7 +245,7 @@ impl OwnerResolver {
         set.insert((w.namespace.clone(), w.name.clone()));
         if set.len() > FEW {
             self.start(w.kind);
-            if w.kind == WorkloadKind::ReplicaSet {
+            if w.kind == WorkloadKind::ReplicaSet && self.deployments {
                 self.start(WorkloadKind::Deployment);
             }
         }
@@ -263,7 +273,7 @@ impl OwnerResolver {
         // The second level: each wanted ReplicaSet's Deployment.
         let deployments: Vec<Workload> = out
             .iter()
-            .filter(|(w, _)| w.kind == WorkloadKind::ReplicaSet)
+            .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
             .filter_map(|(w, l)| match l {
                 Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
                     (WorkloadKind::of(&o.api_version, &o.kind) == Some(WorkloadKind::Deployment))
@@ -340,6 +350,129 @@ impl OwnerResolver {
                 Err(e) => Lookup::Failed(e.clone()),
             };
             out.insert(w, l);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use testkit::KubeSim;
+
+    /// `n` Deployments in `shop`, each with one ReplicaSet `<name>-rs`; one opted out.
+    fn cluster(n: usize) -> KubeSim {
+        let sim = KubeSim::builder().start().unwrap();
+        sim.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}))
+            .unwrap();
+        for i in 0..n {
+            let name = format!("web-{i}");
+            let mut meta = json!({"name": name, "namespace": "shop"});
+            if i == 0 {
+                meta["annotations"] = json!({pods::PROXY_RESET: "false"});
+            }
+            let d = sim
+                .put(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                    "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
+                             "template": {"metadata": {"labels": {"app": name}},
+                                          "spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}))
+                .unwrap();
+            sim.put(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": format!("{name}-rs"), "namespace": "shop",
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                                         "uid": d["metadata"]["uid"], "controller": true}]},
+                "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
+                         "template": {"metadata": {"labels": {"app": name}},
+                                      "spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}))
+                .unwrap();
+        }
+        sim
+    }
+
+    /// Resolves `wanted` ReplicaSets (and one that does not exist); returns the lookups and
+    /// the requests kube-sim saw for ReplicaSets and Deployments: `(lists, gets)`.
+    fn resolve(sim: &KubeSim, wanted: usize) -> (HashMap<Workload, Lookup>, (usize, usize)) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        sim.clear_requests();
+        let lookups = rt.block_on(async {
+            let c = Cluster::connect(
+                Some(sim.kubeconfig_path()),
+                None,
+                super::super::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
+            let mut r = OwnerResolver::new(&c, vec![None]);
+            for i in 0..wanted {
+                r.want(&Workload::new(
+                    WorkloadKind::ReplicaSet,
+                    "shop",
+                    &format!("web-{i}-rs"),
+                ));
+            }
+            r.want(&Workload::new(WorkloadKind::ReplicaSet, "shop", "gone"));
+            r.resolve().await.lookups
+        });
+        let reqs = sim.requests();
+        let owners = reqs
+            .iter()
+            .filter(|r| r.resource == "replicasets" || r.resource == "deployments");
+        let lists = owners.clone().filter(|r| r.verb == "list").count();
+        let gets = owners.filter(|r| r.verb == "get").count();
+        assert!(reqs.iter().all(|r| r.metadata_only), "{reqs:#?}");
+        (lookups, (lists, gets))
+    }
+
+    fn deployment_of(lookups: &HashMap<Workload, Lookup>, rs: &str) -> Option<String> {
+        match lookups.get(&Workload::new(WorkloadKind::ReplicaSet, "shop", rs))? {
+            Lookup::Found(f) => f.owner.as_ref().map(|o| o.name.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn few_owners_are_read_by_gets() {
+        let sim = cluster(30);
+        let (lookups, (lists, gets)) = resolve(&sim, 3);
+        assert_eq!(
+            (lists, gets),
+            (0, 4 + 3),
+            "4 ReplicaSets, then 3 Deployments"
+        );
+        assert_eq!(
+            deployment_of(&lookups, "web-2-rs").as_deref(),
+            Some("web-2")
+        );
+        assert!(matches!(
+            lookups.get(&Workload::new(WorkloadKind::ReplicaSet, "shop", "gone")),
+            Some(Lookup::Missing)
+        ));
+        assert!(matches!(
+            lookups.get(&Workload::new(WorkloadKind::Deployment, "shop", "web-0")),
+            Some(Lookup::Found(OwnerFacts {
+                opted_out: true,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn many_owners_are_read_by_one_list_per_kind_whatever_their_number() {
+        let sim = cluster(40);
+        for wanted in [FEW + 1, 40] {
+            let (lookups, (lists, gets)) = resolve(&sim, wanted);
+            assert_eq!((lists, gets), (2, 0), "{wanted} owners");
+            assert_eq!(deployment_of(&lookups, "web-39-rs").is_some(), wanted == 40);
+            assert!(matches!(
+                lookups.get(&Workload::new(WorkloadKind::Deployment, "shop", "web-0")),
+                Some(Lookup::Found(OwnerFacts {
+                    opted_out: true,
+                    ..
+                }))
+            ));
         }
     }
 }

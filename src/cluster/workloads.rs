@@ -432,7 +432,7 @@ pub async fn pod_owners(cluster: &Cluster, pods: &[&Pod]) -> Result<Vec<PodOwner
     // One namespace: its lists; several: cluster-wide lists.
     let first = pods.first().map(|p| p.metadata.namespace.clone());
     let scope = first.filter(|ns| pods.iter().all(|p| &p.metadata.namespace == ns));
-    let mut resolver = OwnerResolver::new(cluster, vec![scope]);
+    let mut resolver = OwnerResolver::new(cluster, vec![scope]).without_deployments();
     for pod in pods {
         if let Some(o) = pod.metadata.controller()
             && let Some(kind @ WorkloadKind::ReplicaSet) = WorkloadKind::of(&o.api_version, &o.kind)
