@@ -140,7 +140,7 @@ async fn list_page(
     let req = kube::core::Request::new(gvk.url_path(namespace))
         .list(lp)
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-    let page: Page = cluster.client.request(req).await.map_err(failed)?;
+    let page: Page = cluster.request_json(req).await.map_err(failed)?;
     let items = page
         .items
         .iter()

@@ -283,7 +283,7 @@ pub async fn list_templates(
         let req = kube::core::Request::new(gvk.url_path(namespace))
             .list(&lp)
             .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-        let page: TemplatedPage = cluster.client.request(req).await.map_err(failed)?;
+        let page: TemplatedPage = cluster.request_json(req).await.map_err(failed)?;
         out.extend(page.items.into_iter().map(|i| Templated {
             namespace: i.metadata.namespace,
             name: i.metadata.name,
