@@ -264,12 +264,14 @@ impl OwnerResolver {
     /// Resolves every wanted owner, and the Deployments of the wanted ReplicaSets.
     pub async fn resolve(mut self) -> Resolved {
         let mut out = HashMap::new();
-        let first: Vec<WorkloadKind> = self.wanted.keys().copied().collect();
-        for kind in first {
-            if kind != WorkloadKind::Deployment {
-                self.resolve_kind(kind, &mut out).await;
-            }
-        }
+        // The first level, every kind at once (each a list, or one round of GETs).
+        let kinds: Vec<WorkloadKind> = self
+            .wanted
+            .keys()
+            .copied()
+            .filter(|k| *k != WorkloadKind::Deployment)
+            .collect();
+        self.resolve_kinds(&kinds, &mut out).await;
         // The second level: each wanted ReplicaSet's Deployment.
         let deployments: Vec<Workload> = out
             .iter()
@@ -286,7 +288,8 @@ impl OwnerResolver {
             self.want(d);
         }
         if self.wanted.contains_key(&WorkloadKind::Deployment) {
-            self.resolve_kind(WorkloadKind::Deployment, &mut out).await;
+            self.resolve_kinds(&[WorkloadKind::Deployment], &mut out)
+                .await;
         }
         // A list started for nothing (none wanted after all) is not waited for.
         for (_, task) in self.lists.drain() {
@@ -298,49 +301,81 @@ impl OwnerResolver {
         }
     }
 
-    async fn resolve_kind(&mut self, kind: WorkloadKind, out: &mut HashMap<Workload, Lookup>) {
-        let wanted = self.wanted.remove(&kind).unwrap_or_default();
-        let workloads = wanted.into_iter().map(|(ns, name)| Workload {
-            kind,
-            namespace: ns,
-            name,
-        });
-        let task = self.lists.remove(&kind);
-        let Some(task) = task else {
-            let cluster = &self.cluster;
-            let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
-                futures::stream::iter(workloads)
-                    .map(|w| async move {
-                        let r = get(cluster, &w).await;
-                        (w, r)
-                    })
-                    .buffer_unordered(FEW)
-                    .collect()
-                    .await;
-            for (w, r) in got {
+    async fn resolve_kinds(&mut self, kinds: &[WorkloadKind], out: &mut HashMap<Workload, Lookup>) {
+        let jobs: Vec<_> = kinds
+            .iter()
+            .map(|&kind| {
+                let wanted = self.wanted.remove(&kind).unwrap_or_default();
+                (kind, wanted, self.lists.remove(&kind))
+            })
+            .collect();
+        let cluster = &self.cluster;
+        let done = futures::future::join_all(
+            jobs.into_iter()
+                .map(|(kind, wanted, task)| fetch_kind(cluster, kind, wanted, task)),
+        )
+        .await;
+        for (lookups, error) in done {
+            out.extend(lookups);
+            if let Some(e) = error {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// The wanted owners of one kind, from its list (`task`) or by parallel GETs; and the first
+/// failed request.
+async fn fetch_kind(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    wanted: HashSet<Key>,
+    task: Option<JoinHandle<Result<Index, ClusterError>>>,
+) -> (Vec<(Workload, Lookup)>, Option<ClusterError>) {
+    let workloads = wanted.into_iter().map(|(ns, name)| Workload {
+        kind,
+        namespace: ns,
+        name,
+    });
+    let mut error = None;
+    let Some(task) = task else {
+        let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
+            futures::stream::iter(workloads)
+                .map(|w| async move {
+                    let r = get(cluster, &w).await;
+                    (w, r)
+                })
+                .buffer_unordered(FEW)
+                .collect()
+                .await;
+        let lookups = got
+            .into_iter()
+            .map(|(w, r)| {
                 let l = match r {
                     Ok(Some(f)) => Lookup::Found(f),
                     Ok(None) => Lookup::Missing,
                     Err(e) => {
                         let l = Lookup::Failed(e.to_string());
-                        self.error.get_or_insert(e);
+                        error.get_or_insert(e);
                         l
                     }
                 };
-                out.insert(w, l);
-            }
-            return;
-        };
-        let listed = match task.await {
-            Ok(Ok(index)) => Ok(index),
-            Ok(Err(e)) => {
-                let text = e.to_string();
-                self.error.get_or_insert(e);
-                Err(text)
-            }
-            Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
-        };
-        for w in workloads {
+                (w, l)
+            })
+            .collect();
+        return (lookups, error);
+    };
+    let listed = match task.await {
+        Ok(Ok(index)) => Ok(index),
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            error = Some(e);
+            Err(text)
+        }
+        Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
+    };
+    let lookups = workloads
+        .map(|w| {
             let key = (w.namespace.clone(), w.name.clone());
             let l = match &listed {
                 Ok(index) => index
@@ -349,9 +384,10 @@ impl OwnerResolver {
                     .map_or(Lookup::Missing, Lookup::Found),
                 Err(e) => Lookup::Failed(e.clone()),
             };
-            out.insert(w, l);
-        }
-    }
+            (w, l)
+        })
+        .collect();
+    (lookups, error)
 }
 
 #[cfg(test)]
