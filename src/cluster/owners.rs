@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::ListParams;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
@@ -63,31 +63,6 @@ fn metadata_suffices(kind: WorkloadKind) -> bool {
     !matches!(kind, WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
 }
 
-fn facts_of_meta(meta: &kube::api::ObjectMeta) -> OwnerFacts {
-    let refs = meta.owner_references.as_deref().unwrap_or_default();
-    let owner = refs
-        .iter()
-        .find(|o| o.controller == Some(true))
-        .or_else(|| refs.first())
-        .map(|o| OwnerReference {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            name: o.name.clone(),
-            uid: String::new(),
-            controller: o.controller,
-        });
-    let opted_out = meta
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(pods::PROXY_RESET))
-        .is_some_and(|v| v == "false");
-    OwnerFacts {
-        owner,
-        opted_out,
-        on_delete: false,
-    }
-}
-
 fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
     OwnerFacts {
         owner: o.metadata.controller().cloned().map(|mut r| {
@@ -118,35 +93,22 @@ async fn list_page(
         listing: Listing::of(&gvk, namespace),
         error: Box::new(error),
     };
-    let key = |ns: Option<&String>, name: Option<&String>| {
-        (
-            ns.cloned().unwrap_or_default(),
-            name.cloned().unwrap_or_default(),
-        )
-    };
-    if metadata_suffices(kind) {
-        let api: Api<DynamicObject> = cluster.dynamic(&gvk, namespace);
-        let page = api.list_metadata(lp).await.map_err(failed)?;
-        let items = page
-            .items
-            .iter()
-            .map(|o| {
-                let m = &o.metadata;
-                (key(m.namespace.as_ref(), m.name.as_ref()), facts_of_meta(m))
-            })
-            .collect();
-        return Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())));
+    // Metadata-only (`PartialObjectMetadataList`, kube's `list_metadata` request) where that
+    // suffices; either way decoded into the few fields of a `WorkloadObject`.
+    let request = kube::core::Request::new(gvk.url_path(namespace));
+    let req = if metadata_suffices(kind) {
+        request.list_metadata(lp)
+    } else {
+        request.list(lp)
     }
-    let req = kube::core::Request::new(gvk.url_path(namespace))
-        .list(lp)
-        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
     let page: Page = cluster.request_json(req).await.map_err(failed)?;
     let items = page
         .items
         .iter()
         .map(|o| {
             let m = &o.metadata;
-            (key(Some(&m.namespace), Some(&m.name)), facts_of_object(o))
+            ((m.namespace.clone(), m.name.clone()), facts_of_object(o))
         })
         .collect();
     Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())))
@@ -190,14 +152,18 @@ pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<OwnerFacts>, 
             .await?
             .map(|o| facts_of_object(&o)));
     }
-    let api: Api<DynamicObject> = cluster.dynamic(&w.kind.gvk(), Some(&w.namespace));
-    api.get_metadata_opt(&w.name)
-        .await
-        .map(|m| m.map(|m| facts_of_meta(&m.metadata)))
-        .map_err(|error| ClusterError::Get {
-            object: w.object(),
-            error: Box::new(error),
-        })
+    let failed = |error| ClusterError::Get {
+        object: w.object(),
+        error: Box::new(error),
+    };
+    let req = kube::core::Request::new(w.kind.gvk().url_path(Some(&w.namespace)))
+        .get_metadata(&w.name, &kube::api::GetParams::default())
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    match cluster.request_json::<WorkloadObject>(req).await {
+        Ok(o) => Ok(Some(facts_of_object(&o))),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(failed(e)),
+    }
 }
 
 /// Collects the owners a scan needs and resolves them in a bounded number of requests (the
