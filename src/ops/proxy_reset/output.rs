@@ -90,48 +90,37 @@ pub struct WorkloadOut {
     pub error: Option<String>,
 }
 
-/// The plan alone (`--dry-run`), or with the result and the verification.
-pub fn document(
-    plan: &Plan,
-    report: Option<&ResetReport>,
-    verification: Option<&Verification>,
-) -> Document {
-    let mut actions = BTreeMap::new();
-    for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
-        actions.insert(a, 0);
+/// One pod of the plan, as the document shows it.
+fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
+    let (reason, command) = match &p.target {
+        super::Target::Rollout { .. } => (None, None),
+        super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
+            (Some(why.clone()), None)
+        }
+        super::Target::RestartManually { why, command } => {
+            (Some(why.clone()), Some(command.clone()))
+        }
+    };
+    PodOut {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+        problem: p.problem,
+        current_image: p.current_image.clone(),
+        expected_image: plan.expected.image.clone(),
+        owner_chain: p
+            .owner_chain
+            .iter()
+            .map(|l| format!("{}/{}", l.kind, l.name))
+            .collect(),
+        action: p.target.action_name(),
+        workload: p.target.workload().cloned(),
+        reason,
+        command,
     }
-    let pods = plan
-        .pods
-        .iter()
-        .map(|p| {
-            *actions.entry(p.target.action_name()).or_insert(0) += 1;
-            let (reason, command) = match &p.target {
-                super::Target::Rollout { .. } => (None, None),
-                super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
-                    (Some(why.clone()), None)
-                }
-                super::Target::RestartManually { why, command } => {
-                    (Some(why.clone()), Some(command.clone()))
-                }
-            };
-            PodOut {
-                namespace: p.namespace.clone(),
-                name: p.name.clone(),
-                problem: p.problem,
-                current_image: p.current_image.clone(),
-                expected_image: plan.expected.image.clone(),
-                owner_chain: p
-                    .owner_chain
-                    .iter()
-                    .map(|l| format!("{}/{}", l.kind, l.name))
-                    .collect(),
-                action: p.target.action_name(),
-                workload: p.target.workload().cloned(),
-                reason,
-                command,
-            }
-        })
-        .collect();
+}
+
+/// Each planned workload, with how its restart ended when it was tried.
+fn workload_outs(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
     let outcomes: BTreeMap<&Workload, &Outcome> = report
         .map(|r| {
             r.outcomes
@@ -140,8 +129,7 @@ pub fn document(
                 .collect()
         })
         .unwrap_or_default();
-    let workloads = plan
-        .workloads
+    plan.workloads
         .iter()
         .map(|w| {
             let outcome = outcomes.get(&w.workload);
@@ -159,7 +147,28 @@ pub fn document(
                 }),
             }
         })
+        .collect()
+}
+
+/// The plan alone (`--dry-run`), or with the result and the verification.
+pub fn document(
+    plan: &Plan,
+    report: Option<&ResetReport>,
+    verification: Option<&Verification>,
+) -> Document {
+    let mut actions = BTreeMap::new();
+    for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
+        actions.insert(a, 0);
+    }
+    let pods = plan
+        .pods
+        .iter()
+        .map(|p| {
+            *actions.entry(p.target.action_name()).or_insert(0) += 1;
+            pod_out(plan, p)
+        })
         .collect();
+    let workloads = workload_outs(plan, report);
     Document {
         api_version: API_VERSION,
         kind: if report.is_some() {
