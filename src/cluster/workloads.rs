@@ -279,7 +279,7 @@ pub async fn list_templates(
         let req = kube::core::Request::new(gvk.url_path(namespace))
             .list(&lp)
             .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-        let page: TemplatedPage = cluster.client.request(req).await.map_err(failed)?;
+        let page: TemplatedPage = cluster.request_json(req).await.map_err(failed)?;
         out.extend(page.items.into_iter().map(|i| Templated {
             namespace: i.metadata.namespace,
             name: i.metadata.name,
@@ -428,7 +428,7 @@ pub async fn pod_owners(cluster: &Cluster, pods: &[&Pod]) -> Result<Vec<PodOwner
     // One namespace: its lists; several: cluster-wide lists.
     let first = pods.first().map(|p| p.metadata.namespace.clone());
     let scope = first.filter(|ns| pods.iter().all(|p| &p.metadata.namespace == ns));
-    let mut resolver = OwnerResolver::new(cluster, vec![scope]);
+    let mut resolver = OwnerResolver::new(cluster, vec![scope]).without_deployments();
     for pod in pods {
         if let Some(o) = pod.metadata.controller()
             && let Some(kind @ WorkloadKind::ReplicaSet) = WorkloadKind::of(&o.api_version, &o.kind)
