@@ -371,7 +371,7 @@ mod tests {
             let name = format!("web-{i}");
             let mut meta = json!({"name": name, "namespace": "shop"});
             if i == 0 {
-                meta["annotations"] = json!({pods::PROXY_RESET: "false"});
+                meta["annotations"] = json!({crate::names::PROXY_RESET: "false"});
             }
             let d = sim
                 .put(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
