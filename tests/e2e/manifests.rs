@@ -229,8 +229,17 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
             .as_array()
             .into_iter()
             .flatten()
-            .any(|p| p["name"] == provider && p["zipkin"]["service"].is_string()),
-        "{case}: the zipkin provider in {mesh}"
+            // Kyma 1.x's default mode traces to Zipkin; the opt-in mode (the later Kyma) over
+            // OTLP to kyma-traces.
+            .any(|p| p["name"] == provider
+                && if provider == "kyma-traces" {
+                    p["opentelemetry"]["service"]
+                        == "telemetry-otlp-traces.kyma-system.svc.cluster.local"
+                        && p["opentelemetry"]["port"] == 4317
+                } else {
+                    p["zipkin"]["service"].is_string()
+                }),
+        "{case}: the tracing provider in {mesh}"
     );
 
     // Injection mode: opt-in leaves namespaces without the label uninjected.

@@ -325,19 +325,25 @@ impl<'g> Journey<'g> {
                 names(&left).join(", ")
             );
         }
-        assert!(
-            self.g
-                .get("deployment", Some("istio-system"), "istiod")
-                .is_none()
-        );
-        assert!(
-            self.g
-                .get(
-                    "mutatingwebhookconfigurations",
-                    None,
-                    "istio-sidecar-injector"
-                )
-                .is_none()
+        // istioctl deletes in the foreground: a real API server removes istiod once the garbage
+        // collector has deleted its ReplicaSets and pods, a moment after istioctl returns.
+        self.g
+            .eventually("Deployment istio-system/istiod to be gone", || {
+                self.g
+                    .get("deployment", Some("istio-system"), "istiod")
+                    .is_none()
+            });
+        self.g.eventually(
+            "MutatingWebhookConfiguration istio-sidecar-injector to be gone",
+            || {
+                self.g
+                    .get(
+                        "mutatingwebhookconfigurations",
+                        None,
+                        "istio-sidecar-injector",
+                    )
+                    .is_none()
+            },
         );
         assert!(
             self.g
