@@ -305,6 +305,7 @@ fn plan_phase(
             timeout: req.timeout,
             configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
+            ..InstallOptions::default()
         },
         kyma::post_install(settled.profile, settled.injection, revision),
     )?)
@@ -679,6 +680,7 @@ async fn run_istioctl(
         plan.revision.as_deref(),
         &opts,
         on_line,
+        |retry| on_istioctl_retry(&step, retry),
         signal::interrupted(),
     )
     .await;
@@ -705,6 +707,20 @@ async fn run_istioctl(
             Err(InstallError::Istioctl { cause: source })
         }
     }
+}
+
+/// A transient istioctl failure about to be retried, kept on screen under the step.
+pub(crate) fn on_istioctl_retry(step: &Step, retry: &istioctl::Retry) {
+    step.sub(
+        Mark::Warn,
+        &format!(
+            "istioctl failed with a transient API error ({}); running it again in {} (retry {} of {})",
+            retry.reason.trim_start_matches("Error: "),
+            fmt_duration(retry.delay),
+            retry.retry,
+            retry.of
+        ),
+    );
 }
 
 pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {

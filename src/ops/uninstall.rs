@@ -452,7 +452,8 @@ async fn run_istioctl(
             step.update(t);
         }
     };
-    match istioctl::uninstall(istioctl, opts, on_line, sig).await {
+    let on_retry = |retry: &istioctl::Retry| crate::ops::install::on_istioctl_retry(&step, retry);
+    match istioctl::uninstall(istioctl, opts, on_line, on_retry, sig).await {
         Ok(r) => {
             step.ok(&format!("done in {}", fmt_duration(r.duration)));
             Ok(())
