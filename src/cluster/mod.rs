@@ -689,6 +689,12 @@ pub mod kinds {
         "MutatingWebhookConfiguration",
         "mutatingwebhookconfigurations",
     );
+    pub const VALIDATING_WEBHOOK: Gvk = Gvk::new(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+    );
     // Istio serves v1 of its APIs since 1.22; kyma-mesh supports 1.24 and later.
     pub const PEER_AUTHENTICATION: Gvk = Gvk::new(
         "security.istio.io",

@@ -713,9 +713,9 @@ async fn run_istioctl(
 pub(crate) fn on_istioctl_retry(step: &Step, retry: &istioctl::Retry) {
     step.sub(
         Mark::Warn,
+        // istioctl's own line (`retry.reason`) is already on screen, as every stderr line is.
         &format!(
-            "istioctl failed with a transient API error ({}); running it again in {} (retry {} of {})",
-            retry.reason.trim_start_matches("Error: "),
+            "a transient API error: running istioctl again in {} (retry {} of {})",
             fmt_duration(retry.delay),
             retry.retry,
             retry.of
