@@ -814,7 +814,9 @@ impl IstioInstall {
             "metadata": {"name": format!("{}-istio-system", self.revisioned("istio-validator")), "labels": self.labels("Pilot", "istiod")},
             "webhooks": [{
                 "name": "rev.validation.istio.io",
-                "clientConfig": {"service": {"name": istiod, "namespace": "istio-system", "path": "/validate", "port": 443}},
+                // as istiod's webhook controller patches it in once it runs
+                "clientConfig": {"service": {"name": istiod, "namespace": "istio-system", "path": "/validate", "port": 443},
+                                 "caBundle": CA_BUNDLE},
                 "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": ["security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io"],
                            "apiVersions": ["*"], "resources": ["*"]}],
                 "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],

@@ -288,12 +288,12 @@ fn webhook_bundles<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             for config in configs.iter().filter(|o| is_istios(o)) {
                 let name = config["metadata"]["name"].as_str().unwrap_or_default();
                 for hook in config["webhooks"].as_array().into_iter().flatten() {
-                    let hook_name = hook["name"].as_str().unwrap_or_default();
-                    let source = format!("{kind} {name} webhook {hook_name}");
+                    let source = format!("{kind} {name}");
                     let Some(bundle) = ca_bundle(hook) else {
                         // istiod fills it in once it runs; until then the API server cannot
                         // call the hook.
-                        judged_missing(&mut judged, &source);
+                        let hook_name = hook["name"].as_str().unwrap_or_default();
+                        judged_missing(&mut judged, &format!("{source} webhook {hook_name}"));
                         continue;
                     };
                     match judge_pem(c, &bundle, &source) {
@@ -315,21 +315,18 @@ fn webhook_bundles<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             .detail(missing.iter().map(|j| j.source.clone()))
             .hint(REFRESH_BUNDLE);
         }
-        // The same root in every hook: say each distinct certificate once, with its hooks.
+        // The same root in every hook: say each distinct certificate once, with its
+        // configurations.
         let mut distinct: Vec<Judged> = Vec::new();
         for j in judged {
             match distinct.iter_mut().find(|d| d.info == j.info) {
-                Some(d) => d.source = format!("{}, {}", d.source, short(&j.source)),
+                Some(d) if d.source.split(", ").any(|s| s == j.source) => {}
+                Some(d) => d.source = format!("{}, {}", d.source, j.source),
                 None => distinct.push(j),
             }
         }
         finding("caBundle", &distinct, REFRESH_BUNDLE)
     })
-}
-
-/// `…webhook rev.namespace.sidecar-injector.istio.io` -> the hook's name only.
-fn short(source: &str) -> &str {
-    source.rsplit(' ').next().unwrap_or(source)
 }
 
 fn judged_missing(judged: &mut Vec<Judged>, source: &str) {
