@@ -283,7 +283,15 @@ fn json_is_the_report() {
             let keys: Vec<&String> = check.as_object().unwrap().keys().collect();
             // `data` only on the checks with facts for scripts (the certificates, stuck pods).
             let want: &[&str] = if check["data"].is_object() {
-                &["id", "description", "result", "message", "detail", "hint", "data"]
+                &[
+                    "id",
+                    "description",
+                    "result",
+                    "message",
+                    "detail",
+                    "hint",
+                    "data",
+                ]
             } else {
                 &["id", "description", "result", "message", "detail", "hint"]
             };

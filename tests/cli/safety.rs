@@ -152,3 +152,244 @@ fn install_converges_with_ten_percent_of_all_requests_failing() {
         c.run(&["check"]).expect_success();
     }
 }
+
+// ---------------------------------------------------------------- certificates
+
+fn installed() -> Cluster {
+    let c = Cluster::new();
+    c.run(&["install", "--profile", "local"]).expect_success();
+    c
+}
+
+fn day(offset: i64) -> time::OffsetDateTime {
+    let t = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * offset);
+    let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+    rcgen::date_time_ymd(i32::from(d.year()), d.month() as u8, d.day() as u8)
+}
+
+/// A CA certificate (self-signed unless `issuer` is given) valid from `from` to `until` days
+/// from today.
+fn ca(
+    cn: &str,
+    (from, until): (i64, i64),
+    issuer: Option<&rcgen::Issuer<'_, rcgen::KeyPair>>,
+) -> (String, rcgen::Issuer<'static, rcgen::KeyPair>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.not_before = day(from);
+    params.not_after = day(until);
+    let pem = match issuer {
+        Some(i) => params.signed_by(&key, i).unwrap().pem(),
+        None => params.self_signed(&key).unwrap().pem(),
+    };
+    (pem, rcgen::Issuer::new(params, key))
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn secret(name: &str, data: &[(&str, &str)]) -> serde_json::Value {
+    let data: serde_json::Map<String, serde_json::Value> = data
+        .iter()
+        .map(|(k, v)| (k.to_string(), b64(v).into()))
+        .collect();
+    serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": name, "namespace": "istio-system"}, "data": data})
+}
+
+fn root_configmap(ns: &str, pem: &str) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "istio-ca-root-cert", "namespace": ns}, "data": {"root-cert.pem": pem}})
+}
+
+fn check_json(c: &Cluster, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut cmd = c.kyma_mesh();
+    cmd.arg("check").args(["--output", "json"]).args(args);
+    let out = cmd.output().unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v)
+}
+
+fn find<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+/// istiod's self-signed CA: valid (ok), within --cert-warn-days (a warning, exit 0 unless
+/// --fail-on-warnings), within 7 days (an error), expired (an error). The root as published in
+/// a meshed namespace is read too.
+#[test]
+fn self_signed_ca_valid_expiring_and_expired() {
+    let c = installed();
+    let put_ca = |until: i64| {
+        let (pem, _) = ca("cluster.local", (-10, until), None);
+        c.sim
+            .put(secret(
+                "istio-ca-secret",
+                &[("ca-cert.pem", &pem), ("ca-key.pem", "k")],
+            ))
+            .unwrap();
+        c.sim.put(root_configmap("default", &pem)).unwrap();
+    };
+    put_ca(3650);
+    let (_, v) = check_json(&c, &[]);
+    for id in ["ca-certs", "root-cert"] {
+        assert_eq!(find(&v, id)["result"], "ok", "{}", find(&v, id));
+    }
+    let root = find(&v, "root-cert");
+    assert_eq!(
+        root["data"]["certificates"][0]["source"], "ConfigMap default/istio-ca-root-cert",
+        "read where the sidecars read it"
+    );
+    assert!(
+        root["data"]["certificates"][0]["days_left"]
+            .as_i64()
+            .unwrap()
+            >= 3648
+    );
+
+    put_ca(20);
+    let (code, v) = check_json(&c, &[]);
+    let ca_check = find(&v, "ca-certs");
+    assert_eq!(ca_check["result"], "warning", "{ca_check}");
+    assert!(
+        ca_check["message"].as_str().unwrap().contains("in 19 days")
+            || ca_check["message"].as_str().unwrap().contains("in 20 days"),
+        "{ca_check}"
+    );
+    assert!(
+        ca_check["hint"]
+            .as_str()
+            .unwrap()
+            .contains("root-transition")
+    );
+    let before = code;
+    let (code, _) = check_json(&c, &["--fail-on-warnings"]);
+    assert_eq!(code, Some(1), "--fail-on-warnings makes a warning fail");
+    // (the kube-sim install warns about absent gateway Secrets anyway: exit 0 without the flag)
+    assert_eq!(before, Some(0));
+    let (_, v) = check_json(&c, &["--cert-warn-days", "10"]);
+    assert_eq!(
+        find(&v, "ca-certs")["result"],
+        "ok",
+        "--cert-warn-days 10: 20 days is fine"
+    );
+
+    put_ca(3);
+    let (code, v) = check_json(&c, &[]);
+    assert_eq!(
+        (code, &find(&v, "ca-certs")["result"]),
+        (Some(1), &"error".into())
+    );
+
+    put_ca(-2);
+    let (code, v) = check_json(&c, &[]);
+    assert_eq!(code, Some(1));
+    let msg = find(&v, "root-cert")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("expired") && msg.contains("2 days ago"),
+        "{msg}"
+    );
+}
+
+/// A plugged-in CA (`cacerts`) whose intermediate expired while the root is fine: an error
+/// naming the intermediate.
+#[test]
+fn plugged_in_chain_with_an_expired_intermediate() {
+    let c = installed();
+    let (root, root_issuer) = ca("Root CA", (-400, 3650), None);
+    let (inter, _) = ca("Intermediate CA", (-400, -1), Some(&root_issuer));
+    c.sim
+        .put(secret(
+            "cacerts",
+            &[
+                ("ca-cert.pem", &inter),
+                ("ca-key.pem", "k"),
+                ("cert-chain.pem", &format!("{inter}{root}")),
+                ("root-cert.pem", &root),
+            ],
+        ))
+        .unwrap();
+    let (code, v) = check_json(&c, &[]);
+    assert_eq!(code, Some(1));
+    let f = find(&v, "ca-certs");
+    assert_eq!(f["result"], "error", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("cacerts ca-cert.pem"),
+        "{f}"
+    );
+    assert!(f["hint"].as_str().unwrap().contains("cacerts"), "{f}");
+    let certs = f["data"]["certificates"].as_array().unwrap();
+    assert_eq!(
+        certs.len(),
+        2,
+        "the intermediate and the root, each once: {f}"
+    );
+    let by_subject = |cn: &str| {
+        certs
+            .iter()
+            .find(|c| c["subject"].as_str().unwrap().contains(cn))
+            .unwrap()["result"]
+            .clone()
+    };
+    assert_eq!(by_subject("Intermediate CA"), "error");
+    assert_eq!(by_subject("Root CA"), "ok");
+}
+
+/// The injector's caBundle expired (istiod did not refresh it): an error that says how to.
+#[test]
+fn an_expired_webhook_ca_bundle_is_an_error() {
+    let c = installed();
+    let (old, _) = ca("cluster.local", (-400, -5), None);
+    let mut mwc = c.get(
+        "mutatingwebhookconfigurations",
+        None,
+        "istio-sidecar-injector",
+    );
+    for hook in mwc["webhooks"].as_array_mut().unwrap() {
+        hook["clientConfig"]["caBundle"] = b64(&old).into();
+    }
+    c.sim.put(mwc).unwrap();
+    let (code, v) = check_json(&c, &[]);
+    assert_eq!(code, Some(1));
+    let f = find(&v, "webhook-ca-bundles");
+    assert_eq!(f["result"], "error", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("MutatingWebhookConfiguration istio-sidecar-injector"),
+        "{f}"
+    );
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("rollout restart deployment istiod"),
+        "{f}"
+    );
+    // The validator's bundle is still fine and said apart.
+    assert_eq!(
+        f["data"]["certificates"].as_array().unwrap().len(),
+        2,
+        "{f}"
+    );
+}
