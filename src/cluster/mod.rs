@@ -662,6 +662,7 @@ pub mod kinds {
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
     pub const POD: Gvk = Gvk::new("", "v1", "Pod", "pods");
+    pub const EVENT: Gvk = Gvk::new("", "v1", "Event", "events");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");

@@ -10,6 +10,7 @@ mod injection;
 mod kubernetes_api;
 mod mesh_certs;
 mod mtls;
+mod stuck;
 
 use std::path::PathBuf;
 use std::sync::Arc;
