@@ -393,3 +393,102 @@ fn an_expired_webhook_ca_bundle_is_an_error() {
         "{f}"
     );
 }
+
+// ---------------------------------------------------------------- stuck pods
+
+fn stuck_pod(name: &str, phase: &str, status: serde_json::Value) -> serde_json::Value {
+    let mut v = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "creationTimestamp": "2026-01-01T00:00:00Z",
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-rs"),
+                                          "uid": format!("uid-{name}"), "controller": true}]},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}], "nodeName": "node-gone"},
+        "status": status});
+    v["status"]["phase"] = phase.into();
+    v
+}
+
+/// Kyma's "Pods stuck in Pending/Failed/Unknown state after upgrade", one pod per reason on
+/// kube-sim: each named with its owner and reason, a hint per reason, as JSON too; a young
+/// Pending pod and a pod in an unmeshed namespace are not stuck.
+#[test]
+fn stuck_pods_are_named_with_owner_reason_and_hint() {
+    let c = installed();
+    c.sim
+        .put(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "shop", "labels": {"istio-injection": "enabled"}}}))
+        .unwrap();
+    let proxy = "docker.io/istio/proxyv2:1.28.0";
+    for pod in [
+        stuck_pod(
+            "pull",
+            "Pending",
+            serde_json::json!({"initContainerStatuses": [{"name": "istio-proxy", "image": proxy,
+            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}),
+        ),
+        stuck_pod(
+            "init",
+            "Pending",
+            serde_json::json!({"initContainerStatuses": [{"name": "istio-init", "image": proxy,
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}}, "lastState": {"terminated": {"exitCode": 1}}}]}),
+        ),
+        stuck_pod(
+            "validation",
+            "Pending",
+            serde_json::json!({"initContainerStatuses": [{"name": "istio-validation", "image": proxy,
+            "state": {"terminated": {"exitCode": 126, "reason": "Error"}}}]}),
+        ),
+        stuck_pod(
+            "lost",
+            "Unknown",
+            serde_json::json!({"reason": "NodeLost", "message": "node node-gone is unreachable"}),
+        ),
+    ] {
+        c.sim.put(pod).unwrap();
+    }
+    let timeout = "Error creating: Internal error occurred: failed calling webhook \"namespace.sidecar-injector.istio.io\": failed to call webhook: Post \"https://istiod.istio-system.svc:443/inject?timeout=10s\": context deadline exceeded";
+    c.sim
+        .put(serde_json::json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": "web-rs.1", "namespace": "shop"}, "reason": "FailedCreate", "type": "Warning",
+            "involvedObject": {"kind": "ReplicaSet", "namespace": "shop", "name": "web-rs"}, "message": timeout}))
+        .unwrap();
+    let (code, v) = check_json(&c, &[]);
+    assert_eq!(code, Some(1));
+    let f = find(&v, "stuck-pods");
+    assert_eq!(f["result"], "error", "{f}");
+    let pods = f["data"]["stuck_pods"].as_array().unwrap();
+    let reason = |name: &str| {
+        pods.iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {f}"))["reason"]
+            .clone()
+    };
+    assert_eq!(reason("pull"), "proxy-image-pull");
+    assert_eq!(reason("init"), "istio-init");
+    assert_eq!(reason("validation"), "istio-validation");
+    assert_eq!(reason("lost"), "other");
+    assert_eq!(pods.len(), 4, "{f}");
+    assert_eq!(pods[0]["owner"]["kind"], "ReplicaSet");
+    assert_eq!(f["data"]["webhook_failures"][0]["object"], "shop/web-rs");
+
+    let out = c.kyma_mesh().arg("check").output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "shop/pull (ReplicaSet pull-rs): Pending for",
+        "the proxy image docker.io/istio/proxyv2:1.28.0 cannot be pulled",
+        "NET_ADMIN",
+        "istio-cni-node",
+        "NodeLost: node node-gone is unreachable",
+        "ReplicaSet shop/web-rs cannot create pods",
+        "port 15017",
+    ] {
+        assert!(table.contains(want), "{want:?} in:\n{table}");
+    }
+
+    // --stuck-after longer than they have been stuck: none.
+    let (_, v) = check_json(&c, &["--stuck-after", "100000h"]);
+    let f = find(&v, "stuck-pods");
+    assert!(
+        f["data"]["stuck_pods"].as_array().unwrap().is_empty(),
+        "{f}"
+    );
+}
