@@ -492,3 +492,66 @@ fn stuck_pods_are_named_with_owner_reason_and_hint() {
         "{f}"
     );
 }
+
+// ---------------------------------------------------------------- uninstall
+
+/// A `kubectl patch` of kyma-mesh's PeerAuthentication istio-system/default no longer makes
+/// uninstall refuse: the object is still kyma-mesh's, is removed, and the run says which fields
+/// kubectl changed (the dry run too). A VirtualService kyma-mesh did not create still stops it.
+#[test]
+fn kyma_meshs_objects_changed_by_others_are_removed_and_said() {
+    let c = installed();
+    crate::kubectl::kubectl(
+        &c,
+        &[
+            "-n",
+            "istio-system",
+            "patch",
+            "peerauthentication",
+            "default",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"mtls":{"mode":"PERMISSIVE"}}}"#,
+        ],
+    );
+    let plan = c.run(&["uninstall", "--dry-run"]);
+    plan.expect_success().expect_stdout(
+        "PeerAuthentication istio-system/default (also changed by kubectl-patch: spec.mtls.mode)",
+    );
+
+    c.sim
+        .put(serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}))
+        .unwrap();
+    c.sim
+        .put(serde_json::json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"hosts": ["web.example.com"], "http": [{"route": [{"destination": {"host": "web"}}]}]}}))
+        .unwrap();
+    let refused = c.run(&["uninstall"]);
+    refused
+        .expect_code(1)
+        .expect_stderr("VirtualService shop/web")
+        .expect_no_writes();
+    assert!(
+        !refused.stderr.contains("PeerAuthentication"),
+        "kyma-mesh's own object is not among the refused: {}",
+        refused.stderr
+    );
+    c.sim
+        .delete("virtualservices.networking.istio.io", Some("shop"), "web")
+        .unwrap();
+
+    let run = c.run(&["uninstall"]);
+    run.expect_success()
+        .expect_stderr("PeerAuthentication istio-system/default: kyma-mesh's, removed although kubectl-patch: spec.mtls.mode changed it");
+    assert!(
+        c.sim
+            .get(
+                "peerauthentications.security.istio.io",
+                Some("istio-system"),
+                "default"
+            )
+            .is_none()
+    );
+}
