@@ -162,9 +162,10 @@ fn rfc3339(secs: i64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Parse every certificate of `pem` and judge it; a PEM that does not parse is an error.
-fn judge_pem(c: &Ctx, pem: &[u8], source: &str) -> Result<Vec<Judged>, Finding> {
-    let infos = certs::inspect_bundle(pem, source).map_err(|p| Finding::error(p.to_string()))?;
+/// Parse every certificate of `pem` and judge it; a PEM that does not parse is said as the
+/// problem (the check's error).
+fn judge_pem(c: &Ctx, pem: &[u8], source: &str) -> Result<Vec<Judged>, String> {
+    let infos = certs::inspect_bundle(pem, source).map_err(|p| p.to_string())?;
     let many = infos.len() > 1;
     Ok(infos
         .into_iter()
@@ -212,7 +213,7 @@ fn root_cert<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                 let source = format!("ConfigMap {ns}/istio-ca-root-cert");
                 return match judge_pem(c, pem.as_bytes(), &source) {
                     Ok(judged) => finding("root certificate", &judged, ROTATE_SELF_SIGNED),
-                    Err(f) => f.hint(ROTATE_SELF_SIGNED),
+                    Err(p) => Finding::error(p).hint(ROTATE_SELF_SIGNED),
                 };
             }
         }
@@ -262,7 +263,7 @@ fn ca_certs<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                             }
                         }
                     }
-                    Err(f) => return f.hint(hint),
+                    Err(p) => return Finding::error(p).hint(hint),
                 }
             }
             return finding("CA certificate", &judged, hint);
@@ -298,7 +299,7 @@ fn webhook_bundles<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                     };
                     match judge_pem(c, &bundle, &source) {
                         Ok(j) => judged.extend(j),
-                        Err(f) => return f.hint(REFRESH_BUNDLE),
+                        Err(p) => return Finding::error(p).hint(REFRESH_BUNDLE),
                     }
                 }
             }
