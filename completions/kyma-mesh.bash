@@ -34,6 +34,9 @@ _kyma__mesh() {
             kyma__mesh,install)
                 cmd="kyma__mesh__subcmd__install"
                 ;;
+            kyma__mesh,man)
+                cmd="kyma__mesh__subcmd__man"
+                ;;
             kyma__mesh,proxy-reset)
                 cmd="kyma__mesh__subcmd__proxy__subcmd__reset"
                 ;;
@@ -84,6 +87,9 @@ _kyma__mesh() {
                 ;;
             kyma__mesh__subcmd__help,install)
                 cmd="kyma__mesh__subcmd__help__subcmd__install"
+                ;;
+            kyma__mesh__subcmd__help,man)
+                cmd="kyma__mesh__subcmd__help__subcmd__man"
                 ;;
             kyma__mesh__subcmd__help,proxy-reset)
                 cmd="kyma__mesh__subcmd__help__subcmd__proxy__subcmd__reset"
@@ -146,7 +152,7 @@ _kyma__mesh() {
 
     case "${cmd}" in
         kyma__mesh)
-            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render install upgrade proxy-reset check gateway injection uninstall version completions help"
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version render install upgrade proxy-reset check gateway injection uninstall version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,7 +380,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help)
-            opts="render install upgrade proxy-reset check gateway injection uninstall version completions help"
+            opts="render install upgrade proxy-reset check gateway injection uninstall version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +534,20 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -806,18 +826,22 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__install)
-            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --from-configmap --dry-run --timeout --fix --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --compatibility-version --filename --overrides --set --skip-validation --istioctl --from-configmap --from-istio-cr --dry-run --timeout --fix --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "local cluster production" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local cluster production module module-evaluation" -- "${cur}"))
                     return 0
                     ;;
                 --sidecar-injection)
                     COMPREPLY=($(compgen -W "default opt-in" -- "${cur}"))
+                    return 0
+                    ;;
+                --compatibility-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --overrides)
@@ -848,6 +872,10 @@ _kyma__mesh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from-istio-cr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -864,6 +892,28 @@ _kyma__mesh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kyma__subcmd__mesh__subcmd__man)
+            opts="-v -q -h -V --kubeconfig --context --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -938,18 +988,22 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__render)
-            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --output --explain --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --compatibility-version --filename --overrides --set --skip-validation --output --explain --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "local cluster production" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local cluster production module module-evaluation" -- "${cur}"))
                     return 0
                     ;;
                 --sidecar-injection)
                     COMPREPLY=($(compgen -W "default opt-in" -- "${cur}"))
+                    return 0
+                    ;;
+                --compatibility-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --overrides)
@@ -973,7 +1027,7 @@ _kyma__mesh() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json istio-cr" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1022,18 +1076,22 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__upgrade)
-            opts="-f -o -v -q -h -V --profile --sidecar-injection --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --canary --wave-size --finish --rollback --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --compatibility-version --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --canary --wave-size --finish --rollback --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --profile)
-                    COMPREPLY=($(compgen -W "local cluster production" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local cluster production module module-evaluation" -- "${cur}"))
                     return 0
                     ;;
                 --sidecar-injection)
                     COMPREPLY=($(compgen -W "default opt-in" -- "${cur}"))
+                    return 0
+                    ;;
+                --compatibility-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --overrides)

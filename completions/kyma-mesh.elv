@@ -38,21 +38,23 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
             cand completions 'Print a shell completion script'
+            cand man 'Print a man page (roff), generated from this command line'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;render'= {
-            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
-            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
-            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --profile 'The defaults to start from: Kyma 1.x''s profiles (local, cluster, production) or the Kyma Istio module''s default IstioOperator (module, module-evaluation) [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in, with tracing over OTLP as the later Kyma does) [default: default (opt-in for the module profiles), or the recorded mode]'
+            cand --compatibility-version 'Make Istio behave like an earlier minor (IstioOperator spec.compatibilityVersion), e.g. 1.29 for one upgrade step; ''none'' drops a recorded one [default: none, or the recorded one]'
+            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
             cand --set 'Set one value, after all files: PATH=VALUE with istioctl''s path syntax, relative to spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)'
             cand --output 'Output format'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use (default: the current context)'
             cand --skip-validation 'Do not check the result against Istio''s API (for fields newer than kyma-mesh knows)'
-            cand --explain 'Show, for every value, the source that set it (profile, file:line:column, --set #N)'
+            cand --explain 'Show, for every value, the source that set it (profile, file:line:column, --set #N, the Istio resource''s field)'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
             cand -q 'Nothing on stderr but errors'
@@ -63,15 +65,17 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --version 'Print version'
         }
         &'kyma-mesh;install'= {
-            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
-            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
-            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --profile 'The defaults to start from: Kyma 1.x''s profiles (local, cluster, production) or the Kyma Istio module''s default IstioOperator (module, module-evaluation) [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in, with tracing over OTLP as the later Kyma does) [default: default (opt-in for the module profiles), or the recorded mode]'
+            cand --compatibility-version 'Make Istio behave like an earlier minor (IstioOperator spec.compatibilityVersion), e.g. 1.29 for one upgrade step; ''none'' drops a recorded one [default: none, or the recorded one]'
+            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
             cand --set 'Set one value, after all files: PATH=VALUE with istioctl''s path syntax, relative to spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)'
             cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
             cand --from-configmap 'Take overrides from this ConfigMap''s kyma_istio_operator key (before any -o files)'
+            cand --from-istio-cr 'Take overrides from the Kyma Istio module''s Istio resource in the cluster (before any -o files) [default: the one in kyma-system]'
             cand --timeout 'How long the whole install may take (e.g. 90s, 10m, 1h)'
             cand --contexts 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster''s lines are prefixed with its context, then one summary table'
             cand --exclude-context 'With --all-contexts: leave this context out (repeatable)'
@@ -93,12 +97,13 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --version 'Print version'
         }
         &'kyma-mesh;upgrade'= {
-            cand --profile 'Kyma''s profile to start from [default: cluster; install and upgrade keep the profile the last install recorded]'
-            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]'
-            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
-            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a values file with istio.kyma_istio_operator. -f/--filename is istioctl''s name for it'
+            cand --profile 'The defaults to start from: Kyma 1.x''s profiles (local, cluster, production) or the Kyma Istio module''s default IstioOperator (module, module-evaluation) [default: cluster; install and upgrade keep the profile the last install recorded]'
+            cand --sidecar-injection 'Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces labelled istio-injection=enabled (opt-in, with tracing over OTLP as the later Kyma does) [default: default (opt-in for the module profiles), or the recorded mode]'
+            cand --compatibility-version 'Make Istio behave like an earlier minor (IstioOperator spec.compatibilityVersion), e.g. 1.29 for one upgrade step; ''none'' drops a recorded one [default: none, or the recorded one]'
+            cand -o 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand -f 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --overrides 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
+            cand --filename 'Override file, merged left to right (''-'' reads stdin). Accepts an IstioOperator, a Kyma override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a values file with istio.kyma_istio_operator, or the Kyma Istio module''s Istio resource (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl''s name for it'
             cand --set 'Set one value, after all files: PATH=VALUE with istioctl''s path syntax, relative to spec (a.b.c, \. inside keys, [N] list index, [key:value] list item)'
             cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
             cand --timeout 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again'
@@ -361,6 +366,18 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kyma-mesh;man'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use (default: the current context)'
+            cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand --verbose 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'
+            cand -q 'Nothing on stderr but errors'
+            cand --quiet 'Nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kyma-mesh;help'= {
             cand render 'Print the merged IstioOperator: the profile, your overrides and --set values, validated'
             cand install 'Install Istio with Kyma''s configuration: preflight, istioctl, Kyma''s patches, readiness'
@@ -372,6 +389,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand uninstall 'Remove Istio and everything kyma-mesh added to the cluster'
             cand version 'Print kyma-mesh''s version, the istioctl it would use and, when the cluster answers, its control plane, recorded profile and data plane per sidecar version'
             cand completions 'Print a shell completion script'
+            cand man 'Print a man page (roff), generated from this command line'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kyma-mesh;help;render'= {
@@ -408,6 +426,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         &'kyma-mesh;help;version'= {
         }
         &'kyma-mesh;help;completions'= {
+        }
+        &'kyma-mesh;help;man'= {
         }
         &'kyma-mesh;help;help'= {
         }

@@ -69,23 +69,32 @@ pub enum Command {
     Uninstall(UninstallArgs),
     Version(VersionArgs),
     Completions(CompletionsArgs),
+    Man(ManArgs),
 }
 
 /// Where the IstioOperator comes from: profile, overrides, --set. Shared by render, install
 /// and upgrade so the three always agree.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
-    /// Kyma's profile to start from [default: cluster; install and upgrade keep the profile
-    /// the last install recorded]
+    /// The defaults to start from: Kyma 1.x's profiles (local, cluster, production) or the
+    /// Kyma Istio module's default IstioOperator (module, module-evaluation) [default:
+    /// cluster; install and upgrade keep the profile the last install recorded]
     #[arg(long, value_parser = ProfileArg::parser())]
     pub profile: Option<Profile>,
     /// Who gets sidecars: everyone but istio-system/kube-system (default), or only namespaces
-    /// labelled istio-injection=enabled (opt-in) [default: default, or the recorded mode]
+    /// labelled istio-injection=enabled (opt-in, with tracing over OTLP as the later Kyma
+    /// does) [default: default (opt-in for the module profiles), or the recorded mode]
     #[arg(long, value_name = "MODE", value_parser = InjectionArg::parser())]
     pub sidecar_injection: Option<InjectionMode>,
+    /// Make Istio behave like an earlier minor (IstioOperator spec.compatibilityVersion), e.g.
+    /// 1.29 for one upgrade step; 'none' drops a recorded one [default: none, or the recorded
+    /// one]
+    #[arg(long, value_name = "1.N", value_parser = parse_compatibility_version)]
+    pub compatibility_version: Option<String>,
     /// Override file, merged left to right ('-' reads stdin). Accepts an IstioOperator, a Kyma
-    /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, or a
-    /// values file with istio.kyma_istio_operator. -f/--filename is istioctl's name for it
+    /// override ConfigMap (data.kyma_istio_operator), several such ConfigMaps in one file, a
+    /// values file with istio.kyma_istio_operator, or the Kyma Istio module's Istio resource
+    /// (operator.kyma-project.io/v1alpha2). -f/--filename is istioctl's name for it
     #[arg(
         short = 'o',
         long = "overrides",
@@ -113,6 +122,11 @@ pub enum ProfileArg {
     Cluster,
     /// The cluster profile with increased resources and HPA for all components.
     Production,
+    /// The Kyma Istio module's defaults, Production variant: injection opt-in, OTLP tracing,
+    /// CNI, HPA 3-15.
+    Module,
+    /// The Kyma Istio module's defaults, Evaluation variant: one replica, small requests.
+    ModuleEvaluation,
 }
 
 impl ProfileArg {
@@ -128,6 +142,8 @@ impl From<ProfileArg> for Profile {
             ProfileArg::Local => Profile::Local,
             ProfileArg::Cluster => Profile::Cluster,
             ProfileArg::Production => Profile::Production,
+            ProfileArg::Module => Profile::Module,
+            ProfileArg::ModuleEvaluation => Profile::ModuleEvaluation,
         }
     }
 }
@@ -162,6 +178,19 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `render --output`: the IstioOperator as YAML or JSON, or the Kyma Istio module's `Istio`
+/// resource expressing the overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderOutput {
+    /// The merged IstioOperator as YAML
+    Yaml,
+    /// The merged IstioOperator as JSON
+    Json,
+    /// Your overrides (their difference from the profile) as the Kyma Istio module's Istio
+    /// resource; what it cannot express is named on stderr
+    IstioCr,
+}
+
 impl From<OutputFormat> for crate::ui::Format {
     fn from(f: OutputFormat) -> Self {
         match f {
@@ -192,11 +221,15 @@ impl ConfigArgs {
     }
 
     pub fn source(&self) -> crate::ops::render::ConfigSource {
+        let profile = self.profile.unwrap_or(Profile::Cluster);
         crate::ops::render::ConfigSource {
-            profile: self.profile.unwrap_or(Profile::Cluster),
+            profile,
             profile_given: self.profile.is_some(),
-            injection: self.sidecar_injection.unwrap_or(InjectionMode::Default),
+            injection: self
+                .sidecar_injection
+                .unwrap_or(profile.default_injection()),
             injection_given: self.sidecar_injection.is_some(),
+            compatibility_version: self.compatibility_version.clone(),
             files: self.overrides.clone(),
             sets: self.sets.clone(),
             skip_validation: self.skip_validation,
@@ -236,14 +269,21 @@ Examples:
   kyma-mesh render --set components.pilot.k8s.hpaSpec.maxReplicas=3
 
   # Which source set each value
-  kyma-mesh render --profile local -o my-overrides.yaml --explain")]
+  kyma-mesh render --profile local -o my-overrides.yaml --explain
+
+  # What a Kyma Istio module Istio resource turns into, on the module's defaults
+  kyma-mesh render --profile module -o istio.yaml
+
+  # Your overrides as an Istio resource, to move them to the module
+  kyma-mesh render -o my-overrides.yaml --output istio-cr")]
 pub struct RenderArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
-    pub output: OutputFormat,
-    /// Show, for every value, the source that set it (profile, file:line:column, --set #N)
+    #[arg(long, value_enum, default_value_t = RenderOutput::Yaml)]
+    pub output: RenderOutput,
+    /// Show, for every value, the source that set it (profile, file:line:column, --set #N,
+    /// the Istio resource's field)
     #[arg(long)]
     pub explain: bool,
 }
@@ -261,6 +301,20 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Print a man page (roff), generated from this command line.
+///
+/// The pages are also shipped in the repository's man/ directory.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "\
+Examples:
+  kyma-mesh man | man -l -
+  kyma-mesh man render > /usr/local/share/man/man1/kyma-mesh-render.1")]
+pub struct ManArgs {
+    /// The command whose page to print (default: kyma-mesh's own page)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Print kyma-mesh's version, the istioctl it would use and, when the cluster answers, its
@@ -370,7 +424,10 @@ Examples:
   kyma-mesh install --profile production -o overrides.yaml
 
   # Overrides kept in the cluster
-  kyma-mesh install --from-configmap kyma-installer/istio-overrides")]
+  kyma-mesh install --from-configmap kyma-installer/istio-overrides
+
+  # The Kyma Istio module's Istio resource, on the module's defaults
+  kyma-mesh install --profile module --from-istio-cr")]
 pub struct InstallArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -379,6 +436,10 @@ pub struct InstallArgs {
     /// Take overrides from this ConfigMap's kyma_istio_operator key (before any -o files)
     #[arg(long, value_name = "NS/NAME", value_parser = parse_ns_name)]
     pub from_configmap: Option<(String, String)>,
+    /// Take overrides from the Kyma Istio module's Istio resource in the cluster (before any -o
+    /// files) [default: the one in kyma-system]
+    #[arg(long, value_name = "NS/NAME", num_args = 0..=1, value_parser = parse_ns_name)]
+    pub from_istio_cr: Option<Option<(String, String)>>,
     /// Print the plan (sources, IstioOperator, istioctl command, patches) and change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -392,6 +453,14 @@ pub struct InstallArgs {
     pub fleet: FleetArgs,
 }
 
+/// `--compatibility-version`: `1.N` or `none`.
+fn parse_compatibility_version(s: &str) -> Result<String, String> {
+    if s == "none" {
+        return Ok(s.to_string());
+    }
+    crate::version::parse_minor(s).map(|m| m.to_string())
+}
+
 /// Flags whose next argument is their value (so `--set -v=6` is not a verbosity).
 const TAKES_VALUE: &[&str] = &[
     "--kubeconfig",
@@ -403,6 +472,7 @@ const TAKES_VALUE: &[&str] = &[
     "--set",
     "--profile",
     "--sidecar-injection",
+    "--compatibility-version",
     "--output",
     "--istioctl",
     "--from-configmap",

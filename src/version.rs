@@ -39,13 +39,6 @@ impl IstioVersion {
         }
     }
 
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "canary upgrades name their revision with it; remove this once they do"
-        )
-    )]
     /// The revision name for a canary control plane: `1-28-0`;
     /// a pre-release adds its identifiers, `1-29-0-beta-1`. A valid DNS label either way.
     pub fn revision(&self) -> String {
@@ -196,7 +189,9 @@ const fn row(istio_minor: u64, lo: u64, hi: u64) -> K8sSupport {
 
 /// Istio's "Supported Releases" table (istio.io, `data/compatibility/supportStatus.yml`, and each
 /// release announcement's "officially supported on Kubernetes versions" note): 1.29.0 is supported
-/// on Kubernetes 1.31 to 1.35, 1.30.0 on 1.32 to 1.36. Add a row with every Istio minor.
+/// on Kubernetes 1.31 to 1.35, 1.30.0 on 1.32 to 1.36. 1.31.0 (released 2026-08-20): 1.32 to
+/// 1.36 as the project's design notes have it; its announcement was not at hand to check. Add a
+/// row with every Istio minor.
 pub const K8S_SUPPORT: &[K8sSupport] = &[
     row(24, 28, 31),
     row(25, 29, 32),
@@ -205,7 +200,47 @@ pub const K8S_SUPPORT: &[K8sSupport] = &[
     row(28, 30, 34),
     row(29, 31, 35),
     row(30, 32, 36),
+    row(31, 32, 36),
 ];
+
+// ---------------------------------------------------------------------------------------------
+// End of life
+// ---------------------------------------------------------------------------------------------
+
+/// When an Istio minor stopped getting patches. Istio supports a minor until 6 weeks after the
+/// minor two releases later (istio.io "Supported Releases"); the dates are istio.io's (1.24 to
+/// 1.27 as endoflife.date records them, 1.28 as the design notes have it) or, for 1.29, six
+/// weeks after 1.31.0 (2026-08-20). 1.30 and 1.31 have none yet: their N+2 is not out.
+pub const END_OF_LIFE: &[(Minor, jiff::civil::Date)] = &[
+    (Minor::new(1, 24), jiff::civil::date(2025, 6, 24)),
+    (Minor::new(1, 25), jiff::civil::date(2025, 9, 30)),
+    (Minor::new(1, 26), jiff::civil::date(2025, 12, 22)),
+    (Minor::new(1, 27), jiff::civil::date(2026, 3, 30)),
+    (Minor::new(1, 28), jiff::civil::date(2026, 7, 1)),
+    (Minor::new(1, 29), jiff::civil::date(2026, 10, 1)),
+];
+
+/// The day `line` reached end of life, if it has one on record.
+pub fn end_of_life_date(line: Minor) -> Option<jiff::civil::Date> {
+    END_OF_LIFE
+        .iter()
+        .find(|(m, _)| *m == line)
+        .map(|(_, d)| *d)
+}
+
+/// A warning when `installed` is past its end of life on `today` (for `check`): no more
+/// security patches, and the upgrade to take. `None` while it is supported or has no date.
+pub fn end_of_life(installed: &IstioVersion, today: jiff::civil::Date) -> Option<String> {
+    let line = installed.minor_line();
+    let eol = end_of_life_date(line)?;
+    if today <= eol {
+        return None;
+    }
+    let next = Minor::new(line.major, line.minor + 1);
+    Some(format!(
+        "Istio {line} reached end of life on {eol} and gets no more security fixes; upgrade to {next} with `kyma-mesh upgrade --istioctl <istioctl {next}>`"
+    ))
+}
 
 /// A warning when Istio does not support the cluster's Kubernetes minor (`1.k8s_minor`); `None`
 /// when it does, or when the matrix has no row for this Istio (newer than this kyma-mesh). Outside
@@ -231,6 +266,177 @@ pub fn parse_k8s_minor(minor: &str) -> Option<u64> {
         .trim_end_matches(|c: char| !c.is_ascii_digit())
         .parse()
         .ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compatibility versions
+// ---------------------------------------------------------------------------------------------
+
+/// The Istio whose compatibility profiles [`COMPATIBILITY_PROFILES`] records.
+pub const PROFILES_OF: Minor = Minor::new(1, 31);
+
+/// What each compatibility version sets in Istio 1.31 to behave like that minor: the settings
+/// whose default changed since (read from `istioctl manifest generate` with
+/// `compatibilityVersion: 1.N`, istio/istio at eed52ebb of 2026-08-27, the source of istioctl
+/// 1.31, against the same without it). Oldest first; istioctl 1.31 knows exactly these.
+pub const COMPATIBILITY_PROFILES: &[(Minor, &[(&str, &str)])] = &[
+    (
+        Minor::new(1, 25),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.ENABLE_NATIVE_SIDECARS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 26),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.ENABLE_NATIVE_SIDECARS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 27),
+        &[
+            ("pilot.env.DISABLE_SHADOW_HOST_SUFFIX", "false"),
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 28),
+        &[
+            ("pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS", "false"),
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+            ("cni.ambient.reconcileIptablesOnStartup", "false"),
+        ],
+    ),
+    (
+        Minor::new(1, 29),
+        &[
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            (
+                "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                "false",
+            ),
+        ],
+    ),
+    (
+        Minor::new(1, 30),
+        &[
+            ("pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", "false"),
+            ("pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING", "false"),
+            ("pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY", "false"),
+        ],
+    ),
+];
+
+/// A setting whose default differs between two minors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BehaviourChange {
+    pub setting: &'static str,
+    /// The value that keeps the older minor's behaviour, when the profiles say it.
+    pub previous: Option<&'static str>,
+}
+
+fn profile(minor: Minor) -> Option<&'static [(&'static str, &'static str)]> {
+    COMPATIBILITY_PROFILES
+        .iter()
+        .find(|(m, _)| *m == minor)
+        .map(|(_, p)| *p)
+}
+
+/// The behaviour changes an upgrade from `from` to `to` brings. Each compatibility profile
+/// lists what differs from [`PROFILES_OF`], so between two older minors the changes are the
+/// settings one profile has and the other has not. `None` when kyma-mesh has no profile for
+/// one of them (an Istio newer than [`PROFILES_OF`], or one too old): say so, don't guess.
+pub fn behaviour_changes(from: Minor, to: Minor) -> Option<Vec<BehaviourChange>> {
+    if from >= to {
+        return Some(Vec::new());
+    }
+    let old = profile(from)?;
+    let new: &[(&str, &str)] = if to == PROFILES_OF { &[] } else { profile(to)? };
+    let mut out: Vec<BehaviourChange> = old
+        .iter()
+        .filter(|s| !new.contains(s))
+        .map(|(setting, value)| BehaviourChange {
+            setting,
+            previous: Some(value),
+        })
+        .collect();
+    out.extend(
+        new.iter()
+            .filter(|s| !old.contains(s))
+            .map(|(setting, _)| BehaviourChange {
+                setting,
+                previous: None,
+            }),
+    );
+    Some(out)
+}
+
+/// How many earlier minors an istioctl accepts as compatibility versions: istioctl 1.31
+/// accepts 1.25 to 1.30 (measured as above). Istio says it drops a compatibility version when
+/// the minor it names reaches end of life; in practice it keeps more, and istioctl's own list
+/// is the authority: this is the range kyma-mesh checks before asking it.
+pub const COMPATIBILITY_MINORS: u64 = 6;
+
+/// The compatibility versions Istio `target` accepts: the [`COMPATIBILITY_MINORS`] minors
+/// before it. `None` when there is none.
+pub fn compatibility_range(target: Minor) -> Option<(Minor, Minor)> {
+    let hi = target.minor.checked_sub(1)?;
+    let lo = target.minor.saturating_sub(COMPATIBILITY_MINORS);
+    (target.major == 1 && lo <= hi).then(|| (Minor::new(1, lo), Minor::new(1, hi)))
+}
+
+/// Parses `1.N` (what `--compatibility-version` takes).
+pub fn parse_minor(text: &str) -> Result<Minor, String> {
+    let bad = || format!("{text:?} is not an Istio minor version: write it as 1.N, e.g. 1.29");
+    let (major, minor) = text.trim().split_once('.').ok_or_else(bad)?;
+    let major: u64 = major.parse().map_err(|_| bad())?;
+    let minor: u64 = minor.parse().map_err(|_| bad())?;
+    Ok(Minor::new(major, minor))
+}
+
+/// Refuses a compatibility version Istio `target` does not accept, naming the range.
+pub fn check_compatibility(version: Minor, target: Minor) -> Result<(), String> {
+    match compatibility_range(target) {
+        Some((lo, hi)) if version >= lo && version <= hi => Ok(()),
+        Some((lo, hi)) => Err(format!(
+            "compatibility version {version} is not supported by Istio {target}: it accepts {lo} to {hi}"
+        )),
+        None => Err(format!("Istio {target} accepts no compatibility version")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,7 +715,7 @@ mod tests {
         assert!(k8s_support(&v("1.30.1"), 31).is_some());
         assert_eq!(k8s_support(&v("1.30.1"), 36), None);
         // No row: no claim either way.
-        assert_eq!(k8s_support(&v("1.31.0"), 20), None);
+        assert_eq!(k8s_support(&v("1.32.0"), 20), None);
         assert_eq!(k8s_support(&v("2.0.0"), 20), None);
         // Every row is sane and the table is ordered, one row per minor.
         for pair in K8S_SUPPORT.windows(2) {
@@ -663,5 +869,95 @@ mod tests {
             assert!(!text.contains("kyma-mesh uninstall"), "{text}");
             assert!(text.ends_with('.'), "a full sentence: {text}");
         }
+    }
+
+    #[test]
+    fn end_of_life_is_said_after_the_date_only() {
+        let v = |s: &str| s.parse::<IstioVersion>().unwrap();
+        let day = |y, m, d| jiff::civil::date(y, m, d);
+        assert_eq!(end_of_life(&v("1.28.3"), day(2026, 7, 1)), None);
+        assert_eq!(
+            end_of_life(&v("1.28.3"), day(2026, 7, 2)).as_deref(),
+            Some(
+                "Istio 1.28 reached end of life on 2026-07-01 and gets no more security fixes; upgrade to 1.29 with `kyma-mesh upgrade --istioctl <istioctl 1.29>`"
+            )
+        );
+        assert!(end_of_life(&v("1.24.0"), day(2026, 12, 6)).is_some());
+        // No date on record: supported as far as kyma-mesh knows.
+        assert_eq!(end_of_life(&v("1.30.2"), day(2030, 1, 1)), None);
+        assert_eq!(end_of_life(&v("1.31.0"), day(2030, 1, 1)), None);
+        // Every minor with an end of life is in the support matrix, and dates rise.
+        for pair in END_OF_LIFE.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1);
+        }
+        for (m, _) in END_OF_LIFE {
+            assert!(K8S_SUPPORT.iter().any(|r| r.istio == *m), "{m}");
+        }
+    }
+
+    #[test]
+    fn istio_1_31_has_a_row() {
+        let v: IstioVersion = "1.31.1".parse().unwrap();
+        assert_eq!(k8s_support(&v, 36), None);
+        assert!(k8s_support(&v, 31).is_some());
+    }
+
+    #[test]
+    fn compatibility_versions() {
+        let m = |n| Minor::new(1, n);
+        assert_eq!(compatibility_range(m(31)), Some((m(25), m(30))));
+        assert_eq!(compatibility_range(m(28)), Some((m(22), m(27))));
+        assert_eq!(check_compatibility(m(30), m(31)), Ok(()));
+        assert_eq!(
+            check_compatibility(m(24), m(31)).unwrap_err(),
+            "compatibility version 1.24 is not supported by Istio 1.31: it accepts 1.25 to 1.30"
+        );
+        assert!(check_compatibility(m(31), m(31)).is_err());
+        assert_eq!(parse_minor("1.29"), Ok(m(29)));
+        assert!(parse_minor("1.29.1").is_err());
+        assert!(parse_minor("latest").is_err());
+        // The profiles cover exactly what istioctl 1.31 accepts.
+        let known: Vec<Minor> = COMPATIBILITY_PROFILES.iter().map(|(v, _)| *v).collect();
+        let (lo, hi) = compatibility_range(PROFILES_OF).unwrap();
+        assert_eq!(known.first(), Some(&lo));
+        assert_eq!(known.last(), Some(&hi));
+        let names =
+            |c: Vec<BehaviourChange>| -> Vec<&str> { c.iter().map(|c| c.setting).collect() };
+        // To 1.31: the old minor's whole profile.
+        assert_eq!(
+            names(behaviour_changes(m(30), m(31)).unwrap()),
+            [
+                "pilot.env.PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS",
+                "pilot.env.PILOT_ENABLE_STRICT_GATEWAY_MERGING",
+                "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+            ]
+        );
+        // Between older minors: what one profile has and the other not.
+        let c = behaviour_changes(m(28), m(29)).unwrap();
+        assert_eq!(
+            names(c.clone()),
+            [
+                "pilot.env.DISABLE_TRACK_REMAINING_CB_METRICS",
+                "cni.ambient.reconcileIptablesOnStartup",
+            ]
+        );
+        assert_eq!(c[0].previous, Some("false"));
+        assert_eq!(
+            behaviour_changes(m(29), m(30)).unwrap(),
+            [
+                BehaviourChange {
+                    setting: "pilot.env.PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE",
+                    previous: Some("false")
+                },
+                BehaviourChange {
+                    setting: "pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY",
+                    previous: None
+                },
+            ]
+        );
+        assert_eq!(behaviour_changes(m(31), m(31)), Some(Vec::new()));
+        // Unknown ground: no list rather than a wrong one.
+        assert_eq!(behaviour_changes(m(31), m(32)), None);
+        assert_eq!(behaviour_changes(m(24), m(25)), None);
     }
 }

@@ -285,6 +285,7 @@ SUPPLEMENT = {
         "proxyHeaders": {"kind": "object", "note": "added after the stored proxy.proto (Istio 1.18+)"},
         "fileFlushInterval": {"kind": "duration", "note": "added after the stored proxy.proto"},
         "fileFlushMinSize": {"kind": "int", "note": "added after the stored proxy.proto"},
+        "statsCompression": {"kind": "bool", "note": "added in Istio 1.29 (upgrade notes: HTTP compression of Envoy metrics enabled by default)"},
     },
     "mesh.MeshConfig": {
         "serviceScopeConfigs": {"kind": "list", "item": {"kind": "object"},

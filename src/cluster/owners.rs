@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::ListParams;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
@@ -63,31 +63,6 @@ fn metadata_suffices(kind: WorkloadKind) -> bool {
     !matches!(kind, WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
 }
 
-fn facts_of_meta(meta: &kube::api::ObjectMeta) -> OwnerFacts {
-    let refs = meta.owner_references.as_deref().unwrap_or_default();
-    let owner = refs
-        .iter()
-        .find(|o| o.controller == Some(true))
-        .or_else(|| refs.first())
-        .map(|o| OwnerReference {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            name: o.name.clone(),
-            uid: String::new(),
-            controller: o.controller,
-        });
-    let opted_out = meta
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(crate::names::PROXY_RESET))
-        .is_some_and(|v| v == "false");
-    OwnerFacts {
-        owner,
-        opted_out,
-        on_delete: false,
-    }
-}
-
 fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
     OwnerFacts {
         owner: o.metadata.controller().cloned().map(|mut r| {
@@ -118,35 +93,22 @@ async fn list_page(
         listing: Listing::of(&gvk, namespace),
         error: Box::new(error),
     };
-    let key = |ns: Option<&String>, name: Option<&String>| {
-        (
-            ns.cloned().unwrap_or_default(),
-            name.cloned().unwrap_or_default(),
-        )
-    };
-    if metadata_suffices(kind) {
-        let api: Api<DynamicObject> = cluster.dynamic(&gvk, namespace);
-        let page = api.list_metadata(lp).await.map_err(failed)?;
-        let items = page
-            .items
-            .iter()
-            .map(|o| {
-                let m = &o.metadata;
-                (key(m.namespace.as_ref(), m.name.as_ref()), facts_of_meta(m))
-            })
-            .collect();
-        return Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())));
+    // Metadata-only (`PartialObjectMetadataList`, kube's `list_metadata` request) where that
+    // suffices; either way decoded into the few fields of a `WorkloadObject`.
+    let request = kube::core::Request::new(gvk.url_path(namespace));
+    let req = if metadata_suffices(kind) {
+        request.list_metadata(lp)
+    } else {
+        request.list(lp)
     }
-    let req = kube::core::Request::new(gvk.url_path(namespace))
-        .list(lp)
-        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-    let page: Page = cluster.client.request(req).await.map_err(failed)?;
+    .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    let page: Page = cluster.request_json(req).await.map_err(failed)?;
     let items = page
         .items
         .iter()
         .map(|o| {
             let m = &o.metadata;
-            (key(Some(&m.namespace), Some(&m.name)), facts_of_object(o))
+            ((m.namespace.clone(), m.name.clone()), facts_of_object(o))
         })
         .collect();
     Ok((items, page.metadata.continue_.filter(|c| !c.is_empty())))
@@ -190,14 +152,18 @@ pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<OwnerFacts>, 
             .await?
             .map(|o| facts_of_object(&o)));
     }
-    let api: Api<DynamicObject> = cluster.dynamic(&w.kind.gvk(), Some(&w.namespace));
-    api.get_metadata_opt(&w.name)
-        .await
-        .map(|m| m.map(|m| facts_of_meta(&m.metadata)))
-        .map_err(|error| ClusterError::Get {
-            object: w.object(),
-            error: Box::new(error),
-        })
+    let failed = |error| ClusterError::Get {
+        object: w.object(),
+        error: Box::new(error),
+    };
+    let req = kube::core::Request::new(w.kind.gvk().url_path(Some(&w.namespace)))
+        .get_metadata(&w.name, &kube::api::GetParams::default())
+        .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+    match cluster.request_json::<WorkloadObject>(req).await {
+        Ok(o) => Ok(Some(facts_of_object(&o))),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(failed(e)),
+    }
 }
 
 /// Collects the owners a scan needs and resolves them in a bounded number of requests (the
@@ -209,6 +175,8 @@ pub struct OwnerResolver {
     wanted: HashMap<WorkloadKind, HashSet<Key>>,
     lists: HashMap<WorkloadKind, JoinHandle<Result<Index, ClusterError>>>,
     error: Option<ClusterError>,
+    /// Also resolve the Deployments of the wanted ReplicaSets (their facts, not only names).
+    deployments: bool,
 }
 
 /// What [`OwnerResolver::resolve`] found: each owner's lookup, and the first failed request
@@ -226,7 +194,15 @@ impl OwnerResolver {
             wanted: HashMap::new(),
             lists: HashMap::new(),
             error: None,
+            deployments: true,
         }
+    }
+
+    /// Only the wanted owners: a ReplicaSet's Deployment is named by the ReplicaSet, and a
+    /// caller that needs no more than its name saves the Deployments' lookups.
+    pub fn without_deployments(mut self) -> OwnerResolver {
+        self.deployments = false;
+        self
     }
 
     /// A pod's owner the decision needs; past [`FEW`] of a kind, its list starts now.
@@ -235,7 +211,7 @@ impl OwnerResolver {
         set.insert((w.namespace.clone(), w.name.clone()));
         if set.len() > FEW {
             self.start(w.kind);
-            if w.kind == WorkloadKind::ReplicaSet {
+            if w.kind == WorkloadKind::ReplicaSet && self.deployments {
                 self.start(WorkloadKind::Deployment);
             }
         }
@@ -254,16 +230,18 @@ impl OwnerResolver {
     /// Resolves every wanted owner, and the Deployments of the wanted ReplicaSets.
     pub async fn resolve(mut self) -> Resolved {
         let mut out = HashMap::new();
-        let first: Vec<WorkloadKind> = self.wanted.keys().copied().collect();
-        for kind in first {
-            if kind != WorkloadKind::Deployment {
-                self.resolve_kind(kind, &mut out).await;
-            }
-        }
+        // The first level, every kind at once (each a list, or one round of GETs).
+        let kinds: Vec<WorkloadKind> = self
+            .wanted
+            .keys()
+            .copied()
+            .filter(|k| *k != WorkloadKind::Deployment)
+            .collect();
+        self.resolve_kinds(&kinds, &mut out).await;
         // The second level: each wanted ReplicaSet's Deployment.
         let deployments: Vec<Workload> = out
             .iter()
-            .filter(|(w, _)| w.kind == WorkloadKind::ReplicaSet)
+            .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
             .filter_map(|(w, l)| match l {
                 Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
                     (WorkloadKind::of(&o.api_version, &o.kind) == Some(WorkloadKind::Deployment))
@@ -276,7 +254,8 @@ impl OwnerResolver {
             self.want(d);
         }
         if self.wanted.contains_key(&WorkloadKind::Deployment) {
-            self.resolve_kind(WorkloadKind::Deployment, &mut out).await;
+            self.resolve_kinds(&[WorkloadKind::Deployment], &mut out)
+                .await;
         }
         // A list started for nothing (none wanted after all) is not waited for.
         for (_, task) in self.lists.drain() {
@@ -288,49 +267,81 @@ impl OwnerResolver {
         }
     }
 
-    async fn resolve_kind(&mut self, kind: WorkloadKind, out: &mut HashMap<Workload, Lookup>) {
-        let wanted = self.wanted.remove(&kind).unwrap_or_default();
-        let workloads = wanted.into_iter().map(|(ns, name)| Workload {
-            kind,
-            namespace: ns,
-            name,
-        });
-        let task = self.lists.remove(&kind);
-        let Some(task) = task else {
-            let cluster = &self.cluster;
-            let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
-                futures::stream::iter(workloads)
-                    .map(|w| async move {
-                        let r = get(cluster, &w).await;
-                        (w, r)
-                    })
-                    .buffer_unordered(FEW)
-                    .collect()
-                    .await;
-            for (w, r) in got {
+    async fn resolve_kinds(&mut self, kinds: &[WorkloadKind], out: &mut HashMap<Workload, Lookup>) {
+        let jobs: Vec<_> = kinds
+            .iter()
+            .map(|&kind| {
+                let wanted = self.wanted.remove(&kind).unwrap_or_default();
+                (kind, wanted, self.lists.remove(&kind))
+            })
+            .collect();
+        let cluster = &self.cluster;
+        let done = futures::future::join_all(
+            jobs.into_iter()
+                .map(|(kind, wanted, task)| fetch_kind(cluster, kind, wanted, task)),
+        )
+        .await;
+        for (lookups, error) in done {
+            out.extend(lookups);
+            if let Some(e) = error {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// The wanted owners of one kind, from its list (`task`) or by parallel GETs; and the first
+/// failed request.
+async fn fetch_kind(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    wanted: HashSet<Key>,
+    task: Option<JoinHandle<Result<Index, ClusterError>>>,
+) -> (Vec<(Workload, Lookup)>, Option<ClusterError>) {
+    let workloads = wanted.into_iter().map(|(ns, name)| Workload {
+        kind,
+        namespace: ns,
+        name,
+    });
+    let mut error = None;
+    let Some(task) = task else {
+        let got: Vec<(Workload, Result<Option<OwnerFacts>, ClusterError>)> =
+            futures::stream::iter(workloads)
+                .map(|w| async move {
+                    let r = get(cluster, &w).await;
+                    (w, r)
+                })
+                .buffer_unordered(FEW)
+                .collect()
+                .await;
+        let lookups = got
+            .into_iter()
+            .map(|(w, r)| {
                 let l = match r {
                     Ok(Some(f)) => Lookup::Found(f),
                     Ok(None) => Lookup::Missing,
                     Err(e) => {
                         let l = Lookup::Failed(e.to_string());
-                        self.error.get_or_insert(e);
+                        error.get_or_insert(e);
                         l
                     }
                 };
-                out.insert(w, l);
-            }
-            return;
-        };
-        let listed = match task.await {
-            Ok(Ok(index)) => Ok(index),
-            Ok(Err(e)) => {
-                let text = e.to_string();
-                self.error.get_or_insert(e);
-                Err(text)
-            }
-            Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
-        };
-        for w in workloads {
+                (w, l)
+            })
+            .collect();
+        return (lookups, error);
+    };
+    let listed = match task.await {
+        Ok(Ok(index)) => Ok(index),
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            error = Some(e);
+            Err(text)
+        }
+        Err(e) => Err(format!("listing {}: {e}", kind.gvk().plural)),
+    };
+    let lookups = workloads
+        .map(|w| {
             let key = (w.namespace.clone(), w.name.clone());
             let l = match &listed {
                 Ok(index) => index
@@ -339,7 +350,131 @@ impl OwnerResolver {
                     .map_or(Lookup::Missing, Lookup::Found),
                 Err(e) => Lookup::Failed(e.clone()),
             };
-            out.insert(w, l);
+            (w, l)
+        })
+        .collect();
+    (lookups, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use testkit::KubeSim;
+
+    /// `n` Deployments in `shop`, each with one ReplicaSet `<name>-rs`; one opted out.
+    fn cluster(n: usize) -> KubeSim {
+        let sim = KubeSim::builder().start().unwrap();
+        sim.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}))
+            .unwrap();
+        for i in 0..n {
+            let name = format!("web-{i}");
+            let mut meta = json!({"name": name, "namespace": "shop"});
+            if i == 0 {
+                meta["annotations"] = json!({crate::names::PROXY_RESET: "false"});
+            }
+            let d = sim
+                .put(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                    "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
+                             "template": {"metadata": {"labels": {"app": name}},
+                                          "spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}))
+                .unwrap();
+            sim.put(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": format!("{name}-rs"), "namespace": "shop",
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                                         "uid": d["metadata"]["uid"], "controller": true}]},
+                "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
+                         "template": {"metadata": {"labels": {"app": name}},
+                                      "spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}))
+                .unwrap();
+        }
+        sim
+    }
+
+    /// Resolves `wanted` ReplicaSets (and one that does not exist); returns the lookups and
+    /// the requests kube-sim saw for ReplicaSets and Deployments: `(lists, gets)`.
+    fn resolve(sim: &KubeSim, wanted: usize) -> (HashMap<Workload, Lookup>, (usize, usize)) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        sim.clear_requests();
+        let lookups = rt.block_on(async {
+            let c = Cluster::connect(
+                Some(sim.kubeconfig_path()),
+                None,
+                super::super::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
+            let mut r = OwnerResolver::new(&c, vec![None]);
+            for i in 0..wanted {
+                r.want(&Workload::new(
+                    WorkloadKind::ReplicaSet,
+                    "shop",
+                    &format!("web-{i}-rs"),
+                ));
+            }
+            r.want(&Workload::new(WorkloadKind::ReplicaSet, "shop", "gone"));
+            r.resolve().await.lookups
+        });
+        let reqs = sim.requests();
+        let owners = reqs
+            .iter()
+            .filter(|r| r.resource == "replicasets" || r.resource == "deployments");
+        let lists = owners.clone().filter(|r| r.verb == "list").count();
+        let gets = owners.filter(|r| r.verb == "get").count();
+        assert!(reqs.iter().all(|r| r.metadata_only), "{reqs:#?}");
+        (lookups, (lists, gets))
+    }
+
+    fn deployment_of(lookups: &HashMap<Workload, Lookup>, rs: &str) -> Option<String> {
+        match lookups.get(&Workload::new(WorkloadKind::ReplicaSet, "shop", rs))? {
+            Lookup::Found(f) => f.owner.as_ref().map(|o| o.name.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn few_owners_are_read_by_gets() {
+        let sim = cluster(30);
+        let (lookups, (lists, gets)) = resolve(&sim, 3);
+        assert_eq!(
+            (lists, gets),
+            (0, 4 + 3),
+            "4 ReplicaSets, then 3 Deployments"
+        );
+        assert_eq!(
+            deployment_of(&lookups, "web-2-rs").as_deref(),
+            Some("web-2")
+        );
+        assert!(matches!(
+            lookups.get(&Workload::new(WorkloadKind::ReplicaSet, "shop", "gone")),
+            Some(Lookup::Missing)
+        ));
+        assert!(matches!(
+            lookups.get(&Workload::new(WorkloadKind::Deployment, "shop", "web-0")),
+            Some(Lookup::Found(OwnerFacts {
+                opted_out: true,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn many_owners_are_read_by_one_list_per_kind_whatever_their_number() {
+        let sim = cluster(40);
+        for wanted in [FEW + 1, 40] {
+            let (lookups, (lists, gets)) = resolve(&sim, wanted);
+            assert_eq!((lists, gets), (2, 0), "{wanted} owners");
+            assert_eq!(deployment_of(&lookups, "web-39-rs").is_some(), wanted == 40);
+            assert!(matches!(
+                lookups.get(&Workload::new(WorkloadKind::Deployment, "shop", "web-0")),
+                Some(Lookup::Found(OwnerFacts {
+                    opted_out: true,
+                    ..
+                }))
+            ));
         }
     }
 }

@@ -223,7 +223,7 @@ pub async fn list_pods_page(
     let req = kube::core::Request::new(path)
         .list(&lp)
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-    cluster.client.request::<PodPage>(req).await.map_err(failed)
+    cluster.request_json::<PodPage>(req).await.map_err(failed)
 }
 
 /// The pods of `namespace` a label selector matches, in one request (a workload's pods: few).
@@ -240,8 +240,7 @@ pub async fn list_selected(
         .list(&ListParams::default().labels(selector))
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
     cluster
-        .client
-        .request::<PodPage>(req)
+        .request_json::<PodPage>(req)
         .await
         .map(|p| p.items)
         .map_err(failed)

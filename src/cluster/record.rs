@@ -23,6 +23,9 @@ pub struct Record {
     pub merged_yaml: String,
     pub istio_version: String,
     pub installed_at: String,
+    /// `spec.compatibilityVersion` of the merged IstioOperator (`1.N`), empty for none;
+    /// `upgrade` and `--canary` carry it unless told otherwise.
+    pub compatibility_version: String,
 }
 
 impl Record {
@@ -44,6 +47,7 @@ impl Record {
                 "istio-operator.yaml": self.merged_yaml,
                 "istio-version": self.istio_version,
                 "installed-at": self.installed_at,
+                "compatibility-version": self.compatibility_version,
                 "kyma-mesh-version": env!("CARGO_PKG_VERSION"),
             },
         })
@@ -70,6 +74,8 @@ impl Record {
             merged_yaml: s("istio-operator.yaml")?,
             istio_version: s("istio-version").unwrap_or_default(),
             installed_at: s("installed-at").unwrap_or_default(),
+            // Absent in records of kyma-mesh before compatibility versions: none.
+            compatibility_version: s("compatibility-version").unwrap_or_default(),
         })
     }
 }
@@ -212,6 +218,7 @@ mod tests {
             merged_yaml: "kind: IstioOperator\n".into(),
             istio_version: "1.28.0".into(),
             installed_at: "2026-12-02T06:00:00Z".into(),
+            compatibility_version: "1.27".into(),
         };
         assert_eq!(Record::from_configmap(&rec.to_configmap()), Some(rec));
         assert_eq!(Record::from_configmap(&json!({"data": {}})), None);

@@ -129,11 +129,6 @@ impl Revisions {
     }
 }
 
-/// The revision name of a version, as Istio's docs write it: `1.28.0` -> `1-28-0`.
-pub fn revision_name(version: &str) -> String {
-    strip_flavour(version).replace('.', "-")
-}
-
 /// istiod's Deployment (and Service) of a revision.
 pub fn istiod_name(revision: &str) -> String {
     if revision == DEFAULT {
@@ -209,8 +204,6 @@ mod tests {
 
     #[test]
     fn names_follow_istioctl() {
-        assert_eq!(revision_name("1.28.0"), "1-28-0");
-        assert_eq!(revision_name("1.28.0-distroless"), "1-28-0");
         assert_eq!(istiod_name("default"), "istiod");
         assert_eq!(istiod_name("1-28-0"), "istiod-1-28-0");
         assert_eq!(injector_name("default"), "istio-sidecar-injector");

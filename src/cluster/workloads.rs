@@ -227,6 +227,71 @@ impl WorkloadObject {
     }
 }
 
+/// A workload's name and its pod template's metadata (labels, annotations): what injection
+/// decisions read of it, decoded without the rest of the (often large) object.
+#[derive(Debug, Clone)]
+pub struct Templated {
+    pub namespace: String,
+    pub name: String,
+    pub template: kube::api::ObjectMeta,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplatedItem {
+    metadata: Meta,
+    spec: TemplatedSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplatedSpec {
+    template: TemplatedTemplate,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplatedTemplate {
+    metadata: kube::api::ObjectMeta,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TemplatedPage {
+    metadata: super::pods::ListMeta,
+    items: Vec<TemplatedItem>,
+}
+
+/// Every workload of `kind` in `namespace` (or all), paged, as [`Templated`] records.
+pub async fn list_templates(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    namespace: Option<&str>,
+) -> Result<Vec<Templated>, ClusterError> {
+    let gvk = kind.gvk();
+    let failed = |error| ClusterError::List {
+        listing: super::Listing::of(&gvk, namespace),
+        error: Box::new(error),
+    };
+    let mut out = Vec::new();
+    let mut lp = kube::api::ListParams::default().limit(DEFAULT_PAGE_SIZE);
+    loop {
+        let req = kube::core::Request::new(gvk.url_path(namespace))
+            .list(&lp)
+            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+        let page: TemplatedPage = cluster.request_json(req).await.map_err(failed)?;
+        out.extend(page.items.into_iter().map(|i| Templated {
+            namespace: i.metadata.namespace,
+            name: i.metadata.name,
+            template: i.spec.template.metadata,
+        }));
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => lp = lp.continue_token(&token),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// One workload, decoded small; `None` when it does not exist.
 pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<WorkloadObject>, ClusterError> {
     cluster
@@ -363,7 +428,7 @@ pub async fn pod_owners(cluster: &Cluster, pods: &[&Pod]) -> Result<Vec<PodOwner
     // One namespace: its lists; several: cluster-wide lists.
     let first = pods.first().map(|p| p.metadata.namespace.clone());
     let scope = first.filter(|ns| pods.iter().all(|p| &p.metadata.namespace == ns));
-    let mut resolver = OwnerResolver::new(cluster, vec![scope]);
+    let mut resolver = OwnerResolver::new(cluster, vec![scope]).without_deployments();
     for pod in pods {
         if let Some(o) = pod.metadata.controller()
             && let Some(kind @ WorkloadKind::ReplicaSet) = WorkloadKind::of(&o.api_version, &o.kind)

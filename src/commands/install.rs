@@ -15,6 +15,7 @@ pub fn run(args: &InstallArgs, global: &GlobalArgs, events: &dyn Events) -> Resu
         target: global.target(),
         istioctl: args.istioctl.path.clone(),
         from_configmap: args.from_configmap.clone(),
+        from_istio_cr: args.from_istio_cr.clone(),
         dry_run: args.dry_run,
         timeout: args.timeout,
         fix: args.fix,

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod gateway;
 pub mod injection;
 pub mod install;
+pub mod man;
 pub mod proxy_reset;
 pub mod render;
 pub mod uninstall;
@@ -101,6 +102,7 @@ pub fn dispatch(mut cli: Cli, ui: &Ui) -> Result<Done, OpError> {
         Command::Injection(args) => injection::run(&args, &cli.global, ui),
         Command::Uninstall(args) => uninstall::run(&args, &cli.global, ui),
         Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
         Command::Version(args) => version::run(&args, &cli.global, ui),
         Command::ProxyReset(args) => proxy_reset::run(&args, &cli.global, ui),
         Command::Check(args) => check::run(&args, &cli.global, ui),

@@ -23,6 +23,7 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, events: &dyn Events) -> Resu
             target: global.target(),
             istioctl: args.istioctl.path.clone(),
             from_configmap: None,
+            from_istio_cr: None,
             dry_run: args.dry_run,
             timeout: args.timeout,
             fix: false,

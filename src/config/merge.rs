@@ -27,6 +27,19 @@ pub enum DirectiveError {
         "{origin}: `$patch: {directive}` cannot stand alone in a list: an element holding only $patch may say replace (the list becomes exactly the other elements); to {directive} one named item, write {{name: X, $patch: {directive}}}"
     )]
     LoneInList { origin: String, directive: String },
+    /// An entry without `name` in a list whose entries are merged by name: merged, it would
+    /// silently replace the whole list (Kyma's gateway with its resources, HPA and ports).
+    #[error(
+        "{origin}: an entry of {key} has no `name`: this list's entries are merged by name, so a nameless entry would replace the whole list ({existing}); add `name: {suggestion}` to change that entry, or a new name to add one"
+    )]
+    Unnamed {
+        origin: String,
+        key: String,
+        /// The names the list has, said as a short list.
+        existing: String,
+        /// The name probably meant.
+        suggestion: String,
+    },
     /// `$patch: delete` at the top of an override: it would delete the whole document.
     #[error(
         "{origin}: `$patch: delete` at the top of an override would delete the whole IstioOperator; delete the fields you mean (set them to null, or put `$patch: delete` in their map)"
@@ -105,7 +118,10 @@ fn merge_maps(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
                 base_entries.remove(i);
             }
             (None, true) => {}
-            (Some(i), false) => merge(&mut base_entries[i].value, &over.value)?,
+            (Some(i), false) => {
+                unnamed_entry(&over.key, &base_entries[i].value, &over.value)?;
+                merge(&mut base_entries[i].value, &over.value)?
+            }
             (None, false) => base_entries.push(Entry {
                 key: over.key.clone(),
                 key_origin: over.key_origin.clone(),
@@ -114,6 +130,45 @@ fn merge_maps(base: &mut Node, overlay: &Node) -> Result<(), DirectiveError> {
         }
     }
     Ok(())
+}
+
+/// Refuses a map entry without `name` merged onto a list whose entries all have one.
+fn unnamed_entry(key: &str, base: &Node, over: &Node) -> Result<(), DirectiveError> {
+    let (Kind::Seq(base_items), Kind::Seq(over_items)) = (&base.kind, &over.kind) else {
+        return Ok(());
+    };
+    if base_items.is_empty()
+        || !base_items.iter().all(|i| item_name(i).is_some())
+        || list_replace_marker(over_items)?.is_some()
+    {
+        return Ok(());
+    }
+    let Some((index, item)) = over_items
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.is_map() && item_name(i).is_none() && !is_replace_marker(i))
+    else {
+        return Ok(());
+    };
+    let names: Vec<&str> = base_items.iter().filter_map(item_name).collect();
+    // The entry at the same place, else the only one, else the first: the usual mistake is
+    // copying an entry and dropping its name.
+    let suggestion = names
+        .get(index)
+        .or(names.first())
+        .copied()
+        .unwrap_or_default();
+    let existing = match names.len() {
+        1 => names[0].to_string(),
+        n if n <= 4 => names.join(", "),
+        n => format!("{}, ... {} in all", names[..3].join(", "), n),
+    };
+    Err(DirectiveError::Unnamed {
+        origin: item.origin.to_string(),
+        key: key.to_string(),
+        existing,
+        suggestion: suggestion.to_string(),
+    })
 }
 
 fn item_name(node: &Node) -> Option<&str> {
@@ -432,5 +487,40 @@ mod tests {
     fn type_change_replaces() {
         let m = merged("a: {b: 1}\n", "a: [1]\n");
         assert_eq!(m.to_json(), json!({"a": [1]}));
+    }
+
+    #[test]
+    fn a_nameless_entry_of_a_named_list_is_refused_with_the_name_meant() {
+        let base = doc(
+            "base",
+            "spec:\n  ingressGateways:\n  - name: istio-ingressgateway\n    enabled: true\n",
+        );
+        let over = doc(
+            "o.yaml",
+            "spec:\n  ingressGateways:\n  - enabled: true\n    k8s: {hpaSpec: {maxReplicas: 9}}\n",
+        );
+        let mut b = base.clone();
+        let e = merge(&mut b, &over).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "o.yaml:3:5: an entry of ingressGateways has no `name`: this list's entries are merged by name, so a nameless entry would replace the whole list (istio-ingressgateway); add `name: istio-ingressgateway` to change that entry, or a new name to add one"
+        );
+        // The second of two env vars, nameless: the second is the one meant.
+        let base = doc(
+            "base",
+            "env:\n- {name: PILOT_HTTP10, value: '1'}\n- {name: OTHER, value: x}\n",
+        );
+        let over = doc(
+            "o.yaml",
+            "env:\n- {name: PILOT_HTTP10, value: '1'}\n- {value: y}\n",
+        );
+        let mut b = base.clone();
+        let e = merge(&mut b, &over).unwrap_err().to_string();
+        assert!(e.contains("add `name: OTHER`"), "{e}");
+        assert!(e.contains("(PILOT_HTTP10, OTHER)"), "{e}");
+        // `$patch: replace` is the way to replace the list on purpose.
+        let over = doc("o.yaml", "env:\n- $patch: replace\n- {value: y}\n");
+        let mut b = base.clone();
+        merge(&mut b, &over).unwrap();
     }
 }

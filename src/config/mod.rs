@@ -7,6 +7,7 @@
 pub mod components;
 pub mod diff;
 pub mod explain;
+pub mod istio_cr;
 pub mod merge;
 pub mod overrides;
 pub mod path;
@@ -50,15 +51,22 @@ pub enum ConfigError {
     Set(#[from] set::SetError),
     #[error("{}", render_problems(.0))]
     Invalid(Vec<Problem>),
+    /// A Kyma Istio module `Istio` resource that its CRD would refuse.
+    #[error("{}", render_problems_of("the Istio resource", .0))]
+    InvalidIstio(Vec<Problem>),
 }
 
 fn render_problems(problems: &[Problem]) -> String {
+    render_problems_of("the IstioOperator", problems)
+}
+
+fn render_problems_of(what: &str, problems: &[Problem]) -> String {
     let errors: Vec<_> = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .collect();
     let mut s = format!(
-        "the IstioOperator is invalid ({}):",
+        "{what} is invalid ({}):",
         plural(errors.len(), "error", "errors")
     );
     for p in errors {
@@ -142,6 +150,8 @@ pub enum OverrideInput {
 pub struct RenderRequest {
     pub profile: Profile,
     pub injection: InjectionMode,
+    /// `--compatibility-version 1.N`: IstioOperator `spec.compatibilityVersion`.
+    pub compatibility_version: Option<String>,
     pub overrides: Vec<OverrideInput>,
     pub sets: Vec<String>,
     pub skip_validation: bool,
@@ -152,6 +162,7 @@ impl RenderRequest {
         RenderRequest {
             profile,
             injection: InjectionMode::Default,
+            compatibility_version: None,
             overrides: Vec::new(),
             sets: Vec::new(),
             skip_validation: false,
@@ -181,9 +192,20 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
     let mut doc = req.profile.load()?;
     let mut sources = vec![format!("profile {}", req.profile)];
     let mut override_docs = Vec::new();
-    if let Some(layer) = req.injection.layer() {
+    let mut notes = Vec::new();
+    if let Some(layer) = req.injection.layer(req.profile) {
         merge::merge(&mut doc, &layer)?;
         sources.push(format!("--sidecar-injection {}", req.injection));
+    }
+    if let Some(v) = &req.compatibility_version {
+        let flag = format!("--compatibility-version {v}");
+        let origin = tree::Origin::new(std::sync::Arc::new(SourceKind::Flag(flag.clone())), 0, 0);
+        let layer = Node::from_json(
+            &serde_json::json!({"spec": {"compatibilityVersion": v}}),
+            &origin,
+        );
+        merge::merge(&mut doc, &layer)?;
+        sources.push(flag);
     }
     for input in &req.overrides {
         let (source, text) = match input {
@@ -197,6 +219,7 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         let label = source.to_string();
         for o in overrides::parse_override(&text, source)? {
             merge::merge(&mut doc, &o.doc)?;
+            notes.extend(o.notes);
             override_docs.push(o.doc.to_json());
             sources.push(format!("{label} ({})", o.form));
         }
@@ -212,12 +235,13 @@ pub fn render(req: &RenderRequest) -> Result<Rendered, ConfigError> {
         sources.push(format!("--set #{} {}", s.index, s.raw));
     }
     let problems = validate::validate(&doc, !req.skip_validation);
-    let (errors, warnings): (Vec<_>, Vec<_>) = problems
+    let (errors, mut warnings): (Vec<_>, Vec<_>) = problems
         .into_iter()
         .partition(|p| p.severity == Severity::Error);
     if !errors.is_empty() {
         return Err(ConfigError::Invalid(errors));
     }
+    warnings.extend(notes);
     Ok(Rendered {
         doc,
         warnings,

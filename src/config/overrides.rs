@@ -2,11 +2,13 @@
 //! 1. a bare IstioOperator document;
 //! 2. a Kyma override ConfigMap whose `data.kyma_istio_operator` holds an IstioOperator string;
 //! 3. a multi-document file of several components' ConfigMaps (only Istio's are taken);
-//! 4. a Kyma 2 values file with `istio.kyma_istio_operator`.
+//! 4. a Kyma 2 values file with `istio.kyma_istio_operator`;
+//! 5. the Kyma Istio module's `Istio` resource (`istio_cr.rs` maps it).
 
 use std::sync::Arc;
 
 use super::ConfigError;
+use super::istio_cr;
 use super::tree::{Kind, Node, Origin, SourceKind, parse_documents};
 
 /// The key Kyma's installer used for Istio's override.
@@ -19,6 +21,8 @@ pub struct Override {
     pub doc: Node,
     /// How it was found, e.g. `ConfigMap kyma-installer/istio-overrides, key kyma_istio_operator`.
     pub form: String,
+    /// What the source says that no IstioOperator field expresses (warnings).
+    pub notes: Vec<super::validate::Problem>,
 }
 
 /// Parses an override source. `label` names it in messages (a file path, `-` for stdin, or
@@ -59,6 +63,7 @@ pub fn parse_override(text: &str, source: SourceKind) -> Result<Vec<Override>, C
                 out.push(Override {
                     doc: doc.clone(),
                     form: "IstioOperator".into(),
+                    notes: Vec::new(),
                 });
             }
             Form::Embedded { holder, value } => {
@@ -66,6 +71,22 @@ pub fn parse_override(text: &str, source: SourceKind) -> Result<Vec<Override>, C
                 out.push(Override {
                     doc: parsed,
                     form: holder,
+                    notes: Vec::new(),
+                });
+            }
+            Form::Istio => {
+                let mapped = istio_cr::to_operator(doc)?;
+                let name = doc
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::as_str);
+                out.push(Override {
+                    doc: mapped.doc,
+                    form: match name {
+                        Some(n) => format!("Istio {n}"),
+                        None => "Istio".into(),
+                    },
+                    notes: mapped.notes,
                 });
             }
             Form::OtherConfigMap { name } if single => {
@@ -98,6 +119,7 @@ pub fn parse_override(text: &str, source: SourceKind) -> Result<Vec<Override>, C
 
 enum Form<'a> {
     Operator,
+    Istio,
     Embedded { holder: String, value: &'a Node },
     OtherConfigMap { name: String },
     Unknown(String),
@@ -113,6 +135,7 @@ fn classify(doc: &Node) -> Result<Form<'_>, ConfigError> {
     let kind = doc.get("kind").and_then(Node::as_str);
     match kind {
         Some("IstioOperator") => Ok(Form::Operator),
+        Some(istio_cr::KIND) => Ok(Form::Istio),
         Some("ConfigMap") => {
             let meta = doc.get("metadata");
             let ns = meta.and_then(|m| m.get("namespace")).and_then(Node::as_str);
@@ -141,7 +164,7 @@ fn classify(doc: &Node) -> Result<Form<'_>, ConfigError> {
             }
         }
         Some(other) => Ok(Form::Unknown(format!(
-            "kind {other} is not an override: expected an IstioOperator, a ConfigMap with data.{OPERATOR_KEY}, or a values file with istio.{OPERATOR_KEY}"
+            "kind {other} is not an override: expected an IstioOperator, a ConfigMap with data.{OPERATOR_KEY}, a values file with istio.{OPERATOR_KEY}, or an Istio resource ({})", istio_cr::API_VERSION
         ))),
         None => match doc.get("istio").and_then(|i| i.get(OPERATOR_KEY)) {
             Some(v) => Ok(Form::Embedded {

@@ -18,6 +18,11 @@ pub enum Profile {
     Cluster,
     /// The cluster profile with increased resources and HPA for all components.
     Production,
+    /// The Kyma Istio module's default IstioOperator, Production variant (injection opt-in,
+    /// tracing over OTLP, CNI, HPA 3-15).
+    Module,
+    /// The Kyma Istio module's default IstioOperator, Evaluation variant (small clusters).
+    ModuleEvaluation,
 }
 
 impl Profile {
@@ -26,6 +31,31 @@ impl Profile {
             Profile::Local => "local",
             Profile::Cluster => "cluster",
             Profile::Production => "production",
+            Profile::Module => "module",
+            Profile::ModuleEvaluation => "module-evaluation",
+        }
+    }
+
+    /// Every profile, Kyma 1.x's first.
+    pub const ALL: [Profile; 5] = [
+        Profile::Local,
+        Profile::Cluster,
+        Profile::Production,
+        Profile::Module,
+        Profile::ModuleEvaluation,
+    ];
+
+    /// The Kyma Istio module's defaults rather than Kyma 1.x's.
+    pub fn is_module(self) -> bool {
+        matches!(self, Profile::Module | Profile::ModuleEvaluation)
+    }
+
+    /// The injection mode the profile is written for: the module's is opt-in.
+    pub fn default_injection(self) -> InjectionMode {
+        if self.is_module() {
+            InjectionMode::OptIn
+        } else {
+            InjectionMode::Default
         }
     }
 
@@ -35,6 +65,8 @@ impl Profile {
             Profile::Local => include_str!("../../profiles/local.yaml"),
             Profile::Cluster => include_str!("../../profiles/cluster.yaml"),
             Profile::Production => include_str!("../../profiles/production.yaml"),
+            Profile::Module => include_str!("../../profiles/module.yaml"),
+            Profile::ModuleEvaluation => include_str!("../../profiles/module-evaluation.yaml"),
         }
     }
 
@@ -68,21 +100,39 @@ pub enum InjectionMode {
     OptIn,
 }
 
+/// Kyma's OTLP trace receiver, the extension provider the Kyma Istio module defines (Kyma's sidecar guide:
+/// "forwards the data to a tracing backend using the OTLP protocol").
+pub const KYMA_TRACES: &str = "kyma-traces";
+pub const KYMA_TRACES_SERVICE: &str = "telemetry-otlp-traces.kyma-system.svc.cluster.local";
+
 impl InjectionMode {
-    /// The layer this mode merges onto the profile, if any.
-    pub fn layer(self) -> Option<Node> {
-        match self {
-            InjectionMode::Default => None,
-            InjectionMode::OptIn => {
-                let origin = Origin::new(
-                    Arc::new(SourceKind::Flag("--sidecar-injection opt-in".into())),
-                    0,
-                    0,
-                );
-                let v = json!({"spec": {"values": {"sidecarInjectorWebhook": {"enableNamespacesByDefault": false}}}});
-                Some(Node::from_json(&v, &origin))
-            }
-        }
+    /// The layer this mode merges onto `profile`, if the profile is not already written for
+    /// it.
+    pub fn layer(self, profile: Profile) -> Option<Node> {
+        let v = match (self, profile.is_module()) {
+            (InjectionMode::Default, false) | (InjectionMode::OptIn, true) => return None,
+            // The later Kyma (the module, Kyma's sidecar guide): injection opt-in and tracing over OTLP
+            // to kyma-traces instead of Kyma 1.x's Zipkin.
+            (InjectionMode::OptIn, false) => json!({"spec": {
+                "meshConfig": {
+                    "extensionProviders": [
+                        {"name": "kyma-zipkin", "$patch": "delete"},
+                        {"name": KYMA_TRACES, "opentelemetry": {"service": KYMA_TRACES_SERVICE, "port": 4317}}
+                    ],
+                    "defaultProviders": {"tracing": [KYMA_TRACES]}
+                },
+                "values": {"sidecarInjectorWebhook": {"enableNamespacesByDefault": false}}
+            }}),
+            (InjectionMode::Default, true) => json!({"spec": {
+                "values": {"sidecarInjectorWebhook": {"enableNamespacesByDefault": true}}
+            }}),
+        };
+        let origin = Origin::new(
+            Arc::new(SourceKind::Flag(format!("--sidecar-injection {self}"))),
+            0,
+            0,
+        );
+        Some(Node::from_json(&v, &origin))
     }
 }
 

@@ -260,7 +260,7 @@ proptest! {
 
 #[test]
 fn an_empty_override_renders_what_the_profile_renders() {
-    for profile in [Profile::Local, Profile::Cluster, Profile::Production] {
+    for profile in Profile::ALL {
         let plain = config::render(&RenderRequest::new(profile)).unwrap();
         let mut req = RenderRequest::new(profile);
         req.overrides.push(OverrideInput::Text {

@@ -31,6 +31,13 @@ pub enum SourceKind {
     /// An override held as a (non-block) string inside another source; positions are
     /// relative to the string.
     Embedded { outer: String, key: String },
+    /// A value mapped from a field of the Kyma Istio module's `Istio` resource: `outer` names
+    /// the resource's source, `field` the field (`spec.config.trustDomain`); positions are
+    /// the field's in `outer`.
+    IstioField { outer: String, field: String },
+    /// An object read from the cluster, e.g. `Istio kyma-system/default`; positions are in
+    /// its YAML as kyma-mesh serialised it.
+    Resource(String),
 }
 
 impl fmt::Display for SourceKind {
@@ -42,6 +49,8 @@ impl fmt::Display for SourceKind {
             SourceKind::ConfigMap(c) => write!(f, "configmap {c}"),
             SourceKind::Flag(s) => write!(f, "{s}"),
             SourceKind::Embedded { outer, key } => write!(f, "{outer} [{key}]"),
+            SourceKind::IstioField { outer, field } => write!(f, "{outer} (Istio {field})"),
+            SourceKind::Resource(r) => write!(f, "{r}"),
         }
     }
 }
@@ -71,6 +80,8 @@ impl Origin {
             SourceKind::ConfigMap(c) => (2, c.as_str(), "", 0),
             SourceKind::File(f) => (3, f.as_str(), "", 0),
             SourceKind::Embedded { outer, key } => (3, outer.as_str(), key.as_str(), 0),
+            SourceKind::IstioField { outer, .. } => (3, outer.as_str(), "", 0),
+            SourceKind::Resource(r) => (2, r.as_str(), "", 0),
             SourceKind::Set(n, _) => (4, "", "", *n),
         };
         (rank, name, sub, n, self.line, self.col)
@@ -80,7 +91,14 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.source {
-            SourceKind::File(_) | SourceKind::ConfigMap(_) | SourceKind::Embedded { .. }
+            // `o.yaml:7:5 (Istio spec.config.trustDomain)`: the position stays next to the file.
+            SourceKind::IstioField { outer, field } if self.line > 0 => {
+                write!(f, "{outer}:{}:{} (Istio {field})", self.line, self.col)
+            }
+            SourceKind::File(_)
+            | SourceKind::ConfigMap(_)
+            | SourceKind::Embedded { .. }
+            | SourceKind::Resource(_)
                 if self.line > 0 =>
             {
                 write!(f, "{}:{}:{}", self.source, self.line, self.col)

@@ -14,6 +14,14 @@ use super::schema::{self, FindingKind};
 use super::tree::{Kind, Node, Origin, SourceKind};
 
 pub const API_VERSION: &str = "install.istio.io/v1alpha1";
+/// Lists whose entries are merged by `name` and must each have one (README "Merge rules").
+pub const NAMED_LISTS: &[&str] = &[
+    "ingressGateways",
+    "egressGateways",
+    "env",
+    "ports",
+    "containers",
+];
 pub const KIND: &str = "IstioOperator";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +159,11 @@ impl Validator<'_> {
                 }
             }
             Kind::Seq(items) => {
+                if let Some(key) = path.last().and_then(Step::as_key)
+                    && NAMED_LISTS.contains(&key)
+                {
+                    self.names(items, path, key);
+                }
                 for (i, item) in items.iter().enumerate() {
                     path.push(i);
                     self.walk(item, path);
@@ -158,6 +171,23 @@ impl Validator<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Every entry of a list merged by name needs one: istioctl refuses a nameless env var,
+    /// and a nameless gateway is not Kyma's gateway.
+    fn names(&mut self, items: &[Node], path: &Path, key: &str) {
+        for (i, item) in items.iter().enumerate() {
+            if item.is_map() && item.get("name").and_then(Node::as_str).is_none() {
+                let hint = match key {
+                    "ingressGateways" => " (Kyma's is istio-ingressgateway)",
+                    "egressGateways" => " (Kyma's is istio-egressgateway)",
+                    "env" => " (the variable's name, e.g. PILOT_HTTP10)",
+                    _ => "",
+                };
+                let message = format!("this entry has no `name`; add one{hint}");
+                self.error(&item.origin, &path.join(i), message);
+            }
         }
     }
 
@@ -291,6 +321,21 @@ mod tests {
         assert!(
             p[0].message.contains("expected a map (IstioOperatorSpec)"),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn nameless_entries_of_named_lists_are_errors() {
+        let p = problems(
+            "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  components:\n    pilot:\n      k8s:\n        env:\n        - value: \"1\"\n    egressGateways:\n    - enabled: true\n",
+        );
+        let lines: Vec<String> = p.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "o.yaml:8:11: spec.components.pilot.k8s.env[0]: this entry has no `name`; add one (the variable's name, e.g. PILOT_HTTP10)",
+                "o.yaml:10:7: spec.components.egressGateways[0]: this entry has no `name`; add one (Kyma's is istio-egressgateway)",
+            ]
         );
     }
 }

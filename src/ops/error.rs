@@ -30,6 +30,8 @@ pub struct InvalidInput(pub String);
 pub enum OutputError {
     #[error("writing to stdout: {0}")]
     Write(std::io::Error),
+    #[error("rendering the man page: {0}")]
+    Man(std::io::Error),
     #[error("serialising the {what} as YAML: {cause}")]
     Yaml {
         what: &'static str,

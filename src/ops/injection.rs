@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use crate::cluster::pods::Pod;
 use crate::cluster::revisions::Revisions;
-use crate::cluster::workloads;
+use crate::cluster::workloads::{self, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
 // `LABEL`: the namespace switch this command flips.
@@ -245,8 +245,7 @@ pub async fn status(
     let pods = workloads::list_pods(&cluster, namespace)
         .await
         .map_err(InjectionError::Read)?;
-    let deployments = cluster
-        .list_all(&DEPLOYMENT, namespace)
+    let deployments = workloads::list_templates(&cluster, WorkloadKind::Deployment, namespace)
         .await
         .map_err(InjectionError::Read)?;
     let mut out = Vec::new();
@@ -258,9 +257,7 @@ pub async fn status(
             .iter()
             .filter(|p| p.metadata.namespace == name)
             .collect();
-        let in_ns = deployments
-            .iter()
-            .filter(|d| d.metadata.namespace.as_deref() == Some(&name));
+        let in_ns = deployments.iter().filter(|d| d.namespace == name);
         let overrides = deployment_overrides(in_ns, &labels, injector, injection);
         out.push(NamespaceStatus {
             injection,
@@ -286,22 +283,21 @@ pub async fn status(
 /// The Deployments whose pod template overrides the namespace's setting; only overrides that
 /// change the namespace's outcome are worth naming.
 fn deployment_overrides<'a>(
-    deployments: impl Iterator<Item = &'a kube::api::DynamicObject>,
+    deployments: impl Iterator<Item = &'a workloads::Templated>,
     labels: &BTreeMap<String, String>,
     injector: Injector,
     injection: bool,
 ) -> Vec<DeploymentOverride> {
     deployments
         .filter_map(|d| {
-            let meta: kube::api::ObjectMeta =
-                serde_json::from_value(d.data["spec"]["template"]["metadata"].clone()).ok()?;
-            let setting = pod_setting(&meta)?;
-            let wants = pod_wants_sidecar(&meta, labels, injector);
+            let meta = &d.template;
+            let setting = pod_setting(meta)?;
+            let wants = pod_wants_sidecar(meta, labels, injector);
             if wants == injection {
                 return None;
             }
             Some(DeploymentOverride {
-                name: d.metadata.name.clone().unwrap_or_default(),
+                name: d.name.clone(),
                 reason: format!(
                     "{INJECT}: {setting:?} on the pod template: {}",
                     if wants { "sidecar" } else { "no sidecar" }

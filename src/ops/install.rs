@@ -34,6 +34,8 @@ pub struct InstallRequest {
     pub target: Target,
     pub istioctl: Option<PathBuf>,
     pub from_configmap: Option<(String, String)>,
+    /// `--from-istio-cr`: `Some(None)` the one in kyma-system, `Some(Some(..))` a named one.
+    pub from_istio_cr: Option<Option<(String, String)>>,
     pub dry_run: bool,
     pub timeout: Duration,
     pub fix: bool,
@@ -250,6 +252,8 @@ async fn preflight_phase(
         profile_given: req.config.profile_given,
         injection_given: req.config.injection_given,
         reuse_recorded: req.upgrade.as_ref().is_some_and(|u| u.reused),
+        from_istio_cr: req.from_istio_cr.clone(),
+        compatibility_given: req.config.compatibility_version.is_some(),
     };
     let mut pre = Preflight::new(events, cluster.clone(), input);
     let (rendered, istioctl) = run_preflight(&mut pre, events).await?;
@@ -520,7 +524,7 @@ fn choose_revision(
         ))
     };
     if canary {
-        let revision = revisions::revision_name(&target.to_string());
+        let revision = target.revision();
         if revs
             .control_planes
             .iter()
@@ -563,7 +567,8 @@ fn validate_locally(
     use crate::config::{InjectionMode, Profile};
     // Cluster overrides come first and can make a schema-level problem go away, so with them
     // only structural problems (syntax, a bad --set) are final here.
-    let cluster_may_add = req.from_configmap.is_some() || req.config.files.is_empty();
+    let cluster_may_add =
+        req.from_configmap.is_some() || req.from_istio_cr.is_some() || req.config.files.is_empty();
     match render::validate_quietly(local) {
         Ok(_) => Ok(()),
         Err(ConfigError::Invalid(_)) if cluster_may_add => Ok(()),
@@ -575,7 +580,7 @@ fn validate_locally(
             let profiles = if req.config.profile_given {
                 vec![local.profile]
             } else {
-                vec![Profile::Local, Profile::Cluster, Profile::Production]
+                Profile::ALL.to_vec()
             };
             let modes = if req.config.injection_given {
                 vec![local.injection]
@@ -729,9 +734,15 @@ pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {
     if text.is_empty() {
         return;
     }
-    // istioctl marks finished components with ✔ and problems with ✘ / "Error".
+    // istioctl marks finished components with ✔ and problems with ✘ / "Error". It writes all
+    // of its install output to stderr, with its logo and "- Processing resources for ..."
+    // progress lines: those are neither results nor warnings.
     if let Some(done) = text.strip_prefix('✔') {
         step.sub(Mark::Ok, done.trim());
+    } else if text.starts_with("- ") {
+        step.update(text);
+    } else if text.chars().all(|c| " |/\\_".contains(c)) {
+        // the logo: traced above, nothing to show
     } else if line.stream == Stream::Stderr || text.starts_with('✘') {
         step.sub(Mark::Warn, text.trim_start_matches('✘').trim());
     } else {
@@ -885,6 +896,10 @@ async fn write_record(
         merged_yaml: plan.operator_yaml.clone(),
         istio_version: version.clone(),
         installed_at: record::now_rfc3339(),
+        compatibility_version: rendered.to_json()["spec"]["compatibilityVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     };
     if let Err(e) = record::write(cluster, &rec).await {
         step.fail("failed");

@@ -17,8 +17,8 @@ use crate::names;
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::ops::events::Events;
 use crate::ops::render;
-use crate::util::plural;
-use crate::version::{self, Gate};
+use crate::util::{plural, text};
+use crate::version::{self, Gate, Minor};
 
 /// What the preflight is asked to check, decided by the command before it runs.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct Input {
     /// The local configuration; `None` when only the cluster is checked (`check --pre`).
     pub config: Option<RenderRequest>,
     pub from_configmap: Option<(String, String)>,
+    /// `--from-istio-cr`: the Kyma Istio module's resource, named or the one in kyma-system.
+    pub from_istio_cr: Option<Option<(String, String)>>,
     /// Delete stale webhooks (`--fix`), unless `dry_run`.
     pub fix: bool,
     pub dry_run: bool,
@@ -35,6 +37,8 @@ pub struct Input {
     /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
     pub profile_given: bool,
     pub injection_given: bool,
+    /// `--compatibility-version` given (`none` included); otherwise the recorded one is kept.
+    pub compatibility_given: bool,
     /// `upgrade` without -o/--set: the recorded overrides and sets are the configuration.
     pub reuse_recorded: bool,
 }
@@ -45,11 +49,13 @@ impl Default for Input {
             istioctl_flag: None,
             config: None,
             from_configmap: None,
+            from_istio_cr: None,
             fix: false,
             dry_run: false,
             upgrade: false,
             profile_given: true,
             injection_given: true,
+            compatibility_given: true,
             reuse_recorded: false,
         }
     }
@@ -273,56 +279,27 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         let Some(mut req) = p.input.config.clone() else {
             return Finding::ok("not needed");
         };
-        let mut notes = Vec::new();
-        if let Some(rec) = &p.learnt.recorded {
-            let recorded_profile = parse_profile(&rec.profile);
-            match recorded_profile {
-                Some(old) if !p.input.profile_given => {
-                    req.profile = old;
-                    notes.push(format!("keeping the recorded profile {old}"));
-                }
-                Some(old) if old != req.profile => {
-                    notes.push(format!("changing profile {old} -> {}", req.profile));
-                }
-                _ => {}
-            }
-            let recorded_injection = parse_injection(&rec.sidecar_injection);
-            match recorded_injection {
-                Some(old) if !p.input.injection_given && old != req.injection => {
-                    req.injection = old;
-                    notes.push(format!("keeping the recorded {old} injection"));
-                }
-                Some(old) if p.input.injection_given && old != req.injection => {
-                    notes.push(format!("changing injection {old} -> {}", req.injection));
-                }
-                _ => {}
-            }
-            if p.input.reuse_recorded {
-                if !rec.overrides_yaml.trim().is_empty() {
-                    req.overrides.push(OverrideInput::Text {
-                        source: SourceKind::ConfigMap(format!(
-                            "{}/{} [overrides.yaml]",
-                            names::ISTIO_NAMESPACE,
-                            record::NAME
-                        )),
-                        text: rec.overrides_yaml.clone(),
-                    });
-                }
-                req.sets = rec.sets.clone();
-                notes.push(format!(
-                    "reusing the recorded overrides and {}",
-                    plural(rec.sets.len(), "--set value", "--set values")
-                ));
-            }
-        }
+        let notes = match &p.learnt.recorded {
+            Some(rec) => keep_recorded(&mut req, rec, &p.input),
+            None => Vec::new(),
+        };
         let extra = if p.input.reuse_recorded && p.learnt.recorded.is_some() {
             Vec::new()
         } else {
-            match cluster_overrides(&p.cluster, &req, p.input.from_configmap.as_ref()).await {
+            let explicit = (
+                p.input.from_configmap.as_ref(),
+                p.input.from_istio_cr.as_ref(),
+            );
+            match cluster_overrides(&p.cluster, &req, explicit).await {
                 Ok(x) => x,
                 Err(e) => return Finding::error(e.to_string()),
             }
         };
+        if let Some((_, target)) = &p.learnt.istioctl
+            && let Err(e) = compatibility(p, &req, target.minor_line())
+        {
+            return *e;
+        }
         p.learnt.config = Some(req.clone());
         match render::render(&req, extra, p.events) {
             Ok(r) => {
@@ -342,17 +319,141 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     })
 }
 
+/// What the last install recorded and this run keeps where nothing new was given (the profile,
+/// the injection mode, the compatibility version, with `upgrade` the overrides), and the notes
+/// that say so.
+fn keep_recorded(req: &mut RenderRequest, rec: &Record, input: &Input) -> Vec<String> {
+    let mut notes = Vec::new();
+    let recorded_profile = parse_profile(&rec.profile);
+    match recorded_profile {
+        Some(old) if !input.profile_given => {
+            req.profile = old;
+            notes.push(format!("keeping the recorded profile {old}"));
+        }
+        Some(old) if old != req.profile => {
+            notes.push(format!("changing profile {old} -> {}", req.profile));
+        }
+        _ => {}
+    }
+    let recorded_injection = parse_injection(&rec.sidecar_injection);
+    // Moving between Kyma 1.x's profiles and the module's, the injection mode follows
+    // the new profile (the module's is opt-in) unless given.
+    let family_changed = input.profile_given
+        && recorded_profile.is_some_and(|old| old.is_module() != req.profile.is_module());
+    match recorded_injection {
+        Some(old) if !input.injection_given && family_changed && old != req.injection => {
+            notes.push(format!(
+                "injection {old} -> {} with profile {}",
+                req.injection, req.profile
+            ));
+        }
+        Some(old) if !input.injection_given && old != req.injection => {
+            req.injection = old;
+            notes.push(format!("keeping the recorded {old} injection"));
+        }
+        Some(old) if input.injection_given && old != req.injection => {
+            notes.push(format!("changing injection {old} -> {}", req.injection));
+        }
+        _ => {}
+    }
+    if !input.compatibility_given && !rec.compatibility_version.is_empty() {
+        req.compatibility_version = Some(rec.compatibility_version.clone());
+        notes.push(format!(
+            "keeping the recorded compatibility version {}",
+            rec.compatibility_version
+        ));
+    }
+    if input.reuse_recorded {
+        if !rec.overrides_yaml.trim().is_empty() {
+            req.overrides.push(OverrideInput::Text {
+                source: SourceKind::ConfigMap(format!(
+                    "{}/{} [overrides.yaml]",
+                    names::ISTIO_NAMESPACE,
+                    record::NAME
+                )),
+                text: rec.overrides_yaml.clone(),
+            });
+        }
+        req.sets = rec.sets.clone();
+        notes.push(format!(
+            "reusing the recorded overrides and {}",
+            plural(rec.sets.len(), "--set value", "--set values")
+        ));
+    }
+    notes
+}
+
+/// The compatibility version against the istioctl that runs (refused outside its range, exit
+/// 2); on an upgrade to a newer minor without one, the behaviour changes it brings and the
+/// flag that keeps the old behaviour for one step.
+fn compatibility(
+    p: &mut Preflight<'_>,
+    req: &RenderRequest,
+    target: Minor,
+) -> Result<(), Box<Finding>> {
+    if let Some(v) = &req.compatibility_version {
+        let checked = version::parse_minor(v).and_then(|m| version::check_compatibility(m, target));
+        if let Err(e) = checked {
+            p.learnt.config_error = Some(ConfigError::NotAnOverride {
+                at: "--compatibility-version".into(),
+                message: format!("{e}; give another with --compatibility-version, or none"),
+            });
+            return Err(Box::new(Finding::error("invalid")));
+        }
+        return Ok(());
+    }
+    let Some(from) = p.learnt.installed.as_ref().map(IstioVersion::minor_line) else {
+        return Ok(());
+    };
+    if from >= target {
+        return Ok(());
+    }
+    let Some(changes) = version::behaviour_changes(from, target) else {
+        p.events.warn(&format!(
+            "which behaviour Istio {target} changes since {from} is not in this kyma-mesh's list; istioctl x precheck --from-version {from} says, and --compatibility-version {from} keeps {from}'s behaviour for this step"
+        ));
+        return Ok(());
+    };
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut lines = vec![format!(
+        "Istio {target} changes behaviour that {from} had ({}):",
+        text::plural(changes.len(), "setting", "settings")
+    )];
+    for c in &changes {
+        lines.push(match c.previous {
+            Some(v) => format!("  {} ({from}: {v})", c.setting),
+            None => format!("  {}", c.setting),
+        });
+    }
+    lines.push(format!(
+        "to keep {from}'s behaviour for this step, run again with --compatibility-version {from}"
+    ));
+    p.events.warn(&lines.join("\n"));
+    Ok(())
+}
+
+/// A `NAMESPACE/NAME` flag's value.
+type NsName = (String, String);
+
 /// Cluster ConfigMaps come first: `--from-configmap`, or, with no `-o` file, the labelled ones
 /// in `kyma-installer`, as Kyma's installer took them.
 async fn cluster_overrides(
     cluster: &Cluster,
     req: &RenderRequest,
-    from_configmap: Option<&(String, String)>,
+    (from_configmap, from_istio_cr): (Option<&NsName>, Option<&Option<NsName>>),
 ) -> Result<Vec<OverrideInput>, ClusterError> {
-    if let Some((ns, name)) = from_configmap {
-        return Ok(vec![
-            cluster::overrides::from_configmap(cluster, ns, name).await?,
-        ]);
+    // Named sources replace the labelled ConfigMaps; the ConfigMap merges first.
+    if from_configmap.is_some() || from_istio_cr.is_some() {
+        let mut out = Vec::new();
+        if let Some((ns, name)) = from_configmap {
+            out.push(cluster::overrides::from_configmap(cluster, ns, name).await?);
+        }
+        if let Some(which) = from_istio_cr {
+            out.push(cluster::overrides::from_istio_cr(cluster, which.as_ref()).await?);
+        }
+        return Ok(out);
     }
     if req.overrides.is_empty() {
         return Ok(cluster::overrides::labelled(cluster)
@@ -412,9 +513,7 @@ fn stale_webhooks<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
 }
 
 pub fn parse_profile(name: &str) -> Option<Profile> {
-    [Profile::Local, Profile::Cluster, Profile::Production]
-        .into_iter()
-        .find(|p| p.name() == name)
+    Profile::ALL.into_iter().find(|p| p.name() == name)
 }
 
 pub fn parse_injection(name: &str) -> Option<InjectionMode> {

@@ -19,10 +19,19 @@ pub struct ConfigSource {
     pub profile_given: bool,
     pub injection: InjectionMode,
     pub injection_given: bool,
+    /// `--compatibility-version`: `1.N`, or `none` to drop a recorded one.
+    pub compatibility_version: Option<String>,
     /// `-o` files, in order; `-` is stdin.
     pub files: Vec<PathBuf>,
     pub sets: Vec<String>,
     pub skip_validation: bool,
+}
+
+/// The newest Istio minor in kyma-mesh's support matrix.
+pub fn newest_known() -> crate::version::Minor {
+    crate::version::K8S_SUPPORT
+        .last()
+        .map_or(crate::version::MIN_SUPPORTED, |r| r.istio)
 }
 
 /// Said whenever validation is skipped, by every command that renders.
@@ -33,6 +42,9 @@ pub const SKIP_VALIDATION_WARNING: &str = "--skip-validation: the IstioOperator 
 pub enum RenderError {
     #[error("-o - (stdin) can be given only once")]
     StdinTwice,
+    /// `--compatibility-version` outside what any supported Istio accepts.
+    #[error(transparent)]
+    Input(#[from] crate::InvalidInput),
     #[error("{}", stdin_problem(.0))]
     Stdin(std::io::Error),
 }
@@ -49,7 +61,9 @@ impl RenderError {
     /// Unreadable input is the user's to fix, like a malformed file.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            RenderError::StdinTwice | RenderError::Stdin(_) => ErrorKind::Invalid,
+            RenderError::StdinTwice | RenderError::Stdin(_) | RenderError::Input(_) => {
+                ErrorKind::Invalid
+            }
         }
     }
 }
@@ -59,6 +73,26 @@ impl RenderError {
 pub fn prepare(src: &ConfigSource) -> Result<RenderRequest, RenderError> {
     let mut req = RenderRequest::new(src.profile);
     req.injection = src.injection;
+    if let Some(v) = src
+        .compatibility_version
+        .as_deref()
+        .filter(|v| *v != "none")
+    {
+        // Against every Istio kyma-mesh knows; install checks again against its istioctl.
+        let minor = crate::version::parse_minor(v).map_err(crate::InvalidInput)?;
+        let lo = crate::version::compatibility_range(crate::version::MIN_SUPPORTED)
+            .map_or(crate::version::MIN_SUPPORTED, |r| r.0);
+        let hi = crate::version::compatibility_range(newest_known())
+            .map_or(crate::version::MIN_SUPPORTED, |r| r.1);
+        if minor < lo || minor > hi {
+            return Err(RenderError::Input(crate::InvalidInput(format!(
+                "--compatibility-version {minor}: the Istio releases kyma-mesh supports ({} to {}) accept compatibility versions {lo} to {hi}",
+                crate::version::MIN_SUPPORTED,
+                newest_known()
+            ))));
+        }
+        req.compatibility_version = Some(minor.to_string());
+    }
     req.sets = src.sets.clone();
     req.skip_validation = src.skip_validation;
     let mut stdin_used = false;
@@ -122,4 +156,21 @@ pub fn summarize_sources(r: &Rendered) -> String {
     } else {
         format!("{} + {}", r.sources[0], r.sources[1..].join(", "))
     }
+}
+
+/// `render --output istio-cr`: the `Istio` resource expressing what `rendered` changes against
+/// the request's defaults (its profile and injection mode, nothing else: a compatibility
+/// version is the user's, and the resource cannot say it).
+pub fn export_istio(
+    req: &RenderRequest,
+    rendered: &Rendered,
+) -> Result<config::istio_cr::Exported, ConfigError> {
+    let mut defaults = RenderRequest::new(req.profile);
+    defaults.injection = req.injection;
+    defaults.skip_validation = true;
+    let defaults = config::render(&defaults)?;
+    Ok(config::istio_cr::export(
+        &defaults.to_json(),
+        &rendered.to_json(),
+    ))
 }

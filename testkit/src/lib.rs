@@ -1,7 +1,7 @@
 //! # testkit: the test ground of kyma-mesh
 //!
-//! No real Kubernetes API server or istioctl runs on the build machines, so this crate
-//! provides both (never linked into the product):
+//! Fast simulators for most tests (never linked into the product), and the real thing for the
+//! rest:
 //!
 //! * **kube-sim**, an in-memory Kubernetes API server over plain HTTP on 127.0.0.1, usable
 //!   in-process ([`KubeSim`]) and as the binary `kube-sim`. Real `kubectl` and `kube::Client`
@@ -10,6 +10,9 @@
 //!   (`version`, `install`/`upgrade -f [--revision R]`, `uninstall --purge|--revision R`,
 //!   `tag set|list|remove`) and "installs" Istio into kube-sim; failure modes through
 //!   `FAKE_ISTIOCTL_FAIL` (see the binary's documentation).
+//! * **the real ground** ([`realk8s`]): kube-apiserver, etcd, the controller-manager, the
+//!   scheduler, kwok, pilot-discovery and istioctl built from pinned Go modules
+//!   (`testkit/realk8s/`), started on loopback by [`realk8s::RealGround::start`].
 //!
 //! ## Using kube-sim from a test
 //!
@@ -79,7 +82,8 @@
 //! (allowed unless [`KubeSim::deny`]); networking.istio.io (v1, v1beta1, v1alpha3)
 //! destinationrules, virtualservices, gateways, serviceentries, sidecars, envoyfilters;
 //! security.istio.io (v1, v1beta1) peerauthentications, authorizationpolicies,
-//! requestauthentications.
+//! requestauthentications; operator.kyma-project.io (v1alpha2) istios, the Kyma Istio module's
+//! resource.
 //!
 //! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`, exists,
 //! `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`, `spec.nodeName`
@@ -216,6 +220,10 @@
 //!   analysis, no `--istioNamespace` other than `istio-system` for revisions.
 //! * An expired continue token's `Status` carries no `metadata.continue` (a real server offers
 //!   one to go on with an inconsistent list); clients have to start a new list.
+//! * Continue tokens expire by age ([`KubeSimBuilder::continue_token_ttl`]) or on demand. A real
+//!   kube-apiserver (1.36, see `realk8s`) serves the next page of a kind in its watch cache from
+//!   the cache's snapshot even after an etcd compaction, and answers 410 Expired only for pages
+//!   it reads from etcd (`tests/suite/real_ground.rs` shows both).
 
 mod controllers;
 mod faults;
@@ -224,6 +232,7 @@ pub mod istio;
 mod managed;
 mod patch;
 mod protobuf;
+pub mod realk8s;
 mod registry;
 mod selector;
 mod server;

@@ -334,6 +334,15 @@ pub static RESOURCES: &[ResourceType] = &[
         "RequestAuthentication",
         &["ra"]
     ),
+    // The Kyma Istio module's resource (github kyma-project/istio), read by --from-istio-cr.
+    istio!(
+        "operator.kyma-project.io",
+        &["v1alpha2"],
+        "istios",
+        "istio",
+        "Istio",
+        &[]
+    ),
 ];
 
 /// Index of a resource type by group and plural.

@@ -209,9 +209,54 @@ fn a_healthy_install_passes_with_exit_0() {
         "not needed on clusters without Kyma's gateway",
         None,
     );
+    // fake-istioctl installs Istio 1.28, past its end of life (2026-07-01): a warning with the
+    // upgrade to take, never an error.
+    expect(
+        &t,
+        WARN,
+        "the installed Istio still gets security fixes",
+        "Istio 1.28 reached end of life on 2026-07-01",
+        Some("upgrade to 1.29"),
+    );
+    expect(
+        &t,
+        OK,
+        "Istio has one manager, kyma-mesh",
+        "the Kyma Istio module is not installed",
+        None,
+    );
     assert!(
-        t.ends_with("Status check results are √ (3 warnings)\n"),
+        t.ends_with("Status check results are √ (4 warnings)\n"),
         "{t}"
+    );
+}
+
+/// The Kyma Istio module beside kyma-mesh: two managers undo each other's changes, said as a
+/// warning with which to keep.
+#[test]
+fn the_kyma_istio_module_beside_kyma_mesh_is_a_warning() {
+    let c = installed();
+    c.sim
+        .put(serde_json::json!({
+            "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}
+        }))
+        .unwrap();
+    c.sim
+        .put(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "istio-controller-manager", "namespace": "kyma-system"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "m"}},
+                     "template": {"metadata": {"labels": {"app": "m"}},
+                                  "spec": {"containers": [{"name": "manager", "image": "m"}]}}}
+        }))
+        .unwrap();
+    let (_, t) = table(&c);
+    expect(
+        &t,
+        WARN,
+        "Istio has one manager, kyma-mesh",
+        "Deployment kyma-system/istio-controller-manager",
+        Some("two managers undo each other's changes"),
     );
 }
 

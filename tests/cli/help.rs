@@ -15,6 +15,7 @@ fn every_command_has_help_with_an_example() {
         "uninstall",
         "version",
         "completions",
+        "man",
     ] {
         let help = success(kyma_mesh().args([cmd, "--help"]));
         assert!(

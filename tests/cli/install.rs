@@ -794,3 +794,181 @@ fn version_gate_of_install() {
         .expect_stderr("1.27.1 is older")
         .expect_no_writes();
 }
+
+/// The Kyma Istio module's resource, read from the cluster: the oldest in kyma-system by
+/// default, a named one with NS/NAME; its fields land where the module puts them.
+#[test]
+fn overrides_from_the_istio_resource_in_the_cluster() {
+    let c = Cluster::new();
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}}))
+        .unwrap();
+    let istio = |name: &str, created: &str, proxies: u32| {
+        json!({
+            "apiVersion": "operator.kyma-project.io/v1alpha2", "kind": "Istio",
+            "metadata": {"name": name, "namespace": "kyma-system", "creationTimestamp": created},
+            "spec": {"config": {"numTrustedProxies": proxies, "gatewayExternalTrafficPolicy": "Local"}},
+            "status": {"state": "Ready"},
+        })
+    };
+    c.sim
+        .put(istio("newer", "2026-02-01T00:00:00Z", 2))
+        .unwrap();
+    c.sim
+        .put(istio("default", "2026-01-01T00:00:00Z", 1))
+        .unwrap();
+    let out = install_ok(&c, &["--profile", "module", "--from-istio-cr"]);
+    let io = installed_operator(&c);
+    let topology = &io["spec"]["meshConfig"]["defaultConfig"]["gatewayTopology"];
+    assert_eq!(
+        topology["numTrustedProxies"], 1,
+        "the oldest, as the module takes it"
+    );
+    let overlays = &io["spec"]["components"]["ingressGateways"][0]["k8s"]["overlays"];
+    assert_eq!(overlays[1]["patches"][0]["value"], "Local");
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert!(
+        rec["data"]["sources"]
+            .as_str()
+            .unwrap()
+            .contains("Istio kyma-system/default (Istio default)"),
+        "{}",
+        rec["data"]["sources"]
+    );
+    drop(out);
+
+    let c = Cluster::new();
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}}))
+        .unwrap();
+    c.sim
+        .put(istio("newer", "2026-02-01T00:00:00Z", 2))
+        .unwrap();
+    install_ok(&c, &["--from-istio-cr", "kyma-system/newer"]);
+    let io = installed_operator(&c);
+    assert_eq!(
+        io["spec"]["meshConfig"]["defaultConfig"]["gatewayTopology"]["numTrustedProxies"],
+        2
+    );
+
+    // None there: the run fails naming what it looked for, and writes nothing.
+    let c = Cluster::new();
+    let out = c
+        .kyma_mesh()
+        .args(["install", "--from-istio-cr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains(
+            "an Istio resource (operator.kyma-project.io/v1alpha2) in kyma-system does not exist"
+        ),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// An invalid Istio resource in the cluster is invalid input, located in the resource.
+#[test]
+fn an_invalid_istio_resource_in_the_cluster_exits_2() {
+    let c = Cluster::new();
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}}))
+        .unwrap();
+    c.sim
+        .put(json!({
+            "apiVersion": "operator.kyma-project.io/v1alpha2", "kind": "Istio",
+            "metadata": {"name": "default", "namespace": "kyma-system"},
+            "spec": {"config": {"forwardClientCertDetails": "SANITISE"}},
+        }))
+        .unwrap();
+    let out = c
+        .kyma_mesh()
+        .args(["install", "--from-istio-cr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("Istio kyma-system/default:")
+            && err.contains("spec.config.forwardClientCertDetails: must be one of")
+            && err.contains("did you mean SANITIZE?"),
+        "{err}"
+    );
+}
+
+/// --compatibility-version is recorded and carried by the next install unless changed.
+#[test]
+fn compatibility_version_is_recorded_and_kept() {
+    let c = Cluster::new();
+    let recorded = |c: &Cluster| {
+        let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+        let io: Value =
+            serde_saphyr::from_str(rec["data"]["istio-operator.yaml"].as_str().unwrap()).unwrap();
+        (
+            rec["data"]["compatibility-version"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            io["spec"]["compatibilityVersion"].clone(),
+        )
+    };
+    install_ok(&c, &["--compatibility-version", "1.27"]);
+    assert_eq!(
+        installed_operator(&c)["spec"]["compatibilityVersion"],
+        "1.27"
+    );
+    assert_eq!(recorded(&c), ("1.27".to_string(), json!("1.27")));
+    let out = install_ok(&c, &[]);
+    assert!(
+        stderr_of(&out).contains("keeping the recorded compatibility version 1.27"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(recorded(&c), ("1.27".to_string(), json!("1.27")));
+    install_ok(&c, &["--compatibility-version", "none"]);
+    assert_eq!(recorded(&c), (String::new(), Value::Null));
+    // Outside the istioctl's range (1.28 accepts 1.22 to 1.27): refused, exit 2.
+    let out = c
+        .kyma_mesh()
+        .args(["install", "--compatibility-version", "1.21"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("it accepts 1.22 to 1.27"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// Moving from a Kyma 1.x profile to the module's, the injection mode follows the new profile
+/// (opt-in) unless given; staying in the family keeps the recorded one.
+#[test]
+fn the_module_profile_brings_its_opt_in_injection() {
+    let c = Cluster::new();
+    c.sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyma-system"}}))
+        .unwrap();
+    install_ok(&c, &["--profile", "cluster"]);
+    let out = install_ok(&c, &["--profile", "module"]);
+    assert!(
+        stderr_of(&out).contains("injection default -> opt-in with profile module"),
+        "{}",
+        stderr_of(&out)
+    );
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert_eq!(rec["data"]["sidecar-injection"], "opt-in");
+    assert_eq!(rec["data"]["profile"], "module");
+    let ns = c.get("namespaces", None, "kyma-system");
+    assert_eq!(ns["metadata"]["labels"]["istio-injection"], "enabled");
+    // Within the family the recorded mode stays.
+    let out = install_ok(&c, &["--profile", "module-evaluation"]);
+    assert!(
+        !stderr_of(&out).contains("injection opt-in ->"),
+        "{}",
+        stderr_of(&out)
+    );
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert_eq!(rec["data"]["sidecar-injection"], "opt-in");
+}

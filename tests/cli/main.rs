@@ -12,6 +12,7 @@ mod gateway;
 mod help;
 mod injection;
 mod install;
+mod istio_cr;
 mod kubectl;
 mod proxy_reset;
 mod reliability;

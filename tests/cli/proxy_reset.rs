@@ -662,4 +662,57 @@ fn a_scan_costs_pod_pages_and_owner_lists_not_a_request_per_owner() {
     // Besides: the server version, istiod's Deployments, the tag's webhook.
     let other = requests.len() - pages(pods) - owner_requests;
     assert!(other <= 4, "{other} other requests: {requests:#?}");
+
+    // The restart phase: one write per rollout, and no read of a workload the scan resolved
+    // (pods deleted one at a time are waited for: those reads are the waits).
+    let workloads = doc["workloads"].as_array().unwrap();
+    // (resource, namespace, name)
+    let rollouts: BTreeSet<(String, String, String)> = workloads
+        .iter()
+        .filter(|w| w["action"] == "rollout")
+        .map(|w| {
+            (
+                format!("{}s", w["kind"].as_str().unwrap().to_lowercase()),
+                w["namespace"].as_str().unwrap().to_string(),
+                w["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    c.sim.clear_requests();
+    let run = c.run(&["proxy-reset", "--concurrency", "20", "--output", "json"]);
+    run.expect_success();
+    let requests: Vec<testkit::RequestRecord> = c
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.user_agent.starts_with("kyma-mesh/"))
+        .collect();
+    let patches: Vec<(String, String, String)> = requests
+        .iter()
+        .filter(|r| r.verb == "patch")
+        .map(|r| {
+            (
+                r.resource.clone(),
+                r.namespace.clone().unwrap_or_default(),
+                r.name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(patches.len(), rollouts.len(), "one write per rollout");
+    assert_eq!(patches.into_iter().collect::<BTreeSet<_>>(), rollouts);
+    // The scan's few GETs come before the first write.
+    let first_write = requests.iter().position(|r| r.verb == "patch").unwrap();
+    let rollout_reads = requests[first_write..]
+        .iter()
+        .filter(|r| r.verb == "get" && r.group == "apps")
+        .filter(|r| {
+            let key = (
+                r.resource.clone(),
+                r.namespace.clone().unwrap_or_default(),
+                r.name.clone().unwrap_or_default(),
+            );
+            rollouts.contains(&key)
+        })
+        .count();
+    assert_eq!(rollout_reads, 0, "no read per restarted workload");
 }

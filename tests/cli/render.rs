@@ -15,7 +15,13 @@ fn render_json(args: &[&str]) -> Value {
 
 #[test]
 fn profiles_snapshot() {
-    for profile in ["local", "cluster", "production"] {
+    for profile in [
+        "local",
+        "cluster",
+        "production",
+        "module",
+        "module-evaluation",
+    ] {
         let yaml = success(kyma_mesh().args(["render", "--profile", profile]));
         insta::assert_snapshot!(format!("profile_{profile}"), yaml);
     }

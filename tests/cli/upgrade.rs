@@ -189,3 +189,30 @@ fn version_reports_control_and_data_plane() {
     let away = crate::util::success(crate::util::kyma_mesh().arg("version"));
     assert!(away.contains("cluster: not reached ("), "{away}");
 }
+
+/// An upgrade to a minor whose behaviour changes names them and the flag that keeps the old
+/// behaviour; with --compatibility-version the old minor's behaviour is installed and recorded,
+/// and the next upgrade carries it.
+#[test]
+fn upgrade_says_the_behaviour_changes_and_carries_a_compatibility_version() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install", "--profile", "local"]).expect_success();
+    let run = with_istioctl(&c, "1.28.0", &["upgrade", "--dry-run"]);
+    run.expect_success()
+        .expect_stderr("Istio 1.28 changes behaviour that 1.27 had (2 settings):")
+        .expect_stderr("  pilot.env.DISABLE_SHADOW_HOST_SUFFIX (1.27: false)")
+        .expect_stderr("  pilot.env.PILOT_SPAWN_UPSTREAM_SPAN_FOR_GATEWAY (1.27: false)")
+        .expect_stderr("run again with --compatibility-version 1.27");
+    let run = with_istioctl(
+        &c,
+        "1.28.0",
+        &["upgrade", "--compatibility-version", "1.27"],
+    );
+    run.expect_success();
+    let rec = c.get("configmaps", Some("istio-system"), "kyma-mesh-config");
+    assert_eq!(rec["data"]["compatibility-version"], "1.27");
+    // The next run keeps it without being told, and says so.
+    with_istioctl(&c, "1.28.0", &["upgrade", "--dry-run"])
+        .expect_success()
+        .expect_stderr("keeping the recorded compatibility version 1.27");
+}

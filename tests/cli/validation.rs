@@ -14,7 +14,13 @@ fn rejected(body: &str) -> (String, String) {
 
 #[test]
 fn profiles_pass_in_both_injection_modes() {
-    for profile in ["local", "cluster", "production"] {
+    for profile in [
+        "local",
+        "cluster",
+        "production",
+        "module",
+        "module-evaluation",
+    ] {
         for mode in ["default", "opt-in"] {
             let out = kyma_mesh()
                 .args(["render", "--profile", profile, "--sidecar-injection", mode])

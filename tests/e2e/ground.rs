@@ -23,6 +23,12 @@ pub enum Ground {
         sim: Box<testkit::KubeSim>,
         bin: tempfile::TempDir,
     },
+    /// The real ground on this machine (testkit::realk8s): kube-apiserver, etcd, the
+    /// controller-manager and scheduler, kwok's simulated nodes, real pilot-discovery for the
+    /// istiod pods, and real istioctl (one Istio snapshot stamped 1.31.0 -> 1.32.0).
+    Local {
+        ground: Box<testkit::realk8s::RealGround>,
+    },
     /// A real cluster by kubeconfig context, real istioctl.
     Real {
         context: String,
@@ -44,6 +50,16 @@ impl Ground {
         Ground::KubeSim {
             sim: Box::new(sim),
             bin,
+        }
+    }
+
+    /// Starts the real ground (building its binaries first if needed); panics when it cannot,
+    /// so that a test on it fails rather than passes without it.
+    pub fn local() -> Ground {
+        let ground = testkit::realk8s::RealGround::start()
+            .unwrap_or_else(|e| panic!("the real ground did not start: {e}"));
+        Ground::Local {
+            ground: Box::new(ground),
         }
     }
 
@@ -79,18 +95,24 @@ impl Ground {
     pub fn name(&self) -> String {
         match self {
             Ground::KubeSim { .. } => "kube-sim".into(),
+            Ground::Local { .. } => format!(
+                "the real ground (kube-apiserver {}, istioctl {} -> {})",
+                testkit::realk8s::K8S_VERSION,
+                testkit::realk8s::ISTIO_FROM,
+                testkit::realk8s::ISTIO_TO
+            ),
             Ground::Real { context, .. } => format!("real cluster {context}"),
         }
     }
 
     pub fn is_real(&self) -> bool {
-        matches!(self, Ground::Real { .. })
+        matches!(self, Ground::Real { .. } | Ground::Local { .. })
     }
 
     /// Whether an upgrade to the next minor can be run.
     pub fn can_upgrade(&self) -> bool {
         match self {
-            Ground::KubeSim { .. } => true,
+            Ground::KubeSim { .. } | Ground::Local { .. } => true,
             Ground::Real { to, .. } => to.is_some(),
         }
     }
@@ -99,6 +121,7 @@ impl Ground {
     pub fn patience(&self) -> Duration {
         match self {
             Ground::KubeSim { .. } => Duration::from_secs(10),
+            Ground::Local { .. } => Duration::from_secs(120),
             Ground::Real { .. } => Duration::from_secs(300),
         }
     }
@@ -119,6 +142,14 @@ impl Ground {
                     .env_remove("FAKE_ISTIOCTL_FAIL")
                     .env_remove("FAKE_ISTIOCTL_RECORD");
             }
+            Ground::Local { ground } => {
+                let version = match istioctl {
+                    Istioctl::From => testkit::realk8s::ISTIO_FROM,
+                    Istioctl::To => testkit::realk8s::ISTIO_TO,
+                };
+                cmd.env("KUBECONFIG", &ground.admin)
+                    .env("ISTIOCTL", ground.bin.join(format!("istioctl-{version}")));
+            }
             Ground::Real { context, from, to } => {
                 cmd.args(["--context", context]);
                 let chosen = match istioctl {
@@ -133,12 +164,26 @@ impl Ground {
         cmd
     }
 
+    /// The real ground's restricted or exec-plugin kubeconfig; `None` elsewhere.
+    pub fn kubeconfig_of(&self, who: crate::scenarios::Who) -> Option<PathBuf> {
+        match self {
+            Ground::Local { ground } => Some(match who {
+                crate::scenarios::Who::Restricted => ground.restricted.clone(),
+                crate::scenarios::Who::Exec => ground.exec.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// kubectl against this ground.
     pub fn kubectl_cmd(&self) -> Process {
         let mut cmd = Process::new("kubectl");
         match self {
             Ground::KubeSim { sim, .. } => {
                 cmd.env("KUBECONFIG", sim.kubeconfig_path());
+            }
+            Ground::Local { ground } => {
+                cmd.env("KUBECONFIG", &ground.admin);
             }
             Ground::Real { context, .. } => {
                 cmd.args(["--context", context]);
@@ -257,7 +302,7 @@ impl Ground {
                         .collect(),
                 )
             }
-            Ground::Real { .. } => {
+            Ground::Local { .. } | Ground::Real { .. } => {
                 f();
                 None
             }
@@ -274,10 +319,10 @@ impl Ground {
                 "timed out on {} waiting for {what}",
                 self.name()
             );
-            std::thread::sleep(Duration::from_millis(if self.is_real() {
-                2000
-            } else {
-                50
+            std::thread::sleep(Duration::from_millis(match self {
+                Ground::KubeSim { .. } => 50,
+                Ground::Local { .. } => 250,
+                Ground::Real { .. } => 2000,
             }));
         }
     }

@@ -7,6 +7,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 mod ground;
+mod manifests;
 mod scenarios;
 
 use ground::Ground;
@@ -16,6 +17,28 @@ use scenarios::Journey;
 fn journey_on_kube_sim() {
     let g = Ground::kube_sim();
     Journey::new(&g).all();
+}
+
+/// The real ground (testkit/realk8s): real kube-apiserver, controllers, pilot-discovery and
+/// istioctl; its binaries are built (or reused) first.
+#[test]
+fn journey_on_the_real_ground() {
+    let g = Ground::local();
+    Journey::new(&g).all();
+}
+
+/// What only a real API server checks: real SubjectAccessReviews for a restricted user, an exec
+/// credential plugin, every kind of workload restarted by the real controllers.
+#[test]
+fn restricted_exec_and_workloads_on_the_real_ground() {
+    let g = Ground::local();
+    Journey::new(&g).real_only();
+}
+
+#[test]
+fn canary_journey_on_the_real_ground() {
+    let g = Ground::local();
+    Journey::new(&g).canary();
 }
 
 /// `KYMA_MESH_E2E_CONTEXT=k3d-kyma-mesh cargo test --test e2e -- --ignored --test-threads 1`

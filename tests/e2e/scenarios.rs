@@ -130,7 +130,10 @@ impl<'g> Journey<'g> {
         assert_eq!(revisions["result"], "warning", "{revisions}");
 
         self.run(&["upgrade", "--rollback"]).expect_success();
-        assert_eq!(istiods(self.g), ["istiod"], "the canary revision is gone");
+        // istioctl deletes with foreground propagation: on a real API server the Deployment
+        // stays (deletionTimestamp set) until the garbage collector has removed its pods.
+        self.g
+            .eventually("the canary revision gone", || istiods(self.g) == ["istiod"]);
         self.g
             .eventually("the workload back on the old sidecar", || {
                 sidecar_images(self.g, &self.ns) == old
@@ -138,8 +141,9 @@ impl<'g> Journey<'g> {
 
         self.run(&["upgrade", "--canary"]).expect_success();
         self.run(&["upgrade", "--finish"]).expect_success();
+        self.g
+            .eventually("one control plane left", || istiods(self.g).len() == 1);
         let left = istiods(self.g);
-        assert_eq!(left.len(), 1, "{left:?}");
         assert!(
             left[0].starts_with("istiod-"),
             "only the new revision: {left:?}"
@@ -459,4 +463,160 @@ fn istiod_image(g: &Ground) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Who a step runs as on the real ground: its three kubeconfigs.
+#[derive(Clone, Copy)]
+pub enum Who {
+    /// get/list/watch only (a client certificate without groups).
+    Restricted,
+    /// system:masters through an exec credential plugin, as cloud kubeconfigs are.
+    Exec,
+}
+
+/// The steps only a real API server can check: real SubjectAccessReviews, an exec credential
+/// plugin, real controllers restarting every kind of workload, the real injector.
+impl Journey<'_> {
+    fn run_as(&self, who: Who, args: &[&str]) -> Run {
+        let kubeconfig = self
+            .g
+            .kubeconfig_of(who)
+            .expect("the real ground has these kubeconfigs");
+        let out = self
+            .g
+            .kyma_mesh(self.istioctl)
+            .env("KUBECONFIG", kubeconfig)
+            .args(args)
+            .output()
+            .expect("run kyma-mesh");
+        Run {
+            command: format!("kyma-mesh {} (on {})", args.join(" "), self.g.name()),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn real_only(&mut self) {
+        // Preflight as a user who may only read: the API server's SubjectAccessReviews deny
+        // the writes install needs, and preflight names them.
+        let denied = self.run_as(Who::Restricted, &["check", "--pre"]);
+        assert_ne!(denied.code, Some(0), "{}", denied.stdout);
+        let text = format!("{}{}", denied.stdout, denied.stderr);
+        assert!(
+            text.contains("missing: "),
+            "lists the missing permissions:\n{text}"
+        );
+        // The same through an exec credential plugin (a bearer token, as EKS/GKE/AKS hand out).
+        self.run_as(Who::Exec, &["check", "--pre"]).expect_success();
+        self.run(&["version"]).expect_success();
+
+        self.install_leaves_kyma_specific_configuration();
+        let ns = self.ns.clone();
+        let ns = ns.as_str();
+        self.g
+            .apply(&json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"istio-injection": "enabled"}}}));
+        for w in workloads(ns) {
+            self.g.apply(&w);
+        }
+        self.g
+            .eventually("every kind of workload meshed by the real injector", || {
+                let pods: Vec<Value> = self
+                    .g
+                    .list("pods", Some(ns), None)
+                    .into_iter()
+                    .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+                    .collect();
+                let owners: Vec<String> = pods.iter().map(owner_kind).collect();
+                ["ReplicaSet", "StatefulSet", "DaemonSet", "Job", "none"]
+                    .iter()
+                    .all(|k| owners.iter().any(|o| o == k))
+                    && pods.iter().all(|p| proxy_image(p).is_some())
+            });
+        let status = self.run(&["injection", "status", "--namespace", ns, "--output", "json"]);
+        status.expect_success();
+
+        self.istioctl = Istioctl::To;
+        self.run(&["upgrade", "--skip-proxy-reset"])
+            .expect_success();
+        let reset = self.run(&[
+            "proxy-reset",
+            "--wait",
+            "--namespace",
+            ns,
+            "--output",
+            "json",
+        ]);
+        reset.expect_success();
+        let doc = reset.json();
+        let expected = doc["expectedImage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!expected.is_empty(), "{doc}");
+        // The bare pod has no controller to recreate it: it is the user's to restart.
+        let text = doc.to_string();
+        assert!(
+            text.contains("restart-manually") && text.contains("bare"),
+            "the bare pod is named for a manual restart: {doc}"
+        );
+        // The controllers replaced what they own (the StatefulSet with OnDelete too); the bare
+        // pod and the Job's pod are the user's to recreate.
+        self.g
+            .eventually("rolled-out workloads on the new sidecar", || {
+                self.g
+                    .list("pods", Some(ns), None)
+                    .iter()
+                    .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+                    .filter(|p| {
+                        ["ReplicaSet", "StatefulSet", "DaemonSet"].contains(&owner_kind(p).as_str())
+                    })
+                    .all(|p| proxy_image(p).is_some_and(|i| i.starts_with(&expected)))
+            });
+
+        self.run(&["gateway", "debug", "enable"]).expect_success();
+        self.run(&["gateway", "debug", "disable"]).expect_success();
+        self.run(&["injection", "disable", "--namespace", ns])
+            .expect_success();
+        let label =
+            self.g.must_get("namespace", None, ns)["metadata"]["labels"]["istio-injection"].clone();
+        assert_eq!(label, "disabled");
+        self.run(&["version"]).expect_success();
+        self.uninstall_leaves_no_istio_objects();
+    }
+}
+
+fn owner_kind(pod: &Value) -> String {
+    pod["metadata"]["ownerReferences"][0]["kind"]
+        .as_str()
+        .unwrap_or("none")
+        .to_string()
+}
+
+/// One of each kind the controllers restart differently, and two they cannot.
+fn workloads(ns: &str) -> Vec<Value> {
+    let template = |app: &str| {
+        json!({"metadata": {"labels": {"app": app}},
+               "spec": {"containers": [{"name": app, "image": "nginx:1.27-alpine"}]}})
+    };
+    let mut job_template = template("batch");
+    job_template["spec"]["restartPolicy"] = json!("Never");
+    let mut bare = template("bare");
+    bare["apiVersion"] = json!("v1");
+    bare["kind"] = json!("Pod");
+    bare["metadata"]["name"] = json!("bare");
+    bare["metadata"]["namespace"] = json!(ns);
+    vec![
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": ns},
+               "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template("web")}}),
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": ns},
+               "spec": {"replicas": 2, "serviceName": "db", "updateStrategy": {"type": "OnDelete"},
+                        "selector": {"matchLabels": {"app": "db"}}, "template": template("db")}}),
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": ns},
+               "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": template("agent")}}),
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "batch", "namespace": ns},
+               "spec": {"template": job_template}}),
+        bare,
+    ]
 }

@@ -64,8 +64,92 @@ pub fn category() -> Category<Ctx> {
                 stale_webhooks,
             )
             .needs(&[API_REACHABLE]),
+            Check::new(
+                "end-of-life",
+                "the installed Istio still gets security fixes",
+                end_of_life,
+            )
+            .needs(&[ISTIOD]),
+            Check::new(
+                "one-manager",
+                "Istio has one manager, kyma-mesh",
+                one_manager,
+            )
+            .needs(&[API_REACHABLE]),
         ],
     }
+}
+
+/// The Kyma Istio module's operator, as the module deploys it.
+const MODULE_OPERATOR: (&str, &str) = (names::KYMA_SYSTEM, "istio-controller-manager");
+
+fn end_of_life<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let installed = match c.istio_version().await {
+            Ok(Some(v)) => v,
+            Ok(None) => return Finding::ok("no Istio installed"),
+            Err(e) => return Finding::error(e),
+        };
+        let Ok(version) = installed.parse::<crate::version::IstioVersion>() else {
+            return Finding::warning(format!("cannot read the Istio version {installed:?}"));
+        };
+        let today = jiff::Zoned::now().date();
+        match crate::version::end_of_life(&version, today) {
+            Some(warning) => match warning.split_once("; ") {
+                Some((what, todo)) => Finding::warning(what).hint(todo),
+                None => Finding::warning(warning),
+            },
+            None => match crate::version::end_of_life_date(version.minor_line()) {
+                Some(eol) => Finding::ok(format!("Istio {installed}: supported until {eol}")),
+                None => Finding::ok(format!("Istio {installed}")),
+            },
+        }
+    })
+}
+
+/// Two managers undo each other's changes: the Kyma Istio module reconciles Istio to its own
+/// configuration every few minutes, and kyma-mesh's install and upgrade put theirs back.
+fn one_manager<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(async move {
+        let (ns, name) = MODULE_OPERATOR;
+        let operator = match c.get(&DEPLOYMENT, Some(ns), name).await {
+            Ok(d) => d.is_some(),
+            Err(e) => return Finding::error(e),
+        };
+        // No such kind (404) means the module was never installed.
+        let resources = c
+            .list(&crate::cluster::kinds::ISTIO_CR)
+            .await
+            .unwrap_or_default();
+        if !operator && resources.is_empty() {
+            return Finding::ok("the Kyma Istio module is not installed");
+        }
+        let recorded = matches!(c.record().await, Ok(Some(_)));
+        let mut found = Vec::new();
+        if operator {
+            found.push(format!("the module's operator (Deployment {ns}/{name})"));
+        }
+        for r in &resources {
+            found.push(format!(
+                "Istio {}/{}",
+                r["metadata"]["namespace"].as_str().unwrap_or_default(),
+                r["metadata"]["name"].as_str().unwrap_or_default()
+            ));
+        }
+        if !recorded {
+            return Finding::ok(format!(
+                "the Kyma Istio module manages Istio here ({}); kyma-mesh has not installed it",
+                found.join(", ")
+            ));
+        }
+        Finding::warning(format!(
+            "the Kyma Istio module also manages this cluster: {}",
+            found.join(", ")
+        ))
+        .hint(
+            "two managers undo each other's changes. Keep one: to keep kyma-mesh, remove the Kyma Istio module (its Istio resource and operator); to keep the module, bring kyma-mesh's overrides over with `kyma-mesh render --output istio-cr` and stop running kyma-mesh install/upgrade on this cluster",
+        )
+    })
 }
 
 fn namespace<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {

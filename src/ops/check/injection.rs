@@ -2,7 +2,7 @@
 //! troubleshooting guide. Namespaces and Deployments that turned injection off, and pods that
 //! should carry a sidecar but do not.
 
-use crate::cluster::kinds::DEPLOYMENT;
+use crate::cluster::workloads::{self, WorkloadKind};
 use crate::kyma::{EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
 use crate::names::{INJECT, INJECTION_LABEL};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
@@ -114,24 +114,22 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 fn deployments<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let all = match c.list(&DEPLOYMENT).await {
+        let all = match workloads::list_templates(&c.cluster, WorkloadKind::Deployment, None).await
+        {
             Ok(d) => d,
-            Err(e) => return Finding::error(e),
+            Err(e) => return Finding::error(e.to_string()),
         };
         let off: Vec<String> = all
             .iter()
             .filter(|d| {
-                let ns = d["metadata"]["namespace"].as_str().unwrap_or_default();
-                !EXCLUDED_NAMESPACES.contains(&ns)
-                    && d["spec"]["template"]["metadata"]["annotations"][INJECT] == "false"
+                !EXCLUDED_NAMESPACES.contains(&d.namespace.as_str())
+                    && d.template
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(INJECT))
+                        .is_some_and(|v| v == "false")
             })
-            .map(|d| {
-                format!(
-                    "{}/{}",
-                    d["metadata"]["namespace"].as_str().unwrap_or_default(),
-                    d["metadata"]["name"].as_str().unwrap_or_default()
-                )
-            })
+            .map(|d| format!("{}/{}", d.namespace, d.name))
             .collect();
         let Some(first) = off.first() else {
             return Finding::ok("");

@@ -90,52 +90,8 @@ pub struct WorkloadOut {
     pub error: Option<String>,
 }
 
-/// The plan alone (`--dry-run`), or with the result and the verification.
-pub fn document(
-    plan: &Plan,
-    report: Option<&ResetReport>,
-    verification: Option<&Verification>,
-) -> Document {
-    let mut actions = BTreeMap::new();
-    for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
-        actions.insert(a, 0);
-    }
-    let pods = plan
-        .pods
-        .iter()
-        .map(|p| {
-            *actions.entry(p.target.action_name()).or_insert(0) += 1;
-            pod_out(p, &plan.expected.image)
-        })
-        .collect();
-    let workloads = workloads_out(plan, report);
-    Document {
-        api_version: API_VERSION,
-        kind: if report.is_some() {
-            "ProxyResetResult"
-        } else {
-            "ProxyResetPlan"
-        },
-        istio_version: plan.expected.version.clone(),
-        expected_image: plan.expected.image.clone(),
-        restarted_at: plan.restarted_at.clone(),
-        summary: Summary {
-            counts: plan.counts.clone(),
-            actions,
-            workloads: plan.workloads.len(),
-            restarted: report.map(|r| r.restarted()),
-            failed: report.map(|r| r.failed().count()),
-            still_outdated: verification.map(|v| v.still_outdated.len()),
-        },
-        pods,
-        workloads,
-        still_outdated: verification.map(|v| v.still_outdated.clone()),
-        after_wait: verification.map(|v| v.rescan.counts.clone()),
-        reverted: verification.map(|v| v.reverted.clone()),
-    }
-}
-
-fn pod_out(p: &super::PodFinding, expected_image: &str) -> PodOut {
+/// One pod of the plan, as the document shows it.
+fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
     let (reason, command) = match &p.target {
         super::Target::Rollout { .. } => (None, None),
         super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
@@ -150,7 +106,7 @@ fn pod_out(p: &super::PodFinding, expected_image: &str) -> PodOut {
         name: p.name.clone(),
         problem: p.problem,
         current_image: p.current_image.clone(),
-        expected_image: expected_image.to_string(),
+        expected_image: plan.expected.image.clone(),
         owner_chain: p
             .owner_chain
             .iter()
@@ -163,7 +119,8 @@ fn pod_out(p: &super::PodFinding, expected_image: &str) -> PodOut {
     }
 }
 
-fn workloads_out(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
+/// Each planned workload, with how its restart ended when it was tried.
+fn workload_outs(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
     let outcomes: BTreeMap<&Workload, &Outcome> = report
         .map(|r| {
             r.outcomes
@@ -191,4 +148,49 @@ fn workloads_out(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> 
             }
         })
         .collect()
+}
+
+/// The plan alone (`--dry-run`), or with the result and the verification.
+pub fn document(
+    plan: &Plan,
+    report: Option<&ResetReport>,
+    verification: Option<&Verification>,
+) -> Document {
+    let mut actions = BTreeMap::new();
+    for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
+        actions.insert(a, 0);
+    }
+    let pods = plan
+        .pods
+        .iter()
+        .map(|p| {
+            *actions.entry(p.target.action_name()).or_insert(0) += 1;
+            pod_out(plan, p)
+        })
+        .collect();
+    let workloads = workload_outs(plan, report);
+    Document {
+        api_version: API_VERSION,
+        kind: if report.is_some() {
+            "ProxyResetResult"
+        } else {
+            "ProxyResetPlan"
+        },
+        istio_version: plan.expected.version.clone(),
+        expected_image: plan.expected.image.clone(),
+        restarted_at: plan.restarted_at.clone(),
+        summary: Summary {
+            counts: plan.counts.clone(),
+            actions,
+            workloads: plan.workloads.len(),
+            restarted: report.map(|r| r.restarted()),
+            failed: report.map(|r| r.failed().count()),
+            still_outdated: verification.map(|v| v.still_outdated.len()),
+        },
+        pods,
+        workloads,
+        still_outdated: verification.map(|v| v.still_outdated.clone()),
+        after_wait: verification.map(|v| v.rescan.counts.clone()),
+        reverted: verification.map(|v| v.reverted.clone()),
+    }
 }

@@ -308,6 +308,31 @@ fn revision_of(v: &str) -> String {
     r.hex(40)
 }
 
+/// istioctl's logo, which `install` draws first (on stderr, as all of its install output).
+const LOGO: &str = r"        |\
+        | \
+        |  \
+        |   \
+      /||    \
+     / ||     \
+    /  ||      \
+   /   ||       \
+  /    ||        \
+ /     ||         \
+/______||__________\
+____________________
+  \__       _____/
+     \_____/
+";
+
+/// Install progress: real istioctl writes it all to stderr (stdout stays empty), with a
+/// "- Processing resources for COMPONENT." line before each component.
+fn progress(s: &str) {
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "{s}");
+    let _ = err.flush();
+}
+
 fn print_flush(s: &str) {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "{s}");
@@ -638,7 +663,7 @@ async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
         .unwrap_or("default")
         .to_string();
     if a.dry_run {
-        print_flush(
+        progress(
             "✔ Istio core installed ⛵️\n✔ Istiod installed 🧠\n✔ Ingress gateways installed 🛬\n✔ Installation complete",
         );
         return Ok(());
@@ -660,8 +685,10 @@ async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
     let previous_install = !list_objects(&c, MWC, None, "app=sidecar-injector")
         .await?
         .is_empty();
+    progress(LOGO);
+    progress("- Processing resources for Istio core.");
     apply_all(&c, &install.core_objects()).await?;
-    print_flush("✔ Istio core installed ⛵️");
+    progress("✔ Istio core installed ⛵️");
     if let Err(Failure(e)) = transient_failure(
         command,
         "failed to update resource with server-side apply for obj Deployment/istio-system/istiod",
@@ -675,10 +702,13 @@ async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
         _ => {}
     }
     let istiod = install.istiod_objects();
+    if !istiod.is_empty() {
+        progress("- Processing resources for Istiod.");
+    }
     apply_all(&c, &istiod).await?;
     if !istiod.is_empty() {
         wait_ready(&c, "istio-system", &install.istiod_name(), timeout).await?;
-        print_flush("✔ Istiod installed 🧠");
+        progress("✔ Istiod installed 🧠");
     }
     // a revision installed into a cluster without Istio becomes the default (tag `default`)
     let default_tag = !install.revision.is_empty() && !previous_install && install.pilot_enabled;
@@ -704,21 +734,24 @@ async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
         return fail("failed to install manifests: errors occurred during operation");
     }
     let gateways = install.gateway_objects();
+    if !install.gateways.is_empty() {
+        progress("- Processing resources for Ingress gateways.");
+    }
     apply_all(&c, &gateways).await?;
     for g in &install.gateways {
         wait_ready(&c, &g.namespace, &g.name, timeout).await?;
     }
     prune_gateways(&c, &install).await?;
     if install.gateways.iter().any(|g| g.ingress) {
-        print_flush("✔ Ingress gateways installed 🛬");
+        progress("✔ Ingress gateways installed 🛬");
     }
     if install.gateways.iter().any(|g| !g.ingress) {
-        print_flush("✔ Egress gateways installed 🛫");
+        progress("✔ Egress gateways installed 🛫");
     }
-    print_flush("✔ Installation complete");
-    if install.revision.is_empty() || default_tag {
-        print_flush("Made this installation the default for cluster-wide operations.");
-    }
+    progress("- Pruning removed resources");
+    progress("✔ Installation complete");
+    // (istioctl 1.2x printed "Made this installation the default for cluster-wide
+    // operations."; the current one prints nothing more.)
     Ok(())
 }
 
@@ -1183,13 +1216,16 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
                     }
                 }
             }
+            // As real istioctl: `Removed apps/v1, Kind=Deployment/NAME.NAMESPACE.` (core kinds
+            // as `/v1`, an empty namespace for cluster-scoped objects).
+            let group_version = if av.contains('/') {
+                av.to_string()
+            } else {
+                format!("/{av}")
+            };
             println!(
-                "  Removed {kind}:{}{name}.",
-                if *namespaced {
-                    format!("{ns}:")
-                } else {
-                    String::new()
-                }
+                "  Removed {group_version}, Kind={kind}/{name}.{}.",
+                if *namespaced { ns } else { "" }
             );
         }
     }

@@ -136,15 +136,18 @@ fn install_creates_what_istioctl_would_and_moves_the_injector() {
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
+    // As real istioctl: all of install's output on stderr, stdout empty.
+    let stderr = text(&out.stderr);
     for line in [
+        "- Processing resources for Istio core.",
         "✔ Istio core installed",
         "✔ Istiod installed",
         "✔ Ingress gateways installed",
         "✔ Installation complete",
     ] {
-        assert!(stdout.contains(line), "missing {line:?} in {stdout}");
+        assert!(stderr.contains(line), "missing {line:?} in {stderr}");
     }
+    assert_eq!(text(&out.stdout), "");
     assert!(sim.get("ns", None, "istio-system").is_some());
     let istiod = sim.get("deploy", Some("istio-system"), "istiod").unwrap();
     assert_eq!(istiod["metadata"]["labels"]["app"], "istiod");
@@ -380,7 +383,7 @@ fn failure_modes_and_validation() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).lines().any(|l| l.starts_with("Error: ")));
-    assert!(text(&out.stdout).contains("✔ Istiod installed"));
+    assert!(text(&out.stderr).contains("✔ Istiod installed"));
     assert!(sim.get("deploy", Some("istio-system"), "istiod").is_some());
     assert!(
         sim.get("deploy", Some("istio-system"), "istio-ingressgateway")
@@ -566,10 +569,11 @@ fn upgrade_rolls_istiod_and_waits_until_every_pod_runs_the_new_version() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
-    assert!(status.success(), "{stdout}");
-    assert!(stdout.contains("✔ Istiod installed"), "{stdout}");
+    // istioctl's install progress is on stderr
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("✔ Istiod installed"), "{stderr}");
     let pods = istiod_pods();
     assert_eq!(pods.len(), 1);
     assert!(
@@ -735,7 +739,7 @@ fn more_failure_modes_garbage_signal_per_command() {
     );
     assert_eq!(out.status.code(), None);
     assert_eq!(out.status.signal(), Some(9));
-    assert!(text(&out.stdout).contains("✔ Istio core installed"));
+    assert!(text(&out.stderr).contains("✔ Istio core installed"));
     assert!(
         sim.get("crd", None, "destinationrules.networking.istio.io")
             .is_some()

@@ -9,5 +9,6 @@ mod kube_sim_binary;
 mod kubectl_conformance;
 mod paging;
 mod perf;
+mod real_ground;
 mod revisions;
 mod workloads;
