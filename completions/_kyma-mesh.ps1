@@ -167,6 +167,8 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
         }
         'kyma-mesh;check' {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)')
+            [CompletionResult]::new('--cert-warn-days', '--cert-warn-days', [CompletionResultType]::ParameterName, 'Warn about a mesh certificate (root, CA chain, webhook caBundle) this many days before it expires; within 7 days, or expired, it is an error')
+            [CompletionResult]::new('--stuck-after', '--stuck-after', [CompletionResultType]::ParameterName, 'A pod in a meshed namespace Pending, Failed or Unknown this long is stuck (e.g. 10m, 1h)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--istioctl', '--istioctl', [CompletionResultType]::ParameterName, 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)')
             [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster''s lines are prefixed with its context, then one summary table')
@@ -175,6 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'kyma-mesh' -ScriptBlock {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Only what install needs before anything is installed (the install preflight without the configuration)')
+            [CompletionResult]::new('--fail-on-warnings', '--fail-on-warnings', [CompletionResultType]::ParameterName, 'Exit 1 when any check warns, not only when one fails (for pipelines)')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Run on every context of the kubeconfig')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv')

@@ -174,13 +174,21 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__check)
-            opts="-v -q -h -V --pre --wait --output --istioctl --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
+            opts="-v -q -h -V --pre --wait --cert-warn-days --stuck-after --fail-on-warnings --output --istioctl --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stuck-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -159,6 +159,8 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
         }
         &'kyma-mesh;check'= {
             cand --wait 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)'
+            cand --cert-warn-days 'Warn about a mesh certificate (root, CA chain, webhook caBundle) this many days before it expires; within 7 days, or expired, it is an error'
+            cand --stuck-after 'A pod in a meshed namespace Pending, Failed or Unknown this long is stuck (e.g. 10m, 1h)'
             cand --output 'Output format'
             cand --istioctl 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)'
             cand --contexts 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster''s lines are prefixed with its context, then one summary table'
@@ -167,6 +169,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use (default: the current context)'
             cand --pre 'Only what install needs before anything is installed (the install preflight without the configuration)'
+            cand --fail-on-warnings 'Exit 1 when any check warns, not only when one fails (for pipelines)'
             cand --all-contexts 'Run on every context of the kubeconfig'
             cand --fail-fast 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
             cand -v 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl''s every line. kubectl''s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'

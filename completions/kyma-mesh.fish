@@ -142,6 +142,8 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s q -l
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s V -l version -d 'Print version'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l wait -d 'Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l cert-warn-days -d 'Warn about a mesh certificate (root, CA chain, webhook caBundle) this many days before it expires; within 7 days, or expired, it is an error' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l stuck-after -d 'A pod in a meshed namespace Pending, Failed or Unknown this long is stuck (e.g. 10m, 1h)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l istioctl -d 'The istioctl binary (default: $ISTIOCTL, then istioctl on PATH)' -r -F
@@ -151,6 +153,7 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l parallel -
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l context -d 'The kubeconfig context to use (default: the current context)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l pre -d 'Only what install needs before anything is installed (the install preflight without the configuration)'
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l fail-on-warnings -d 'Exit 1 when any check warns, not only when one fails (for pipelines)'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l all-contexts -d 'Run on every context of the kubeconfig'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -l fail-fast -d 'After the first cluster that fails, start no other (those running finish); without it a failed cluster never stops the others'
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand check" -s v -l verbose -d 'More detail on stderr: -v says every step and every retried API request, -vv also every API request (method, path, status, duration) and istioctl\'s every line. kubectl\'s levels work too: -v=N, --v=N or -v N, where 1 to 5 mean -v and 6 or more -vv'

@@ -821,6 +821,16 @@ pub struct CheckArgs {
     /// Run the checks again until none fails or this much time has passed (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", value_parser = crate::util::parse_duration)]
     pub wait: Option<Duration>,
+    /// Warn about a mesh certificate (root, CA chain, webhook caBundle) this many days before it
+    /// expires; within 7 days, or expired, it is an error
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub cert_warn_days: u32,
+    /// A pod in a meshed namespace Pending, Failed or Unknown this long is stuck (e.g. 10m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
+    pub stuck_after: Duration,
+    /// Exit 1 when any check warns, not only when one fails (for pipelines)
+    #[arg(long)]
+    pub fail_on_warnings: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckOutput::Table)]
     pub output: CheckOutput,

@@ -193,6 +193,142 @@ pub async fn pods_selected(
         .collect())
 }
 
+/// A pod that is neither Running nor Succeeded, as the stuck-pod check reads it: its phase and
+/// why, from the fields `kubectl describe pod` shows. Read with a field selector, so a healthy
+/// cluster answers with an empty list, and decoded from these fields only.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NotRunning {
+    pub metadata: NotRunningMeta,
+    pub status: NotRunningStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NotRunningMeta {
+    pub namespace: String,
+    pub name: String,
+    pub creation_timestamp: Option<String>,
+    pub deletion_timestamp: Option<String>,
+    pub owner_references: Vec<OwnerRef>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
+    pub controller: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NotRunningStatus {
+    pub phase: String,
+    /// `Evicted`, `NodeLost`, ...
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub conditions: Vec<PodCondition>,
+    pub init_container_statuses: Vec<ContainerStatus>,
+    pub container_statuses: Vec<ContainerStatus>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub last_transition_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerStatus {
+    pub name: String,
+    pub image: String,
+    pub state: ContainerState,
+    pub last_state: ContainerState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerState {
+    pub waiting: Option<StateReason>,
+    pub terminated: Option<StateReason>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StateReason {
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub exit_code: Option<i32>,
+}
+
+/// Every pod whose phase is not Running or Succeeded (Pending, Failed, Unknown).
+pub async fn not_running_pods(cluster: &Cluster) -> Result<Vec<NotRunning>, ClusterError> {
+    let selector = "status.phase!=Running,status.phase!=Succeeded";
+    decoded(cluster, &super::kinds::POD, selector).await
+}
+
+/// A `FailedCreate` event: a controller could not create a pod (a webhook that timed out or
+/// refused it, a quota).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FailedCreate {
+    pub involved_object: InvolvedObject,
+    pub message: String,
+    pub count: Option<i64>,
+    pub last_timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct InvolvedObject {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The `FailedCreate` events of every namespace (events live an hour by default: recent ones).
+pub async fn failed_create_events(cluster: &Cluster) -> Result<Vec<FailedCreate>, ClusterError> {
+    decoded(cluster, &super::kinds::EVENT, "reason=FailedCreate").await
+}
+
+/// A field-selected list, each object decoded into `T` (an object that does not decode is
+/// skipped: these reads only inform a check).
+async fn decoded<T: serde::de::DeserializeOwned>(
+    cluster: &Cluster,
+    gvk: &Gvk,
+    fields: &str,
+) -> Result<Vec<T>, ClusterError> {
+    let api = cluster.dynamic(gvk, None);
+    let mut out = Vec::new();
+    let mut params = ListParams::default().fields(fields).limit(PAGE);
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|error| ClusterError::List {
+                listing: Listing::of(gvk, None).selected(fields),
+                error: Box::new(error),
+            })?;
+        out.extend(page.items.into_iter().filter_map(|o| {
+            serde_json::to_value(o)
+                .ok()
+                .and_then(|v| serde_json::from_value(v).ok())
+        }));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

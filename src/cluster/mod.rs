@@ -684,6 +684,7 @@ pub mod kinds {
     pub const CONFIG_MAP: Gvk = Gvk::new("", "v1", "ConfigMap", "configmaps");
     pub const SERVICE: Gvk = Gvk::new("", "v1", "Service", "services");
     pub const POD: Gvk = Gvk::new("", "v1", "Pod", "pods");
+    pub const EVENT: Gvk = Gvk::new("", "v1", "Event", "events");
     pub const DEPLOYMENT: Gvk = Gvk::new("apps", "v1", "Deployment", "deployments");
     pub const STATEFUL_SET: Gvk = Gvk::new("apps", "v1", "StatefulSet", "statefulsets");
     pub const DAEMON_SET: Gvk = Gvk::new("apps", "v1", "DaemonSet", "daemonsets");
@@ -710,6 +711,12 @@ pub mod kinds {
         "v1",
         "MutatingWebhookConfiguration",
         "mutatingwebhookconfigurations",
+    );
+    pub const VALIDATING_WEBHOOK: Gvk = Gvk::new(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
     );
     // Istio serves v1 of its APIs since 1.22; kyma-mesh supports 1.24 and later.
     pub const PEER_AUTHENTICATION: Gvk = Gvk::new(

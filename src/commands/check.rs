@@ -18,6 +18,8 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs, events: &dyn Events) -> Result
         istioctl: args.istioctl.path.clone(),
         pre: args.pre,
         wait: args.wait,
+        cert_warn_days: i64::from(args.cert_warn_days),
+        stuck_after: args.stuck_after,
     };
     let mut on_retry = |report: &crate::ops::checks::Report, left: Duration| {
         let errors: Vec<&str> = report.errors().map(|r| r.id).collect();
@@ -50,6 +52,6 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs, events: &dyn Events) -> Result
         done.needs_a_hand
             .push(plural(warnings, "warning", "warnings"));
     }
-    done.failed = report.count(Status::Error) > 0;
+    done.failed = report.count(Status::Error) > 0 || (args.fail_on_warnings && warnings > 0);
     Ok(done)
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::output::parse_client_version;
 use super::process::{RunOptions, Signal, run};
+use super::retry::{Retry, RetryPolicy, transient_reason};
 use super::{DEFAULT_TIMEOUT, IstioVersion, IstioctlError, OutputLine, RunReport, VERSION_TIMEOUT};
 
 /// How to run an istioctl command against a cluster: the flags that choose the cluster, the time
@@ -28,6 +29,8 @@ pub struct ClusterOptions {
     pub configured_timeout: Option<Duration>,
     /// Appended verbatim after kyma-mesh's own arguments.
     pub extra_args: Vec<String>,
+    /// How a transient failure of an idempotent verb is retried (`retry.rs`).
+    pub retry: RetryPolicy,
 }
 
 /// The name `install` has always used for [`ClusterOptions`].
@@ -41,16 +44,7 @@ impl Default for ClusterOptions {
             timeout: DEFAULT_TIMEOUT,
             configured_timeout: None,
             extra_args: Vec::new(),
-        }
-    }
-}
-
-impl ClusterOptions {
-    /// The runner's share of these options.
-    pub fn run_options(&self) -> RunOptions {
-        RunOptions {
-            configured_timeout: self.configured_timeout,
-            ..RunOptions::new(self.timeout)
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -108,6 +102,16 @@ impl Args {
 
     pub fn as_slice(&self) -> &[OsString] {
         &self.0
+    }
+
+    /// Whether running this command twice leaves the cluster as running it once does: `install`,
+    /// `uninstall` and `tag set` converge on a state; nothing else is retried.
+    fn idempotent(&self) -> bool {
+        let word = |i: usize| self.0.get(i).and_then(|a| a.to_str());
+        matches!(
+            (word(0), word(1)),
+            (Some("install" | "uninstall"), _) | (Some("tag"), Some("set"))
+        )
     }
 
     /// The program and these arguments as text, for `--dry-run` and logs (join with
@@ -192,28 +196,88 @@ pub async fn uninstall(
     istioctl: &Path,
     opts: &ClusterOptions,
     on_line: impl FnMut(OutputLine),
+    on_retry: impl FnMut(&Retry),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
-    run_args(istioctl, Args::uninstall_purge(), opts, on_line, cancel).await
+    run_args(
+        istioctl,
+        Args::uninstall_purge(),
+        opts,
+        on_line,
+        on_retry,
+        cancel,
+    )
+    .await
 }
 
-/// Run one of the [`Args`] verbs against the cluster `opts` names.
+/// Run one of the [`Args`] verbs against the cluster `opts` names. A transient failure of an
+/// idempotent verb is retried (`retry.rs`), each retry announced through `on_retry` before its
+/// wait; every run shares `opts.timeout`, and `cancel` also ends a wait. The report's duration
+/// covers every run.
 pub async fn run_args(
     istioctl: &Path,
     args: Args,
     opts: &ClusterOptions,
-    on_line: impl FnMut(OutputLine),
+    mut on_line: impl FnMut(OutputLine),
+    mut on_retry: impl FnMut(&Retry),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
+    let retries = if args.idempotent() {
+        opts.retry.retries
+    } else {
+        0
+    };
     let args = args.on_cluster(opts);
-    run(
-        istioctl,
-        args.as_slice(),
-        &opts.run_options(),
-        on_line,
-        cancel,
-    )
-    .await
+    let started = tokio::time::Instant::now();
+    let deadline = started + opts.timeout;
+    let configured = opts.configured_timeout.unwrap_or(opts.timeout);
+    tokio::pin!(cancel);
+    let mut retry = 0;
+    loop {
+        let run_opts = RunOptions {
+            configured_timeout: Some(configured),
+            ..RunOptions::new(deadline.saturating_duration_since(tokio::time::Instant::now()))
+        };
+        let err = match run(
+            istioctl,
+            args.as_slice(),
+            &run_opts,
+            &mut on_line,
+            cancel.as_mut(),
+        )
+        .await
+        {
+            Ok(report) => {
+                return Ok(RunReport {
+                    duration: started.elapsed(),
+                    ..report
+                });
+            }
+            Err(err) => err,
+        };
+        retry += 1;
+        let delay = opts.retry.delay(retry);
+        let reason = match transient_reason(&err) {
+            // A retry that could not finish before the deadline would only turn this error
+            // into a timeout.
+            Some(reason)
+                if retry <= retries && tokio::time::Instant::now() + delay * 2 < deadline =>
+            {
+                reason
+            }
+            _ => return Err(err),
+        };
+        on_retry(&Retry {
+            retry,
+            of: retries,
+            delay,
+            reason,
+        });
+        tokio::select! {
+            signal = cancel.as_mut() => return Err(IstioctlError::Cancelled { signal }),
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
 }
 
 /// Quote one argument for display so it can be pasted into a POSIX shell; plain words stay as
@@ -246,6 +310,7 @@ pub async fn install(
     revision: Option<&str>,
     opts: &InstallOptions,
     on_line: impl FnMut(OutputLine),
+    on_retry: impl FnMut(&Retry),
     cancel: impl Future<Output = Signal>,
 ) -> Result<RunReport, IstioctlError> {
     run_args(
@@ -253,6 +318,7 @@ pub async fn install(
         install_args(file, revision),
         opts,
         on_line,
+        on_retry,
         cancel,
     )
     .await
@@ -411,19 +477,6 @@ mod tests {
             "istioctl uninstall --revision '--all; rm -rf /' -y --kubeconfig /k --context c --dry-run"
         );
     }
-
-    #[test]
-    fn run_options_carry_the_configured_timeout() {
-        let opts = ClusterOptions {
-            timeout: Duration::from_secs(4),
-            configured_timeout: Some(Duration::from_secs(5)),
-            ..ClusterOptions::default()
-        };
-        let run = opts.run_options();
-        assert_eq!(run.timeout, Duration::from_secs(4));
-        assert_eq!(run.configured_timeout, Some(Duration::from_secs(5)));
-        assert_eq!(ClusterOptions::default().timeout, DEFAULT_TIMEOUT);
-    }
 }
 
 #[cfg(all(test, unix))]
@@ -502,6 +555,7 @@ mod process_tests {
             timeout: Duration::from_secs(30),
             configured_timeout: None,
             extra_args: vec!["--verify".into()],
+            retry: RetryPolicy::NONE,
         };
         let mut seen = Vec::new();
         let report = install(
@@ -510,6 +564,7 @@ mod process_tests {
             None,
             &opts,
             |l| seen.push(l),
+            |_| {},
             std::future::pending(),
         )
         .await
@@ -554,6 +609,7 @@ mod process_tests {
             None,
             &opts,
             |_| {},
+            |_| {},
             std::future::pending(),
         )
         .await
@@ -566,6 +622,148 @@ mod process_tests {
             err.to_string(),
             "istioctl did not finish within the 5s timeout and was stopped"
         );
+    }
+
+    /// A fake istioctl that fails with `error` on its first `failures` runs, then succeeds; it
+    /// counts its runs in `runs` next to itself.
+    fn flaky(failures: u32, error: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        fake(&format!(
+            "d=\"$(dirname \"$0\")\"\n\
+             n=$(( $(cat \"$d/runs\" 2>/dev/null || echo 0) + 1 ))\n\
+             echo $n > \"$d/runs\"\n\
+             echo '✔ Istio core installed'\n\
+             if [ $n -le {failures} ]; then echo 'Error: {error}' >&2; exit 1; fi\n\
+             echo '✔ Installation complete'"
+        ))
+    }
+
+    fn quick() -> ClusterOptions {
+        ClusterOptions {
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy {
+                retries: 3,
+                base: Duration::from_millis(10),
+                cap: Duration::from_millis(40),
+            },
+            ..ClusterOptions::default()
+        }
+    }
+
+    fn runs(dir: &tempfile::TempDir) -> u32 {
+        fs::read_to_string(dir.path().join("runs"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    async fn run_flaky(
+        dir_istioctl: &(tempfile::TempDir, std::path::PathBuf),
+        args: Args,
+    ) -> (Result<RunReport, IstioctlError>, Vec<Retry>) {
+        let mut retries = Vec::new();
+        let result = run_args(
+            &dir_istioctl.1,
+            args,
+            &quick(),
+            |_| {},
+            |r| retries.push(r.clone()),
+            std::future::pending(),
+        )
+        .await;
+        (result, retries)
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_is_run_again_and_said() {
+        let fake = flaky(
+            2,
+            "failed to update resource with server-side apply for obj Deployment/istio-system/istiod: etcdserver: request timed out",
+        );
+        let (result, retries) = run_flaky(&fake, Args::uninstall_purge()).await;
+        let report = result.unwrap();
+        assert_eq!(
+            runs(&fake.0),
+            3,
+            "two failures, then the run that succeeded"
+        );
+        assert_eq!(
+            report.stdout_lines.last().map(String::as_str),
+            Some("✔ Installation complete")
+        );
+        assert_eq!(retries.len(), 2);
+        assert_eq!((retries[0].retry, retries[0].of), (1, 3));
+        assert_eq!(
+            retries[1].delay,
+            Duration::from_millis(20),
+            "the backoff doubles"
+        );
+        assert!(
+            retries[0].reason.ends_with("etcdserver: request timed out"),
+            "{:?}",
+            retries[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_stop_after_three() {
+        let fake = flaky(10, "the server is currently unable to handle the request");
+        let (result, retries) = run_flaky(&fake, Args::tag_set_default("1-28-0", false)).await;
+        let err = result.unwrap_err();
+        assert_eq!(runs(&fake.0), 4, "the first run and three retries");
+        assert_eq!(retries.len(), 3);
+        assert!(
+            err.to_string().contains("unable to handle the request"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_real_error_or_a_non_idempotent_verb_is_not_run_again() {
+        let fake = flaky(
+            10,
+            "deployments.apps \"istiod\" is forbidden: User \"dev\" cannot patch",
+        );
+        let (result, retries) = run_flaky(&fake, Args::uninstall_purge()).await;
+        assert!(result.is_err());
+        assert_eq!((runs(&fake.0), retries.len()), (1, 0));
+
+        let fake = flaky(10, "etcdserver: request timed out");
+        let (result, retries) = run_flaky(&fake, Args::client_version()).await;
+        assert!(result.is_err());
+        assert_eq!(
+            (runs(&fake.0), retries.len()),
+            (1, 0),
+            "version is no cluster verb"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_retry_starts_that_could_not_finish_in_time() {
+        let fake = flaky(10, "etcdserver: request timed out");
+        let opts = ClusterOptions {
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy {
+                retries: 3,
+                base: Duration::from_secs(20),
+                cap: Duration::from_secs(20),
+            },
+            ..ClusterOptions::default()
+        };
+        let result = run_args(
+            &fake.1,
+            Args::uninstall_purge(),
+            &opts,
+            |_| {},
+            |_| {},
+            std::future::pending(),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(IstioctlError::Failed { .. })),
+            "{result:?}"
+        );
+        assert_eq!(runs(&fake.0), 1);
     }
 
     /// Send `signal` to this (test) process, as `kill` from a terminal or a CI runner would.
@@ -602,6 +800,7 @@ mod process_tests {
             rendered.path(),
             None,
             &InstallOptions::default(),
+            |_| {},
             |_| {},
             interrupted(),
         )

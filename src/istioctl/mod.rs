@@ -22,8 +22,8 @@
 //!   is removed when dropped, on every path that returns, including a SIGINT or SIGTERM.
 //!
 //! Map: `command.rs` (the command lines and the verbs that run them), `process.rs` (the runner and
-//! signals), `output.rs` (line cleaning, failure tail, version JSON), `locate.rs`, `rendered.rs`,
-//! `error.rs`. Version rules (support, ordering, the upgrade gate) are in [`crate::version`].
+//! signals), `retry.rs` (transient failures of idempotent verbs, run again), `output.rs` (line
+//! cleaning, failure tail, version JSON), `locate.rs`, `rendered.rs`, `error.rs`. Version rules (support, ordering, the upgrade gate) are in [`crate::version`].
 
 mod command;
 mod error;
@@ -31,6 +31,7 @@ mod locate;
 mod output;
 mod process;
 mod rendered;
+mod retry;
 #[cfg(test)]
 mod test_support;
 
@@ -48,6 +49,7 @@ pub use locate::{LocateSource, Located, locate};
 pub use output::{OutputLine, Stream};
 pub use process::{RunReport, Signal, interrupted};
 pub use rendered::RenderedFile;
+pub use retry::Retry;
 
 /// Environment variable naming the istioctl binary, consulted when `--istioctl` is not given.
 pub const ENV_VAR: &str = "ISTIOCTL";

@@ -9,7 +9,7 @@ use crate::cluster::patches::{Patch, PatchKind};
 use crate::cluster::webhooks::Tuning;
 use crate::cluster::{Gvk, revisions};
 use crate::config::{InjectionMode, Profile};
-use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, KUBE_SYSTEM, KYMA_SYSTEM};
+use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, KUBE_SYSTEM, KYMA_SYSTEM, MANAGED_BY_LABEL};
 
 /// Namespaces kept out of the mesh (Kyma's Service Mesh documentation, "Kyma-specific
 /// configuration": "excluding the istio-system and kube-system").
@@ -73,7 +73,13 @@ pub fn webhook_patch(config: &str, required: bool) -> Patch {
     }
 }
 
-fn apply(gvk: Gvk, namespace: Option<&str>, name: &str, object: Value, title: &str) -> Patch {
+/// kyma-mesh's label on the objects it creates: it keeps a field of kyma-mesh's in each, so
+/// the object stays recognisably kyma-mesh's (for `uninstall`) after someone else changed
+/// every other field kyma-mesh set.
+pub const MANAGED_BY: &str = "kyma-mesh";
+
+fn apply(gvk: Gvk, namespace: Option<&str>, name: &str, mut object: Value, title: &str) -> Patch {
+    object["metadata"]["labels"][MANAGED_BY_LABEL] = MANAGED_BY.into();
     Patch {
         title: title.into(),
         kind: PatchKind::Apply {

@@ -305,6 +305,7 @@ async fn run_istioctl(
         args,
         &opts,
         |line| install::on_istioctl_line(&step, line),
+        |retry| install::on_istioctl_retry(&step, retry),
         signal::interrupted(),
     )
     .await;

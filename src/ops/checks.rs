@@ -43,6 +43,9 @@ pub struct Finding {
     pub message: String,
     pub detail: Vec<String>,
     pub hint: Option<String>,
+    /// What a script needs beyond the message (the certificates and their expiry, the stuck
+    /// pods), as `data` in `--output json`.
+    pub data: Option<serde_json::Value>,
 }
 
 impl Finding {
@@ -65,7 +68,12 @@ impl Finding {
             message: message.into(),
             detail: Vec::new(),
             hint: None,
+            data: None,
         }
+    }
+    pub fn data(mut self, data: serde_json::Value) -> Finding {
+        self.data = Some(data);
+        self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Finding {
         self.hint = Some(hint.into());
@@ -123,6 +131,9 @@ pub struct CheckResult {
     /// Always present (empty, null) so scripts can rely on the shape.
     pub detail: Vec<String>,
     pub hint: Option<String>,
+    /// Only on the checks that have facts for scripts (README "check").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,6 +227,7 @@ pub async fn run<C: Send>(
                     message: format!("skipped: needs {need}"),
                     detail: Vec::new(),
                     hint: None,
+                    data: None,
                 },
                 None => {
                     observer.started(check.description, check.long);
@@ -232,6 +244,7 @@ pub async fn run<C: Send>(
                 message: finding.message,
                 detail: finding.detail,
                 hint: finding.hint,
+                data: finding.data,
             };
             observer.finished(&result);
             results.push(result);

@@ -309,6 +309,7 @@ fn plan_phase(
             timeout: req.timeout,
             configured_timeout: Some(req.timeout),
             extra_args: readiness_timeout_args(deadline.saturating_duration_since(Instant::now())),
+            ..InstallOptions::default()
         },
         kyma::post_install(settled.profile, settled.injection, revision),
     )?)
@@ -684,6 +685,7 @@ async fn run_istioctl(
         plan.revision.as_deref(),
         &opts,
         on_line,
+        |retry| on_istioctl_retry(&step, retry),
         signal::interrupted(),
     )
     .await;
@@ -710,6 +712,20 @@ async fn run_istioctl(
             Err(InstallError::Istioctl { cause: source })
         }
     }
+}
+
+/// A transient istioctl failure about to be retried, kept on screen under the step.
+pub(crate) fn on_istioctl_retry(step: &Step, retry: &istioctl::Retry) {
+    step.sub(
+        Mark::Warn,
+        // istioctl's own line (`retry.reason`) is already on screen, as every stderr line is.
+        &format!(
+            "a transient API error: running istioctl again in {} (retry {} of {})",
+            fmt_duration(retry.delay),
+            retry.retry,
+            retry.of
+        ),
+    );
 }
 
 pub(crate) fn on_istioctl_line(step: &Step, line: OutputLine) {

@@ -298,7 +298,7 @@ fn configuration<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
         if let Some((_, target)) = &p.learnt.istioctl
             && let Err(e) = compatibility(p, &req, target.minor_line())
         {
-            return e;
+            return *e;
         }
         p.learnt.config = Some(req.clone());
         match render::render(&req, extra, p.events) {
@@ -386,7 +386,11 @@ fn keep_recorded(req: &mut RenderRequest, rec: &Record, input: &Input) -> Vec<St
 /// The compatibility version against the istioctl that runs (refused outside its range, exit
 /// 2); on an upgrade to a newer minor without one, the behaviour changes it brings and the
 /// flag that keeps the old behaviour for one step.
-fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> Result<(), Finding> {
+fn compatibility(
+    p: &mut Preflight<'_>,
+    req: &RenderRequest,
+    target: Minor,
+) -> Result<(), Box<Finding>> {
     if let Some(v) = &req.compatibility_version {
         let checked = version::parse_minor(v).and_then(|m| version::check_compatibility(m, target));
         if let Err(e) = checked {
@@ -394,7 +398,7 @@ fn compatibility(p: &mut Preflight<'_>, req: &RenderRequest, target: Minor) -> R
                 at: "--compatibility-version".into(),
                 message: format!("{e}; give another with --compatibility-version, or none"),
             });
-            return Err(Finding::error("invalid"));
+            return Err(Box::new(Finding::error("invalid")));
         }
         return Ok(());
     }

@@ -19,7 +19,7 @@ use crate::cluster::{revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
-use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, OWNING_RESOURCE_LABEL};
+use crate::names::{INJECTION_LABEL, ISTIO_NAMESPACE, MANAGED_BY_LABEL, OWNING_RESOURCE_LABEL};
 use crate::ops::Target;
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::{Events, Mark};
@@ -109,11 +109,26 @@ pub struct Owned {
     pub gvk: Gvk,
     pub namespace: Option<String>,
     pub name: String,
+    /// Fields someone else changed in it, per manager: `kubectl-patch: spec.mtls.mode`. It is
+    /// still kyma-mesh's (it created it) and is deleted; this is said so nobody is surprised.
+    pub changed_by_others: Vec<String>,
 }
 
 impl Owned {
     fn describe(&self) -> String {
         self.gvk.describe(self.namespace.as_deref(), &self.name)
+    }
+
+    /// "PeerAuthentication istio-system/default (also changed by kubectl-patch: spec.mtls.mode)"
+    pub fn describe_changes(&self) -> String {
+        if self.changed_by_others.is_empty() {
+            return self.describe();
+        }
+        format!(
+            "{} (also changed by {})",
+            self.describe(),
+            self.changed_by_others.join("; ")
+        )
     }
 }
 
@@ -144,7 +159,7 @@ impl Plan {
         }
         s.push_str("# 2. kyma-mesh's own objects, deleted:\n");
         for o in &self.owned {
-            s.push_str(&format!("#    {}\n", o.describe()));
+            s.push_str(&format!("#    {}\n", o.describe_changes()));
         }
         s.push_str("#\n# 3. kyma-mesh's namespace labels, removed:\n");
         if self.labels.is_empty() {
@@ -183,6 +198,72 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+/// The fields each manager other than kyma-mesh owns in the object, from its managedFields:
+/// `kubectl-patch: spec.mtls.mode`. Metadata bookkeeping (labels and annotations kubectl adds)
+/// is left out unless it is all a manager touched.
+fn changed_by_others(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in v["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(manager) = entry["manager"].as_str() else {
+            continue;
+        };
+        if manager == FIELD_MANAGER {
+            continue;
+        }
+        let mut leaves = Vec::new();
+        field_leaves(&entry["fieldsV1"], String::new(), &mut leaves);
+        let spec: Vec<&String> = leaves
+            .iter()
+            .filter(|l| !l.starts_with("metadata."))
+            .collect();
+        let shown: Vec<&String> = if spec.is_empty() {
+            leaves.iter().collect()
+        } else {
+            spec
+        };
+        let fields = shown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let line = if fields.is_empty() {
+            manager.to_string()
+        } else {
+            format!("{manager}: {fields}")
+        };
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// The leaf paths of a `fieldsV1` set (`{"f:spec":{"f:mtls":{"f:mode":{}}}}` -> `spec.mtls.mode`;
+/// list items keyed `k:{...}` or `v:...` are shown as `[...]`).
+fn field_leaves(set: &Value, prefix: String, out: &mut Vec<String>) {
+    let Some(map) = set.as_object() else { return };
+    let children: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != ".").collect();
+    if children.is_empty() {
+        if !prefix.is_empty() {
+            out.push(prefix);
+        }
+        return;
+    }
+    for (key, child) in children {
+        let path = match key.split_once(':') {
+            Some(("f", name)) if prefix.is_empty() => name.to_string(),
+            Some(("f", name)) => format!("{prefix}.{name}"),
+            Some((_, item)) => format!("{prefix}[{item}]"),
+            None => format!("{prefix}.{key}"),
+        };
+        field_leaves(child, path, out);
+    }
+}
+
 fn managers(v: &Value) -> Vec<String> {
     v["metadata"]["managedFields"]
         .as_array()
@@ -206,14 +287,16 @@ fn patch_objects() -> Vec<Owned> {
                 gvk,
                 namespace,
                 name,
+                changed_by_others: Vec::new(),
             }),
             _ => None,
         })
         .collect()
 }
 
-/// Splits the cluster's Istio resources into kyma-mesh's own (a patch's object that only
-/// kyma-mesh wrote) and everyone else's; istioctl's own are neither (it removes them).
+/// Splits the cluster's Istio resources into kyma-mesh's own (a patch's object kyma-mesh
+/// wrote, even when someone else changed a field of it since: said, and deleted) and everyone
+/// else's; istioctl's own are neither (it removes them).
 async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), ClusterError> {
     let ours = patch_objects();
     let mut owned = Vec::new();
@@ -236,23 +319,16 @@ async fn inventory(cluster: &Cluster) -> Result<(Vec<Owned>, Vec<String>), Clust
             let is_patch = ours
                 .iter()
                 .any(|o| o.gvk == gvk && o.namespace == ns && o.name == name);
-            let others: Vec<&String> = by.iter().filter(|m| *m != FIELD_MANAGER).collect();
             let what = gvk.describe(ns.as_deref(), &name);
-            if is_patch && others.is_empty() {
+            // Kyma's object, written by kyma-mesh: its own, whoever changed a field since.
+            let labelled = v["metadata"]["labels"][MANAGED_BY_LABEL] == kyma::MANAGED_BY;
+            if is_patch && (labelled || by.is_empty() || by.iter().any(|m| m == FIELD_MANAGER)) {
                 owned.push(Owned {
                     gvk: gvk.clone(),
                     namespace: ns,
                     name,
+                    changed_by_others: changed_by_others(&v),
                 });
-            } else if is_patch {
-                users.push(format!(
-                    "{what} (kyma-mesh's, also changed by {})",
-                    others
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
             } else if by.is_empty() {
                 users.push(what);
             } else {
@@ -404,7 +480,18 @@ async fn take_inventory(
             gvk: CONFIG_MAP,
             namespace: Some(ISTIO_NAMESPACE.into()),
             name: record::NAME.into(),
+            changed_by_others: Vec::new(),
         });
+    }
+    for o in owned.iter().filter(|o| !o.changed_by_others.is_empty()) {
+        step.sub(
+            Mark::Warn,
+            &format!(
+                "{}: kyma-mesh's, removed although {} changed it",
+                o.describe(),
+                o.changed_by_others.join("; ")
+            ),
+        );
     }
     let labels = own_labels(cluster)
         .await
@@ -452,7 +539,8 @@ async fn run_istioctl(
             step.update(t);
         }
     };
-    match istioctl::uninstall(istioctl, opts, on_line, sig).await {
+    let on_retry = |retry: &istioctl::Retry| crate::ops::install::on_istioctl_retry(&step, retry);
+    match istioctl::uninstall(istioctl, opts, on_line, on_retry, sig).await {
         Ok(r) => {
             step.ok(&format!("done in {}", fmt_duration(r.duration)));
             Ok(())

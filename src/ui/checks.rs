@@ -83,6 +83,7 @@ mod tests {
             message: message.into(),
             detail: Vec::new(),
             hint: None,
+            data: None,
         }
     }
 

@@ -17,6 +17,7 @@ mod kubectl;
 mod proxy_reset;
 mod reliability;
 mod render;
+mod safety;
 mod uninstall;
 mod upgrade;
 mod util;

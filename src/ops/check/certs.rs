@@ -14,6 +14,7 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
     pub subject: String,
+    pub issuer: String,
     /// Seconds since the epoch.
     pub not_after: i64,
     pub not_before: i64,
@@ -44,11 +45,16 @@ fn parse_leaf(pem: &[u8], name: &str) -> Result<Parsed, CertProblem> {
         .next()
         .and_then(Result::ok)
         .ok_or_else(|| CertProblem::NoCertificate(name.into()))?;
+    parse_der(&der, name)
+}
+
+fn parse_der(der: &CertificateDer<'_>, name: &str) -> Result<Parsed, CertProblem> {
     let (_, cert) = X509Certificate::from_der(der.as_ref())
         .map_err(|_| CertProblem::BadCertificate(name.into()))?;
     Ok(Parsed {
         info: CertInfo {
             subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
             not_after: cert.validity().not_after.timestamp(),
             not_before: cert.validity().not_before.timestamp(),
         },
@@ -59,6 +65,27 @@ fn parse_leaf(pem: &[u8], name: &str) -> Result<Parsed, CertProblem> {
 /// The first certificate of a PEM bundle (the leaf, or the root of a CA bundle).
 pub fn inspect_cert(pem: &[u8], name: &str) -> Result<CertInfo, CertProblem> {
     parse_leaf(pem, name).map(|p| p.info)
+}
+
+/// Every certificate of a PEM bundle, in order (a chain: the leaf or intermediate first, the
+/// root last; a CA bundle: each root).
+pub fn inspect_bundle(pem: &[u8], name: &str) -> Result<Vec<CertInfo>, CertProblem> {
+    let mut out = Vec::new();
+    for der in CertificateDer::pem_slice_iter(pem) {
+        let der = der.map_err(|_| CertProblem::BadCertificate(name.into()))?;
+        out.push(parse_der(&der, name)?.info);
+    }
+    if out.is_empty() {
+        return Err(CertProblem::NoCertificate(name.into()));
+    }
+    Ok(out)
+}
+
+impl CertInfo {
+    /// Self-signed: its own issuer (a root).
+    pub fn is_root(&self) -> bool {
+        self.subject == self.issuer
+    }
 }
 
 /// A certificate and its private key: both parse and the key is the certificate's.
@@ -135,6 +162,30 @@ pub mod testing {
         params.not_after = day(until_days);
         let cert = params.self_signed(&key).expect("sign");
         (cert.pem(), key.serialize_pem())
+    }
+
+    /// A CA chain as Istio's plugged-in `cacerts` holds it: a root CA valid over `root` days
+    /// and an intermediate CA it signed, valid over `intermediate` days (relative to today).
+    /// Returns (root PEM, intermediate PEM).
+    pub fn ca_chain(root: (i64, i64), intermediate: (i64, i64)) -> (String, String) {
+        use rcgen::{BasicConstraints, DnType, IsCa, Issuer};
+        let ca = |cn: &str, (from, until): (i64, i64)| {
+            let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+            params.distinguished_name.push(DnType::CommonName, cn);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.not_before = day(from);
+            params.not_after = day(until);
+            params
+        };
+        let root_key = KeyPair::generate().expect("key");
+        let root_params = ca("Root CA", root);
+        let root_cert = root_params.self_signed(&root_key).expect("sign root");
+        let issuer = Issuer::new(root_params, root_key);
+        let inter_key = KeyPair::generate().expect("key");
+        let inter = ca("Intermediate CA", intermediate)
+            .signed_by(&inter_key, &issuer)
+            .expect("sign intermediate");
+        (root_cert.pem(), inter.pem())
     }
 
     fn day(offset: i64) -> time::OffsetDateTime {

@@ -32,8 +32,18 @@ pub fn category() -> Category<Ctx> {
                 manual_restarts,
             )
             .needs(&["istiod"]),
+            Check::new(
+                "stuck-pods",
+                "no pods stuck in Pending, Failed or Unknown in meshed namespaces",
+                stuck_pods,
+            )
+            .needs(&[super::API_REACHABLE]),
         ],
     }
+}
+
+fn stuck_pods<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
+    Box::pin(super::stuck::check(c))
 }
 
 /// A sidecar's version: its image tag without the flavour. Pods with a custom proxy image

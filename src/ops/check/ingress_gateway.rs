@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::cluster::inventory;
-use crate::cluster::kinds::{CONFIG_MAP, DEPLOYMENT, GATEWAY, SERVICE, VIRTUAL_SERVICE};
+use crate::cluster::kinds::{DEPLOYMENT, GATEWAY, SERVICE, VIRTUAL_SERVICE};
 use crate::cluster::{image_tag, secrets};
 use crate::kyma::GATEWAY as GATEWAY_NAME;
 use crate::names::{APP_LABEL, ISTIO_NAMESPACE};
@@ -55,8 +55,6 @@ pub fn category() -> Category<Ctx> {
                 app_connector_certs,
             )
             .needs(&[ISTIO_NS]),
-            Check::new("root-cert", "Istio root certificate is valid", root_cert)
-                .needs(&[ISTIO_NS]),
         ],
     }
 }
@@ -424,44 +422,6 @@ fn kyma_gateway_certs<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 fn app_connector_certs<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(gateway_secret(c, "app-connector-certs"))
-}
-
-fn root_cert<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
-    Box::pin(async move {
-        let hint = "rotate Istio's root: kubectl -n istio-system delete secret istio-ca-secret; \
-                    kubectl -n istio-system rollout restart deployment istiod; then restart every meshed workload"
-            .to_string();
-        // istiod publishes its root in every namespace; the CA Secret holds the same.
-        let cm = match c
-            .get(&CONFIG_MAP, Some(ISTIO_NAMESPACE), "istio-ca-root-cert")
-            .await
-        {
-            Ok(cm) => cm,
-            Err(e) => return Finding::error(e),
-        };
-        let (pem, from) = match cm
-            .as_ref()
-            .and_then(|cm| cm["data"]["root-cert.pem"].as_str())
-        {
-            Some(p) => (p.as_bytes().to_vec(), "ConfigMap istio-ca-root-cert"),
-            None => match secrets::read(&c.cluster, ISTIO_NAMESPACE, "istio-ca-secret").await {
-                Ok(Some(s)) => match s.get("ca-cert.pem") {
-                    Some(p) => (p.to_vec(), "Secret istio-ca-secret"),
-                    None => return Finding::warning("Secret istio-ca-secret has no ca-cert.pem"),
-                },
-                Ok(None) => {
-                    return Finding::warning(
-                        "not published yet (istiod writes ConfigMap istio-ca-root-cert once it runs)",
-                    );
-                }
-                Err(e) => return Finding::error(e.to_string()),
-            },
-        };
-        match certs::inspect_cert(&pem, from) {
-            Ok(info) => expiry_finding(&info, c.now, "root certificate", hint),
-            Err(p) => Finding::error(p.to_string()).hint(hint),
-        }
-    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ mod data_plane;
 mod ingress_gateway;
 mod injection;
 mod kubernetes_api;
+mod mesh_certs;
 mod mtls;
+mod stuck;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +42,10 @@ pub struct CheckRequest {
     pub pre: bool,
     /// Retry the whole run until it has no errors or this passes.
     pub wait: Option<Duration>,
+    /// A certificate this close to its end is a warning (`--cert-warn-days`).
+    pub cert_warn_days: i64,
+    /// A pod Pending, Failed or Unknown this long is stuck (`--stuck-after`).
+    pub stuck_after: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +61,9 @@ impl CheckError {
         }
     }
 }
+
+/// `--stuck-after`'s default: longer than an image pull or a rollout normally takes.
+pub const DEFAULT_STUCK_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// Time between two runs of `--wait`.
 const RETRY_EVERY: Duration = Duration::from_secs(2);
@@ -98,6 +107,8 @@ async fn run_once(req: &CheckRequest, events: &dyn Events, cluster: &Cluster) ->
         return checks::run(&preflight::checks(false), &mut pre, &mut Quiet).await;
     }
     let mut ctx = Ctx::new(cluster.clone());
+    ctx.cert_warn_days = req.cert_warn_days;
+    ctx.stuck_after = req.stuck_after;
     checks::run(&categories(), &mut ctx, &mut Quiet).await
 }
 
@@ -107,6 +118,7 @@ pub fn categories() -> Vec<Category<Ctx>> {
     vec![
         kubernetes_api::category(),
         control_plane::category(),
+        mesh_certs::category(),
         ingress_gateway::category(),
         mtls::category(),
         injection::category(),
@@ -123,6 +135,10 @@ pub struct Ctx {
     pub now: i64,
     /// The server's version, learnt by the first check.
     pub server: Option<k8s_openapi::apimachinery::pkg::version::Info>,
+    /// `--cert-warn-days`.
+    pub cert_warn_days: i64,
+    /// `--stuck-after`.
+    pub stuck_after: Duration,
     revisions: Cached<Arc<Revisions>>,
     record: Cached<Option<Arc<Record>>>,
     pods: Cached<Arc<Vec<Pod>>>,
@@ -135,6 +151,8 @@ impl Ctx {
             cluster,
             now: jiff::Timestamp::now().as_second(),
             server: None,
+            cert_warn_days: mesh_certs::DEFAULT_WARN_DAYS,
+            stuck_after: DEFAULT_STUCK_AFTER,
             revisions: None,
             record: None,
             pods: None,

@@ -30,7 +30,14 @@
 //! * `hang`: hang (install: after "Istio core"; other commands: at once);
 //! * `partial`: install fails after core and istiod, before gateways; uninstall midway;
 //! * `garbage`: `version` prints a log line and truncated JSON (exit 0);
-//! * `signal`: the process kills itself with SIGKILL (install: after "Istio core").
+//! * `signal`: the process kills itself with SIGKILL (install: after "Istio core");
+//! * `transient`: the first `FAKE_ISTIOCTL_FAIL_TIMES` (default 1) runs of the command fail as
+//!   istioctl does on an API hiccup (install: after "Istio core"; `etcdserver: request timed
+//!   out`, 503, 500, a reset connection in turn), later runs succeed; runs are counted in the
+//!   directory `FAKE_ISTIOCTL_STATE` (required).
+//!
+//! API errors are said as istioctl says them (the server's message; a dropped connection as
+//! Go's `read: connection reset by peer`).
 //!
 //! Without `:COMMAND` (`version`, `install`, `upgrade`, `uninstall`, `tag`), `garbage` applies
 //! to `version`, `signal` to every command and the others to every command but `version`. An
@@ -332,7 +339,43 @@ fn print_flush(s: &str) {
     let _ = out.flush();
 }
 
-const FAIL_MODES: &[&str] = &["exit", "hang", "partial", "garbage", "signal"];
+const FAIL_MODES: &[&str] = &["exit", "hang", "partial", "garbage", "signal", "transient"];
+
+/// What istioctl prints on the API hiccups kube-sim can inject, in turn.
+const TRANSIENT_ERRORS: &[&str] = &[
+    "etcdserver: request timed out",
+    "the server is currently unable to handle the request",
+    "Internal error occurred: etcdserver: leader changed",
+    "Patch \"https://127.0.0.1/apis/apps/v1/namespaces/istio-system/deployments/istiod\": read tcp 127.0.0.1:50312->127.0.0.1:6443: read: connection reset by peer",
+];
+
+/// In `transient` mode: fails this run of `command` while it is among the first
+/// `FAKE_ISTIOCTL_FAIL_TIMES`, counting runs in `$FAKE_ISTIOCTL_STATE/transient-COMMAND`.
+fn transient_failure(command: &str, what: &str) -> Res<()> {
+    if fail_mode(command).as_deref() != Some("transient") {
+        return Ok(());
+    }
+    let Some(dir) = std::env::var_os("FAKE_ISTIOCTL_STATE").map(PathBuf::from) else {
+        return fail("FAKE_ISTIOCTL_FAIL=transient needs FAKE_ISTIOCTL_STATE=DIR");
+    };
+    let times: u32 = std::env::var("FAKE_ISTIOCTL_FAIL_TIMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let counter = dir.join(format!("transient-{command}"));
+    let run: u32 = std::fs::read_to_string(&counter)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+        + 1;
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(&counter, run.to_string());
+    if run > times {
+        return Ok(());
+    }
+    let error = TRANSIENT_ERRORS[(run as usize - 1) % TRANSIENT_ERRORS.len()];
+    fail(format!("{what}: {error}"))
+}
 
 /// A failure mode and the commands it is limited to.
 type FailMode = (String, Option<Vec<String>>);
@@ -646,6 +689,13 @@ async fn install(cli: &Cli, a: &InstallArgs, command: &str) -> Res<()> {
     progress("- Processing resources for Istio core.");
     apply_all(&c, &install.core_objects()).await?;
     progress("✔ Istio core installed ⛵️");
+    if let Err(Failure(e)) = transient_failure(
+        command,
+        "failed to update resource with server-side apply for obj Deployment/istio-system/istiod",
+    ) {
+        eprintln!("✘ Istiod encountered an error: {e}");
+        return fail("failed to install manifests: errors occurred during operation");
+    }
     match mode.as_deref() {
         Some("hang") => hang(),
         Some("signal") => kill_self(),
@@ -734,7 +784,7 @@ async fn list_objects(
     Ok(api_for(c, &ar, ns)
         .list(&lp)
         .await
-        .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?
+        .map_err(|e| Failure(format!("failed to list {kind}: {}", ApiMsg(e))))?
         .items)
 }
 
@@ -749,7 +799,7 @@ async fn delete_object(
         .delete(name, &DeleteParams::default())
         .await
         .map(|_| ())
-        .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {e}")))
+        .map_err(|e| Failure(format!("failed to delete {kind}/{name}: {}", ApiMsg(e))))
 }
 
 fn names_of(objects: &[DynamicObject]) -> Vec<String> {
@@ -767,6 +817,10 @@ async fn tag_cmd(cli: &Cli, a: &TagArgs) -> Res<()> {
             Some("signal") => kill_self(),
             _ => {}
         }
+        transient_failure(
+            "tag",
+            "failed to apply tag webhook MutatingWebhookConfiguration to cluster",
+        )?;
     }
     let c = client(cli).await?;
     match &a.cmd {
@@ -1011,7 +1065,7 @@ async fn prune_gateways(c: &Client, install: &IstioInstall) -> Res<()> {
             .list(&lp)
             .await
             .map_err(ApiMsg)
-            .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?;
+            .map_err(|e| Failure(format!("failed to list {kind}: {}", e)))?;
         for o in list {
             let ns = o.metadata.namespace.clone().unwrap_or_default();
             let name = o.metadata.name.clone().unwrap_or_default();
@@ -1059,6 +1113,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
     if mode.as_deref() == Some("exit") {
         return fail("failed to uninstall: simulated failure (FAKE_ISTIOCTL_FAIL=exit)");
     }
+    transient_failure("uninstall", "failed to uninstall")?;
     let c = client(cli).await?;
     match mode.as_deref() {
         Some("hang") => hang(),
@@ -1144,7 +1199,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
             .list(&owned)
             .await
             .map_err(ApiMsg)
-            .map_err(|e| Failure(format!("failed to list {kind}: {e}")))?
+            .map_err(|e| Failure(format!("failed to list {kind}: {}", e)))?
             .items;
         if a.purge && !namespaced {
             // --purge takes the revision tags too
@@ -1184,7 +1239,7 @@ async fn uninstall(cli: &Cli, a: &UninstallArgs) -> Res<()> {
             .list(&ListParams::default())
             .await
             .map_err(ApiMsg)
-            .map_err(|e| Failure(format!("failed to list CRDs: {e}")))?;
+            .map_err(|e| Failure(format!("failed to list CRDs: {}", e)))?;
         for o in list {
             let name = o.metadata.name.clone().unwrap_or_default();
             if name.ends_with(".istio.io") && !a.dry_run {
@@ -1402,6 +1457,10 @@ impl std::fmt::Display for ApiMsg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             kube::Error::Api(s) => f.write_str(&s.message),
+            // Go's net/http says a connection closed under a request this way
+            e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => {
+                write!(f, "{e}: read: connection reset by peer")
+            }
             e => write!(f, "{e}"),
         }
     }
