@@ -10,9 +10,9 @@ use tokio::time::Instant;
 
 use super::scan::{ScanOptions, scan_for};
 use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan};
-use crate::cluster::Cluster;
 use crate::cluster::pods::{self, Deleted};
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
+use crate::cluster::{Cluster, ClusterError};
 use crate::names::{KYMA_SYSTEM, RESTARTED_AT};
 
 #[derive(Debug, Clone)]
@@ -85,7 +85,9 @@ pub async fn execute(
                     let outcome = match act_one(cluster, w, &plan.restarted_at, opts.deadline).await
                     {
                         Ok(()) => Outcome::Restarted,
-                        Err(error) => Outcome::Failed { error },
+                        Err(e) => Outcome::Failed {
+                            error: e.to_string(),
+                        },
                     };
                     let o = WorkloadOutcome {
                         workload: w.workload.clone(),
@@ -109,17 +111,36 @@ pub async fn execute(
     }
 }
 
+/// Why one workload's restart failed; the report keeps its text per workload.
+#[derive(Debug, thiserror::Error)]
+enum ActError {
+    #[error("{0}")]
+    Restart(ClusterError),
+    #[error("{0}")]
+    DeletePod(ClusterError),
+    #[error("{0} was deleted while its pods were restarted")]
+    WorkloadDeleted(String),
+    #[error(
+        "deleted pod {namespace}/{name}, but its replacement was not ready before the timeout ({last}); the remaining pods were left alone"
+    )]
+    NotReplaced {
+        namespace: String,
+        name: String,
+        last: String,
+    },
+}
+
 async fn act_one(
     cluster: &Cluster,
     w: &WorkloadPlan,
     restarted_at: &str,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     let r = &w.workload;
     match w.action {
         WorkloadAction::Rollout => workloads::restart(cluster, r, restarted_at)
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(ActError::Restart),
         WorkloadAction::DeletePods => {
             // One at a time: the next pod goes only when the previous one's replacement is
             // ready, so the workload never loses more than one pod to the reset.
@@ -127,7 +148,7 @@ async fn act_one(
                 match pods::delete_pod(cluster, &r.namespace, name, uid).await {
                     Ok(Deleted::Deleted) => wait_replaced(cluster, r, name, uid, deadline).await?,
                     Ok(Deleted::AlreadyGone) => {}
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(ActError::DeletePod(e)),
                 }
             }
             Ok(())
@@ -150,7 +171,7 @@ async fn wait_replaced(
     name: &str,
     uid: &str,
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), ActError> {
     let mut attempt = 0;
     let mut last = String::from("not checked yet");
     loop {
@@ -174,15 +195,16 @@ async fn wait_replaced(
             match workloads::get(cluster, w).await {
                 Ok(Some(wl)) if wl.all_ready(w.kind) => return Ok(()),
                 Ok(Some(wl)) => last = wl.progress(w.kind),
-                Ok(None) => return Err(format!("{w} was deleted while its pods were restarted")),
+                Ok(None) => return Err(ActError::WorkloadDeleted(w.to_string())),
                 Err(e) => last = e.to_string(),
             }
         }
         if Instant::now() >= deadline {
-            return Err(format!(
-                "deleted pod {}/{name}, but its replacement was not ready before the timeout ({last}); the remaining pods were left alone",
-                w.namespace
-            ));
+            return Err(ActError::NotReplaced {
+                namespace: w.namespace.clone(),
+                name: name.to_string(),
+                last,
+            });
         }
         pause(&mut attempt).await;
     }
