@@ -27,6 +27,13 @@ fn journey_on_the_real_ground() {
     Journey::new(&g).all();
 }
 
+/// `install` of each profile with real istioctl on the real ground.
+#[test]
+fn every_profile_on_the_real_ground() {
+    let g = Ground::local();
+    Journey::new(&g).every_profile();
+}
+
 /// What only a real API server checks: real SubjectAccessReviews for a restricted user, an exec
 /// credential plugin, every kind of workload restarted by the real controllers.
 #[test]

@@ -503,6 +503,35 @@ impl Journey<'_> {
         }
     }
 
+    /// Every profile installs with real istioctl, one after another on the same cluster (each
+    /// a profile switch), then `check` passes and the record names the profile; the local
+    /// profile's DestinationRule for the gateway goes with it.
+    pub fn every_profile(&mut self) {
+        for profile in ["local", "cluster", "production"] {
+            self.run(&["install", "--profile", profile])
+                .expect_success();
+            let rec = self
+                .g
+                .must_get("configmap", Some("istio-system"), "kyma-mesh-config");
+            assert_eq!(
+                rec["data"]["profile"], profile,
+                "the record names {profile}"
+            );
+            let gateway_rule = self.g.get(
+                "destinationrules.networking.istio.io",
+                Some("istio-system"),
+                "istio-ingressgateway",
+            );
+            assert_eq!(
+                gateway_rule.is_some(),
+                profile == "local",
+                "{profile}: the gateway's DestinationRule exists only with the local profile"
+            );
+            self.check_passes();
+        }
+        self.uninstall_leaves_no_istio_objects();
+    }
+
     pub fn real_only(&mut self) {
         // Preflight as a user who may only read: the API server's SubjectAccessReviews deny
         // the writes install needs, and preflight names them.
