@@ -8,7 +8,13 @@ use std::process::Command as Process;
 
 use serde_json::Value;
 
-const PROFILES: [&str; 3] = ["local", "cluster", "production"];
+const PROFILES: [&str; 5] = [
+    "local",
+    "cluster",
+    "production",
+    "module",
+    "module-evaluation",
+];
 const INJECTION: [&str; 2] = ["default", "opt-in"];
 const OVERRIDES: [Option<&str>; 5] = [
     None,
@@ -117,10 +123,11 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
     let iop = match render(profile, injection, override_file) {
         Ok(iop) => iop,
         Err(refusal) => {
-            // The examples ask for 3 istiod replicas; the local profile caps the HPA at 1, and
-            // kyma-mesh refuses before istioctl would see it. Nothing else may be refused.
+            // The examples ask for 3 istiod replicas; the local profile and the module's
+            // Evaluation profile cap the HPA at 1, and kyma-mesh refuses before istioctl would
+            // see it. Nothing else may be refused.
             assert!(
-                profile == "local"
+                (profile == "local" || profile == "module-evaluation")
                     && override_file.is_some()
                     && refusal.contains("is greater than maxReplicas (1)"),
                 "{case}: kyma-mesh refused the render: {refusal}"
@@ -145,7 +152,9 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
         &spec["values"]["global"]["proxy"]["resources"],
     );
 
-    // istiod: PILOT_HTTP10=1, its resources, distroless.
+    // istiod: PILOT_HTTP10=1 (Kyma 1.x's profiles; the module's sets no such variable), its
+    // resources, distroless.
+    let kyma1 = !profile.starts_with("module");
     let istiod = find(&docs, "Deployment", "istiod");
     let discovery = container(istiod, "discovery");
     let http10 = discovery["env"]
@@ -153,20 +162,28 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
         .into_iter()
         .flatten()
         .find(|e| e["name"] == "PILOT_HTTP10");
-    assert_eq!(
-        http10.map(|e| e["value"].clone()),
-        Some(Value::from("1")),
-        "{case}: PILOT_HTTP10 on istiod"
-    );
+    if kyma1 {
+        assert_eq!(
+            http10.map(|e| e["value"].clone()),
+            Some(Value::from("1")),
+            "{case}: PILOT_HTTP10 on istiod"
+        );
+    }
     same_resources(
         &format!("{case}: istiod resources"),
         &discovery["resources"],
         &spec["components"]["pilot"]["k8s"]["resources"],
     );
-    let image = discovery["image"].as_str().unwrap_or_default();
+    let distroless = spec["values"]["global"]["variant"] == "distroless";
     assert!(
+        kyma1 <= distroless,
+        "{case}: Kyma 1.x's profiles render distroless images"
+    );
+    let image = discovery["image"].as_str().unwrap_or_default();
+    assert_eq!(
         image.ends_with("-distroless"),
-        "{case}: istiod image {image} is not distroless"
+        distroless,
+        "{case}: istiod image {image} as the render's variant says"
     );
 
     // HPA bounds as rendered.
@@ -196,8 +213,9 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
     let gw = find(&docs, "Deployment", "istio-ingressgateway");
     let proxy = container(gw, "istio-proxy");
     let gw_image = proxy["image"].as_str().unwrap_or_default();
-    assert!(
+    assert_eq!(
         gw_image.ends_with("-distroless"),
+        distroless,
         "{case}: gateway image {gw_image}"
     );
     let gw_hpa_spec = &spec["components"]["ingressGateways"][0]["k8s"]["hpaSpec"];
@@ -211,19 +229,26 @@ fn check(profile: &str, injection: &str, override_file: Option<&str>, istioctl: 
         }
     }
 
-    // Tracing: the mesh config names Kyma's provider as the default tracing provider.
+    // Tracing: the mesh config names Kyma's provider as the default tracing provider. The
+    // module's profiles define kyma-traces and leave switching it on to a Telemetry resource,
+    // as the module does.
     let mesh_cm = find(&docs, "ConfigMap", "istio");
     let mesh: Value = serde_saphyr::from_str(mesh_cm["data"]["mesh"].as_str().expect("mesh"))
         .expect("mesh config is YAML");
-    let provider = spec["meshConfig"]["defaultProviders"]["tracing"][0].clone();
+    let provider = match spec["meshConfig"]["defaultProviders"]["tracing"][0].clone() {
+        Value::Null if !kyma1 => Value::from("kyma-traces"),
+        p => p,
+    };
     assert!(
         provider.is_string(),
         "{case}: the render names a tracing provider"
     );
-    assert_eq!(
-        mesh["defaultProviders"]["tracing"][0], provider,
-        "{case}: default tracing provider"
-    );
+    if kyma1 {
+        assert_eq!(
+            mesh["defaultProviders"]["tracing"][0], provider,
+            "{case}: default tracing provider"
+        );
+    }
     assert!(
         mesh["extensionProviders"]
             .as_array()
@@ -275,7 +300,7 @@ fn every_render_goes_through_real_istioctl_manifest_generate() {
                 .flat_map(move |i| OVERRIDES.iter().map(move |o| (*p, *i, *o)))
         })
         .collect();
-    assert_eq!(cases.len(), 30);
+    assert_eq!(cases.len(), 50);
     std::thread::scope(|s| {
         for chunk in cases.chunks(cases.len().div_ceil(4)) {
             let istioctl = &istioctl;
