@@ -54,8 +54,40 @@ pub struct GenOptions {
     pub pinned_workloads: usize,
     /// Number of Node objects (DaemonSets run one pod per node).
     pub nodes: usize,
-    /// Number of application namespaces; `None` = about one per 100 pods.
+    /// Number of application namespaces; `None` = about one per 100 pods ([`Shape::Classic`])
+    /// or one per 25 ([`Shape::Realistic`]).
     pub namespaces: Option<usize>,
+    /// How application workloads are shaped.
+    pub shape: Shape,
+}
+
+/// How the generator shapes application workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Few, larger workloads (1 to 8 replicas per Deployment, one ReplicaSet each, about one
+    /// namespace per 100 pods) and every edge case of the owner chain (custom kinds, a second
+    /// non-controller owner): what the tests check decisions against.
+    #[default]
+    Classic,
+    /// Shaped like real clusters, where owners are many and each owns few pods: 1 to 3
+    /// replicas per Deployment and StatefulSet, each Deployment with 0 to 10 old ReplicaSets
+    /// scaled to 0 (`revisionHistoryLimit: 10`), about one namespace per 25 pods, and a mix of
+    /// Deployments, StatefulSets (RollingUpdate and OnDelete), DaemonSets, Jobs, CronJob ->
+    /// Job, bare pods and ReplicationControllers.
+    Realistic,
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shape, String> {
+        match s {
+            "classic" => Ok(Shape::Classic),
+            "realistic" => Ok(Shape::Realistic),
+            _ => Err(format!(
+                "unknown shape {s:?} (expected classic or realistic)"
+            )),
+        }
+    }
 }
 
 impl Default for GenOptions {
@@ -77,6 +109,7 @@ impl Default for GenOptions {
             pinned_workloads: 0,
             nodes: 3,
             namespaces: None,
+            shape: Shape::Classic,
         }
     }
 }
@@ -269,6 +302,30 @@ const PATTERN: &[Kind] = &[
     Kind::StatefulSet,
     Kind::Deployment,
     Kind::Deployment,
+];
+
+/// [`Shape::Realistic`]: mostly Deployments, every served kind, no custom kinds.
+const REALISTIC_PATTERN: &[Kind] = &[
+    Kind::Deployment,
+    Kind::StatefulSet,
+    Kind::Deployment,
+    Kind::Deployment,
+    Kind::CronJob,
+    Kind::Deployment,
+    Kind::Deployment,
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::StatefulSetOnDelete,
+    Kind::Deployment,
+    Kind::Deployment,
+    Kind::Job,
+    Kind::Deployment,
+    Kind::DaemonSet,
+    Kind::Deployment,
+    Kind::Deployment,
+    Kind::ReplicationController,
+    Kind::Deployment,
+    Kind::StatefulSet,
 ];
 
 /// What the inventory records for every pod of one workload.
@@ -692,7 +749,12 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                        "nodeInfo": {"kubeletVersion": "v1.32.0", "containerRuntimeVersion": "containerd://1.7.24", "osImage": "Garden Linux", "architecture": "amd64", "operatingSystem": "linux"}}}));
     }
     // namespaces
-    let n_apps = opts.namespaces.unwrap_or((opts.pods / 100).clamp(1, 200));
+    let realistic = opts.shape == Shape::Realistic;
+    let n_apps = opts.namespaces.unwrap_or(if realistic {
+        (opts.pods / 25).clamp(1, 4000)
+    } else {
+        (opts.pods / 100).clamp(1, 200)
+    });
     let mut namespaces: Vec<(String, Option<&str>)> = vec![
         ("kube-system".into(), Some("disabled")),
         ("istio-system".into(), Some("disabled")),
@@ -747,6 +809,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 replicas,
                 None,
                 Truth::new(OwnerKind::Deployment, &[]),
+                0,
             );
         } else {
             g.push(o);
@@ -764,6 +827,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
         2,
         None,
         Truth::new(OwnerKind::Deployment, &[]),
+        0,
     );
     let proxy_tpl = json!({"metadata": {"labels": {"k8s-app": "kube-proxy"}}, "spec": {"hostNetwork": true, "containers": [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.32.0"}]}});
     let meta = g.meta(
@@ -814,7 +878,11 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 label,
                 app,
                 format!("v{}.{}.{}", 1 + i % 3, i % 10, i % 7),
-                PATTERN[i % PATTERN.len()],
+                if realistic {
+                    REALISTIC_PATTERN[i % REALISTIC_PATTERN.len()]
+                } else {
+                    PATTERN[i % PATTERN.len()]
+                },
             )
         };
         let kind = match kind {
@@ -884,7 +952,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
         let proxy = proxy.as_deref();
         match kind {
             Kind::Deployment | Kind::DeploymentTwoOwners => {
-                let replicas = want(1 + g.rng.below(8) as usize);
+                let replicas = want(1 + g.rng.below(if realistic { 3 } else { 8 }) as usize);
                 let meta = top_meta(&mut g, &app, &labels);
                 let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
                     "spec": {"replicas": replicas, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
@@ -919,7 +987,12 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                     o["blockOwnerDeletion"] = json!(false);
                     t.extra_owner = Some(o);
                 }
-                expand_deployment(&mut g, d, &ns, &app, replicas, proxy, t);
+                let history = if realistic {
+                    g.rng.below(11) as usize
+                } else {
+                    0
+                };
+                expand_deployment(&mut g, d, &ns, &app, replicas, proxy, t, history);
                 let meta = g.meta(&ns, &app, &labels);
                 g.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
                     "spec": {"type": "ClusterIP", "selector": {"app": app},
@@ -927,7 +1000,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
             }
             Kind::StatefulSet | Kind::StatefulSetOnDelete => {
                 let on_delete = kind == Kind::StatefulSetOnDelete;
-                let replicas = want(1 + g.rng.below(4) as usize);
+                let replicas = want(1 + g.rng.below(if realistic { 3 } else { 4 }) as usize);
                 let rev = format!("{app}-{}", template_hash(&tpl));
                 let meta = top_meta(&mut g, &app, &labels);
                 let uid = meta["uid"].as_str().unwrap_or_default().to_string();
@@ -1155,7 +1228,9 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
 pub const RESET_OPT_OUT: &str = "kyma-mesh.kyma-project.io/proxy-reset";
 
 /// Deployment + its ReplicaSet (named by the pod-template hash, as the simulated controller
-/// would) + pods + status.
+/// would) + pods + status, and `history` old ReplicaSets scaled to 0 (earlier revisions: the
+/// template with an older image of the app).
+#[allow(clippy::too_many_arguments)]
 fn expand_deployment(
     g: &mut Gen,
     mut d: Value,
@@ -1164,6 +1239,7 @@ fn expand_deployment(
     replicas: usize,
     proxy: Option<&str>,
     mut truth: Truth,
+    history: usize,
 ) {
     let hash = template_hash(&d["spec"]["template"]);
     let rs_name = format!("{name}-{hash}");
@@ -1179,7 +1255,29 @@ fn expand_deployment(
     rs_meta["ownerReferences"] = json!([owner_ref("apps/v1", "Deployment", name, &duid)]);
     rs_meta["annotations"] = json!({"deployment.kubernetes.io/desired-replicas": replicas.to_string(),
                                     "deployment.kubernetes.io/max-replicas": (replicas + 1).to_string(),
-                                    "deployment.kubernetes.io/revision": "1"});
+                                    "deployment.kubernetes.io/revision": (history + 1).to_string()});
+    for rev in 1..=history {
+        let mut old_tpl = d["spec"]["template"].clone();
+        if let Some(c) = old_tpl["spec"]["containers"].get_mut(0) {
+            let image = c["image"].as_str().unwrap_or_default().to_string();
+            c["image"] = json!(format!("{image}-r{rev}"));
+        }
+        let old_hash = template_hash(&old_tpl);
+        old_tpl["metadata"]["labels"]["pod-template-hash"] = json!(old_hash);
+        let mut old_sel = d["spec"]["selector"].clone();
+        old_sel["matchLabels"]["pod-template-hash"] = json!(old_hash);
+        let old_name = format!("{name}-{old_hash}");
+        let mut m = g.meta(ns, &old_name, &old_tpl["metadata"]["labels"]);
+        m["ownerReferences"] = json!([owner_ref("apps/v1", "Deployment", name, &duid)]);
+        m["annotations"] = json!({"deployment.kubernetes.io/desired-replicas": replicas.to_string(),
+                                  "deployment.kubernetes.io/max-replicas": (replicas + 1).to_string(),
+                                  "deployment.kubernetes.io/revision": rev.to_string()});
+        let mut rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": m,
+            "spec": {"replicas": 0, "minReadySeconds": 0, "selector": old_sel, "template": null},
+            "status": {"replicas": 0, "observedGeneration": 2}});
+        rs["spec"]["template"] = old_tpl;
+        g.push(rs);
+    }
     let rs_uid = rs_meta["uid"].as_str().unwrap_or_default().to_string();
     let names: Vec<String> = (0..replicas)
         .map(|_| format!("{rs_name}-{}", g.rng.suffix(5)))
@@ -1512,5 +1610,77 @@ mod tests {
         });
         let kinds: BTreeSet<OwnerKind> = c.inventory.iter().map(|p| p.owner).collect();
         assert_eq!(kinds.len(), 11, "{kinds:?}");
+    }
+
+    #[test]
+    fn realistic_shape_has_small_deployments_old_replicasets_and_many_namespaces() {
+        let c = generate_cluster(&GenOptions {
+            pods: 2_000,
+            shape: Shape::Realistic,
+            ..Default::default()
+        });
+        let objects = c.objects();
+        let of = |kind: &'static str| objects.iter().filter(move |o| o["kind"] == kind);
+        // app Deployments (outside the system namespaces) run 1 to 3 replicas
+        let system = ["kube-system", "istio-system", "kyma-system"];
+        let apps: Vec<&Value> = of("Deployment")
+            .filter(|d| !system.contains(&d["metadata"]["namespace"].as_str().unwrap()))
+            .collect();
+        assert!(apps.len() > 300, "{} app deployments", apps.len());
+        assert!(
+            apps.iter()
+                .all(|d| (1..=3).contains(&d["spec"]["replicas"].as_i64().unwrap())),
+            "replicas within 1..=3"
+        );
+        // old ReplicaSets at 0 replicas, up to revisionHistoryLimit (10) per Deployment
+        let mut per_deployment: HashMap<String, (usize, usize)> = HashMap::new();
+        for rs in of("ReplicaSet") {
+            let Some(owner) = rs["metadata"]["ownerReferences"][0]["uid"].as_str() else {
+                continue;
+            };
+            let e = per_deployment.entry(owner.to_string()).or_default();
+            if rs["spec"]["replicas"] == 0 {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+        assert!(
+            per_deployment
+                .values()
+                .all(|(old, live)| *old <= 10 && *live == 1)
+        );
+        let old: usize = per_deployment.values().map(|(o, _)| o).sum();
+        assert!(
+            old > apps.len() * 3,
+            "{old} old ReplicaSets for {} deployments",
+            apps.len()
+        );
+        // hundreds of small namespaces (about one per 25 pods)
+        assert!(of("Namespace").count() >= 80, "{}", of("Namespace").count());
+        // every served owner kind, nothing custom
+        let kinds: BTreeSet<OwnerKind> = c.inventory.iter().map(|p| p.owner).collect();
+        for k in [
+            OwnerKind::Deployment,
+            OwnerKind::StatefulSet,
+            OwnerKind::StatefulSetOnDelete,
+            OwnerKind::DaemonSet,
+            OwnerKind::Job,
+            OwnerKind::CronJob,
+            OwnerKind::BarePod,
+            OwnerKind::ReplicationController,
+        ] {
+            assert!(kinds.contains(&k), "{k:?} missing from {kinds:?}");
+        }
+        assert!(!kinds.contains(&OwnerKind::Custom));
+        // sidecars of two Istio versions
+        let images: BTreeSet<&str> = c
+            .inventory
+            .iter()
+            .filter_map(|p| p.proxy_image.as_deref())
+            .collect();
+        assert!(images.contains(c.current_proxy_image.as_str()));
+        assert!(!c.outdated.is_empty());
+        assert_eq!(c.pods, 2_000);
     }
 }

@@ -251,7 +251,7 @@ use serde_json::{Value, json};
 
 pub use faults::{Fault, FaultRule, Faults};
 pub use generator::{
-    GenFixture, GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT,
+    GenFixture, GenOptions, GenPod, GeneratedCluster, OptOut, OwnerKind, RESET_OPT_OUT, Shape,
     generate_cluster,
 };
 pub use patch::{json_patch, merge_patch, strategic_merge};

@@ -1,7 +1,7 @@
 //! kube-sim: an in-memory Kubernetes API server for tests and benchmarks.
 //!
-//! `kube-sim [--port N] [--kubeconfig-out FILE] [--generate-pods N] [--outdated-fraction F]
-//! [--seed S] [--istio-version V] [--latency-ms N] [--error-rate F] [--pod-grace-ms MS]` serves
+//! `kube-sim [--port N] [--kubeconfig-out FILE] [--generate-pods N] [--shape classic|realistic]
+//! [--outdated-fraction F] [--seed S] [--istio-version V] [--latency-ms N] [--error-rate F] [--pod-grace-ms MS]` serves
 //! on 127.0.0.1, prints `ready <url>` once it answers, and runs until SIGTERM or SIGINT.
 
 use std::io::Write;
@@ -28,6 +28,10 @@ struct Args {
     /// Generate a cluster with N pods (Istio installed, every owner kind).
     #[arg(long, value_name = "N")]
     generate_pods: Option<usize>,
+    /// Shape of the generated workloads: `classic` (few larger workloads, every edge case of
+    /// the owner chain) or `realistic` (1 to 3 replicas, old ReplicaSets, many namespaces).
+    #[arg(long, default_value = "classic", value_name = "SHAPE")]
+    shape: testkit::Shape,
     /// Fraction of meshed workloads with a sidecar of the previous minor version.
     #[arg(long, default_value_t = 0.1, value_name = "F")]
     outdated_fraction: f64,
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
             outdated_fraction: args.outdated_fraction,
             seed: args.seed,
             istio_version: args.istio_version.clone(),
+            shape: args.shape,
             ..Default::default()
         });
     }
