@@ -278,12 +278,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn error(&mut self, origin: &Origin, path: &Path, message: String) {
-        self.out.push(Problem {
-            severity: Severity::Error,
-            origin: origin.clone(),
-            path: path.clone(),
-            message,
-        });
+        self.out.push(Problem::error(origin, path.clone(), message));
     }
 
     fn check(&mut self, node: &Node, ty: &Ty, path: &mut Path) {
@@ -508,24 +503,22 @@ pub fn to_operator(doc: &Node) -> Result<Mapped, ConfigError> {
     let mut problems = Vec::new();
     let api = doc.get("apiVersion");
     if api.is_none() {
-        problems.push(Problem {
-            severity: Severity::Error,
-            origin: doc.origin.clone(),
-            path: Path::from_iter(["apiVersion"]),
-            message: format!("missing; it must be {API_VERSION:?}"),
-        });
+        problems.push(Problem::error(
+            &doc.origin,
+            Path::from_iter(["apiVersion"]),
+            format!("missing; it must be {API_VERSION:?}"),
+        ));
     }
     if let Some(v) = api.and_then(Node::as_str)
         && v != API_VERSION
     {
-        problems.push(Problem {
-            severity: Severity::Error,
-            origin: api.map_or(&doc.origin, |a| &a.origin).clone(),
-            path: Path::from_iter(["apiVersion"]),
-            message: format!(
+        problems.push(Problem::error(
+            api.map_or(&doc.origin, |a| &a.origin),
+            Path::from_iter(["apiVersion"]),
+            format!(
                 "the Istio resource's apiVersion must be {API_VERSION:?} (the module's only served version), found {v:?}"
             ),
-        });
+        ));
     }
     Checker { out: &mut problems }.check(doc, &ROOT, &mut Path::new());
     if !problems.is_empty() {

@@ -40,6 +40,18 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// An error at `origin`, for `path`.
+    pub fn error(origin: &Origin, path: Path, message: String) -> Problem {
+        Problem {
+            severity: Severity::Error,
+            origin: origin.clone(),
+            path,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
@@ -76,12 +88,7 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn error(&mut self, origin: &Origin, path: &Path, message: String) {
-        self.out.push(Problem {
-            severity: Severity::Error,
-            origin: origin.clone(),
-            path: path.clone(),
-            message,
-        });
+        self.out.push(Problem::error(origin, path.clone(), message));
     }
 
     fn kind_and_api_version(&mut self) {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK, NAMESPACE};
+use crate::cluster::kinds::{DEPLOYMENT, ISTIO_CR, MUTATING_WEBHOOK, NAMESPACE};
 use crate::cluster::patches::PatchKind;
 use crate::cluster::{record, revisions, webhooks};
 use crate::kyma;
@@ -116,11 +116,14 @@ fn one_manager<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(d) => d.is_some(),
             Err(e) => return Finding::error(e),
         };
-        // No such kind (404) means the module was never installed.
-        let resources = c
-            .list(&crate::cluster::kinds::ISTIO_CR)
-            .await
-            .unwrap_or_default();
+        // The kind not served (404) means the module was never installed; any other failure
+        // to read is said, not taken for "none".
+        let istios = crate::cluster::inventory::list(&c.cluster, &ISTIO_CR, None).await;
+        let resources = match istios {
+            Ok(r) => r,
+            Err(e) if e.status_code() == Some(404) => Vec::new(),
+            Err(e) => return Finding::error(e.to_string()),
+        };
         if !operator && resources.is_empty() {
             return Finding::ok("the Kyma Istio module is not installed");
         }
