@@ -97,12 +97,14 @@ fn uninstall_runs_istioctl_again_after_a_transient_failure() {
     );
 }
 
-/// 10% of all requests fail, fake-istioctl's as well as kyma-mesh's: 500, 503 and 429 (the
-/// clients' own retries take 503 and 429) and dropped connections. One istioctl run makes some
-/// 35 requests, so at this rate most runs of istioctl meet a failure it does not survive (as
-/// real istioctl, which does not retry a server-side apply): kyma-mesh runs it again on each
-/// transient one, three times at most; `install`, itself safe to repeat, converges within a
-/// few runs (each failed one exit 1 with one error), to a cluster `check` passes.
+/// 10% of all requests fail, fake-istioctl's as well as kyma-mesh's: 500, 503 and 429 (only
+/// the 429 with `Retry-After`, as the API server sends them) and dropped connections.
+/// istioctl's client (client-go, as fake-istioctl's) retries only the 429 and a GET cut short,
+/// and istioctl itself retries nothing, so one istioctl run (some 35 requests) survives about
+/// one time in ten: kyma-mesh runs it again on each transient failure, three times at most
+/// (each said), and `install`, itself safe to repeat, converges over a few runs (each failed
+/// one exit 1 with one error; at this rate a run succeeds about one time in four, hence the
+/// generous bound), to a cluster `check` passes.
 #[test]
 fn install_converges_with_ten_percent_of_all_requests_failing() {
     for seed in [1, 2] {
@@ -116,7 +118,7 @@ fn install_converges_with_ten_percent_of_all_requests_failing() {
             .with_rule(FaultRule::new(None, None, 0.02, Fault::DropConnection)),
         );
         let mut runs = Vec::new();
-        while runs.len() < 8 {
+        while runs.len() < 15 {
             let run = c.run(&["install"]);
             let ok = run.code == Some(0);
             if !ok {

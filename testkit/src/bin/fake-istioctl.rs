@@ -37,7 +37,8 @@
 //!   directory `FAKE_ISTIOCTL_STATE` (required).
 //!
 //! API errors are said as istioctl says them (the server's message; a dropped connection as
-//! Go's `read: connection reset by peer`).
+//! Go's `read: connection reset by peer`). Its requests are retried as client-go retries
+//! istioctl's: a 5xx or 429 with `Retry-After`, and a GET cut short; nothing else.
 //!
 //! Without `:COMMAND` (`version`, `install`, `upgrade`, `uninstall`, `tag`), `garbage` applies
 //! to `version`, `signal` to every command and the others to every command but `version`. An
@@ -461,14 +462,95 @@ async fn client(cli: &Cli) -> Res<Client> {
         None => Config::from_kubeconfig(&opts).await,
     }
     .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
-    let c = Client::try_from(config)
-        .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?;
+    // client-go's retries, not kube's (429, 503 and 504 only, for any method).
+    let mut config = config;
+    config.default_retry = false;
+    let c = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| Failure(format!("failed to create Kubernetes client: {e}")))?
+        // tower's Retry clones the service it wraps; the buffer makes kube's stack cloneable.
+        .with_layer(&tower::buffer::BufferLayer::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(ClientGoRetry::default()))
+        .build();
     c.apiserver_version().await.map_err(ApiMsg).map_err(|e| {
         Failure(format!(
             "failed to connect to Kubernetes API server, error: {e}"
         ))
     })?;
     Ok(c)
+}
+
+/// The retries of client-go's REST client (`rest/with_retry.go`, `rest/request.go` in
+/// k8s.io/client-go), which istioctl's requests go through: any 5xx or 429 that carries
+/// `Retry-After` is sent again after that many seconds, up to 10 times, whatever the method;
+/// a connection reset or cut short is retried (after a second) for a GET only, since a write
+/// may have been done. Everything else reaches istioctl's code, which does not retry.
+#[derive(Clone, Default)]
+struct ClientGoRetry {
+    attempts: u32,
+}
+
+impl ClientGoRetry {
+    const MAX_RETRIES: u32 = 10;
+
+    fn dropped(e: &(dyn std::error::Error + 'static)) -> bool {
+        let mut cur = Some(e);
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+                )
+            {
+                return true;
+            }
+            if let Some(h) = e.downcast_ref::<hyper::Error>()
+                && (h.is_incomplete_message() || h.is_closed())
+            {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
+}
+
+impl<B> tower::retry::Policy<http::Request<kube::client::Body>, http::Response<B>, tower::BoxError>
+    for ClientGoRetry
+{
+    type Future = tokio::time::Sleep;
+
+    fn retry(
+        &mut self,
+        req: &mut http::Request<kube::client::Body>,
+        result: &mut Result<http::Response<B>, tower::BoxError>,
+    ) -> Option<Self::Future> {
+        let wait = match result {
+            Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => r
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())?,
+            Ok(_) => return None,
+            Err(e) if req.method() == http::Method::GET && Self::dropped(e.as_ref()) => 1,
+            Err(_) => return None,
+        };
+        self.attempts += 1;
+        (self.attempts <= Self::MAX_RETRIES).then(|| tokio::time::sleep(Duration::from_secs(wait)))
+    }
+
+    fn clone_request(
+        &mut self,
+        req: &http::Request<kube::client::Body>,
+    ) -> Option<http::Request<kube::client::Body>> {
+        let mut out = http::Request::builder()
+            .method(req.method().clone())
+            .uri(req.uri().clone())
+            .version(req.version())
+            .body(req.body().try_clone()?)
+            .ok()?;
+        *out.headers_mut() = req.headers().clone();
+        *out.extensions_mut() = req.extensions().clone();
+        Some(out)
+    }
 }
 
 fn api_resource(obj: &Value) -> Res<(ApiResource, bool)> {
