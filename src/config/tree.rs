@@ -431,6 +431,11 @@ mod fast {
                     Open::Map(..) => return None,
                 },
                 Event::MappingEnd => match stack.pop()? {
+                    Open::Map(_, entries, None)
+                        if entries.len() > FEW_KEYS && has_duplicate_keys(&entries) =>
+                    {
+                        return None;
+                    }
                     Open::Map(o, entries, None) => Node::new(Kind::Map(entries), o),
                     Open::Map(..) | Open::Seq(..) => return None,
                 },
@@ -457,7 +462,9 @@ mod fast {
                         let Kind::Str(key) = done.kind else {
                             return None;
                         };
-                        if key == "<<" || entries.iter().any(|e| e.key == key) {
+                        if key == "<<"
+                            || (entries.len() < FEW_KEYS && entries.iter().any(|e| e.key == key))
+                        {
                             return None;
                         }
                         *pending = Some((key, done.origin));
@@ -471,6 +478,16 @@ mod fast {
             }
         }
         stack.is_empty().then_some(docs)
+    }
+
+    /// Up to this many keys a map's duplicates are found as each key arrives; a larger map
+    /// (300 `proxyMetadata` entries) is checked once at its end, sorted, not in O(n²).
+    const FEW_KEYS: usize = 16;
+
+    fn has_duplicate_keys(entries: &[Entry]) -> bool {
+        let mut keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
     }
 
     /// A plain scalar: a string unless it could be something else, which serde-saphyr decides.
@@ -801,10 +818,13 @@ mod tests {
             assert_eq!(fast, slow, "for:\n{text}");
         }
         // left to serde-saphyr
+        let mut big_map_with_duplicate: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        big_map_with_duplicate.push_str("k7: again\n");
         for text in [
             "a: &x 1\nb: *x\n",
             "a: !!str 1\n",
             "a: 1\na: 2\n",
+            big_map_with_duplicate.as_str(),
             "1: a\n",
             "a: [1\n",
             "a: .inf\n",
@@ -870,6 +890,11 @@ mod tests {
         let src = Arc::new(SourceKind::File("dup.yaml".into()));
         let e = parse_documents("a: 1\na: 2\n", &src, 0, 0).unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+        // in a map too large for the fast path's check on arrival
+        let mut big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        big.push_str("k7: again\n");
+        let e = parse_documents(&big, &src, 0, 0).unwrap_err();
+        assert_eq!(e.line, 41, "{e}");
     }
 
     #[test]
