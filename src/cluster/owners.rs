@@ -41,7 +41,8 @@ pub struct OwnerFacts {
     pub owner: Option<OwnerReference>,
     /// Annotated `kyma-mesh.kyma-project.io/proxy-reset: "false"`.
     pub opted_out: bool,
-    /// A StatefulSet or DaemonSet that updates `OnDelete`.
+    /// A template change re-creates no pod: `OnDelete`, or OpenKruise's in-place updates
+    /// (`WorkloadObject::updates_without_recreating`).
     pub on_delete: bool,
 }
 
@@ -60,7 +61,13 @@ type Index = HashMap<Key, OwnerFacts>;
 
 /// Whether a kind's facts are all in its metadata: everything but the update strategy.
 fn metadata_suffices(kind: WorkloadKind) -> bool {
-    !matches!(kind, WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
+    !matches!(
+        kind,
+        WorkloadKind::StatefulSet
+            | WorkloadKind::DaemonSet
+            | WorkloadKind::CloneSet
+            | WorkloadKind::AdvancedStatefulSet
+    )
 }
 
 fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
@@ -70,7 +77,7 @@ fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
             r
         }),
         opted_out: o.metadata.annotations.opted_out(),
-        on_delete: o.is_on_delete(),
+        on_delete: o.updates_without_recreating(),
     }
 }
 
@@ -235,27 +242,35 @@ impl OwnerResolver {
             .wanted
             .keys()
             .copied()
-            .filter(|k| *k != WorkloadKind::Deployment)
+            .filter(|k| !matches!(k, WorkloadKind::Deployment | WorkloadKind::Rollout))
             .collect();
         self.resolve_kinds(&kinds, &mut out).await;
         // The second level: each wanted ReplicaSet's Deployment.
-        let deployments: Vec<Workload> = out
-            .iter()
-            .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
-            .filter_map(|(w, l)| match l {
-                Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
-                    (WorkloadKind::of(&o.api_version, &o.kind) == Some(WorkloadKind::Deployment))
-                        .then(|| Workload::new(WorkloadKind::Deployment, &w.namespace, &o.name))
-                }),
-                _ => None,
-            })
-            .collect();
+        let deployments: Vec<Workload> =
+            out.iter()
+                .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
+                .filter_map(|(w, l)| match l {
+                    // A Deployment, or an Argo Rollout (which owns ReplicaSets the same way).
+                    Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
+                        match WorkloadKind::of(&o.api_version, &o.kind) {
+                            Some(k @ (WorkloadKind::Deployment | WorkloadKind::Rollout)) => {
+                                Some(Workload::new(k, &w.namespace, &o.name))
+                            }
+                            _ => None,
+                        }
+                    }),
+                    _ => None,
+                })
+                .collect();
         for d in &deployments {
             self.want(d);
         }
-        if self.wanted.contains_key(&WorkloadKind::Deployment) {
-            self.resolve_kinds(&[WorkloadKind::Deployment], &mut out)
-                .await;
+        let second: Vec<WorkloadKind> = [WorkloadKind::Deployment, WorkloadKind::Rollout]
+            .into_iter()
+            .filter(|k| self.wanted.contains_key(k))
+            .collect();
+        if !second.is_empty() {
+            self.resolve_kinds(&second, &mut out).await;
         }
         // A list started for nothing (none wanted after all) is not waited for.
         for (_, task) in self.lists.drain() {

@@ -181,7 +181,13 @@ async fn wait_replaced(
                 last = "the deleted pod is still terminating".into();
                 false
             }
-            Ok(Some(p)) if w.kind == WorkloadKind::StatefulSet && !p.is_healthy() => {
+            // A StatefulSet's replacement has the same name.
+            Ok(Some(p))
+                if matches!(
+                    w.kind,
+                    WorkloadKind::StatefulSet | WorkloadKind::AdvancedStatefulSet
+                ) && !p.is_healthy() =>
+            {
                 last = format!("its replacement {name} is not ready");
                 false
             }
@@ -410,7 +416,7 @@ async fn wait_rollout(
     loop {
         let last = match workloads::get(cluster, w).await {
             Ok(Some(wl)) => {
-                if wl.restarted_at() != Some(restarted_at) {
+                if !wl.carries_restart(w.kind, restarted_at) {
                     return Waited::Reverted;
                 }
                 if wl.rollout_complete(w.kind) {
