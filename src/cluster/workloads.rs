@@ -84,6 +84,16 @@ impl WorkloadKind {
     }
 }
 
+impl WorkloadKind {
+    /// What a restart writes, for messages: `spec.restartAt` or the template annotation.
+    pub fn restart_mark(self) -> &'static str {
+        match self {
+            WorkloadKind::Rollout => "spec.restartAt",
+            _ => "restartedAt annotation",
+        }
+    }
+}
+
 impl fmt::Display for WorkloadKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

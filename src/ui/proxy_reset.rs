@@ -101,7 +101,8 @@ pub fn text(r: &RunResult) -> String {
         for w in &v.reverted {
             let _ = writeln!(
                 out,
-                "\n{w}: its controller removed the restartedAt annotation again; restart it through that controller"
+                "\n{w}: its controller removed the {} again; restart it through that controller",
+                w.kind.restart_mark()
             );
         }
         for (w, why) in &v.unfinished {

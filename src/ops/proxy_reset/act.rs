@@ -13,7 +13,7 @@ use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan};
 use crate::cluster::pods::{self, Deleted};
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError};
-use crate::names::{KYMA_SYSTEM, RESTARTED_AT};
+use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, Clone)]
 pub struct ActOptions {
@@ -380,7 +380,8 @@ impl After<'_> {
             format!("restarting {w} failed: {e}")
         } else if self.reverted.contains(w) {
             format!(
-                "{w}'s controller removed the {RESTARTED_AT} annotation again, undoing the restart: restart it through that controller"
+                "{w}'s controller removed the {} again, undoing the restart: restart it through that controller",
+                w.kind.restart_mark()
             )
         } else if let Some((_, why)) = self.unfinished.iter().find(|(u, _)| u == w) {
             format!("the rollout of {w} did not finish in time: {why}")
