@@ -145,6 +145,9 @@ pub async fn list(
                     relists += 1;
                     lp = ListParams::default().limit(PAGE);
                 }
+                // The kind is not served (Argo Rollouts or OpenKruise not installed): none of
+                // its objects exists.
+                Err(e) if e.status_code() == Some(404) => break,
                 Err(e) => return Err(e),
             }
         }
@@ -448,6 +451,54 @@ mod tests {
             Lookup::Found(f) => f.owner.as_ref().map(|o| o.name.clone()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_kind_that_is_not_served_has_no_owners_and_is_no_error() {
+        use testkit::{Fault, FaultRule, Faults};
+        let sim = cluster(0);
+        // As if Argo Rollouts' CRD were not installed: its list answers 404.
+        sim.set_faults(Faults::none().with_rule(FaultRule::new(
+            Some("list"),
+            Some("rollouts"),
+            1.0,
+            Fault::Status(404),
+        )));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let resolved = rt.block_on(async {
+            let c = Cluster::connect(
+                Some(sim.kubeconfig_path()),
+                None,
+                super::super::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
+            let mut r = OwnerResolver::new(&c, vec![None]);
+            for i in 0..=FEW {
+                r.want(&Workload::new(
+                    WorkloadKind::Rollout,
+                    "shop",
+                    &format!("ro-{i}"),
+                ));
+            }
+            r.resolve().await
+        });
+        assert!(resolved.error.is_none());
+        assert_eq!(resolved.lookups.len(), FEW + 1);
+        assert!(
+            resolved
+                .lookups
+                .values()
+                .all(|l| matches!(l, Lookup::Missing))
+        );
+        assert!(
+            sim.requests()
+                .iter()
+                .any(|r| r.resource == "rollouts" && r.verb == "list")
+        );
     }
 
     #[test]
