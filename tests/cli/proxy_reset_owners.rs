@@ -180,7 +180,7 @@ fn an_argo_rollout_is_restarted_through_restart_at_and_its_pods_are_replaced() {
 }
 
 #[test]
-fn a_cloneset_that_recreates_is_rolled_and_one_updated_in_place_has_its_pods_deleted() {
+fn a_cloneset_that_recreates_is_rolled_and_those_updated_in_place_have_their_pods_deleted() {
     let recreate = workload("apps.kruise.io/v1alpha1", "CloneSet", "cart", 3, json!({}));
     let in_place = workload(
         "apps.kruise.io/v1alpha1",
@@ -189,8 +189,16 @@ fn a_cloneset_that_recreates_is_rolled_and_one_updated_in_place_has_its_pods_del
         2,
         json!({"updateStrategy": {"type": "InPlaceIfPossible", "maxUnavailable": 1}}),
     );
-    let c = cluster(&[recreate, in_place]);
+    let only = workload(
+        "apps.kruise.io/v1alpha1",
+        "CloneSet",
+        "stock",
+        2,
+        json!({"updateStrategy": {"type": "InPlaceOnly"}}),
+    );
+    let c = cluster(&[recreate, in_place, only]);
     let (cart, search) = (pods(&c.sim, "cart-"), pods(&c.sim, "search-"));
+    let stock = pods(&c.sim, "stock-");
     let (run, doc) = reset(&c);
 
     let w = writes(&run);
@@ -206,9 +214,13 @@ fn a_cloneset_that_recreates_is_rolled_and_one_updated_in_place_has_its_pods_del
         .filter(|(k, _)| k.starts_with("DELETE"))
         .map(|(k, _)| k.clone())
         .collect();
-    let expected: BTreeSet<String> = search.keys().map(|n| format!("DELETE pods/{n}")).collect();
+    let expected: BTreeSet<String> = search
+        .keys()
+        .chain(stock.keys())
+        .map(|n| format!("DELETE pods/{n}"))
+        .collect();
     assert_eq!(deletes, expected);
-    assert_eq!(w.len(), 1 + search.len(), "{w:?}");
+    assert_eq!(w.len(), 1 + search.len() + stock.len(), "{w:?}");
     let action = |name: &str| {
         doc["workloads"]
             .as_array()
@@ -224,6 +236,11 @@ fn a_cloneset_that_recreates_is_rolled_and_one_updated_in_place_has_its_pods_del
     );
     assert_replaced(&cart, &pods(&c.sim, "cart-"));
     assert_replaced(&search, &pods(&c.sim, "search-"));
+    assert_eq!(
+        action("stock"),
+        Some((json!("CloneSet"), json!("delete-pods")))
+    );
+    assert_replaced(&stock, &pods(&c.sim, "stock-"));
     let cs = c.sim.get("clonesets", Some("shop"), "cart").unwrap();
     assert_eq!(cs["status"]["updatedReplicas"], 3);
     assert_eq!(
