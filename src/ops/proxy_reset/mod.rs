@@ -65,10 +65,11 @@ pub enum Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Target {
-    /// Patch the workload's template (`kubectl rollout restart`).
+    /// Patch the workload's template (`kubectl rollout restart`); a Rollout's `spec.restartAt`.
     Rollout { workload: Workload },
     /// Delete the pod and let the workload replace it: OnDelete StatefulSets and DaemonSets,
-    /// ReplicaSets and ReplicationControllers without an owner. One pod at a time.
+    /// ReplicaSets and ReplicationControllers without an owner, OpenKruise workloads that update
+    /// in place. One pod at a time.
     DeletePod { workload: Workload, why: String },
     /// Nothing kyma-mesh may restart: a Job, a CronJob, a bare pod, an unknown owner kind.
     RestartManually {
