@@ -744,6 +744,13 @@ pub mod kinds {
         "AuthorizationPolicy",
         "authorizationpolicies",
     );
+    /// Argo Rollouts' `Rollout` (github argoproj/argo-rollouts): owns ReplicaSets.
+    pub const ROLLOUT: Gvk = Gvk::new("argoproj.io", "v1alpha1", "Rollout", "rollouts");
+    /// OpenKruise's `CloneSet` (github openkruise/kruise): owns its pods directly.
+    pub const CLONE_SET: Gvk = Gvk::new("apps.kruise.io", "v1alpha1", "CloneSet", "clonesets");
+    /// OpenKruise's Advanced StatefulSet: the kind `StatefulSet` in Kruise's group.
+    pub const ADVANCED_STATEFUL_SET: Gvk =
+        Gvk::new("apps.kruise.io", "v1beta1", "StatefulSet", "statefulsets");
     /// The Kyma Istio module's resource (github kyma-project/istio).
     pub const ISTIO_CR: Gvk = Gvk::new("operator.kyma-project.io", "v1alpha2", "Istio", "istios");
     // EnvoyFilter never left v1alpha3.

@@ -41,7 +41,8 @@ pub struct OwnerFacts {
     pub owner: Option<OwnerReference>,
     /// Annotated `kyma-mesh.kyma-project.io/proxy-reset: "false"`.
     pub opted_out: bool,
-    /// A StatefulSet or DaemonSet that updates `OnDelete`.
+    /// A template change re-creates no pod: `OnDelete`, or OpenKruise's in-place updates
+    /// (`WorkloadObject::updates_without_recreating`).
     pub on_delete: bool,
 }
 
@@ -60,7 +61,13 @@ type Index = HashMap<Key, OwnerFacts>;
 
 /// Whether a kind's facts are all in its metadata: everything but the update strategy.
 fn metadata_suffices(kind: WorkloadKind) -> bool {
-    !matches!(kind, WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
+    !matches!(
+        kind,
+        WorkloadKind::StatefulSet
+            | WorkloadKind::DaemonSet
+            | WorkloadKind::CloneSet
+            | WorkloadKind::AdvancedStatefulSet
+    )
 }
 
 fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
@@ -70,7 +77,7 @@ fn facts_of_object(o: &WorkloadObject) -> OwnerFacts {
             r
         }),
         opted_out: o.metadata.annotations.opted_out(),
-        on_delete: o.is_on_delete(),
+        on_delete: o.updates_without_recreating(),
     }
 }
 
@@ -138,6 +145,9 @@ pub async fn list(
                     relists += 1;
                     lp = ListParams::default().limit(PAGE);
                 }
+                // The kind is not served (Argo Rollouts or OpenKruise not installed): none of
+                // its objects exists.
+                Err(e) if e.status_code() == Some(404) => break,
                 Err(e) => return Err(e),
             }
         }
@@ -235,27 +245,35 @@ impl OwnerResolver {
             .wanted
             .keys()
             .copied()
-            .filter(|k| *k != WorkloadKind::Deployment)
+            .filter(|k| !matches!(k, WorkloadKind::Deployment | WorkloadKind::Rollout))
             .collect();
         self.resolve_kinds(&kinds, &mut out).await;
         // The second level: each wanted ReplicaSet's Deployment.
-        let deployments: Vec<Workload> = out
-            .iter()
-            .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
-            .filter_map(|(w, l)| match l {
-                Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
-                    (WorkloadKind::of(&o.api_version, &o.kind) == Some(WorkloadKind::Deployment))
-                        .then(|| Workload::new(WorkloadKind::Deployment, &w.namespace, &o.name))
-                }),
-                _ => None,
-            })
-            .collect();
+        let deployments: Vec<Workload> =
+            out.iter()
+                .filter(|(w, _)| self.deployments && w.kind == WorkloadKind::ReplicaSet)
+                .filter_map(|(w, l)| match l {
+                    // A Deployment, or an Argo Rollout (which owns ReplicaSets the same way).
+                    Lookup::Found(f) => f.owner.as_ref().and_then(|o| {
+                        match WorkloadKind::of(&o.api_version, &o.kind) {
+                            Some(k @ (WorkloadKind::Deployment | WorkloadKind::Rollout)) => {
+                                Some(Workload::new(k, &w.namespace, &o.name))
+                            }
+                            _ => None,
+                        }
+                    }),
+                    _ => None,
+                })
+                .collect();
         for d in &deployments {
             self.want(d);
         }
-        if self.wanted.contains_key(&WorkloadKind::Deployment) {
-            self.resolve_kinds(&[WorkloadKind::Deployment], &mut out)
-                .await;
+        let second: Vec<WorkloadKind> = [WorkloadKind::Deployment, WorkloadKind::Rollout]
+            .into_iter()
+            .filter(|k| self.wanted.contains_key(k))
+            .collect();
+        if !second.is_empty() {
+            self.resolve_kinds(&second, &mut out).await;
         }
         // A list started for nothing (none wanted after all) is not waited for.
         for (_, task) in self.lists.drain() {
@@ -433,6 +451,54 @@ mod tests {
             Lookup::Found(f) => f.owner.as_ref().map(|o| o.name.clone()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_kind_that_is_not_served_has_no_owners_and_is_no_error() {
+        use testkit::{Fault, FaultRule, Faults};
+        let sim = cluster(0);
+        // As if Argo Rollouts' CRD were not installed: its list answers 404.
+        sim.set_faults(Faults::none().with_rule(FaultRule::new(
+            Some("list"),
+            Some("rollouts"),
+            1.0,
+            Fault::Status(404),
+        )));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let resolved = rt.block_on(async {
+            let c = Cluster::connect(
+                Some(sim.kubeconfig_path()),
+                None,
+                super::super::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
+            let mut r = OwnerResolver::new(&c, vec![None]);
+            for i in 0..=FEW {
+                r.want(&Workload::new(
+                    WorkloadKind::Rollout,
+                    "shop",
+                    &format!("ro-{i}"),
+                ));
+            }
+            r.resolve().await
+        });
+        assert!(resolved.error.is_none());
+        assert_eq!(resolved.lookups.len(), FEW + 1);
+        assert!(
+            resolved
+                .lookups
+                .values()
+                .all(|l| matches!(l, Lookup::Missing))
+        );
+        assert!(
+            sim.requests()
+                .iter()
+                .any(|r| r.resource == "rollouts" && r.verb == "list")
+        );
     }
 
     #[test]

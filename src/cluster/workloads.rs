@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::kinds::{
-    CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, REPLICATION_CONTROLLER, STATEFUL_SET,
+    ADVANCED_STATEFUL_SET, CLONE_SET, CRON_JOB, DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET,
+    REPLICATION_CONTROLLER, ROLLOUT, STATEFUL_SET,
 };
 use super::owners::{Lookup, OwnerResolver};
 use super::pods::{DEFAULT_PAGE_SIZE, Meta, Pod, PodScan};
@@ -30,6 +31,13 @@ pub enum WorkloadKind {
     ReplicationController,
     Job,
     CronJob,
+    /// Argo Rollouts' `Rollout` (its pods' ReplicaSets are its own): restarted through
+    /// `spec.restartAt`, as `kubectl argo rollouts restart` does.
+    Rollout,
+    /// OpenKruise's `CloneSet` (apps.kruise.io/v1alpha1).
+    CloneSet,
+    /// OpenKruise's Advanced StatefulSet (kind `StatefulSet` in apps.kruise.io/v1beta1).
+    AdvancedStatefulSet,
 }
 
 impl WorkloadKind {
@@ -45,6 +53,9 @@ impl WorkloadKind {
             ("", "ReplicationController") => WorkloadKind::ReplicationController,
             ("batch", "Job") => WorkloadKind::Job,
             ("batch", "CronJob") => WorkloadKind::CronJob,
+            ("argoproj.io", "Rollout") => WorkloadKind::Rollout,
+            ("apps.kruise.io", "CloneSet") => WorkloadKind::CloneSet,
+            ("apps.kruise.io", "StatefulSet") => WorkloadKind::AdvancedStatefulSet,
             _ => return None,
         })
     }
@@ -58,11 +69,28 @@ impl WorkloadKind {
             WorkloadKind::ReplicationController => REPLICATION_CONTROLLER,
             WorkloadKind::Job => JOB,
             WorkloadKind::CronJob => CRON_JOB,
+            WorkloadKind::Rollout => ROLLOUT,
+            WorkloadKind::CloneSet => CLONE_SET,
+            WorkloadKind::AdvancedStatefulSet => ADVANCED_STATEFUL_SET,
         }
     }
 
+    /// The kind as messages name it; Kruise's `StatefulSet` is told apart from Kubernetes' own.
     pub fn name(self) -> &'static str {
-        self.gvk().kind
+        match self {
+            WorkloadKind::AdvancedStatefulSet => "AdvancedStatefulSet",
+            _ => self.gvk().kind,
+        }
+    }
+}
+
+impl WorkloadKind {
+    /// What a restart writes, for messages: `spec.restartAt` or the template annotation.
+    pub fn restart_mark(self) -> &'static str {
+        match self {
+            WorkloadKind::Rollout => "spec.restartAt",
+            _ => "restartedAt annotation",
+        }
     }
 }
 
@@ -105,6 +133,15 @@ impl fmt::Display for Workload {
 pub struct Strategy {
     #[serde(rename = "type")]
     pub type_: Option<String>,
+    #[serde(rename = "rollingUpdate")]
+    pub rolling_update: RollingUpdate,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RollingUpdate {
+    /// OpenKruise's Advanced StatefulSet: `ReCreate`, `InPlaceIfPossible` or `InPlaceOnly`.
+    pub pod_update_policy: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -126,11 +163,15 @@ pub struct WorkloadSpec {
     /// StatefulSet and DaemonSet.
     pub update_strategy: Strategy,
     pub template: Template,
+    /// Argo Rollouts: pods created before this time are replaced.
+    pub restart_at: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WorkloadStatus {
+    /// A number; Argo Rollouts writes it as a string (a hash before v0.10).
+    #[serde(deserialize_with = "generation")]
     pub observed_generation: i64,
     pub replicas: i64,
     pub updated_replicas: i64,
@@ -142,6 +183,18 @@ pub struct WorkloadStatus {
     pub updated_number_scheduled: i64,
     pub number_ready: i64,
     pub number_available: i64,
+    /// Argo Rollouts: the `spec.restartAt` whose restart is complete.
+    pub restarted_at: Option<String>,
+}
+
+/// `observedGeneration` as a number, from a number or a numeric string; a string that is no
+/// number (an old Argo Rollouts hash) tells nothing, so it holds no wait up.
+fn generation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        Value::String(s) => s.parse().unwrap_or(i64::MAX),
+        _ => 0,
+    })
 }
 
 /// A workload object (any of [`WorkloadKind`]) as far as restarting it is concerned, decoded
@@ -155,9 +208,19 @@ pub struct WorkloadObject {
 }
 
 impl WorkloadObject {
-    /// `OnDelete`: a template change restarts nothing; pods must be deleted.
-    pub fn is_on_delete(&self) -> bool {
-        self.spec.update_strategy.type_.as_deref() == Some("OnDelete")
+    /// A template change re-creates no pod, so only deleting pods gives them a new sidecar:
+    /// `OnDelete` (StatefulSet, DaemonSet, Advanced StatefulSet), and OpenKruise's in-place
+    /// updates (CloneSet `updateStrategy.type`, Advanced StatefulSet
+    /// `rollingUpdate.podUpdatePolicy`: `InPlaceIfPossible` or `InPlaceOnly`). Kruise applies
+    /// a change of the template's metadata (a `restartedAt` annotation) to the running pod in
+    /// place: the pod keeps its containers, the old sidecar included, and `InPlaceOnly` never
+    /// re-creates at all. A deleted pod is re-created from the template by both controllers.
+    pub fn updates_without_recreating(&self) -> bool {
+        let in_place = |t: Option<&str>| matches!(t, Some("InPlaceIfPossible" | "InPlaceOnly"));
+        let s = &self.spec.update_strategy;
+        s.type_.as_deref() == Some("OnDelete")
+            || in_place(s.type_.as_deref())
+            || in_place(s.rolling_update.pod_update_policy.as_deref())
     }
 
     fn desired(&self) -> i64 {
@@ -172,12 +235,18 @@ impl WorkloadObject {
             return false;
         }
         match kind {
-            WorkloadKind::Deployment => {
+            WorkloadKind::Rollout => {
+                // Argo sets `status.restartedAt` once every pod is newer than `restartAt`.
+                self.spec.restart_at.is_some()
+                    && s.restarted_at == self.spec.restart_at
+                    && s.available_replicas >= self.desired()
+            }
+            WorkloadKind::Deployment | WorkloadKind::CloneSet => {
                 s.updated_replicas >= self.desired()
                     && s.available_replicas >= self.desired()
                     && s.replicas <= self.desired()
             }
-            WorkloadKind::StatefulSet => {
+            WorkloadKind::StatefulSet | WorkloadKind::AdvancedStatefulSet => {
                 s.updated_replicas >= self.desired()
                     && s.ready_replicas >= self.desired()
                     && (s.update_revision.is_empty() || s.current_revision == s.update_revision)
@@ -213,6 +282,17 @@ impl WorkloadObject {
                 self.desired(),
                 s.ready_replicas
             ),
+        }
+    }
+
+    /// The restart of this run (`at`) is still asked for: a controller that removes it again
+    /// undoes the restart.
+    pub fn carries_restart(&self, kind: WorkloadKind, at: &str) -> bool {
+        match kind {
+            WorkloadKind::Rollout => {
+                self.spec.restart_at.as_deref() == Some(&*rollout_restart_at(at))
+            }
+            _ => self.restarted_at() == Some(at),
         }
     }
 
@@ -311,7 +391,10 @@ pub enum PodOwner {
 /// `kubectl rollout restart`, the one restart path: patches the pod template's `restartedAt`
 /// annotation, which makes the controller replace the pods under the workload's own
 /// rolling-update rules. A JSON merge patch of one annotation, with the same time for every
-/// workload of a run, so a retried or repeated patch changes nothing more.
+/// workload of a run, so a retried or repeated patch changes nothing more. An Argo `Rollout`
+/// gets `spec.restartAt` instead (`kubectl argo rollouts restart`): a template change would
+/// start a canary or blue-green update with its steps and analysis, where `restartAt` makes
+/// the controller evict every pod created before it, at most `maxUnavailable` at a time.
 pub async fn restart(cluster: &Cluster, w: &Workload, at: &str) -> Result<(), ClusterError> {
     let params = PatchParams {
         field_manager: Some(FIELD_MANAGER.into()),
@@ -319,7 +402,11 @@ pub async fn restart(cluster: &Cluster, w: &Workload, at: &str) -> Result<(), Cl
     };
     cluster
         .dynamic(&w.kind.gvk(), Some(&w.namespace))
-        .patch(&w.name, &params, &Patch::Merge(restart_patch(at)))
+        .patch(
+            &w.name,
+            &params,
+            &Patch::Merge(restart_patch_for(w.kind, at)),
+        )
         .await
         .map(|_| ())
         .map_err(|error| ClusterError::Restart {
@@ -330,6 +417,33 @@ pub async fn restart(cluster: &Cluster, w: &Workload, at: &str) -> Result<(), Cl
 
 pub fn restart_patch(at: &str) -> Value {
     json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: at}}}}})
+}
+
+fn restart_patch_for(kind: WorkloadKind, at: &str) -> Value {
+    match kind {
+        WorkloadKind::Rollout => json!({"spec": {"restartAt": rollout_restart_at(at)}}),
+        _ => restart_patch(at),
+    }
+}
+
+/// The run's restart time as a Rollout's `restartAt`: whole seconds (a `metav1.Time`, the
+/// form Argo writes back into `status.restartedAt`), rounded up. Argo replaces the pods whose
+/// creation time (whole seconds) is before it: rounded down, a pod created earlier in the same
+/// second would be kept; rounded up, the controller waits the fraction of a second until the
+/// time has come.
+pub fn rollout_restart_at(at: &str) -> String {
+    let Ok(t) = at.parse::<jiff::Timestamp>() else {
+        return at.to_string();
+    };
+    let whole = if t.subsec_nanosecond() > 0 {
+        t.checked_add(jiff::SignedDuration::from_nanos(
+            1_000_000_000 - i64::from(t.subsec_nanosecond()),
+        ))
+        .unwrap_or(t)
+    } else {
+        t
+    };
+    whole.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 pub async fn get_deployment(
@@ -521,7 +635,15 @@ mod tests {
             WorkloadKind::of("apps/v1", "ReplicaSet"),
             Some(WorkloadKind::ReplicaSet)
         );
-        assert_eq!(WorkloadKind::of("argoproj.io/v1alpha1", "Rollout"), None);
+        assert_eq!(
+            WorkloadKind::of("argoproj.io/v1alpha1", "Rollout"),
+            Some(WorkloadKind::Rollout)
+        );
+        assert_eq!(
+            WorkloadKind::of("apps.kruise.io/v1beta1", "StatefulSet"),
+            Some(WorkloadKind::AdvancedStatefulSet)
+        );
+        assert_eq!(WorkloadKind::of("example.com/v1", "Rollout"), None);
         assert_eq!(WorkloadKind::of("example.com/v1", "Deployment"), None);
         assert_eq!(
             WorkloadKind::of("v1", "ReplicationController"),
@@ -533,6 +655,61 @@ mod tests {
                 .url_path(Some("a")),
             "/api/v1/namespaces/a/replicationcontrollers"
         );
+    }
+
+    #[test]
+    fn a_rollouts_restart_time_is_whole_seconds_rounded_up() {
+        assert_eq!(
+            rollout_restart_at("2026-12-07T02:19:06.000000001Z"),
+            "2026-12-07T02:19:07Z"
+        );
+        assert_eq!(
+            rollout_restart_at("2026-12-07T02:19:59.5Z"),
+            "2026-12-07T02:20:00Z"
+        );
+        assert_eq!(
+            rollout_restart_at("2026-12-07T02:19:06Z"),
+            "2026-12-07T02:19:06Z"
+        );
+    }
+
+    fn object(v: Value) -> WorkloadObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn kruise_in_place_strategies_restart_by_deleting_pods() {
+        let strategy = |s: Value| object(json!({"spec": {"updateStrategy": s}}));
+        assert!(!strategy(json!({})).updates_without_recreating());
+        assert!(!strategy(json!({"type": "ReCreate"})).updates_without_recreating());
+        assert!(strategy(json!({"type": "OnDelete"})).updates_without_recreating());
+        assert!(strategy(json!({"type": "InPlaceIfPossible"})).updates_without_recreating());
+        assert!(strategy(json!({"type": "InPlaceOnly"})).updates_without_recreating());
+        assert!(
+            strategy(json!({"type": "RollingUpdate",
+                             "rollingUpdate": {"podUpdatePolicy": "InPlaceIfPossible"}}))
+            .updates_without_recreating()
+        );
+        assert!(
+            !strategy(json!({"type": "RollingUpdate",
+                              "rollingUpdate": {"podUpdatePolicy": "ReCreate"}}))
+            .updates_without_recreating()
+        );
+    }
+
+    #[test]
+    fn a_rollouts_restart_is_complete_when_argo_says_so() {
+        let at = "2026-12-07T02:19:07Z";
+        let rollout = |restarted: Option<&str>, available: i64| {
+            object(json!({"metadata": {"generation": 4},
+                "spec": {"replicas": 2, "restartAt": at},
+                "status": {"observedGeneration": "4", "availableReplicas": available,
+                           "restartedAt": restarted}}))
+        };
+        assert!(rollout(Some(at), 2).rollout_complete(WorkloadKind::Rollout));
+        assert!(!rollout(None, 2).rollout_complete(WorkloadKind::Rollout));
+        assert!(!rollout(Some(at), 1).rollout_complete(WorkloadKind::Rollout));
+        assert!(rollout(None, 2).carries_restart(WorkloadKind::Rollout, "2026-12-07T02:19:06.4Z"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::ops::proxy_reset::run::RunResult;
 use crate::ops::proxy_reset::{Outcome, PodFinding, Target};
+use crate::util::text::plural;
 
 fn chain(p: &PodFinding) -> String {
     p.owner_chain
@@ -66,14 +67,25 @@ pub fn text(r: &RunResult) -> String {
             );
         }
     }
-    let manual: Vec<_> = plan.manual().collect();
+    // One entry per owner, not per pod: a large cluster has hundreds of Job pods.
+    let manual = plan.manual_groups();
     if !manual.is_empty() {
-        let _ = writeln!(out, "\nRestart manually ({} pods):", manual.len());
-        for p in manual {
-            if let Target::RestartManually { why, command } = &p.target {
-                let _ = writeln!(out, "  {}/{} ({}): {why}", p.namespace, p.name, chain(p));
-                let _ = writeln!(out, "    {command}");
-            }
+        let pods: usize = manual.iter().map(|g| g.pods.len()).sum();
+        let _ = writeln!(
+            out,
+            "\nRestart manually ({}, {}):",
+            plural(pods, "pod", "pods"),
+            plural(manual.len(), "owner", "owners")
+        );
+        for g in &manual {
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}",
+                g.owner,
+                plural(g.pods.len(), "pod", "pods"),
+                g.why
+            );
+            let _ = writeln!(out, "    {}", g.command);
         }
     }
     let skipped: Vec<_> = plan.skipped().collect();
@@ -89,7 +101,8 @@ pub fn text(r: &RunResult) -> String {
         for w in &v.reverted {
             let _ = writeln!(
                 out,
-                "\n{w}: its controller removed the restartedAt annotation again; restart it through that controller"
+                "\n{w}: its controller removed the {} again; restart it through that controller",
+                w.kind.restart_mark()
             );
         }
         for (w, why) in &v.unfinished {

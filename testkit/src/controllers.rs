@@ -1,6 +1,8 @@
 //! Simulated controllers (run synchronously after each API write, so they are deterministic):
 //! Deployment -> ReplicaSet -> Pods, ReplicaSet/ReplicationController -> Pods,
-//! StatefulSet -> Pods, DaemonSet -> one Pod per node, Job -> Pod; plus the "kubelet" (new pods
+//! StatefulSet -> Pods, DaemonSet -> one Pod per node, Job -> Pod, Argo Rollouts' Rollout ->
+//! ReplicaSet -> Pods (and its `spec.restartAt`), OpenKruise's CloneSet and Advanced
+//! StatefulSet -> Pods (re-created or updated in place); plus the "kubelet" (new pods
 //! are Running and, unless switched off, Ready), service IP allocation and the sidecar injector
 //! (driven by the `*sidecar-injector.istio.io` webhooks' selectors and the installed istiod).
 
@@ -251,6 +253,17 @@ pub(crate) struct Fixtures {
     pub reverting: HashMap<(usize, String, String), Map<String, Value>>,
     /// Workloads whose new pods get this proxy image whatever the injector's version.
     pub pinned: HashMap<(usize, String, String), String>,
+    /// The pod templates of OpenKruise revisions, `(namespace, revision)` (Kruise keeps them
+    /// in ControllerRevisions): what an in-place update compares the new template with.
+    pub revisions: HashMap<(String, String), Value>,
+}
+
+/// What OpenKruise does with one outdated pod.
+enum KruiseUpdate {
+    InPlace,
+    Recreate,
+    /// `InPlaceOnly` and a change that needs a new pod: nothing.
+    Refused,
 }
 
 /// The API resource index of a workload kind that can own pods or ReplicaSets.
@@ -263,9 +276,44 @@ fn owner_res(kind: &str) -> Option<usize> {
         "Job" => "jobs",
         "Deployment" => "deployments",
         "CronJob" => "cronjobs",
+        "Rollout" => "rollouts",
+        "CloneSet" => "clonesets",
         _ => return None,
     };
     Some(res_index(plural))
+}
+
+/// OpenKruise's Advanced StatefulSet (the kind `StatefulSet` in `apps.kruise.io`).
+fn kruise_statefulsets() -> usize {
+    crate::registry::find("apps.kruise.io", "statefulsets").expect("served")
+}
+
+/// `maxUnavailable` (a number or a percentage of `replicas`, rounded down) with its default,
+/// at least 1.
+fn max_unavailable(v: &Value, replicas: i64, default_percent: i64) -> i64 {
+    let n = match v {
+        Value::Number(n) => n.as_i64().unwrap_or(1),
+        Value::String(p) => p
+            .strip_suffix('%')
+            .and_then(|p| p.parse::<i64>().ok())
+            .map_or(1, |p| replicas * p / 100),
+        _ => replicas * default_percent / 100,
+    };
+    n.max(1)
+}
+
+/// A template change OpenKruise can apply to a running pod: only the metadata and container
+/// images differ (docs "In-place update"); anything else re-creates the pod.
+fn in_place_updatable(old: &Value, new: &Value) -> bool {
+    let strip = |t: &Value| {
+        let mut t = t.clone();
+        t["metadata"] = json!({});
+        for c in t["spec"]["containers"].as_array_mut().into_iter().flatten() {
+            c["image"] = json!("");
+        }
+        t
+    };
+    strip(old) == strip(new)
 }
 
 fn short_kind_api(res: usize) -> (String, &'static str) {
@@ -283,7 +331,9 @@ impl Store {
             | "statefulsets"
             | "daemonsets"
             | "replicationcontrollers"
-            | "jobs" => {
+            | "jobs"
+            | "rollouts"
+            | "clonesets" => {
                 self.work
                     .push((res, obj.namespace().to_string(), obj.name().to_string()));
             }
@@ -395,8 +445,8 @@ impl Store {
         let plural = RESOURCES[res].plural;
         match plural {
             "pods" | "replicasets" => {
-                if let Some((kind, name, _)) = gone.controller()
-                    && let Some(o) = owner_res(&kind)
+                if let Some((kind, name, uid)) = gone.controller()
+                    && let Some(o) = self.owner_res_of(&kind, gone.namespace(), &name, &uid)
                     && kind != "CronJob"
                 {
                     self.work.push((o, gone.namespace().to_string(), name));
@@ -406,6 +456,19 @@ impl Store {
             _ => {}
         }
         self.settle();
+    }
+
+    /// The resource of a pod's owner: by kind, and for `StatefulSet` (Kubernetes' or
+    /// OpenKruise's) by the owner's uid.
+    fn owner_res_of(&self, kind: &str, ns: &str, name: &str, uid: &str) -> Option<usize> {
+        let o = owner_res(kind)?;
+        if kind == "StatefulSet" {
+            let kruise = kruise_statefulsets();
+            if self.get(kruise, ns, name).is_some_and(|s| s.uid() == uid) {
+                return Some(kruise);
+            }
+        }
+        Some(o)
     }
 
     fn enqueue_all(&mut self, res: usize) {
@@ -431,7 +494,9 @@ impl Store {
                 "replicasets" | "replicationcontrollers" => {
                     self.reconcile_replicas(res, &ns, &name, true)
                 }
-                "statefulsets" => self.reconcile_statefulset(&ns, &name),
+                "statefulsets" => self.reconcile_statefulset(res, &ns, &name),
+                "rollouts" => self.reconcile_rollout(&ns, &name),
+                "clonesets" => self.reconcile_cloneset(&ns, &name),
                 "daemonsets" => self.reconcile_daemonset(&ns, &name),
                 "jobs" => self.reconcile_job(&ns, &name),
                 _ => {}
@@ -663,12 +728,16 @@ impl Store {
         }
         let rs = self.get(res, ns, name).cloned().unwrap_or(rs);
         self.set_status(res, &rs, status);
-        if notify_owner
-            && let Some((kind, owner, _)) = rs.controller()
-            && kind == "Deployment"
-        {
-            self.work
-                .push((res_index("deployments"), ns.to_string(), owner));
+        if notify_owner && let Some((kind, owner, _)) = rs.controller() {
+            match kind.as_str() {
+                "Deployment" => self
+                    .work
+                    .push((res_index("deployments"), ns.to_string(), owner)),
+                "Rollout" => self
+                    .work
+                    .push((res_index("rollouts"), ns.to_string(), owner)),
+                _ => {}
+            }
         }
     }
 
@@ -677,8 +746,11 @@ impl Store {
     /// template replaces pods from the highest ordinal down to `partition`, one at a time and
     /// only while every pod is Ready (`RollingUpdate`, the default), or not at all (`OnDelete`:
     /// a deleted pod comes back from the current template).
-    fn reconcile_statefulset(&mut self, ns: &str, name: &str) {
-        let sts = res_index("statefulsets");
+    ///
+    /// OpenKruise's Advanced StatefulSet (`res` in `apps.kruise.io`) rolls the same way, and with
+    /// `rollingUpdate.podUpdatePolicy` `InPlaceIfPossible` or `InPlaceOnly` updates a pod in
+    /// place when only metadata or images changed (`InPlaceOnly` never re-creates one).
+    fn reconcile_statefulset(&mut self, sts: usize, ns: &str, name: &str) {
         let pods_r = res_index("pods");
         let Some(s) = self.get(sts, ns, name).cloned() else {
             return;
@@ -688,6 +760,16 @@ impl Store {
         let template = spec["template"].clone();
         let rev = format!("{name}-{}", template_hash(&template));
         let on_delete = spec["updateStrategy"]["type"] == "OnDelete";
+        let policy = spec["updateStrategy"]["rollingUpdate"]["podUpdatePolicy"]
+            .as_str()
+            .unwrap_or("ReCreate")
+            .to_string();
+        let (api, kind) = short_kind_api(sts);
+        if api.starts_with("apps.kruise.io/") {
+            self.fixtures
+                .revisions
+                .insert((ns.to_string(), rev.clone()), template.clone());
+        }
         let partition = spec["updateStrategy"]["rollingUpdate"]["partition"]
             .as_i64()
             .unwrap_or(0)
@@ -702,7 +784,7 @@ impl Store {
                 ns,
                 &pname,
                 &template,
-                Some(owner_ref("apps/v1", "StatefulSet", name, &uid)),
+                Some(owner_ref(&api, kind, name, &uid)),
                 &[
                     ("controller-revision-hash", rev.clone()),
                     ("apps.kubernetes.io/pod-index", i.to_string()),
@@ -753,6 +835,10 @@ impl Store {
                 if p.value()["metadata"]["labels"]["controller-revision-hash"] == rev.as_str() {
                     continue;
                 }
+                match self.kruise_update(&p, &template, &rev, &policy) {
+                    KruiseUpdate::InPlace | KruiseUpdate::Refused => continue,
+                    KruiseUpdate::Recreate => {}
+                }
                 self.remove_raw(pods_r, ns, p.name());
                 spawn(self, i);
             }
@@ -783,6 +869,326 @@ impl Store {
             "updateRevision": rev, "collisionCount": 0});
         let s = self.get(sts, ns, name).cloned().unwrap_or(s);
         self.set_status(sts, &s, status);
+    }
+
+    /// How OpenKruise updates pod `p` to `template` (revision `rev`) under `policy`
+    /// (`ReCreate`, `InPlaceIfPossible`, `InPlaceOnly`): in place when only metadata or images
+    /// changed (labels, annotations and images are written onto the running pod, every other
+    /// container, an injected sidecar included, stays as it is); else re-created, unless
+    /// `InPlaceOnly` (Kruise's webhook refuses such a change; here the pod is left alone).
+    fn kruise_update(
+        &mut self,
+        p: &Arc<Obj>,
+        template: &Value,
+        rev: &str,
+        policy: &str,
+    ) -> KruiseUpdate {
+        if !matches!(policy, "InPlaceIfPossible" | "InPlaceOnly") {
+            return KruiseUpdate::Recreate;
+        }
+        let ns = p.namespace().to_string();
+        let old_rev = p.value()["metadata"]["labels"]["controller-revision-hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let updatable = self
+            .fixtures
+            .revisions
+            .get(&(ns, old_rev))
+            .is_some_and(|old| in_place_updatable(old, template));
+        if !updatable {
+            return if policy == "InPlaceOnly" {
+                KruiseUpdate::Refused
+            } else {
+                KruiseUpdate::Recreate
+            };
+        }
+        let mut v = p.value().clone();
+        for field in ["labels", "annotations"] {
+            for (k, val) in template["metadata"][field]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                v["metadata"][field][k] = val.clone();
+            }
+        }
+        v["metadata"]["labels"]["controller-revision-hash"] = json!(rev);
+        for c in template["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for pc in v["spec"]["containers"].as_array_mut().into_iter().flatten() {
+                if pc["name"] == c["name"] {
+                    pc["image"] = c["image"].clone();
+                }
+            }
+        }
+        self.commit(res_index("pods"), v, EventType::Modified);
+        KruiseUpdate::InPlace
+    }
+
+    /// OpenKruise's CloneSet: pods `<name>-<suffix>` owned by the CloneSet itself, labelled with
+    /// their revision. A changed template updates the pods not of the current revision, at most
+    /// `maxUnavailable` (default 20%) unavailable at a time, down to `partition` old pods,
+    /// unless `paused`: re-created (`ReCreate`, the default) or in place (`kruise_update`). A
+    /// deleted pod comes back from the current template.
+    fn reconcile_cloneset(&mut self, ns: &str, name: &str) {
+        let cs_r = res_index("clonesets");
+        let pods_r = res_index("pods");
+        let Some(cs) = self.get(cs_r, ns, name).cloned() else {
+            return;
+        };
+        let spec = cs.value()["spec"].clone();
+        let want = replicas_of(cs.value());
+        let template = spec["template"].clone();
+        let rev = format!("{name}-{}", template_hash(&template));
+        self.fixtures
+            .revisions
+            .insert((ns.to_string(), rev.clone()), template.clone());
+        let strategy = &spec["updateStrategy"];
+        let policy = strategy["type"].as_str().unwrap_or("ReCreate").to_string();
+        let max = max_unavailable(&strategy["maxUnavailable"], want, 20);
+        let partition = strategy["partition"].as_i64().unwrap_or(0).max(0);
+        let uid = cs.uid().to_string();
+        let nodes = self.node_names();
+        let spawn = |store: &mut Store, i: usize| {
+            let pname = format!("{name}-{}", store.rng.suffix(5));
+            let pod = build_pod(
+                ns,
+                &pname,
+                &template,
+                Some(owner_ref("apps.kruise.io/v1alpha1", "CloneSet", name, &uid)),
+                &[("controller-revision-hash", rev.clone())],
+            );
+            let node = nodes[i % nodes.len()].clone();
+            store.spawn_pod(pod, &node);
+        };
+        let mut pods = self.owned_pods(ns, &uid);
+        pods.sort_by(|a, b| a.name().cmp(b.name()));
+        for p in pods.iter().skip(want.max(0) as usize) {
+            self.remove_raw(pods_r, ns, p.name());
+        }
+        for i in pods.len() as i64..want {
+            spawn(self, i as usize);
+        }
+        let rev_of = |p: &Arc<Obj>| {
+            p.value()["metadata"]["labels"]["controller-revision-hash"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        if spec["updateStrategy"]["paused"] != true {
+            let mut olds: Vec<Arc<Obj>> = self
+                .owned_pods(ns, &uid)
+                .into_iter()
+                .filter(|p| rev_of(p) != rev)
+                .collect();
+            olds.sort_by(|a, b| a.name().cmp(b.name()));
+            let keep_old = partition.min(olds.len() as i64) as usize;
+            for p in olds.iter().skip(keep_old) {
+                let unavailable = want
+                    - self
+                        .owned_pods(ns, &uid)
+                        .iter()
+                        .filter(|p| pod_is_ready(p.value()))
+                        .count() as i64;
+                if unavailable >= max {
+                    break;
+                }
+                match self.kruise_update(p, &template, &rev, &policy) {
+                    KruiseUpdate::InPlace | KruiseUpdate::Refused => {}
+                    KruiseUpdate::Recreate => {
+                        self.remove_raw(pods_r, ns, p.name());
+                        spawn(self, 0);
+                    }
+                }
+            }
+        }
+        let pods = self.owned_pods(ns, &uid);
+        let ready = |p: &&Arc<Obj>| pod_is_ready(p.value());
+        let updated: Vec<&Arc<Obj>> = pods.iter().filter(|p| rev_of(p) == rev).collect();
+        let current_rev = if updated.len() == pods.len() {
+            rev.clone()
+        } else {
+            pods.iter()
+                .map(rev_of)
+                .find(|r| *r != rev)
+                .unwrap_or_default()
+        };
+        let status = json!({"observedGeneration": cs.value()["metadata"]["generation"],
+            "replicas": pods.len(), "readyReplicas": pods.iter().filter(ready).count(),
+            "availableReplicas": pods.iter().filter(ready).count(),
+            "updatedReplicas": updated.len(), "updatedReadyReplicas": updated.iter().filter(|p| ready(p)).count(),
+            "expectedUpdatedReplicas": want - partition.min(want),
+            "updateRevision": rev, "currentRevision": current_rev});
+        let cs = self.get(cs_r, ns, name).cloned().unwrap_or(cs);
+        self.set_status(cs_r, &cs, status);
+    }
+
+    /// Argo Rollouts' Rollout: one ReplicaSet per template (`<name>-<hash>`, labelled
+    /// `rollouts-pod-template-hash`), the old ones scaled down as the new one's pods are ready
+    /// (no canary steps or analysis: kyma-mesh never changes a Rollout's template). Its
+    /// `spec.restartAt`, once due, evicts the pods created before it (second precision, as
+    /// Kubernetes keeps them), at most `maxUnavailable` (default 25%, at least 1) unavailable
+    /// at a time, and sets `status.restartedAt` when none is left (argo-rollouts
+    /// `rollout/restart.go`). A `restartAt` still in the future is looked at again when due.
+    fn reconcile_rollout(&mut self, ns: &str, name: &str) {
+        let ro_r = res_index("rollouts");
+        let rsr = res_index("replicasets");
+        let Some(ro) = self.get(ro_r, ns, name).cloned() else {
+            return;
+        };
+        let uid = ro.uid().to_string();
+        let want = replicas_of(ro.value());
+        let mut template = ro.value()["spec"]["template"].clone();
+        let hash = template_hash(&template);
+        let rs_name = format!("{name}-{hash}");
+        let owned: Vec<Arc<Obj>> = self
+            .iter(rsr, Some(ns))
+            .filter(|o| o.owned_by(&uid))
+            .cloned()
+            .collect();
+        match owned.iter().find(|o| o.name() == rs_name) {
+            None => {
+                template["metadata"]["labels"]["rollouts-pod-template-hash"] = json!(hash);
+                let mut selector = ro.value()["spec"]["selector"].clone();
+                selector["matchLabels"]["rollouts-pod-template-hash"] = json!(hash);
+                let rs = json!({
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                    "metadata": {"name": rs_name, "namespace": ns,
+                                 "labels": template["metadata"]["labels"].clone(),
+                                 "ownerReferences": [owner_ref("argoproj.io/v1alpha1", "Rollout", name, &uid)],
+                                 "uid": self.rng.uid(), "creationTimestamp": now_rfc3339(), "generation": 1},
+                    "spec": {"replicas": want, "selector": selector, "template": template}
+                });
+                self.commit(rsr, rs, EventType::Added);
+            }
+            Some(c) if replicas_of(c.value()) != want => {
+                let mut v = c.value().clone();
+                v["spec"]["replicas"] = json!(want);
+                self.commit(rsr, v, EventType::Modified);
+            }
+            Some(_) => {}
+        }
+        self.reconcile_replicas(rsr, ns, &rs_name, false);
+        let ready_of = |store: &Store, rs: &str| {
+            store
+                .get(rsr, ns, rs)
+                .map(|rs| {
+                    store
+                        .owned_pods(ns, rs.uid())
+                        .iter()
+                        .filter(|p| pod_is_ready(p.value()))
+                        .count() as i64
+                })
+                .unwrap_or(0)
+        };
+        let new_ready = ready_of(self, &rs_name);
+        for old in owned.iter().filter(|o| o.name() != rs_name) {
+            let keep = (want - new_ready).max(0).min(replicas_of(old.value()));
+            if keep != replicas_of(old.value()) {
+                let mut v = old.value().clone();
+                v["spec"]["replicas"] = json!(keep);
+                self.commit(rsr, v, EventType::Modified);
+            }
+            self.reconcile_replicas(rsr, ns, old.name(), false);
+        }
+        let restarted = self.restart_rollout_pods(&ro, want);
+        let Some(ro) = self.get(ro_r, ns, name).cloned() else {
+            return;
+        };
+        let rss: Vec<Arc<Obj>> = self
+            .iter(rsr, Some(ns))
+            .filter(|o| o.owned_by(&uid))
+            .cloned()
+            .collect();
+        let (mut total, mut updated, mut ready) = (0, 0, 0);
+        for rs in &rss {
+            let pods = self.owned_pods(ns, rs.uid());
+            total += pods.len() as i64;
+            ready += pods.iter().filter(|p| pod_is_ready(p.value())).count() as i64;
+            if rs.name() == rs_name {
+                updated += pods.len() as i64;
+            }
+        }
+        let generation = ro.value()["metadata"]["generation"].as_i64().unwrap_or(1);
+        let mut status = json!({"observedGeneration": generation.to_string(),
+            "replicas": total, "updatedReplicas": updated, "readyReplicas": ready,
+            "availableReplicas": ready, "currentPodHash": hash, "stableRS": hash,
+            "phase": if ready >= want && total == want { "Healthy" } else { "Progressing" }});
+        let previous = &ro.value()["status"]["restartedAt"];
+        match restarted {
+            Some(at) => status["restartedAt"] = json!(at),
+            None if !previous.is_null() => status["restartedAt"] = previous.clone(),
+            None => {}
+        }
+        self.set_status(ro_r, &ro, status);
+    }
+
+    /// Evicts a Rollout's pods created before its due `restartAt`, while fewer than
+    /// `maxUnavailable` are unavailable; the `restartAt` once no such pod is left.
+    fn restart_rollout_pods(&mut self, ro: &Arc<Obj>, want: i64) -> Option<String> {
+        let (ns, name) = (ro.namespace().to_string(), ro.name().to_string());
+        let at = ro.value()["spec"]["restartAt"].as_str()?.to_string();
+        if ro.value()["status"]["restartedAt"] == at.as_str() {
+            return Some(at);
+        }
+        let due = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(crate::util::parse_rfc3339(&at)?.max(0) as u64);
+        if let Ok(wait) = due.duration_since(std::time::SystemTime::now()) {
+            let key = (res_index("rollouts"), ns.clone(), name.clone());
+            self.timers
+                .retain(|t| (t.1, t.2.as_str(), t.3.as_str()) != (key.0, &key.1, &key.2));
+            self.timers.push((
+                std::time::Instant::now() + wait,
+                res_index("rollouts"),
+                ns.clone(),
+                name.clone(),
+            ));
+            self.wake.notify_one();
+            return None;
+        }
+        let strategy = &ro.value()["spec"]["strategy"];
+        let limit = if strategy["canary"].is_object() {
+            &strategy["canary"]["maxUnavailable"]
+        } else {
+            &strategy["blueGreen"]["maxUnavailable"]
+        };
+        let max = max_unavailable(limit, want, 25);
+        let rsr = res_index("replicasets");
+        let rss: Vec<Arc<Obj>> = self
+            .iter(rsr, Some(&ns))
+            .filter(|o| o.owned_by(ro.uid()))
+            .cloned()
+            .collect();
+        let pods_of = |store: &Store| -> Vec<Arc<Obj>> {
+            rss.iter()
+                .flat_map(|rs| store.owned_pods(&ns, rs.uid()))
+                .collect()
+        };
+        let old = |p: &Arc<Obj>| {
+            p.value()["metadata"]["creationTimestamp"]
+                .as_str()
+                .is_some_and(|c| c < at.as_str())
+        };
+        let mut olds: Vec<Arc<Obj>> = pods_of(self).into_iter().filter(old).collect();
+        olds.sort_by(|a, b| a.name().cmp(b.name()));
+        for p in &olds {
+            let ready = pods_of(self)
+                .iter()
+                .filter(|p| pod_is_ready(p.value()))
+                .count() as i64;
+            if want - ready >= max {
+                break;
+            }
+            self.remove_raw(res_index("pods"), &ns, p.name());
+            if let Some((_, rs, _)) = p.controller() {
+                self.reconcile_replicas(rsr, &ns, &rs, false);
+            }
+        }
+        pods_of(self).iter().all(|p| !old(p)).then_some(at)
     }
 
     /// DaemonSet: one pod per node. A changed template replaces pods one at a time while every
@@ -1071,17 +1477,11 @@ impl Store {
                 c["ready"] = json!(true);
             }
             self.commit(pods_r, v, EventType::Modified);
-            if let Some((kind, name, _)) = p.controller() {
-                let owner = match kind.as_str() {
-                    "ReplicaSet" => "replicasets",
-                    "ReplicationController" => "replicationcontrollers",
-                    "StatefulSet" => "statefulsets",
-                    "DaemonSet" => "daemonsets",
-                    "Job" => "jobs",
-                    _ => continue,
-                };
-                self.work
-                    .push((res_index(owner), p.namespace().to_string(), name));
+            if let Some((kind, name, uid)) = p.controller()
+                && kind != "CronJob"
+                && let Some(owner) = self.owner_res_of(&kind, p.namespace(), &name, &uid)
+            {
+                self.work.push((owner, p.namespace().to_string(), name));
             }
         }
         self.work.dedup();
@@ -1445,6 +1845,245 @@ mod tests {
             w["spec"]["serviceName"] = json!(name);
         }
         w
+    }
+
+    fn kruise(kind: &str, api: &str, name: &str, strategy: Value) -> Value {
+        let tpl = json!({"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}});
+        json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "default"},
+            "spec": {"replicas": 3, "serviceName": name, "selector": {"matchLabels": {"app": name}},
+                     "template": tpl, "updateStrategy": strategy}})
+    }
+
+    fn owned(s: &Store, owner: &str) -> Vec<Arc<Obj>> {
+        s.iter(res_index("pods"), Some("default"))
+            .filter(|p| p.controller().is_some_and(|(_, n, _)| n == owner))
+            .filter(|p| p.value()["metadata"]["deletionTimestamp"].is_null())
+            .cloned()
+            .collect()
+    }
+
+    /// `(uid, proxy image, app container image)` of each pod of `owner`.
+    fn states(s: &Store, owner: &str) -> Vec<(String, String, String)> {
+        owned(s, owner)
+            .iter()
+            .map(|p| {
+                let app = p.value()["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                (p.uid().to_string(), proxy_of(p), app)
+            })
+            .collect()
+    }
+
+    fn annotate(s: &mut Store, res: usize, name: &str) {
+        s.patch(res, "default", name, PatchType::Merge,
+            &json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}}}}}),
+            &WriteOpts::default()).unwrap();
+    }
+
+    #[test]
+    fn kruise_updates_metadata_in_place_keeping_the_old_sidecar_and_recreates_otherwise() {
+        let mut s = istio_store(11, "1.27.3");
+        let clonesets = res_index("clonesets");
+        let asts = kruise_statefulsets();
+        let cases = [
+            (
+                clonesets,
+                "CloneSet",
+                "apps.kruise.io/v1alpha1",
+                "cs-recreate",
+                json!({}),
+            ),
+            (
+                clonesets,
+                "CloneSet",
+                "apps.kruise.io/v1alpha1",
+                "cs-inplace",
+                json!({"type": "InPlaceIfPossible"}),
+            ),
+            (
+                clonesets,
+                "CloneSet",
+                "apps.kruise.io/v1alpha1",
+                "cs-only",
+                json!({"type": "InPlaceOnly"}),
+            ),
+            (
+                asts,
+                "StatefulSet",
+                "apps.kruise.io/v1beta1",
+                "asts-recreate",
+                json!({"type": "RollingUpdate"}),
+            ),
+            (
+                asts,
+                "StatefulSet",
+                "apps.kruise.io/v1beta1",
+                "asts-inplace",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"podUpdatePolicy": "InPlaceIfPossible"}}),
+            ),
+        ];
+        for (res, kind, api, name, strategy) in &cases {
+            s.create(
+                *res,
+                "default",
+                kruise(kind, api, name, strategy.clone()),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+            assert_eq!(owned(&s, name).len(), 3, "{name}");
+        }
+        set_istiod_version(&mut s, "1.28.0");
+        let old = "docker.io/istio/proxyv2:1.27.3";
+        let new = "docker.io/istio/proxyv2:1.28.0";
+        let before: Vec<_> = cases.iter().map(|c| states(&s, c.3)).collect();
+        for (res, _, _, name, _) in &cases {
+            annotate(&mut s, *res, name);
+        }
+        // A metadata change: re-created (new uids, new sidecar) under ReCreate; in place (same
+        // pods, old sidecar, the annotation written onto them) otherwise.
+        for (i, (_, _, _, name, _)) in cases.iter().enumerate() {
+            let after = states(&s, name);
+            let recreated = name.ends_with("recreate");
+            assert_eq!(after.len(), 3, "{name}");
+            for (uid, proxy, _) in &after {
+                let was = before[i].iter().any(|(u, _, _)| u == uid);
+                assert_eq!(!was, recreated, "{name}: {after:?}");
+                assert_eq!(proxy, if recreated { new } else { old }, "{name}");
+            }
+            if !recreated {
+                assert!(owned(&s, name).iter().all(|p| {
+                    p.value()["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+                        == "2025-01-01T00:00:00Z"
+                }));
+            }
+        }
+        let status = s.get(clonesets, "default", "cs-inplace").unwrap().value()["status"].clone();
+        assert_eq!(status["updatedReplicas"], 3);
+        // An image change is in place too; any other change re-creates with InPlaceIfPossible
+        // and is refused by InPlaceOnly.
+        for (name, image_only) in [("cs-inplace", true), ("cs-only", false)] {
+            let before = states(&s, name);
+            let patch = if image_only {
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:2"}]}}}})
+            } else {
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:1", "env": [{"name": "A", "value": "1"}]}]}}}})
+            };
+            s.patch(
+                clonesets,
+                "default",
+                name,
+                PatchType::Merge,
+                &patch,
+                &WriteOpts::default(),
+            )
+            .unwrap();
+            let after = states(&s, name);
+            assert_eq!(
+                after.iter().map(|a| &a.0).collect::<Vec<_>>(),
+                before.iter().map(|b| &b.0).collect::<Vec<_>>(),
+                "{name} keeps its pods"
+            );
+            let app = if image_only { "i:2" } else { "i:1" };
+            assert!(after.iter().all(|a| a.2 == app), "{name}: {after:?}");
+        }
+        let env = json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:2", "env": [{"name": "A", "value": "1"}]}]}}}});
+        let before = states(&s, "cs-inplace");
+        s.patch(
+            clonesets,
+            "default",
+            "cs-inplace",
+            PatchType::Merge,
+            &env,
+            &WriteOpts::default(),
+        )
+        .unwrap();
+        let after = states(&s, "cs-inplace");
+        assert!(
+            after
+                .iter()
+                .all(|a| !before.iter().any(|b| b.0 == a.0) && a.1 == new)
+        );
+        // A deleted pod comes back from the current template, with the new sidecar.
+        let victim = owned(&s, "cs-only")[0].name().to_string();
+        s.delete(res_index("pods"), "default", &victim, &Default::default())
+            .unwrap();
+        s.reap(std::time::Instant::now() + s.pod_grace);
+        let cs_only = states(&s, "cs-only");
+        assert_eq!(cs_only.len(), 3);
+        assert_eq!(
+            cs_only.iter().filter(|a| a.1 == new).count(),
+            1,
+            "{cs_only:?}"
+        );
+    }
+
+    #[test]
+    fn a_rollouts_restart_at_evicts_older_pods_and_is_reported_done() {
+        let mut s = istio_store(12, "1.27.3");
+        let rollouts = res_index("rollouts");
+        let mut ro = kruise("Rollout", "argoproj.io/v1alpha1", "web", json!(null));
+        ro["spec"]["strategy"] = json!({"canary": {"maxUnavailable": 1}});
+        s.create(rollouts, "default", ro, &WriteOpts::default())
+            .unwrap();
+        let rss: Vec<Arc<Obj>> = s
+            .iter(res_index("replicasets"), Some("default"))
+            .cloned()
+            .collect();
+        assert_eq!(rss.len(), 1);
+        assert_eq!(rss[0].controller().unwrap().0, "Rollout");
+        let pods = |s: &Store| -> Vec<Arc<Obj>> {
+            s.iter(res_index("pods"), Some("default"))
+                .filter(|p| p.value()["metadata"]["deletionTimestamp"].is_null())
+                .filter(|p| p.name().starts_with("web-"))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(pods(&s).len(), 3);
+        let status = s.get(rollouts, "default", "web").unwrap().value()["status"].clone();
+        assert_eq!(status["availableReplicas"], 3);
+        assert!(status["restartedAt"].is_null());
+        set_istiod_version(&mut s, "1.28.0");
+        // A restartAt in the future: nothing yet (the reaper's timer looks again when due).
+        let later = crate::util::rfc3339(crate::util::unix_now() + 3600);
+        let patch = |s: &mut Store, at: &str| {
+            s.patch(
+                rollouts,
+                "default",
+                "web",
+                PatchType::Merge,
+                &json!({"spec": {"restartAt": at}}),
+                &WriteOpts::default(),
+            )
+            .unwrap();
+        };
+        let uids =
+            |s: &Store| -> Vec<String> { pods(s).iter().map(|p| p.uid().to_string()).collect() };
+        let before = uids(&s);
+        patch(&mut s, &later);
+        assert_eq!(uids(&s), before);
+        assert_eq!(s.timers.len(), 1);
+        // Due, after every pod's creation second: each pod is replaced, on the new sidecar.
+        let due = crate::util::unix_now() + 1;
+        let at = crate::util::rfc3339(due);
+        patch(&mut s, &at);
+        assert_eq!(uids(&s), before, "not due yet");
+        while crate::util::unix_now() < due {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        s.reap(std::time::Instant::now());
+        let after = pods(&s);
+        assert_eq!(after.len(), 3);
+        assert!(after.iter().all(|p| !before.contains(&p.uid().to_string())));
+        assert!(
+            after
+                .iter()
+                .all(|p| proxy_of(p) == "docker.io/istio/proxyv2:1.28.0")
+        );
+        let status = s.get(rollouts, "default", "web").unwrap().value()["status"].clone();
+        assert_eq!(status["restartedAt"], at.as_str());
+        assert_eq!(s.iter(res_index("replicasets"), Some("default")).count(), 1);
     }
 
     #[test]

@@ -133,8 +133,8 @@ pub enum OwnerKind {
     CronJob,
     /// No owner at all.
     BarePod,
-    /// A kind kube-sim does not serve: `argoproj.io/v1alpha1 Rollout` (owning a ReplicaSet)
-    /// or `apps.kruise.io/v1alpha1 CloneSet` (owning pods directly).
+    /// A custom resource with a controller of its own: Argo Rollouts' `Rollout` (owning a
+    /// ReplicaSet) or OpenKruise's `CloneSet` (owning pods directly).
     Custom,
 }
 
@@ -1077,7 +1077,7 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                     ),
                 };
                 let (name, meta, t) = if kind == Kind::Rollout {
-                    // argoproj.io Rollout (not served by kube-sim) -> ReplicaSet -> pods
+                    // Argo Rollouts' Rollout -> ReplicaSet -> pods
                     let hash = template_hash(&tpl);
                     let rs = format!("{app}-{hash}");
                     let mut m = g.meta(&ns, &rs, &labels);
@@ -1089,6 +1089,16 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                         &rollout_uid
                     )]);
                     m["labels"]["rollouts-pod-template-hash"] = json!(hash);
+                    // The Rollout itself (no rng drawn: the rest of the cluster stays the same).
+                    let rm = json!({"name": app, "namespace": ns, "uid": rollout_uid,
+                        "creationTimestamp": m["creationTimestamp"].clone(), "generation": 1,
+                        "labels": labels.clone()});
+                    g.push(json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": rm,
+                        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": app}},
+                                 "template": tpl.clone(), "strategy": {"canary": {"maxUnavailable": 1}}},
+                        "status": {"observedGeneration": "1", "replicas": replicas, "updatedReplicas": replicas,
+                                   "readyReplicas": replicas, "availableReplicas": replicas,
+                                   "currentPodHash": hash, "stableRS": hash, "phase": "Healthy"}}));
                     let t = truth(owner, &[("ReplicaSet", &rs), ("Rollout", &app)]);
                     (rs, m, t)
                 } else {
@@ -1123,9 +1133,16 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
                 g.push(rs);
             }
             Kind::CloneSet => {
-                // apps.kruise.io CloneSet (not served by kube-sim) owning its pods directly
+                // OpenKruise's CloneSet owning its pods directly
                 let replicas = want(1 + g.rng.below(3) as usize);
                 let uid = g.uid();
+                g.push(json!({"apiVersion": "apps.kruise.io/v1alpha1", "kind": "CloneSet",
+                    "metadata": {"name": app, "namespace": ns, "uid": uid, "generation": 1, "labels": labels.clone()},
+                    "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": app}},
+                             "template": tpl.clone()},
+                    "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas,
+                               "availableReplicas": replicas, "updatedReplicas": replicas,
+                               "updatedReadyReplicas": replicas}}));
                 let names: Vec<String> = (0..replicas)
                     .map(|_| format!("{app}-{}", g.rng.suffix(5)))
                     .collect();

@@ -52,9 +52,9 @@
 //! (`kyma-system`, `istio-system`, app namespaces with and without injection), Istio at
 //! [`GenOptions::istio_version`] and pods of every owner kind [`OwnerKind`] names: Deployments
 //! (through ReplicaSets), StatefulSets and DaemonSets with `RollingUpdate` and `OnDelete`,
-//! ownerless ReplicaSets, ReplicationControllers, Jobs, CronJobs (-> Job), bare pods, and kinds
-//! kube-sim does not serve (`argoproj.io` Rollout -> ReplicaSet, `apps.kruise.io` CloneSet ->
-//! pods: they appear in ownerReferences only). Mixed in: outdated sidecars (a fraction of the
+//! ownerless ReplicaSets, ReplicationControllers, Jobs, CronJobs (-> Job), bare pods, and custom
+//! resources (`argoproj.io` Rollout -> ReplicaSet, `apps.kruise.io` CloneSet -> pods, objects
+//! with a status, their controllers below). Mixed in: outdated sidecars (a fraction of the
 //! workloads, on the previous minor), native sidecars, the installed version in the other
 //! flavour, pods annotated `sidecar.istio.io/proxyImage`, opt-outs
 //! ([`RESET_OPT_OUT`]` = "false"` on the pod template or on the workload), pods that opted out
@@ -83,7 +83,9 @@
 //! destinationrules, virtualservices, gateways, serviceentries, sidecars, envoyfilters;
 //! security.istio.io (v1, v1beta1) peerauthentications, authorizationpolicies,
 //! requestauthentications; operator.kyma-project.io (v1alpha2) istios, the Kyma Istio module's
-//! resource.
+//! resource; argoproj.io (v1alpha1) rollouts (Argo Rollouts); apps.kruise.io clonesets
+//! (v1alpha1) and statefulsets (v1beta1, v1alpha1: OpenKruise's Advanced StatefulSet; plain
+//! `statefulsets` still names Kubernetes' own).
 //!
 //! Verbs: get; list (all namespaces or one; label selectors `=`, `==`, `!=`, `in`, `notin`, exists,
 //! `!key`; field selectors `metadata.name`, `metadata.namespace`, `status.phase`, `spec.nodeName`
@@ -161,7 +163,18 @@
 //! [`KubeSim::make_pods_ready`]); a StatefulSet's (`RollingUpdate`, down to `partition`) and a
 //! DaemonSet's one at a time, each once the others are Ready; with `updateStrategy.type: OnDelete`
 //! none, until a pod is deleted (it comes back from the current template, so with the injector's
-//! current sidecar). New pods are Running and Ready at once (see [`KubeSim::set_new_pods_ready`]
+//! current sidecar). Argo Rollouts' Rollout -> ReplicaSet (`<name>-<hash>`, label
+//! `rollouts-pod-template-hash`) -> Pods, and its `spec.restartAt` as Argo's restart: once due
+//! (a future time is looked at again when it comes), the pods created before it are evicted,
+//! at most `maxUnavailable` (canary or blue-green, default 25%, at least 1) unavailable at a
+//! time, and `status.restartedAt` is set when none is left. OpenKruise's CloneSet
+//! (`<name>-<suffix>` pods it owns itself, `updateStrategy` `ReCreate`, `InPlaceIfPossible`,
+//! `InPlaceOnly`, `maxUnavailable` default 20%, `partition`, `paused`) and Advanced StatefulSet
+//! (as a StatefulSet, plus `rollingUpdate.podUpdatePolicy`): a template change that touches only
+//! metadata or images is applied in place under the in-place policies (the pod keeps its other
+//! containers, an injected sidecar included), anything else re-creates (refused under
+//! `InPlaceOnly`); status `updatedReplicas`, `updateRevision`, `currentRevision` and so on.
+//! New pods are Running and Ready at once (see [`KubeSim::set_new_pods_ready`]
 //! and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
 //! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook,

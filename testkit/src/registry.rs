@@ -343,6 +343,33 @@ pub static RESOURCES: &[ResourceType] = &[
         "Istio",
         &[]
     ),
+    // Argo Rollouts' and OpenKruise's workloads (custom resources with a status subresource),
+    // with controllers of their own in `controllers.rs`. Kruise's `StatefulSet` comes after
+    // Kubernetes' own, which `statefulsets` keeps naming (as kubectl's preferred group).
+    istio!(
+        "argoproj.io",
+        &["v1alpha1"],
+        "rollouts",
+        "rollout",
+        "Rollout",
+        &["ro"]
+    ),
+    istio!(
+        "apps.kruise.io",
+        &["v1alpha1"],
+        "clonesets",
+        "cloneset",
+        "CloneSet",
+        &["clone"]
+    ),
+    istio!(
+        "apps.kruise.io",
+        &["v1beta1", "v1alpha1"],
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        &["asts"]
+    ),
 ];
 
 /// Index of a resource type by group and plural.

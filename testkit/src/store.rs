@@ -362,6 +362,9 @@ pub struct Store {
     pub pod_grace: Duration,
     /// Terminating pods to remove: (due, resource, namespace, name, uid).
     pending: Vec<(Instant, usize, String, String, String)>,
+    /// Controllers to run again at a time (Argo's `restartAt` in the future): (due, resource,
+    /// namespace, name).
+    pub(crate) timers: Vec<(Instant, usize, String, String)>,
     /// Woken when `pending` gets an entry (the reaper task sleeps until the next due time).
     pub(crate) wake: Arc<Notify>,
     pub(crate) hooks: hooks::Hooks,
@@ -483,6 +486,7 @@ impl Store {
             fixtures: Default::default(),
             pod_grace: DEFAULT_POD_GRACE,
             pending: Vec::new(),
+            timers: Vec::new(),
             wake: Arc::new(Notify::new()),
             hooks: hooks::Hooks::default(),
         };
@@ -1314,7 +1318,20 @@ impl Store {
                 self.commit(res, v, EventType::Modified);
             }
         }
-        self.pending.iter().map(|p| p.0).min()
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.timers)
+            .into_iter()
+            .partition(|t| t.0 <= now);
+        self.timers = later;
+        if !due.is_empty() {
+            self.work
+                .extend(due.into_iter().map(|(_, res, ns, name)| (res, ns, name)));
+            self.settle();
+        }
+        self.pending
+            .iter()
+            .map(|p| p.0)
+            .chain(self.timers.iter().map(|t| t.0))
+            .min()
     }
 
     /// Deletes (recursively) everything owned by `uid`.

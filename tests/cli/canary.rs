@@ -146,7 +146,8 @@ fn canary_then_finish_takes_the_cluster_from_127_to_128() {
             .collect::<Vec<_>>(),
         [(true, "1.28.0", "1-28-0"), (false, "1.27.3", "default")]
     );
-    run.expect_stdout("web/loner");
+    run.expect_stdout("bare pods in web (1 pod)")
+        .expect_stdout("kubectl delete pod -n web loner,");
     assert!(gateway_image(&c).contains("1.28.0"));
     // both revisions and the state are recorded
     let state = c.get("configmaps", Some("istio-system"), "kyma-mesh-canary");

@@ -13,7 +13,7 @@ use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan};
 use crate::cluster::pods::{self, Deleted};
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError};
-use crate::names::{KYMA_SYSTEM, RESTARTED_AT};
+use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, Clone)]
 pub struct ActOptions {
@@ -181,7 +181,13 @@ async fn wait_replaced(
                 last = "the deleted pod is still terminating".into();
                 false
             }
-            Ok(Some(p)) if w.kind == WorkloadKind::StatefulSet && !p.is_healthy() => {
+            // A StatefulSet's replacement has the same name.
+            Ok(Some(p))
+                if matches!(
+                    w.kind,
+                    WorkloadKind::StatefulSet | WorkloadKind::AdvancedStatefulSet
+                ) && !p.is_healthy() =>
+            {
                 last = format!("its replacement {name} is not ready");
                 false
             }
@@ -374,7 +380,8 @@ impl After<'_> {
             format!("restarting {w} failed: {e}")
         } else if self.reverted.contains(w) {
             format!(
-                "{w}'s controller removed the {RESTARTED_AT} annotation again, undoing the restart: restart it through that controller"
+                "{w}'s controller removed the {} again, undoing the restart: restart it through that controller",
+                w.kind.restart_mark()
             )
         } else if let Some((_, why)) = self.unfinished.iter().find(|(u, _)| u == w) {
             format!("the rollout of {w} did not finish in time: {why}")
@@ -410,7 +417,7 @@ async fn wait_rollout(
     loop {
         let last = match workloads::get(cluster, w).await {
             Ok(Some(wl)) => {
-                if wl.restarted_at() != Some(restarted_at) {
+                if !wl.carries_restart(w.kind, restarted_at) {
                     return Waited::Reverted;
                 }
                 if wl.rollout_complete(w.kind) {

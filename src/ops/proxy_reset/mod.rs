@@ -65,13 +65,20 @@ pub enum Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Target {
-    /// Patch the workload's template (`kubectl rollout restart`).
+    /// Patch the workload's template (`kubectl rollout restart`); a Rollout's `spec.restartAt`.
     Rollout { workload: Workload },
     /// Delete the pod and let the workload replace it: OnDelete StatefulSets and DaemonSets,
-    /// ReplicaSets and ReplicationControllers without an owner. One pod at a time.
+    /// ReplicaSets and ReplicationControllers without an owner, OpenKruise workloads that update
+    /// in place. One pod at a time.
     DeletePod { workload: Workload, why: String },
     /// Nothing kyma-mesh may restart: a Job, a CronJob, a bare pod, an unknown owner kind.
-    RestartManually { why: String, command: String },
+    RestartManually {
+        why: String,
+        command: String,
+        /// What the manual list groups it under (boxed: the other targets are smaller).
+        #[serde(skip)]
+        owner: Box<ManualOwner>,
+    },
     /// Left alone on purpose (opt-out, excluded namespace), or its owner could not be read.
     Skip { why: String },
 }
@@ -90,6 +97,94 @@ impl Target {
             Target::DeletePod { .. } => "delete-pod",
             Target::RestartManually { .. } => "restart-manually",
             Target::Skip { .. } => "skip",
+        }
+    }
+}
+
+/// Who restarts a pod kyma-mesh does not: the owner the user acts on (a Job, a Job's CronJob,
+/// an owner of a kind kyma-mesh does not know), or for bare pods their namespace. The manual
+/// list has one entry per `ManualOwner`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualOwner {
+    pub namespace: String,
+    /// `Job`, `CronJob`, the unknown owner's kind, or `Pod` for bare pods.
+    pub kind: String,
+    /// The owner's name; absent for bare pods (one entry per namespace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The owner's `apiVersion` (an unknown kind's says whose controller it is).
+    pub api_version: String,
+}
+
+impl ManualOwner {
+    pub fn bare_pods(namespace: &str) -> ManualOwner {
+        ManualOwner {
+            namespace: namespace.to_string(),
+            kind: "Pod".into(),
+            name: None,
+            api_version: "v1".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ManualOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {}/{}", self.kind, self.namespace, name),
+            None => write!(f, "bare pods in {}", self.namespace),
+        }
+    }
+}
+
+/// One entry of the manual list: an owner, its pods, why kyma-mesh leaves them, and the one
+/// command that restarts them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualGroup {
+    pub owner: ManualOwner,
+    /// Pod names, sorted.
+    pub pods: Vec<String>,
+    pub why: String,
+    pub command: String,
+}
+
+impl ManualGroup {
+    fn new(owner: ManualOwner, mut pods: Vec<String>) -> ManualGroup {
+        pods.sort();
+        let ns = &owner.namespace;
+        let delete = format!("kubectl delete pod -n {ns} {}", pods.join(" "));
+        let (why, command) = match (owner.kind.as_str(), &owner.name) {
+            (_, None) => (
+                "bare pods: no controller re-creates them".to_string(),
+                format!("{delete}, then create them again from their manifests"),
+            ),
+            ("Job", Some(_)) if owner.api_version.starts_with("batch/") => (
+                "a Job's pods: restarting them runs the Job's work again".to_string(),
+                format!(
+                    "{delete} (the Job starts replacements, counted against its backoffLimit), or let the Job finish"
+                ),
+            ),
+            ("CronJob", Some(_)) if owner.api_version.starts_with("batch/") => (
+                "pods of a CronJob's Jobs: its next run gets the new sidecar".to_string(),
+                format!(
+                    "wait for its next run, or {delete} (each Job starts a replacement, counted against its backoffLimit)"
+                ),
+            ),
+            (kind, Some(name)) => (
+                format!(
+                    "owned by {kind} {name} ({}), which kyma-mesh does not restart",
+                    owner.api_version
+                ),
+                format!(
+                    "restart {kind} {ns}/{name} as its controller documents, or {delete} if it re-creates its pods"
+                ),
+            ),
+        };
+        ManualGroup {
+            owner,
+            pods,
+            why,
+            command,
         }
     }
 }
@@ -217,6 +312,24 @@ impl Plan {
             .filter(|p| matches!(p.target, Target::RestartManually { .. }))
     }
 
+    /// The manual list: one entry per owner (bare pods: per namespace), `kyma-system` first,
+    /// then by namespace, kind and name.
+    pub fn manual_groups(&self) -> Vec<ManualGroup> {
+        let mut groups: BTreeMap<(bool, ManualOwner), Vec<String>> = BTreeMap::new();
+        for p in &self.pods {
+            if let Target::RestartManually { owner, .. } = &p.target {
+                groups
+                    .entry((owner.namespace != KYMA_SYSTEM, (**owner).clone()))
+                    .or_default()
+                    .push(p.name.clone());
+            }
+        }
+        groups
+            .into_iter()
+            .map(|((_, owner), pods)| ManualGroup::new(owner, pods))
+            .collect()
+    }
+
     pub fn skipped(&self) -> impl Iterator<Item = &PodFinding> {
         self.pods
             .iter()
@@ -301,6 +414,7 @@ mod tests {
                     Target::RestartManually {
                         why: "bare pod".into(),
                         command: "x".into(),
+                        owner: Box::new(ManualOwner::bare_pods("shop")),
                     },
                 ),
             ],
@@ -321,5 +435,68 @@ mod tests {
         assert_eq!(p.workloads[1].pods.len(), 2);
         assert_eq!(p.workloads[2].pods.len(), 2);
         assert_eq!(p.manual().count(), 1);
+    }
+
+    fn manual(ns: &str, pod: &str, owner: ManualOwner) -> PodFinding {
+        finding(
+            ns,
+            pod,
+            Target::RestartManually {
+                why: "w".into(),
+                command: "c".into(),
+                owner: Box::new(owner),
+            },
+        )
+    }
+
+    #[test]
+    fn the_manual_list_has_one_entry_per_owner_with_one_command() {
+        let job = |ns: &str, name: &str| ManualOwner {
+            namespace: ns.into(),
+            kind: "Job".into(),
+            name: Some(name.into()),
+            api_version: "batch/v1".into(),
+        };
+        let mut pods: Vec<PodFinding> = (0..5)
+            .map(|i| manual("shop", &format!("import-{i}"), job("shop", "import")))
+            .collect();
+        pods.push(manual("shop", "b", ManualOwner::bare_pods("shop")));
+        pods.push(manual("shop", "a", ManualOwner::bare_pods("shop")));
+        pods.push(manual(
+            "kyma-system",
+            "k",
+            ManualOwner::bare_pods("kyma-system"),
+        ));
+        let scan = ScanReport {
+            expected: Expected::parse("hub/pilot:1.28.0").unwrap(),
+            pods,
+            counts: Counts::default(),
+            elapsed: std::time::Duration::ZERO,
+        };
+        let groups = plan(scan, "t".into()).manual_groups();
+        let entries: Vec<(String, usize)> = groups
+            .iter()
+            .map(|g| (g.owner.to_string(), g.pods.len()))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("bare pods in kyma-system".to_string(), 1),
+                ("Job shop/import".to_string(), 5),
+                ("bare pods in shop".to_string(), 2),
+            ]
+        );
+        assert!(
+            groups[2]
+                .command
+                .starts_with("kubectl delete pod -n shop a b, then create"),
+            "{}",
+            groups[2].command
+        );
+        assert!(
+            groups[1]
+                .command
+                .contains("import-0 import-1 import-2 import-3 import-4 (")
+        );
     }
 }

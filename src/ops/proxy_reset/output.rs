@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::act::{Outcome, ResetReport, StillOutdated, Verification};
-use super::{Counts, Plan, Problem, Workload};
+use super::{Counts, ManualOwner, Plan, Problem, Workload};
 
 pub const API_VERSION: &str = "kyma-mesh.kyma-project.io/v1alpha1";
 
@@ -24,6 +24,9 @@ pub struct Document {
     pub pods: Vec<PodOut>,
     /// Every workload kyma-mesh restarts (or restarted), `kyma-system` first.
     pub workloads: Vec<WorkloadOut>,
+    /// What kyma-mesh does not restart, one entry per owner (a Job, a CronJob, an unknown
+    /// owner; bare pods one entry per namespace), each with one command.
+    pub manual: Vec<ManualOut>,
     /// After `--wait`: pods still outdated, each with the reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub still_outdated: Option<Vec<StillOutdated>>,
@@ -90,6 +93,21 @@ pub struct WorkloadOut {
     pub error: Option<String>,
 }
 
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualOut {
+    /// `namespace`, `kind` (`Job`, `CronJob`, an unknown kind, `Pod` for bare pods), `name`
+    /// (absent for bare pods), `apiVersion`.
+    #[serde(flatten)]
+    pub owner: ManualOwner,
+    pub pod_count: usize,
+    /// The pods' names, sorted.
+    pub pods: Vec<String>,
+    pub reason: String,
+    /// One command for all of them.
+    pub command: String,
+}
+
 /// One pod of the plan, as the document shows it.
 fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
     let (reason, command) = match &p.target {
@@ -97,7 +115,7 @@ fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
         super::Target::DeletePod { why, .. } | super::Target::Skip { why } => {
             (Some(why.clone()), None)
         }
-        super::Target::RestartManually { why, command } => {
+        super::Target::RestartManually { why, command, .. } => {
             (Some(why.clone()), Some(command.clone()))
         }
     };
@@ -189,6 +207,17 @@ pub fn document(
         },
         pods,
         workloads,
+        manual: plan
+            .manual_groups()
+            .into_iter()
+            .map(|g| ManualOut {
+                owner: g.owner,
+                pod_count: g.pods.len(),
+                pods: g.pods,
+                reason: g.why,
+                command: g.command,
+            })
+            .collect(),
         still_outdated: verification.map(|v| v.still_outdated.clone()),
         after_wait: verification.map(|v| v.rescan.counts.clone()),
         reverted: verification.map(|v| v.reverted.clone()),

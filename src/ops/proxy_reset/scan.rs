@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use super::image::Expected;
-use super::{Counts, OwnerLink, PodFinding, Problem, ProxyResetError, Target};
+use super::{Counts, ManualOwner, OwnerLink, PodFinding, Problem, ProxyResetError, Target};
 use crate::cluster::owners::{Lookup, OwnerResolver};
 use crate::cluster::pods::{
     self, DEFAULT_PAGE_SIZE, InjectorWebhook, OwnerReference, Pod, PodScan,
@@ -271,6 +271,7 @@ impl State {
                     "kubectl delete pod -n {} {}, then create it again from its manifest",
                     p.namespace, p.name
                 ),
+                owner: Box::new(ManualOwner::bare_pods(&p.namespace)),
             };
             return finding(p, chain, target, false);
         };
@@ -285,17 +286,25 @@ impl State {
                 WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
                     self.replica_set_target(owners, this, next, &mut chain, &p.name)
                 }
-                WorkloadKind::StatefulSet | WorkloadKind::DaemonSet if on_delete => {
+                WorkloadKind::StatefulSet
+                | WorkloadKind::DaemonSet
+                | WorkloadKind::CloneSet
+                | WorkloadKind::AdvancedStatefulSet
+                    if on_delete =>
+                {
                     Ok(Target::DeletePod {
+                        why: delete_pod_why(this.kind).into(),
                         workload: this,
-                        why: "updateStrategy OnDelete: a template change restarts nothing".into(),
                     })
                 }
-                WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
-                    Ok(Target::Rollout { workload: this })
-                }
+                WorkloadKind::Deployment
+                | WorkloadKind::StatefulSet
+                | WorkloadKind::DaemonSet
+                | WorkloadKind::Rollout
+                | WorkloadKind::CloneSet
+                | WorkloadKind::AdvancedStatefulSet => Ok(Target::Rollout { workload: this }),
                 WorkloadKind::Job | WorkloadKind::CronJob => {
-                    Ok(job_target(&p.namespace, &p.name, next, &mut chain))
+                    Ok(job_target(&this, &p.name, next, &mut chain))
                 }
             },
         };
@@ -347,8 +356,10 @@ impl State {
         };
         chain.push(link(&up));
         match WorkloadKind::of(&up.api_version, &up.kind) {
-            Some(WorkloadKind::Deployment) if this.kind == WorkloadKind::ReplicaSet => {
-                let deployment = Workload::new(WorkloadKind::Deployment, &this.namespace, &up.name);
+            Some(kind @ (WorkloadKind::Deployment | WorkloadKind::Rollout))
+                if this.kind == WorkloadKind::ReplicaSet =>
+            {
+                let deployment = Workload::new(kind, &this.namespace, &up.name);
                 self.owner_of(owners, &deployment)?;
                 Ok(Target::Rollout {
                     workload: deployment,
@@ -359,18 +370,44 @@ impl State {
     }
 }
 
+/// Why a workload's pods are deleted rather than its template changed.
+fn delete_pod_why(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::CloneSet => {
+            "updateStrategy in place (InPlaceIfPossible or InPlaceOnly): a template change would update the pods in place and keep the old sidecar"
+        }
+        WorkloadKind::AdvancedStatefulSet => {
+            "updateStrategy OnDelete or podUpdatePolicy in place: a template change would re-create no pod"
+        }
+        _ => "updateStrategy OnDelete: a template change restarts nothing",
+    }
+}
+
 /// A Job's pod (of a CronJob's Job, or of a Job alone): restarting it runs the Job again.
 fn job_target(
-    ns: &str,
+    job: &Workload,
     pod: &str,
     next: Option<OwnerReference>,
     chain: &mut Vec<OwnerLink>,
 ) -> Target {
+    let ns = job.namespace.as_str();
     let cron = next.filter(|n| n.kind == "CronJob");
     if let Some(c) = &cron {
         chain.push(link(c));
     }
+    // Grouped under the CronJob when there is one: its Jobs come and go.
+    let (kind, name) = match &cron {
+        Some(c) => ("CronJob", c.name.clone()),
+        None => (job.kind.name(), job.name.clone()),
+    };
+    let owner = ManualOwner {
+        namespace: ns.to_string(),
+        kind: kind.to_string(),
+        name: Some(name),
+        api_version: job.kind.gvk().api_version(),
+    };
     Target::RestartManually {
+        owner: Box::new(owner),
         why: match &cron {
             Some(c) => format!(
                 "a pod of CronJob {ns}/{}'s Job: its next run gets the new sidecar",
@@ -386,6 +423,12 @@ fn job_target(
 
 fn manual_unknown(ns: &str, pod: &str, owner: &OwnerReference) -> Target {
     Target::RestartManually {
+        owner: Box::new(ManualOwner {
+            namespace: ns.to_string(),
+            kind: owner.kind.clone(),
+            name: Some(owner.name.clone()),
+            api_version: owner.api_version.clone(),
+        }),
         why: format!(
             "owned by {} {} ({}), which kyma-mesh does not restart",
             owner.kind, owner.name, owner.api_version
