@@ -22,8 +22,7 @@ use super::quantity;
 const SCHEMA_JSON: &str = include_str!("../../schema/istio-api.json");
 
 /// How a field's value is checked.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum Kind {
     String,
     Bool,
@@ -52,18 +51,75 @@ pub enum Kind {
 
 /// One field of a message (or the item/value type of a list/map).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawField")]
 pub struct Field {
-    #[serde(flatten)]
     pub kind: Kind,
-    #[serde(default)]
     pub deprecated: bool,
-    #[serde(default)]
     pub replacement: Option<String>,
-    #[serde(default)]
     pub note: Option<String>,
     /// Other accepted names (the proto field name where it differs from the JSON name).
-    #[serde(default)]
     pub aliases: Vec<String>,
+}
+
+/// A field as the JSON writes it, every key at one level. Decoded as a plain struct and
+/// turned into a [`Field`], because serde's `flatten` of an internally tagged enum buffers
+/// every field twice: with 769 fields that was a tenth of a large render.
+#[derive(Deserialize)]
+struct RawField {
+    kind: String,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    value: Option<Box<Field>>,
+    #[serde(default)]
+    item: Option<Box<Field>>,
+    #[serde(default)]
+    deprecated: bool,
+    #[serde(default)]
+    replacement: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+impl TryFrom<RawField> for Field {
+    type Error = String;
+
+    fn try_from(r: RawField) -> Result<Field, String> {
+        let missing = |what: &str| format!("a `{}` field without `{what}`", r.kind);
+        let kind = match r.kind.as_str() {
+            "string" => Kind::String,
+            "bool" => Kind::Bool,
+            "int" => Kind::Int,
+            "number" => Kind::Number,
+            "enum" => Kind::Enum { values: r.values },
+            "duration" => Kind::Duration,
+            "quantity" => Kind::Quantity,
+            "int_or_string" => Kind::IntOrString,
+            "message" => Kind::Message {
+                message: r.message.ok_or_else(|| missing("message"))?,
+            },
+            "map" => Kind::Map {
+                value: r.value.ok_or_else(|| missing("value"))?,
+            },
+            "list" => Kind::List {
+                item: r.item.ok_or_else(|| missing("item"))?,
+            },
+            "object" => Kind::Object,
+            "any" => Kind::Any,
+            other => return Err(format!("unknown field kind `{other}`")),
+        };
+        Ok(Field {
+            kind,
+            deprecated: r.deprecated,
+            replacement: r.replacement,
+            note: r.note,
+            aliases: r.aliases,
+        })
+    }
 }
 
 /// Which decoder istioctl uses for a message: it decides how lenient scalars are.
