@@ -123,7 +123,9 @@ pub struct CanarySummary {
 impl CanarySummary {
     /// A wave did not verify: the run stopped there.
     pub fn stopped(&self) -> bool {
-        self.waves.last().is_some_and(|w| w.result.failed())
+        self.waves
+            .last()
+            .is_some_and(|w| w.result.failed() || w.result.stopped().is_some())
     }
 }
 
@@ -206,6 +208,7 @@ async fn move_waves(
                 namespaces.clone(),
                 req.concurrency,
                 deadline.saturating_duration_since(Instant::now()),
+                req.pacing.clone(),
             ),
             events,
         )
@@ -220,9 +223,10 @@ async fn move_waves(
             },
             e => CanaryError::Reset(Box::new(e)),
         })?;
-        let failed = result.failed();
+        // A wave that failed, or stopped at the deadline, is the last one.
+        let last = result.failed() || result.stopped().is_some();
         done.push(Wave { namespaces, result });
-        if failed {
+        if last {
             break;
         }
     }
@@ -340,6 +344,7 @@ pub struct Request {
     pub istioctl: Option<PathBuf>,
     pub timeout: Duration,
     pub concurrency: usize,
+    pub pacing: crate::ops::proxy_reset::pace::Pacing,
 }
 
 /// What `--finish` and `--rollback` start from.
@@ -466,6 +471,7 @@ pub async fn rollback(req: &Request, events: &dyn Events) -> Result<RollbackSumm
             Vec::new(),
             req.concurrency,
             deadline.saturating_duration_since(Instant::now()),
+            req.pacing.clone(),
         ),
         events,
     )

@@ -10,11 +10,14 @@
 mod act;
 mod image;
 pub mod output;
+pub mod pace;
 pub mod run;
 mod scan;
 mod selector;
 
-pub use act::{ActOptions, Outcome, ResetReport, Verification, WorkloadOutcome, execute, verify};
+pub use act::{
+    ActOptions, Outcome, Progress, ResetReport, Verification, WorkloadOutcome, execute, verify,
+};
 pub use image::Expected;
 pub use scan::{ScanOptions, ScanReport, scan};
 
@@ -42,6 +45,8 @@ pub enum ProxyResetError {
     List(ClusterError),
     #[error("reading the injector's configuration for --missing-sidecars: {0}")]
     Injection(ClusterError),
+    #[error("reading the PodDisruptionBudgets that pace the restarts: {0}")]
+    Budgets(ClusterError),
 }
 
 /// One link of a pod's owner chain (`ReplicaSet/orders-5d9`, `Rollout/orders`).
@@ -110,6 +115,9 @@ pub struct PodFinding {
     /// The owner lookup failed: the scan is incomplete (exit 1).
     #[serde(skip)]
     pub lookup_failed: bool,
+    /// The pod's labels: which PodDisruptionBudgets guard it.
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Counts of one scan.
@@ -155,6 +163,8 @@ pub struct WorkloadPlan {
     pub action: WorkloadAction,
     /// The pods it restarts: `(name, uid)`.
     pub pods: Vec<(String, String)>,
+    /// One of its pods' labels: which PodDisruptionBudgets guard it.
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -197,6 +207,7 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
                 workload: w.clone(),
                 action,
                 pods: Vec::new(),
+                labels: p.labels.clone(),
             })
             .pods
             .push((p.name.clone(), p.uid.clone()));
@@ -243,6 +254,7 @@ mod tests {
             owner_chain: vec![],
             target,
             lookup_failed: false,
+            labels: BTreeMap::new(),
         }
     }
 

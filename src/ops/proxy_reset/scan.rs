@@ -189,6 +189,8 @@ struct Pending {
     problem: Problem,
     image: Option<String>,
     owner: Option<OwnerReference>,
+    /// What a PodDisruptionBudget's selector is matched against.
+    labels: BTreeMap<String, String>,
 }
 
 struct State {
@@ -243,6 +245,7 @@ impl State {
             problem,
             image,
             owner: pod.metadata.controller().cloned(),
+            labels: pod.metadata.labels.clone(),
         };
         let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
             self.counts.excluded += 1;
@@ -424,5 +427,6 @@ fn finding(p: Pending, chain: Vec<OwnerLink>, target: Target, lookup_failed: boo
         owner_chain: chain,
         target,
         lookup_failed,
+        labels: p.labels,
     }
 }

@@ -1,0 +1,357 @@
+//! Pacing (README "proxy-reset", "Paced restarts"): the cluster-wide cap on pods made
+//! unavailable by the run, the PodDisruptionBudgets that gate a workload, the deadline for
+//! new restarts, and the dry run's forecast of rounds. [`Gates`] is the scheduler's state;
+//! `act::execute` drives it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use super::selector;
+use super::{Plan, WorkloadAction, WorkloadPlan};
+use crate::cluster::Cluster;
+use crate::cluster::disruption::{self, Budget};
+use crate::cluster::workloads::{WorkloadKind, WorkloadObject};
+use crate::names::KYMA_SYSTEM;
+
+/// `--max-unavailable`: a number of pods, or a percentage of the meshed pods the scan found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxUnavailable {
+    Pods(usize),
+    Percent(u8),
+}
+
+impl Default for MaxUnavailable {
+    /// A tenth of the mesh: nine pods in ten keep serving while the rest move.
+    fn default() -> Self {
+        MaxUnavailable::Percent(10)
+    }
+}
+
+impl MaxUnavailable {
+    /// `N` or `N%` (1 to 100).
+    pub fn parse(s: &str) -> Result<MaxUnavailable, String> {
+        let s = s.trim();
+        if let Some(p) = s.strip_suffix('%') {
+            match p.parse::<u8>() {
+                Ok(n @ 1..=100) => Ok(MaxUnavailable::Percent(n)),
+                _ => Err(format!(
+                    "{s:?} is not a percentage from 1% to 100% (or a number of pods such as 5)"
+                )),
+            }
+        } else {
+            match s.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(MaxUnavailable::Pods(n)),
+                _ => Err(format!(
+                    "{s:?} is not a number of pods (1 or more) or a percentage such as 10%"
+                )),
+            }
+        }
+    }
+
+    /// Pods, for a mesh of `meshed` pods: a percentage rounds up, and is at least 1.
+    pub fn resolve(self, meshed: usize) -> usize {
+        match self {
+            MaxUnavailable::Pods(n) => n.max(1),
+            MaxUnavailable::Percent(p) => (meshed * usize::from(p)).div_ceil(100).max(1),
+        }
+    }
+}
+
+impl fmt::Display for MaxUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaxUnavailable::Pods(n) => write!(f, "{n}"),
+            MaxUnavailable::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// The pacing flags, as `proxy-reset`, `upgrade` and the canary's waves take them.
+#[derive(Debug, Clone, Default)]
+pub struct Pacing {
+    pub max_unavailable: MaxUnavailable,
+    /// `--until` / `--for`: no restart starts after this time.
+    pub until: Option<jiff::Timestamp>,
+}
+
+/// A workload's share of the cap: the pods its restart may have not ready at once. A rolling
+/// Deployment under Kubernetes' default strategy (maxSurge 25% rounded up, maxUnavailable
+/// 25% rounded down); a StatefulSet or DaemonSet rolls one pod at a time, as do deleted pods.
+pub fn cost(w: &WorkloadPlan) -> usize {
+    let n = w.pods.len().max(1);
+    match (w.action, w.workload.kind) {
+        (WorkloadAction::Rollout, WorkloadKind::Deployment) => (n.div_ceil(4) + n / 4).clamp(1, n),
+        _ => 1,
+    }
+}
+
+/// The budgets (indices into `budgets`) that select the workload's pods.
+pub fn guarding(budgets: &[Budget], w: &WorkloadPlan) -> Vec<usize> {
+    budgets
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| {
+            b.namespace == w.workload.namespace
+                && !b.selector.is_null()
+                && selector::matches(&b.selector, &w.labels)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A rollout of the workload's template is under way (whatever changed it): its old pods
+/// will be replaced without another restart.
+pub fn rolling(wl: &WorkloadObject, kind: WorkloadKind) -> bool {
+    let s = &wl.status;
+    if s.observed_generation < wl.metadata.generation {
+        return true;
+    }
+    match kind {
+        WorkloadKind::Deployment => s.updated_replicas < s.replicas,
+        WorkloadKind::StatefulSet => {
+            !s.update_revision.is_empty() && s.current_revision != s.update_revision
+        }
+        WorkloadKind::DaemonSet => s.updated_number_scheduled < s.desired_number_scheduled,
+        _ => false,
+    }
+}
+
+/// What one pass of [`Gates::admit`] decided.
+pub struct Admitted {
+    /// To start now.
+    pub started: Vec<usize>,
+    /// Newly held back by a budget, with the reason.
+    pub deferred: Vec<(usize, String)>,
+    /// Something waits for a share of the cap, for kyma-system to finish, or for a budget:
+    /// the rollouts in flight are worth reading.
+    pub held: bool,
+}
+
+/// The scheduler's bookkeeping: what is in flight, its share of the cap, which budgets are in
+/// use, and why each waiting workload waits.
+pub struct Gates<'a> {
+    plan: &'a Plan,
+    budgets: Vec<Budget>,
+    /// Budgets per workload (plan index).
+    guards: Vec<Vec<usize>>,
+    /// The listed status of a budget is still the latest this run knows.
+    listed: Vec<bool>,
+    concurrency: usize,
+    pub cap: usize,
+    /// Plan indices not started yet, in the plan's order.
+    pub pending: Vec<usize>,
+    in_flight: BTreeSet<usize>,
+    /// Those whose start (the patch, or the pod deletions) is still running: `concurrency`.
+    starting: BTreeSet<usize>,
+    reserved: usize,
+    /// Budget -> the workload in flight under it.
+    users: BTreeMap<usize, usize>,
+    /// Why a pending workload waits (the latest reason).
+    pub deferred: BTreeMap<usize, String>,
+}
+
+impl<'a> Gates<'a> {
+    pub fn new(plan: &'a Plan, budgets: Vec<Budget>, concurrency: usize, cap: usize) -> Self {
+        let guards = plan
+            .workloads
+            .iter()
+            .map(|w| guarding(&budgets, w))
+            .collect();
+        Gates {
+            plan,
+            listed: vec![true; budgets.len()],
+            budgets,
+            guards,
+            concurrency: concurrency.max(1),
+            cap: cap.max(1),
+            pending: (0..plan.workloads.len()).collect(),
+            in_flight: BTreeSet::new(),
+            starting: BTreeSet::new(),
+            reserved: 0,
+            users: BTreeMap::new(),
+            deferred: BTreeMap::new(),
+        }
+    }
+
+    /// The workloads that may start now, in order: kyma-system's before any other (all of
+    /// them started first), at most `concurrency` starting at once, within the cap (a workload alone may exceed it), one per
+    /// budget at a time, none while a budget that guards it allows no disruption.
+    pub async fn admit(&mut self, cluster: &Cluster) -> Admitted {
+        let mut admitted = Vec::new();
+        let mut newly = Vec::new();
+        let mut held = false;
+        let mut i = 0;
+        while i < self.pending.len() {
+            let idx = self.pending[i];
+            let w = &self.plan.workloads[idx];
+            if self.starting.len() >= self.concurrency {
+                break;
+            }
+            let kyma_busy = self
+                .starting
+                .iter()
+                .any(|&f| self.plan.workloads[f].workload.namespace == KYMA_SYSTEM);
+            if w.workload.namespace != KYMA_SYSTEM && kyma_busy {
+                held = true;
+                break;
+            }
+            if let Some(why) = self.gate(cluster, idx).await {
+                if self.deferred.get(&idx) != Some(&why) {
+                    newly.push((idx, why.clone()));
+                }
+                self.deferred.insert(idx, why);
+                i += 1;
+                continue;
+            }
+            let c = cost(w);
+            if !self.in_flight.is_empty() && self.reserved + c > self.cap {
+                held = true;
+                break;
+            }
+            self.pending.remove(i);
+            self.deferred.remove(&idx);
+            self.in_flight.insert(idx);
+            self.starting.insert(idx);
+            self.reserved += c;
+            for &b in &self.guards[idx] {
+                self.users.insert(b, idx);
+                self.listed[b] = false;
+            }
+            admitted.push(idx);
+        }
+        Admitted {
+            started: admitted,
+            deferred: newly,
+            held: held || !self.deferred.is_empty(),
+        }
+    }
+
+    /// Why workload `idx` may not start now, if it may not.
+    async fn gate(&mut self, cluster: &Cluster, idx: usize) -> Option<String> {
+        for b in self.guards[idx].clone() {
+            if let Some(&other) = self.users.get(&b) {
+                return Some(format!(
+                    "PodDisruptionBudget {} also guards {}, whose restart is in progress",
+                    self.budgets[b].id(),
+                    self.plan.workloads[other].workload
+                ));
+            }
+            if !self.listed[b] {
+                let (ns, name) = (
+                    self.budgets[b].namespace.clone(),
+                    self.budgets[b].name.clone(),
+                );
+                match disruption::get(cluster, &ns, &name).await {
+                    Ok(Some(fresh)) => self.budgets[b] = fresh,
+                    Ok(None) => continue,
+                    Err(e) => return Some(format!("reading PodDisruptionBudget {ns}/{name}: {e}")),
+                }
+            }
+            self.listed[b] = false;
+            if let Some(why) = self.budgets[b].blocks() {
+                return Some(why);
+            }
+        }
+        None
+    }
+
+    /// Workload `idx`'s start is over: another may start (its share stays taken).
+    pub fn started(&mut self, idx: usize) {
+        self.starting.remove(&idx);
+    }
+
+    /// Workload `idx` is over (its pods ready again, or it failed): its share is free.
+    pub fn release(&mut self, idx: usize) {
+        self.starting.remove(&idx);
+        if self.in_flight.remove(&idx) {
+            self.reserved -= cost(&self.plan.workloads[idx]);
+            self.users.retain(|_, w| *w != idx);
+        }
+    }
+}
+
+/// The dry run's pacing: each workload's round, the budgets that gate it, and those a budget
+/// holds back now.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Forecast {
+    /// `--max-unavailable` resolved to pods.
+    pub max_unavailable: usize,
+    pub concurrency: usize,
+    /// Rounds expected if every restart takes as long as the others and no budget holds one
+    /// back; deferred workloads come after them.
+    pub rounds: usize,
+    /// Per plan workload, in the plan's order.
+    pub workloads: Vec<Forecasted>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Forecasted {
+    /// 1-based; `None` when a budget holds it back now.
+    pub round: Option<usize>,
+    /// Its share of the cap.
+    pub cost: usize,
+    /// `namespace/name` of each PodDisruptionBudget that selects its pods.
+    pub budgets: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<String>,
+}
+
+/// Simulates the scheduler round by round with the budgets as listed now.
+pub fn forecast(plan: &Plan, budgets: &[Budget], concurrency: usize, cap: usize) -> Forecast {
+    let concurrency = concurrency.max(1);
+    let cap = cap.max(1);
+    let mut out: Vec<Forecasted> = plan
+        .workloads
+        .iter()
+        .map(|w| {
+            let guards = guarding(budgets, w);
+            Forecasted {
+                round: None,
+                cost: cost(w),
+                budgets: guards.iter().map(|&b| budgets[b].id()).collect(),
+                deferred: guards.iter().find_map(|&b| budgets[b].blocks()),
+            }
+        })
+        .collect();
+    let mut left: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].deferred.is_none())
+        .collect();
+    let mut round = 0;
+    while !left.is_empty() {
+        round += 1;
+        let (mut n, mut reserved, mut used, mut kyma) = (0, 0, BTreeSet::new(), false);
+        let mut i = 0;
+        while i < left.len() && n < concurrency {
+            let idx = left[i];
+            let w = &plan.workloads[idx];
+            let in_kyma = w.workload.namespace == KYMA_SYSTEM;
+            if !in_kyma && kyma {
+                break;
+            }
+            let guards = &out[idx].budgets;
+            if guards.iter().any(|b| used.contains(b)) {
+                i += 1;
+                continue;
+            }
+            if n > 0 && reserved + out[idx].cost > cap {
+                break;
+            }
+            kyma |= in_kyma;
+            n += 1;
+            reserved += out[idx].cost;
+            used.extend(guards.iter().cloned());
+            out[idx].round = Some(round);
+            left.remove(i);
+        }
+    }
+    Forecast {
+        max_unavailable: cap,
+        concurrency,
+        rounds: round,
+        workloads: out,
+    }
+}
