@@ -584,7 +584,8 @@ pub struct ProxyResetArgs {
     /// Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)
     #[arg(long)]
     pub wait: bool,
-    /// How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m
+    /// How long the run may take, e.g. 90s, 10m: its waits (OnDelete replacements, a share of
+    /// --max-unavailable, --wait) end, and no restart starts after it (exit 3 if any is left)
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
     pub timeout: Duration,
     /// Also restart pods that should have a sidecar (by the injector's namespace and pod

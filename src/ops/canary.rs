@@ -347,6 +347,19 @@ pub struct Request {
     pub pacing: crate::ops::proxy_reset::pace::Pacing,
 }
 
+impl Request {
+    /// A verified, paced restart of every outdated workload, within `deadline`.
+    fn reset_all(&self, deadline: Instant) -> reset::Request {
+        reset::Request::verified(
+            self.target.clone(),
+            Vec::new(),
+            self.concurrency,
+            deadline.saturating_duration_since(Instant::now()),
+            self.pacing.clone(),
+        )
+    }
+}
+
 /// What `--finish` and `--rollback` start from.
 struct Opened {
     started: Instant,
@@ -465,18 +478,9 @@ pub async fn rollback(req: &Request, events: &dyn Events) -> Result<RollbackSumm
         .await?;
     }
     let gateways = restore_gateways(&cluster, &state, deadline, events).await?;
-    let reset = reset::run(
-        &reset::Request::verified(
-            req.target.clone(),
-            Vec::new(),
-            req.concurrency,
-            deadline.saturating_duration_since(Instant::now()),
-            req.pacing.clone(),
-        ),
-        events,
-    )
-    .await
-    .map_err(|e| CanaryError::Reset(Box::new(e)))?;
+    let reset = reset::run(&req.reset_all(deadline), events)
+        .await
+        .map_err(|e| CanaryError::Reset(Box::new(e)))?;
     let left = pods_on(&cluster, &state.to_revision).await?;
     if reset.failed() || !left.is_empty() {
         if !left.is_empty() {

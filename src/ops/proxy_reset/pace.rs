@@ -124,8 +124,8 @@ pub struct Admitted {
     pub started: Vec<usize>,
     /// Newly held back by a budget, with the reason.
     pub deferred: Vec<(usize, String)>,
-    /// Something waits for a share of the cap, for kyma-system to finish, or for a budget:
-    /// the rollouts in flight are worth reading.
+    /// Something waits for a share of the cap or for a budget: the rollouts in flight are
+    /// worth reading.
     pub held: bool,
 }
 
@@ -193,8 +193,8 @@ impl<'a> Gates<'a> {
                 .starting
                 .iter()
                 .any(|&f| self.plan.workloads[f].workload.namespace == KYMA_SYSTEM);
+            // A start finishing frees this one, not a rollout: nothing to read meanwhile.
             if w.workload.namespace != KYMA_SYSTEM && kyma_busy {
-                held = true;
                 break;
             }
             if let Some(why) = self.gate(cluster, idx).await {
