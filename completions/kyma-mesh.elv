@@ -139,7 +139,7 @@ set edit:completion:arg-completer[kyma-mesh] = {|@words|
             cand --namespace 'Only pods in this namespace (repeatable; default: all namespaces)'
             cand --exclude-namespace 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)'
             cand --concurrency 'Workloads restarted at the same time'
-            cand --timeout 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m'
+            cand --timeout 'How long the run may take, e.g. 90s, 10m: its waits (OnDelete replacements, a share of --max-unavailable, --wait) end, and no restart starts after it (exit 3 if any is left)'
             cand --output 'Print the plan or the result as JSON (shape in README "proxy-reset")'
             cand --max-unavailable 'At most this many pods not ready because of this run, across the cluster: N pods, or N% of the meshed pods the scan found (10%: nine pods in ten keep serving while the rest move). A restart holds its share until its rollout is complete; one workload larger than the cap restarts alone'
             cand --until 'Start no restart after this time (RFC 3339, e.g. 2026-12-07T06:00:00Z): the running ones finish, what is left is listed, exit 3; the same command again continues'

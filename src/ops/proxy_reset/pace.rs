@@ -355,3 +355,163 @@ pub fn forecast(plan: &Plan, budgets: &[Budget], concurrency: usize, cap: usize)
         workloads: out,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::cluster::workloads::Workload;
+    use crate::ops::proxy_reset::{Counts, Expected};
+
+    #[test]
+    fn max_unavailable_takes_pods_or_a_percentage_of_the_mesh() {
+        assert_eq!(MaxUnavailable::parse("3"), Ok(MaxUnavailable::Pods(3)));
+        assert_eq!(
+            MaxUnavailable::parse("25%"),
+            Ok(MaxUnavailable::Percent(25))
+        );
+        for bad in ["0", "0%", "101%", "-1", "x", "", "5 %"] {
+            assert!(MaxUnavailable::parse(bad).is_err(), "{bad}");
+        }
+        // Rounded up, at least one pod.
+        assert_eq!(MaxUnavailable::Percent(10).resolve(1703), 171);
+        assert_eq!(MaxUnavailable::Percent(10).resolve(0), 1);
+        assert_eq!(MaxUnavailable::Percent(10).resolve(5), 1);
+        assert_eq!(MaxUnavailable::Pods(7).resolve(0), 7);
+        assert_eq!(MaxUnavailable::default().to_string(), "10%");
+    }
+
+    fn wp(
+        kind: WorkloadKind,
+        ns: &str,
+        name: &str,
+        pods: usize,
+        labels: &[(&str, &str)],
+    ) -> WorkloadPlan {
+        WorkloadPlan {
+            workload: Workload::new(kind, ns, name),
+            action: WorkloadAction::Rollout,
+            pods: (0..pods)
+                .map(|i| (format!("{name}-{i}"), format!("uid-{name}-{i}")))
+                .collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn a_deployments_share_is_its_default_surge_and_unavailable() {
+        let d = |n| cost(&wp(WorkloadKind::Deployment, "a", "d", n, &[]));
+        assert_eq!([d(1), d(3), d(4), d(10), d(100)], [1, 1, 2, 5, 50]);
+        assert_eq!(cost(&wp(WorkloadKind::StatefulSet, "a", "s", 10, &[])), 1);
+        assert_eq!(cost(&wp(WorkloadKind::DaemonSet, "a", "s", 50, &[])), 1);
+    }
+
+    fn budget(ns: &str, name: &str, selector: serde_json::Value, allowed: i64) -> Budget {
+        Budget {
+            namespace: ns.into(),
+            name: name.into(),
+            selector,
+            disruptions_allowed: allowed,
+            current_healthy: 2,
+            desired_healthy: 2 - allowed,
+            expected_pods: 2,
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn budgets_select_by_namespace_and_labels_and_say_why_they_block() {
+        let w = wp(
+            WorkloadKind::Deployment,
+            "shop",
+            "web",
+            2,
+            &[("app", "web")],
+        );
+        let budgets = [
+            budget("shop", "web", json!({"matchLabels": {"app": "web"}}), 1),
+            budget("other", "web", json!({"matchLabels": {"app": "web"}}), 1),
+            budget("shop", "none", serde_json::Value::Null, 1),
+            budget("shop", "all", json!({}), 0),
+            budget("shop", "api", json!({"matchLabels": {"app": "api"}}), 1),
+        ];
+        assert_eq!(guarding(&budgets, &w), [0, 3]);
+        assert_eq!(budgets[0].blocks(), None);
+        assert_eq!(
+            budgets[3].blocks().as_deref(),
+            Some(
+                "PodDisruptionBudget shop/all allows no disruption now (2 of 2 pods healthy, 2 required)"
+            )
+        );
+        let mut unhealthy = budgets[0].clone();
+        unhealthy.current_healthy = 1;
+        assert!(
+            unhealthy
+                .blocks()
+                .unwrap()
+                .contains("not all ready (1 of 2 healthy)")
+        );
+    }
+
+    #[test]
+    fn the_forecast_keeps_kyma_system_first_one_per_budget_and_the_cap() {
+        let plan = Plan {
+            expected: Expected::parse("hub/pilot:1.28.0").unwrap(),
+            restarted_at: String::new(),
+            workloads: vec![
+                wp(WorkloadKind::Deployment, "kyma-system", "k", 1, &[]),
+                wp(WorkloadKind::Deployment, "shop", "a", 1, &[("tier", "db")]),
+                wp(WorkloadKind::Deployment, "shop", "b", 1, &[("tier", "db")]),
+                wp(WorkloadKind::Deployment, "shop", "c", 1, &[]),
+                wp(WorkloadKind::Deployment, "shop", "big", 8, &[]),
+                wp(
+                    WorkloadKind::Deployment,
+                    "shop",
+                    "held",
+                    1,
+                    &[("app", "held")],
+                ),
+            ],
+            pods: vec![],
+            counts: Counts::default(),
+        };
+        let budgets = [
+            budget("shop", "db", json!({"matchLabels": {"tier": "db"}}), 1),
+            budget("shop", "held", json!({"matchLabels": {"app": "held"}}), 0),
+        ];
+        let f = forecast(&plan, &budgets, 3, 3);
+        let rounds: Vec<Option<usize>> = f.workloads.iter().map(|w| w.round).collect();
+        // k alone (kyma-system first); a and c (b shares a's budget); b; big (share 4 > 3,
+        // alone); held is deferred.
+        assert_eq!(rounds, [Some(1), Some(2), Some(3), Some(2), Some(4), None]);
+        assert_eq!(f.rounds, 4);
+        assert!(f.workloads[5].deferred.is_some());
+        assert_eq!(f.workloads[1].budgets, ["shop/db"]);
+    }
+
+    #[test]
+    fn a_rollout_under_way_is_told_from_a_settled_workload() {
+        let obj = |v: serde_json::Value| -> WorkloadObject { serde_json::from_value(v).unwrap() };
+        let settled = obj(json!({"metadata": {"generation": 2},
+            "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3}}));
+        assert!(!rolling(&settled, WorkloadKind::Deployment));
+        let surging = obj(json!({"metadata": {"generation": 2},
+            "status": {"observedGeneration": 2, "replicas": 4, "updatedReplicas": 1}}));
+        assert!(rolling(&surging, WorkloadKind::Deployment));
+        let unseen = obj(json!({"metadata": {"generation": 3},
+            "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3}}));
+        assert!(rolling(&unseen, WorkloadKind::Deployment));
+        let sts = obj(json!({"metadata": {"generation": 1},
+            "status": {"observedGeneration": 1, "currentRevision": "a", "updateRevision": "b"}}));
+        assert!(rolling(&sts, WorkloadKind::StatefulSet));
+        let ds = obj(json!({"metadata": {"generation": 1},
+            "status": {"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 2}}));
+        assert!(rolling(&ds, WorkloadKind::DaemonSet));
+    }
+}
