@@ -459,3 +459,74 @@ fn bad_pacing_flags_exit_2_naming_the_flag() {
         }
     }
 }
+
+fn with_istioctl(c: &Cluster, version: &str, args: &[&str]) -> util::Run {
+    let mut cmd = c.kyma_mesh();
+    cmd.env("FAKE_ISTIOCTL_VERSION", version).args(args);
+    c.run_cmd(&mut cmd, args)
+}
+
+fn app(c: &Cluster, ns: &str, name: &str) {
+    let _ = c
+        .sim
+        .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    c.sim.put(deployment(ns, name, 1, json!({}))).unwrap();
+}
+
+/// The canary's waves take the pacing flags: a deadline that has passed when the restarts
+/// begin stops the first wave with everything left (exit 3, the
+/// later waves not started), and `upgrade --canary` again goes on, patching each Deployment
+/// once.
+#[test]
+fn the_deadline_stops_a_canary_wave_and_a_rerun_goes_on() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install"]).expect_success();
+    app(&c, "kyma-system", "eventing");
+    app(&c, "shop", "cart");
+    app(&c, "web", "front");
+    let run = with_istioctl(
+        &c,
+        "1.28.0",
+        &[
+            "upgrade",
+            "--canary",
+            "--wave-size",
+            "1",
+            "--until",
+            "2000-01-01T00:00:00Z",
+        ],
+    );
+    run.expect_code(3)
+        .expect_stderr("wave 1 of 3: the deadline came with workloads left")
+        .expect_stdout(
+            "Deployment kyma-system/eventing (rollout restart, 1 outdated pods) ‼ NOT STARTED",
+        );
+    let apps = |c: &Cluster| {
+        let mut p = patched(c);
+        p.retain(|n| ["eventing", "cart", "front"].contains(&n.as_str()));
+        p
+    };
+    assert!(apps(&c).is_empty(), "nothing restarted: {:?}", apps(&c));
+    let run = with_istioctl(&c, "1.28.0", &["upgrade", "--canary", "--wave-size", "1"]);
+    run.expect_success();
+    assert_eq!(
+        apps(&c),
+        ["eventing", "cart", "front"],
+        "kyma-system first, each once"
+    );
+}
+
+#[test]
+fn an_in_place_upgrade_past_its_deadline_leaves_the_restarts_with_exit_3() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install"]).expect_success();
+    app(&c, "shop", "cart");
+    let run = with_istioctl(
+        &c,
+        "1.28.0",
+        &["upgrade", "--until", "2000-01-01T00:00:00Z"],
+    );
+    run.expect_code(3)
+        .expect_stdout("Deployment shop/cart (rollout restart, 1 outdated pods) ‼ NOT STARTED");
+    assert!(!patched(&c).contains(&"cart".to_string()));
+}

@@ -31,8 +31,6 @@ pub struct ActOptions {
     pub max_unavailable: usize,
     /// The PodDisruptionBudgets of the namespaces in scope, listed once for the run.
     pub budgets: Vec<Budget>,
-    /// When the scan started: a `restartedAt` later than this was set by someone else since.
-    pub scan_started: jiff::Timestamp,
 }
 
 /// How one workload's restart ended.
@@ -319,7 +317,7 @@ async fn start_one(
     opts: &ActOptions,
 ) -> Result<Started, ActError> {
     if w.action == WorkloadAction::Rollout
-        && let Some(at) = earlier_restart(cluster, &w.workload, plan, opts).await?
+        && let Some(at) = earlier_restart(cluster, w, plan).await?
     {
         return Ok(Started::Earlier(at));
     }
@@ -330,26 +328,28 @@ async fn start_one(
     })
 }
 
-/// A restart of `w` that is already under way, so that nothing is restarted twice: its
-/// template carries a `restartedAt` that is not this run's, and either its rollout is still
-/// replacing pods (a run that stopped at its deadline left it so) or that time is after this
-/// run's scan (someone restarted it since). Returns that `restartedAt`.
+/// A restart of `w` that is already under way or done, so that nothing is restarted twice:
+/// its template carries a `restartedAt` that is not this run's, and either that time is after
+/// the newest of the outdated pods was created (that restart replaces them: a run that
+/// stopped at its deadline, or someone since the scan), or its rollout is still replacing
+/// pods. Returns that `restartedAt`. Restarts older than the pods (the pods came after it and
+/// are outdated all the same) do not count.
 async fn earlier_restart(
     cluster: &Cluster,
-    w: &Workload,
+    w: &WorkloadPlan,
     plan: &Plan,
-    opts: &ActOptions,
 ) -> Result<Option<String>, ActError> {
-    let Some(wl) = workloads::get(cluster, w).await.map_err(ActError::Read)? else {
-        return Err(ActError::WorkloadDeleted(w.to_string()));
+    let r = &w.workload;
+    let Some(wl) = workloads::get(cluster, r).await.map_err(ActError::Read)? else {
+        return Err(ActError::WorkloadDeleted(r.to_string()));
     };
     let Some(at) = wl.restarted_at().filter(|at| *at != plan.restarted_at) else {
         return Ok(None);
     };
-    let since_scan = at
+    let after_pods = at
         .parse::<jiff::Timestamp>()
-        .is_ok_and(|t| t >= opts.scan_started);
-    Ok((since_scan || rolling(&wl, w.kind)).then(|| at.to_string()))
+        .is_ok_and(|t| w.newest_pod > 0 && t.as_second() >= w.newest_pod);
+    Ok((after_pods || rolling(&wl, r.kind)).then(|| at.to_string()))
 }
 
 /// Why one workload's restart failed; the report keeps its text per workload.

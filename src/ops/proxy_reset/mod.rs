@@ -118,6 +118,9 @@ pub struct PodFinding {
     /// The pod's labels: which PodDisruptionBudgets guard it.
     #[serde(skip)]
     pub labels: BTreeMap<String, String>,
+    /// Its `creationTimestamp`, seconds since the epoch.
+    #[serde(skip)]
+    pub created: i64,
 }
 
 /// Counts of one scan.
@@ -165,6 +168,9 @@ pub struct WorkloadPlan {
     pub pods: Vec<(String, String)>,
     /// One of its pods' labels: which PodDisruptionBudgets guard it.
     pub labels: BTreeMap<String, String>,
+    /// The newest of those pods' `creationTimestamp` (seconds since the epoch): a restart
+    /// after it replaces them all.
+    pub newest_pod: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -201,16 +207,15 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
             w.name.clone(),
             w.kind,
         );
-        groups
-            .entry(key)
-            .or_insert_with(|| WorkloadPlan {
-                workload: w.clone(),
-                action,
-                pods: Vec::new(),
-                labels: p.labels.clone(),
-            })
-            .pods
-            .push((p.name.clone(), p.uid.clone()));
+        let entry = groups.entry(key).or_insert_with(|| WorkloadPlan {
+            workload: w.clone(),
+            action,
+            pods: Vec::new(),
+            labels: p.labels.clone(),
+            newest_pod: 0,
+        });
+        entry.newest_pod = entry.newest_pod.max(p.created);
+        entry.pods.push((p.name.clone(), p.uid.clone()));
     }
     Plan {
         expected: scan.expected,
@@ -255,6 +260,7 @@ mod tests {
             target,
             lookup_failed: false,
             labels: BTreeMap::new(),
+            created: 0,
         }
     }
 

@@ -153,7 +153,6 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(RunError::Connect)?;
-    let scan_started = jiff::Timestamp::now();
     let plan = plan(
         scan_phase(&cluster, &req.scan, events).await?,
         restart_stamp(),
@@ -182,7 +181,6 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
         start_until: req.pacing.until.map(|t| (instant_at(t), t.to_string())),
         max_unavailable: cap,
         budgets,
-        scan_started,
     };
     let report = restart_phase(&cluster, &result.plan, &opts, events).await?;
     if req.wait {

@@ -191,6 +191,7 @@ struct Pending {
     owner: Option<OwnerReference>,
     /// What a PodDisruptionBudget's selector is matched against.
     labels: BTreeMap<String, String>,
+    created: i64,
 }
 
 struct State {
@@ -246,6 +247,7 @@ impl State {
             image,
             owner: pod.metadata.controller().cloned(),
             labels: pod.metadata.labels.clone(),
+            created: pod.metadata.created,
         };
         let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
             self.counts.excluded += 1;
@@ -428,5 +430,6 @@ fn finding(p: Pending, chain: Vec<OwnerLink>, target: Target, lookup_failed: boo
         target,
         lookup_failed,
         labels: p.labels,
+        created: p.created,
     }
 }
