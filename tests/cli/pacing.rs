@@ -320,8 +320,8 @@ fn a_deadline_mid_run_then_a_rerun_restarts_nothing_twice() {
     assert_eq!(patched(&c), ["a"]);
     let stamp = restarted_at(&c, "shop", "a").expect("a restarted");
 
-    // The re-run: a's new pod becomes ready only after the re-run has read a (and so found
-    // its rollout in progress).
+    // The re-run: a's new pod becomes ready only after the re-run's restart phase has read a
+    // (and so found its rollout in progress).
     c.sim.clear_requests();
     let mut freed = false;
     let out = run_poking(
@@ -339,8 +339,15 @@ fn a_deadline_mid_run_then_a_rerun_restarts_nothing_twice() {
             "json",
         ],
         |c| {
-            let read_a = c.sim.requests().iter().any(|r| {
-                r.verb == "get" && r.resource == "deployments" && r.name.as_deref() == Some("a")
+            // After the scan (its last list is the budgets'), the restart phase reads a.
+            let requests = c.sim.requests();
+            let restarting = requests
+                .iter()
+                .position(|r| r.verb == "list" && r.resource == "poddisruptionbudgets");
+            let read_a = restarting.is_some_and(|i| {
+                requests[i..].iter().any(|r| {
+                    r.verb == "get" && r.resource == "deployments" && r.name.as_deref() == Some("a")
+                })
             });
             if read_a && !freed {
                 c.sim.set_new_pods_ready(true);

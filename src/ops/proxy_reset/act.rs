@@ -161,12 +161,12 @@ pub async fn execute(
         if stopped.is_none() {
             stopped = stop_reason(opts);
         }
-        let mut waiting = false;
+        let (mut read, mut recheck) = (false, false);
         if stopped.is_some() {
             gates.pending.clear();
         } else {
             let admitted = gates.admit(cluster).await;
-            waiting = admitted.held;
+            (read, recheck) = (admitted.read_rollouts, admitted.recheck);
             for (idx, why) in admitted.deferred {
                 (progress.deferred)(&plan.workloads[idx].workload, &why);
             }
@@ -190,10 +190,15 @@ pub async fn execute(
                     gates.release(idx);
                 }
                 outcomes[idx] = Some(outcome);
-                attempt = 0;
+                if read {
+                    // A share may be free now: look at once.
+                    attempt = 0;
+                }
             }
-            _ = pause(&mut attempt), if waiting => {
-                release_complete(cluster, plan, opts, &mut rolling, &mut gates).await;
+            _ = look_again(&mut attempt), if read || recheck => {
+                if read {
+                    release_complete(cluster, plan, opts, &mut rolling, &mut gates).await;
+                }
             }
             else => pause(&mut attempt).await,
         }
@@ -271,7 +276,7 @@ fn left_over(
         .enumerate()
         .map(|(idx, o)| {
             let outcome = o.unwrap_or_else(|| match gates.deferred.get(&idx) {
-                Some(reason) => Outcome::Deferred {
+                Some((reason, _)) => Outcome::Deferred {
                     reason: format!(
                         "{reason}; {} before it allowed one",
                         stopped.unwrap_or("the run stopped")
@@ -329,11 +334,12 @@ async fn start_one(
 }
 
 /// A restart of `w` that is already under way or done, so that nothing is restarted twice:
-/// its template carries a `restartedAt` that is not this run's, and either that time is after
-/// the newest of the outdated pods was created (that restart replaces them: a run that
-/// stopped at its deadline, or someone since the scan), or its rollout is still replacing
-/// pods. Returns that `restartedAt`. Restarts older than the pods (the pods came after it and
-/// are outdated all the same) do not count.
+/// its template carries a `restartedAt` that is not this run's, and either that time is in a
+/// later second than the newest of the outdated pods was created (`creationTimestamp` has
+/// seconds only: that restart replaces them, a run that stopped at its deadline or someone
+/// since the scan), or its rollout is still replacing pods. Returns that `restartedAt`.
+/// Restarts older than the pods (the pods came after it and are outdated all the same), or
+/// in the same second, do not count.
 async fn earlier_restart(
     cluster: &Cluster,
     w: &WorkloadPlan,
@@ -348,7 +354,7 @@ async fn earlier_restart(
     };
     let after_pods = at
         .parse::<jiff::Timestamp>()
-        .is_ok_and(|t| w.newest_pod > 0 && t.as_second() >= w.newest_pod);
+        .is_ok_and(|t| w.newest_pod > 0 && t.as_second() > w.newest_pod);
     Ok((after_pods || rolling(&wl, r.kind)).then(|| at.to_string()))
 }
 
@@ -396,6 +402,17 @@ async fn act_one(
             }
             Ok(())
         }
+    }
+}
+
+/// At once the first time (a rollout kube-sim or a fast controller finished is seen without
+/// a wait), then as [`pause`].
+async fn look_again(attempt: &mut u32) {
+    if *attempt == 0 {
+        *attempt = 1;
+        tokio::task::yield_now().await;
+    } else {
+        pause(attempt).await;
     }
 }
 

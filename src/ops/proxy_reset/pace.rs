@@ -124,9 +124,11 @@ pub struct Admitted {
     pub started: Vec<usize>,
     /// Newly held back by a budget, with the reason.
     pub deferred: Vec<(usize, String)>,
-    /// Something waits for a share of the cap or for a budget: the rollouts in flight are
-    /// worth reading.
-    pub held: bool,
+    /// Something waits for a share of the cap, or for a budget another restart in flight
+    /// uses: the rollouts in flight are worth reading.
+    pub read_rollouts: bool,
+    /// Something waits for a budget's status: worth looking at again in a while.
+    pub recheck: bool,
 }
 
 /// The scheduler's bookkeeping: what is in flight, its share of the cap, which budgets are in
@@ -148,8 +150,9 @@ pub struct Gates<'a> {
     reserved: usize,
     /// Budget -> the workload in flight under it.
     users: BTreeMap<usize, usize>,
-    /// Why a pending workload waits (the latest reason).
-    pub deferred: BTreeMap<usize, String>,
+    /// Why a pending workload waits (the latest reason), and whether it waits for another
+    /// restart in flight under the same budget.
+    pub deferred: BTreeMap<usize, (String, bool)>,
 }
 
 impl<'a> Gates<'a> {
@@ -197,11 +200,11 @@ impl<'a> Gates<'a> {
             if w.workload.namespace != KYMA_SYSTEM && kyma_busy {
                 break;
             }
-            if let Some(why) = self.gate(cluster, idx).await {
-                if self.deferred.get(&idx) != Some(&why) {
+            if let Some((why, busy)) = self.gate(cluster, idx).await {
+                if self.deferred.get(&idx).map(|(w, _)| w) != Some(&why) {
                     newly.push((idx, why.clone()));
                 }
-                self.deferred.insert(idx, why);
+                self.deferred.insert(idx, (why, busy));
                 i += 1;
                 continue;
             }
@@ -224,19 +227,22 @@ impl<'a> Gates<'a> {
         Admitted {
             started: admitted,
             deferred: newly,
-            held: held || !self.deferred.is_empty(),
+            read_rollouts: held || self.deferred.values().any(|(_, busy)| *busy),
+            recheck: !self.deferred.is_empty(),
         }
     }
 
-    /// Why workload `idx` may not start now, if it may not.
-    async fn gate(&mut self, cluster: &Cluster, idx: usize) -> Option<String> {
+    /// Why workload `idx` may not start now, if it may not, and whether that is another
+    /// restart in flight under the same budget.
+    async fn gate(&mut self, cluster: &Cluster, idx: usize) -> Option<(String, bool)> {
         for b in self.guards[idx].clone() {
             if let Some(&other) = self.users.get(&b) {
-                return Some(format!(
+                let why = format!(
                     "PodDisruptionBudget {} also guards {}, whose restart is in progress",
                     self.budgets[b].id(),
                     self.plan.workloads[other].workload
-                ));
+                );
+                return Some((why, true));
             }
             if !self.listed[b] {
                 let (ns, name) = (
@@ -246,12 +252,17 @@ impl<'a> Gates<'a> {
                 match disruption::get(cluster, &ns, &name).await {
                     Ok(Some(fresh)) => self.budgets[b] = fresh,
                     Ok(None) => continue,
-                    Err(e) => return Some(format!("reading PodDisruptionBudget {ns}/{name}: {e}")),
+                    Err(e) => {
+                        return Some((
+                            format!("reading PodDisruptionBudget {ns}/{name}: {e}"),
+                            false,
+                        ));
+                    }
                 }
             }
             self.listed[b] = false;
             if let Some(why) = self.budgets[b].blocks() {
-                return Some(why);
+                return Some((why, false));
             }
         }
         None
