@@ -930,7 +930,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__proxy__subcmd__reset)
-            opts="-n -v -q -h -V --dry-run --namespace --exclude-namespace --concurrency --wait --timeout --missing-sidecars --output --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
+            opts="-n -v -q -h -V --dry-run --namespace --exclude-namespace --concurrency --wait --timeout --missing-sidecars --output --max-unavailable --until --for --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -958,6 +958,18 @@ _kyma__mesh() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-unavailable)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --contexts)
@@ -1076,7 +1088,7 @@ _kyma__mesh() {
             return 0
             ;;
         kyma__subcmd__mesh__subcmd__upgrade)
-            opts="-f -o -v -q -h -V --profile --sidecar-injection --compatibility-version --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --canary --wave-size --finish --rollback --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --profile --sidecar-injection --compatibility-version --filename --overrides --set --skip-validation --istioctl --dry-run --timeout --skip-proxy-reset --concurrency --canary --wave-size --finish --rollback --max-unavailable --until --for --contexts --all-contexts --exclude-context --parallel --fail-fast --kubeconfig --context --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1139,18 @@ _kyma__mesh() {
                     return 0
                     ;;
                 --wave-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-unavailable)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

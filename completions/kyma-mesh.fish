@@ -105,6 +105,9 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l istioctl
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l timeout -d 'How long the control-plane part may take (e.g. 90s, 10m); proxy-reset gets as long again' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l concurrency -d 'Workloads restarted at the same time by the proxy reset' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l wave-size -d 'With --canary: restart N namespaces at a time (kyma-system first), verifying each wave before the next' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l max-unavailable -d 'At most this many pods not ready because of this run, across the cluster: N pods, or N% of the meshed pods the scan found (10%: nine pods in ten keep serving while the rest move). A restart holds its share until its rollout is complete; one workload larger than the cap restarts alone' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l until -d 'Start no restart after this time (RFC 3339, e.g. 2026-12-07T06:00:00Z): the running ones finish, what is left is listed, exit 3; the same command again continues' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l for -d 'Start no restart after this long (e.g. 30m, 2h), counted from the start; as --until' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -l parallel -d 'Clusters worked on at the same time' -r
@@ -125,8 +128,11 @@ complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand upgrade" -s V -l ver
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -s n -l namespace -d 'Only pods in this namespace (repeatable; default: all namespaces)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-namespace -d 'Leave this namespace alone, reporting its outdated pods as skipped (repeatable)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l concurrency -d 'Workloads restarted at the same time' -r
-complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l timeout -d 'How long the run may take, e.g. 90s, 10m: its waits (OnDelete replacements, a share of --max-unavailable, --wait) end, and no restart starts after it (exit 3 if any is left)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l output -d 'Print the plan or the result as JSON (shape in README "proxy-reset")' -r -f -a "json\t''"
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l max-unavailable -d 'At most this many pods not ready because of this run, across the cluster: N pods, or N% of the meshed pods the scan found (10%: nine pods in ten keep serving while the rest move). A restart holds its share until its rollout is complete; one workload larger than the cap restarts alone' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l until -d 'Start no restart after this time (RFC 3339, e.g. 2026-12-07T06:00:00Z): the running ones finish, what is left is listed, exit 3; the same command again continues' -r
+complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l for -d 'Start no restart after this long (e.g. 30m, 2h), counted from the start; as --until' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l contexts -d 'Run on these kubeconfig contexts (comma-separated or repeated), in parallel; each cluster\'s lines are prefixed with its context, then one summary table' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l exclude-context -d 'With --all-contexts: leave this context out (repeatable)' -r
 complete -c kyma-mesh -n "__fish_kyma_mesh_using_subcommand proxy-reset" -l parallel -d 'Clusters worked on at the same time' -r

@@ -8,6 +8,7 @@ use clap::builder::{EnumValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{InjectionMode, Profile};
+use crate::ops::proxy_reset::pace::{MaxUnavailable, Pacing};
 
 const ABOUT: &str =
     "Install, upgrade and keep healthy Istio with Kyma's Service Mesh configuration";
@@ -477,6 +478,9 @@ const TAKES_VALUE: &[&str] = &[
     "--istioctl",
     "--from-configmap",
     "--timeout",
+    "--max-unavailable",
+    "--until",
+    "--for",
 ];
 
 /// kubectl's verbosity levels, rewritten into clap's counted `-v` before parsing: `-v=N`,
@@ -580,7 +584,8 @@ pub struct ProxyResetArgs {
     /// Wait for every rollout to finish, scan again, and report what is still outdated (exit 1)
     #[arg(long)]
     pub wait: bool,
-    /// How long the run may wait (OnDelete replacements, --wait), e.g. 90s, 10m
+    /// How long the run may take, e.g. 90s, 10m: its waits (OnDelete replacements, a share of
+    /// --max-unavailable, --wait) end, and no restart starts after it (exit 3 if any is left)
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::util::parse_duration)]
     pub timeout: Duration,
     /// Also restart pods that should have a sidecar (by the injector's namespace and pod
@@ -591,7 +596,51 @@ pub struct ProxyResetArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output: Option<JsonOutput>,
     #[command(flatten)]
+    pub pacing: PacingArgs,
+    #[command(flatten)]
     pub fleet: FleetArgs,
+}
+
+/// The pacing of restarts: `proxy-reset`, `upgrade`'s restart phase and the canary's waves.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Pacing")]
+pub struct PacingArgs {
+    /// At most this many pods not ready because of this run, across the cluster: N pods, or N%
+    /// of the meshed pods the scan found (10%: nine pods in ten keep serving while the rest
+    /// move). A restart holds its share until its rollout is complete; one workload larger than
+    /// the cap restarts alone
+    #[arg(long, value_name = "N|N%", default_value = "10%", value_parser = parse_max_unavailable)]
+    pub max_unavailable: MaxUnavailable,
+    /// Start no restart after this time (RFC 3339, e.g. 2026-12-07T06:00:00Z): the running ones
+    /// finish, what is left is listed, exit 3; the same command again continues
+    #[arg(long, value_name = "TIME", value_parser = parse_until, conflicts_with = "for_")]
+    pub until: Option<jiff::Timestamp>,
+    /// Start no restart after this long (e.g. 30m, 2h), counted from the start; as --until
+    #[arg(long = "for", value_name = "DURATION", value_parser = crate::util::parse_duration)]
+    pub for_: Option<Duration>,
+}
+
+impl PacingArgs {
+    pub fn pacing(&self) -> Pacing {
+        let until = self.until.or_else(|| {
+            let d = jiff::SignedDuration::try_from(self.for_?).ok()?;
+            jiff::Timestamp::now().checked_add(d).ok()
+        });
+        Pacing {
+            max_unavailable: self.max_unavailable,
+            until,
+        }
+    }
+}
+
+fn parse_max_unavailable(s: &str) -> Result<MaxUnavailable, String> {
+    MaxUnavailable::parse(s)
+}
+
+/// `--until`: an RFC 3339 time with its offset.
+fn parse_until(s: &str) -> Result<jiff::Timestamp, String> {
+    s.parse::<jiff::Timestamp>()
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time such as 2026-12-07T06:00:00Z ({e})"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -914,6 +963,8 @@ pub struct UpgradeArgs {
     /// revision, then the new revision removed
     #[arg(long, conflicts_with_all = ["dry_run", "skip_proxy_reset"])]
     pub rollback: bool,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
     #[command(flatten)]
     pub fleet: FleetArgs,
 }

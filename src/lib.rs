@@ -29,7 +29,7 @@ use ops::error::ErrorKind;
 pub(crate) use ops::error::InvalidInput;
 
 /// How the process ends, and the one mapping to exit codes (README "Exit codes"; uv's
-/// `ExitStatus` is the model): 0 success, 1 the operation failed, 2 invalid input, 128 + the
+/// `ExitStatus` is the model): 0 success, 1 the operation failed, 2 invalid input, 3 a paced restart stopped at its deadline with work left, 128 + the
 /// signal number for an interruption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExitStatus {
@@ -37,6 +37,9 @@ pub enum ExitStatus {
     Success,
     Failure,
     Invalid,
+    /// A paced restart stopped at its deadline (`--until`/`--for`, or `--timeout`) with
+    /// workloads left, nothing failed: the same command again continues.
+    Incomplete,
     Interrupted(istioctl::Signal),
 }
 
@@ -46,6 +49,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Invalid => 2,
+            ExitStatus::Incomplete => 3,
             ExitStatus::Interrupted(signal) => signal.exit_code(),
         }
     }

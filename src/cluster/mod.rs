@@ -2,6 +2,7 @@
 //! the one `kube::Client` made here. Nothing shells out to kubectl.
 
 pub mod access;
+pub mod disruption;
 pub mod inventory;
 pub mod namespaces;
 pub mod overrides;

@@ -94,6 +94,16 @@ pub struct Meta {
     pub annotations: Annotations,
     pub labels: BTreeMap<String, String>,
     pub owner_references: Vec<OwnerReference>,
+    /// `creationTimestamp` in seconds since the epoch (0 when absent): whether a restart
+    /// came after the pod, without keeping the text.
+    #[serde(rename = "creationTimestamp", deserialize_with = "epoch_seconds")]
+    pub created: i64,
+}
+
+fn epoch_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
+    Ok(s.and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map_or(0, |t| t.as_second()))
 }
 
 impl Meta {

@@ -40,6 +40,8 @@ pub struct Done {
     pub errors: Vec<String>,
     /// The exit status, when it is not simply success or `failed` (a fleet's worst).
     pub exit: Option<ExitStatus>,
+    /// The work stopped at its deadline with work left, and nothing failed: exit 3.
+    pub incomplete: bool,
 }
 
 impl Done {
@@ -84,6 +86,8 @@ impl Done {
         }
         if self.failed {
             ExitStatus::Failure
+        } else if self.incomplete {
+            ExitStatus::Incomplete
         } else {
             ExitStatus::Success
         }

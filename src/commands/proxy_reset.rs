@@ -26,6 +26,7 @@ pub fn run(
         dry_run: args.dry_run,
         wait: args.wait,
         timeout: args.timeout,
+        pacing: args.pacing.pacing(),
     };
     let result = super::block_on(async { Ok(run::run(&req, events).await?) })?;
     let mut done = if args.output.is_some() {
@@ -33,6 +34,7 @@ pub fn run(
             &result.plan,
             result.report.as_ref(),
             result.verification.as_ref(),
+            result.forecast.as_ref(),
         );
         let value =
             serde_json::to_value(&doc).map_err(|cause| crate::ops::error::OutputError::Json {
@@ -45,5 +47,6 @@ pub fn run(
     };
     done.needs_a_hand = result.needs_a_hand();
     done.failed = result.failed();
+    done.incomplete = result.stopped().is_some();
     Ok(done)
 }

@@ -31,6 +31,7 @@ pub fn run(args: &UpgradeArgs, global: &GlobalArgs, events: &dyn Events) -> Resu
         },
         skip_proxy_reset: args.skip_proxy_reset,
         concurrency: args.concurrency.into(),
+        pacing: args.pacing.pacing(),
     };
     if args.canary {
         return canary_start(&req, args.wave_size.map(usize::from), events);
@@ -67,6 +68,7 @@ fn add_reset(done: &mut Done, r: &RunResult) {
     done.stdout.push_str(&ui::proxy_reset::text(r));
     done.needs_a_hand.extend(r.needs_a_hand());
     done.failed |= r.failed();
+    done.incomplete |= r.stopped().is_some();
 }
 
 fn canary_start(
@@ -95,6 +97,13 @@ fn canary_start(
         "canary: Istio {} (revision {}) runs beside Istio {from_version} (revision {from_rev}); the default tag names {}",
         i.version, i.revision, i.revision
     ));
+    if s.stopped() && !done.failed {
+        return Ok(done.closing(format!(
+            "wave {} of {}: the deadline came with workloads left (see above); the later waves were not started. The old control plane still runs: run `kyma-mesh upgrade --canary` again to go on (nothing is restarted twice)",
+            s.waves.len(),
+            s.planned_waves
+        )));
+    }
     if s.stopped() {
         let wave = s
             .waves
@@ -128,6 +137,7 @@ fn finish_or_rollback(
         istioctl: args.istioctl.path.clone(),
         timeout: args.timeout,
         concurrency: args.concurrency.into(),
+        pacing: args.pacing.pacing(),
     };
     if args.finish {
         let s = super::block_on(async { Ok(canary::finish(&req, events).await?) })?;

@@ -123,7 +123,9 @@ pub struct CanarySummary {
 impl CanarySummary {
     /// A wave did not verify: the run stopped there.
     pub fn stopped(&self) -> bool {
-        self.waves.last().is_some_and(|w| w.result.failed())
+        self.waves
+            .last()
+            .is_some_and(|w| w.result.failed() || w.result.stopped().is_some())
     }
 }
 
@@ -206,6 +208,7 @@ async fn move_waves(
                 namespaces.clone(),
                 req.concurrency,
                 deadline.saturating_duration_since(Instant::now()),
+                req.pacing.clone(),
             ),
             events,
         )
@@ -220,9 +223,10 @@ async fn move_waves(
             },
             e => CanaryError::Reset(Box::new(e)),
         })?;
-        let failed = result.failed();
+        // A wave that failed, or stopped at the deadline, is the last one.
+        let last = result.failed() || result.stopped().is_some();
         done.push(Wave { namespaces, result });
-        if failed {
+        if last {
             break;
         }
     }
@@ -340,6 +344,20 @@ pub struct Request {
     pub istioctl: Option<PathBuf>,
     pub timeout: Duration,
     pub concurrency: usize,
+    pub pacing: crate::ops::proxy_reset::pace::Pacing,
+}
+
+impl Request {
+    /// A verified, paced restart of every outdated workload, within `deadline`.
+    fn reset_all(&self, deadline: Instant) -> reset::Request {
+        reset::Request::verified(
+            self.target.clone(),
+            Vec::new(),
+            self.concurrency,
+            deadline.saturating_duration_since(Instant::now()),
+            self.pacing.clone(),
+        )
+    }
 }
 
 /// What `--finish` and `--rollback` start from.
@@ -460,17 +478,9 @@ pub async fn rollback(req: &Request, events: &dyn Events) -> Result<RollbackSumm
         .await?;
     }
     let gateways = restore_gateways(&cluster, &state, deadline, events).await?;
-    let reset = reset::run(
-        &reset::Request::verified(
-            req.target.clone(),
-            Vec::new(),
-            req.concurrency,
-            deadline.saturating_duration_since(Instant::now()),
-        ),
-        events,
-    )
-    .await
-    .map_err(|e| CanaryError::Reset(Box::new(e)))?;
+    let reset = reset::run(&req.reset_all(deadline), events)
+        .await
+        .map_err(|e| CanaryError::Reset(Box::new(e)))?;
     let left = pods_on(&cluster, &state.to_revision).await?;
     if reset.failed() || !left.is_empty() {
         if !left.is_empty() {

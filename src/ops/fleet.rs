@@ -34,6 +34,8 @@ pub enum FleetResult {
     InvalidInput,
     #[serde(rename = "interrupted")]
     Interrupted,
+    #[serde(rename = "stopped at deadline")]
+    Incomplete,
     #[serde(rename = "unreachable")]
     Unreachable,
     #[serde(rename = "not run")]
@@ -47,6 +49,7 @@ impl FleetResult {
             ExitStatus::Failure => FleetResult::Failed,
             ExitStatus::Invalid => FleetResult::InvalidInput,
             ExitStatus::Interrupted(_) => FleetResult::Interrupted,
+            ExitStatus::Incomplete => FleetResult::Incomplete,
         }
     }
 
@@ -56,6 +59,7 @@ impl FleetResult {
             FleetResult::Failed => "failed",
             FleetResult::InvalidInput => "invalid input",
             FleetResult::Interrupted => "interrupted",
+            FleetResult::Incomplete => "stopped at deadline",
             FleetResult::Unreachable => "unreachable",
             FleetResult::NotRun => "not run",
         }

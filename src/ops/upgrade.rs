@@ -5,6 +5,7 @@
 use crate::ops::error::ErrorKind;
 use crate::ops::events::Events;
 use crate::ops::install::{self, InstallError, InstallRequest, UpgradeMode};
+use crate::ops::proxy_reset::pace::Pacing;
 use crate::ops::proxy_reset::run::{self as reset, RunError, RunResult};
 
 #[derive(Debug, Clone)]
@@ -12,6 +13,7 @@ pub struct UpgradeRequest {
     pub install: InstallRequest,
     pub skip_proxy_reset: bool,
     pub concurrency: usize,
+    pub pacing: Pacing,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +74,7 @@ pub async fn upgrade(
             Vec::new(),
             req.concurrency,
             req.install.timeout,
+            req.pacing.clone(),
         ),
         events,
     )

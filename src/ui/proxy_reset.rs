@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::ops::proxy_reset::run::RunResult;
-use crate::ops::proxy_reset::{Outcome, PodFinding, Target};
+use crate::ops::proxy_reset::{Outcome, PodFinding, Target, WorkloadPlan};
 use crate::util::text::plural;
 
 fn chain(p: &PodFinding) -> String {
@@ -12,6 +12,81 @@ fn chain(p: &PodFinding) -> String {
         .map(|l| format!("{}/{}", l.kind, l.name))
         .collect::<Vec<_>>()
         .join(" <- ")
+}
+
+/// In a plan: `round 2  `, or `deferred ` when a budget holds it back now.
+fn round(r: &RunResult, w: &WorkloadPlan) -> String {
+    let Some(f) = r
+        .forecast
+        .as_ref()
+        .and_then(|f| f.workloads.get(index(r, w)))
+    else {
+        return String::new();
+    };
+    match f.round {
+        Some(n) => format!("round {n:<3} "),
+        None => "deferred  ".to_string(),
+    }
+}
+
+fn index(r: &RunResult, w: &WorkloadPlan) -> usize {
+    r.plan
+        .workloads
+        .iter()
+        .position(|p| p.workload == w.workload)
+        .unwrap_or(usize::MAX)
+}
+
+/// In a plan: the PodDisruptionBudgets that gate the workload, and what holds it back now.
+fn gates(out: &mut String, r: &RunResult, w: &WorkloadPlan) {
+    let Some(f) = r
+        .forecast
+        .as_ref()
+        .and_then(|f| f.workloads.get(index(r, w)))
+    else {
+        return;
+    };
+    if !f.budgets.is_empty() {
+        let _ = writeln!(
+            out,
+            "            gated by PodDisruptionBudget {}",
+            f.budgets.join(", ")
+        );
+    }
+    if let Some(why) = &f.deferred {
+        let _ = writeln!(out, "            held back now: {why}");
+    }
+}
+
+/// The pacing in a sentence: the plan's rounds, or why a run stopped.
+fn pacing(out: &mut String, r: &RunResult) {
+    if let Some(f) = &r.forecast {
+        let deferred = f.workloads.iter().filter(|w| w.round.is_none()).count();
+        let _ = writeln!(
+            out,
+            "Pacing: {} expected ({} at a time, at most {} not ready at once){}",
+            plural(f.rounds, "round", "rounds"),
+            f.concurrency,
+            plural(f.max_unavailable, "pod", "pods"),
+            if deferred > 0 {
+                format!(
+                    "; {} held back by a PodDisruptionBudget now, tried again as it allows",
+                    plural(deferred, "workload", "workloads")
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(rep) = &r.report
+        && let Some(why) = &rep.stopped
+    {
+        let _ = writeln!(
+            out,
+            "\nStopped: {why}; {} left. Run the same command again to continue: nothing is restarted twice.",
+            plural(rep.left().count(), "workload", "workloads")
+        );
+    }
 }
 
 pub fn text(r: &RunResult) -> String {
@@ -56,16 +131,24 @@ pub fn text(r: &RunResult) -> String {
             };
             let result = match outcome(&w.workload) {
                 Some(Outcome::Restarted) => " √".to_string(),
+                Some(Outcome::AlreadyRestarting { restarted_at }) => format!(
+                    " √ (restarted at {restarted_at} by an earlier run: waited for, not restarted again)"
+                ),
                 Some(Outcome::Failed { error }) => format!(" × FAILED: {error}"),
+                Some(Outcome::Deferred { reason }) => format!(" ‼ DEFERRED: {reason}"),
+                Some(Outcome::NotStarted { reason }) => format!(" ‼ NOT STARTED: {reason}"),
                 None => String::new(),
             };
             let _ = writeln!(
                 out,
-                "  {} ({how}, {} outdated pods){result}",
+                "  {}{} ({how}, {} outdated pods){result}",
+                round(r, w),
                 w.workload,
                 w.pods.len()
             );
+            gates(&mut out, r, w);
         }
+        pacing(&mut out, r);
     }
     // One entry per owner, not per pod: a large cluster has hundreds of Job pods.
     let manual = plan.manual_groups();

@@ -17,6 +17,12 @@ use crate::selector::LabelSelector;
 use crate::store::{ApiError, EventType, Obj, Store, res_index};
 use crate::util::{Rng, fnv1a, now_rfc3339, short_hash};
 
+/// `"50%"` of `of`, rounded up (as the disruption controller resolves an int-or-percent).
+fn percent_up(p: &str, of: i64) -> i64 {
+    let pct = p.trim_end_matches('%').parse::<i64>().unwrap_or(0);
+    (pct * of + 99) / 100
+}
+
 /// The hash that names a Deployment's ReplicaSet for a pod template (`pod-template-hash`).
 pub fn template_hash(template: &Value) -> String {
     short_hash(&serde_json::to_vec(template).unwrap_or_default())
@@ -502,6 +508,105 @@ impl Store {
                 _ => {}
             }
         }
+        self.reconcile_budgets();
+        if let Some(peak) = self.not_ready_peak {
+            let now = self
+                .iter(res_index("pods"), None)
+                .filter(|p| p.value()["metadata"]["deletionTimestamp"].is_null())
+                .filter(|p| !pod_is_ready(p.value()))
+                .count();
+            self.not_ready_peak = Some(peak.max(now));
+        }
+    }
+
+    /// The disruption controller: each PodDisruptionBudget's status from the pods its selector
+    /// matches, as `pkg/controller/disruption` computes it. `minAvailable` as a number: the
+    /// pods are expected; otherwise the expected count is the scale of the pods' controllers
+    /// (a Deployment's, a StatefulSet's, a ReplicaSet's replicas; a pod without one counts
+    /// itself), and a percentage rounds up. Healthy: Ready and not being deleted.
+    fn reconcile_budgets(&mut self) {
+        let pdbs = res_index("poddisruptionbudgets");
+        let budgets: Vec<Arc<Obj>> = self.iter(pdbs, None).cloned().collect();
+        for b in budgets {
+            let status = self.budget_status(&b);
+            self.set_status(pdbs, &b, status);
+        }
+    }
+
+    fn budget_status(&self, b: &Arc<Obj>) -> Value {
+        let ns = b.namespace();
+        let spec = &b.value()["spec"];
+        let selected: Vec<Arc<Obj>> = match &spec["selector"] {
+            Value::Null => Vec::new(),
+            sel => match LabelSelector::from_object(sel) {
+                Ok(sel) => self
+                    .iter(res_index("pods"), Some(ns))
+                    .filter(|p| sel.matches(p.labels()))
+                    .cloned()
+                    .collect(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let healthy = selected
+            .iter()
+            .filter(|p| p.value()["metadata"]["deletionTimestamp"].is_null())
+            .filter(|p| pod_is_ready(p.value()))
+            .count() as i64;
+        let scale = self.controllers_scale(ns, &selected);
+        let (expected, desired) = match (&spec["minAvailable"], &spec["maxUnavailable"]) {
+            (Value::Number(n), _) => (selected.len() as i64, n.as_i64().unwrap_or(0)),
+            (Value::String(p), _) => (scale, percent_up(p, scale)),
+            (_, Value::Number(n)) => (scale, (scale - n.as_i64().unwrap_or(0)).max(0)),
+            (_, Value::String(p)) => (scale, (scale - percent_up(p, scale)).max(0)),
+            _ => (selected.len() as i64, 1),
+        };
+        json!({
+            "observedGeneration": b.value()["metadata"]["generation"].as_i64().unwrap_or(1),
+            "disruptionsAllowed": (healthy - desired).max(0),
+            "currentHealthy": healthy,
+            "desiredHealthy": desired,
+            "expectedPods": expected,
+            "conditions": [{"type": "DisruptionAllowed",
+                            "status": if healthy > desired { "True" } else { "False" },
+                            "reason": if healthy > desired { "SufficientPods" } else { "InsufficientPods" },
+                            "lastTransitionTime": "2026-01-01T00:00:00Z", "message": ""}]
+        })
+    }
+
+    /// The summed scale of the distinct controllers of `pods` (a Deployment through its
+    /// ReplicaSet); a pod without a known controller counts 1.
+    fn controllers_scale(&self, ns: &str, pods: &[Arc<Obj>]) -> i64 {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut total = 0;
+        for p in pods {
+            let Some((kind, name, _)) = p.controller() else {
+                total += 1;
+                continue;
+            };
+            let (res, name) = match kind.as_str() {
+                "ReplicaSet" => {
+                    let rs = self.get(res_index("replicasets"), ns, &name);
+                    match rs.and_then(|rs| rs.controller()) {
+                        Some((k, n, _)) if k == "Deployment" => (res_index("deployments"), n),
+                        _ => (res_index("replicasets"), name),
+                    }
+                }
+                other => match owner_res(other) {
+                    Some(r) => (r, name),
+                    None => {
+                        total += 1;
+                        continue;
+                    }
+                },
+            };
+            if seen.insert((res, name.clone())) {
+                total += self
+                    .get(res, ns, &name)
+                    .map(|o| replicas_of(o.value()))
+                    .unwrap_or(1);
+            }
+        }
+        total
     }
 
     /// The live (not terminating) pods a controller owns: terminating pods do not count as

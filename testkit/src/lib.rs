@@ -175,7 +175,11 @@
 //! containers, an injected sidecar included), anything else re-creates (refused under
 //! `InPlaceOnly`); status `updatedReplicas`, `updateRevision`, `currentRevision` and so on.
 //! New pods are Running and Ready at once (see [`KubeSim::set_new_pods_ready`]
-//! and [`KubeSim::make_pods_ready`]). The sidecar injector evaluates the
+//! and [`KubeSim::make_pods_ready`]). The disruption controller keeps each PodDisruptionBudget's
+//! `status` (`disruptionsAllowed`, `currentHealthy`, `desiredHealthy`, `expectedPods`,
+//! `observedGeneration`) as `pkg/controller/disruption` computes it from `minAvailable` or
+//! `maxUnavailable` (numbers and percentages, rounded up) after every write;
+//! [`KubeSim::track_not_ready_pods`] remembers the most pods not ready at once. The sidecar injector evaluates the
 //! `*sidecar-injector.istio.io` webhooks' namespace/object selectors (so injection follows
 //! namespace label `istio-injection`, `enableNamespacesByDefault` via the `auto.` webhook,
 //! `sidecar.istio.io/inject`, `istio.io/rev`), takes the first matching webhook (configurations in
@@ -799,6 +803,19 @@ impl KubeSim {
 
     /// Whether pods created from now on are Ready (default true). With false, new pods are
     /// Running but not Ready, so rollouts never become available.
+    /// From now on, remember the most pods that were not ready (and not being deleted) at
+    /// once, after any write: what a cap on unavailable pods is checked against.
+    pub fn track_not_ready_pods(&self) {
+        let mut store = lock(&self.shared.store);
+        store.not_ready_peak = Some(0);
+        store.settle();
+    }
+
+    /// The peak since [`KubeSim::track_not_ready_pods`].
+    pub fn not_ready_peak(&self) -> Option<usize> {
+        lock(&self.shared.store).not_ready_peak
+    }
+
     pub fn set_new_pods_ready(&self, ready: bool) {
         lock(&self.shared.store).pods_ready = ready;
     }

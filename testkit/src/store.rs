@@ -354,6 +354,8 @@ pub struct Store {
     next_snapshot: u64,
     pub rng: Rng,
     pub pods_ready: bool,
+    /// The most pods not ready (and not being deleted) at once since tracking began.
+    pub not_ready_peak: Option<usize>,
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
     pub(crate) ip_counter: u32,
@@ -480,6 +482,7 @@ impl Store {
             next_snapshot: 1,
             rng: Rng::new(seed),
             pods_ready: true,
+            not_ready_peak: None,
             istio_version_override: None,
             work: Vec::new(),
             ip_counter: 10,

@@ -14,6 +14,7 @@ mod injection;
 mod install;
 mod istio_cr;
 mod kubectl;
+mod pacing;
 mod proxy_reset;
 mod proxy_reset_owners;
 mod reliability;

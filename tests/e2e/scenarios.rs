@@ -268,6 +268,7 @@ impl<'g> Journey<'g> {
 
     pub fn proxy_reset_leaves_nothing_outdated(&self) {
         let ns = self.ns.as_str();
+        self.budgets_pace_the_restart();
         let run = self.run(&[
             "proxy-reset",
             "--wait",
@@ -293,6 +294,59 @@ impl<'g> Journey<'g> {
                     proxy_image(p).is_some_and(|i| i.starts_with(&expected))
                 })
         });
+    }
+
+    /// PodDisruptionBudgets as the disruption controller (kube-sim's, or the real ground's
+    /// kube-controller-manager) keeps them: one that allows nothing holds `web` back in the
+    /// dry run's plan with the controller's own numbers; one that allows a disruption gates it
+    /// and lets it go in the first round (it stays for the restart that follows).
+    fn budgets_pace_the_restart(&self) {
+        if !self.g.can_upgrade() {
+            // Nothing is outdated without the upgrade before: no plan to look at.
+            return;
+        }
+        let ns = self.ns.as_str();
+        let pdb = |name: &str, spec: Value| {
+            let mut spec = spec;
+            spec["selector"] = json!({"matchLabels": {"app": "web"}});
+            json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                   "metadata": {"name": name, "namespace": ns}, "spec": spec})
+        };
+        let settled = |name: &str, allowed: i64| {
+            self.g.get("pdb", Some(ns), name).is_some_and(|b| {
+                b["status"]["expectedPods"] == 1 && b["status"]["disruptionsAllowed"] == allowed
+            })
+        };
+        let plan = || {
+            let run = self.run(&["proxy-reset", "--dry-run", "-n", ns, "--output", "json"]);
+            run.expect_success();
+            let doc = run.json();
+            doc["workloads"]
+                .as_array()
+                .and_then(|w| w.iter().find(|w| w["name"] == "web").cloned())
+                .unwrap_or_else(|| panic!("web is outdated: {doc}"))
+        };
+        self.g.apply(&pdb("web-strict", json!({"minAvailable": 1})));
+        self.g
+            .eventually("the disruption controller on web-strict", || {
+                settled("web-strict", 0)
+            });
+        let web = plan();
+        assert_eq!(web["round"], Value::Null, "{web}");
+        assert_eq!(
+            web["deferred"],
+            format!(
+                "PodDisruptionBudget {ns}/web-strict allows no disruption now (1 of 1 pods healthy, 1 required)"
+            ),
+            "{web}"
+        );
+        self.g.kubectl(&["delete", "pdb", "-n", ns, "web-strict"]);
+        self.g.apply(&pdb("web", json!({"maxUnavailable": 1})));
+        self.g
+            .eventually("the disruption controller on web", || settled("web", 1));
+        let web = plan();
+        assert_eq!(web["round"], 1, "{web}");
+        assert_eq!(web["budgets"], json!([format!("{ns}/web")]), "{web}");
     }
 
     pub fn gateway_restart_replaces_the_gateway_pods(&self) {

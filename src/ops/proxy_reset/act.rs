@@ -5,22 +5,31 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::pace::{Gates, rolling};
 use super::scan::{ScanOptions, scan_for};
 use super::{Plan, ProxyResetError, ScanReport, WorkloadAction, WorkloadPlan};
+use crate::cluster::disruption::Budget;
 use crate::cluster::pods::{self, Deleted};
 use crate::cluster::workloads::{self, Workload, WorkloadKind};
 use crate::cluster::{Cluster, ClusterError};
-use crate::names::KYMA_SYSTEM;
 
 #[derive(Debug, Clone)]
 pub struct ActOptions {
     /// Workloads restarted at once.
     pub concurrency: usize,
-    /// Deadline for the waits (each OnDelete replacement, and `verify`).
+    /// Deadline for the waits (each OnDelete replacement, each rollout under the cap, and
+    /// `verify`); no restart starts after it either.
     pub deadline: Instant,
+    /// `--until`/`--for`: no restart starts after it, with what the user said.
+    pub start_until: Option<(Instant, String)>,
+    /// Pods this run may have not ready at once (`--max-unavailable`, resolved).
+    pub max_unavailable: usize,
+    /// The PodDisruptionBudgets of the namespaces in scope, listed once for the run.
+    pub budgets: Vec<Budget>,
 }
 
 /// How one workload's restart ended.
@@ -28,10 +37,50 @@ pub struct ActOptions {
 #[serde(rename_all = "kebab-case", tag = "result")]
 pub enum Outcome {
     Restarted,
+    /// An earlier restart (its `restartedAt`, e.g. by a run that stopped at its deadline) was
+    /// still rolling out: waited for, not restarted again.
+    AlreadyRestarting {
+        restarted_at: String,
+    },
     /// The API's answer (or what was waited for in vain).
     Failed {
         error: String,
     },
+    /// Never started: a PodDisruptionBudget held it back until the run stopped.
+    Deferred {
+        reason: String,
+    },
+    /// Never started: the deadline came first.
+    NotStarted {
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// `restarted`, `already-restarting`, `failed`, `deferred` or `not-started`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Restarted => "restarted",
+            Outcome::AlreadyRestarting { .. } => "already-restarting",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Deferred { .. } => "deferred",
+            Outcome::NotStarted { .. } => "not-started",
+        }
+    }
+
+    /// Left for a re-run: deferred or not started.
+    pub fn left(&self) -> bool {
+        matches!(self, Outcome::Deferred { .. } | Outcome::NotStarted { .. })
+    }
+
+    /// The template carries this `restartedAt` once the restart was started.
+    fn stamp<'a>(&'a self, run: &'a str) -> Option<&'a str> {
+        match self {
+            Outcome::Restarted => Some(run),
+            Outcome::AlreadyRestarting { restarted_at } => Some(restarted_at),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +96,10 @@ pub struct ResetReport {
     /// In the plan's order.
     pub outcomes: Vec<WorkloadOutcome>,
     pub elapsed: Duration,
+    /// Why no more restarts started (the deadline, `--timeout`), when work was left.
+    pub stopped: Option<String>,
+    /// The cap, in pods.
+    pub max_unavailable: usize,
 }
 
 impl ResetReport {
@@ -56,59 +109,252 @@ impl ResetReport {
             .filter(|o| matches!(o.outcome, Outcome::Failed { .. }))
     }
 
+    /// Restarted by this run, or an earlier restart waited for.
     pub fn restarted(&self) -> usize {
         self.outcomes
             .iter()
-            .filter(|o| o.outcome == Outcome::Restarted)
+            .filter(|o| o.outcome.stamp("").is_some())
             .count()
+    }
+
+    /// Deferred or not started: what a re-run continues with.
+    pub fn left(&self) -> impl Iterator<Item = &WorkloadOutcome> {
+        self.outcomes.iter().filter(|o| o.outcome.left())
     }
 }
 
-/// Restarts every workload of the plan once: `kyma-system` first (all of it, then the rest),
-/// at most `concurrency` at a time. A failure is recorded and the others go on.
+/// What the scheduler reports as it goes.
+pub struct Progress<'a> {
+    pub done: &'a (dyn Fn(&WorkloadOutcome) + Sync),
+    /// A workload held back, with the reason (said once per reason).
+    pub deferred: &'a (dyn Fn(&Workload, &str) + Sync),
+}
+
+/// Restarts every workload of the plan once, paced: `kyma-system` first (all of it, then the
+/// rest), at most `concurrency` at a time, never more than the cap's pods not ready because
+/// of the run (a rollout holds its share until it is seen complete), none while a
+/// PodDisruptionBudget that guards it allows no disruption (deferred, the others go on, it
+/// is tried again). No restart starts after the deadline; the started ones finish. A failure
+/// is recorded and the others go on. Rollouts are read only while a workload waits for
+/// their share (or their budget): a run the cap never holds back sends no read for them.
 pub async fn execute(
     cluster: &Cluster,
     plan: &Plan,
     opts: &ActOptions,
-    on_done: &(dyn Fn(&WorkloadOutcome) + Sync),
+    progress: &Progress<'_>,
 ) -> ResetReport {
     let started = std::time::Instant::now();
-    let (kyma, rest): (Vec<&WorkloadPlan>, Vec<&WorkloadPlan>) = plan
-        .workloads
-        .iter()
-        .partition(|w| w.workload.namespace == KYMA_SYSTEM);
-    let mut outcomes = Vec::with_capacity(plan.workloads.len());
-    for group in [kyma, rest] {
-        let done: Vec<(usize, WorkloadOutcome)> =
-            futures::stream::iter(group.into_iter().enumerate())
-                .map(|(i, w)| async move {
-                    let outcome = match act_one(cluster, w, &plan.restarted_at, opts.deadline).await
-                    {
-                        Ok(()) => Outcome::Restarted,
-                        Err(e) => Outcome::Failed {
-                            error: e.to_string(),
-                        },
-                    };
-                    let o = WorkloadOutcome {
-                        workload: w.workload.clone(),
-                        action: w.action,
-                        pods: w.pods.len(),
-                        outcome,
-                    };
-                    on_done(&o);
-                    (i, o)
-                })
-                .buffer_unordered(opts.concurrency.max(1))
-                .collect()
-                .await;
-        let mut done = done;
-        done.sort_by_key(|(i, _)| *i);
-        outcomes.extend(done.into_iter().map(|(_, o)| o));
+    let mut gates = Gates::new(
+        plan,
+        opts.budgets.clone(),
+        opts.concurrency,
+        opts.max_unavailable,
+    );
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.workloads.len()];
+    let mut starting = FuturesUnordered::new();
+    // Rollouts started and not yet seen complete: they hold their share of the cap.
+    let mut rolling: Vec<usize> = Vec::new();
+    let mut stopped = None;
+    let mut attempt = 0;
+    loop {
+        if stopped.is_none() {
+            stopped = stop_reason(opts);
+        }
+        let (mut read, mut recheck) = (false, false);
+        if stopped.is_some() {
+            gates.pending.clear();
+        } else {
+            let admitted = gates.admit(cluster).await;
+            (read, recheck) = (admitted.read_rollouts, admitted.recheck);
+            for (idx, why) in admitted.deferred {
+                (progress.deferred)(&plan.workloads[idx].workload, &why);
+            }
+            for idx in admitted.started {
+                let w = &plan.workloads[idx];
+                starting.push(async move { (idx, start_one(cluster, w, plan, opts).await) });
+            }
+        }
+        if gates.pending.is_empty() && starting.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((idx, r)) = starting.next(), if !starting.is_empty() => {
+                let (outcome, roll) = started_outcome(r);
+                let w = &plan.workloads[idx];
+                (progress.done)(&outcome_of(w, outcome.clone()));
+                if roll && outcome.stamp("").is_some() {
+                    gates.started(idx);
+                    rolling.push(idx);
+                } else {
+                    gates.release(idx);
+                }
+                outcomes[idx] = Some(outcome);
+                if read {
+                    // A share may be free now: look at once.
+                    attempt = 0;
+                }
+            }
+            _ = look_again(&mut attempt), if read || recheck => {
+                if read {
+                    release_complete(cluster, plan, opts, &mut rolling, &mut gates).await;
+                }
+            }
+            else => pause(&mut attempt).await,
+        }
     }
+    let report_outcomes = left_over(plan, outcomes, &gates, stopped.as_deref());
     ResetReport {
-        outcomes,
+        stopped: stopped.filter(|_| report_outcomes.iter().any(|o| o.outcome.left())),
+        outcomes: report_outcomes,
         elapsed: started.elapsed(),
+        max_unavailable: gates.cap,
     }
+}
+
+/// Reads the rollouts that hold a share and frees those complete (or past the deadline, or
+/// gone).
+async fn release_complete(
+    cluster: &Cluster,
+    plan: &Plan,
+    opts: &ActOptions,
+    rolling: &mut Vec<usize>,
+    gates: &mut Gates<'_>,
+) {
+    let past = Instant::now() >= opts.deadline;
+    let done: Vec<usize> = futures::stream::iter(rolling.iter().copied())
+        .map(|idx| async move {
+            let w = &plan.workloads[idx].workload;
+            let over = past
+                || match workloads::get(cluster, w).await {
+                    Ok(Some(wl)) => wl.rollout_complete(w.kind),
+                    Ok(None) => true,
+                    Err(_) => false,
+                };
+            over.then_some(idx)
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .filter_map(|x| async move { x })
+        .collect()
+        .await;
+    for idx in done {
+        gates.release(idx);
+        rolling.retain(|&r| r != idx);
+    }
+}
+
+fn outcome_of(w: &WorkloadPlan, outcome: Outcome) -> WorkloadOutcome {
+    WorkloadOutcome {
+        workload: w.workload.clone(),
+        action: w.action,
+        pods: w.pods.len(),
+        outcome,
+    }
+}
+
+/// The deadline or `--timeout` has come: no restart starts any more.
+fn stop_reason(opts: &ActOptions) -> Option<String> {
+    let now = Instant::now();
+    if let Some((until, said)) = &opts.start_until
+        && now >= *until
+    {
+        return Some(format!("the deadline ({said}) came"));
+    }
+    (now >= opts.deadline).then(|| "--timeout ran out".to_string())
+}
+
+/// Each workload's outcome in the plan's order; those never started are deferred (with the
+/// budget's reason) or not started (with why the run stopped).
+fn left_over(
+    plan: &Plan,
+    outcomes: Vec<Option<Outcome>>,
+    gates: &Gates<'_>,
+    stopped: Option<&str>,
+) -> Vec<WorkloadOutcome> {
+    outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(idx, o)| {
+            let outcome = o.unwrap_or_else(|| match gates.deferred.get(&idx) {
+                Some((reason, _)) => Outcome::Deferred {
+                    reason: format!(
+                        "{reason}; {} before it allowed one",
+                        stopped.unwrap_or("the run stopped")
+                    ),
+                },
+                None => Outcome::NotStarted {
+                    reason: format!("{} before it started", stopped.unwrap_or("the run stopped")),
+                },
+            });
+            outcome_of(&plan.workloads[idx], outcome)
+        })
+        .collect()
+}
+
+/// How a start ended: the outcome, and whether its rollout is to be waited for.
+fn started_outcome(r: Result<Started, ActError>) -> (Outcome, bool) {
+    match r {
+        Ok(Started::Patched) => (Outcome::Restarted, true),
+        Ok(Started::Earlier(restarted_at)) => (Outcome::AlreadyRestarting { restarted_at }, true),
+        Ok(Started::Replaced) => (Outcome::Restarted, false),
+        Err(e) => (
+            Outcome::Failed {
+                error: e.to_string(),
+            },
+            false,
+        ),
+    }
+}
+
+enum Started {
+    /// The template was patched: the controller rolls the pods.
+    Patched,
+    /// An earlier restart (this `restartedAt`) is still rolling: not patched again.
+    Earlier(String),
+    /// Deleted pods, each replacement ready.
+    Replaced,
+}
+
+async fn start_one(
+    cluster: &Cluster,
+    w: &WorkloadPlan,
+    plan: &Plan,
+    opts: &ActOptions,
+) -> Result<Started, ActError> {
+    if w.action == WorkloadAction::Rollout
+        && let Some(at) = earlier_restart(cluster, w, plan).await?
+    {
+        return Ok(Started::Earlier(at));
+    }
+    act_one(cluster, w, &plan.restarted_at, opts.deadline).await?;
+    Ok(match w.action {
+        WorkloadAction::Rollout => Started::Patched,
+        WorkloadAction::DeletePods => Started::Replaced,
+    })
+}
+
+/// A restart of `w` that is already under way or done, so that nothing is restarted twice:
+/// its template carries a `restartedAt` that is not this run's, and either that time is in a
+/// later second than the newest of the outdated pods was created (`creationTimestamp` has
+/// seconds only: that restart replaces them, a run that stopped at its deadline or someone
+/// since the scan), or its rollout is still replacing pods. Returns that `restartedAt`.
+/// Restarts older than the pods (the pods came after it and are outdated all the same), or
+/// in the same second, do not count.
+async fn earlier_restart(
+    cluster: &Cluster,
+    w: &WorkloadPlan,
+    plan: &Plan,
+) -> Result<Option<String>, ActError> {
+    let r = &w.workload;
+    let Some(wl) = workloads::get(cluster, r).await.map_err(ActError::Read)? else {
+        return Err(ActError::WorkloadDeleted(r.to_string()));
+    };
+    let Some(at) = wl.restarted_at().filter(|at| *at != plan.restarted_at) else {
+        return Ok(None);
+    };
+    let after_pods = at
+        .parse::<jiff::Timestamp>()
+        .is_ok_and(|t| w.newest_pod > 0 && t.as_second() > w.newest_pod);
+    Ok((after_pods || rolling(&wl, r.kind)).then(|| at.to_string()))
 }
 
 /// Why one workload's restart failed; the report keeps its text per workload.
@@ -118,6 +364,8 @@ enum ActError {
     Restart(ClusterError),
     #[error("{0}")]
     DeletePod(ClusterError),
+    #[error("{0}")]
+    Read(ClusterError),
     #[error("{0} was deleted while its pods were restarted")]
     WorkloadDeleted(String),
     #[error(
@@ -153,6 +401,17 @@ async fn act_one(
             }
             Ok(())
         }
+    }
+}
+
+/// At once the first time (a rollout kube-sim or a fast controller finished is seen without
+/// a wait), then as [`pause`].
+async fn look_again(attempt: &mut u32) {
+    if *attempt == 0 {
+        *attempt = 1;
+        tokio::task::yield_now().await;
+    } else {
+        pause(attempt).await;
     }
 }
 
@@ -261,11 +520,14 @@ pub async fn verify(
             _ => None,
         })
         .collect();
+    // Left for a re-run: listed as such, not as still outdated.
+    let left: BTreeSet<&Workload> = report.left().map(|o| &o.workload).collect();
     // The pods of rollouts that finished: a rescan that still shows one is looked at again.
     let restarted_uids: BTreeSet<&str> = plan
         .workloads
         .iter()
         .filter(|w| w.action == WorkloadAction::Rollout)
+        .filter(|w| !left.contains(&w.workload))
         .filter(|w| !reverted.contains(&w.workload) && !failed.contains_key(&w.workload))
         .filter(|w| !unfinished.iter().any(|(u, _)| u == &w.workload))
         .flat_map(|w| w.pods.iter().map(|(_, uid)| uid.as_str()))
@@ -281,8 +543,8 @@ pub async fn verify(
         .pods
         .iter()
         .filter_map(|p| {
-            // Manual and skipped pods are in the plan's own lists.
-            let w = p.target.workload()?;
+            // Manual and skipped pods are in the plan's own lists, left ones in the report.
+            let w = p.target.workload().filter(|w| !left.contains(w))?;
             Some(StillOutdated {
                 namespace: p.namespace.clone(),
                 name: p.name.clone(),
@@ -309,22 +571,20 @@ async fn wait_rollouts(
     concurrency: usize,
     deadline: Instant,
 ) -> (Vec<(Workload, String)>, BTreeSet<Workload>) {
-    let rollouts: Vec<&Workload> = report
+    let rollouts: Vec<(&Workload, &str)> = report
         .outcomes
         .iter()
-        .filter(|o| o.action == WorkloadAction::Rollout && o.outcome == Outcome::Restarted)
-        .map(|o| &o.workload)
+        .filter(|o| o.action == WorkloadAction::Rollout)
+        .filter_map(|o| Some((&o.workload, o.outcome.stamp(&plan.restarted_at)?)))
         .collect();
-    let waited: Vec<(Workload, Waited)> = futures::stream::iter(rollouts)
-        .map(|w| async move {
-            (
-                w.clone(),
-                wait_rollout(cluster, w, &plan.restarted_at, deadline).await,
-            )
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+    let waited: Vec<(Workload, Waited)> =
+        futures::stream::iter(rollouts)
+            .map(|(w, stamp)| async move {
+                (w.clone(), wait_rollout(cluster, w, stamp, deadline).await)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
     let mut unfinished = Vec::new();
     let mut reverted = BTreeSet::new();
     for (w, r) in waited {

@@ -10,11 +10,14 @@
 mod act;
 mod image;
 pub mod output;
+pub mod pace;
 pub mod run;
 mod scan;
 mod selector;
 
-pub use act::{ActOptions, Outcome, ResetReport, Verification, WorkloadOutcome, execute, verify};
+pub use act::{
+    ActOptions, Outcome, Progress, ResetReport, Verification, WorkloadOutcome, execute, verify,
+};
 pub use image::Expected;
 pub use scan::{ScanOptions, ScanReport, scan};
 
@@ -42,6 +45,8 @@ pub enum ProxyResetError {
     List(ClusterError),
     #[error("reading the injector's configuration for --missing-sidecars: {0}")]
     Injection(ClusterError),
+    #[error("reading the PodDisruptionBudgets that pace the restarts: {0}")]
+    Budgets(ClusterError),
 }
 
 /// One link of a pod's owner chain (`ReplicaSet/orders-5d9`, `Rollout/orders`).
@@ -205,6 +210,12 @@ pub struct PodFinding {
     /// The owner lookup failed: the scan is incomplete (exit 1).
     #[serde(skip)]
     pub lookup_failed: bool,
+    /// The pod's labels: which PodDisruptionBudgets guard it.
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
+    /// Its `creationTimestamp`, seconds since the epoch.
+    #[serde(skip)]
+    pub created: i64,
 }
 
 /// Counts of one scan.
@@ -250,6 +261,11 @@ pub struct WorkloadPlan {
     pub action: WorkloadAction,
     /// The pods it restarts: `(name, uid)`.
     pub pods: Vec<(String, String)>,
+    /// One of its pods' labels: which PodDisruptionBudgets guard it.
+    pub labels: BTreeMap<String, String>,
+    /// The newest of those pods' `creationTimestamp` (seconds since the epoch): a restart
+    /// after it replaces them all.
+    pub newest_pod: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -286,15 +302,15 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
             w.name.clone(),
             w.kind,
         );
-        groups
-            .entry(key)
-            .or_insert_with(|| WorkloadPlan {
-                workload: w.clone(),
-                action,
-                pods: Vec::new(),
-            })
-            .pods
-            .push((p.name.clone(), p.uid.clone()));
+        let entry = groups.entry(key).or_insert_with(|| WorkloadPlan {
+            workload: w.clone(),
+            action,
+            pods: Vec::new(),
+            labels: p.labels.clone(),
+            newest_pod: 0,
+        });
+        entry.newest_pod = entry.newest_pod.max(p.created);
+        entry.pods.push((p.name.clone(), p.uid.clone()));
     }
     Plan {
         expected: scan.expected,
@@ -356,6 +372,8 @@ mod tests {
             owner_chain: vec![],
             target,
             lookup_failed: false,
+            labels: BTreeMap::new(),
+            created: 0,
         }
     }
 

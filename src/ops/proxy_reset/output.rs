@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::act::{Outcome, ResetReport, StillOutdated, Verification};
+use super::pace::{Forecast, Forecasted};
 use super::{Counts, ManualOwner, Plan, Problem, Workload};
 
 pub const API_VERSION: &str = "kyma-mesh.kyma-project.io/v1alpha1";
@@ -36,6 +37,25 @@ pub struct Document {
     /// After `--wait`: workloads whose controller removed `restartedAt` again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reverted: Option<Vec<Workload>>,
+    /// How the restarts are (or were) paced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pacing: Option<PacingOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PacingOut {
+    /// `--max-unavailable` in pods.
+    pub max_unavailable: usize,
+    /// In a plan: `--concurrency` and the rounds expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<usize>,
+    /// In a result: why no more restarts started (the deadline, `--timeout`), when work was
+    /// left; `null` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Option<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +72,11 @@ pub struct Summary {
     pub failed: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub still_outdated: Option<usize>,
+    /// In a result: workloads a PodDisruptionBudget held back, and those the deadline left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_started: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -86,11 +111,21 @@ pub struct WorkloadOut {
     pub action: &'static str,
     /// The outdated pods it restarts.
     pub pods: Vec<String>,
-    /// `restarted` or `failed` (absent in a plan).
+    /// `restarted`, `already-restarting`, `failed`, `deferred` or `not-started` (absent in a
+    /// plan).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `deferred`, `not-started`: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `already-restarting`: the earlier restart's `restartedAt`, waited for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarted_at: Option<String>,
+    /// In a plan: its round, its budgets, and why a budget holds it back now.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub pacing: Option<Forecasted>,
 }
 
 #[derive(Debug, Serialize)]
@@ -137,8 +172,13 @@ fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
     }
 }
 
-/// Each planned workload, with how its restart ended when it was tried.
-fn workload_outs(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> {
+/// Each planned workload, with how its restart ended when it was tried, or its pacing in a
+/// plan.
+fn workload_outs(
+    plan: &Plan,
+    report: Option<&ResetReport>,
+    forecast: Option<&Forecast>,
+) -> Vec<WorkloadOut> {
     let outcomes: BTreeMap<&Workload, &Outcome> = report
         .map(|r| {
             r.outcomes
@@ -149,23 +189,50 @@ fn workload_outs(plan: &Plan, report: Option<&ResetReport>) -> Vec<WorkloadOut> 
         .unwrap_or_default();
     plan.workloads
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
             let outcome = outcomes.get(&w.workload);
+            let (error, reason, restarted_at) = match outcome {
+                Some(Outcome::Failed { error }) => (Some(error.clone()), None, None),
+                Some(Outcome::Deferred { reason } | Outcome::NotStarted { reason }) => {
+                    (None, Some(reason.clone()), None)
+                }
+                Some(Outcome::AlreadyRestarting { restarted_at }) => {
+                    (None, None, Some(restarted_at.clone()))
+                }
+                _ => (None, None, None),
+            };
             WorkloadOut {
                 workload: w.workload.clone(),
                 action: w.action.name(),
                 pods: w.pods.iter().map(|(n, _)| n.clone()).collect(),
-                result: outcome.map(|o| match o {
-                    Outcome::Restarted => "restarted",
-                    Outcome::Failed { .. } => "failed",
-                }),
-                error: outcome.and_then(|o| match o {
-                    Outcome::Failed { error } => Some(error.clone()),
-                    Outcome::Restarted => None,
-                }),
+                result: outcome.map(|o| o.name()),
+                error,
+                reason,
+                restarted_at,
+                pacing: forecast.and_then(|f| f.workloads.get(i).cloned()),
             }
         })
         .collect()
+}
+
+fn pacing_out(report: Option<&ResetReport>, forecast: Option<&Forecast>) -> Option<PacingOut> {
+    if let Some(f) = forecast {
+        return Some(PacingOut {
+            max_unavailable: f.max_unavailable,
+            concurrency: Some(f.concurrency),
+            rounds: Some(f.rounds),
+            stopped: None,
+        });
+    }
+    report
+        .filter(|r| !r.outcomes.is_empty())
+        .map(|r| PacingOut {
+            max_unavailable: r.max_unavailable,
+            concurrency: None,
+            rounds: None,
+            stopped: Some(r.stopped.clone()),
+        })
 }
 
 /// The plan alone (`--dry-run`), or with the result and the verification.
@@ -173,6 +240,7 @@ pub fn document(
     plan: &Plan,
     report: Option<&ResetReport>,
     verification: Option<&Verification>,
+    forecast: Option<&Forecast>,
 ) -> Document {
     let mut actions = BTreeMap::new();
     for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
@@ -186,7 +254,15 @@ pub fn document(
             pod_out(plan, p)
         })
         .collect();
-    let workloads = workload_outs(plan, report);
+    let workloads = workload_outs(plan, report, forecast);
+    let count = |name: &str| {
+        report.map(|r| {
+            r.outcomes
+                .iter()
+                .filter(|o| o.outcome.name() == name)
+                .count()
+        })
+    };
     Document {
         api_version: API_VERSION,
         kind: if report.is_some() {
@@ -204,6 +280,8 @@ pub fn document(
             restarted: report.map(|r| r.restarted()),
             failed: report.map(|r| r.failed().count()),
             still_outdated: verification.map(|v| v.still_outdated.len()),
+            deferred: count("deferred"),
+            not_started: count("not-started"),
         },
         pods,
         workloads,
@@ -221,5 +299,6 @@ pub fn document(
         still_outdated: verification.map(|v| v.still_outdated.clone()),
         after_wait: verification.map(|v| v.rescan.counts.clone()),
         reverted: verification.map(|v| v.reverted.clone()),
+        pacing: pacing_out(report, forecast),
     }
 }

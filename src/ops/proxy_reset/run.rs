@@ -4,10 +4,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::pace::{Forecast, Pacing, forecast};
 use super::{
-    ActOptions, Outcome, Plan, ProxyResetError, ResetReport, ScanOptions, Verification, execute,
-    plan, scan, verify,
+    ActOptions, Outcome, Plan, Progress, ProxyResetError, ResetReport, ScanOptions, Verification,
+    execute, plan, scan, verify,
 };
+use crate::cluster::disruption::{self, Budget};
 use crate::cluster::record::restart_stamp;
 use crate::cluster::{Cluster, ClusterError};
 use crate::ops::Target;
@@ -24,6 +26,7 @@ pub struct Request {
     pub dry_run: bool,
     pub wait: bool,
     pub timeout: Duration,
+    pub pacing: Pacing,
 }
 
 impl Request {
@@ -34,6 +37,7 @@ impl Request {
         namespaces: Vec<String>,
         concurrency: usize,
         timeout: Duration,
+        pacing: Pacing,
     ) -> Request {
         Request {
             target,
@@ -45,6 +49,7 @@ impl Request {
             dry_run: false,
             wait: true,
             timeout,
+            pacing,
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct RunResult {
     pub plan: Plan,
     pub report: Option<ResetReport>,
     pub verification: Option<Verification>,
+    /// The dry run's pacing: rounds, and the budgets that gate each workload.
+    pub forecast: Option<Forecast>,
 }
 
 impl RunResult {
@@ -86,6 +93,12 @@ impl RunResult {
         self.plan.lookup_failures() > 0
             || self.report.as_ref().is_some_and(|r| r.failed().count() > 0)
             || self.verification.as_ref().is_some_and(|v| !v.ok())
+    }
+
+    /// The run stopped (its deadline, `--timeout`) before every workload started: a re-run
+    /// continues with what is left (exit 3 when nothing failed).
+    pub fn stopped(&self) -> Option<&str> {
+        self.report.as_ref().and_then(|r| r.stopped.as_deref())
     }
 }
 
@@ -111,6 +124,13 @@ impl RunResult {
             if failed > 0 {
                 out.push(format!("{} failed", plural(failed, "restart", "restarts")));
             }
+            let left = r.left().count();
+            if left > 0 {
+                out.push(format!(
+                    "{} left (deferred or not started): run proxy-reset again",
+                    plural(left, "workload", "workloads")
+                ));
+            }
         }
         if let Some(v) = &self.verification
             && !v.ok()
@@ -126,7 +146,8 @@ impl RunResult {
     }
 }
 
-/// The phases: scan, plan, (dry run: stop), restart, and with `--wait` verify.
+/// The phases: scan, plan, the PodDisruptionBudgets, (dry run: the forecast, stop), restart
+/// paced, and with `--wait` verify.
 pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunError> {
     let deadline = Instant::now() + req.timeout;
     let cluster = crate::ops::connect(&req.target, events)
@@ -136,31 +157,66 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
         scan_phase(&cluster, &req.scan, events).await?,
         restart_stamp(),
     );
-    if req.dry_run {
-        return Ok(RunResult {
-            plan,
-            report: None,
-            verification: None,
-        });
-    }
-    if plan.workloads.is_empty() {
-        return Ok(RunResult {
-            plan,
-            report: Some(ResetReport::default()),
-            verification: None,
-        });
-    }
-    let report = restart_phase(&cluster, &plan, req.concurrency, deadline, events).await?;
-    let verification = if req.wait {
-        Some(verify_phase(&cluster, &plan, &report, req, deadline, events).await?)
-    } else {
-        None
-    };
-    Ok(RunResult {
+    let mut result = RunResult {
+        report: (!req.dry_run).then(ResetReport::default),
+        verification: None,
+        forecast: None,
         plan,
-        report: Some(report),
-        verification,
-    })
+    };
+    if result.plan.workloads.is_empty() {
+        return Ok(result);
+    }
+    let budgets = budgets(&cluster, &req.scan.namespaces).await?;
+    let cap = req
+        .pacing
+        .max_unavailable
+        .resolve(result.plan.counts.meshed);
+    if req.dry_run {
+        result.forecast = Some(forecast(&result.plan, &budgets, req.concurrency, cap));
+        return Ok(result);
+    }
+    let opts = ActOptions {
+        concurrency: req.concurrency,
+        deadline,
+        start_until: req.pacing.until.map(|t| (instant_at(t), t.to_string())),
+        max_unavailable: cap,
+        budgets,
+    };
+    let report = restart_phase(&cluster, &result.plan, &opts, events).await?;
+    if req.wait {
+        result.verification =
+            Some(verify_phase(&cluster, &result.plan, &report, req, deadline, events).await?);
+    }
+    result.report = Some(report);
+    Ok(result)
+}
+
+/// One list of the PodDisruptionBudgets in scope (all namespaces, or each one named).
+async fn budgets(cluster: &Cluster, namespaces: &[String]) -> Result<Vec<Budget>, RunError> {
+    let lists = if namespaces.is_empty() {
+        vec![disruption::list(cluster, None).await]
+    } else {
+        futures::future::join_all(
+            namespaces
+                .iter()
+                .map(|ns| disruption::list(cluster, Some(ns))),
+        )
+        .await
+    };
+    let mut out = Vec::new();
+    for l in lists {
+        out.extend(l.map_err(ProxyResetError::Budgets)?);
+    }
+    Ok(out)
+}
+
+/// The monotonic instant of a wall-clock time (now, if it has passed).
+fn instant_at(t: jiff::Timestamp) -> Instant {
+    let left = jiff::Timestamp::now()
+        .duration_until(t)
+        .try_into()
+        .unwrap_or(Duration::ZERO);
+    Instant::now() + left
 }
 
 async fn scan_phase(
@@ -200,23 +256,40 @@ async fn scan_phase(
 async fn restart_phase(
     cluster: &Cluster,
     plan: &Plan,
-    concurrency: usize,
-    deadline: Instant,
+    opts: &ActOptions,
     events: &dyn Events,
 ) -> Result<ResetReport, RunError> {
+    events.info(&format!(
+        "Pacing: at most {} at a time, at most {} not ready because of this run, {}",
+        plural(opts.concurrency, "workload", "workloads"),
+        plural(opts.max_unavailable, "pod", "pods"),
+        plural(
+            opts.budgets.len(),
+            "PodDisruptionBudget",
+            "PodDisruptionBudgets"
+        ),
+    ));
     let counter = events.counter("Restarting workloads", plan.workloads.len() as u64);
-    let opts = ActOptions {
-        concurrency,
-        deadline,
-    };
-    let on_done = |o: &super::WorkloadOutcome| match &o.outcome {
-        Outcome::Restarted => {
-            counter.done(Mark::Ok, &format!("{} ({})", o.workload, o.action.name()))
-        }
+    let done = |o: &super::WorkloadOutcome| {
+        match &o.outcome {
         Outcome::Failed { error } => counter.done(Mark::Fail, &format!("{}: {error}", o.workload)),
+        Outcome::AlreadyRestarting { restarted_at } => counter.done(
+            Mark::Ok,
+            &format!(
+                "{} (restarted at {restarted_at} by an earlier run, still rolling out: waited for, not restarted again)",
+                o.workload
+            ),
+        ),
+        _ => counter.done(Mark::Ok, &format!("{} ({})", o.workload, o.action.name())),
+    }
+    };
+    let deferred = |w: &super::Workload, why: &str| events.warn(&format!("{w} deferred: {why}"));
+    let progress = Progress {
+        done: &done,
+        deferred: &deferred,
     };
     let report = tokio::select! {
-        r = execute(cluster, plan, &opts, &on_done) => r,
+        r = execute(cluster, plan, opts, &progress) => r,
         s = signal::interrupted() => return Err(RunError::Interrupted { signal: s, during: "while restarting workloads; run proxy-reset again to finish (restarted workloads are not outdated any more)" }),
     };
     counter.finish();
@@ -226,6 +299,12 @@ async fn restart_phase(
         plan.workloads.len(),
         fmt_duration(report.elapsed)
     ));
+    if let Some(why) = &report.stopped {
+        events.warn(&format!(
+            "{} left: {why}; run the same command again to continue (nothing is restarted twice)",
+            plural(report.left().count(), "workload", "workloads")
+        ));
+    }
     Ok(report)
 }
 

@@ -189,6 +189,9 @@ struct Pending {
     problem: Problem,
     image: Option<String>,
     owner: Option<OwnerReference>,
+    /// What a PodDisruptionBudget's selector is matched against.
+    labels: BTreeMap<String, String>,
+    created: i64,
 }
 
 struct State {
@@ -243,6 +246,8 @@ impl State {
             problem,
             image,
             owner: pod.metadata.controller().cloned(),
+            labels: pod.metadata.labels.clone(),
+            created: pod.metadata.created,
         };
         let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
             self.counts.excluded += 1;
@@ -467,5 +472,7 @@ fn finding(p: Pending, chain: Vec<OwnerLink>, target: Target, lookup_failed: boo
         owner_chain: chain,
         target,
         lookup_failed,
+        labels: p.labels,
+        created: p.created,
     }
 }

@@ -242,3 +242,59 @@ async fn generated_fixtures_keep_their_deployments_outdated_after_a_restart() {
             .all(|p| proxy_image(p).as_deref() == Some(current.as_str()))
     );
 }
+
+/// The disruption controller: each budget's status from the pods it selects, as
+/// `pkg/controller/disruption` computes it (numbers and percentages, rounded up; expected pods
+/// from the controllers' scale unless `minAvailable` is a number), following the pods as they
+/// become unready, ready and replaced.
+#[test]
+fn budgets_follow_their_pods_as_the_disruption_controller_does() {
+    let sim = KubeSim::start();
+    sim.put(deployment("web", 4)).unwrap();
+    let pdb = |name: &str, spec: Value| {
+        let mut spec = spec;
+        spec["selector"] = json!({"matchLabels": {"app": "web"}});
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+               "metadata": {"name": name, "namespace": "default"}, "spec": spec})
+    };
+    sim.put(pdb("half", json!({"maxUnavailable": "50%"})))
+        .unwrap();
+    sim.put(pdb("three", json!({"minAvailable": 3}))).unwrap();
+    sim.put(pdb("most", json!({"minAvailable": "60%"})))
+        .unwrap();
+    let status = |name: &str| {
+        let s = sim
+            .get("poddisruptionbudgets", Some("default"), name)
+            .unwrap()["status"]
+            .clone();
+        (
+            s["disruptionsAllowed"].as_i64().unwrap(),
+            s["currentHealthy"].as_i64().unwrap(),
+            s["desiredHealthy"].as_i64().unwrap(),
+            s["expectedPods"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(status("half"), (2, 4, 2, 4));
+    assert_eq!(status("three"), (1, 4, 3, 4));
+    // 60% of 4 is 2.4: 3 required.
+    assert_eq!(status("most"), (1, 4, 3, 4));
+    // A restart whose new pods are not ready yet: the old ones still serve.
+    sim.set_new_pods_ready(false);
+    let mut d = sim.get("deployments", Some("default"), "web").unwrap();
+    d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
+        json!("2026-12-07T00:00:00Z");
+    sim.put(d).unwrap();
+    assert_eq!(
+        status("three").1,
+        4,
+        "the old pods are healthy, the new ones not"
+    );
+    assert_eq!(
+        status("three").3,
+        8,
+        "minAvailable as a number: every selected pod is expected"
+    );
+    assert_eq!(status("half").3, 4, "a percentage: the Deployment's scale");
+    sim.make_pods_ready(Some("default"));
+    assert_eq!(status("half"), (2, 4, 2, 4), "replaced and ready again");
+}
