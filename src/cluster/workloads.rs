@@ -372,6 +372,50 @@ pub async fn list_templates(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ObjectPage {
+    metadata: super::pods::ListMeta,
+    items: Vec<WorkloadObject>,
+}
+
+/// The workloads of `kind` that `keep` wants, from one paged cluster-wide list, decoded small:
+/// for many workloads, a few pages cost less than a GET each. A kind the cluster does not
+/// serve (Argo Rollouts or OpenKruise not installed) has none.
+pub async fn list_objects(
+    cluster: &Cluster,
+    kind: WorkloadKind,
+    keep: &(dyn Fn(&Workload) -> bool + Sync),
+) -> Result<Vec<(Workload, WorkloadObject)>, ClusterError> {
+    let gvk = kind.gvk();
+    let failed = |error| ClusterError::List {
+        listing: super::Listing::of(&gvk, None),
+        error: Box::new(error),
+    };
+    let mut out = Vec::new();
+    let mut lp = kube::api::ListParams::default().limit(DEFAULT_PAGE_SIZE);
+    loop {
+        let req = kube::core::Request::new(gvk.url_path(None))
+            .list(&lp)
+            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+        let page: ObjectPage = match cluster.request_json(req).await.map_err(failed) {
+            Ok(page) => page,
+            Err(e) if e.status_code() == Some(404) => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for o in page.items {
+            let w = Workload::new(kind, &o.metadata.namespace, &o.metadata.name);
+            if keep(&w) {
+                out.push((w, o));
+            }
+        }
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => lp = lp.continue_token(&token),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// One workload, decoded small; `None` when it does not exist.
 pub async fn get(cluster: &Cluster, w: &Workload) -> Result<Option<WorkloadObject>, ClusterError> {
     cluster

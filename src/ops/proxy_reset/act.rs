@@ -1,7 +1,7 @@
 //! Act and verify: each planned workload restarted once, with bounded concurrency, and what is
 //! still outdated afterwards named with the reason.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -151,6 +151,7 @@ pub async fn execute(
         opts.max_unavailable,
     );
     let mut outcomes: Vec<Option<Outcome>> = vec![None; plan.workloads.len()];
+    let known = read_ahead(cluster, plan).await;
     let mut starting = FuturesUnordered::new();
     // Rollouts started and not yet seen complete: they hold their share of the cap.
     let mut rolling: Vec<usize> = Vec::new();
@@ -171,7 +172,8 @@ pub async fn execute(
             }
             for idx in admitted.started {
                 let w = &plan.workloads[idx];
-                starting.push(async move { (idx, start_one(cluster, w, plan, opts).await) });
+                let known = &known;
+                starting.push(async move { (idx, start_one(cluster, w, plan, opts, known).await) });
             }
         }
         if gates.pending.is_empty() && starting.is_empty() {
@@ -319,9 +321,10 @@ async fn start_one(
     w: &WorkloadPlan,
     plan: &Plan,
     opts: &ActOptions,
+    known: &Known,
 ) -> Result<Started, ActError> {
     if w.action == WorkloadAction::Rollout
-        && let Some(at) = earlier_restart(cluster, w, plan).await?
+        && let Some(at) = earlier_restart(cluster, w, plan, known).await?
     {
         return Ok(Started::Earlier(at));
     }
@@ -330,6 +333,39 @@ async fn start_one(
         WorkloadAction::Rollout => Started::Patched,
         WorkloadAction::DeletePods => Started::Replaced,
     })
+}
+
+/// The workloads to roll out, read before the first restart starts.
+type Known = HashMap<Workload, workloads::WorkloadObject>;
+
+/// Above this many rollouts of a kind, one paged list of the kind reads them all (a few
+/// requests) instead of a GET each before its patch (a request per workload, each a round
+/// trip the restart waits for); below, the GETs in flight cost less than a list of every
+/// object of the kind.
+const FEW: usize = 16;
+
+/// Reads the workloads to roll out, kind by kind, where they are many. A list that fails
+/// leaves its workloads to their own GETs.
+async fn read_ahead(cluster: &Cluster, plan: &Plan) -> Known {
+    let mut by_kind: BTreeMap<WorkloadKind, HashSet<&Workload>> = BTreeMap::new();
+    for w in plan
+        .workloads
+        .iter()
+        .filter(|w| w.action == WorkloadAction::Rollout)
+    {
+        by_kind
+            .entry(w.workload.kind)
+            .or_default()
+            .insert(&w.workload);
+    }
+    let mut known = Known::new();
+    for (kind, wanted) in by_kind.into_iter().filter(|(_, w)| w.len() > FEW) {
+        let keep = |w: &Workload| wanted.contains(w);
+        if let Ok(found) = workloads::list_objects(cluster, kind, &keep).await {
+            known.extend(found);
+        }
+    }
+    known
 }
 
 /// A restart of `w` that is already under way or done, so that nothing is restarted twice:
@@ -343,9 +379,14 @@ async fn earlier_restart(
     cluster: &Cluster,
     w: &WorkloadPlan,
     plan: &Plan,
+    known: &Known,
 ) -> Result<Option<String>, ActError> {
     let r = &w.workload;
-    let Some(wl) = workloads::get(cluster, r).await.map_err(ActError::Read)? else {
+    let read = match known.get(r) {
+        Some(o) => Some(o.clone()),
+        None => workloads::get(cluster, r).await.map_err(ActError::Read)?,
+    };
+    let Some(wl) = read else {
         return Err(ActError::WorkloadDeleted(r.to_string()));
     };
     let Some(at) = wl.restarted_at().filter(|at| *at != plan.restarted_at) else {
