@@ -1211,6 +1211,16 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
             }
         }
     }
+    // Kyma's mesh configuration, as the Istio module (kyma-system/istio-controller-manager
+    // above) keeps it on every Kyma cluster: STRICT mTLS mesh-wide, and the API server reached
+    // without it. Added last so the generator's random draws (names, uids) stay as they were.
+    let t = rfc3339(g.base_time - 86_400 * 7);
+    g.push(json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": "istio-system", "uid": "4b7d2c1e-0000-4000-8000-000000000001", "creationTimestamp": t, "generation": 1},
+        "spec": {"mtls": {"mode": "STRICT"}}}));
+    g.push(json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+        "metadata": {"name": "api-server", "namespace": "istio-system", "uid": "4b7d2c1e-0000-4000-8000-000000000002", "creationTimestamp": t, "generation": 1},
+        "spec": {"host": "kubernetes.default.svc.cluster.local", "trafficPolicy": {"tls": {"mode": "DISABLE"}}}}));
     GeneratedCluster {
         docs: g.out,
         pods: g.pods,

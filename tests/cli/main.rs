@@ -15,6 +15,7 @@ mod install;
 mod istio_cr;
 mod kubectl;
 mod proxy_reset;
+mod reads;
 mod reliability;
 mod render;
 mod safety;
