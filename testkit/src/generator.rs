@@ -693,7 +693,8 @@ impl GeneratedCluster {
 
 /// Builds a cluster: Nodes, namespaces (`kyma-system`, `istio-system`, `kube-system`, app
 /// namespaces, some with injection disabled), Istio (istiod, ingress gateway, the injector
-/// webhook) at `istio_version`, and workloads of every owner kind. Deterministic per seed
+/// webhook) at `istio_version` with Kyma's STRICT PeerAuthentication and api-server
+/// DestinationRule, and workloads of every owner kind. Deterministic per seed
 /// (names, uids, placement, which workloads are outdated).
 pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     let mut rng = Rng::new(opts.seed);
