@@ -1,8 +1,8 @@
 //! Read-only listings for `check`: any kind as JSON (paged), and the pod facts the mesh checks
 //! need (sidecar, proxy image, owner), decoded from the few fields that matter.
 //!
-//! [`pods`] reads through the one paged pod scan (`pods::PodScan`, the minimal records
-//! `proxy-reset` uses) and keeps a small record per pod: never the pods' JSON.
+//! [`scan_pods`] reads through the one paged pod scan (`pods::PodScan`, the minimal records
+//! `proxy-reset` uses) and hands each pod to its caller's fold: no command holds every pod.
 
 use std::collections::BTreeMap;
 
@@ -170,14 +170,20 @@ impl From<super::pods::Pod> for Pod {
     }
 }
 
-/// Every pod of the cluster, through the one paged pod scan.
-pub async fn pods(cluster: &Cluster) -> Result<Vec<Pod>, ClusterError> {
-    let mut scan = super::pods::PodScan::new(cluster, &[], super::pods::DEFAULT_PAGE_SIZE);
-    let mut out = Vec::new();
+/// Every pod of the cluster (or of `namespace`), through the one paged pod scan, handed to
+/// `each` one at a time as the minimal record. Nothing is collected here: what the caller keeps
+/// of each pod (a count, an example) is all that grows with the number of pods.
+pub async fn scan_pods(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+    mut each: impl FnMut(super::pods::Pod),
+) -> Result<(), ClusterError> {
+    let scopes: Vec<String> = namespace.map(str::to_string).into_iter().collect();
+    let mut scan = super::pods::PodScan::new(cluster, &scopes, super::pods::DEFAULT_PAGE_SIZE);
     while let Some(page) = scan.next_page().await {
-        out.extend(page?.into_iter().map(Pod::from));
+        page?.into_iter().for_each(&mut each);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The pods of one namespace matching a label selector.

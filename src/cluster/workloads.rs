@@ -342,8 +342,10 @@ struct TemplatedPage {
     items: Vec<TemplatedItem>,
 }
 
-/// Every workload of `kind` in `namespace` (or all), paged, as [`Templated`] records.
-pub async fn list_templates(
+/// The workloads of `kind` in `namespace` (or all) whose pod template sets
+/// `sidecar.istio.io/inject` (label or annotation), paged, as [`Templated`] records: the only
+/// ones an injection decision reads, and few, so the list stays small on any cluster.
+pub async fn templates_setting_injection(
     cluster: &Cluster,
     kind: WorkloadKind,
     namespace: Option<&str>,
@@ -360,7 +362,15 @@ pub async fn list_templates(
             .list(&lp)
             .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
         let page: TemplatedPage = cluster.request_json(req).await.map_err(failed)?;
-        out.extend(page.items.into_iter().map(|i| Templated {
+        let sets = |m: &Option<BTreeMap<String, String>>| {
+            m.as_ref()
+                .is_some_and(|m| m.contains_key(crate::names::INJECT))
+        };
+        let setting = page.items.into_iter().filter(|i| {
+            let t = &i.spec.template.metadata;
+            sets(&t.labels) || sets(&t.annotations)
+        });
+        out.extend(setting.map(|i| Templated {
             namespace: i.metadata.namespace,
             name: i.metadata.name,
             template: i.spec.template.metadata,

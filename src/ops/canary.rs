@@ -599,16 +599,17 @@ async fn restore_gateways(
 
 /// `ns/pod (Kind/owner)` of every pod whose sidecar the revision injected.
 async fn pods_on(cluster: &Cluster, revision: &str) -> Result<Vec<String>, CanaryError> {
-    let mut out: Vec<String> = inventory::pods(cluster)
-        .await?
-        .iter()
-        .filter(|p| p.has_sidecar() && !p.deleting)
-        .filter(|p| p.revision.as_deref() == Some(revision))
-        .map(|p| match &p.owner {
-            Some((kind, name)) => format!("{} ({kind}/{name})", p.id()),
-            None => format!("{} (no controller)", p.id()),
-        })
-        .collect();
+    let mut out = Vec::new();
+    inventory::scan_pods(cluster, None, |pod| {
+        let p = inventory::Pod::from(pod);
+        if p.has_sidecar() && !p.deleting && p.revision.as_deref() == Some(revision) {
+            out.push(match &p.owner {
+                Some((kind, name)) => format!("{} ({kind}/{name})", p.id()),
+                None => format!("{} (no controller)", p.id()),
+            });
+        }
+    })
+    .await?;
     out.sort();
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! visible as its `auto.` webhook) and the pod's `sidecar.istio.io/inject`; so every change
 //! names the pods that must be re-created.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::Namespace;
 use serde::Serialize;
@@ -14,7 +14,7 @@ use crate::cluster::kinds::{DEPLOYMENT, MUTATING_WEBHOOK};
 use crate::cluster::pods::Pod;
 use crate::cluster::revisions::Revisions;
 use crate::cluster::workloads::{self, WorkloadKind};
-use crate::cluster::{Cluster, ClusterError, namespaces};
+use crate::cluster::{Cluster, ClusterError, inventory, namespaces};
 use crate::kyma::{EXCLUDED_NAMESPACES, INJECTOR_SUFFIX, injector_configs};
 // `LABEL`: the namespace switch this command flips.
 use crate::names::{INJECT, INJECTION_LABEL as LABEL, REV_LABEL};
@@ -173,15 +173,17 @@ fn out_of_step<'a>(
     injector: Injector,
 ) -> Vec<&'a Pod> {
     pods.into_iter()
-        .filter(|p| {
-            let ph = p.status.phase.as_str();
-            let running = ph.is_empty() || ph == "Running" || ph == "Pending";
-            running
-                && p.metadata.deletion_timestamp.is_none()
-                && pod_wants_sidecar(&p.metadata.injection_meta(), ns_labels, injector)
-                    != workloads::has_sidecar(p)
-        })
+        .filter(|p| is_out_of_step(p, ns_labels, injector))
         .collect()
+}
+
+fn is_out_of_step(p: &Pod, ns_labels: &BTreeMap<String, String>, injector: Injector) -> bool {
+    let ph = p.status.phase.as_str();
+    let running = ph.is_empty() || ph == "Running" || ph == "Pending";
+    running
+        && p.metadata.deletion_timestamp.is_none()
+        && pod_wants_sidecar(&p.metadata.injection_meta(), ns_labels, injector)
+            != workloads::has_sidecar(p)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,34 +244,27 @@ pub async fn status(
             .await
             .map_err(InjectionError::Read)?,
     };
-    let pods = workloads::list_pods(&cluster, namespace)
-        .await
-        .map_err(InjectionError::Read)?;
-    let deployments = workloads::list_templates(&cluster, WorkloadKind::Deployment, namespace)
-        .await
-        .map_err(InjectionError::Read)?;
+    let labels: Vec<BTreeMap<String, String>> = list.iter().map(labels_of).collect();
+    let mut pods = namespace_pods(&cluster, namespace, &list, &labels, injector).await?;
+    let deployments =
+        workloads::templates_setting_injection(&cluster, WorkloadKind::Deployment, namespace)
+            .await
+            .map_err(InjectionError::Read)?;
     let mut out = Vec::new();
-    for ns in &list {
+    for ((ns, labels), pods) in list.iter().zip(labels).zip(pods.iter_mut()) {
         let name = ns.metadata.name.clone().unwrap_or_default();
-        let labels = labels_of(ns);
         let (injection, reason) = namespace_injection(&labels, injector);
-        let ns_pods: Vec<&Pod> = pods
-            .iter()
-            .filter(|p| p.metadata.namespace == name)
-            .collect();
         let in_ns = deployments.iter().filter(|d| d.namespace == name);
         let overrides = deployment_overrides(in_ns, &labels, injector, injection);
+        pods.restart_needed.sort();
         out.push(NamespaceStatus {
             injection,
             reason,
             label: labels.get(LABEL).cloned(),
-            pods: ns_pods.len(),
-            pods_with_sidecar: ns_pods.iter().filter(|p| workloads::has_sidecar(p)).count(),
+            pods: pods.pods,
+            pods_with_sidecar: pods.with_sidecar,
             deployment_overrides: overrides,
-            restart_needed: out_of_step(ns_pods.iter().copied(), &labels, injector)
-                .into_iter()
-                .map(|p| p.metadata.name.clone())
-                .collect(),
+            restart_needed: std::mem::take(&mut pods.restart_needed),
             name,
         });
     }
@@ -278,6 +273,45 @@ pub async fn status(
         mode: injector.mode(),
         namespaces: out,
     })
+}
+
+/// What `status` says of one namespace's pods.
+#[derive(Default)]
+struct NamespacePods {
+    pods: usize,
+    with_sidecar: usize,
+    restart_needed: Vec<String>,
+}
+
+/// The pods of `list` (the namespaces, with their `labels`), counted in one paged scan: only
+/// the names of pods that need a restart are kept, as `status` lists them.
+async fn namespace_pods(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+    list: &[Namespace],
+    labels: &[BTreeMap<String, String>],
+    injector: Injector,
+) -> Result<Vec<NamespacePods>, InjectionError> {
+    let index: HashMap<&str, usize> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, ns)| Some((ns.metadata.name.as_deref()?, i)))
+        .collect();
+    let mut out: Vec<NamespacePods> = list.iter().map(|_| NamespacePods::default()).collect();
+    inventory::scan_pods(cluster, namespace, |p| {
+        let Some(&i) = index.get(p.metadata.namespace.as_str()) else {
+            return;
+        };
+        let ns = &mut out[i];
+        ns.pods += 1;
+        ns.with_sidecar += usize::from(workloads::has_sidecar(&p));
+        if is_out_of_step(&p, &labels[i], injector) {
+            ns.restart_needed.push(p.metadata.name);
+        }
+    })
+    .await
+    .map_err(InjectionError::Read)?;
+    Ok(out)
 }
 
 /// The Deployments whose pod template overrides the namespace's setting; only overrides that

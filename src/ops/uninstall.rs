@@ -15,7 +15,7 @@ use crate::cluster::kinds::{
 };
 use crate::cluster::patches::PatchKind;
 use crate::cluster::{Cluster, ClusterError, FIELD_MANAGER, Gvk, namespaces, record};
-use crate::cluster::{revisions, workloads};
+use crate::cluster::{inventory, revisions, workloads};
 use crate::config::{InjectionMode, Profile};
 use crate::istioctl::{self, InstallOptions as ClusterOptions, IstioctlError, OutputLine};
 use crate::kyma::{self, EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
@@ -365,16 +365,17 @@ async fn own_labels(cluster: &Cluster) -> Result<Vec<(String, String)>, ClusterE
 
 /// Pods outside istio-system that run an injected sidecar, and who restarts them.
 async fn sidecar_workloads(cluster: &Cluster) -> Result<RestartPlan, ClusterError> {
-    let pods = workloads::list_pods(cluster, None).await?;
-    let with: Vec<_> = pods
-        .iter()
-        .filter(|p| {
-            p.metadata.namespace != ISTIO_NAMESPACE
-                && p.metadata.deletion_timestamp.is_none()
-                && workloads::has_sidecar(p)
-        })
-        .collect();
-    restarts::plan(cluster, &with).await
+    let mut with = restarts::PodGroups::default();
+    inventory::scan_pods(cluster, None, |p| {
+        if p.metadata.namespace != ISTIO_NAMESPACE
+            && p.metadata.deletion_timestamp.is_none()
+            && workloads::has_sidecar(&p)
+        {
+            with.add(&p);
+        }
+    })
+    .await?;
+    with.plan(cluster).await
 }
 
 /// The steps after the inventory, in order; an error or an interruption names what is done

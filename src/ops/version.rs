@@ -63,14 +63,15 @@ pub async fn cluster_versions(
         let control_plane = revs.active_version();
         let rec = record::read(&cluster).await?;
         let mut data_plane = BTreeMap::new();
-        for pod in inventory::pods(&cluster).await? {
-            if let Some(image) = &pod.proxy_image {
-                let v = cluster::image_tag(image)
+        inventory::scan_pods(&cluster, None, |pod| {
+            if let Some(c) = pod.proxy() {
+                let v = cluster::image_tag(&c.image)
                     .map(|t| cluster::strip_flavour(&t).to_string())
                     .unwrap_or_else(|| "unknown".into());
                 *data_plane.entry(v).or_insert(0) += 1;
             }
-        }
+        })
+        .await?;
         Ok::<_, ClusterError>(ClusterVersions {
             server: cluster.server.clone(),
             control_plane,

@@ -2,9 +2,9 @@
 //! once, by a rollout restart; pods nothing can roll out are named for a manual restart.
 //! (The minimal form of proxy-reset's machinery, used by `injection --restart` and `uninstall`.)
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::cluster::pods::Pod;
+use crate::cluster::pods::{OwnerReference, Pod};
 use crate::cluster::workloads::{self, PodOwner, Workload};
 use crate::cluster::{Cluster, ClusterError, record};
 use crate::ops::events::Events;
@@ -56,6 +56,93 @@ pub async fn plan(cluster: &Cluster, pods: &[&Pod]) -> Result<RestartPlan, Clust
         }
     }
     Ok(plan)
+}
+
+/// Pods gathered for a plan while a scan passes: of each only its name and its controller
+/// (pods of one controller share one entry), so a plan over every pod of a cluster does not
+/// hold the pods.
+#[derive(Debug, Default)]
+pub struct PodGroups {
+    /// A hash of (namespace, controller) -> its place in `groups`.
+    index: HashMap<u64, usize>,
+    groups: Vec<Group>,
+}
+
+#[derive(Debug)]
+struct Group {
+    namespace: String,
+    /// The controller's apiVersion, kind and name; `None` for a bare pod.
+    owner: Option<(String, String, String)>,
+    /// `ns/name` of each pod.
+    pods: Vec<String>,
+}
+
+impl PodGroups {
+    pub fn add(&mut self, pod: &Pod) {
+        use std::hash::{Hash, Hasher};
+        let m = &pod.metadata;
+        let owner = m.controller().map(|o| (&o.api_version, &o.kind, &o.name));
+        let mut h = std::hash::DefaultHasher::new();
+        (&m.namespace, owner).hash(&mut h);
+        let i = *self.index.entry(h.finish()).or_insert_with(|| {
+            self.groups.push(Group {
+                namespace: m.namespace.clone(),
+                owner: owner.map(|(a, k, n)| (a.clone(), k.clone(), n.clone())),
+                pods: Vec::new(),
+            });
+            self.groups.len() - 1
+        });
+        self.groups[i].pods.push(workloads::pod_name(pod));
+    }
+
+    /// As [`plan`] of all the pods added: one owner lookup per controller, the pods of each
+    /// workload and the manual ones by namespace and name.
+    pub async fn plan(self, cluster: &Cluster) -> Result<RestartPlan, ClusterError> {
+        drop(self.index);
+        // One stand-in pod per controller: what the owner lookup reads of a pod.
+        let owners = {
+            let stand_ins: Vec<Pod> = self.groups.iter().map(Group::stand_in).collect();
+            let refs: Vec<&Pod> = stand_ins.iter().collect();
+            workloads::pod_owners(cluster, &refs).await?
+        };
+        let mut plan = RestartPlan::default();
+        for (owner, group) in owners.into_iter().zip(self.groups) {
+            match owner {
+                PodOwner::Workload(w) => plan.workloads.entry(w).or_default().extend(group.pods),
+                PodOwner::Manual(why) => {
+                    let pods = group.pods.into_iter();
+                    plan.manual.extend(pods.map(|p| (p, why.clone())));
+                }
+            }
+        }
+        // As the pods were listed: by namespace, then name.
+        let key = |pod: &String| -> (String, String) {
+            let (ns, name) = pod.split_once('/').unwrap_or((pod, ""));
+            (ns.to_string(), name.to_string())
+        };
+        for pods in plan.workloads.values_mut() {
+            pods.sort_by_cached_key(key);
+        }
+        plan.manual.sort_by_cached_key(|(pod, _)| key(pod));
+        Ok(plan)
+    }
+}
+
+impl Group {
+    fn stand_in(&self) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.namespace = self.namespace.clone();
+        if let Some((api_version, kind, name)) = &self.owner {
+            p.metadata.owner_references = vec![OwnerReference {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                controller: Some(true),
+                ..OwnerReference::default()
+            }];
+        }
+        p
+    }
 }
 
 /// Restarts every workload of the plan; stops at the first failure, naming what was restarted.

@@ -6,4 +6,4 @@ pub mod serialize;
 pub mod text;
 
 pub use duration::{fmt_duration, parse_duration};
-pub use text::{capped, indented, plural};
+pub use text::{Sample, capped, indented, plural};

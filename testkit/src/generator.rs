@@ -693,7 +693,8 @@ impl GeneratedCluster {
 
 /// Builds a cluster: Nodes, namespaces (`kyma-system`, `istio-system`, `kube-system`, app
 /// namespaces, some with injection disabled), Istio (istiod, ingress gateway, the injector
-/// webhook) at `istio_version`, and workloads of every owner kind. Deterministic per seed
+/// webhook) at `istio_version` with Kyma's STRICT PeerAuthentication and api-server
+/// DestinationRule, and workloads of every owner kind. Deterministic per seed
 /// (names, uids, placement, which workloads are outdated).
 pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
     let mut rng = Rng::new(opts.seed);
@@ -1228,6 +1229,16 @@ pub fn generate_cluster(opts: &GenOptions) -> GeneratedCluster {
             }
         }
     }
+    // Kyma's mesh configuration, as the Istio module (kyma-system/istio-controller-manager
+    // above) keeps it on every Kyma cluster: STRICT mTLS mesh-wide, and the API server reached
+    // without it. Added last so the generator's random draws (names, uids) stay as they were.
+    let t = rfc3339(g.base_time - 86_400 * 7);
+    g.push(json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": "istio-system", "uid": "4b7d2c1e-0000-4000-8000-000000000001", "creationTimestamp": t, "generation": 1},
+        "spec": {"mtls": {"mode": "STRICT"}}}));
+    g.push(json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+        "metadata": {"name": "api-server", "namespace": "istio-system", "uid": "4b7d2c1e-0000-4000-8000-000000000002", "creationTimestamp": t, "generation": 1},
+        "spec": {"host": "kubernetes.default.svc.cluster.local", "trafficPolicy": {"tls": {"mode": "DISABLE"}}}}));
     GeneratedCluster {
         docs: g.out,
         pods: g.pods,

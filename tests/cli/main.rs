@@ -17,6 +17,7 @@ mod kubectl;
 mod pacing;
 mod proxy_reset;
 mod proxy_reset_owners;
+mod reads;
 mod reliability;
 mod render;
 mod safety;

@@ -2,8 +2,6 @@
 //! kyma-mesh applied, named by field), the injector webhooks and their tuning, conflicting and
 //! stale injector configurations.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::cluster::kinds::{DEPLOYMENT, ISTIO_CR, MUTATING_WEBHOOK, NAMESPACE};
@@ -222,11 +220,7 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(p) => p,
             Err(e) => return Finding::error(e),
         };
-        let by_rev = pods_by_revision(
-            pods.iter()
-                .filter(|p| !p.deleting)
-                .map(|p| (p.revision.clone(), p.namespace.as_str())),
-        );
+        let by_rev = &pods.by_revision;
         let count = |rev: &str| by_rev.get(rev).map_or(0, |m| m.values().sum::<usize>());
         let planes: Vec<String> = revs
             .control_planes
@@ -273,24 +267,6 @@ fn revisions_in_use<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
         let hint = canary_hint(&revs, &state, count(&state.from_revision));
         Finding::warning(message).detail(detail).hint(hint)
     })
-}
-
-/// Revision -> namespace -> injected pods. Injected pods only: gateways carry their proxy
-/// without the injector.
-fn pods_by_revision<'a>(
-    pods: impl Iterator<Item = (Option<String>, &'a str)>,
-) -> BTreeMap<String, BTreeMap<String, usize>> {
-    let mut by_rev: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for (rev, namespace) in pods {
-        if let Some(rev) = rev {
-            *by_rev
-                .entry(rev)
-                .or_default()
-                .entry(namespace.to_string())
-                .or_default() += 1;
-        }
-    }
-    by_rev
 }
 
 /// Namespaces pinned to a revision by label stay there whatever the default tag says.

@@ -2,8 +2,6 @@
 //! troubleshooting guide. Sidecars on another version than the control plane, counted by
 //! version, and the pods proxy-reset cannot restart.
 
-use std::collections::BTreeMap;
-
 use crate::cluster::image_tag;
 use crate::cluster::inventory::Pod;
 use crate::names::{PROXY_IMAGE, SIDECAR_STATUS};
@@ -11,7 +9,8 @@ use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 use crate::version::strip_flavour;
 
 use super::mtls::workload_of;
-use super::{Ctx, capped, plural};
+use super::pod_facts::{DETAIL, ManualPod, VersionPods};
+use super::{Ctx, plural};
 
 const VERSIONS: &str = "proxy-versions";
 
@@ -48,7 +47,7 @@ fn stuck_pods<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 /// A sidecar's version: its image tag without the flavour. Pods with a custom proxy image
 /// (`sidecar.istio.io/proxyImage`) are not compared.
-fn proxy_version(p: &Pod) -> Option<String> {
+pub(super) fn proxy_version(p: &Pod) -> Option<String> {
     // Injected pods only: a gateway's istio-proxy is the gateway, upgraded by install.
     if !p.annotations.contains_key(SIDECAR_STATUS) || p.annotations.contains_key(PROXY_IMAGE) {
         return None;
@@ -57,19 +56,19 @@ fn proxy_version(p: &Pod) -> Option<String> {
     Some(strip_flavour(&tag).to_string())
 }
 
-async fn outdated(c: &mut Ctx) -> Result<(String, usize, Vec<(Pod, String)>), String> {
+/// The injected pods on another version than istiod's: (istiod's version, all sidecars, the
+/// other versions with their pods).
+async fn outdated(c: &mut Ctx) -> Result<(String, usize, Vec<(String, VersionPods)>), String> {
     let target = c.istio_version().await?.unwrap_or_default();
     let pods = c.pods().await?;
-    let mut total = 0;
-    let mut out = Vec::new();
-    for p in pods.iter().filter(|p| !p.deleting) {
-        let Some(v) = proxy_version(p) else { continue };
-        total += 1;
-        if v != target {
-            out.push((p.clone(), v));
-        }
-    }
-    Ok((target, total, out))
+    let total = pods.versions.values().map(|v| v.count).sum();
+    let old = pods
+        .versions
+        .iter()
+        .filter(|(v, _)| **v != target)
+        .map(|(v, p)| (v.clone(), p.clone()))
+        .collect();
+    Ok((target, total, old))
 }
 
 fn versions<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
@@ -84,17 +83,14 @@ fn versions<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
                 plural(total, "sidecar", "sidecars")
             ));
         }
-        let mut by_version: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for (p, v) in &old {
-            by_version.entry(v).or_default().push(p.id());
-        }
-        let detail = by_version.iter().map(|(v, pods)| {
-            let shown = capped(pods.iter().cloned(), 3).join(", ");
-            format!("{v}: {} ({shown})", plural(pods.len(), "pod", "pods"))
+        let count: usize = old.iter().map(|(_, p)| p.count).sum();
+        let detail = old.iter().map(|(v, pods)| {
+            let shown = pods.examples.lines().join(", ");
+            format!("{v}: {} ({shown})", plural(pods.count, "pod", "pods"))
         });
         Finding::warning(format!(
             "{} of {total} run another version than istiod {target}: mesh connectivity may break",
-            plural(old.len(), "sidecar", "sidecars")
+            plural(count, "sidecar", "sidecars")
         ))
         .detail(detail.collect::<Vec<_>>())
         .hint("kyma-mesh proxy-reset")
@@ -102,11 +98,24 @@ fn versions<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 }
 
 /// Owners proxy-reset restarts by itself (design: "Owner -> action").
-fn restartable(p: &Pod) -> bool {
+pub(super) fn restartable(p: &Pod) -> bool {
     matches!(
         p.owner.as_ref().map(|(k, _)| k.as_str()),
         Some("ReplicaSet" | "StatefulSet" | "DaemonSet" | "ReplicationController")
     )
+}
+
+/// An outdated pod that must be restarted by hand, as the check's detail names it.
+pub(super) fn manual_line(p: &Pod) -> String {
+    match &p.owner {
+        Some((kind, _)) if kind == "Job" => format!(
+            "{} ({}): let it finish, or delete the pod",
+            p.id(),
+            workload_of(p)
+        ),
+        None => format!("{}: a bare pod, not recreated when deleted", p.id()),
+        Some(_) => format!("{} ({}): unknown owner", p.id(), workload_of(p)),
+    }
 }
 
 fn manual_restarts<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
@@ -115,36 +124,30 @@ fn manual_restarts<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             Ok(x) => x,
             Err(e) => return Finding::error(e),
         };
-        let manual: Vec<&Pod> = old
-            .iter()
-            .map(|(p, _)| p)
-            .filter(|p| !restartable(p))
-            .collect();
-        if manual.is_empty() {
-            return Finding::ok(if old.is_empty() {
+        // Each version kept its first ten in scan order: merged, the first ten of all.
+        let mut manual: Vec<&ManualPod> = old.iter().flat_map(|(_, p)| &p.manual.first).collect();
+        manual.sort_by_key(|m| m.seq);
+        let count: usize = old.iter().map(|(_, p)| p.manual.count).sum();
+        let Some(first) = manual.first() else {
+            let outdated: usize = old.iter().map(|(_, p)| p.count).sum();
+            return Finding::ok(if outdated == 0 {
                 "no outdated pods".to_string()
             } else {
                 format!(
                     "all {} belong to workloads proxy-reset restarts",
-                    plural(old.len(), "outdated pod", "outdated pods")
+                    plural(outdated, "outdated pod", "outdated pods")
                 )
             });
+        };
+        let mut detail: Vec<String> = manual.iter().take(DETAIL).map(|m| m.line.clone()).collect();
+        if count > DETAIL {
+            detail.push(format!("... and {} more", count - DETAIL));
         }
-        let detail = manual.iter().map(|p| match &p.owner {
-            Some((kind, _)) if kind == "Job" => format!(
-                "{} ({}): let it finish, or delete the pod",
-                p.id(),
-                workload_of(p)
-            ),
-            None => format!("{}: a bare pod, not recreated when deleted", p.id()),
-            Some(_) => format!("{} ({}): unknown owner", p.id(), workload_of(p)),
-        });
-        let first = manual[0];
         Finding::warning(format!(
             "{} must be restarted by hand",
-            plural(manual.len(), "outdated pod", "outdated pods")
+            plural(count, "outdated pod", "outdated pods")
         ))
-        .detail(capped(detail, 10))
+        .detail(detail)
         .hint(format!(
             "delete it and create it again from its own manifest (not from kubectl get -o yaml, which keeps the old sidecar):\nkubectl -n {} delete pod {}",
             first.namespace, first.name

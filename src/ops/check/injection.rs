@@ -7,8 +7,7 @@ use crate::kyma::{EXCLUDED_NAMESPACES, OPT_IN_NAMESPACE};
 use crate::names::{INJECT, INJECTION_LABEL};
 use crate::ops::checks::{BoxFuture, Category, Check, Finding};
 
-use super::mtls::workload_of;
-use super::{Ctx, ISTIO_NS, capped, namespace_injected, plural, should_have_sidecar};
+use super::{Ctx, ISTIO_NS, capped, namespace_injected, plural};
 
 pub fn category() -> Category<Ctx> {
     Category {
@@ -74,10 +73,7 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             .filter(|n| !EXCLUDED_NAMESPACES.contains(&n.name.as_str()))
             .filter(|n| n.labels.get(INJECTION_LABEL).map(String::as_str) == Some("disabled"))
             .map(|n| {
-                let count = pods
-                    .iter()
-                    .filter(|p| p.namespace == n.name && !p.has_sidecar())
-                    .count();
+                let count = pods.without_sidecar.get(&n.name).copied().unwrap_or(0);
                 (n.name.as_str(), count)
             })
             .collect();
@@ -114,7 +110,12 @@ fn namespaces<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 fn deployments<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let all = match workloads::list_templates(&c.cluster, WorkloadKind::Deployment, None).await
+        let all = match workloads::templates_setting_injection(
+            &c.cluster,
+            WorkloadKind::Deployment,
+            None,
+        )
+        .await
         {
             Ok(d) => d,
             Err(e) => return Finding::error(e.to_string()),
@@ -147,32 +148,19 @@ fn deployments<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
 
 fn missing_sidecars<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let by_default = c.injection_by_default().await;
-        let (namespaces, pods) = match (c.namespaces().await, c.pods().await) {
-            (Ok(n), Ok(p)) => (n, p),
-            (Err(e), _) | (_, Err(e)) => return Finding::error(e),
+        let missing = match c.pods().await {
+            Ok(p) => p.missing.clone(),
+            Err(e) => return Finding::error(e),
         };
-        let missing: Vec<String> = pods
-            .iter()
-            .filter(|p| p.running && !p.deleting && !p.has_sidecar())
-            .filter(|p| {
-                let injected = namespaces
-                    .iter()
-                    .find(|n| n.name == p.namespace)
-                    .is_some_and(|n| namespace_injected(n, by_default).0);
-                should_have_sidecar(p, injected)
-            })
-            .map(|p| format!("{} ({})", p.id(), workload_of(p)))
-            .collect();
         if missing.is_empty() {
             return Finding::ok("");
         }
         Finding::error(format!(
             "{} no sidecar though {} namespace is injected: they were created before injection was on, or while istiod was down",
-            plural(missing.len(), "pod has", "pods have"),
-            if missing.len() == 1 { "its" } else { "their" }
+            plural(missing.count, "pod has", "pods have"),
+            if missing.count == 1 { "its" } else { "their" }
         ))
-        .detail(capped(missing, 10))
+        .detail(missing.lines())
         .hint("kyma-mesh proxy-reset --missing-sidecars")
     })
 }

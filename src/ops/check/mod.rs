@@ -10,6 +10,7 @@ mod injection;
 mod kubernetes_api;
 mod mesh_certs;
 mod mtls;
+mod pod_facts;
 mod stuck;
 
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ use crate::ops::checks::{self, Category, Observer, Report};
 use crate::ops::error::{ErrorKind, cluster_kind};
 use crate::ops::events::Events;
 use crate::ops::preflight::{self, Preflight};
+use pod_facts::PodFacts;
 
 pub use kubernetes_api::API_REACHABLE;
 /// Most checks mean nothing without Istio: they wait for this one.
@@ -141,7 +143,7 @@ pub struct Ctx {
     pub stuck_after: Duration,
     revisions: Cached<Arc<Revisions>>,
     record: Cached<Option<Arc<Record>>>,
-    pods: Cached<Arc<Vec<Pod>>>,
+    pods: Cached<Arc<PodFacts>>,
     namespaces: Cached<Arc<Vec<Namespace>>>,
 }
 
@@ -182,10 +184,18 @@ impl Ctx {
         cached(&self.record)
     }
 
-    pub async fn pods(&mut self) -> Result<Arc<Vec<Pod>>, String> {
+    /// What the checks need of the pods, folded in one scan (it needs the namespaces and the
+    /// injection mode first: which pods should carry a sidecar depends on them).
+    pub async fn pods(&mut self) -> Result<Arc<PodFacts>, String> {
         if self.pods.is_none() {
-            let r = inventory::pods(&self.cluster).await;
-            self.pods = Some(r.map(Arc::new).map_err(|e| e.to_string()));
+            let by_default = self.injection_by_default().await;
+            let r = match self.namespaces().await {
+                Ok(nss) => pod_facts::read(&self.cluster, &nss, by_default)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            self.pods = Some(r.map(Arc::new));
         }
         cached(&self.pods)
     }

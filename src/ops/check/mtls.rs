@@ -205,32 +205,25 @@ fn outside_mesh<'a>(c: &'a mut Ctx) -> BoxFuture<'a, Finding> {
             (Ok(p), Ok(n)) => (p, n),
             (Err(e), _) | (_, Err(e)) => return Finding::error(e),
         };
-        let meshed: Vec<&str> = namespaces
+        let meshed = namespaces
             .iter()
             .filter(|n| !EXCLUDED_NAMESPACES.contains(&n.name.as_str()))
             .filter(|n| namespace_injected(n, by_default).0)
-            .map(|n| n.name.as_str())
-            .collect();
+            .count();
         // Pods that opted out on purpose: they cannot talk to STRICT services, nor those to them.
-        let outside: Vec<&Pod> = pods
-            .iter()
-            .filter(|p| p.running && !p.deleting && !p.host_network && !p.has_sidecar())
-            .filter(|p| p.opted_out() && meshed.contains(&p.namespace.as_str()))
-            .collect();
-        let Some(first) = outside.first() else {
+        let outside = &pods.outside;
+        let Some(first) = &outside.first else {
             return Finding::ok(format!(
                 "{} meshed",
-                plural(meshed.len(), "namespace", "namespaces")
+                plural(meshed, "namespace", "namespaces")
             ));
         };
-        let mut workloads: Vec<String> = outside.iter().map(|p| workload_of(p)).collect();
-        workloads.dedup();
         Finding::warning(format!(
             "{} without a sidecar in meshed namespaces: with STRICT mTLS, connections between {} and meshed pods are reset",
-            plural(outside.len(), "pod", "pods"),
-            if outside.len() == 1 { "it" } else { "them" },
+            plural(outside.count, "pod", "pods"),
+            if outside.count == 1 { "it" } else { "them" },
         ))
-        .detail(capped(workloads.iter().map(|w| format!("{w} opted out (sidecar.istio.io/inject: \"false\")")), 10))
+        .detail(outside.workloads.lines())
         .hint(format!("for {}: {}", workload_of(first), remedies(first)))
     })
 }
