@@ -459,6 +459,16 @@ impl Cluster {
         &self,
         req: http::Request<Vec<u8>>,
     ) -> Result<T, kube::Error> {
+        let bytes = self.request_bytes(req).await?;
+        serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)
+    }
+
+    /// A request's body, undecoded (an error status as [`kube::Error::Api`]): for a caller that
+    /// reads part of it before decoding the rest (`pods::PodScan`).
+    pub async fn request_bytes(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<hyper::body::Bytes, kube::Error> {
         let res = self.client.send(req.map(kube::client::Body::from)).await?;
         let status = res.status();
         let bytes = res.into_body().collect_bytes().await?;
@@ -470,7 +480,7 @@ impl Cluster {
             });
             return Err(kube::Error::Api(s.boxed()));
         }
-        serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)
+        Ok(bytes)
     }
 
     /// GET of one object decoded into `T`, a minimal struct (serde skips every field `T` does

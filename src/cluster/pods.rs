@@ -214,13 +214,14 @@ impl PodPage {
     }
 }
 
-/// One page of pods, in `namespace` or all. `continue_token` from the previous page.
-pub async fn list_pods_page(
+/// One page of pods, in `namespace` or all, as JSON, undecoded ([`decode_page`]).
+/// `continue_token` from the previous page.
+async fn pods_page_bytes(
     cluster: &Cluster,
     namespace: Option<&str>,
     limit: u32,
     continue_token: Option<&str>,
-) -> Result<PodPage, ClusterError> {
+) -> Result<hyper::body::Bytes, ClusterError> {
     let path = POD.url_path(namespace);
     let mut lp = ListParams::default().limit(limit);
     if let Some(token) = continue_token {
@@ -233,7 +234,28 @@ pub async fn list_pods_page(
     let req = kube::core::Request::new(path)
         .list(&lp)
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-    cluster.request_json::<PodPage>(req).await.map_err(failed)
+    cluster.request_bytes(req).await.map_err(failed)
+}
+
+fn decode_page(bytes: &[u8], namespace: Option<&str>) -> Result<PodPage, ClusterError> {
+    serde_json::from_slice(bytes).map_err(|e| ClusterError::List {
+        listing: Listing::of(&POD, namespace),
+        error: Box::new(kube::Error::SerdeError(e)),
+    })
+}
+
+/// A list page's `metadata`, read ahead of its items: the API server writes a list's
+/// `metadata` before its `items` (`ListMeta` precedes `Items` in every list type), so the next
+/// page's continue token is known before the page's several MB are decoded, and the next
+/// request goes out while they are. `None` when the page is not laid out so (the caller then
+/// decodes it first).
+fn peek_list_meta(bytes: &[u8]) -> Option<ListMeta> {
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let start = find(head, b"\"metadata\":")? + b"\"metadata\":".len();
+    let items = start + find(&head[start..], b"\"items\":")?;
+    let meta = head[start..items].trim_ascii_end().strip_suffix(b",")?;
+    serde_json::from_slice(meta).ok()
 }
 
 /// The pods of `namespace` a label selector matches, in one request (a workload's pods: few).
@@ -268,7 +290,8 @@ const MAX_RELISTS: usize = 20;
 
 /// The one paged pod scan: every pod of the scopes (namespaces, or all), page by page, each
 /// decoded into the minimal [`Pod`] and handed out once. The next page is requested as soon as
-/// a page arrives, so it is on the way while the caller works on this one; an expired continue
+/// a page arrives and its continue token is read ([`peek_list_meta`]), so it is on the way
+/// while this one is decoded and the caller works on it; an expired continue
 /// token starts the scope's list again, and pods already handed out (by uid) are passed over.
 /// What it keeps per pod is a 64-bit hash of its uid: its memory is flat in the number of pods
 /// but for those 8 bytes.
@@ -277,7 +300,7 @@ pub struct PodScan {
     scopes: std::collections::VecDeque<Option<String>>,
     scope: Option<Option<String>>,
     limit: u32,
-    next: Option<tokio::task::JoinHandle<Result<PodPage, ClusterError>>>,
+    next: Option<tokio::task::JoinHandle<Result<hyper::body::Bytes, ClusterError>>>,
     seen: std::collections::HashSet<u64>,
     /// Pages fetched and list restarts, for the report.
     pub pages: usize,
@@ -310,8 +333,16 @@ impl PodScan {
         let limit = self.limit;
         self.pages += 1;
         self.next = Some(tokio::spawn(async move {
-            list_pods_page(&cluster, scope.as_deref(), limit, token.as_deref()).await
+            pods_page_bytes(&cluster, scope.as_deref(), limit, token.as_deref()).await
         }));
+    }
+
+    /// Requests the page after one whose `metadata` says `next` (the scope's end on `None`).
+    fn follow(&mut self, next: Option<&str>) {
+        match next.filter(|c| !c.is_empty()) {
+            Some(token) => self.fetch(Some(token.to_string())),
+            None => self.scope = None,
+        }
     }
 
     /// The next page's pods not handed out before; `None` when every scope is done.
@@ -322,8 +353,8 @@ impl PodScan {
                 self.fetch(None);
                 continue;
             };
-            let page = match task.await {
-                Ok(Ok(page)) => page,
+            let bytes = match task.await {
+                Ok(Ok(bytes)) => bytes,
                 Ok(Err(e)) if is_expired(&e) && self.relists < MAX_RELISTS => {
                     self.relists += 1;
                     self.fetch(None);
@@ -333,9 +364,19 @@ impl PodScan {
                 // The task panicked or was cancelled: the runtime is going down.
                 Err(_) => return None,
             };
-            match page.next() {
-                Some(token) => self.fetch(Some(token.to_string())),
-                None => self.scope = None,
+            let scope = self.scope.clone().flatten();
+            // The next page is on its way while this one is decoded (and then classified).
+            let peeked = peek_list_meta(&bytes);
+            if let Some(meta) = &peeked {
+                self.follow(meta.continue_.as_deref());
+            }
+            let page = match decode_page(&bytes, scope.as_deref()) {
+                Ok(page) => page,
+                Err(e) => return Some(Err(e)),
+            };
+            drop(bytes);
+            if peeked.is_none() {
+                self.follow(page.next());
             }
             let fresh = page
                 .items
@@ -473,6 +514,25 @@ pub async fn injector_webhooks(cluster: &Cluster) -> Result<Vec<InjectorWebhook>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_page_s_continue_token_is_read_ahead_of_its_items() {
+        let page = br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"ks1.2.500.7"},"items":[{"metadata":{"name":"a"}}]}"#;
+        let meta = peek_list_meta(page).unwrap();
+        assert_eq!(meta.continue_.as_deref(), Some("ks1.2.500.7"));
+        assert_eq!(meta.resource_version, "7");
+        let last = br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[]}"#;
+        assert_eq!(peek_list_meta(last).unwrap().continue_, None);
+        // laid out otherwise: nothing read ahead (the page is decoded first)
+        let items_first = br#"{"items":[{"metadata":{"name":"a"}}],"metadata":{"continue":"x"}}"#;
+        assert!(peek_list_meta(items_first).is_none());
+        assert!(peek_list_meta(b"{}").is_none());
+        let spaced = b"{\"metadata\": {\"continue\": \"x\"} ,\n \"items\": []}";
+        assert_eq!(
+            peek_list_meta(spaced).unwrap().continue_.as_deref(),
+            Some("x")
+        );
+    }
 
     #[test]
     fn the_injecting_revision_comes_from_istio_io_rev_else_the_status() {

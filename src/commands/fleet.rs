@@ -214,6 +214,9 @@ fn one(cli: &Cli, context: &str, ui: &Ui) -> Entry {
             entry.output = match done.json {
                 Some(doc) => doc,
                 None if done.stdout.is_empty() => serde_json::Value::Null,
+                // A document serialized straight to text (`Done::json`): the same document.
+                None if done.stdout_is_json => serde_json::from_str(&done.stdout)
+                    .unwrap_or_else(|_| serde_json::Value::String(done.stdout)),
                 None => serde_json::Value::String(done.stdout),
             };
         }

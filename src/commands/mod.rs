@@ -30,6 +30,9 @@ pub struct Done {
     /// The same data as a document, when the command was asked for JSON: a fleet embeds it
     /// in its own list.
     pub json: Option<serde_json::Value>,
+    /// `stdout` is a JSON document serialized straight from its data ([`Done::json`]): a
+    /// fleet reads it back.
+    pub stdout_is_json: bool,
     /// Closing lines on stderr: what was done, in a sentence.
     pub closing: Vec<String>,
     /// What still needs a hand (a fleet summary's last column).
@@ -61,6 +64,16 @@ impl Done {
         Ok(Done {
             stdout: ui::format_value(what, &value, format)?,
             json: (format == ui::Format::Json).then_some(value),
+            ..Done::default()
+        })
+    }
+
+    /// A JSON document on stdout, serialized straight from `doc`: no `Value` tree in between,
+    /// so a large report (tens of thousands of pods) costs its text once.
+    pub fn json(what: &'static str, doc: &impl serde::Serialize) -> Result<Done, OpError> {
+        Ok(Done {
+            stdout: ui::format_value(what, doc, ui::Format::Json)?,
+            stdout_is_json: true,
             ..Done::default()
         })
     }

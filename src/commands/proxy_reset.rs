@@ -36,12 +36,7 @@ pub fn run(
             result.verification.as_ref(),
             result.forecast.as_ref(),
         );
-        let value =
-            serde_json::to_value(&doc).map_err(|cause| crate::ops::error::OutputError::Json {
-                what: "proxy-reset report",
-                cause,
-            })?;
-        Done::document("proxy-reset report", value, ui::Format::Json)?
+        Done::json("proxy-reset report", &doc)?
     } else {
         Done::data(ui::proxy_reset::text(&result))
     };

@@ -612,6 +612,7 @@ impl Gen {
                 owners: owners.clone(),
                 phase: Some("Running".into()),
                 node: Some(node.clone()),
+                replicas: None,
             };
             self.out.push(GenDoc::Pod {
                 head,

@@ -172,8 +172,90 @@ impl LabelSelector {
 #[derive(Debug, Clone, Default)]
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
+/// The field labels the API server supports for one kind, beyond `metadata.name` and
+/// `metadata.namespace` (every kind's): each kind's `...ToSelectableFields` and field label
+/// conversion in kubernetes (`pkg/registry/<group>/<kind>/strategy.go`,
+/// `pkg/apis/<group>/<version>/conversion.go`). Anything else is refused with
+/// "field label not supported", as the API server refuses it.
+fn kind_fields(group: &str, kind: &str) -> &'static [&'static str] {
+    match (group, kind) {
+        ("", "Pod") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        ],
+        ("", "Event") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        ("", "Secret") => &["type"],
+        ("", "Namespace") => &["status.phase"],
+        ("", "Node") => &["spec.unschedulable"],
+        // Not ReplicaSets: kube-apiserver 1.36 refuses `status.replicas` there (only the
+        // default metadata fields are converted), though its registry lists the field.
+        ("", "ReplicationController") => &["status.replicas"],
+        ("batch", "Job") => &["status.successful"],
+        _ => &[],
+    }
+}
+
+/// The API server's refusal of field label `k` for `group`/`kind`: kinds with their own field
+/// label conversion say it one way (Jobs another), every other kind the default's way.
+fn unsupported(group: &str, kind: &str, k: &str) -> String {
+    match (group, kind) {
+        ("", "Pod" | "Event" | "Secret" | "Namespace" | "Node" | "ReplicationController") => {
+            format!("field label not supported: {k}")
+        }
+        ("batch", "Job") => format!("field label \"{k}\" not supported for Job"),
+        _ => format!(
+            "\"{k}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+        ),
+    }
+}
+
+/// Fields the API server reads as integers: absent is `0` (`strconv.Itoa` of the zero value).
+const INTEGER_FIELDS: &[&str] = &["status.replicas", "status.successful"];
+/// Fields the API server reads as booleans: absent is `false`.
+const BOOLEAN_FIELDS: &[&str] = &["spec.hostNetwork", "spec.unschedulable"];
+
 impl FieldSelector {
+    /// A selector for any kind: the union of every kind's field labels (for callers that
+    /// select over stored objects without an API kind).
     pub fn parse(s: &str) -> Result<Self, String> {
+        Self::parse_with(s, |_| true, |k| format!("field label not supported: {k}"))
+    }
+
+    /// A selector for objects of `group`/`kind`, refusing the field labels its API does not
+    /// support, as the API server does.
+    pub fn parse_for(s: &str, group: &str, kind: &str) -> Result<Self, String> {
+        let extra = kind_fields(group, kind);
+        Self::parse_with(
+            s,
+            |k| matches!(k, "metadata.name" | "metadata.namespace") || extra.contains(&k),
+            |k| unsupported(group, kind, k),
+        )
+    }
+
+    fn parse_with(
+        s: &str,
+        supported: impl Fn(&str) -> bool,
+        refusal: impl Fn(&str) -> String,
+    ) -> Result<Self, String> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, eq, v) = if let Some((k, v)) = part.split_once("!=") {
@@ -188,25 +270,20 @@ impl FieldSelector {
                 ));
             };
             let k = k.trim();
-            const SUPPORTED: &[&str] = &[
-                "metadata.name",
-                "metadata.namespace",
-                "status.phase",
-                "spec.nodeName",
-                "spec.restartPolicy",
-                "spec.schedulerName",
-                "spec.serviceAccountName",
-                "status.podIP",
-                "type",
-                "involvedObject.name",
-                "involvedObject.namespace",
-                "involvedObject.kind",
-                "involvedObject.uid",
-                "reason",
-                "status.successful",
-            ];
-            if !SUPPORTED.contains(&k) {
-                return Err(format!("field label not supported: {k}"));
+            let known = matches!(k, "metadata.name" | "metadata.namespace")
+                || [
+                    ("", "Pod"),
+                    ("", "Event"),
+                    ("", "Secret"),
+                    ("", "Namespace"),
+                    ("", "Node"),
+                    ("", "ReplicationController"),
+                    ("batch", "Job"),
+                ]
+                .iter()
+                .any(|(g, kind)| kind_fields(g, kind).contains(&k));
+            if !known || !supported(k) {
+                return Err(refusal(k));
             }
             out.push((k.to_string(), eq, v.trim().to_string()));
         }
@@ -229,6 +306,7 @@ impl FieldSelector {
                 "metadata.namespace" => Some(m.namespace.clone()),
                 "status.phase" => Some(m.phase.clone().unwrap_or_default()),
                 "spec.nodeName" => Some(m.node.clone().unwrap_or_default()),
+                "status.replicas" => Some(m.replicas.unwrap_or(0).to_string()),
                 _ => None,
             }
         };
@@ -249,6 +327,8 @@ impl FieldSelector {
             }
             let have = match cur {
                 Value::String(s) => s.clone(),
+                Value::Null if INTEGER_FIELDS.contains(&path.as_str()) => "0".to_string(),
+                Value::Null if BOOLEAN_FIELDS.contains(&path.as_str()) => "false".to_string(),
                 Value::Null => String::new(),
                 other => other.to_string(),
             };
@@ -337,5 +417,48 @@ mod tests {
         assert!(!ok("status.phase!=Running"));
         assert!(ok("spec.nodeName="));
         assert!(ok("metadata.name!=q"));
+    }
+
+    #[test]
+    fn field_labels_are_per_kind_and_an_absent_count_is_zero() {
+        let rc = |s: &str| FieldSelector::parse_for(s, "", "ReplicationController");
+        let scaled_down = json!({"metadata": {"name": "a"}, "status": {"replicas": 0}});
+        let running = json!({"metadata": {"name": "b"}, "status": {"replicas": 2}});
+        let no_status = json!({"metadata": {"name": "c"}});
+        let sel = rc("status.replicas!=0").unwrap();
+        assert!(!sel.matches(&scaled_down) && sel.matches(&running) && !sel.matches(&no_status));
+        assert!(rc("status.replicas=0").unwrap().matches(&no_status));
+        assert!(rc("metadata.namespace=x,status.replicas==2").is_ok());
+        assert!(FieldSelector::parse_for("spec.nodeName=n1", "", "Pod").is_ok());
+        // the API server's refusals, each in its words (kube-apiserver 1.36)
+        let default = "\"status.replicas\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"";
+        for (s, group, kind, message) in [
+            ("status.replicas!=0", "apps", "ReplicaSet", default),
+            ("status.replicas!=0", "apps", "Deployment", default),
+            (
+                "spec.replicas=1",
+                "",
+                "ReplicationController",
+                "field label not supported: spec.replicas",
+            ),
+            (
+                "status.replicas=1",
+                "",
+                "Pod",
+                "field label not supported: status.replicas",
+            ),
+            (
+                "foo=1",
+                "batch",
+                "Job",
+                "field label \"foo\" not supported for Job",
+            ),
+        ] {
+            assert_eq!(
+                FieldSelector::parse_for(s, group, kind).unwrap_err(),
+                message,
+                "{kind} {s}"
+            );
+        }
     }
 }

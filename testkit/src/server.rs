@@ -23,7 +23,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::faults::{Decision, FaultState};
 use crate::protobuf;
-use crate::registry::{self, RESOURCES};
+use crate::registry::{self, RESOURCES, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, DeleteOpts, Obj, PatchType, Store, WriteOpts};
 use crate::table::{self, Include};
@@ -566,11 +566,17 @@ fn parse_body(body: &[u8], yaml_ok: bool) -> Result<Value, ApiError> {
     }
 }
 
-fn selectors(q: &Q) -> Result<(LabelSelector, FieldSelector), ApiError> {
+/// The request's label and field selectors; a field label the kind does not support is a 400,
+/// as on the API server.
+fn selectors(q: &Q, rt: &ResourceType) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let l = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let f = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default())
-        .map_err(ApiError::bad_request)?;
+    let f = FieldSelector::parse_for(
+        q.get("fieldSelector").unwrap_or_default(),
+        rt.group,
+        rt.kind,
+    )
+    .map_err(ApiError::bad_request)?;
     Ok((l, f))
 }
 
@@ -732,7 +738,7 @@ async fn resource_request(
             Ok(json_resp(200, render(obj, &api_version)))
         }
         ("GET", None) => {
-            let (l, f) = selectors(q)?;
+            let (l, f) = selectors(q, rt)?;
             let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok());
             let page = lock(&shared.store).list(
                 r.res,
@@ -831,7 +837,7 @@ async fn resource_request(
         }
         ("DELETE", None) => {
             let dopts = delete_opts(q, body)?;
-            let (l, f) = selectors(q)?;
+            let (l, f) = selectors(q, rt)?;
             let mut store = lock(&shared.store);
             let page = store.list(r.res, r.ns.as_deref(), &l, &f, None, None)?;
             let mut gone = Vec::new();
@@ -970,7 +976,7 @@ fn watch_stream(
     include: Include,
 ) -> Result<Resp, ApiError> {
     let rt = &RESOURCES[r.res];
-    let (labels, mut fields) = selectors(q)?;
+    let (labels, mut fields) = selectors(q, rt)?;
     if let Some(name) = &r.name {
         fields = FieldSelector::parse(&format!("metadata.name={name}"))
             .map_err(ApiError::bad_request)?;

@@ -163,6 +163,8 @@ pub struct Meta {
     pub owners: Vec<(String, String, String, bool)>,
     pub phase: Option<String>,
     pub node: Option<String>,
+    /// `status.replicas` (a field selector of ReplicaSets and ReplicationControllers).
+    pub replicas: Option<i64>,
 }
 
 impl Meta {
@@ -192,6 +194,7 @@ impl Meta {
                 .unwrap_or_default(),
             phase: v["status"]["phase"].as_str().map(String::from),
             node: v["spec"]["nodeName"].as_str().map(String::from),
+            replicas: v["status"]["replicas"].as_i64(),
         }
     }
 }

@@ -613,10 +613,12 @@ fn one_failed_workload_does_not_stop_the_others_and_exits_1() {
 /// regression to per-owner GETs fails the exact counts below.
 #[test]
 fn a_scan_costs_pod_pages_and_owner_lists_not_a_request_per_owner() {
+    // Realistic: most ReplicaSets are old revisions at 0 replicas (still one list, paged).
     let c = Cluster::with(KubeSim::builder().generate(GenOptions {
         pods: 1600,
         outdated_fraction: 0.6,
         seed: 22,
+        shape: testkit::Shape::Realistic,
         ..Default::default()
     }));
     c.sim.clear_requests();

@@ -234,3 +234,109 @@ fn install_output_goes_where_real_istioctls_goes() {
         );
     }
 }
+
+/// `active` (1 replica) and `old` (0) in a new namespace `ns`, as ReplicaSets and as
+/// ReplicationControllers, once their controllers have counted their pods (`status.replicas`);
+/// then the names each field selector lists (metadata only, as kyma-mesh lists owners), or the
+/// refusal's code and message.
+async fn by_field_selector(client: Client, ns: &str) -> Vec<Result<Vec<String>, (u16, String)>> {
+    use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+    use k8s_openapi::api::core::v1::{Namespace, ReplicationController};
+    let nss: Api<Namespace> = Api::all(client.clone());
+    let ns_obj: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
+    nss.create(&PostParams::default(), &ns_obj).await.unwrap();
+    let rss: Api<ReplicaSet> = Api::namespaced(client.clone(), ns);
+    let rcs: Api<ReplicationController> = Api::namespaced(client.clone(), ns);
+    for (name, n) in [("active", 1), ("old", 0)] {
+        let spec = |selector: Value| {
+            json!({"metadata": {"name": name, "namespace": ns},
+                "spec": {"replicas": n, "selector": selector,
+                         "template": {"metadata": {"labels": {"app": name}},
+                                      "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+        };
+        let rs = spec(json!({"matchLabels": {"app": name}}));
+        rss.create(&PostParams::default(), &serde_json::from_value(rs).unwrap())
+            .await
+            .unwrap();
+        let rc = spec(json!({"app": name}));
+        rcs.create(&PostParams::default(), &serde_json::from_value(rc).unwrap())
+            .await
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let rs = rss.list(&ListParams::default()).await.unwrap();
+        let rc = rcs.list(&ListParams::default()).await.unwrap();
+        let counted = rs.items.iter().all(|o| {
+            let want = o.spec.replicas.unwrap_or(1);
+            o.status.as_ref().is_some_and(|s| s.replicas == want)
+        }) && rc.items.iter().all(|o| {
+            let want = o.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+            o.status.as_ref().is_some_and(|s| s.replicas == want)
+        });
+        if counted && rs.items.len() == 2 && rc.items.len() == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "status.replicas never settled: {rs:?} {rc:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let deployments: Api<Deployment> = Api::namespaced(client, ns);
+    fn names<K: Clone>(l: kube::core::ObjectList<kube::core::PartialObjectMeta<K>>) -> Vec<String> {
+        l.items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect()
+    }
+    let refused = |e: kube::Error| {
+        let s = status(e);
+        (s.code, s.message)
+    };
+    let mut out = Vec::new();
+    for (fields, kind) in [
+        ("status.replicas!=0", "rs"),
+        ("metadata.name=active", "rs"),
+        ("status.replicas!=0", "deployment"),
+        ("status.replicas!=0", "rc"),
+        ("status.replicas=0", "rc"),
+        ("spec.replicas=1", "rc"),
+    ] {
+        let lp = ListParams::default().fields(fields);
+        out.push(
+            match kind {
+                "rs" => rss.list_metadata(&lp).await.map(names),
+                "rc" => rcs.list_metadata(&lp).await.map(names),
+                _ => deployments.list_metadata(&lp).await.map(names),
+            }
+            .map_err(refused),
+        );
+    }
+    out
+}
+
+/// Field selectors answer the same on both: kube-apiserver 1.36 refuses `status.replicas` on
+/// ReplicaSets and Deployments (so proxy-reset cannot list only the ReplicaSets that have
+/// pods), accepts it on ReplicationControllers, and each refusal is a 400 in the same words.
+#[tokio::test(flavor = "multi_thread")]
+async fn field_selectors_select_and_refuse_the_same_on_both() {
+    let real = by_field_selector(real_client().await, "field-selectors").await;
+    let sim = KubeSim::start();
+    let simmed = by_field_selector(
+        Client::try_from(sim.kube_config()).unwrap(),
+        "field-selectors",
+    )
+    .await;
+    assert_eq!(real, simmed);
+    let default = "\"status.replicas\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"";
+    assert_eq!(real[0], Err((400, default.to_string())));
+    assert_eq!(real[1], Ok(vec!["active".to_string()]));
+    assert_eq!(real[2], Err((400, default.to_string())));
+    assert_eq!(real[3], Ok(vec!["active".to_string()]));
+    assert_eq!(real[4], Ok(vec!["old".to_string()]));
+    assert_eq!(
+        real[5],
+        Err((400, "field label not supported: spec.replicas".to_string()))
+    );
+}
