@@ -97,8 +97,27 @@ pub fn install_needs() -> Vec<Need> {
         "mutatingwebhookconfigurations",
         None,
     ));
+    // istioctl lists them cluster-wide to prune what a profile no longer has.
+    v.push(need("list", "policy", "poddisruptionbudgets", None));
     v.push(need("watch", "apps", "deployments", IS));
     v.push(need("list", "", "pods", IS));
+    v
+}
+
+/// What restarting outdated workloads needs, cluster-wide (proxy-reset's phase of `upgrade`):
+/// the pod scan, the owners' lists, the PodDisruptionBudgets, a rollout restart's patch and
+/// the deletion of a pod whose workload does not replace it on its own.
+pub fn restart_needs() -> Vec<Need> {
+    // The PodDisruptionBudgets' list is install's already (istioctl prunes them).
+    let mut v = vec![
+        need("list", "", "pods", None),
+        need("delete", "", "pods", None),
+        need("list", "apps", "replicasets", None),
+    ];
+    for resource in ["deployments", "statefulsets", "daemonsets"] {
+        v.push(need("list", "apps", resource, None));
+        v.push(need("patch", "apps", resource, None));
+    }
     v
 }
 

@@ -51,6 +51,9 @@ pub struct UpgradeMode {
     /// `upgrade --canary`: install the target as its own revision beside the running control
     /// plane (the caller moves the `default` tag and the data plane afterwards).
     pub canary: bool,
+    /// The workloads are restarted afterwards (proxy-reset's phase): its permissions are
+    /// checked before anything changes, not found missing once the control plane moved.
+    pub restarts: bool,
 }
 
 /// How an install failed; each message says what state the cluster is in and what to do.
@@ -249,6 +252,7 @@ async fn preflight_phase(
         fix: req.fix,
         dry_run: req.dry_run,
         upgrade: req.upgrade.is_some(),
+        restarts: req.upgrade.as_ref().is_some_and(|u| u.restarts),
         profile_given: req.config.profile_given,
         injection_given: req.config.injection_given,
         reuse_recorded: req.upgrade.as_ref().is_some_and(|u| u.reused),

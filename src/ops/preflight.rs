@@ -34,6 +34,8 @@ pub struct Input {
     pub dry_run: bool,
     /// `upgrade` refuses a cluster without Istio; `install` installs it.
     pub upgrade: bool,
+    /// Workloads are restarted after the control plane: their permissions are needed too.
+    pub restarts: bool,
     /// `--profile` / `--sidecar-injection` given; otherwise the recorded ones are kept.
     pub profile_given: bool,
     pub injection_given: bool,
@@ -53,6 +55,7 @@ impl Default for Input {
             fix: false,
             dry_run: false,
             upgrade: false,
+            restarts: false,
             profile_given: true,
             injection_given: true,
             compatibility_given: true,
@@ -165,7 +168,10 @@ pub async fn server_answers(cluster: &Cluster) -> (Finding, Option<Info>) {
 
 fn permissions<'a>(p: &'a mut Preflight<'_>) -> BoxFuture<'a, Finding> {
     Box::pin(async move {
-        let needs = access::install_needs();
+        let mut needs = access::install_needs();
+        if p.input.restarts {
+            needs.extend(access::restart_needs());
+        }
         match access::missing(&p.cluster, &needs).await {
             Ok(missing) if missing.is_empty() => {
                 Finding::ok(format!("all {} granted", needs.len()))

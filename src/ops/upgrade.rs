@@ -41,7 +41,11 @@ impl UpgradeRequest {
         let reused =
             c.files.is_empty() && c.sets.is_empty() && !c.profile_given && !c.injection_given;
         InstallRequest {
-            upgrade: Some(UpgradeMode { reused, canary }),
+            upgrade: Some(UpgradeMode {
+                reused,
+                canary,
+                restarts: !canary && !self.skip_proxy_reset,
+            }),
             ..self.install.clone()
         }
     }

@@ -216,3 +216,42 @@ fn upgrade_says_the_behaviour_changes_and_carries_a_compatibility_version() {
         .expect_success()
         .expect_stderr("keeping the recorded compatibility version 1.27");
 }
+
+/// The restart phase's permissions are asked before anything changes: an upgrade that could
+/// move the control plane but not restart the workloads (here: no deleting pods, which an
+/// OnDelete StatefulSet needs) stops in its preflight, Istio untouched; `--skip-proxy-reset`
+/// needs none of them. istioctl's own list of PodDisruptionBudgets (it prunes them) is asked
+/// by every install.
+#[test]
+fn upgrade_asks_for_the_restart_permissions_before_it_changes_anything() {
+    let c = Cluster::new();
+    with_istioctl(&c, "1.27.3", &["install", "--profile", "local"]).expect_success();
+    shop(&c);
+    c.sim.deny("delete", "", "pods");
+    let run = with_istioctl(&c, "1.28.0", &["upgrade"]);
+    run.expect_code(1)
+        .expect_stderr("missing: delete pods")
+        .expect_stderr("nothing was changed");
+    assert!(
+        proxy_images(&c, "shop")
+            .iter()
+            .all(|i| i.contains(":1.27.3")),
+        "no workload restarted"
+    );
+    let istiod = c
+        .sim
+        .get("deployments", Some("istio-system"), "istiod")
+        .unwrap();
+    assert!(
+        istiod.to_string().contains(":1.27.3"),
+        "istiod still on 1.27.3"
+    );
+    with_istioctl(&c, "1.28.0", &["upgrade", "--skip-proxy-reset"]).expect_success();
+
+    let c = Cluster::new();
+    c.sim.deny("list", "policy", "poddisruptionbudgets");
+    with_istioctl(&c, "1.27.3", &["install", "--profile", "local"])
+        .expect_code(1)
+        .expect_stderr("missing: list poddisruptionbudgets.policy")
+        .expect_stderr("nothing was changed");
+}
