@@ -210,9 +210,6 @@ pub struct PodFinding {
     /// The owner lookup failed: the scan is incomplete (exit 1).
     #[serde(skip)]
     pub lookup_failed: bool,
-    /// The pod's labels: which PodDisruptionBudgets guard it.
-    #[serde(skip)]
-    pub labels: BTreeMap<String, String>,
     /// Its `creationTimestamp`, seconds since the epoch.
     #[serde(skip)]
     pub created: i64,
@@ -306,7 +303,7 @@ pub fn plan(scan: ScanReport, restarted_at: String) -> Plan {
             workload: w.clone(),
             action,
             pods: Vec::new(),
-            labels: p.labels.clone(),
+            labels: scan.labels.get(w).cloned().unwrap_or_default(),
             newest_pod: 0,
         });
         entry.newest_pod = entry.newest_pod.max(p.created);
@@ -372,7 +369,6 @@ mod tests {
             owner_chain: vec![],
             target,
             lookup_failed: false,
-            labels: BTreeMap::new(),
             created: 0,
         }
     }
@@ -438,6 +434,7 @@ mod tests {
             ],
             counts: Counts::default(),
             elapsed: std::time::Duration::ZERO,
+            labels: Default::default(),
         };
         let p = plan(scan, "2025-01-01T00:00:00Z".into());
         let order: Vec<_> = p.workloads.iter().map(|w| w.workload.to_string()).collect();
@@ -490,6 +487,7 @@ mod tests {
             pods,
             counts: Counts::default(),
             elapsed: std::time::Duration::ZERO,
+            labels: Default::default(),
         };
         let groups = plan(scan, "t".into()).manual_groups();
         let entries: Vec<(String, usize)> = groups

@@ -46,6 +46,9 @@ pub struct ScanReport {
     pub pods: Vec<PodFinding>,
     pub counts: Counts,
     pub elapsed: Duration,
+    /// One pod's labels per workload to restart (which PodDisruptionBudgets guard it): kept
+    /// per owner, not per pod, since the pods of one owner share their template's labels.
+    pub labels: HashMap<Workload, BTreeMap<String, String>>,
 }
 
 /// The image every sidecar should run, from the active control plane (the revision the
@@ -96,6 +99,7 @@ pub async fn scan_for(
         injection,
         findings: Vec::new(),
         counts: Counts::default(),
+        owner_labels: HashMap::new(),
     };
     let mut resolver = OwnerResolver::new(cluster, scopes);
     let mut pending = Vec::new();
@@ -116,8 +120,19 @@ pub async fn scan_for(
     state.counts.pages = pods.pages;
     state.counts.relists = pods.relists;
     let owners = resolver.resolve().await.lookups;
+    let mut labels = HashMap::new();
     for p in pending {
+        let owner = p
+            .owner
+            .as_ref()
+            .map(|o| (p.namespace.clone(), o.name.clone()));
         let f = state.decide(&owners, p);
+        if let (Some(w), Some(owner)) = (f.target.workload(), owner)
+            && !labels.contains_key(w)
+            && let Some(l) = state.owner_labels.get(&owner)
+        {
+            labels.insert(w.clone(), l.clone());
+        }
         state.findings.push(f);
     }
     Ok(ScanReport {
@@ -125,6 +140,7 @@ pub async fn scan_for(
         pods: state.findings,
         counts: state.counts,
         elapsed: started.elapsed(),
+        labels,
     })
 }
 
@@ -189,8 +205,6 @@ struct Pending {
     problem: Problem,
     image: Option<String>,
     owner: Option<OwnerReference>,
-    /// What a PodDisruptionBudget's selector is matched against.
-    labels: BTreeMap<String, String>,
     created: i64,
 }
 
@@ -200,6 +214,8 @@ struct State {
     injection: Option<Injection>,
     findings: Vec<PodFinding>,
     counts: Counts,
+    /// `(namespace, owner name)` -> the labels of its first outdated pod.
+    owner_labels: HashMap<(String, String), BTreeMap<String, String>>,
 }
 
 type Owners = HashMap<Workload, Lookup>;
@@ -246,9 +262,15 @@ impl State {
             problem,
             image,
             owner: pod.metadata.controller().cloned(),
-            labels: pod.metadata.labels.clone(),
             created: pod.metadata.created,
         };
+        // What a PodDisruptionBudget's selector is matched against: the first pod's labels
+        // per owner, not every pod's.
+        if let Some(o) = &pending.owner {
+            self.owner_labels
+                .entry((pending.namespace.clone(), o.name.clone()))
+                .or_insert_with(|| pod.metadata.labels.clone());
+        }
         let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
             self.counts.excluded += 1;
             Some("namespace excluded by --exclude-namespace".to_string())
@@ -472,7 +494,6 @@ fn finding(p: Pending, chain: Vec<OwnerLink>, target: Target, lookup_failed: boo
         owner_chain: chain,
         target,
         lookup_failed,
-        labels: p.labels,
         created: p.created,
     }
 }
