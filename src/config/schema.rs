@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -156,7 +156,9 @@ pub struct RemovedComponent {
     pub instead: String,
 }
 
-/// The whole schema, parsed once from the embedded JSON.
+/// The whole schema, parsed once from the embedded JSON; each message only when it is first
+/// used (a render visits a few dozen of its messages: decoding all of them was most of the
+/// time a small render spends above process start).
 #[derive(Debug, Deserialize)]
 pub struct Schema {
     pub istio_release: String,
@@ -164,20 +166,51 @@ pub struct Schema {
     // The provenance (`field_count`, `sources`) is not needed at run time: the tests read it
     // from the JSON itself.
     pub removed_components: BTreeMap<String, RemovedComponent>,
-    pub messages: BTreeMap<String, Message>,
+    messages: BTreeMap<String, LazyMessage>,
+}
+
+/// A message's JSON, decoded on first use.
+#[derive(Debug, Deserialize)]
+#[serde(from = "Box<serde_json::value::RawValue>")]
+struct LazyMessage {
+    raw: Box<serde_json::value::RawValue>,
+    decoded: OnceLock<Message>,
+}
+
+impl From<Box<serde_json::value::RawValue>> for LazyMessage {
+    fn from(raw: Box<serde_json::value::RawValue>) -> Self {
+        LazyMessage {
+            raw,
+            decoded: OnceLock::new(),
+        }
+    }
+}
+
+impl Schema {
+    /// The message named `name`, decoded at its first use.
+    pub fn message(&self, name: &str) -> Option<&Message> {
+        let lazy = self.messages.get(name)?;
+        Some(lazy.decoded.get_or_init(|| {
+            let mut msg: Message = serde_json::from_str(lazy.raw.get())
+                .expect("schema/istio-api.json is valid (checked by tests)");
+            for (name, field) in &msg.fields {
+                for alias in &field.aliases {
+                    msg.aliases.insert(alias.clone(), name.clone());
+                }
+            }
+            msg
+        }))
+    }
+
+    /// Every message, decoded (the tests walk them all).
+    #[cfg(test)]
+    pub fn all_messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.keys().filter_map(|k| self.message(k))
+    }
 }
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut schema: Schema = serde_json::from_str(SCHEMA_JSON)
-        .expect("schema/istio-api.json is valid (checked by tests)");
-    for msg in schema.messages.values_mut() {
-        for (name, field) in &msg.fields {
-            for alias in &field.aliases {
-                msg.aliases.insert(alias.clone(), name.clone());
-            }
-        }
-    }
-    schema
+    serde_json::from_str(SCHEMA_JSON).expect("schema/istio-api.json is valid (checked by tests)")
 });
 
 /// The embedded Istio API schema.
@@ -195,7 +228,7 @@ pub fn istio_release() -> &'static str {
 /// or `None` where the document is free-form or the path leaves the schema.
 pub fn kind_at(path: &[Step]) -> Option<&'static Kind> {
     let schema = schema();
-    let mut msg = Some(&schema.messages[&schema.root]);
+    let mut msg = Some(schema.message(&schema.root)?);
     let mut field: Option<&Field> = None;
     for step in path {
         let next = match (msg, field.map(|f| &f.kind), step) {
@@ -205,7 +238,7 @@ pub fn kind_at(path: &[Step]) -> Option<&'static Kind> {
             _ => return None,
         };
         msg = match &next.kind {
-            Kind::Message { message } => Some(schema.messages.get(message)?),
+            Kind::Message { message } => Some(schema.message(message)?),
             _ => None,
         };
         field = Some(next);
@@ -252,8 +285,9 @@ pub fn validate_operator(doc: &Value) -> Vec<Finding> {
         findings: Vec::new(),
         path: Path::new(),
     };
-    let root = &schema.messages[&schema.root];
-    v.message(doc, &schema.root, root);
+    if let Some(root) = schema.message(&schema.root) {
+        v.message(doc, &schema.root, root);
+    }
     v.findings
 }
 
@@ -434,7 +468,7 @@ impl Validator<'_> {
             }
             Kind::Message { message } => {
                 let schema = self.schema;
-                match schema.messages.get(message) {
+                match schema.message(message) {
                     Some(msg) => self.message(value, message, msg),
                     None => debug_assert!(false, "schema references undefined message {message}"),
                 }
@@ -620,7 +654,7 @@ mod tests {
             assert_eq!(commit.len(), 40, "{commit}");
         }
         let field_count = raw["field_count"].as_u64().unwrap() as usize;
-        let counted: usize = s.messages.values().map(|m| m.fields.len()).sum();
+        let counted: usize = s.all_messages().map(|m| m.fields.len()).sum();
         assert_eq!(field_count, counted);
         assert!(field_count > 700);
         // every message reference resolves
@@ -632,12 +666,12 @@ mod tests {
                 _ => {}
             }
         }
-        for m in s.messages.values() {
+        for m in s.all_messages() {
             for f in m.fields.values() {
                 let mut out = Vec::new();
                 refs(f, &mut out);
                 for r in out {
-                    assert!(s.messages.contains_key(r), "{r}");
+                    assert!(s.message(r).is_some(), "{r}");
                 }
             }
         }
