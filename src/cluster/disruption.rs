@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::kinds::PDB;
-use super::pods::{DEFAULT_PAGE_SIZE, ListMeta, Meta};
+use super::pods::Meta;
 use super::{Cluster, ClusterError};
 
 /// One PodDisruptionBudget: what it selects and what its status allows now.
@@ -96,32 +96,13 @@ impl From<Item> for Budget {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Page {
-    metadata: ListMeta,
-    items: Vec<Item>,
-}
-
 /// Every PodDisruptionBudget of the cluster (`namespace` `None`) or of one namespace, paged.
 pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Budget>, ClusterError> {
-    let failed = |error| ClusterError::List {
-        listing: super::Listing::of(&PDB, namespace),
-        error: Box::new(error),
-    };
     let mut out = Vec::new();
-    let mut lp = kube::api::ListParams::default().limit(DEFAULT_PAGE_SIZE);
-    loop {
-        let req = kube::core::Request::new(PDB.url_path(namespace))
-            .list(&lp)
-            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-        let page: Page = cluster.request_json(req).await.map_err(failed)?;
-        out.extend(page.items.into_iter().map(Budget::from));
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok(out),
-        }
-    }
+    cluster
+        .list_each(&PDB, namespace, |i: Item| out.push(Budget::from(i)))
+        .await?;
+    Ok(out)
 }
 
 /// One budget's current status; `None` when it was deleted.

@@ -529,6 +529,41 @@ impl Cluster {
             })
     }
 
+    /// Every object of a kind in `namespace` (or all), paged (`DEFAULT_PAGE_SIZE`), each page
+    /// decoded into only the fields `T` names and handed over item by item: the one loop over
+    /// continue tokens for the small typed lists (workloads, PodDisruptionBudgets).
+    pub async fn list_each<T: serde::de::DeserializeOwned>(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+        mut each: impl FnMut(T),
+    ) -> Result<(), ClusterError> {
+        #[derive(serde::Deserialize)]
+        #[serde(bound = "T: serde::de::DeserializeOwned")]
+        struct Page<T> {
+            #[serde(default)]
+            metadata: pods::ListMeta,
+            #[serde(default = "Vec::new")]
+            items: Vec<T>,
+        }
+        let failed = |error| ClusterError::List {
+            listing: Listing::of(gvk, namespace),
+            error: Box::new(error),
+        };
+        let mut lp = kube::api::ListParams::default().limit(pods::DEFAULT_PAGE_SIZE);
+        loop {
+            let req = kube::core::Request::new(gvk.url_path(namespace))
+                .list(&lp)
+                .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+            let page: Page<T> = self.request_json(req).await.map_err(failed)?;
+            page.items.into_iter().for_each(&mut each);
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => lp = lp.continue_token(&token),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Every object of a kind, in all namespaces (or one), page by page.
     pub async fn list_all(
         &self,

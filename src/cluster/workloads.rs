@@ -335,13 +335,6 @@ struct TemplatedTemplate {
     metadata: kube::api::ObjectMeta,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct TemplatedPage {
-    metadata: super::pods::ListMeta,
-    items: Vec<TemplatedItem>,
-}
-
 /// The workloads of `kind` in `namespace` (or all) whose pod template sets
 /// `sidecar.istio.io/inject` (label or annotation), paged, as [`Templated`] records: the only
 /// ones an injection decision reads, and few, so the list stays small on any cluster.
@@ -350,43 +343,24 @@ pub async fn templates_setting_injection(
     kind: WorkloadKind,
     namespace: Option<&str>,
 ) -> Result<Vec<Templated>, ClusterError> {
-    let gvk = kind.gvk();
-    let failed = |error| ClusterError::List {
-        listing: super::Listing::of(&gvk, namespace),
-        error: Box::new(error),
+    let sets = |m: &Option<BTreeMap<String, String>>| {
+        m.as_ref()
+            .is_some_and(|m| m.contains_key(crate::names::INJECT))
     };
     let mut out = Vec::new();
-    let mut lp = kube::api::ListParams::default().limit(DEFAULT_PAGE_SIZE);
-    loop {
-        let req = kube::core::Request::new(gvk.url_path(namespace))
-            .list(&lp)
-            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-        let page: TemplatedPage = cluster.request_json(req).await.map_err(failed)?;
-        let sets = |m: &Option<BTreeMap<String, String>>| {
-            m.as_ref()
-                .is_some_and(|m| m.contains_key(crate::names::INJECT))
-        };
-        let setting = page.items.into_iter().filter(|i| {
+    cluster
+        .list_each(&kind.gvk(), namespace, |i: TemplatedItem| {
             let t = &i.spec.template.metadata;
-            sets(&t.labels) || sets(&t.annotations)
-        });
-        out.extend(setting.map(|i| Templated {
-            namespace: i.metadata.namespace,
-            name: i.metadata.name,
-            template: i.spec.template.metadata,
-        }));
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok(out),
-        }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ObjectPage {
-    metadata: super::pods::ListMeta,
-    items: Vec<WorkloadObject>,
+            if sets(&t.labels) || sets(&t.annotations) {
+                out.push(Templated {
+                    namespace: i.metadata.namespace,
+                    name: i.metadata.name,
+                    template: i.spec.template.metadata,
+                });
+            }
+        })
+        .await?;
+    Ok(out)
 }
 
 /// The workloads of `kind` that `keep` wants, from one paged cluster-wide list, decoded small:
@@ -397,32 +371,18 @@ pub async fn list_objects(
     kind: WorkloadKind,
     keep: &(dyn Fn(&Workload) -> bool + Sync),
 ) -> Result<Vec<(Workload, WorkloadObject)>, ClusterError> {
-    let gvk = kind.gvk();
-    let failed = |error| ClusterError::List {
-        listing: super::Listing::of(&gvk, None),
-        error: Box::new(error),
-    };
     let mut out = Vec::new();
-    let mut lp = kube::api::ListParams::default().limit(DEFAULT_PAGE_SIZE);
-    loop {
-        let req = kube::core::Request::new(gvk.url_path(None))
-            .list(&lp)
-            .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-        let page: ObjectPage = match cluster.request_json(req).await.map_err(failed) {
-            Ok(page) => page,
-            Err(e) if e.status_code() == Some(404) => return Ok(out),
-            Err(e) => return Err(e),
-        };
-        for o in page.items {
+    let listed = cluster
+        .list_each(&kind.gvk(), None, |o: WorkloadObject| {
             let w = Workload::new(kind, &o.metadata.namespace, &o.metadata.name);
             if keep(&w) {
                 out.push((w, o));
             }
-        }
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok(out),
-        }
+        })
+        .await;
+    match listed {
+        Err(e) if e.status_code() != Some(404) => Err(e),
+        _ => Ok(out),
     }
 }
 
