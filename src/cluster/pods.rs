@@ -214,14 +214,15 @@ impl PodPage {
     }
 }
 
-/// One page of pods, in `namespace` or all, as JSON, undecoded ([`decode_page`]).
+/// One page of pods, in `namespace` or all, as JSON into `buf`, undecoded ([`decode_page`]).
 /// `continue_token` from the previous page.
-async fn pods_page_bytes(
+async fn pods_page_into(
     cluster: &Cluster,
     namespace: Option<&str>,
     limit: u32,
     continue_token: Option<&str>,
-) -> Result<hyper::body::Bytes, ClusterError> {
+    buf: &mut Vec<u8>,
+) -> Result<(), ClusterError> {
     let path = POD.url_path(namespace);
     let mut lp = ListParams::default().limit(limit);
     if let Some(token) = continue_token {
@@ -234,7 +235,7 @@ async fn pods_page_bytes(
     let req = kube::core::Request::new(path)
         .list(&lp)
         .map_err(|e| failed(kube::Error::BuildRequest(e)))?;
-    cluster.request_bytes(req).await.map_err(failed)
+    cluster.request_into(req, buf).await.map_err(failed)
 }
 
 fn decode_page(bytes: &[u8], namespace: Option<&str>) -> Result<PodPage, ClusterError> {
@@ -288,6 +289,9 @@ pub fn is_expired(e: &ClusterError) -> bool {
 /// so this is only reached when tokens expire faster than a page is used).
 const MAX_RELISTS: usize = 20;
 
+/// A page's buffer, and whether the page arrived in it.
+type Fetched = (Vec<u8>, Result<(), ClusterError>);
+
 /// The one paged pod scan: every pod of the scopes (namespaces, or all), page by page, each
 /// decoded into the minimal [`Pod`] and handed out once. The next page is requested as soon as
 /// a page arrives and its continue token is read ([`peek_list_meta`]), so it is on the way
@@ -300,7 +304,10 @@ pub struct PodScan {
     scopes: std::collections::VecDeque<Option<String>>,
     scope: Option<Option<String>>,
     limit: u32,
-    next: Option<tokio::task::JoinHandle<Result<hyper::body::Bytes, ClusterError>>>,
+    /// The page on its way: its buffer, and whether it arrived.
+    next: Option<tokio::task::JoinHandle<Fetched>>,
+    /// The buffer of the page decoded last, for the page after next: two buffers take turns.
+    spare: Vec<u8>,
     seen: std::collections::HashSet<u64>,
     /// Pages fetched and list restarts, for the report.
     pub pages: usize,
@@ -321,6 +328,7 @@ impl PodScan {
             scope: None,
             limit: limit.max(1),
             next: None,
+            spare: Vec::new(),
             seen: std::collections::HashSet::new(),
             pages: 0,
             relists: 0,
@@ -331,9 +339,18 @@ impl PodScan {
         let cluster = self.cluster.clone();
         let scope = self.scope.clone().flatten();
         let limit = self.limit;
+        let mut buf = std::mem::take(&mut self.spare);
         self.pages += 1;
         self.next = Some(tokio::spawn(async move {
-            pods_page_bytes(&cluster, scope.as_deref(), limit, token.as_deref()).await
+            let r = pods_page_into(
+                &cluster,
+                scope.as_deref(),
+                limit,
+                token.as_deref(),
+                &mut buf,
+            )
+            .await;
+            (buf, r)
         }));
     }
 
@@ -353,17 +370,20 @@ impl PodScan {
                 self.fetch(None);
                 continue;
             };
-            let bytes = match task.await {
-                Ok(Ok(bytes)) => bytes,
-                Ok(Err(e)) if is_expired(&e) && self.relists < MAX_RELISTS => {
+            // The task panicked or was cancelled: the runtime is going down.
+            let Ok((bytes, arrived)) = task.await else {
+                return None;
+            };
+            match arrived {
+                Ok(()) => {}
+                Err(e) if is_expired(&e) && self.relists < MAX_RELISTS => {
                     self.relists += 1;
+                    self.spare = bytes;
                     self.fetch(None);
                     continue;
                 }
-                Ok(Err(e)) => return Some(Err(e)),
-                // The task panicked or was cancelled: the runtime is going down.
-                Err(_) => return None,
-            };
+                Err(e) => return Some(Err(e)),
+            }
             let scope = self.scope.clone().flatten();
             // The next page is on its way while this one is decoded (and then classified).
             let peeked = peek_list_meta(&bytes);
@@ -374,7 +394,7 @@ impl PodScan {
                 Ok(page) => page,
                 Err(e) => return Some(Err(e)),
             };
-            drop(bytes);
+            self.spare = bytes;
             if peeked.is_none() {
                 self.follow(page.next());
             }

@@ -137,6 +137,17 @@ pub struct Strategy {
     pub rolling_update: RollingUpdate,
 }
 
+impl Strategy {
+    /// `OnDelete`, or one of OpenKruise's in-place updates
+    /// ([`WorkloadObject::updates_without_recreating`] says why).
+    pub fn recreates_no_pod(&self) -> bool {
+        let in_place = |t: Option<&str>| matches!(t, Some("InPlaceIfPossible" | "InPlaceOnly"));
+        self.type_.as_deref() == Some("OnDelete")
+            || in_place(self.type_.as_deref())
+            || in_place(self.rolling_update.pod_update_policy.as_deref())
+    }
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RollingUpdate {
@@ -216,11 +227,7 @@ impl WorkloadObject {
     /// place: the pod keeps its containers, the old sidecar included, and `InPlaceOnly` never
     /// re-creates at all. A deleted pod is re-created from the template by both controllers.
     pub fn updates_without_recreating(&self) -> bool {
-        let in_place = |t: Option<&str>| matches!(t, Some("InPlaceIfPossible" | "InPlaceOnly"));
-        let s = &self.spec.update_strategy;
-        s.type_.as_deref() == Some("OnDelete")
-            || in_place(s.type_.as_deref())
-            || in_place(s.rolling_update.pod_update_policy.as_deref())
+        self.spec.update_strategy.recreates_no_pod()
     }
 
     fn desired(&self) -> i64 {

@@ -60,7 +60,16 @@ fn parse_set(rest: &str) -> Result<Vec<String>, String> {
     if vals.iter().any(|v| !valid_value(v)) {
         return Err(format!("invalid value in set {rest:?}"));
     }
-    Ok(vals)
+    Ok(sorted(vals))
+}
+
+/// A set requirement's values sorted and deduplicated, for a binary search per object: a
+/// client may send hundreds of values (kyma-mesh selects ReplicaSets by their pods'
+/// `pod-template-hash`), and the API server holds them in a set too (`sets.String`).
+fn sorted(mut vals: Vec<String>) -> Vec<String> {
+    vals.sort_unstable();
+    vals.dedup();
+    vals
 }
 
 impl LabelSelector {
@@ -133,8 +142,8 @@ impl LabelSelector {
                     })
                     .unwrap_or_default();
                 reqs.push(match e["operator"].as_str().unwrap_or_default() {
-                    "In" => Req::In(key, vals),
-                    "NotIn" => Req::NotIn(key, vals),
+                    "In" => Req::In(key, sorted(vals)),
+                    "NotIn" => Req::NotIn(key, sorted(vals)),
                     "Exists" => Req::Exists(key),
                     "DoesNotExist" => Req::NotExists(key),
                     other => {
@@ -155,8 +164,12 @@ impl LabelSelector {
         self.0.iter().all(|r| match r {
             Req::Eq(k, v) => get(k) == Some(v.as_str()),
             Req::NotEq(k, v) => get(k) != Some(v.as_str()),
-            Req::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Req::NotIn(k, vs) => get(k).is_none_or(|x| vs.iter().all(|v| v != x)),
+            Req::In(k, vs) => {
+                get(k).is_some_and(|x| vs.binary_search_by(|v| v.as_str().cmp(x)).is_ok())
+            }
+            Req::NotIn(k, vs) => {
+                get(k).is_none_or(|x| vs.binary_search_by(|v| v.as_str().cmp(x)).is_err())
+            }
             Req::Exists(k) => get(k).is_some(),
             Req::NotExists(k) => get(k).is_none(),
         })
@@ -364,6 +377,14 @@ mod tests {
         assert!(!ok("missing"));
         assert!(ok("!missing"));
         assert!(!ok("!app"));
+        // Sets are searched sorted: the order and repeats of the values do not matter.
+        assert!(ok("env in (stage,zeta,prod,alpha,prod)"));
+        assert!(!ok("env in (zeta,stage,alpha)"));
+        assert!(!ok("env notin (zeta,prod,alpha)"));
+        let expr = LabelSelector::from_object(&json!({"matchExpressions": [
+            {"key": "env", "operator": "In", "values": ["zeta", "prod", "alpha"]}]}))
+        .unwrap();
+        assert!(expr.matches_object(&o));
         assert!(ok("app=web,env in (prod),!legacy"));
         assert!(!ok("app=web,env in (dev)"));
         assert!(ok(""));

@@ -619,17 +619,8 @@ fn wants_metadata(accept: &str) -> bool {
     false
 }
 
-/// An object's metadata as a `PartialObjectMetadata` (what a metadata-only get or list item is).
-fn partial_metadata(obj: &Obj) -> Value {
-    json!({
-        "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": obj.value()["metadata"],
-    })
-}
-
-fn metadata_resp(kind: &str, v: &Value) -> Resp {
-    let mut r = value_resp(200, v);
+fn metadata_resp(kind: &str, body: Bytes) -> Resp {
+    let mut r = json_resp(200, body);
     if let Ok(h) = HeaderValue::from_str(&format!("application/json;as={kind};g=meta.k8s.io;v=v1"))
     {
         r.headers_mut().insert(header::CONTENT_TYPE, h);
@@ -732,7 +723,7 @@ async fn resource_request(
             if req.metadata_only {
                 return Ok(metadata_resp(
                     "PartialObjectMetadata",
-                    &partial_metadata(obj),
+                    obj.partial_metadata_json().clone(),
                 ));
             }
             Ok(json_resp(200, render(obj, &api_version)))
@@ -775,12 +766,18 @@ async fn resource_request(
                 if let Some(n) = page.remaining {
                     meta["remainingItemCount"] = json!(n);
                 }
-                let items: Vec<Value> = page.items.iter().map(|o| partial_metadata(o)).collect();
-                return Ok(metadata_resp(
-                    "PartialObjectMetadataList",
-                    &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
-                            "metadata": meta, "items": items}),
-                ));
+                let mut body = format!(
+                    r#"{{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{meta},"items":["#
+                )
+                .into_bytes();
+                for (i, o) in page.items.iter().enumerate() {
+                    if i > 0 {
+                        body.push(b',');
+                    }
+                    body.extend_from_slice(o.partial_metadata_json());
+                }
+                body.extend_from_slice(b"]}");
+                return Ok(metadata_resp("PartialObjectMetadataList", body.into()));
             }
             Ok(json_resp(
                 200,
