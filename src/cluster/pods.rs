@@ -289,30 +289,44 @@ pub fn is_expired(e: &ClusterError) -> bool {
 /// so this is only reached when tokens expire faster than a page is used).
 const MAX_RELISTS: usize = 20;
 
-/// A page's buffer, and whether the page arrived in it.
-type Fetched = (Vec<u8>, Result<(), ClusterError>);
-
 /// The one paged pod scan: every pod of the scopes (namespaces, or all), page by page, each
-/// decoded into the minimal [`Pod`] and handed out once. The next page is requested as soon as
-/// a page arrives and its continue token is read ([`peek_list_meta`]), so it is on the way
-/// while this one is decoded and the caller works on it; an expired continue
-/// token starts the scope's list again, and pods already handed out (by uid) are passed over.
-/// What it keeps per pod is a 64-bit hash of its uid: its memory is flat in the number of pods
-/// but for those 8 bytes.
+/// decoded into the minimal [`Pod`] and handed out once, in order.
+///
+/// A pager task requests the pages one after another, each as soon as the page before it has
+/// arrived and its continue token is read ([`peek_list_meta`]), and decodes each on the
+/// blocking pool, so two pages decode at once on two cores while the caller works on a third.
+/// (Decoding a page of 500 pods takes longer than a round trip to a nearby API server: one
+/// page at a time, decoding would set the pace.) At most [`IN_FLIGHT`] pages are read or
+/// decoded ahead, each in one of that many reused buffers: memory is flat in the number of
+/// pods. An expired continue token starts the scope's list again, and pods already handed out
+/// (by uid) are passed over: what the scan keeps per pod is a 64-bit hash of its uid.
 pub struct PodScan {
-    cluster: Cluster,
-    scopes: std::collections::VecDeque<Option<String>>,
-    scope: Option<Option<String>>,
-    limit: u32,
-    /// The page on its way: its buffer, and whether it arrived.
-    next: Option<tokio::task::JoinHandle<Fetched>>,
-    /// The buffer of the page decoded last, for the page after next: two buffers take turns.
-    spare: Vec<u8>,
+    pages_rx: tokio::sync::mpsc::UnboundedReceiver<Paged>,
+    pager: tokio::task::JoinHandle<()>,
     seen: std::collections::HashSet<u64>,
-    /// Pages fetched and list restarts, for the report.
+    done: bool,
+    /// Page requests and list restarts, for the report.
     pub pages: usize,
     pub relists: usize,
 }
+
+/// Pages read or being decoded ahead of the caller, and buffers in use.
+const IN_FLIGHT: usize = 2;
+
+/// What the pager hands the scan, in order.
+enum Paged {
+    /// A page, decoded on the blocking pool; the permit frees its place when it is handed out.
+    Page(
+        tokio::task::JoinHandle<Result<PodPage, ClusterError>>,
+        tokio::sync::OwnedSemaphorePermit,
+    ),
+    /// A continue token expired: the scope's list starts again (one request, no pods).
+    Relisted,
+    Failed(ClusterError),
+}
+
+/// The buffers the pages are read into, handed back after each decode.
+type Buffers = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
 impl PodScan {
     /// All namespaces when `namespaces` is empty.
@@ -322,82 +336,53 @@ impl PodScan {
         } else {
             namespaces.iter().cloned().map(Some).collect()
         };
+        let (tx, pages_rx) = tokio::sync::mpsc::unbounded_channel();
+        let pager = tokio::spawn(pager(cluster.clone(), scopes, limit.max(1), tx));
         PodScan {
-            cluster: cluster.clone(),
-            scopes: scopes.into(),
-            scope: None,
-            limit: limit.max(1),
-            next: None,
-            spare: Vec::new(),
+            pages_rx,
+            pager,
             seen: std::collections::HashSet::new(),
+            done: false,
             pages: 0,
             relists: 0,
-        }
-    }
-
-    fn fetch(&mut self, token: Option<String>) {
-        let cluster = self.cluster.clone();
-        let scope = self.scope.clone().flatten();
-        let limit = self.limit;
-        let mut buf = std::mem::take(&mut self.spare);
-        self.pages += 1;
-        self.next = Some(tokio::spawn(async move {
-            let r = pods_page_into(
-                &cluster,
-                scope.as_deref(),
-                limit,
-                token.as_deref(),
-                &mut buf,
-            )
-            .await;
-            (buf, r)
-        }));
-    }
-
-    /// Requests the page after one whose `metadata` says `next` (the scope's end on `None`).
-    fn follow(&mut self, next: Option<&str>) {
-        match next.filter(|c| !c.is_empty()) {
-            Some(token) => self.fetch(Some(token.to_string())),
-            None => self.scope = None,
         }
     }
 
     /// The next page's pods not handed out before; `None` when every scope is done.
     pub async fn next_page(&mut self) -> Option<Result<Vec<Pod>, ClusterError>> {
         loop {
-            let Some(task) = self.next.take() else {
-                self.scope = Some(self.scopes.pop_front()?);
-                self.fetch(None);
-                continue;
-            };
-            // The task panicked or was cancelled: the runtime is going down.
-            let Ok((bytes, arrived)) = task.await else {
+            if self.done {
+                return None;
+            }
+            // The pager is gone: every scope is done (or the runtime is going down).
+            let Some(paged) = self.pages_rx.recv().await else {
+                self.done = true;
                 return None;
             };
-            match arrived {
-                Ok(()) => {}
-                Err(e) if is_expired(&e) && self.relists < MAX_RELISTS => {
+            self.pages += 1;
+            let (decoding, _place) = match paged {
+                Paged::Page(decoding, place) => (decoding, place),
+                Paged::Relisted => {
                     self.relists += 1;
-                    self.spare = bytes;
-                    self.fetch(None);
                     continue;
                 }
-                Err(e) => return Some(Err(e)),
-            }
-            let scope = self.scope.clone().flatten();
-            // The next page is on its way while this one is decoded (and then classified).
-            let peeked = peek_list_meta(&bytes);
-            if let Some(meta) = &peeked {
-                self.follow(meta.continue_.as_deref());
-            }
-            let page = match decode_page(&bytes, scope.as_deref()) {
-                Ok(page) => page,
-                Err(e) => return Some(Err(e)),
+                Paged::Failed(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             };
-            self.spare = bytes;
-            if peeked.is_none() {
-                self.follow(page.next());
-            }
+            // The decode panicked or was cancelled: the runtime is going down.
+            let Ok(page) = decoding.await else {
+                self.done = true;
+                return None;
+            };
+            let page = match page {
+                Ok(page) => page,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
             let fresh = page
                 .items
                 .into_iter()
@@ -410,10 +395,92 @@ impl PodScan {
 
 impl Drop for PodScan {
     fn drop(&mut self) {
-        if let Some(task) = self.next.take() {
-            task.abort();
+        self.pager.abort();
+    }
+}
+
+/// Requests every page of every scope, in order, at most [`IN_FLIGHT`] ahead of the scan, and
+/// sends each to be decoded; stops at the first failure (or when the scan is dropped).
+async fn pager(
+    cluster: Cluster,
+    scopes: Vec<Option<String>>,
+    limit: u32,
+    tx: tokio::sync::mpsc::UnboundedSender<Paged>,
+) {
+    let places = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let buffers: Buffers = Default::default();
+    for scope in scopes {
+        let mut token: Option<String> = None;
+        let mut relists = 0;
+        loop {
+            let Ok(place) = places.clone().acquire_owned().await else {
+                return;
+            };
+            let mut buf = lock(&buffers).pop().unwrap_or_default();
+            let fetched = pods_page_into(
+                &cluster,
+                scope.as_deref(),
+                limit,
+                token.as_deref(),
+                &mut buf,
+            )
+            .await;
+            match fetched {
+                Ok(()) => {}
+                Err(e) if is_expired(&e) && relists < MAX_RELISTS => {
+                    relists += 1;
+                    token = None;
+                    lock(&buffers).push(buf);
+                    if tx.send(Paged::Relisted).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    let _ = tx.send(Paged::Failed(e));
+                    return;
+                }
+            }
+            let peeked = peek_list_meta(&buf);
+            let (ns, back) = (scope.clone(), buffers.clone());
+            let decoding = tokio::task::spawn_blocking(move || {
+                let page = decode_page(&buf, ns.as_deref());
+                lock(&back).push(buf);
+                page
+            });
+            let next = match peeked {
+                Some(meta) => {
+                    if tx.send(Paged::Page(decoding, place)).is_err() {
+                        return;
+                    }
+                    meta.continue_
+                }
+                // Not laid out as expected: the token is known once the page is decoded.
+                None => {
+                    let Ok(page) = decoding.await else {
+                        return;
+                    };
+                    let next = page.as_ref().ok().and_then(|p| p.next().map(String::from));
+                    let decoded = tokio::task::spawn_blocking(move || page);
+                    if tx.send(Paged::Page(decoded, place)).is_err() {
+                        return;
+                    }
+                    next
+                }
+            };
+            match next.filter(|c| !c.is_empty()) {
+                Some(t) => token = Some(t),
+                None => break,
+            }
         }
     }
+}
+
+fn lock(buffers: &Buffers) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+    // A decode that panicked left the buffers as they were: still usable.
+    buffers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A uid's 64-bit hash (SipHash with fixed keys: the same in every run).

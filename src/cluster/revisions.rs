@@ -38,11 +38,14 @@ pub struct Revisions {
 
 impl Revisions {
     pub async fn read(cluster: &Cluster) -> Result<Revisions, ClusterError> {
-        let deployments = inventory::list(cluster, &DEPLOYMENT, Some(ISTIO_NAMESPACE)).await?;
-        let tag = cluster
-            .get_opt(&MUTATING_WEBHOOK, None, DEFAULT_TAG_WEBHOOK)
-            .await?
-            .map(|o| serde_json::to_value(o).unwrap_or_default());
+        // Both at once: one round trip, not two.
+        let (deployments, tag) = futures::future::join(
+            inventory::list(cluster, &DEPLOYMENT, Some(ISTIO_NAMESPACE)),
+            cluster.get_opt(&MUTATING_WEBHOOK, None, DEFAULT_TAG_WEBHOOK),
+        )
+        .await;
+        let deployments = deployments?;
+        let tag = tag?.map(|o| serde_json::to_value(o).unwrap_or_default());
         Ok(Revisions::from_objects(&deployments, tag.as_ref()))
     }
 

@@ -153,10 +153,14 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(RunError::Connect)?;
-    let plan = plan(
-        scan_phase(&cluster, &req.scan, events).await?,
-        restart_stamp(),
-    );
+    // The PodDisruptionBudgets are read beside the scan (one list, one round trip saved);
+    // a failure to read them counts only when something is to restart.
+    let (scanned, budgets) = futures::future::join(
+        scan_phase(&cluster, &req.scan, events),
+        budgets(&cluster, &req.scan.namespaces),
+    )
+    .await;
+    let plan = plan(scanned?, restart_stamp());
     let mut result = RunResult {
         report: (!req.dry_run).then(ResetReport::default),
         verification: None,
@@ -166,7 +170,7 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     if result.plan.workloads.is_empty() {
         return Ok(result);
     }
-    let budgets = budgets(&cluster, &req.scan.namespaces).await?;
+    let budgets = budgets?;
     let cap = req
         .pacing
         .max_unavailable

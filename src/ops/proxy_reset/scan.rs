@@ -63,10 +63,13 @@ pub async fn expected_image(cluster: &Cluster) -> Result<Expected, ProxyResetErr
     Expected::parse(&image).ok_or(ProxyResetError::IstiodImage { image })
 }
 
-/// Scans the cluster against the running istiod's version.
+/// Scans the cluster against the running istiod's version. The pod pages start at once,
+/// beside the control plane's lookup.
 pub async fn scan(cluster: &Cluster, opts: &ScanOptions) -> Result<ScanReport, ProxyResetError> {
+    let started = Instant::now();
+    let pods = PodScan::new(cluster, &opts.namespaces, opts.page_size);
     let expected = expected_image(cluster).await?;
-    scan_for(cluster, opts, expected).await
+    scan_pages(cluster, opts, expected, pods, started).await
 }
 
 /// Scans against a given expected image (upgrade knows it before istiod moved).
@@ -78,7 +81,17 @@ pub async fn scan_for(
     opts: &ScanOptions,
     expected: Expected,
 ) -> Result<ScanReport, ProxyResetError> {
-    let started = Instant::now();
+    let pods = PodScan::new(cluster, &opts.namespaces, opts.page_size);
+    scan_pages(cluster, opts, expected, pods, Instant::now()).await
+}
+
+async fn scan_pages(
+    cluster: &Cluster,
+    opts: &ScanOptions,
+    expected: Expected,
+    mut pods: PodScan,
+    started: Instant,
+) -> Result<ScanReport, ProxyResetError> {
     let injection = if opts.missing_sidecars {
         Some(
             Injection::read(cluster)
@@ -103,7 +116,6 @@ pub async fn scan_for(
     };
     let mut resolver = OwnerResolver::new(cluster, scopes);
     let mut pending = Vec::new();
-    let mut pods = PodScan::new(cluster, &opts.namespaces, opts.page_size);
     while let Some(page) = pods.next_page().await {
         for pod in page.map_err(ProxyResetError::List)? {
             state.counts.scanned += 1;
