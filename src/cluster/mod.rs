@@ -492,8 +492,10 @@ impl Cluster {
         let status = res.status();
         let mut body = res.into_body();
         buf.clear();
+        // Exactly: `reserve` would double a buffer that is a little short (a page a few
+        // bytes longer than the last), and two pod page buffers would take four pages' memory.
         if let Some(n) = hyper::body::Body::size_hint(&body).exact() {
-            buf.reserve(n.min(RESERVE_AT_MOST) as usize);
+            buf.reserve_exact(n.min(RESERVE_AT_MOST) as usize);
         }
         while let Some(frame) = body.frame().await {
             if let Some(data) = frame?.data_ref() {

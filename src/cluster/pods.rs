@@ -198,6 +198,8 @@ pub struct ListMeta {
     #[serde(rename = "continue")]
     pub continue_: Option<String>,
     pub resource_version: String,
+    /// The objects after this page, when the server counts them (a list's first pages).
+    pub remaining_item_count: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

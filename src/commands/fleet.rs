@@ -211,13 +211,12 @@ fn one(cli: &Cli, context: &str, ui: &Ui) -> Entry {
     match result {
         Ok(done) => {
             entry.needs_a_hand = done.needs_a_hand;
-            entry.output = match done.json {
-                Some(doc) => doc,
-                None if done.stdout.is_empty() => serde_json::Value::Null,
-                // A document serialized straight to text (`Done::json`): the same document.
-                None if done.stdout_is_json => serde_json::from_str(&done.stdout)
-                    .unwrap_or_else(|_| serde_json::Value::String(done.stdout)),
-                None => serde_json::Value::String(done.stdout),
+            entry.output = match (done.json, &done.json_out) {
+                (Some(doc), _) => doc,
+                // A document serialized straight to stdout (`Done::json`): the same document.
+                (None, Some(json)) => json.to_value().unwrap_or_default(),
+                (None, None) if done.stdout.is_empty() => serde_json::Value::Null,
+                (None, None) => serde_json::Value::String(done.stdout),
             };
         }
         Err(e) => entry.needs_a_hand = vec![first_line(&e)],

@@ -30,9 +30,8 @@ pub struct Done {
     /// The same data as a document, when the command was asked for JSON: a fleet embeds it
     /// in its own list.
     pub json: Option<serde_json::Value>,
-    /// `stdout` is a JSON document serialized straight from its data ([`Done::json`]): a
-    /// fleet reads it back.
-    pub stdout_is_json: bool,
+    /// Instead of `stdout`: a JSON document written while it is serialized ([`Done::json`]).
+    pub json_out: Option<ui::JsonOut>,
     /// Closing lines on stderr: what was done, in a sentence.
     pub closing: Vec<String>,
     /// What still needs a hand (a fleet summary's last column).
@@ -68,14 +67,18 @@ impl Done {
         })
     }
 
-    /// A JSON document on stdout, serialized straight from `doc`: no `Value` tree in between,
-    /// so a large report (tens of thousands of pods) costs its text once.
-    pub fn json(what: &'static str, doc: &impl serde::Serialize) -> Result<Done, OpError> {
-        Ok(Done {
-            stdout: ui::format_value(what, doc, ui::Format::Json)?,
-            stdout_is_json: true,
+    /// A JSON document on stdout, `doc` of `data`, serialized straight to stdout: no `Value`
+    /// tree and no text held in between, so a large report (tens of thousands of pods) costs
+    /// neither.
+    pub fn json<D: 'static, T: serde::Serialize>(
+        what: &'static str,
+        data: D,
+        doc: impl Fn(&D) -> T + 'static,
+    ) -> Done {
+        Done {
+            json_out: Some(ui::JsonOut::new(what, data, doc)),
             ..Done::default()
-        })
+        }
     }
 
     pub fn closing(mut self, line: impl Into<String>) -> Done {
@@ -132,7 +135,11 @@ pub fn dispatch(mut cli: Cli, ui: &Ui) -> Result<Done, OpError> {
 pub fn finish(result: &Result<Done, OpError>, ui: &Ui, print: bool) -> ExitStatus {
     match result {
         Ok(done) => {
-            if print && let Err(e) = ui::print(&done.stdout) {
+            let printed = || match &done.json_out {
+                Some(json) => json.print(),
+                None => ui::print(&done.stdout),
+            };
+            if print && let Err(e) = printed() {
                 ui.error(&e);
                 return ExitStatus::Failure;
             }

@@ -29,19 +29,25 @@ pub fn run(
         pacing: args.pacing.pacing(),
     };
     let result = super::block_on(async { Ok(run::run(&req, events).await?) })?;
+    let (needs_a_hand, failed, incomplete) = (
+        result.needs_a_hand(),
+        result.failed(),
+        result.stopped().is_some(),
+    );
     let mut done = if args.output.is_some() {
-        let doc = output::document(
-            &result.plan,
-            result.report.as_ref(),
-            result.verification.as_ref(),
-            result.forecast.as_ref(),
-        );
-        Done::json("proxy-reset report", &doc)?
+        Done::json("proxy-reset report", result, |r| {
+            output::document(
+                &r.plan,
+                r.report.as_ref(),
+                r.verification.as_ref(),
+                r.forecast.as_ref(),
+            )
+        })
     } else {
         Done::data(ui::proxy_reset::text(&result))
     };
-    done.needs_a_hand = result.needs_a_hand();
-    done.failed = result.failed();
-    done.incomplete = result.stopped().is_some();
+    done.needs_a_hand = needs_a_hand;
+    done.failed = failed;
+    done.incomplete = incomplete;
     Ok(done)
 }

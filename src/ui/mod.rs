@@ -144,6 +144,70 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Writes data to stdout. A closed pipe (`kyma-mesh version | head -0`) ends the output
 /// quietly, as ripgrep does: the reader has all it wanted.
+/// A JSON document written to stdout while it is serialized (`commands::Done::json`): a
+/// report of tens of thousands of pods is megabytes of text, and held whole in a `String`
+/// before printing it was the largest allocation of a proxy-reset run.
+pub struct JsonOut {
+    what: &'static str,
+    write: Box<WriteJson>,
+}
+
+type WriteJson = dyn Fn(&mut dyn Write) -> serde_json::Result<()>;
+
+impl std::fmt::Debug for JsonOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsonOut({})", self.what)
+    }
+}
+
+impl JsonOut {
+    /// `doc` of what `data` holds, pretty-printed as `to_json` prints it.
+    pub fn new<D: 'static, T: Serialize>(
+        what: &'static str,
+        data: D,
+        doc: impl Fn(&D) -> T + 'static,
+    ) -> JsonOut {
+        JsonOut {
+            what,
+            write: Box::new(move |w| {
+                serde_json::to_writer_pretty(&mut *w, &doc(&data))?;
+                w.write_all(b"\n").map_err(serde_json::Error::io)
+            }),
+        }
+    }
+
+    pub fn print(&self) -> Result<(), OutputError> {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = (self.write)(&mut out).map_err(|e| {
+            if e.is_io() {
+                OutputError::Write(e.into())
+            } else {
+                OutputError::Json {
+                    what: self.what,
+                    cause: e,
+                }
+            }
+        });
+        match written.and_then(|()| out.flush().map_err(OutputError::Write)) {
+            Err(OutputError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The document as a value (a fleet embeds it in its own list).
+    pub fn to_value(&self) -> Result<serde_json::Value, OutputError> {
+        let mut buf = Vec::new();
+        (self.write)(&mut buf).map_err(|cause| OutputError::Json {
+            what: self.what,
+            cause,
+        })?;
+        serde_json::from_slice(&buf).map_err(|cause| OutputError::Json {
+            what: self.what,
+            cause,
+        })
+    }
+}
+
 pub fn print(text: &str) -> Result<(), OutputError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

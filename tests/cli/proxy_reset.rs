@@ -659,9 +659,9 @@ fn a_scan_costs_pod_pages_and_owner_lists_not_a_request_per_owner() {
         "clonesets",
     ] {
         // Owner lists are cluster-wide; istiod's Deployment is read in istio-system. Pages
-        // of 500 whole objects, or of 5,000 where metadata is enough (a page by its bytes).
+        // of 500 whole objects, or of 2,000 where metadata is enough (a page by its bytes).
         let whole = matches!(kind, "statefulsets" | "daemonsets" | "clonesets");
-        let owner_pages = c.sim.count(kind).div_ceil(if whole { 500 } else { 5000 });
+        let owner_pages = c.sim.count(kind).div_ceil(if whole { 500 } else { 2000 });
         let lists = count(kind, &|r| r.verb == "list" && r.namespace.is_none());
         let gets = count(kind, &|r| r.verb == "get" && r.name.is_some());
         assert!(

@@ -143,7 +143,7 @@ async fn scan_pages(
             && !labels.contains_key(w)
             && let Some(l) = state.owner_labels.get(&owner)
         {
-            labels.insert(w.clone(), l.clone());
+            labels.insert(w.clone(), l.unpack());
         }
         state.findings.push(f);
     }
@@ -209,6 +209,32 @@ impl Injection {
     }
 }
 
+/// A pod's labels in one allocation, `key=value` lines (neither a label's key nor its value
+/// may hold `=` or a line break): kept for each owner of an outdated pod until the owners are
+/// resolved (thousands on a large cluster), where a map costs two allocations per label.
+struct PackedLabels(Box<str>);
+
+impl PackedLabels {
+    fn of(labels: &BTreeMap<String, String>) -> PackedLabels {
+        let mut s = String::new();
+        for (k, v) in labels {
+            s.push_str(k);
+            s.push('=');
+            s.push_str(v);
+            s.push('\n');
+        }
+        PackedLabels(s.into())
+    }
+
+    fn unpack(&self) -> BTreeMap<String, String> {
+        self.0
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
 /// A pod waiting for its owners to be looked up.
 struct Pending {
     namespace: String,
@@ -227,7 +253,7 @@ struct State {
     findings: Vec<PodFinding>,
     counts: Counts,
     /// `(namespace, owner name)` -> the labels of its first outdated pod.
-    owner_labels: HashMap<(String, String), BTreeMap<String, String>>,
+    owner_labels: HashMap<(String, String), PackedLabels>,
 }
 
 type Owners = HashMap<Workload, Lookup>;
@@ -273,7 +299,11 @@ impl State {
             uid: pod.metadata.uid.clone(),
             problem,
             image,
-            owner: pod.metadata.controller().cloned(),
+            // Without its uid, which no decision reads.
+            owner: pod.metadata.controller().map(|o| OwnerReference {
+                uid: String::new(),
+                ..o.clone()
+            }),
             created: pod.metadata.created,
         };
         // What a PodDisruptionBudget's selector is matched against: the first pod's labels
@@ -281,7 +311,7 @@ impl State {
         if let Some(o) = &pending.owner {
             self.owner_labels
                 .entry((pending.namespace.clone(), o.name.clone()))
-                .or_insert_with(|| pod.metadata.labels.clone());
+                .or_insert_with(|| PackedLabels::of(&pod.metadata.labels));
         }
         let skip = if self.opts.exclude_namespaces.contains(&pending.namespace) {
             self.counts.excluded += 1;
