@@ -22,7 +22,8 @@
 //! measurement runs at 2 ms and at 25 ms per request. kube-sim's request log gives the
 //! requests kyma-mesh sent, by kind.
 //!
-//! `KYMA_MESH_BENCH_SIZES=10000` picks the scan sizes (default `10000,50000`);
+//! `KYMA_MESH_BENCH_ONLY=render` runs the render rows alone (seconds; no cluster, kubectl or
+//! jq) and writes `target/bench/render.md`. `KYMA_MESH_BENCH_SIZES=10000` picks the scan sizes (default `10000,50000`);
 //! `KYMA_MESH_BENCH_RECIPE_UP_TO=50000` runs the recipe at larger sizes too (default: up to
 //! 10,000 pods; at 50,000 its kubectl needs about 13 GB). Writes `target/bench/scale.md` (the
 //! table printed at the end) and `target/bench/scale.svg`.
@@ -58,7 +59,7 @@ const OURS_RUNS: usize = 3;
 const RESTART_WORKLOADS: usize = 200;
 /// kyma-mesh proxy-reset's default `--concurrency`.
 const CONCURRENCY: usize = 10;
-const RENDER_RUNS: usize = 30;
+const RENDER_RUNS: usize = 100;
 /// Restart fixture: every sidecar starts on OLD, then istiod moves to NEW.
 const OLD: &str = "1.27.3";
 const NEW: &str = "1.28.0";
@@ -70,6 +71,24 @@ const WRAP_ENV: &str = "KYMA_MESH_BENCH_RUSAGE_OUT";
 fn main() {
     if let Some(out) = std::env::var_os(WRAP_ENV) {
         wrapper(Path::new(&out));
+    }
+    let only_render = match std::env::var("KYMA_MESH_BENCH_ONLY") {
+        Ok(v) if v == "render" => true,
+        Ok(v) => {
+            eprintln!("KYMA_MESH_BENCH_ONLY: only `render` can run alone, got {v:?}");
+            std::process::exit(2);
+        }
+        Err(_) => false,
+    };
+    if only_render {
+        let out_dir = bench_dir();
+        let machine = Machine::read();
+        eprintln!("bench: {}", machine.line());
+        let render = render(&out_dir);
+        let md = table(&machine, &[], &[], &[], &render);
+        println!("\n{md}");
+        std::fs::write(out_dir.join("render.md"), &md).expect("write render.md");
+        return;
     }
     // Cargo passes `--bench` (and any filter); there is nothing to filter.
     let sizes = match sizes() {
@@ -98,12 +117,7 @@ fn main() {
             std::process::exit(2);
         }
     }
-    let out_dir = Path::new(KYMA_MESH)
-        .parent()
-        .and_then(Path::parent)
-        .map(|t| t.join("bench"))
-        .expect("target dir");
-    std::fs::create_dir_all(&out_dir).expect("create target/bench");
+    let out_dir = bench_dir();
     build_fake_istioctl();
     let machine = Machine::read();
     eprintln!("bench: {}", machine.line());
@@ -136,6 +150,17 @@ fn main() {
         svg.display(),
         t0.elapsed()
     );
+}
+
+/// `target/bench`, created.
+fn bench_dir() -> PathBuf {
+    let out_dir = Path::new(KYMA_MESH)
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("bench"))
+        .expect("target dir");
+    std::fs::create_dir_all(&out_dir).expect("create target/bench");
+    out_dir
 }
 
 fn sizes() -> Result<Vec<usize>, String> {
@@ -987,32 +1012,34 @@ fn render(out_dir: &Path) -> RenderRow {
         text.len() / 1024
     );
     let nowhere = Path::new("/nonexistent/kubeconfig");
-    let time = |args: &[&std::ffi::OsStr]| {
-        let walls = (0..RENDER_RUNS)
-            .map(|_| {
-                must(run(kyma_mesh(nowhere).args(args)), "kyma-mesh render")
-                    .usage
-                    .wall
-            })
-            .collect();
-        median(walls)
-    };
-    let start = time(&["--version".as_ref()]);
-    let render = time(&[
-        "render".as_ref(),
-        "--profile".as_ref(),
-        "production".as_ref(),
-        "-o".as_ref(),
-        file.as_os_str(),
-    ]);
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/istio-overrides.yaml");
-    let example = time(&[
-        "render".as_ref(),
-        "--profile".as_ref(),
-        "production".as_ref(),
-        "-o".as_ref(),
-        example.as_os_str(),
-    ]);
+    let commands: [&[&std::ffi::OsStr]; 3] = [
+        &["--version".as_ref()],
+        &[
+            "render".as_ref(),
+            "--profile".as_ref(),
+            "production".as_ref(),
+            "-o".as_ref(),
+            file.as_os_str(),
+        ],
+        &[
+            "render".as_ref(),
+            "--profile".as_ref(),
+            "production".as_ref(),
+            "-o".as_ref(),
+            example.as_os_str(),
+        ],
+    ];
+    // The three in turn, run after run, so a change in the machine's load meets all of them
+    // alike (the targets are ratios).
+    let mut walls: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..RENDER_RUNS {
+        for (args, walls) in commands.iter().zip(&mut walls) {
+            let f = must(run(kyma_mesh(nowhere).args(*args)), "kyma-mesh render");
+            walls.push(f.usage.wall);
+        }
+    }
+    let [start, render, example] = walls.map(median);
     eprintln!("bench:   --version {start:.2?}, render {render:.2?}, example {example:.2?}");
     RenderRow {
         override_kb: text.len() / 1024,

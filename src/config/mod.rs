@@ -8,6 +8,7 @@ pub mod components;
 pub mod diff;
 pub mod explain;
 pub mod istio_cr;
+pub mod lexed;
 pub mod merge;
 pub mod overrides;
 pub mod path;

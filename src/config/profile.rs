@@ -6,7 +6,15 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::ConfigError;
-use super::tree::{Node, Origin, SourceKind, parse_documents};
+use super::lexed::Stored;
+use super::tree::{Node, Origin, SourceKind, build_documents};
+
+/// `LOCAL`, `CLUSTER`, ...: each profile's events, written by build.rs from `profiles/*.yaml`.
+mod embedded {
+    use super::super::lexed::{Packed, PackedKind, Stored};
+
+    include!(concat!(env!("OUT_DIR"), "/profile_events.rs"));
+}
 
 /// Kyma's installation profiles (README "render", the per-profile table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,9 +78,20 @@ impl Profile {
         }
     }
 
+    /// The profile's YAML events, lexed by build.rs (`lexed.rs` says why).
+    fn events(self) -> &'static Stored {
+        match self {
+            Profile::Local => &embedded::LOCAL,
+            Profile::Cluster => &embedded::CLUSTER,
+            Profile::Production => &embedded::PRODUCTION,
+            Profile::Module => &embedded::MODULE,
+            Profile::ModuleEvaluation => &embedded::MODULE_EVALUATION,
+        }
+    }
+
     pub fn load(self) -> Result<Node, ConfigError> {
         let source = Arc::new(SourceKind::Profile(self.name().into()));
-        let mut docs = parse_documents(self.text(), &source, 0, 0)?;
+        let mut docs = build_documents(self.events().lexed(), self.text(), &source)?;
         match docs.len() {
             1 => Ok(docs.remove(0)),
             n => Err(ConfigError::NotAnOverride {
@@ -142,5 +161,26 @@ impl fmt::Display for InjectionMode {
             InjectionMode::Default => "default",
             InjectionMode::OptIn => "opt-in",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::lexed::Ev;
+    use crate::config::tree::parse_documents;
+
+    /// The events build.rs stored build the very tree the profile's text parses into
+    /// (values, types, positions), and leave nothing to serde-saphyr.
+    #[test]
+    fn stored_events_build_the_tree_the_text_parses_into() {
+        for p in Profile::ALL {
+            let source = Arc::new(SourceKind::Profile(p.name().into()));
+            let parsed = parse_documents(p.text(), &source, 0, 0).expect("profiles parse");
+            assert_eq!(parsed.len(), 1, "{p}");
+            assert_eq!(p.load().expect("profiles load"), parsed[0], "{p}");
+            assert!(p.events().events.len() > 100, "{p}");
+            assert!(!p.events().lexed().any(|l| l.ev == Ev::Other), "{p}");
+        }
     }
 }

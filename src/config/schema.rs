@@ -9,7 +9,7 @@
 //! reject (unknown fields, wrong kinds of values) before istioctl runs, plus deprecated
 //! fields (warnings) and components Istio removed long ago.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{LazyLock, OnceLock};
 
@@ -19,6 +19,8 @@ use serde_json::Value;
 use super::path::{Path, Step};
 use super::quantity;
 
+/// The schema as generated; a run reads build.rs's split of it (`embedded` below).
+#[cfg(test)]
 const SCHEMA_JSON: &str = include_str!("../../schema/istio-api.json");
 
 /// How a field's value is checked.
@@ -57,13 +59,13 @@ pub struct Field {
     pub deprecated: bool,
     pub replacement: Option<String>,
     pub note: Option<String>,
-    /// Other accepted names (the proto field name where it differs from the JSON name).
-    pub aliases: Vec<String>,
 }
 
 /// A field as the JSON writes it, every key at one level. Decoded as a plain struct and
 /// turned into a [`Field`], because serde's `flatten` of an internally tagged enum buffers
-/// every field twice: with 769 fields that was a tenth of a large render.
+/// every field twice: with 769 fields that was a tenth of a large render. Its `aliases` (the
+/// proto name where it differs from the JSON name) are read by build.rs, into its message's
+/// `aliases`.
 #[derive(Deserialize)]
 struct RawField {
     kind: String,
@@ -81,8 +83,6 @@ struct RawField {
     replacement: Option<String>,
     #[serde(default)]
     note: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
 }
 
 impl TryFrom<RawField> for Field {
@@ -117,7 +117,6 @@ impl TryFrom<RawField> for Field {
             deprecated: r.deprecated,
             replacement: r.replacement,
             note: r.note,
-            aliases: r.aliases,
         })
     }
 }
@@ -132,21 +131,62 @@ pub enum Decoder {
     Protojson,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A message: its fields' names, each field decoded at its first use (a render looks up a
+/// few of the fields of the messages it visits; decoding them all was most of its schema
+/// time). It borrows its JSON from the embedded schema.
+#[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Message {
     pub decoder: Decoder,
-    pub fields: BTreeMap<String, Field>,
-    #[serde(skip)]
-    aliases: HashMap<String, String>,
+    fields: BTreeMap<&'static str, LazyField>,
+    /// The proto names protojson accepts, to the JSON name (written by build.rs).
+    #[serde(default)]
+    aliases: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Debug)]
+struct LazyField {
+    raw: &'static serde_json::value::RawValue,
+    decoded: OnceLock<Field>,
+}
+
+impl<'de: 'static> Deserialize<'de> for LazyField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(LazyField {
+            raw: Deserialize::deserialize(d)?,
+            decoded: OnceLock::new(),
+        })
+    }
+}
+
+impl LazyField {
+    fn get(&self) -> &Field {
+        self.decoded.get_or_init(|| {
+            serde_json::from_str(self.raw.get())
+                .expect("schema/istio-api.json is valid (checked by tests)")
+        })
+    }
 }
 
 impl Message {
     /// The field named `key`; protojson also accepts the proto name (`access_log_file`).
     pub fn field(&self, key: &str) -> Option<&Field> {
-        self.fields.get(key).or_else(|| match self.decoder {
+        let lazy = self.fields.get(key).or_else(|| match self.decoder {
             Decoder::Protojson => self.aliases.get(key).and_then(|k| self.fields.get(k)),
             Decoder::Go => None,
-        })
+        })?;
+        Some(lazy.get())
+    }
+
+    /// The names of its fields, sorted.
+    pub fn field_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.keys().copied()
+    }
+
+    /// Every field, decoded (the tests walk them all).
+    #[cfg(test)]
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.values().map(LazyField::get)
     }
 }
 
@@ -156,9 +196,9 @@ pub struct RemovedComponent {
     pub instead: String,
 }
 
-/// The whole schema, parsed once from the embedded JSON; each message only when it is first
-/// used (a render visits a few dozen of its messages: decoding all of them was most of the
-/// time a small render spends above process start).
+/// The whole schema: its top level decoded once, each message only when it is first used (a
+/// render visits a few dozen of its messages: decoding all of them was most of the time a
+/// small render spends above process start).
 #[derive(Debug, Deserialize)]
 pub struct Schema {
     pub istio_release: String,
@@ -166,51 +206,47 @@ pub struct Schema {
     // The provenance (`field_count`, `sources`) is not needed at run time: the tests read it
     // from the JSON itself.
     pub removed_components: BTreeMap<String, RemovedComponent>,
-    messages: BTreeMap<String, LazyMessage>,
+    /// One per entry of `embedded::SCHEMA_MESSAGES`, in its order.
+    #[serde(skip)]
+    decoded: Vec<OnceLock<Message>>,
 }
 
-/// A message's JSON, decoded on first use.
-#[derive(Debug, Deserialize)]
-#[serde(from = "Box<serde_json::value::RawValue>")]
-struct LazyMessage {
-    raw: Box<serde_json::value::RawValue>,
-    decoded: OnceLock<Message>,
-}
-
-impl From<Box<serde_json::value::RawValue>> for LazyMessage {
-    fn from(raw: Box<serde_json::value::RawValue>) -> Self {
-        LazyMessage {
-            raw,
-            decoded: OnceLock::new(),
-        }
-    }
+/// `SCHEMA_TOP` (the release, the root message, the removed components) and
+/// `SCHEMA_MESSAGES` (each message's compact JSON, sorted by name): build.rs splits
+/// `schema/istio-api.json` so that a run neither scans the whole file nor decodes what it
+/// does not use.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/schema_messages.rs"));
 }
 
 impl Schema {
     /// The message named `name`, decoded at its first use.
     pub fn message(&self, name: &str) -> Option<&Message> {
-        let lazy = self.messages.get(name)?;
-        Some(lazy.decoded.get_or_init(|| {
-            let mut msg: Message = serde_json::from_str(lazy.raw.get())
-                .expect("schema/istio-api.json is valid (checked by tests)");
-            for (name, field) in &msg.fields {
-                for alias in &field.aliases {
-                    msg.aliases.insert(alias.clone(), name.clone());
-                }
-            }
-            msg
+        let messages = embedded::SCHEMA_MESSAGES;
+        let i = messages.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+        Some(self.decoded[i].get_or_init(|| {
+            serde_json::from_str(messages[i].1)
+                .expect("schema/istio-api.json is valid (checked by tests)")
         }))
     }
 
     /// Every message, decoded (the tests walk them all).
     #[cfg(test)]
     pub fn all_messages(&self) -> impl Iterator<Item = &Message> {
-        self.messages.keys().filter_map(|k| self.message(k))
+        embedded::SCHEMA_MESSAGES
+            .iter()
+            .filter_map(|(name, _)| self.message(name))
     }
 }
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    serde_json::from_str(SCHEMA_JSON).expect("schema/istio-api.json is valid (checked by tests)")
+    let mut schema: Schema = serde_json::from_str(embedded::SCHEMA_TOP)
+        .expect("schema/istio-api.json is valid (checked by tests)");
+    schema.decoded = embedded::SCHEMA_MESSAGES
+        .iter()
+        .map(|_| OnceLock::new())
+        .collect();
+    schema
 });
 
 /// The embedded Istio API schema.
@@ -376,7 +412,7 @@ impl Validator<'_> {
             );
             return;
         }
-        let candidates: Vec<&str> = msg.fields.keys().map(String::as_str).collect();
+        let candidates: Vec<&str> = msg.field_names().collect();
         let suggestions = did_you_mean(key, &candidates);
         let mut message = format!(
             "unknown field `{key}`: Istio {}'s {} has no such field",
@@ -654,7 +690,10 @@ mod tests {
             assert_eq!(commit.len(), 40, "{commit}");
         }
         let field_count = raw["field_count"].as_u64().unwrap() as usize;
-        let counted: usize = s.all_messages().map(|m| m.fields.len()).sum();
+        // build.rs's split holds every message, each with every field
+        let messages = raw["messages"].as_object().unwrap().len();
+        assert_eq!(s.all_messages().count(), messages);
+        let counted: usize = s.all_messages().map(|m| m.fields().count()).sum();
         assert_eq!(field_count, counted);
         assert!(field_count > 700);
         // every message reference resolves
@@ -667,7 +706,7 @@ mod tests {
             }
         }
         for m in s.all_messages() {
-            for f in m.fields.values() {
+            for f in m.fields() {
                 let mut out = Vec::new();
                 refs(f, &mut out);
                 for r in out {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 use serde_saphyr::budget::BudgetBreach;
 
+use super::lexed::Lexed;
 use super::path::Step;
 
 /// Where a value was read from.
@@ -315,6 +316,20 @@ pub fn parse_documents(
     parse_with_saphyr(text, source, line_offset, col_offset)
 }
 
+/// The documents of an embedded text from its events, lexed at build time (`lexed.rs`);
+/// where the fast path declines, the text is parsed as any other.
+pub fn build_documents<'a>(
+    events: impl Iterator<Item = Lexed<'a>>,
+    text: &str,
+    source: &Arc<SourceKind>,
+) -> Result<Vec<Node>, YamlError> {
+    let shift = |l: u64, c: u64| -> (u32, u32) { (l as u32, c as u32) };
+    match fast::build(events, source, &shift) {
+        Some(docs) => Ok(docs),
+        None => parse_with_saphyr(text, source, 0, 0),
+    }
+}
+
 /// The general path: serde-saphyr with `Spanned` values (every YAML form, its errors).
 fn parse_with_saphyr(
     text: &str,
@@ -364,8 +379,9 @@ fn saphyr_options() -> serde_saphyr::Options {
 mod fast {
     use std::sync::Arc;
 
-    use granit_parser::{Event, Parser, ScalarStyle};
+    use granit_parser::Parser;
 
+    use super::super::lexed::{Ev, Lexed, lex};
     use super::{Entry, Kind, Node, Origin, Raw, SourceKind, saphyr_options};
 
     enum Open {
@@ -382,55 +398,55 @@ mod fast {
         source: &Arc<SourceKind>,
         shift: &dyn Fn(u64, u64) -> (u32, u32),
     ) -> Option<Vec<Node>> {
+        build(Parser::new_from_str(text).filter_map(lex), source, shift)
+    }
+
+    /// The tree from events, lexed now or at build time (an embedded profile, `lexed.rs`).
+    pub(super) fn build<'a>(
+        events: impl Iterator<Item = Lexed<'a>>,
+        source: &Arc<SourceKind>,
+        shift: &dyn Fn(u64, u64) -> (u32, u32),
+    ) -> Option<Vec<Node>> {
         let mut docs = Vec::new();
         let mut stack: Vec<Open> = Vec::new();
         let mut nodes = 0usize;
-        for item in Parser::new_from_str(text) {
-            let (event, span) = item.ok()?;
-            let (line, col) = shift(span.start.line() as u64, span.start.col() as u64 + 1);
+        for Lexed { ev, line, col } in events {
+            let (line, col) = shift(line as u64, col as u64);
             let origin = || Origin::new(source.clone(), line, col);
-            let done = match event {
-                Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) => continue,
-                Event::DocumentEnd => {
+            let done = match ev {
+                Ev::DocEnd => {
                     if !stack.is_empty() {
                         return None;
                     }
                     continue;
                 }
-                Event::Scalar(value, style, anchor, tag) => {
-                    if anchor != 0 || tag.is_some() {
-                        return None;
-                    }
-                    let kind = match style {
-                        ScalarStyle::Plain => plain(&value)?,
-                        _ => Kind::Str(value.into_owned()),
+                Ev::Scalar(value, is_plain) => {
+                    let kind = if is_plain {
+                        plain(&value)?
+                    } else {
+                        Kind::Str(value.into_owned())
                     };
                     Node::new(kind, origin())
                 }
-                Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag)
-                    if anchor != 0 || tag.is_some() =>
-                {
-                    return None;
-                }
-                Event::SequenceStart(..) => {
+                Ev::SeqStart => {
                     stack.push(Open::Seq(origin(), Vec::new()));
                     if stack.len() > MAX_DEPTH {
                         return None;
                     }
                     continue;
                 }
-                Event::MappingStart(..) => {
+                Ev::MapStart => {
                     stack.push(Open::Map(origin(), Vec::new(), None));
                     if stack.len() > MAX_DEPTH {
                         return None;
                     }
                     continue;
                 }
-                Event::SequenceEnd => match stack.pop()? {
+                Ev::SeqEnd => match stack.pop()? {
                     Open::Seq(o, items) => Node::new(Kind::Seq(items), o),
                     Open::Map(..) => return None,
                 },
-                Event::MappingEnd => match stack.pop()? {
+                Ev::MapEnd => match stack.pop()? {
                     Open::Map(_, entries, None)
                         if entries.len() > FEW_KEYS && has_duplicate_keys(&entries) =>
                     {
@@ -439,10 +455,7 @@ mod fast {
                     Open::Map(o, entries, None) => Node::new(Kind::Map(entries), o),
                     Open::Map(..) | Open::Seq(..) => return None,
                 },
-                // comments; anything that needs serde-saphyr's handling (aliases, ...)
-                #[allow(unreachable_patterns)]
-                Event::Comment(..) => continue,
-                _ => return None,
+                Ev::Other => return None,
             };
             nodes += 1;
             if nodes > MAX_NODES {
