@@ -1,4 +1,5 @@
-//! Simulated controllers (run synchronously after each API write, so they are deterministic):
+//! Simulated controllers (run after each API write: at once for an in-process write, on the
+//! controller thread for an HTTP write, see `Store`; a read settles them first):
 //! Deployment -> ReplicaSet -> Pods, ReplicaSet/ReplicationController -> Pods,
 //! StatefulSet -> Pods, DaemonSet -> one Pod per node, Job -> Pod, Argo Rollouts' Rollout ->
 //! ReplicaSet -> Pods (and its `spec.restartAt`), OpenKruise's CloneSet and Advanced
@@ -346,7 +347,37 @@ impl Store {
             "nodes" => self.enqueue_all(res_index("daemonsets")),
             _ => {}
         }
-        self.settle();
+        self.settle_or_defer();
+    }
+
+    /// Runs the controllers now, or (during an HTTP write) leaves them to the controller
+    /// thread.
+    fn settle_or_defer(&mut self) {
+        if self.defer_controllers {
+            self.unsettled = true;
+        } else {
+            self.settle();
+        }
+    }
+
+    /// Runs what deferred writes left, if anything (before a read).
+    pub(crate) fn settle_pending(&mut self) {
+        if self.unsettled || !self.work.is_empty() {
+            self.settle();
+        }
+    }
+
+    /// One step of the controller thread: one reconcile, or, once the work is done, the pass
+    /// that ends a settle. False when nothing is left.
+    pub(crate) fn settle_step(&mut self) -> bool {
+        if let Some(item) = self.work.pop() {
+            self.reconcile(item);
+            return true;
+        }
+        if self.unsettled {
+            self.settled();
+        }
+        false
     }
 
     /// The reverting fixture: restores a marked workload's pod-template annotations.
@@ -461,7 +492,7 @@ impl Store {
             "nodes" => self.enqueue_all(res_index("daemonsets")),
             _ => {}
         }
-        self.settle();
+        self.settle_or_defer();
     }
 
     /// The resource of a pod's owner: by kind, and for `StatefulSet` (Kubernetes' or
@@ -489,25 +520,35 @@ impl Store {
 
     pub(crate) fn settle(&mut self) {
         let mut guard = 0;
-        while let Some((res, ns, name)) = self.work.pop() {
+        while let Some(item) = self.work.pop() {
             guard += 1;
             if guard > 100_000 {
                 self.work.clear();
                 break;
             }
-            match RESOURCES[res].plural {
-                "deployments" => self.reconcile_deployment(&ns, &name),
-                "replicasets" | "replicationcontrollers" => {
-                    self.reconcile_replicas(res, &ns, &name, true)
-                }
-                "statefulsets" => self.reconcile_statefulset(res, &ns, &name),
-                "rollouts" => self.reconcile_rollout(&ns, &name),
-                "clonesets" => self.reconcile_cloneset(&ns, &name),
-                "daemonsets" => self.reconcile_daemonset(&ns, &name),
-                "jobs" => self.reconcile_job(&ns, &name),
-                _ => {}
-            }
+            self.reconcile(item);
         }
+        self.settled();
+    }
+
+    fn reconcile(&mut self, (res, ns, name): (usize, String, String)) {
+        match RESOURCES[res].plural {
+            "deployments" => self.reconcile_deployment(&ns, &name),
+            "replicasets" | "replicationcontrollers" => {
+                self.reconcile_replicas(res, &ns, &name, true)
+            }
+            "statefulsets" => self.reconcile_statefulset(res, &ns, &name),
+            "rollouts" => self.reconcile_rollout(&ns, &name),
+            "clonesets" => self.reconcile_cloneset(&ns, &name),
+            "daemonsets" => self.reconcile_daemonset(&ns, &name),
+            "jobs" => self.reconcile_job(&ns, &name),
+            _ => {}
+        }
+    }
+
+    /// The end of every settle: the disruption controller, and the not-ready peak.
+    fn settled(&mut self) {
+        self.unsettled = false;
         self.reconcile_budgets();
         if let Some(peak) = self.not_ready_peak {
             let now = self

@@ -200,20 +200,21 @@ impl Meta {
 }
 
 /// A stored object: its serialized bytes (lists are built from them), an index, and the
-/// parsed value (kept for objects written through the API, parsed lazily for generated ones).
+/// parsed value. Either side is made from the other on first use: an object written through
+/// the API keeps its value and is serialized when first read or watched (most of the versions
+/// the controllers write never are), a generated one keeps its bytes and is parsed lazily.
 #[derive(Debug)]
 pub struct Obj {
-    pub json: Bytes,
+    json: OnceLock<Bytes>,
     pub meta: Meta,
     value: OnceLock<Value>,
 }
 
 impl Obj {
     pub fn new(value: Value) -> Arc<Obj> {
-        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
         let meta = Meta::of(&value);
         Arc::new(Obj {
-            json,
+            json: OnceLock::new(),
             meta,
             value: OnceLock::from(value),
         })
@@ -221,14 +222,26 @@ impl Obj {
     /// From serialized JSON and its (known) index; the value is parsed on first use.
     pub fn from_parts(json: Bytes, meta: Meta) -> Arc<Obj> {
         Arc::new(Obj {
-            json,
+            json: OnceLock::from(json),
             meta,
             value: OnceLock::new(),
         })
     }
+    /// The serialized object (made once, on first use).
+    pub fn json(&self) -> &Bytes {
+        self.json.get_or_init(|| {
+            Bytes::from(
+                serde_json::to_vec(self.value.get().unwrap_or(&Value::Null)).unwrap_or_default(),
+            )
+        })
+    }
     pub fn value(&self) -> &Value {
-        self.value
-            .get_or_init(|| serde_json::from_slice(&self.json).unwrap_or(Value::Null))
+        self.value.get_or_init(|| {
+            self.json
+                .get()
+                .and_then(|j| serde_json::from_slice(j).ok())
+                .unwrap_or(Value::Null)
+        })
     }
     pub fn name(&self) -> &str {
         &self.meta.name
@@ -340,8 +353,12 @@ const EVENT_LOG: usize = 50_000;
 const SNAPSHOTS: usize = 64;
 pub const DEFAULT_NODE: &str = "kube-sim-node";
 
-/// The store. All mutation happens under one lock, controllers run synchronously after
-/// each API write (so outcomes are deterministic).
+/// The store. All mutation happens under one lock. Controllers run after each write: at
+/// once for a write made in-process (so test set-up is deterministic), and for a write over
+/// HTTP on kube-sim's controller thread once the response is on its way, as
+/// kube-controller-manager reacts to a stored write through its watches (see
+/// [`Store::defer_controllers`]). A read settles what is still pending first, so what a
+/// client reads after its write is as deterministic as before.
 pub struct Store {
     pub rv: u64,
     tables: Vec<BTreeMap<Key, Arc<Obj>>>,
@@ -361,6 +378,12 @@ pub struct Store {
     pub not_ready_peak: Option<usize>,
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
+    /// Set while an HTTP write runs: its controllers are left to the controller thread
+    /// (`server::controller_manager`) instead of running before the response.
+    pub(crate) defer_controllers: bool,
+    /// A deferred write's controllers have not run yet (its work, and the disruption
+    /// controller's pass over the budgets that ends every settle).
+    pub(crate) unsettled: bool,
     pub(crate) ip_counter: u32,
     pub(crate) fixtures: crate::controllers::Fixtures,
     /// How long the simulated kubelet takes to stop a deleted pod (at most its grace period).
@@ -488,6 +511,8 @@ impl Store {
             not_ready_peak: None,
             istio_version_override: None,
             work: Vec::new(),
+            defer_controllers: false,
+            unsettled: false,
             ip_counter: 10,
             fixtures: Default::default(),
             pod_grace: DEFAULT_POD_GRACE,
