@@ -132,6 +132,7 @@ fn write<T>(shared: &Shared, f: impl FnOnce(&mut Store) -> T) -> T {
 /// not held up behind a whole batch. A thread of its own (not a task on the server's
 /// runtime, which may have a single thread), until the server stops.
 pub(crate) fn controller_manager(shared: Arc<Shared>) {
+    background_priority();
     let mut store = lock(&shared.store);
     loop {
         if shared.stopping.load(Ordering::Relaxed) {
@@ -146,6 +147,19 @@ pub(crate) fn controller_manager(shared: Arc<Shared>) {
             .controllers
             .wait(store)
             .unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// The controller thread yields the CPU to the server's threads and to the clients under
+/// test: on a real cluster kube-controller-manager runs in its own process, usually on other
+/// machines, and its work does not take the client's CPU. Only this thread's nice value
+/// changes (Linux schedules threads, and `setpriority` on a thread id sets that thread's).
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read and set this thread's scheduling priority.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
     }
 }
 
