@@ -351,33 +351,35 @@ impl Store {
     }
 
     /// Runs the controllers now, or (during an HTTP write) leaves them to the controller
-    /// thread.
+    /// thread: the write's work becomes one batch, and batches run in the order of their
+    /// writes, each as a whole, as they ran before the response when they were on it.
     fn settle_or_defer(&mut self) {
         if self.defer_controllers {
-            self.unsettled = true;
+            let batch = std::mem::take(&mut self.work);
+            self.deferred.push_back(batch);
         } else {
+            self.settle_pending();
             self.settle();
         }
     }
 
-    /// Runs what deferred writes left, if anything (before a read).
+    /// Runs what deferred writes left, if anything (before a read, and before an in-process
+    /// write's own controllers).
     pub(crate) fn settle_pending(&mut self) {
-        if self.unsettled || !self.work.is_empty() {
-            self.settle();
-        }
+        while self.settle_step() {}
     }
 
-    /// One step of the controller thread: one reconcile, or, once the work is done, the pass
-    /// that ends a settle. False when nothing is left.
+    /// One step of the controller thread: the controllers of the oldest deferred write. False
+    /// when nothing is left.
     pub(crate) fn settle_step(&mut self) -> bool {
-        if let Some(item) = self.work.pop() {
-            self.reconcile(item);
-            return true;
+        match self.deferred.pop_front() {
+            Some(batch) => {
+                self.work.extend(batch);
+                self.settle();
+                true
+            }
+            None => false,
         }
-        if self.unsettled {
-            self.settled();
-        }
-        false
     }
 
     /// The reverting fixture: restores a marked workload's pod-template annotations.
@@ -548,7 +550,6 @@ impl Store {
 
     /// The end of every settle: the disruption controller, and the not-ready peak.
     fn settled(&mut self) {
-        self.unsettled = false;
         self.reconcile_budgets();
         if let Some(peak) = self.not_ready_peak {
             let now = self
@@ -1645,8 +1646,8 @@ impl Store {
             .to_string();
         svc["spec"]["type"] = json!(ty);
         if ty != "ExternalName" && svc["spec"]["clusterIP"].is_null() {
-            self.ip_counter += 1;
-            let n = self.ip_counter;
+            self.service_ips += 1;
+            let n = self.service_ips;
             let ip = format!("10.96.{}.{}", (n / 250) % 250, 1 + n % 250);
             svc["spec"]["clusterIP"] = json!(ip);
             svc["spec"]["clusterIPs"] = json!([ip]);
@@ -1664,7 +1665,7 @@ impl Store {
                     p["targetPort"] = p["port"].clone();
                 }
                 if node_ports && p["nodePort"].is_null() {
-                    p["nodePort"] = json!(30000 + (self.ip_counter as usize * 3 + i) % 2767);
+                    p["nodePort"] = json!(30000 + (self.service_ips as usize * 3 + i) % 2767);
                 }
             }
         }

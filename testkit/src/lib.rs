@@ -154,7 +154,8 @@
 //!
 //! Simulated controllers run after each write. A write over HTTP is answered once it is
 //! stored, as kube-apiserver answers, and its controllers run afterwards on kube-sim's
-//! controller thread (one reconcile per hold of the store's lock), as kube-controller-manager
+//! controller thread (one write's at a time, in the order of the writes, at a lower CPU
+//! priority than the server and its clients), as kube-controller-manager
 //! reacts through its watches; watches see their changes as they happen. A read (GET, list,
 //! the start of a watch, and every method of the handle) first runs whatever is still pending,
 //! so a client that reads after its write sees what the controllers made of it, and tests stay

@@ -119,7 +119,7 @@ fn write<T>(shared: &Shared, f: impl FnOnce(&mut Store) -> T) -> T {
     store.defer_controllers = true;
     let out = f(&mut store);
     store.defer_controllers = false;
-    let wake = store.unsettled;
+    let wake = !store.deferred.is_empty();
     drop(store);
     if wake {
         shared.controllers.notify_one();
@@ -128,8 +128,8 @@ fn write<T>(shared: &Shared, f: impl FnOnce(&mut Store) -> T) -> T {
 }
 
 /// kube-sim's kube-controller-manager: runs the controllers that HTTP writes left, one
-/// reconcile per hold of the store's lock, so that writes and reads arriving meanwhile are
-/// not held up behind a whole batch. A thread of its own (not a task on the server's
+/// write's at a time (the lock is let go between writes, so that requests arriving meanwhile
+/// are not held up behind all of them). A thread of its own (not a task on the server's
 /// runtime, which may have a single thread), until the server stops.
 pub(crate) fn controller_manager(shared: Arc<Shared>) {
     background_priority();

@@ -381,10 +381,14 @@ pub struct Store {
     /// Set while an HTTP write runs: its controllers are left to the controller thread
     /// (`server::controller_manager`) instead of running before the response.
     pub(crate) defer_controllers: bool,
-    /// A deferred write's controllers have not run yet (its work, and the disruption
-    /// controller's pass over the budgets that ends every settle).
-    pub(crate) unsettled: bool,
+    /// The work of HTTP writes whose controllers have not run yet, a batch per write.
+    pub(crate) deferred: VecDeque<Vec<(usize, String, String)>>,
+    /// The last pod IP the kubelet gave (the pod network, 10.244.0.0/16).
     pub(crate) ip_counter: u32,
+    /// The last Service IP allocated (the service network, 10.96.0.0/16): a counter of its
+    /// own, so Services created one after another get the same IPs however far the
+    /// controllers (which start pods) have got meanwhile.
+    pub(crate) service_ips: u32,
     pub(crate) fixtures: crate::controllers::Fixtures,
     /// How long the simulated kubelet takes to stop a deleted pod (at most its grace period).
     pub pod_grace: Duration,
@@ -512,8 +516,9 @@ impl Store {
             istio_version_override: None,
             work: Vec::new(),
             defer_controllers: false,
-            unsettled: false,
+            deferred: VecDeque::new(),
             ip_counter: 10,
+            service_ips: 10,
             fixtures: Default::default(),
             pod_grace: DEFAULT_POD_GRACE,
             pending: Vec::new(),
