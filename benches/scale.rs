@@ -22,8 +22,10 @@
 //! measurement runs at 2 ms and at 25 ms per request. kube-sim's request log gives the
 //! requests kyma-mesh sent, by kind.
 //!
-//! `KYMA_MESH_BENCH_ONLY=render` runs the render rows alone (seconds; no cluster, kubectl or
-//! jq) and writes `target/bench/render.md`. `KYMA_MESH_BENCH_SIZES=10000` picks the scan sizes (default `10000,50000`);
+//! `KYMA_MESH_BENCH_ONLY=restart` runs only some parts (a comma list of `scan`, `restart`,
+//! `render`; `scan` includes the read commands; default: all), and prints their tables and
+//! targets only; `render` alone needs no cluster, kubectl or jq and takes seconds.
+//! `KYMA_MESH_BENCH_SIZES=10000` picks the scan sizes (default `10000,50000`);
 //! `KYMA_MESH_BENCH_RECIPE_UP_TO=50000` runs the recipe at larger sizes too (default: up to
 //! 10,000 pods; at 50,000 its kubectl needs about 13 GB). Writes `target/bench/scale.md` (the
 //! table printed at the end) and `target/bench/scale.svg`.
@@ -72,20 +74,20 @@ fn main() {
     if let Some(out) = std::env::var_os(WRAP_ENV) {
         wrapper(Path::new(&out));
     }
-    let only_render = match std::env::var("KYMA_MESH_BENCH_ONLY") {
-        Ok(v) if v == "render" => true,
-        Ok(v) => {
-            eprintln!("KYMA_MESH_BENCH_ONLY: only `render` can run alone, got {v:?}");
+    let only = match only() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("KYMA_MESH_BENCH_ONLY: {e}");
             std::process::exit(2);
         }
-        Err(_) => false,
     };
-    if only_render {
+    // The render rows alone need no cluster, kubectl or jq.
+    if only.len() == 1 && only.contains("render") {
         let out_dir = bench_dir();
         let machine = Machine::read();
         eprintln!("bench: {}", machine.line());
         let render = render(&out_dir);
-        let md = table(&machine, &[], &[], &[], &render);
+        let md = table(&machine, &[], &[], &[], Some(&render));
         println!("\n{md}");
         std::fs::write(out_dir.join("render.md"), &md).expect("write render.md");
         return;
@@ -126,28 +128,31 @@ fn main() {
 
     let mut scans = Vec::new();
     let mut commands = Vec::new();
-    for &n in &sizes {
+    for &n in sizes.iter().filter(|_| only.contains("scan")) {
         let (s, c) = scan_size(n, n <= recipe_up_to);
         scans.extend(s);
         commands.extend(c);
     }
     let restarts: Vec<RestartRow> = LATENCIES_MS
         .iter()
+        .filter(|_| only.contains("restart"))
         .map(|&ms| restart(Duration::from_millis(ms)))
         .collect();
-    let render = render(&out_dir);
+    let render = only.contains("render").then(|| render(&out_dir));
 
-    let md = table(&machine, &scans, &commands, &restarts, &render);
+    let md = table(&machine, &scans, &commands, &restarts, render.as_ref());
     println!("\n{md}");
     std::fs::write(out_dir.join("scale.md"), &md).expect("write scale.md");
     let svg = out_dir.join("scale.svg");
-    if let Err(e) = plot(&svg, &scans) {
+    // The plot is of the scans: a run without them leaves the last one.
+    if !scans.is_empty()
+        && let Err(e) = plot(&svg, &scans)
+    {
         eprintln!("bench: cannot draw {}: {e}", svg.display());
     }
     eprintln!(
-        "bench: wrote {} and {} in {:.0?}",
+        "bench: wrote {} in {:.0?}",
         out_dir.join("scale.md").display(),
-        svg.display(),
         t0.elapsed()
     );
 }
@@ -180,6 +185,26 @@ fn sizes() -> Result<Vec<usize>, String> {
         return Err(format!("expected pod counts like 1000,10000, got {v:?}"));
     }
     Ok(sizes)
+}
+
+/// The parts `KYMA_MESH_BENCH_ONLY` names (all when unset).
+fn only() -> Result<BTreeSet<&'static str>, String> {
+    const PARTS: [&str; 3] = ["scan", "restart", "render"];
+    let Ok(v) = std::env::var("KYMA_MESH_BENCH_ONLY") else {
+        return Ok(PARTS.into());
+    };
+    let mut parts = BTreeSet::new();
+    for w in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        let part = PARTS
+            .iter()
+            .find(|p| **p == w)
+            .ok_or_else(|| format!("expected a comma list of scan, restart, render; got {w:?}"))?;
+        parts.insert(*part);
+    }
+    if parts.is_empty() {
+        return Err("expected a comma list of scan, restart, render".into());
+    }
+    Ok(parts)
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
@@ -1133,7 +1158,7 @@ fn table(
     scans: &[ScanRow],
     commands: &[CommandRow],
     restarts: &[RestartRow],
-    render: &RenderRow,
+    render: Option<&RenderRow>,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -1146,148 +1171,153 @@ fn table(
             .collect::<Vec<_>>()
             .join(" and ")
     );
-    let _ = writeln!(
-        s,
-        "**Scan** (troubleshooting guide: `kubectl get pods -A -o json | jq ...` vs `kyma-mesh proxy-reset --dry-run --output json`; kyma-mesh and floor: median of {OURS_RUNS}; peak RSS per process)\n"
-    );
-    let _ = writeln!(
-        s,
-        "| pods | latency | outdated | owner objects | kubectl + jq | kyma-mesh | faster | recipe peak RSS (kubectl / jq) | kyma-mesh peak RSS | less memory | page floor | kyma-mesh / floor | kyma-mesh requests: pod pages / owner lists / owner GETs / writes / other | same pods |"
-    );
-    let _ = writeln!(
-        s,
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
-    );
-    for x in scans {
-        let (recipe, faster, recipe_rss, less) = match x.recipe {
-            Some(r) => (
-                secs(r),
-                ratio(r.as_secs_f64(), x.ours.as_secs_f64()),
-                format!(
-                    "{} ({} / {})",
-                    mb(x.recipe_rss_kb()),
-                    mb(x.kubectl.max_rss_kb),
-                    mb(x.jq.max_rss_kb)
+    if !scans.is_empty() {
+        let _ = writeln!(
+            s,
+            "**Scan** (troubleshooting guide: `kubectl get pods -A -o json | jq ...` vs `kyma-mesh proxy-reset --dry-run --output json`; kyma-mesh and floor: median of {OURS_RUNS}; peak RSS per process)\n"
+        );
+        let _ = writeln!(
+            s,
+            "| pods | latency | outdated | owner objects | kubectl + jq | kyma-mesh | faster | recipe peak RSS (kubectl / jq) | kyma-mesh peak RSS | less memory | page floor | kyma-mesh / floor | kyma-mesh requests: pod pages / owner lists / owner GETs / writes / other | same pods |"
+        );
+        let _ = writeln!(
+            s,
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+        );
+        for x in scans {
+            let (recipe, faster, recipe_rss, less) = match x.recipe {
+                Some(r) => (
+                    secs(r),
+                    ratio(r.as_secs_f64(), x.ours.as_secs_f64()),
+                    format!(
+                        "{} ({} / {})",
+                        mb(x.recipe_rss_kb()),
+                        mb(x.kubectl.max_rss_kb),
+                        mb(x.jq.max_rss_kb)
+                    ),
+                    ratio(x.recipe_rss_kb() as f64, x.ours_rss_kb as f64),
                 ),
-                ratio(x.recipe_rss_kb() as f64, x.ours_rss_kb as f64),
-            ),
-            None => ("-".into(), "-".into(), "-".into(), "-".into()),
-        };
-        let r = &x.requests;
+                None => ("-".into(), "-".into(), "-".into(), "-".into()),
+            };
+            let r = &x.requests;
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {recipe} | {} | {faster} | {recipe_rss} | {} | {less} | {} ({} pages, {:.0} MB) | {} | {} / {} / {} / {} / {} | {} |",
+                x.pods,
+                ms(x.latency),
+                x.outdated,
+                x.owners,
+                secs(x.ours),
+                mb(x.ours_rss_kb),
+                secs(x.floor),
+                x.floor_pages,
+                x.floor_mb,
+                ratio(x.ours.as_secs_f64(), x.floor.as_secs_f64()),
+                r.pod_pages,
+                r.owner_lists,
+                r.owner_gets,
+                r.writes,
+                r.other,
+                if x.same { "yes" } else { "**no**" },
+            );
+        }
+        if scans.iter().any(|x| x.recipe.is_none()) {
+            let _ = writeln!(
+                s,
+                "\nThe recipe ran up to {} pods (`KYMA_MESH_BENCH_RECIPE_UP_TO`); above, its kubectl needs about 13 GB.",
+                scans
+                    .iter()
+                    .filter(|x| x.recipe.is_some())
+                    .map(|x| x.pods)
+                    .max()
+                    .unwrap_or(0)
+            );
+        }
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {recipe} | {} | {faster} | {recipe_rss} | {} | {less} | {} ({} pages, {:.0} MB) | {} | {} / {} / {} / {} / {} | {} |",
-            x.pods,
-            ms(x.latency),
-            x.outdated,
-            x.owners,
-            secs(x.ours),
-            mb(x.ours_rss_kb),
-            secs(x.floor),
-            x.floor_pages,
-            x.floor_mb,
-            ratio(x.ours.as_secs_f64(), x.floor.as_secs_f64()),
-            r.pod_pages,
-            r.owner_lists,
-            r.owner_gets,
-            r.writes,
-            r.other,
-            if x.same { "yes" } else { "**no**" },
+            "\n**Read commands** (one run each at {} ms per request, against the median proxy-reset dry-run scan of the same cluster)\n",
+            LATENCIES_MS[0]
         );
-    }
-    if scans.iter().any(|x| x.recipe.is_none()) {
         let _ = writeln!(
             s,
-            "\nThe recipe ran up to {} pods (`KYMA_MESH_BENCH_RECIPE_UP_TO`); above, its kubectl needs about 13 GB.",
-            scans
-                .iter()
-                .filter(|x| x.recipe.is_some())
-                .map(|x| x.pods)
-                .max()
-                .unwrap_or(0)
+            "| pods | command | time | proxy-reset --dry-run | ratio | peak RSS | requests: pod pages / owner lists / owner GETs / writes / other | exit 0 |"
         );
+        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|:---:|");
+        for c in commands {
+            let r = &c.requests;
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} | {} | {} | {} / {} / {} / {} / {} | {} |",
+                c.pods,
+                c.command,
+                secs(c.wall),
+                secs(c.scan),
+                ratio(c.wall.as_secs_f64(), c.scan.as_secs_f64()),
+                mb(c.rss_kb),
+                r.pod_pages,
+                r.owner_lists,
+                r.owner_gets,
+                r.writes,
+                r.other,
+                if c.exit_ok { "yes" } else { "no" },
+            );
+        }
     }
-    let _ = writeln!(
-        s,
-        "\n**Read commands** (one run each at {} ms per request, against the median proxy-reset dry-run scan of the same cluster)\n",
-        LATENCIES_MS[0]
-    );
-    let _ = writeln!(
-        s,
-        "| pods | command | time | proxy-reset --dry-run | ratio | peak RSS | requests: pod pages / owner lists / owner GETs / writes / other | exit 0 |"
-    );
-    let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|:---:|");
-    for c in commands {
-        let r = &c.requests;
+    if !restarts.is_empty() {
         let _ = writeln!(
             s,
-            "| {} | `{}` | {} | {} | {} | {} | {} / {} / {} / {} / {} | {} |",
-            c.pods,
-            c.command,
-            secs(c.wall),
-            secs(c.scan),
-            ratio(c.wall.as_secs_f64(), c.scan.as_secs_f64()),
-            mb(c.rss_kb),
-            r.pod_pages,
-            r.owner_lists,
-            r.owner_gets,
-            r.writes,
-            r.other,
-            if c.exit_ok { "yes" } else { "no" },
+            "\n**Restart** ({RESTART_WORKLOADS} outdated Deployments: one `kubectl rollout restart` process per workload vs `kyma-mesh proxy-reset`, no `--wait`, concurrency {CONCURRENCY}; bound `(pages + workloads / concurrency) x latency`)\n"
         );
-    }
-    let _ = writeln!(
-        s,
-        "\n**Restart** ({RESTART_WORKLOADS} outdated Deployments: one `kubectl rollout restart` process per workload vs `kyma-mesh proxy-reset`, no `--wait`, concurrency {CONCURRENCY}; bound `(pages + workloads / concurrency) x latency`)\n"
-    );
-    let _ = writeln!(
-        s,
-        "| latency | kubectl loop | kyma-mesh, default cap | faster | requests: pod pages / owner lists / owner GETs / writes / other | kyma-mesh, `--max-unavailable 100%` | requests | bound | uncapped / bound | default / bound | all restarted once |"
-    );
-    let _ = writeln!(
-        s,
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
-    );
-    for r in restarts {
-        let q = &r.requests;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} / {} / {} / {} / {} | {} | {} / {} / {} / {} / {} | ({} + {} / {CONCURRENCY}) x {} = {} | {} | {} | {} |",
-            ms(r.latency),
-            r.kubectl.map_or("-".into(), secs),
-            secs(r.ours),
-            r.kubectl
-                .map_or("-".into(), |k| ratio(k.as_secs_f64(), r.ours.as_secs_f64())),
-            q.pod_pages,
-            q.owner_lists,
-            q.owner_gets,
-            q.writes,
-            q.other,
-            secs(r.uncapped),
-            r.uncapped_requests.pod_pages,
-            r.uncapped_requests.owner_lists,
-            r.uncapped_requests.owner_gets,
-            r.uncapped_requests.writes,
-            r.uncapped_requests.other,
-            r.pages,
-            r.workloads,
-            ms(r.latency),
-            secs(r.bound),
-            ratio(r.uncapped.as_secs_f64(), r.bound.as_secs_f64()),
-            ratio(r.ours.as_secs_f64(), r.bound.as_secs_f64()),
-            if r.restarted_ok { "yes" } else { "**no**" },
+            "| latency | kubectl loop | kyma-mesh, default cap | faster | requests: pod pages / owner lists / owner GETs / writes / other | kyma-mesh, `--max-unavailable 100%` | requests | bound | uncapped / bound | default / bound | all restarted once |"
+        );
+        let _ = writeln!(
+            s,
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+        );
+        for r in restarts {
+            let q = &r.requests;
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} / {} / {} / {} / {} | {} | {} / {} / {} / {} / {} | ({} + {} / {CONCURRENCY}) x {} = {} | {} | {} | {} |",
+                ms(r.latency),
+                r.kubectl.map_or("-".into(), secs),
+                secs(r.ours),
+                r.kubectl
+                    .map_or("-".into(), |k| ratio(k.as_secs_f64(), r.ours.as_secs_f64())),
+                q.pod_pages,
+                q.owner_lists,
+                q.owner_gets,
+                q.writes,
+                q.other,
+                secs(r.uncapped),
+                r.uncapped_requests.pod_pages,
+                r.uncapped_requests.owner_lists,
+                r.uncapped_requests.owner_gets,
+                r.uncapped_requests.writes,
+                r.uncapped_requests.other,
+                r.pages,
+                r.workloads,
+                ms(r.latency),
+                secs(r.bound),
+                ratio(r.uncapped.as_secs_f64(), r.bound.as_secs_f64()),
+                ratio(r.ours.as_secs_f64(), r.bound.as_secs_f64()),
+                if r.restarted_ok { "yes" } else { "**no**" },
+            );
+        }
+    }
+    if let Some(render) = render {
+        let _ = writeln!(
+            s,
+            "\n**Render** (median of {RENDER_RUNS})\n\n| `kyma-mesh --version` (process start) | `render --profile production -o examples/istio-overrides.yaml` | `render --profile production -o` {} KB override | large render minus start |\n|---:|---:|---:|---:|\n| {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+            render.override_kb,
+            render.start.as_secs_f64() * 1e3,
+            render.example.as_secs_f64() * 1e3,
+            render.render.as_secs_f64() * 1e3,
+            render.render.saturating_sub(render.start).as_secs_f64() * 1e3,
         );
     }
-    let _ = writeln!(
-        s,
-        "\n**Render** (median of {RENDER_RUNS})\n\n| `kyma-mesh --version` (process start) | `render --profile production -o examples/istio-overrides.yaml` | `render --profile production -o` {} KB override | large render minus start |\n|---:|---:|---:|---:|\n| {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
-        render.override_kb,
-        render.start.as_secs_f64() * 1e3,
-        render.example.as_secs_f64() * 1e3,
-        render.render.as_secs_f64() * 1e3,
-        render.render.saturating_sub(render.start).as_secs_f64() * 1e3,
-    );
-
     let _ = writeln!(
         s,
         "\n**Targets** (issue 22; measured in this run, not asserted)\n"
@@ -1361,19 +1391,21 @@ fn table(
             b <= 2.0,
         );
     }
-    let ex = render.example.as_secs_f64() / render.start.as_secs_f64();
-    row(
-        "render, shipped example override".into(),
-        "<= 1.5x the start of `kyma-mesh --version`",
-        format!("{ex:.2}x"),
-        ex <= 1.5,
-    );
-    row(
-        format!("render, {} KB override", render.override_kb),
-        "< 10 ms",
-        format!("{:.1} ms", render.render.as_secs_f64() * 1e3),
-        render.render < Duration::from_millis(10),
-    );
+    if let Some(render) = render {
+        let ex = render.example.as_secs_f64() / render.start.as_secs_f64();
+        row(
+            "render, shipped example override".into(),
+            "<= 1.5x the start of `kyma-mesh --version`",
+            format!("{ex:.2}x"),
+            ex <= 1.5,
+        );
+        row(
+            format!("render, {} KB override", render.override_kb),
+            "< 10 ms",
+            format!("{:.1} ms", render.render.as_secs_f64() * 1e3),
+            render.render < Duration::from_millis(10),
+        );
+    }
     s
 }
 

@@ -1,4 +1,5 @@
-//! Simulated controllers (run synchronously after each API write, so they are deterministic):
+//! Simulated controllers (run after each API write: at once for an in-process write, on the
+//! controller thread for an HTTP write, see `Store`; a read settles them first):
 //! Deployment -> ReplicaSet -> Pods, ReplicaSet/ReplicationController -> Pods,
 //! StatefulSet -> Pods, DaemonSet -> one Pod per node, Job -> Pod, Argo Rollouts' Rollout ->
 //! ReplicaSet -> Pods (and its `spec.restartAt`), OpenKruise's CloneSet and Advanced
@@ -346,7 +347,39 @@ impl Store {
             "nodes" => self.enqueue_all(res_index("daemonsets")),
             _ => {}
         }
-        self.settle();
+        self.settle_or_defer();
+    }
+
+    /// Runs the controllers now, or (during an HTTP write) leaves them to the controller
+    /// thread: the write's work becomes one batch, and batches run in the order of their
+    /// writes, each as a whole, as they ran before the response when they were on it.
+    fn settle_or_defer(&mut self) {
+        if self.defer_controllers {
+            let batch = std::mem::take(&mut self.work);
+            self.deferred.push_back(batch);
+        } else {
+            self.settle_pending();
+            self.settle();
+        }
+    }
+
+    /// Runs what deferred writes left, if anything (before a read, and before an in-process
+    /// write's own controllers).
+    pub(crate) fn settle_pending(&mut self) {
+        while self.settle_step() {}
+    }
+
+    /// One step of the controller thread: the controllers of the oldest deferred write. False
+    /// when nothing is left.
+    pub(crate) fn settle_step(&mut self) -> bool {
+        match self.deferred.pop_front() {
+            Some(batch) => {
+                self.work.extend(batch);
+                self.settle();
+                true
+            }
+            None => false,
+        }
     }
 
     /// The reverting fixture: restores a marked workload's pod-template annotations.
@@ -461,7 +494,7 @@ impl Store {
             "nodes" => self.enqueue_all(res_index("daemonsets")),
             _ => {}
         }
-        self.settle();
+        self.settle_or_defer();
     }
 
     /// The resource of a pod's owner: by kind, and for `StatefulSet` (Kubernetes' or
@@ -489,25 +522,34 @@ impl Store {
 
     pub(crate) fn settle(&mut self) {
         let mut guard = 0;
-        while let Some((res, ns, name)) = self.work.pop() {
+        while let Some(item) = self.work.pop() {
             guard += 1;
             if guard > 100_000 {
                 self.work.clear();
                 break;
             }
-            match RESOURCES[res].plural {
-                "deployments" => self.reconcile_deployment(&ns, &name),
-                "replicasets" | "replicationcontrollers" => {
-                    self.reconcile_replicas(res, &ns, &name, true)
-                }
-                "statefulsets" => self.reconcile_statefulset(res, &ns, &name),
-                "rollouts" => self.reconcile_rollout(&ns, &name),
-                "clonesets" => self.reconcile_cloneset(&ns, &name),
-                "daemonsets" => self.reconcile_daemonset(&ns, &name),
-                "jobs" => self.reconcile_job(&ns, &name),
-                _ => {}
-            }
+            self.reconcile(item);
         }
+        self.settled();
+    }
+
+    fn reconcile(&mut self, (res, ns, name): (usize, String, String)) {
+        match RESOURCES[res].plural {
+            "deployments" => self.reconcile_deployment(&ns, &name),
+            "replicasets" | "replicationcontrollers" => {
+                self.reconcile_replicas(res, &ns, &name, true)
+            }
+            "statefulsets" => self.reconcile_statefulset(res, &ns, &name),
+            "rollouts" => self.reconcile_rollout(&ns, &name),
+            "clonesets" => self.reconcile_cloneset(&ns, &name),
+            "daemonsets" => self.reconcile_daemonset(&ns, &name),
+            "jobs" => self.reconcile_job(&ns, &name),
+            _ => {}
+        }
+    }
+
+    /// The end of every settle: the disruption controller, and the not-ready peak.
+    fn settled(&mut self) {
         self.reconcile_budgets();
         if let Some(peak) = self.not_ready_peak {
             let now = self
@@ -1604,8 +1646,8 @@ impl Store {
             .to_string();
         svc["spec"]["type"] = json!(ty);
         if ty != "ExternalName" && svc["spec"]["clusterIP"].is_null() {
-            self.ip_counter += 1;
-            let n = self.ip_counter;
+            self.service_ips += 1;
+            let n = self.service_ips;
             let ip = format!("10.96.{}.{}", (n / 250) % 250, 1 + n % 250);
             svc["spec"]["clusterIP"] = json!(ip);
             svc["spec"]["clusterIPs"] = json!([ip]);
@@ -1623,7 +1665,7 @@ impl Store {
                     p["targetPort"] = p["port"].clone();
                 }
                 if node_ports && p["nodePort"].is_null() {
-                    p["nodePort"] = json!(30000 + (self.ip_counter as usize * 3 + i) % 2767);
+                    p["nodePort"] = json!(30000 + (self.service_ips as usize * 3 + i) % 2767);
                 }
             }
         }

@@ -152,7 +152,15 @@
 //! garbage collection of dependents happens when the owner is finally gone. Controllers do not
 //! count terminating pods and replace them at once.
 //!
-//! Simulated controllers run synchronously after each write: Deployment -> ReplicaSet (named
+//! Simulated controllers run after each write. A write over HTTP is answered once it is
+//! stored, as kube-apiserver answers, and its controllers run afterwards on kube-sim's
+//! controller thread (one write's at a time, in the order of the writes, at a lower CPU
+//! priority than the server and its clients), as kube-controller-manager
+//! reacts through its watches; watches see their changes as they happen. A read (GET, list,
+//! the start of a watch, and every method of the handle) first runs whatever is still pending,
+//! so a client that reads after its write sees what the controllers made of it, and tests stay
+//! deterministic. A write made through the handle runs its controllers before it returns.
+//! The controllers: Deployment -> ReplicaSet (named
 //! `<name>-<pod-template-hash>`) -> Pods, with status (`availableReplicas`, conditions
 //! `Available`/`Progressing=NewReplicaSetAvailable`, `observedGeneration`); ReplicaSet and
 //! ReplicationController -> Pods (a deleted pod is replaced); StatefulSet -> `<name>-<i>`
@@ -376,6 +384,8 @@ impl KubeSimBuilder {
         }
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
+            controllers: std::sync::Condvar::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             faults: Mutex::new(faults::FaultState::new(self.faults.unwrap_or_default())),
             denies: Mutex::new(Vec::new()),
             writes: Mutex::new(Vec::new()),
@@ -390,6 +400,10 @@ impl KubeSimBuilder {
         };
         runtime.spawn(server::serve(listener, shared.clone(), rx.clone()));
         runtime.spawn(server::reaper(shared.clone(), wake, rx));
+        let manager = shared.clone();
+        std::thread::Builder::new()
+            .name("kube-sim-controllers".into())
+            .spawn(move || server::controller_manager(manager))?;
         let dir = tempfile::Builder::new().prefix("kube-sim-").tempdir()?;
         let url = format!("http://{addr}");
         let kubeconfig = dir.path().join("kubeconfig");
@@ -424,6 +438,13 @@ pub struct KubeSim {
 impl Drop for KubeSim {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        self.shared.stopping.store(true, Ordering::Relaxed);
+        {
+            // Under the lock: the controller thread is either working (and sees the flag
+            // next) or waiting (and is woken).
+            let _store = lock(&self.shared.store);
+            self.shared.controllers.notify_all();
+        }
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
@@ -533,7 +554,7 @@ impl KubeSim {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let mut store = lock(&self.shared.store);
+        let mut store = server::settled(&self.shared);
         let o = if store.get(res, &ns, &name).is_some() {
             let mut v = obj;
             if let Some(m) = v["metadata"].as_object_mut() {
@@ -548,7 +569,7 @@ impl KubeSim {
 
     /// Loads objects as they are: no admission, no controllers (for fixtures).
     pub fn load(&self, objects: impl IntoIterator<Item = Value>) -> Result<usize, ApiError> {
-        let mut store = lock(&self.shared.store);
+        let mut store = server::settled(&self.shared);
         let mut n = 0;
         for o in objects {
             store.load(o)?;
@@ -572,7 +593,7 @@ impl KubeSim {
         } else {
             ""
         };
-        lock(&self.shared.store)
+        server::settled(&self.shared)
             .get(res, ns, name)
             .map(|o| o.value().clone())
     }
@@ -592,7 +613,7 @@ impl KubeSim {
     ) -> Result<Vec<Value>, ApiError> {
         let res = resolve(resource)?;
         let sel = LabelSelector::parse(label_selector).map_err(ApiError::bad_request)?;
-        let store = lock(&self.shared.store);
+        let store = server::settled(&self.shared);
         Ok(store
             .iter(res, namespace)
             .filter(|o| sel.matches(o.labels()))
@@ -603,7 +624,7 @@ impl KubeSim {
     /// Number of objects of a type.
     pub fn count(&self, resource: &str) -> usize {
         resolve(resource)
-            .map(|r| lock(&self.shared.store).count(r))
+            .map(|r| server::settled(&self.shared).count(r))
             .unwrap_or(0)
     }
 
@@ -617,7 +638,7 @@ impl KubeSim {
         name: &str,
     ) -> Result<Value, ApiError> {
         let res = resolve(resource)?;
-        let o = lock(&self.shared.store).delete(
+        let o = server::settled(&self.shared).delete(
             res,
             namespace.unwrap_or("default"),
             name,
@@ -652,19 +673,19 @@ impl KubeSim {
 
     /// The current (global) resourceVersion.
     pub fn resource_version(&self) -> u64 {
-        lock(&self.shared.store).rv
+        server::settled(&self.shared).rv
     }
 
     /// Changes the continue-token lifetime (see [`KubeSimBuilder::continue_token_ttl`]); `None`:
     /// no expiry. Applies to tokens already handed out, too.
     pub fn set_continue_token_ttl(&self, ttl: Option<Duration>) {
-        lock(&self.shared.store).continue_ttl = ttl;
+        server::settled(&self.shared).continue_ttl = ttl;
     }
 
     /// Expires every continue token handed out so far (their next use gets 410 Expired), as if
     /// etcd had just compacted: for tests that must not sleep.
     pub fn expire_continue_tokens(&self) {
-        lock(&self.shared.store).expire_continue_tokens();
+        server::settled(&self.shared).expire_continue_tokens();
     }
 
     /// Replaces the fault configuration (the PRNG restarts from `faults.seed`).
@@ -691,7 +712,7 @@ impl KubeSim {
     /// injector uses `docker.io/istio/proxyv2:<version>` for as long as a sidecar-injector
     /// webhook exists.
     pub fn set_istio_version(&self, version: &str) {
-        let mut store = lock(&self.shared.store);
+        let mut store = server::settled(&self.shared);
         store.istio_version_override = Some(version.to_string());
         let dep = registry::find("apps", "deployments").expect("deployments");
         let Some(d) = store.get(dep, "istio-system", "istiod").cloned() else {
@@ -727,7 +748,7 @@ impl KubeSim {
         name: &str,
     ) -> Result<(), ApiError> {
         let res = resolve(resource)?;
-        lock(&self.shared.store).mark_reverting(res, namespace, name)
+        server::settled(&self.shared).mark_reverting(res, namespace, name)
     }
 
     /// The "new pods keep the old sidecar" fixture: pods created from now on for this
@@ -742,7 +763,7 @@ impl KubeSim {
         image: &str,
     ) -> Result<(), ApiError> {
         let res = resolve(resource)?;
-        let mut store = lock(&self.shared.store);
+        let mut store = server::settled(&self.shared);
         if store.get(res, namespace, name).is_none() {
             return Err(ApiError::not_found(&registry::RESOURCES[res], name));
         }
@@ -755,19 +776,19 @@ impl KubeSim {
 
     /// Ends the reverting and pinned-image fixtures for every workload.
     pub fn clear_fixtures(&self) {
-        lock(&self.shared.store).fixtures = Default::default();
+        server::settled(&self.shared).fixtures = Default::default();
     }
 
     /// Continue tokens expire (410 Expired) once `pages` more continued list requests have been
     /// served: the list that asks for page `pages + 1` has to start again.
     pub fn expire_continue_tokens_after(&self, pages: usize) {
-        lock(&self.shared.store).hooks.expire_after_pages = Some(pages);
+        server::settled(&self.shared).hooks.expire_after_pages = Some(pages);
     }
 
     /// Deployment `namespace/name` gets a controller that removes the
     /// `kubectl.kubernetes.io/restartedAt` template annotation after every write.
     pub fn revert_restarted_at(&self, namespace: &str, name: &str) {
-        lock(&self.shared.store)
+        server::settled(&self.shared)
             .hooks
             .reverting
             .push((namespace.to_string(), name.to_string()));
@@ -775,7 +796,9 @@ impl KubeSim {
 
     /// The proxy image the injector would use now (None: no istiod and no version set).
     pub fn injector_proxy_image(&self) -> Option<String> {
-        lock(&self.shared.store).injector_config().map(|c| c.image)
+        server::settled(&self.shared)
+            .injector_config()
+            .map(|c| c.image)
     }
 
     /// What the sidecar injector would do to a new pod in `namespace` with these labels:
@@ -788,7 +811,7 @@ impl KubeSim {
         pod_labels: &BTreeMap<String, String>,
     ) -> Option<(String, String)> {
         let pod = json!({"metadata": {"namespace": namespace, "labels": pod_labels}});
-        let store = lock(&self.shared.store);
+        let store = server::settled(&self.shared);
         let wh = store.injection_webhook(&pod)?;
         store
             .injector_config_for(&wh.service_namespace, &wh.service)
@@ -806,24 +829,24 @@ impl KubeSim {
     /// From now on, remember the most pods that were not ready (and not being deleted) at
     /// once, after any write: what a cap on unavailable pods is checked against.
     pub fn track_not_ready_pods(&self) {
-        let mut store = lock(&self.shared.store);
+        let mut store = server::settled(&self.shared);
         store.not_ready_peak = Some(0);
         store.settle();
     }
 
     /// The peak since [`KubeSim::track_not_ready_pods`].
     pub fn not_ready_peak(&self) -> Option<usize> {
-        lock(&self.shared.store).not_ready_peak
+        server::settled(&self.shared).not_ready_peak
     }
 
     pub fn set_new_pods_ready(&self, ready: bool) {
-        lock(&self.shared.store).pods_ready = ready;
+        server::settled(&self.shared).pods_ready = ready;
     }
 
     /// Makes every not-ready pod (in `namespace`, or all) Ready, updating the workloads'
     /// status (and so waking up watchers waiting for availability). Returns the number of pods.
     pub fn make_pods_ready(&self, namespace: Option<&str>) -> usize {
-        lock(&self.shared.store).make_pods_ready(namespace)
+        server::settled(&self.shared).make_pods_ready(namespace)
     }
 
     /// What the generator reported, when started with [`KubeSimBuilder::generate`]
@@ -836,7 +859,7 @@ impl KubeSim {
     pub fn generate(&self, opts: &GenOptions) -> GeneratedCluster {
         let mut cluster = generate_cluster(opts);
         {
-            let mut store = lock(&self.shared.store);
+            let mut store = server::settled(&self.shared);
             let _ = store.load_generated(cluster.docs.clone());
             store.apply_generated_fixtures(&cluster.fixtures);
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -91,12 +91,76 @@ pub struct RequestRecord {
 
 pub(crate) struct Shared {
     pub store: Mutex<Store>,
+    /// Wakes the controller thread ([`controller_manager`]) after an HTTP write.
+    pub controllers: Condvar,
+    /// Set when the server stops: the controller thread ends.
+    pub stopping: std::sync::atomic::AtomicBool,
     pub faults: Mutex<FaultState>,
     pub denies: Mutex<Vec<(String, String, String)>>,
     pub writes: Mutex<Vec<WriteRecord>>,
     pub requests: AtomicU64,
     pub request_log: Mutex<Vec<RequestRecord>>,
     pub server_addr: String,
+}
+
+/// The store, with what deferred writes left settled: what a read sees (a client reading
+/// after its write sees what the controllers made of it, as before they ran off the write's
+/// response path).
+pub(crate) fn settled(shared: &Shared) -> MutexGuard<'_, Store> {
+    let mut store = lock(&shared.store);
+    store.settle_pending();
+    store
+}
+
+/// An HTTP write: stored and answered at once, as kube-apiserver answers once the object is
+/// stored; the controllers react afterwards on the controller thread.
+fn write<T>(shared: &Shared, f: impl FnOnce(&mut Store) -> T) -> T {
+    let mut store = lock(&shared.store);
+    store.defer_controllers = true;
+    let out = f(&mut store);
+    store.defer_controllers = false;
+    let wake = !store.deferred.is_empty();
+    drop(store);
+    if wake {
+        shared.controllers.notify_one();
+    }
+    out
+}
+
+/// kube-sim's kube-controller-manager: runs the controllers that HTTP writes left, one
+/// write's at a time (the lock is let go between writes, so that requests arriving meanwhile
+/// are not held up behind all of them). A thread of its own (not a task on the server's
+/// runtime, which may have a single thread), until the server stops.
+pub(crate) fn controller_manager(shared: Arc<Shared>) {
+    background_priority();
+    let mut store = lock(&shared.store);
+    loop {
+        if shared.stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        if store.settle_step() {
+            drop(store);
+            store = lock(&shared.store);
+            continue;
+        }
+        store = shared
+            .controllers
+            .wait(store)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// The controller thread yields the CPU to the server's threads and to the clients under
+/// test: on a real cluster kube-controller-manager runs in its own process, usually on other
+/// machines, and its work does not take the client's CPU. Only this thread's nice value
+/// changes (Linux schedules threads, and `setpriority` on a thread id sets that thread's).
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read and set this thread's scheduling priority.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -302,7 +366,7 @@ fn denied(denies: &[(String, String, String)], verb: &str, group: &str, resource
 /// The object as seen through a served version (Istio kinds are served in several).
 fn render(obj: &Obj, api_version: &str) -> Bytes {
     if obj.meta.api_version == api_version {
-        return obj.json.clone();
+        return obj.json().clone();
     }
     let mut v = obj.value().clone();
     v["apiVersion"] = json!(api_version);
@@ -708,7 +772,7 @@ async fn resource_request(
     match (method.as_str(), r.name.as_deref()) {
         ("GET", _) if watch => watch_stream(shared, r, q, &api_version, req.table, include),
         ("GET", Some(name)) => {
-            let store = lock(&shared.store);
+            let store = settled(shared);
             let obj = store
                 .get(r.res, ns, name)
                 .ok_or_else(|| ApiError::not_found(rt, name))?;
@@ -731,14 +795,8 @@ async fn resource_request(
         ("GET", None) => {
             let (l, f) = selectors(q, rt)?;
             let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok());
-            let page = lock(&shared.store).list(
-                r.res,
-                r.ns.as_deref(),
-                &l,
-                &f,
-                limit,
-                q.get("continue"),
-            )?;
+            let page =
+                settled(shared).list(r.res, r.ns.as_deref(), &l, &f, limit, q.get("continue"))?;
             if let Some(tv) = req.table {
                 let mut meta = json!({"resourceVersion": page.rv.to_string()});
                 if let Some(c) = &page.cont {
@@ -804,13 +862,13 @@ async fn resource_request(
                     "the server does not allow this method on the requested resource",
                 ));
             }
-            let obj = lock(&shared.store).create(r.res, ns, v, &opts)?;
+            let obj = write(shared, |s| s.create(r.res, ns, v, &opts))?;
             Ok(json_resp(201, render(&obj, &api_version)))
         }
         ("PUT", Some(name)) => {
             let v = parse_body(body, content_type.contains("yaml"))?;
             check_kind(&v, rt, &api_version)?;
-            let obj = lock(&shared.store).update(r.res, ns, name, v, &opts)?;
+            let obj = write(shared, |s| s.update(r.res, ns, name, v, &opts))?;
             Ok(json_resp(200, render(&obj, &api_version)))
         }
         ("PATCH", Some(name)) => {
@@ -821,7 +879,7 @@ async fn resource_request(
             if ptype == PatchType::Apply {
                 check_kind(&v, rt, &api_version)?;
             }
-            let (obj, created) = lock(&shared.store).patch(r.res, ns, name, ptype, &v, &opts)?;
+            let (obj, created) = write(shared, |s| s.patch(r.res, ns, name, ptype, &v, &opts))?;
             Ok(json_resp(
                 if created { 201 } else { 200 },
                 render(&obj, &api_version),
@@ -829,21 +887,23 @@ async fn resource_request(
         }
         ("DELETE", Some(name)) => {
             let dopts = delete_opts(q, body)?;
-            let obj = lock(&shared.store).delete(r.res, ns, name, &dopts)?;
+            let obj = write(shared, |s| s.delete(r.res, ns, name, &dopts))?;
             Ok(json_resp(200, render(&obj, &api_version)))
         }
         ("DELETE", None) => {
             let dopts = delete_opts(q, body)?;
             let (l, f) = selectors(q, rt)?;
-            let mut store = lock(&shared.store);
-            let page = store.list(r.res, r.ns.as_deref(), &l, &f, None, None)?;
-            let mut gone = Vec::new();
-            for o in &page.items {
-                if let Ok(g) = store.delete(r.res, o.namespace(), o.name(), &dopts) {
-                    gone.push(g);
+            let (gone, rv) = write(shared, |store| {
+                store.settle_pending();
+                let page = store.list(r.res, r.ns.as_deref(), &l, &f, None, None)?;
+                let mut gone = Vec::new();
+                for o in &page.items {
+                    if let Ok(g) = store.delete(r.res, o.namespace(), o.name(), &dopts) {
+                        gone.push(g);
+                    }
                 }
-            }
-            let rv = store.rv;
+                Ok::<_, ApiError>((gone, store.rv))
+            })?;
             Ok(json_resp(
                 200,
                 list_body(rt.kind, &api_version, &gone, rv, None, None),
@@ -932,7 +992,7 @@ fn list_body(
         "{{\"kind\":\"{kind}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{},\"items\":[",
         serde_json::to_string(&meta).unwrap_or_default()
     );
-    let size: usize = items.iter().map(|o| o.json.len() + 1).sum::<usize>() + head.len() + 2;
+    let size: usize = items.iter().map(|o| o.json().len() + 1).sum::<usize>() + head.len() + 2;
     let mut out = BytesMut::with_capacity(size);
     out.extend_from_slice(head.as_bytes());
     for (i, o) in items.iter().enumerate() {
@@ -994,7 +1054,7 @@ fn watch_stream(
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(1800);
-    let (backlog, mut rx, start_rv) = lock(&shared.store).watch_from(r.res, r.ns.as_deref(), rv)?;
+    let (backlog, mut rx, start_rv) = settled(shared).watch_from(r.res, r.ns.as_deref(), rv)?;
     let (tx, body_rx) = mpsc::channel::<Bytes>(256);
     let res = r.res;
     let ns = r.ns.clone();

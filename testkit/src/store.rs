@@ -200,10 +200,12 @@ impl Meta {
 }
 
 /// A stored object: its serialized bytes (lists are built from them), an index, and the
-/// parsed value (kept for objects written through the API, parsed lazily for generated ones).
+/// parsed value. Either side is made from the other on first use: an object written through
+/// the API keeps its value and is serialized when first read or watched (most of the versions
+/// the controllers write never are), a generated one keeps its bytes and is parsed lazily.
 #[derive(Debug)]
 pub struct Obj {
-    pub json: Bytes,
+    json: OnceLock<Bytes>,
     pub meta: Meta,
     value: OnceLock<Value>,
     partial: OnceLock<Bytes>,
@@ -211,10 +213,9 @@ pub struct Obj {
 
 impl Obj {
     pub fn new(value: Value) -> Arc<Obj> {
-        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
         let meta = Meta::of(&value);
         Arc::new(Obj {
-            json,
+            json: OnceLock::new(),
             meta,
             value: OnceLock::from(value),
             partial: OnceLock::new(),
@@ -223,15 +224,27 @@ impl Obj {
     /// From serialized JSON and its (known) index; the value is parsed on first use.
     pub fn from_parts(json: Bytes, meta: Meta) -> Arc<Obj> {
         Arc::new(Obj {
-            json,
+            json: OnceLock::from(json),
             meta,
             value: OnceLock::new(),
             partial: OnceLock::new(),
         })
     }
+    /// The serialized object (made once, on first use).
+    pub fn json(&self) -> &Bytes {
+        self.json.get_or_init(|| {
+            Bytes::from(
+                serde_json::to_vec(self.value.get().unwrap_or(&Value::Null)).unwrap_or_default(),
+            )
+        })
+    }
     pub fn value(&self) -> &Value {
-        self.value
-            .get_or_init(|| serde_json::from_slice(&self.json).unwrap_or(Value::Null))
+        self.value.get_or_init(|| {
+            self.json
+                .get()
+                .and_then(|j| serde_json::from_slice(j).ok())
+                .unwrap_or(Value::Null)
+        })
     }
     /// The object as a `PartialObjectMetadata` (a metadata-only get or list item), as JSON:
     /// its stored JSON's `metadata` cut out as it is, made once. A real API server encodes only
@@ -245,7 +258,7 @@ impl Obj {
                 #[serde(borrow)]
                 metadata: &'a serde_json::value::RawValue,
             }
-            let metadata = serde_json::from_slice::<Doc>(&self.json)
+            let metadata = serde_json::from_slice::<Doc>(self.json())
                 .map(|d| d.metadata.get().to_string())
                 .unwrap_or_else(|_| "{}".into());
             let mut out = Vec::with_capacity(metadata.len() + 72);
@@ -367,8 +380,12 @@ const EVENT_LOG: usize = 50_000;
 const SNAPSHOTS: usize = 64;
 pub const DEFAULT_NODE: &str = "kube-sim-node";
 
-/// The store. All mutation happens under one lock, controllers run synchronously after
-/// each API write (so outcomes are deterministic).
+/// The store. All mutation happens under one lock. Controllers run after each write: at
+/// once for a write made in-process (so test set-up is deterministic), and for a write over
+/// HTTP on kube-sim's controller thread once the response is on its way, as
+/// kube-controller-manager reacts to a stored write through its watches (see
+/// [`Store::defer_controllers`]). A read settles what is still pending first, so what a
+/// client reads after its write is as deterministic as before.
 pub struct Store {
     pub rv: u64,
     tables: Vec<BTreeMap<Key, Arc<Obj>>>,
@@ -388,7 +405,17 @@ pub struct Store {
     pub not_ready_peak: Option<usize>,
     pub istio_version_override: Option<String>,
     pub(crate) work: Vec<(usize, String, String)>,
+    /// Set while an HTTP write runs: its controllers are left to the controller thread
+    /// (`server::controller_manager`) instead of running before the response.
+    pub(crate) defer_controllers: bool,
+    /// The work of HTTP writes whose controllers have not run yet, a batch per write.
+    pub(crate) deferred: VecDeque<Vec<(usize, String, String)>>,
+    /// The last pod IP the kubelet gave (the pod network, 10.244.0.0/16).
     pub(crate) ip_counter: u32,
+    /// The last Service IP allocated (the service network, 10.96.0.0/16): a counter of its
+    /// own, so Services created one after another get the same IPs however far the
+    /// controllers (which start pods) have got meanwhile.
+    pub(crate) service_ips: u32,
     pub(crate) fixtures: crate::controllers::Fixtures,
     /// How long the simulated kubelet takes to stop a deleted pod (at most its grace period).
     pub pod_grace: Duration,
@@ -515,7 +542,10 @@ impl Store {
             not_ready_peak: None,
             istio_version_override: None,
             work: Vec::new(),
+            defer_controllers: false,
+            deferred: VecDeque::new(),
             ip_counter: 10,
+            service_ips: 10,
             fixtures: Default::default(),
             pod_grace: DEFAULT_POD_GRACE,
             pending: Vec::new(),
