@@ -67,16 +67,16 @@ impl Done {
         })
     }
 
-    /// A JSON document on stdout, `doc` of `data`, serialized straight to stdout: no `Value`
-    /// tree and no text held in between, so a large report (tens of thousands of pods) costs
-    /// neither.
-    pub fn json<D: 'static, T: serde::Serialize>(
+    /// A JSON document on stdout, what `write` writes of `data` (`ui::write_json`), serialized
+    /// straight to stdout: no `Value` tree and no text held in between, so a large report
+    /// (tens of thousands of pods) costs neither.
+    pub fn json<D: 'static>(
         what: &'static str,
         data: D,
-        doc: impl Fn(&D) -> T + 'static,
+        write: impl Fn(&D, &mut dyn std::io::Write) -> serde_json::Result<()> + 'static,
     ) -> Done {
         Done {
-            json_out: Some(ui::JsonOut::new(what, data, doc)),
+            json_out: Some(ui::JsonOut::new(what, data, write)),
             ..Done::default()
         }
     }

@@ -35,13 +35,14 @@ pub fn run(
         result.stopped().is_some(),
     );
     let mut done = if args.output.is_some() {
-        Done::json("proxy-reset report", result, |r| {
-            output::document(
+        Done::json("proxy-reset report", result, |r, w| {
+            let doc = output::document(
                 &r.plan,
                 r.report.as_ref(),
                 r.verification.as_ref(),
                 r.forecast.as_ref(),
-            )
+            );
+            ui::write_json(w, &doc)
         })
     } else {
         Done::data(ui::proxy_reset::text(&result))

@@ -161,16 +161,16 @@ impl std::fmt::Debug for JsonOut {
 }
 
 impl JsonOut {
-    /// `doc` of what `data` holds, pretty-printed as `to_json` prints it.
-    pub fn new<D: 'static, T: Serialize>(
+    /// What `write` writes of `data` ([`write_json`]: as `to_json` prints it), and a line end.
+    pub fn new<D: 'static>(
         what: &'static str,
         data: D,
-        doc: impl Fn(&D) -> T + 'static,
+        write: impl Fn(&D, &mut dyn Write) -> serde_json::Result<()> + 'static,
     ) -> JsonOut {
         JsonOut {
             what,
             write: Box::new(move |w| {
-                serde_json::to_writer_pretty(&mut *w, &doc(&data))?;
+                write(&data, w)?;
                 w.write_all(b"\n").map_err(serde_json::Error::io)
             }),
         }
@@ -206,6 +206,11 @@ impl JsonOut {
             cause,
         })
     }
+}
+
+/// `v` pretty-printed, as [`to_json`] prints it (without the line end).
+pub fn write_json<T: Serialize + ?Sized>(w: &mut dyn Write, v: &T) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, v)
 }
 
 pub fn print(text: &str) -> Result<(), OutputError> {

@@ -13,7 +13,7 @@ pub const API_VERSION: &str = "kyma-mesh.kyma-project.io/v1alpha1";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Document {
+pub struct Document<'a> {
     pub api_version: &'static str,
     /// `ProxyResetPlan` (dry run) or `ProxyResetResult`.
     pub kind: &'static str,
@@ -22,7 +22,7 @@ pub struct Document {
     pub restarted_at: String,
     pub summary: Summary,
     /// Every pod that is outdated or missing a sidecar, in scan order.
-    pub pods: Vec<PodOut>,
+    pub pods: PodsOut<'a>,
     /// Every workload kyma-mesh restarts (or restarted), `kyma-system` first.
     pub workloads: Vec<WorkloadOut>,
     /// What kyma-mesh does not restart, one entry per owner (a Job, a CronJob, an unknown
@@ -143,6 +143,22 @@ pub struct ManualOut {
     pub command: String,
 }
 
+/// The plan's pods, each turned into its [`PodOut`] as it is written: at 50,000 pods the
+/// document held 12,477 of them at once, each a copy of its finding.
+pub struct PodsOut<'a>(&'a Plan);
+
+impl Serialize for PodsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.pods.iter().map(|p| pod_out(self.0, p)))
+    }
+}
+
+impl std::fmt::Debug for PodsOut<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} pods", self.0.pods.len())
+    }
+}
+
 /// One pod of the plan, as the document shows it.
 fn pod_out(plan: &Plan, p: &super::PodFinding) -> PodOut {
     let (reason, command) = match &p.target {
@@ -236,24 +252,20 @@ fn pacing_out(report: Option<&ResetReport>, forecast: Option<&Forecast>) -> Opti
 }
 
 /// The plan alone (`--dry-run`), or with the result and the verification.
-pub fn document(
-    plan: &Plan,
+pub fn document<'a>(
+    plan: &'a Plan,
     report: Option<&ResetReport>,
     verification: Option<&Verification>,
     forecast: Option<&Forecast>,
-) -> Document {
+) -> Document<'a> {
     let mut actions = BTreeMap::new();
     for a in ["rollout", "delete-pod", "restart-manually", "skip"] {
         actions.insert(a, 0);
     }
-    let pods = plan
-        .pods
-        .iter()
-        .map(|p| {
-            *actions.entry(p.target.action_name()).or_insert(0) += 1;
-            pod_out(plan, p)
-        })
-        .collect();
+    for p in &plan.pods {
+        *actions.entry(p.target.action_name()).or_insert(0) += 1;
+    }
+    let pods = PodsOut(plan);
     let workloads = workload_outs(plan, report, forecast);
     let count = |name: &str| {
         report.map(|r| {
