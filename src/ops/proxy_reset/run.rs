@@ -153,14 +153,19 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     let cluster = crate::ops::connect(&req.target, events)
         .await
         .map_err(RunError::Connect)?;
-    // The PodDisruptionBudgets are read beside the scan (one list, one round trip saved);
-    // a failure to read them counts only when something is to restart.
-    let (scanned, budgets) = futures::future::join(
-        scan_phase(&cluster, &req.scan, events),
-        budgets(&cluster, &req.scan.namespaces),
-    )
-    .await;
-    let plan = plan(scanned?, restart_stamp());
+    // The PodDisruptionBudgets are read beside the scan (one list, one round trip saved); a
+    // failure to read them counts only when something is to restart, and a scan that fails or
+    // is interrupted does not wait for them (the task is aborted when dropped).
+    let budgets = {
+        let (cluster, namespaces) = (cluster.clone(), req.scan.namespaces.clone());
+        BesideScan(tokio::spawn(
+            async move { budgets(&cluster, &namespaces).await },
+        ))
+    };
+    let plan = plan(
+        scan_phase(&cluster, &req.scan, events).await?,
+        restart_stamp(),
+    );
     let mut result = RunResult {
         report: (!req.dry_run).then(ResetReport::default),
         verification: None,
@@ -170,7 +175,7 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     if result.plan.workloads.is_empty() {
         return Ok(result);
     }
-    let budgets = budgets?;
+    let budgets = budgets.wait().await?;
     let cap = req
         .pacing
         .max_unavailable
@@ -193,6 +198,26 @@ pub async fn run(req: &Request, events: &dyn Events) -> Result<RunResult, RunErr
     }
     result.report = Some(report);
     Ok(result)
+}
+
+/// The PodDisruptionBudgets' list, running beside the scan; aborted when dropped unused.
+struct BesideScan(tokio::task::JoinHandle<Result<Vec<Budget>, RunError>>);
+
+impl BesideScan {
+    async fn wait(mut self) -> Result<Vec<Budget>, RunError> {
+        match (&mut self.0).await {
+            Ok(budgets) => budgets,
+            // The list panicked (a bug): the panic goes on here. It is never cancelled
+            // before this, but by its drop.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+impl Drop for BesideScan {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// One list of the PodDisruptionBudgets in scope (all namespaces, or each one named).
