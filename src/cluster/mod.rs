@@ -459,19 +459,9 @@ impl Cluster {
         &self,
         req: http::Request<Vec<u8>>,
     ) -> Result<T, kube::Error> {
-        let bytes = self.request_bytes(req).await?;
-        serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)
-    }
-
-    /// A request's body, undecoded (an error status as [`kube::Error::Api`]): for a caller that
-    /// reads part of it before decoding the rest (`pods::PodScan`).
-    pub async fn request_bytes(
-        &self,
-        req: http::Request<Vec<u8>>,
-    ) -> Result<hyper::body::Bytes, kube::Error> {
         let mut buf = Vec::new();
         self.request_into(req, &mut buf).await?;
-        Ok(buf.into())
+        serde_json::from_slice(&buf).map_err(kube::Error::SerdeError)
     }
 
     /// A request's body into `buf`, which is cleared first and keeps its capacity: a caller

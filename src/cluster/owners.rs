@@ -261,12 +261,7 @@ struct ListedSpec {
 impl Listed<'_> {
     fn stored(&self) -> (u64, Stored) {
         let m = &self.metadata;
-        // The managing owner, as `pods::Meta::controller` picks it.
-        let owner = m
-            .owner_references
-            .iter()
-            .find(|o| o.controller == Some(true))
-            .or_else(|| m.owner_references.first());
+        let owner = pods::managing(&m.owner_references, |o| o.controller);
         let stored = Stored {
             owner: owner.map_or(StoredOwner::None, |o| {
                 StoredOwner::of(&m.name, &o.api_version, &o.kind, &o.name, o.controller)
@@ -627,30 +622,15 @@ mod tests {
     /// Resolves `wanted` ReplicaSets (and one that does not exist); returns the lookups and
     /// the requests kube-sim saw for ReplicaSets and Deployments: `(lists, gets)`.
     fn resolve(sim: &KubeSim, wanted: usize) -> (HashMap<Workload, Lookup>, (usize, usize)) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         sim.clear_requests();
-        let lookups = rt.block_on(async {
-            let c = Cluster::connect(
-                Some(sim.kubeconfig_path()),
-                None,
-                super::super::retry::Log::silent(),
-            )
-            .await
-            .unwrap();
-            let mut r = OwnerResolver::new(&c, vec![None]);
-            for i in 0..wanted {
-                r.want(&Workload::new(
-                    WorkloadKind::ReplicaSet,
-                    "shop",
-                    &format!("web-{i}-rs"),
-                ));
-            }
-            r.want(&Workload::new(WorkloadKind::ReplicaSet, "shop", "gone"));
-            r.resolve().await.lookups
-        });
+        let lookups = resolve_wanted(
+            sim,
+            (0..wanted)
+                .map(|i| format!("web-{i}-rs"))
+                .chain(["gone".into()]),
+            WorkloadKind::ReplicaSet,
+        )
+        .lookups;
         let reqs = sim.requests();
         let owners = reqs
             .iter()
@@ -659,6 +639,32 @@ mod tests {
         let gets = owners.filter(|r| r.verb == "get").count();
         assert!(reqs.iter().all(|r| r.metadata_only), "{reqs:#?}");
         (lookups, (lists, gets))
+    }
+
+    /// The owners of `kind` named `names` in `shop`, resolved against `sim`.
+    fn resolve_wanted(
+        sim: &KubeSim,
+        names: impl Iterator<Item = String>,
+        kind: WorkloadKind,
+    ) -> Resolved {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let c = Cluster::connect(
+                Some(sim.kubeconfig_path()),
+                None,
+                super::super::retry::Log::silent(),
+            )
+            .await
+            .unwrap();
+            let mut r = OwnerResolver::new(&c, vec![None]);
+            for name in names {
+                r.want(&Workload::new(kind, "shop", &name));
+            }
+            r.resolve().await
+        })
     }
 
     fn deployment_of(lookups: &HashMap<Workload, Lookup>, rs: &str) -> Option<String> {
@@ -679,28 +685,11 @@ mod tests {
             1.0,
             Fault::Status(404),
         )));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let resolved = rt.block_on(async {
-            let c = Cluster::connect(
-                Some(sim.kubeconfig_path()),
-                None,
-                super::super::retry::Log::silent(),
-            )
-            .await
-            .unwrap();
-            let mut r = OwnerResolver::new(&c, vec![None]);
-            for i in 0..=FEW {
-                r.want(&Workload::new(
-                    WorkloadKind::Rollout,
-                    "shop",
-                    &format!("ro-{i}"),
-                ));
-            }
-            r.resolve().await
-        });
+        let resolved = resolve_wanted(
+            &sim,
+            (0..=FEW).map(|i| format!("ro-{i}")),
+            WorkloadKind::Rollout,
+        );
         assert!(resolved.error.is_none());
         assert_eq!(resolved.lookups.len(), FEW + 1);
         assert!(

@@ -124,11 +124,16 @@ impl Meta {
     /// The managing owner: the `controller: true` reference, else the first (a pod with two
     /// owner references and no controller flag is rare; the first is what kubectl shows).
     pub fn controller(&self) -> Option<&OwnerReference> {
-        self.owner_references
-            .iter()
-            .find(|o| o.controller == Some(true))
-            .or_else(|| self.owner_references.first())
+        managing(&self.owner_references, |o| o.controller)
     }
+}
+
+/// Of an object's owner references (whatever struct they are decoded into), the managing one:
+/// the one marked `controller: true`, else the first.
+pub fn managing<T>(refs: &[T], controller: impl Fn(&T) -> Option<bool>) -> Option<&T> {
+    refs.iter()
+        .find(|o| controller(o) == Some(true))
+        .or_else(|| refs.first())
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

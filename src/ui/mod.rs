@@ -177,21 +177,18 @@ impl JsonOut {
     }
 
     pub fn print(&self) -> Result<(), OutputError> {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = (self.write)(&mut out).map_err(|e| {
-            if e.is_io() {
-                OutputError::Write(e.into())
-            } else {
-                OutputError::Json {
-                    what: self.what,
-                    cause: e,
+        to_stdout(|out| {
+            (self.write)(out).map_err(|e| {
+                if e.is_io() {
+                    OutputError::Write(e.into())
+                } else {
+                    OutputError::Json {
+                        what: self.what,
+                        cause: e,
+                    }
                 }
-            }
-        });
-        match written.and_then(|()| out.flush().map_err(OutputError::Write)) {
-            Err(OutputError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other,
-        }
+            })
+        })
     }
 
     /// The document as a value (a fleet embeds it in its own list).
@@ -214,10 +211,17 @@ pub fn write_json<T: Serialize + ?Sized>(w: &mut dyn Write, v: &T) -> serde_json
 }
 
 pub fn print(text: &str) -> Result<(), OutputError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(OutputError::Write),
+    to_stdout(|out| out.write_all(text.as_bytes()).map_err(OutputError::Write))
+}
+
+/// What `write` writes, on stdout; a reader that closed the pipe (`| head`) is no error.
+fn to_stdout(
+    write: impl FnOnce(&mut dyn Write) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush().map_err(OutputError::Write)) {
+        Err(OutputError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -301,8 +301,11 @@ impl State {
             image,
             // Without its uid, which no decision reads.
             owner: pod.metadata.controller().map(|o| OwnerReference {
+                api_version: o.api_version.clone(),
+                kind: o.kind.clone(),
+                name: o.name.clone(),
                 uid: String::new(),
-                ..o.clone()
+                controller: o.controller,
             }),
             created: pod.metadata.created,
         };
